@@ -1,0 +1,104 @@
+// Takes screenshots of the main pages for review and for the README:
+//   node end2end/screenshots.mjs http://127.0.0.1:3000 docs/screenshots
+import { chromium } from 'playwright-core';
+
+const base = process.argv[2] ?? 'http://127.0.0.1:3000';
+const out = process.argv[3] ?? 'docs/screenshots';
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const shot = async (page, name) => page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+
+const desktop = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+await desktop.goto(`${base}/`);
+await shot(desktop, 'landing');
+await desktop.goto(`${base}/register`);
+await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.getByLabel('Password').fill('Password123!');
+await shot(desktop, 'register-errors');
+const email = `screens.${Date.now()}@example.com`;
+await desktop.getByLabel('Your name').fill('Ana Lima');
+await desktop.getByLabel('Work email').fill(email);
+await desktop.getByLabel('Password').fill('amber-kettle-orbit-73');
+await desktop.getByLabel('Company name').fill('Acme Labs');
+await desktop.getByRole('button', { name: 'Create account' }).click();
+await desktop.waitForURL(/onboarding/);
+await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await shot(desktop, 'onboarding');
+await desktop.getByLabel('Your role', { exact: true }).selectOption('team_lead');
+await desktop.getByLabel('Primary language').fill('Portuguese');
+await desktop.getByRole('button', { name: 'Next' }).click();
+await desktop.getByRole('heading', { name: 'Goals', level: 1 }).waitFor();
+await desktop.getByLabel('Run better meetings').check();
+await desktop.getByLabel('Prioritise my work').check();
+await desktop.getByRole('button', { name: 'Next' }).click();
+await desktop.getByRole('heading', { name: 'Preferences', level: 1 }).waitFor();
+await desktop.getByLabel('Tone of suggestions').selectOption('neutral');
+await desktop.getByLabel('Level of detail').selectOption('detailed');
+await desktop.getByRole('button', { name: 'Next' }).click();
+await desktop.getByRole('heading', { name: 'Your tools', level: 1 }).waitFor();
+await desktop.locator('.tool-choice[data-tool="meeting_insights"]').getByRole('checkbox').check();
+await desktop.locator('.tool-choice[data-tool="intelligent_task_prioritization"]').getByRole('checkbox').check();
+await shot(desktop, 'onboarding-tools');
+await desktop.getByRole('button', { name: 'Next' }).click();
+await desktop.getByRole('heading', { name: 'Review', level: 1 }).waitFor();
+await shot(desktop, 'onboarding-review');
+await desktop.getByRole('button', { name: 'Finish' }).click();
+await desktop.waitForURL(/welcome=1/);
+await desktop.goto(`${base}/`);
+await shot(desktop, 'dashboard');
+await desktop.goto(`${base}/settings/security`);
+await desktop.getByLabel('Current password').fill('wrong-password-xx');
+await desktop.getByLabel('New password', { exact: true }).fill('violet-harbor-lantern-42');
+await desktop.getByLabel('Repeat the new password').fill('violet-harbor-lantern-42');
+await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.getByRole('button', { name: 'Change password' }).click();
+await desktop.getByText('Your current password is not correct.').waitFor();
+await shot(desktop, 'security-error');
+await desktop.goto(`${base}/settings/api-keys`);
+await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+const writing = desktop.locator('[data-key="writing_service_key"]');
+await writing.getByLabel('Key', { exact: true }).fill('sk-demo-key-for-screens-ABCD');
+await writing.getByRole('button', { name: 'Save key' }).click();
+await writing.getByText('••••ABCD').waitFor();
+const style = desktop.locator('[data-key="communication_style_service_key"]');
+await style.getByLabel('Key', { exact: true }).fill('has spaces in it');
+await style.getByRole('button', { name: 'Save key' }).click();
+await style.getByText('no spaces').waitFor();
+await writing.getByRole('button', { name: 'Test' }).click();
+await writing.getByText('not contacted').waitFor();
+await shot(desktop, 'api-keys');
+await desktop.goto(`${base}/settings/api-keys?delete=writing_service_key`);
+await shot(desktop, 'api-keys-delete');
+await desktop.goto(`${base}/admin/members`);
+await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.getByLabel('Their email').fill(`invitee.${Date.now()}@example.com`);
+await desktop.getByRole('button', { name: 'Create invitation' }).click();
+await desktop.getByTestId('invite-link').waitFor();
+await shot(desktop, 'admin-members');
+await desktop.goto(`${base}/admin/features`);
+await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.getByRole('button', { name: 'Switch off Meeting insights' }).click();
+await desktop.locator('[data-flag="meeting_insights"]').getByText('Off').waitFor();
+await shot(desktop, 'admin-features');
+await desktop.goto(`${base}/admin/onboarding`);
+await shot(desktop, 'admin-onboarding');
+await desktop.goto(`${base}/admin/audit`);
+await shot(desktop, 'admin-audit');
+await desktop.goto(`${base}/`);
+await shot(desktop, 'dashboard');
+await desktop.goto(`${base}/nope`);
+await shot(desktop, 'not-found');
+
+const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+await phone.goto(`${base}/login`);
+await phone.getByLabel('Email').fill(email);
+await phone.getByLabel('Password', { exact: true }).fill('not-the-password-1');
+await phone.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await phone.getByRole('button', { name: 'Sign in' }).click();
+await phone.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+await shot(phone, 'login-phone');
+await browser.close();
+console.log(`screenshots written to ${out}`);

@@ -1,0 +1,61 @@
+import { test as base, expect, Page } from '@playwright/test';
+
+export const PASSWORD = 'amber-kettle-orbit-73';
+
+export function uniqueEmail(tag: string): string {
+  return `${tag}.${Date.now()}.${Math.floor(Math.random() * 1e9)}@example.com`;
+}
+
+/// Page object for the account pages.
+export class Accounts {
+  constructor(private readonly page: Page, private readonly js: boolean) {}
+
+  /// With JavaScript, waits until the page hydrated so clicks go through the app.
+  async ready() {
+    if (this.js) {
+      // Each test has a fresh browser context, so the wasm is fetched and compiled anew;
+      // on a busy 2-core machine that can take several seconds.
+      await expect(this.page.locator('[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
+    }
+  }
+
+  async register(email: string, password = PASSWORD) {
+    await this.page.goto('/register');
+    await this.ready();
+    await this.page.getByLabel('Your name').fill('Ana Lima');
+    await this.page.getByLabel('Work email').fill(email);
+    await this.page.getByLabel('Password').fill(password);
+    await this.page.getByLabel('Company name').fill('Acme Labs');
+    await this.page.getByRole('button', { name: 'Create account' }).click();
+  }
+
+  async signIn(email: string, password = PASSWORD) {
+    await this.ready();
+    await this.page.getByLabel('Email').fill(email);
+    await this.page.getByLabel('Password').fill(password);
+    await this.page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  async signOut() {
+    await this.page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(this.page).toHaveURL(/\/login\?signed_out=1$/);
+  }
+}
+
+/// Every test fails on an uncaught error in the page.
+export const test = base.extend<{ accounts: Accounts; pageErrors: Error[] }>({
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: Error[] = [];
+      page.on('pageerror', (err) => errors.push(err));
+      await use(errors);
+      expect(errors, 'uncaught errors in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+  accounts: async ({ page, javaScriptEnabled }, use) => {
+    await use(new Accounts(page, javaScriptEnabled));
+  },
+});
+
+export { expect };

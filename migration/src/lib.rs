@@ -1,0 +1,23 @@
+//! Append-only schema migrations, run at server start-up (one file per change).
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_tenants_and_users;
+mod m20261124_000002_create_login_throttles;
+mod m20261124_000003_create_api_keys_and_audit;
+mod m20261124_000004_create_features_invitations_usage;
+mod m20261124_000005_create_onboarding;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_tenants_and_users::Migration),
+            Box::new(m20261124_000002_create_login_throttles::Migration),
+            Box::new(m20261124_000003_create_api_keys_and_audit::Migration),
+            Box::new(m20261124_000004_create_features_invitations_usage::Migration),
+            Box::new(m20261124_000005_create_onboarding::Migration),
+        ]
+    }
+}

@@ -1,0 +1,136 @@
+use crate::error::AppError;
+use crate::features::auth::{get_current_user, CurrentUser};
+use leptos::prelude::*;
+
+/// Who is signed in, loaded once per page load. Signing in, out, or registering loads the
+/// next page fully, so this never needs refreshing in place.
+#[derive(Clone, Copy)]
+pub struct AuthState {
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+}
+
+impl AuthState {
+    pub fn provide() -> AuthState {
+        let user = Resource::new(|| (), |_| get_current_user());
+        let state = AuthState { user };
+        provide_context(state);
+        state
+    }
+
+    pub fn use_context() -> AuthState {
+        expect_context::<AuthState>()
+    }
+}
+
+/// The frame of every page: header with navigation and who is signed in, main, footer.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let auth = AuthState::use_context();
+    // Effects never run during server rendering: this flips only once the page hydrated,
+    // which the end-to-end suite checks.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <header class="topbar">
+                <div class="topbar-inner">
+                    <a class="brand" href="/">
+                        <span class="brand-mark" aria-hidden="true">"D"</span>
+                        "Digame"
+                    </a>
+                    <Transition fallback=|| ()>
+                        {move || auth.user.get().map(|res| match res {
+                            Ok(Some(user)) => view! { <SignedInNav user/> }.into_any(),
+                            _ => view! {
+                                <nav class="nav" aria-label="Account">
+                                    <a href="/login">"Sign in"</a>
+                                    <a class="button button-small" href="/register">"Create account"</a>
+                                </nav>
+                            }.into_any(),
+                        })}
+                    </Transition>
+                </div>
+            </header>
+            <main id="main" class="container">{children()}</main>
+            <footer class="footer">
+                <p>"Digame · AI productivity tools for teams"</p>
+            </footer>
+        </div>
+    }
+}
+
+#[component]
+fn SignedInNav(user: CurrentUser) -> impl IntoView {
+    view! {
+        <nav class="nav" aria-label="Main">
+            <a href="/">"Dashboard"</a>
+            <a href="/settings/profile">"Profile"</a>
+            <a href="/settings/api-keys">"API keys"</a>
+            <a href="/settings/security">"Security"</a>
+            {user.is_admin.then_some(view! { <a href="/admin/features">"Admin"</a> })}
+            <span class="who" data-testid="signed-in-as">
+                <span class="who-name">{user.name.clone()}</span>
+                <span class="who-tenant">{user.tenant_name.clone()}</span>
+            </span>
+            // A plain form: signing out works the same with or without JavaScript and
+            // reloads the page so no signed-in state lingers in the browser.
+            <form method="post" action="/api/auth/logout" class="inline-form">
+                <button type="submit" class="button button-small button-quiet">"Sign out"</button>
+            </form>
+        </nav>
+    }
+}
+
+/// Shows its children only to a signed-in person.
+///
+/// The server already sends signed-out visitors of member pages to sign-in. In the browser
+/// the signed-in state can be stale right after an in-place sign-in or sign-out, so instead
+/// of guessing, the page is loaded again and the server decides.
+#[component]
+pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
+    let auth = AuthState::use_context();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || auth.user.get().map(|res| match res {
+                Ok(Some(_)) => children.read_value()().into_any(),
+                Ok(None) => view! { <ReloadFromServer/> }.into_any(),
+                Err(e) => view! {
+                    <section class="card narrow">
+                        <p class="alert alert-error" role="alert">{e.message().to_owned()}</p>
+                        <p><a href="">"Try again"</a></p>
+                    </section>
+                }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ReloadFromServer() -> impl IntoView {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().location().reload();
+        }
+    });
+    view! { <p class="muted">"Checking your session…"</p> }
+}
+
+/// The 404 page (with a real 404 status on the server).
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <leptos_meta::Title text="Page not found"/>
+        <section class="card narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
+            <p><a class="button" href="/">"Go to the dashboard"</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,298 @@
+//! Typed settings from the environment, validated at start-up. Every error names the
+//! variable to fix; nothing insecure is a silent default.
+
+use crate::features::tenancy::Tier;
+use base64::Engine as _;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// The 32-byte master key that encrypts users' API keys. Never printed.
+#[derive(Clone)]
+pub struct MasterKey(pub [u8; 32]);
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+impl MasterKey {
+    /// Decodes a base64 key and refuses weak ones (wrong length, few distinct bytes).
+    pub fn parse(value: &str) -> Result<MasterKey, String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(value.trim())
+            .map_err(|_| {
+                "DIGAME_MASTER_KEY must be base64 (e.g. `openssl rand -base64 32`)".to_owned()
+            })?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| {
+            "DIGAME_MASTER_KEY must decode to exactly 32 bytes (`openssl rand -base64 32`)"
+                .to_owned()
+        })?;
+        let distinct = key.iter().collect::<std::collections::HashSet<_>>().len();
+        if distinct < 12 {
+            return Err(
+                "DIGAME_MASTER_KEY is too weak: use 32 random bytes (`openssl rand -base64 32`)"
+                    .into(),
+            );
+        }
+        Ok(MasterKey(key))
+    }
+
+    pub fn generate() -> MasterKey {
+        use rand::RngCore as _;
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        MasterKey(key)
+    }
+
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
+}
+
+/// Where the master key came from, so start-up can log it (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MasterKeySource {
+    Environment,
+    File(PathBuf),
+    Generated(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen_addr: Option<SocketAddr>,
+    pub database_url: String,
+    pub environment: Environment,
+    pub data_dir: PathBuf,
+    pub master_key: MasterKey,
+    pub master_key_source: MasterKeySource,
+    /// The master key being rotated away from, readable until `digame rotate-master-key` ends.
+    pub previous_master_key: Option<MasterKey>,
+    pub default_tier: Tier,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+}
+
+pub const ENV_HELP: &str = "\
+Environment variables (all optional in development):
+  DIGAME_ENV               development (default) or production
+  DIGAME_LISTEN_ADDR       address to listen on (default: LEPTOS_SITE_ADDR, else 127.0.0.1:3000)
+  DATABASE_URL             sqlite://data/digame.db (default) or postgres://user@host/db
+  DIGAME_DATA_DIR          folder for the SQLite file and the development master key (default: data)
+  DIGAME_MASTER_KEY        base64 of 32 random bytes; encrypts users' API keys. Required in
+                           production; in development it is generated into DIGAME_DATA_DIR/master.key
+  DIGAME_OLD_MASTER_KEY    the previous master key while rotating (see `digame rotate-master-key`)
+  DIGAME_DEFAULT_TIER      tier of new tenants: free, professional (default) or enterprise
+  DIGAME_SESSION_IDLE_MINUTES     sign out after this long without activity (default 120)
+  DIGAME_SESSION_ABSOLUTE_HOURS   sign out this long after signing in, whatever happens (default 12)
+  RUST_LOG                 log filter (default: info)
+  LEPTOS_SITE_ROOT, LEPTOS_SITE_PKG_DIR, LEPTOS_OUTPUT_NAME   where the built site is (set by scripts/run)";
+
+impl Settings {
+    /// Reads the process environment; see [`Settings::from_lookup`].
+    pub fn from_env() -> Result<Settings, String> {
+        Settings::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Builds settings from a variable lookup, so tests can pass their own.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let environment = match get("DIGAME_ENV").as_deref().map(str::trim) {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => {
+                return Err(format!(
+                    "DIGAME_ENV must be `development` or `production`, not `{other}`"
+                ))
+            }
+        };
+        let listen_addr = match get("DIGAME_LISTEN_ADDR") {
+            Some(v) => Some(v.trim().parse().map_err(|_| {
+                format!("DIGAME_LISTEN_ADDR must be an address like 127.0.0.1:3000, not `{v}`")
+            })?),
+            None => None,
+        };
+        let data_dir = PathBuf::from(get("DIGAME_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/digame.db", data_dir.display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err("DATABASE_URL must start with sqlite: or postgres://".into());
+        }
+        let default_tier = match get("DIGAME_DEFAULT_TIER") {
+            Some(v) => Tier::parse(&v).ok_or_else(|| {
+                format!("DIGAME_DEFAULT_TIER must be free, professional or enterprise, not `{v}`")
+            })?,
+            None => Tier::Professional,
+        };
+        let number = |name: &str, default: i64, max: i64| -> Result<i64, String> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| {
+                        format!("{name} must be a whole number from 1 to {max}, not `{v}`")
+                    }),
+            }
+        };
+        let session_idle_minutes = number("DIGAME_SESSION_IDLE_MINUTES", 120, 60 * 24 * 30)?;
+        let session_absolute_hours = number("DIGAME_SESSION_ABSOLUTE_HOURS", 12, 24 * 90)?;
+        let (master_key, master_key_source) = match get("DIGAME_MASTER_KEY") {
+            Some(v) => (MasterKey::parse(&v)?, MasterKeySource::Environment),
+            None if environment == Environment::Production => {
+                return Err("DIGAME_MASTER_KEY is required in production: set it to base64 of 32 random bytes (`openssl rand -base64 32`)".into())
+            }
+            None => dev_master_key(&data_dir)?,
+        };
+        let previous_master_key = match get("DIGAME_OLD_MASTER_KEY") {
+            Some(v) => Some(
+                MasterKey::parse(&v)
+                    .map_err(|e| e.replace("DIGAME_MASTER_KEY", "DIGAME_OLD_MASTER_KEY"))?,
+            ),
+            None => None,
+        };
+        Ok(Settings {
+            previous_master_key,
+            listen_addr,
+            database_url,
+            environment,
+            data_dir,
+            master_key,
+            master_key_source,
+            default_tier,
+            session_idle_minutes,
+            session_absolute_hours,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+/// Development only: reads the master key from `data/master.key`, creating it if missing.
+fn dev_master_key(data_dir: &Path) -> Result<(MasterKey, MasterKeySource), String> {
+    let path = data_dir.join("master.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let key = MasterKey::parse(&text)
+            .map_err(|e| format!("{} is unreadable: {e}", path.display()))?;
+        return Ok((key, MasterKeySource::File(path)));
+    }
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create DIGAME_DATA_DIR {}: {e}", data_dir.display()))?;
+    let key = MasterKey::generate();
+    write_private(&path, &key.to_base64())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok((key, MasterKeySource::Generated(path)))
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn production_without_master_key_names_the_variable() {
+        let err = Settings::from_lookup(lookup(&[("DIGAME_ENV", "production")])).unwrap_err();
+        assert!(err.contains("DIGAME_MASTER_KEY"), "{err}");
+    }
+
+    #[test]
+    fn weak_master_keys_are_refused() {
+        let zeros = base64::engine::general_purpose::STANDARD.encode([0u8; 32]);
+        let short = base64::engine::general_purpose::STANDARD.encode([7u8; 16]);
+        for bad in [zeros.as_str(), short.as_str(), "not base64!"] {
+            let err = Settings::from_lookup(lookup(&[
+                ("DIGAME_ENV", "production"),
+                ("DIGAME_MASTER_KEY", bad),
+            ]))
+            .unwrap_err();
+            assert!(err.contains("DIGAME_MASTER_KEY"), "{err}");
+        }
+    }
+
+    #[test]
+    fn production_with_a_strong_key_and_defaults() {
+        let key = MasterKey::generate().to_base64();
+        let s = Settings::from_lookup(lookup(&[
+            ("DIGAME_ENV", "production"),
+            ("DIGAME_MASTER_KEY", &key),
+        ]))
+        .unwrap();
+        assert!(s.is_production());
+        assert_eq!(s.database_url, "sqlite://data/digame.db");
+        assert_eq!(s.default_tier, Tier::Professional);
+        assert_eq!(s.master_key_source, MasterKeySource::Environment);
+        assert!(!format!("{s:?}").contains(&key));
+    }
+
+    #[test]
+    fn development_generates_then_reuses_a_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        let first = Settings::from_lookup(lookup(&[("DIGAME_DATA_DIR", data)])).unwrap();
+        assert!(matches!(
+            first.master_key_source,
+            MasterKeySource::Generated(_)
+        ));
+        let second = Settings::from_lookup(lookup(&[("DIGAME_DATA_DIR", data)])).unwrap();
+        assert!(matches!(second.master_key_source, MasterKeySource::File(_)));
+        assert_eq!(first.master_key.0, second.master_key.0);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let key = MasterKey::generate().to_base64();
+        for (name, value) in [
+            ("DIGAME_ENV", "staging"),
+            ("DIGAME_LISTEN_ADDR", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("DIGAME_DEFAULT_TIER", "gold"),
+            ("DIGAME_SESSION_IDLE_MINUTES", "0"),
+        ] {
+            let err = Settings::from_lookup(lookup(&[(name, value), ("DIGAME_MASTER_KEY", &key)]))
+                .unwrap_err();
+            let expected = if name == "DATABASE_URL" {
+                "DATABASE_URL"
+            } else {
+                name
+            };
+            assert!(err.contains(expected), "{name}: {err}");
+        }
+    }
+}

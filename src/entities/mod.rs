@@ -1,0 +1,12 @@
+//! SeaORM entities, one per table, in the shape `sea-orm-cli generate entity` writes.
+//! Behaviour lives in the feature services, not here.
+pub mod ai_usage;
+pub mod audit_events;
+pub mod invitations;
+pub mod login_throttles;
+pub mod onboarding_events;
+pub mod onboarding_states;
+pub mod tenant_features;
+pub mod tenants;
+pub mod user_api_keys;
+pub mod users;

@@ -1,0 +1,313 @@
+//! The one error type shared by server functions, JSON routes and the browser.
+//!
+//! Its wire form is `{"status_code", "code", "message", "detail"?}`. Internal causes are
+//! logged on the server where the error is created and never reach the client: an
+//! [`AppError::Internal`] always carries the same generic message.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What went wrong, in terms a person (or a JSON client) can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "ErrorBody", try_from = "ErrorBody")]
+pub enum AppError {
+    /// Not signed in, or the session ended.
+    Unauthorized(String),
+    /// Signed in, but not allowed to do this.
+    Forbidden(String),
+    NotFound(String),
+    /// One input field is wrong; `field` names the form field.
+    Validation {
+        field: String,
+        message: String,
+    },
+    /// The request is well-formed but clashes with what is stored (e.g. an email in use).
+    Conflict {
+        field: String,
+        message: String,
+    },
+    /// Too many attempts; try again after `retry_after_secs`.
+    RateLimited {
+        message: String,
+        retry_after_secs: i64,
+    },
+    /// A tool whose flag is off for the tenant.
+    FeatureDisabled(String),
+    /// More than the tenant's subscription tier allows.
+    SubscriptionLimit(String),
+    /// A tool needs an API key the user has not stored.
+    ApiKeyMissing(String),
+    /// The outside AI service failed or could not be reached.
+    Upstream(String),
+    /// The request could not be read at all (malformed body, missing argument).
+    BadRequest(String),
+    /// The request body is larger than the server accepts.
+    PayloadTooLarge(String),
+    /// Anything else; details are in the server log only.
+    Internal,
+}
+
+pub const INTERNAL_MESSAGE: &str =
+    "Something went wrong on our side. Please try again in a moment.";
+
+impl AppError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        AppError::Unauthorized("Please sign in to continue.".into())
+    }
+
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthorized(_) => 401,
+            AppError::Forbidden(_) | AppError::FeatureDisabled(_) => 403,
+            AppError::SubscriptionLimit(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Validation { .. } | AppError::BadRequest(_) => 400,
+            AppError::ApiKeyMissing(_) => 400,
+            AppError::Conflict { .. } => 409,
+            AppError::PayloadTooLarge(_) => 413,
+            AppError::RateLimited { .. } => 429,
+            AppError::Upstream(_) => 502,
+            AppError::Internal => 500,
+        }
+    }
+
+    /// The stable machine-readable code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized(_) => "UNAUTHORIZED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::NotFound(_) => "NOT_FOUND",
+            AppError::Validation { .. } => "VALIDATION_ERROR",
+            AppError::Conflict { .. } => "CONFLICT",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::FeatureDisabled(_) => "FEATURE_DISABLED",
+            AppError::SubscriptionLimit(_) => "SUBSCRIPTION_LIMIT_EXCEEDED",
+            AppError::ApiKeyMissing(_) => "API_KEY_MISSING",
+            AppError::Upstream(_) => "UPSTREAM_ERROR",
+            AppError::BadRequest(_) => "BAD_REQUEST",
+            AppError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            AppError::Internal => "INTERNAL_ERROR",
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            AppError::Unauthorized(m)
+            | AppError::Forbidden(m)
+            | AppError::NotFound(m)
+            | AppError::FeatureDisabled(m)
+            | AppError::SubscriptionLimit(m)
+            | AppError::ApiKeyMissing(m)
+            | AppError::Upstream(m)
+            | AppError::BadRequest(m)
+            | AppError::PayloadTooLarge(m) => m,
+            AppError::Validation { message, .. }
+            | AppError::Conflict { message, .. }
+            | AppError::RateLimited { message, .. } => message,
+            AppError::Internal => INTERNAL_MESSAGE,
+        }
+    }
+
+    /// The form field this error belongs to, if any (for inline field messages).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Validation { field, .. } | AppError::Conflict { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for AppError {}
+
+/// The JSON shape of every error the server sends.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorBody {
+    pub status_code: u16,
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
+}
+
+impl From<AppError> for ErrorBody {
+    fn from(err: AppError) -> Self {
+        let detail = match &err {
+            AppError::Validation { field, .. } | AppError::Conflict { field, .. } => {
+                Some(serde_json::json!({ "field": field }))
+            }
+            AppError::RateLimited {
+                retry_after_secs, ..
+            } => Some(serde_json::json!({ "retry_after_secs": retry_after_secs })),
+            _ => None,
+        };
+        ErrorBody {
+            status_code: err.status_code(),
+            code: err.code().to_owned(),
+            message: err.message().to_owned(),
+            detail,
+        }
+    }
+}
+
+impl TryFrom<ErrorBody> for AppError {
+    type Error = String;
+
+    fn try_from(body: ErrorBody) -> Result<Self, String> {
+        let field = || {
+            body.detail
+                .as_ref()
+                .and_then(|d| d.get("field"))
+                .and_then(|f| f.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let message = body.message.clone();
+        Ok(match body.code.as_str() {
+            "UNAUTHORIZED" => AppError::Unauthorized(message),
+            "FORBIDDEN" => AppError::Forbidden(message),
+            "NOT_FOUND" => AppError::NotFound(message),
+            "VALIDATION_ERROR" => AppError::Validation {
+                field: field(),
+                message,
+            },
+            "CONFLICT" => AppError::Conflict {
+                field: field(),
+                message,
+            },
+            "RATE_LIMITED" => AppError::RateLimited {
+                message,
+                retry_after_secs: body
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.get("retry_after_secs"))
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or(60),
+            },
+            "FEATURE_DISABLED" => AppError::FeatureDisabled(message),
+            "SUBSCRIPTION_LIMIT_EXCEEDED" => AppError::SubscriptionLimit(message),
+            "API_KEY_MISSING" => AppError::ApiKeyMissing(message),
+            "UPSTREAM_ERROR" => AppError::Upstream(message),
+            "BAD_REQUEST" => AppError::BadRequest(message),
+            "PAYLOAD_TOO_LARGE" => AppError::PayloadTooLarge(message),
+            "INTERNAL_ERROR" => AppError::Internal,
+            other => return Err(format!("unknown error code {other}")),
+        })
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The arguments could not be read: the caller sent a malformed request.
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => {
+                AppError::BadRequest(format!("The request could not be read: {m}"))
+            }
+            // The browser could not reach the server at all.
+            ServerFnErrorErr::Request(_) => AppError::Upstream(
+                "Could not reach Digame. Check your connection and try again.".into(),
+            ),
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_error_has_the_documented_json_shape() {
+        let err = AppError::validation("email", "Enter a valid email address.");
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "status_code": 400,
+                "code": "VALIDATION_ERROR",
+                "message": "Enter a valid email address.",
+                "detail": {"field": "email"}
+            })
+        );
+    }
+
+    #[test]
+    fn every_variant_round_trips_through_json() {
+        let all = vec![
+            AppError::Unauthorized("a".into()),
+            AppError::Forbidden("b".into()),
+            AppError::NotFound("c".into()),
+            AppError::validation("f", "d"),
+            AppError::Conflict {
+                field: "email".into(),
+                message: "e".into(),
+            },
+            AppError::RateLimited {
+                message: "slow".into(),
+                retry_after_secs: 120,
+            },
+            AppError::FeatureDisabled("g".into()),
+            AppError::SubscriptionLimit("h".into()),
+            AppError::ApiKeyMissing("i".into()),
+            AppError::Upstream("j".into()),
+            AppError::BadRequest("k".into()),
+            AppError::PayloadTooLarge("l".into()),
+            AppError::Internal,
+        ];
+        for err in all {
+            let text = serde_json::to_string(&err).unwrap();
+            let back: AppError = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, err, "{text}");
+        }
+    }
+
+    #[test]
+    fn internal_error_never_carries_details() {
+        let json = serde_json::to_value(AppError::Internal).unwrap();
+        assert_eq!(json["message"], INTERNAL_MESSAGE);
+        assert_eq!(json["status_code"], 500);
+        assert!(json.get("detail").is_none());
+    }
+
+    #[test]
+    fn status_codes_follow_the_codes() {
+        assert_eq!(AppError::unauthorized().status_code(), 401);
+        assert_eq!(AppError::FeatureDisabled(String::new()).status_code(), 403);
+        assert_eq!(
+            AppError::RateLimited {
+                message: String::new(),
+                retry_after_secs: 1
+            }
+            .status_code(),
+            429
+        );
+        assert_eq!(
+            AppError::SubscriptionLimit(String::new()).code(),
+            "SUBSCRIPTION_LIMIT_EXCEEDED"
+        );
+    }
+
+    #[test]
+    fn malformed_arguments_become_bad_request() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field".into()));
+        assert_eq!(err.status_code(), 400);
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("db down".into()));
+        assert_eq!(err, AppError::Internal);
+    }
+}

@@ -1,0 +1,161 @@
+//! Personal API keys: the settings page where people store the keys the AI tools use, the
+//! encrypted vault behind it, and the one function that gives a tool its plaintext key.
+
+pub mod pages;
+pub mod parse;
+
+#[cfg(feature = "ssr")]
+pub mod crypto;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One row of the settings page. Carries no secret: a stored key shows its last four only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub name: String,
+    pub label: String,
+    /// The tool that uses this key (none for custom keys).
+    pub used_by: Option<String>,
+    /// The tool works without it (built-in analysis).
+    pub optional: bool,
+    /// Whether the tool is in the tenant's plan.
+    pub in_plan: Option<bool>,
+    /// Whether the tenant's admins have the tool switched on.
+    pub enabled: Option<bool>,
+    /// The lowest plan that includes the tool, when the tenant's does not.
+    pub plan_needed: Option<String>,
+    pub stored: Option<StoredKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredKey {
+    pub masked: String,
+    pub added: String,
+    pub updated: String,
+    pub last_used: Option<String>,
+    pub expires: Option<String>,
+    pub expired: bool,
+}
+
+/// The answer of "Test".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyCheck {
+    pub name: String,
+    /// `format_ok`, `expired` or `unreadable`.
+    pub outcome: String,
+    pub message: String,
+}
+
+/// Where an error belongs on the page: `<form origin>.<field>`.
+#[cfg(feature = "ssr")]
+fn origin_field(origin: &str, field: &str) -> String {
+    let origin = if origin.len() <= 64
+        && origin
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        origin
+    } else {
+        "new"
+    };
+    format!("{origin}.{field}")
+}
+
+#[server(endpoint = "keys/list")]
+pub async fn list_api_keys() -> Result<Vec<ApiKeyRow>, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::list(&state.db, &person).await
+}
+
+/// Stores or replaces one of the caller's keys. `origin` names the form it came from, so
+/// field messages appear on that form.
+#[server(endpoint = "keys/save")]
+pub async fn save_api_key(
+    origin: String,
+    name: String,
+    value: String,
+    expires_on: String,
+) -> Result<(), AppError> {
+    use crate::server::ctx;
+    use parse::{ApiKeyName, ApiKeyValue};
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let name = ApiKeyName::parse(name.trim(), &origin_field(&origin, "name"))?;
+    let value = ApiKeyValue::parse(&value, &origin_field(&origin, "value"))?;
+    let expires_at = service::parse_expiry(
+        &expires_on,
+        &origin_field(&origin, "expires_on"),
+        chrono::Utc::now().date_naive(),
+    )?;
+    service::save(
+        &state.db,
+        &state.keyring,
+        &person,
+        &name,
+        &value,
+        expires_at,
+    )
+    .await?;
+    ctx::redirect_plain_form(&format!("/settings/api-keys?saved={}", name.as_str()));
+    Ok(())
+}
+
+#[server(endpoint = "keys/delete")]
+pub async fn delete_api_key(name: String) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let name = parse::ApiKeyName::parse(&name, "name")?;
+    service::delete(&state.db, &person, &name).await?;
+    ctx::redirect_plain_form(&format!("/settings/api-keys?deleted={}", name.as_str()));
+    Ok(())
+}
+
+/// Checks a stored key. The AI-provider client does not exist yet, so this checks that the
+/// key is stored, unexpired and decrypts, and says plainly that the service was not asked.
+#[server(endpoint = "keys/test")]
+pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
+    use crate::server::ctx;
+    use service::KeyError;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let name = parse::ApiKeyName::parse(&name, "name")?;
+    let outcome =
+        match service::reveal(&state.db, &state.keyring, &person, name.as_str(), false).await {
+            Ok(_) => "format_ok",
+            Err(KeyError::Expired) => "expired",
+            Err(KeyError::Undecryptable) => "unreadable",
+            Err(KeyError::NotStored) => {
+                return Err(AppError::NotFound(format!(
+                    "You have no stored key named {}.",
+                    name.as_str()
+                )))
+            }
+            Err(KeyError::Database) => return Err(AppError::Internal),
+        };
+    ctx::redirect_plain_form(&format!(
+        "/settings/api-keys?tested={}&outcome={outcome}",
+        name.as_str()
+    ));
+    Ok(KeyCheck {
+        name: name.as_str().to_owned(),
+        outcome: outcome.to_owned(),
+        message: check_message(outcome).to_owned(),
+    })
+}
+
+/// What a "Test" outcome means, in words.
+pub fn check_message(outcome: &str) -> &'static str {
+    match outcome {
+        "format_ok" => "Stored correctly and readable. The service itself was not contacted: live checks arrive with the AI tools.",
+        "expired" => "This key has expired and will not be used. Replace it with a current key.",
+        "unreadable" => "This key can no longer be read (it may have been stored under an older master key). Replace it.",
+        _ => "Unknown result.",
+    }
+}

@@ -1,0 +1,418 @@
+//! The key vault: the only code that turns a stored key back into plaintext.
+
+use super::crypto::{associated_data, Keyring, OpenError, Sealed};
+use super::parse::{known_keys, mask, ApiKeyName, ApiKeyValue};
+use super::{ApiKeyRow, StoredKey};
+use crate::entities::user_api_keys::{self, Column, Entity};
+use crate::error::AppError;
+use crate::features::audit::service::{record, Event};
+use crate::features::auth::backend::SessionUser;
+use crate::features::tenancy::Tier;
+use crate::server::ctx::internal;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use secrecy::SecretString;
+
+/// Why a tool cannot have a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyError {
+    NotStored,
+    Expired,
+    /// The stored ciphertext does not open (tampered, or its master key is gone).
+    Undecryptable,
+    Database,
+}
+
+impl From<KeyError> for AppError {
+    fn from(e: KeyError) -> AppError {
+        match e {
+            KeyError::NotStored => AppError::ApiKeyMissing(
+                "You have not stored this key yet. Add it on Settings → API keys.".into(),
+            ),
+            KeyError::Expired => AppError::ApiKeyMissing(
+                "This key has expired. Replace it on Settings → API keys.".into(),
+            ),
+            KeyError::Undecryptable => AppError::ApiKeyMissing(
+                "This stored key can no longer be read. Replace it on Settings → API keys.".into(),
+            ),
+            KeyError::Database => AppError::Internal,
+        }
+    }
+}
+
+fn owner_filter(person: &SessionUser) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(Column::TenantId.eq(person.tenant_id()))
+        .add(Column::UserId.eq(person.user.id))
+}
+
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// Every known key (stored or not) and every stored custom key of the caller.
+pub async fn list(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<Vec<ApiKeyRow>, AppError> {
+    let stored = Entity::find()
+        .filter(owner_filter(person))
+        .order_by_asc(Column::KeyName)
+        .all(db)
+        .await
+        .map_err(internal("listing API keys"))?;
+    let now = Utc::now();
+    let tier = crate::features::tenancy::service::tier_of(&person.tenant);
+    let flags = crate::features::tenancy::service::flags(db, &person.tenant).await?;
+    let info = |m: &user_api_keys::Model| StoredKey {
+        masked: mask(&m.last_four),
+        added: format_time(m.created_at),
+        updated: format_time(m.updated_at),
+        last_used: m.last_used_at.map(format_time),
+        expires: m.expires_at.map(|t| t.format("%-d %b %Y").to_string()),
+        expired: m.expires_at.is_some_and(|t| t <= now),
+    };
+    let mut rows: Vec<ApiKeyRow> = known_keys()
+        .map(|k| ApiKeyRow {
+            name: k.name.to_owned(),
+            label: format!("{} key", k.tool.title),
+            used_by: Some(k.tool.title.to_owned()),
+            optional: k.optional,
+            in_plan: Some(tier.includes(k.tool.id)),
+            enabled: Some(flags[&k.tool.id]),
+            plan_needed: (!tier.includes(k.tool.id))
+                .then(|| Tier::lowest_including(k.tool.id).label().to_owned()),
+            stored: stored.iter().find(|m| m.key_name == k.name).map(info),
+        })
+        .collect();
+    rows.extend(
+        stored
+            .iter()
+            .filter(|m| known_keys().all(|k| k.name != m.key_name))
+            .map(|m| ApiKeyRow {
+                name: m.key_name.clone(),
+                label: m.key_name.clone(),
+                used_by: None,
+                optional: false,
+                in_plan: None,
+                enabled: None,
+                plan_needed: None,
+                stored: Some(info(m)),
+            }),
+    );
+    Ok(rows)
+}
+
+/// The last day a key may be used, from a date field (`YYYY-MM-DD`, empty for none).
+pub fn parse_expiry(
+    raw: &str,
+    field: &str,
+    today: NaiveDate,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        AppError::validation(
+            field,
+            "Enter the expiry date as YYYY-MM-DD, or leave it empty.",
+        )
+    })?;
+    if date < today {
+        return Err(AppError::validation(
+            field,
+            "The expiry date has already passed.",
+        ));
+    }
+    if date > today + chrono::Duration::days(3660) {
+        return Err(AppError::validation(
+            field,
+            "Choose an expiry date within the next ten years.",
+        ));
+    }
+    // Usable through the whole of that day (UTC).
+    Ok(Some(
+        date.and_hms_opt(23, 59, 59).expect("valid time").and_utc(),
+    ))
+}
+
+/// Stores or replaces a key, and records it in the audit log, in one transaction.
+pub async fn save(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    person: &SessionUser,
+    name: &ApiKeyName,
+    value: &ApiKeyValue,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<(), AppError> {
+    let existed = Entity::find()
+        .filter(owner_filter(person))
+        .filter(Column::KeyName.eq(name.as_str()))
+        .one(db)
+        .await
+        .map_err(internal("reading an API key"))?;
+    let sealed = keyring.seal(
+        &SecretString::from(value.expose().to_owned()),
+        &associated_data(person.tenant_id(), person.user.id, name.as_str()),
+    );
+    let now = Utc::now();
+    let txn = db.begin().await.map_err(internal("saving an API key"))?;
+    // An upsert, so the transaction starts with a write (see auth::service::register).
+    Entity::insert(user_api_keys::ActiveModel {
+        tenant_id: Set(person.tenant_id()),
+        user_id: Set(person.user.id),
+        key_name: Set(name.as_str().to_owned()),
+        ciphertext: Set(sealed.ciphertext),
+        nonce: Set(sealed.nonce),
+        key_version: Set(sealed.key_version),
+        last_four: Set(value.last_four()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_used_at: Set(None),
+        expires_at: Set(expires_at),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([Column::TenantId, Column::UserId, Column::KeyName])
+            .update_columns([
+                Column::Ciphertext,
+                Column::Nonce,
+                Column::KeyVersion,
+                Column::LastFour,
+                Column::UpdatedAt,
+                Column::LastUsedAt,
+                Column::ExpiresAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await
+    .map_err(internal("saving an API key"))?;
+    let expiry =
+        |t: Option<DateTime<Utc>>| serde_json::json!({ "expires_at": t.map(|t| t.to_rfc3339()) });
+    record(
+        &txn,
+        Event {
+            tenant_id: person.tenant_id(),
+            actor_user_id: Some(person.user.id),
+            action: if existed.is_some() {
+                "api_key.replaced"
+            } else {
+                "api_key.added"
+            },
+            target: name.as_str(),
+            before: existed.as_ref().map(|m| expiry(m.expires_at)),
+            after: Some(expiry(expires_at)),
+        },
+    )
+    .await
+    .map_err(internal("auditing an API key change"))?;
+    txn.commit().await.map_err(internal("saving an API key"))?;
+    Ok(())
+}
+
+/// Deletes one of the caller's keys; "not found" when there is none of that name.
+pub async fn delete(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    name: &ApiKeyName,
+) -> Result<(), AppError> {
+    let txn = db.begin().await.map_err(internal("deleting an API key"))?;
+    let gone = Entity::delete_many()
+        .filter(owner_filter(person))
+        .filter(Column::KeyName.eq(name.as_str()))
+        .exec(&txn)
+        .await
+        .map_err(internal("deleting an API key"))?;
+    if gone.rows_affected == 0 {
+        return Err(AppError::NotFound(format!(
+            "You have no stored key named {}.",
+            name.as_str()
+        )));
+    }
+    record(
+        &txn,
+        Event {
+            tenant_id: person.tenant_id(),
+            actor_user_id: Some(person.user.id),
+            action: "api_key.deleted",
+            target: name.as_str(),
+            before: None,
+            after: None,
+        },
+    )
+    .await
+    .map_err(internal("auditing an API key change"))?;
+    txn.commit()
+        .await
+        .map_err(internal("deleting an API key"))?;
+    Ok(())
+}
+
+/// The caller's key `name` in plaintext, for a tool's call to its outside service.
+/// `mark_used` records the use (the settings page's format check does not).
+pub async fn reveal(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    person: &SessionUser,
+    name: &str,
+    mark_used: bool,
+) -> Result<SecretString, KeyError> {
+    let row = Entity::find()
+        .filter(owner_filter(person))
+        .filter(Column::KeyName.eq(name))
+        .one(db)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading an API key");
+            KeyError::Database
+        })?
+        .ok_or(KeyError::NotStored)?;
+    if row.expires_at.is_some_and(|t| t <= Utc::now()) {
+        return Err(KeyError::Expired);
+    }
+    let sealed = Sealed {
+        ciphertext: row.ciphertext.clone(),
+        nonce: row.nonce.clone(),
+        key_version: row.key_version,
+    };
+    let plaintext = keyring
+        .open(
+            &sealed,
+            &associated_data(row.tenant_id, row.user_id, &row.key_name),
+        )
+        .map_err(|e| {
+            // A security event: tampering, a row moved between owners, or a lost master key.
+            tracing::warn!(
+                security_event = "api_key_undecryptable",
+                tenant_id = row.tenant_id,
+                user_id = row.user_id,
+                key_name = %row.key_name,
+                reason = ?e,
+                "a stored API key could not be decrypted"
+            );
+            KeyError::Undecryptable
+        })?;
+    if mark_used {
+        let update = user_api_keys::ActiveModel {
+            id: Set(row.id),
+            last_used_at: Set(Some(Utc::now())),
+            ..Default::default()
+        };
+        if let Err(e) = update.update(db).await {
+            tracing::warn!(error = %e, "could not record when an API key was used");
+        }
+    }
+    Ok(plaintext)
+}
+
+/// What a rotation did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RotationReport {
+    pub users: u64,
+    pub reencrypted: u64,
+    pub already_current: u64,
+    /// Keys that did not open under any configured master key (left as they are).
+    pub unreadable: u64,
+    /// Keys changed by their owner during the run (run again to finish them).
+    pub changed_meanwhile: u64,
+}
+
+/// Re-encrypts every key not sealed under the current master key, one transaction per user.
+/// Safe to stop and run again: keys already current are skipped.
+pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring) -> Result<RotationReport, DbErr> {
+    let current = keyring.current_version();
+    let mut report = RotationReport {
+        already_current: Entity::find()
+            .filter(Column::KeyVersion.eq(current))
+            .all(db)
+            .await?
+            .len() as u64,
+        ..Default::default()
+    };
+    let stale = Entity::find()
+        .filter(Column::KeyVersion.ne(current))
+        .order_by_asc(Column::UserId)
+        .all(db)
+        .await?;
+    let mut by_user: std::collections::BTreeMap<i64, Vec<user_api_keys::Model>> =
+        Default::default();
+    for row in stale {
+        by_user.entry(row.user_id).or_default().push(row);
+    }
+    for rows in by_user.into_values() {
+        report.users += 1;
+        // Decrypt and re-seal first; the transaction then only writes.
+        let mut updates = Vec::new();
+        for row in rows {
+            let aad = associated_data(row.tenant_id, row.user_id, &row.key_name);
+            let sealed = Sealed {
+                ciphertext: row.ciphertext.clone(),
+                nonce: row.nonce.clone(),
+                key_version: row.key_version,
+            };
+            match keyring.open(&sealed, &aad) {
+                Ok(plain) => updates.push((row, keyring.seal(&plain, &aad))),
+                Err(OpenError::UnknownKeyVersion | OpenError::Rejected) => {
+                    tracing::warn!(
+                        security_event = "api_key_undecryptable",
+                        user_id = row.user_id,
+                        key_name = %row.key_name,
+                        "rotation could not open a stored key"
+                    );
+                    report.unreadable += 1;
+                }
+            }
+        }
+        let txn = db.begin().await?;
+        for (row, sealed) in updates {
+            let done = Entity::update_many()
+                .col_expr(
+                    Column::Ciphertext,
+                    sea_orm::sea_query::Expr::value(sealed.ciphertext),
+                )
+                .col_expr(Column::Nonce, sea_orm::sea_query::Expr::value(sealed.nonce))
+                .col_expr(
+                    Column::KeyVersion,
+                    sea_orm::sea_query::Expr::value(sealed.key_version),
+                )
+                .filter(Column::Id.eq(row.id))
+                .filter(Column::KeyVersion.eq(row.key_version))
+                .filter(Column::Ciphertext.eq(row.ciphertext.clone()))
+                .exec(&txn)
+                .await?;
+            if done.rows_affected == 1 {
+                report.reencrypted += 1;
+            } else {
+                report.changed_meanwhile += 1;
+            }
+        }
+        txn.commit().await?;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_dates() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(parse_expiry("", "e", today).unwrap(), None);
+        let end = parse_expiry("2026-11-24", "e", today).unwrap().unwrap();
+        assert_eq!(end.to_rfc3339(), "2026-11-24T23:59:59+00:00");
+        for bad in ["2026-11-23", "24/11/2026", "2040-01-01", "soon"] {
+            assert_eq!(
+                parse_expiry(bad, "e", today).unwrap_err().field(),
+                Some("e"),
+                "{bad}"
+            );
+        }
+    }
+}

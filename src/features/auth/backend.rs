@@ -1,0 +1,111 @@
+//! The axum-login backend: loads the signed-in user (with their tenant) for each request.
+
+use super::parse::Email;
+use super::passwords::Passwords;
+use crate::entities::{tenants, users};
+use crate::error::AppError;
+use axum_login::{AuthUser, AuthnBackend, UserId};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use std::fmt;
+
+pub type AuthSession = axum_login::AuthSession<Backend>;
+
+/// Session key holding when the person signed in (unix seconds), for the absolute timeout.
+pub const LOGIN_AT_KEY: &str = "digame.login_at";
+
+/// A signed-in person and their tenant, as loaded for one request.
+#[derive(Clone)]
+pub struct SessionUser {
+    pub user: users::Model,
+    pub tenant: tenants::Model,
+}
+
+impl SessionUser {
+    pub fn tenant_id(&self) -> i64 {
+        self.tenant.id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.role == "admin"
+    }
+}
+
+impl fmt::Debug for SessionUser {
+    // The password hash stays out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionUser")
+            .field("user_id", &self.user.id)
+            .field("tenant_id", &self.tenant.id)
+            .finish()
+    }
+}
+
+impl AuthUser for SessionUser {
+    type Id = i64;
+
+    fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    /// Sessions are bound to the password hash: changing the password ends every other
+    /// session of that person.
+    fn session_auth_hash(&self) -> &[u8] {
+        self.user.password_hash.as_bytes()
+    }
+}
+
+pub struct Credentials {
+    pub email: Email,
+    pub password: String,
+}
+
+#[derive(Clone)]
+pub struct Backend {
+    db: DatabaseConnection,
+    passwords: Passwords,
+}
+
+impl Backend {
+    pub fn new(db: DatabaseConnection, passwords: Passwords) -> Backend {
+        Backend { db, passwords }
+    }
+}
+
+impl AuthnBackend for Backend {
+    type User = SessionUser;
+    type Credentials = Credentials;
+    type Error = AppError;
+
+    /// The person for these credentials, or `None`. Unknown emails cost the same time as
+    /// wrong passwords. Deactivated accounts are returned so the caller can say so (after
+    /// the password proved who is asking).
+    async fn authenticate(&self, creds: Credentials) -> Result<Option<SessionUser>, AppError> {
+        let found = users::Entity::find()
+            .filter(users::Column::Email.eq(creds.email.as_str()))
+            .find_also_related(tenants::Entity)
+            .one(&self.db)
+            .await
+            .map_err(crate::server::ctx::internal("loading a user to sign in"))?;
+        let stored = found.as_ref().map(|(u, _)| u.password_hash.as_str());
+        if !self.passwords.verify(stored, &creds.password).await? {
+            return Ok(None);
+        }
+        Ok(match found {
+            Some((user, Some(tenant))) => Some(SessionUser { user, tenant }),
+            _ => None,
+        })
+    }
+
+    async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, AppError> {
+        let found = users::Entity::find_by_id(*id)
+            .find_also_related(tenants::Entity)
+            .one(&self.db)
+            .await
+            .map_err(crate::server::ctx::internal("loading the session user"))?;
+        Ok(match found {
+            // A deactivated person is signed out on their next request.
+            Some((user, Some(tenant))) if user.active => Some(SessionUser { user, tenant }),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,168 @@
+//! Accounts: registration, sign-in and sign-out, sessions, password changes and the
+//! login throttle. Wire types and server functions here; server-only code in `backend`,
+//! `passwords`, `service` and `throttle`; pages in `pages`.
+
+pub mod pages;
+pub mod parse;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+#[cfg(feature = "ssr")]
+pub mod passwords;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod throttle;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the browser may know about the signed-in person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub tenant_name: String,
+    pub tenant_slug: String,
+    pub tier: String,
+    pub onboarding_completed: bool,
+}
+
+#[cfg(feature = "ssr")]
+impl From<&backend::SessionUser> for CurrentUser {
+    fn from(p: &backend::SessionUser) -> Self {
+        let tier = crate::features::tenancy::Tier::parse(&p.tenant.tier)
+            .map_or_else(|| p.tenant.tier.clone(), |t| t.label().to_owned());
+        CurrentUser {
+            id: p.user.id,
+            name: p.user.display_name.clone(),
+            email: p.user.email.clone(),
+            is_admin: p.is_admin(),
+            tenant_name: p.tenant.name.clone(),
+            tenant_slug: p.tenant.slug.clone(),
+            tier,
+            onboarding_completed: p.user.onboarding_completed,
+        }
+    }
+}
+
+/// The answer to a successful sign-in or registration: who, and which page to load next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user: CurrentUser,
+    pub next: String,
+}
+
+/// The signed-in person, or `None` when signed out.
+#[server(endpoint = "auth/me")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    let auth = crate::server::ctx::auth_session().await?;
+    Ok(auth.user.as_ref().map(CurrentUser::from))
+}
+
+/// Creates a company (tenant) with this person as its first admin, or, with an invitation
+/// token, joins the inviting company (with the invited email); then signs them in.
+#[server(endpoint = "auth/register")]
+pub async fn register(
+    name: String,
+    email: String,
+    password: String,
+    company: Option<String>,
+    invite: Option<String>,
+) -> Result<SignedIn, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let invite = invite.unwrap_or_default();
+    let person = if invite.is_empty() {
+        let company = company.unwrap_or_default();
+        let account = service::NewAccount::parse(&name, &email, &password, &company)?;
+        service::register(
+            &state.db,
+            &state.passwords,
+            state.settings.default_tier,
+            account,
+        )
+        .await?
+    } else {
+        service::join_by_invitation(&state.db, &state.passwords, &invite, &name, &password).await?
+    };
+    let mut auth = ctx::auth_session().await?;
+    service::start_session(&state.db, &mut auth, &person).await?;
+    tracing::info!(
+        user_id = person.user.id,
+        tenant_id = person.tenant.id,
+        "registered"
+    );
+    ctx::redirect_plain_form("/onboarding");
+    Ok(SignedIn {
+        user: CurrentUser::from(&person),
+        next: "/onboarding".into(),
+    })
+}
+
+/// Signs in and returns to `next` (a same-site path) or the right first page.
+#[server(endpoint = "auth/login")]
+pub async fn login(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<SignedIn, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let mut auth = ctx::auth_session().await?;
+    let ip = ctx::client_ip().await;
+    let person = service::sign_in(&state.db, &auth, &email, &password, ip).await?;
+    service::start_session(&state.db, &mut auth, &person).await?;
+    let wizard = crate::features::onboarding::service::wizard_pending(&state.db, &person).await?;
+    let target = crate::util::safe_next(next.as_deref())
+        .unwrap_or_else(|| if wizard { "/onboarding" } else { "/" }.to_owned());
+    ctx::redirect_plain_form(&target);
+    Ok(SignedIn {
+        user: CurrentUser::from(&person),
+        next: target,
+    })
+}
+
+/// Ends the session on the server (the row is deleted) and returns to the sign-in page.
+#[server(endpoint = "auth/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::ctx;
+    let mut auth = ctx::auth_session().await?;
+    auth.logout()
+        .await
+        .map_err(ctx::internal("ending a session"))?;
+    leptos_axum::redirect("/login?signed_out=1");
+    Ok(())
+}
+
+/// Changes the caller's password; every other session of theirs ends.
+#[server(endpoint = "auth/change-password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let updated = service::change_password(
+        &state.db,
+        &state.passwords,
+        &person,
+        &current_password,
+        &new_password,
+        &confirm_password,
+    )
+    .await?;
+    // Re-bind this session to the new hash; the others no longer match and end.
+    let mut auth = ctx::auth_session().await?;
+    auth.login(&updated)
+        .await
+        .map_err(ctx::internal("refreshing the session"))?;
+    tracing::info!(user_id = person.user.id, "password changed");
+    ctx::redirect_plain_form("/settings/security?changed=1");
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! Sign-in, registration and password pages. Every form is an `ActionForm`: a plain form
+//! post without JavaScript, an in-place call with field messages when hydrated.
+
+use super::parse::{Email, Password};
+use super::SignedIn;
+use super::{ChangePassword, Login, Register};
+use crate::components::{field_error, form_error, FormAlert, RequireUser, TextField};
+use crate::error::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let signed_out = move || query.read().get("signed_out").is_some();
+    let action = ServerAction::<Login>::new();
+    let value = action.value();
+    load_next_page_on_success(value);
+    view! {
+        <Title text="Sign in"/>
+        <section class="card narrow auth-card">
+            <h1>"Sign in to Digame"</h1>
+            <Show when=signed_out>
+                <p class="alert alert-success" role="status">"You have signed out."</p>
+            </Show>
+            <ActionForm action=action>
+                <FormAlert message=form_error(value)/>
+                <input type="hidden" name="next" value=next/>
+                <TextField label="Email" name="email" kind="email" autocomplete="email"
+                    maxlength=254 error=field_error(value, "email")/>
+                <TextField label="Password" name="password" kind="password"
+                    autocomplete="current-password" maxlength=128 error=field_error(value, "password")/>
+                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p class="muted">"New to Digame? " <a href="/register">"Create an account"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let query = use_query_map();
+    let invite = query.read_untracked().get("invite").unwrap_or_default();
+    if invite.is_empty() {
+        return view! { <RegisterForm invitation=None/> }.into_any();
+    }
+    let token = invite.clone();
+    let info = Resource::new(
+        move || token.clone(),
+        crate::features::tenancy::get_invitation,
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Checking your invitation…"</p> }>
+            {move || {
+                let invite = invite.clone();
+                info.get().map(move |res| match res {
+                    Ok(info) => view! { <RegisterForm invitation=Some((invite, info))/> }.into_any(),
+                    Err(e) => view! {
+                        <Title text="Invitation"/>
+                        <section class="card narrow">
+                            <h1>"This invitation cannot be used"</h1>
+                            <p class="alert alert-error" role="alert">{e.message().to_owned()}</p>
+                            <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
+                        </section>
+                    }.into_any(),
+                })
+            }}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn RegisterForm(
+    invitation: Option<(String, crate::features::tenancy::InvitationInfo)>,
+) -> impl IntoView {
+    let action = ServerAction::<Register>::new();
+    let value = action.value();
+    load_next_page_on_success(value);
+    // Instant feedback in the browser with the same parsers the server uses.
+    let email_hint = RwSignal::new(None::<String>);
+    let password_hint = RwSignal::new(None::<String>);
+    let server_email = field_error(value, "email");
+    let server_password = field_error(value, "password");
+    let email_error = Signal::derive(move || email_hint.get().or_else(|| server_email.get()));
+    let password_error =
+        Signal::derive(move || password_hint.get().or_else(|| server_password.get()));
+    let check_email = Callback::new(move |v: String| {
+        email_hint.set(if v.is_empty() {
+            None
+        } else {
+            Email::parse(&v).err().map(|e| e.message().to_owned())
+        });
+    });
+    let check_password = Callback::new(move |v: String| {
+        password_hint.set(if v.is_empty() {
+            None
+        } else {
+            Password::parse(&v, "password", &[])
+                .err()
+                .map(|e| e.message().to_owned())
+        });
+    });
+    let (title, intro) = match &invitation {
+        Some((_, info)) => (
+            format!("Join {} on Digame", info.tenant_name),
+            format!("You were invited as {} ({}). Choose your name and a password.", info.email, if info.role == "admin" { "administrator" } else { "member" }),
+        ),
+        None => (
+            "Create your Digame account".to_owned(),
+            "You will be the administrator of your company's workspace and can invite your team later.".to_owned(),
+        ),
+    };
+    let invited = invitation.is_some();
+    let (token, invited_email) = invitation
+        .map(|(t, info)| (t, info.email))
+        .unwrap_or_default();
+    let email_value = Signal::derive(move || invited_email.clone());
+    view! {
+        <Title text=if invited { "Join your team" } else { "Create your account" }/>
+        <section class="card narrow auth-card">
+            <h1>{title}</h1>
+            <p class="muted">{intro}</p>
+            <ActionForm action=action>
+                <FormAlert message=form_error(value)/>
+                <input type="hidden" name="invite" value=token/>
+                <TextField label="Your name" name="name" autocomplete="name" maxlength=100
+                    error=field_error(value, "name")/>
+                {if invited {
+                    view! {
+                        <TextField label="Work email" name="email" kind="email" autocomplete="email" maxlength=254
+                            value=email_value readonly=true error=email_error/>
+                    }.into_any()
+                } else {
+                    view! {
+                        <TextField label="Work email" name="email" kind="email" autocomplete="email" maxlength=254
+                            error=email_error on_input=check_email/>
+                    }.into_any()
+                }}
+                <TextField label="Password" name="password" kind="password" autocomplete="new-password"
+                    hint="At least 12 characters. A few unrelated words together work well."
+                    minlength=12 maxlength=128 error=password_error on_input=check_password/>
+                {(!invited).then(|| view! {
+                    <TextField label="Company name" name="company" autocomplete="organization" maxlength=120
+                        error=field_error(value, "company")/>
+                })}
+                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() {
+                        "Creating your account…"
+                    } else if invited { "Join" } else { "Create account" }}
+                </button>
+            </ActionForm>
+            <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    view! {
+        <Title text="Security settings"/>
+        <RequireUser>
+            <ChangePasswordForm/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let query = use_query_map();
+    let action = ServerAction::<ChangePassword>::new();
+    let value = action.value();
+    let done = Signal::derive(move || {
+        let changed_in_place = matches!(value.get(), Some(Ok(_)));
+        let changed_by_form_post =
+            query.read().get("changed").is_some() && value.with(Option::is_none);
+        (changed_in_place || changed_by_form_post).then(|| {
+            "Your password was changed. Your other sessions have been signed out.".to_owned()
+        })
+    });
+    view! {
+        <section class="card narrow">
+            <h1>"Security"</h1>
+            <h2>"Change your password"</h2>
+            <FormAlert message=done success=true/>
+            <ActionForm action=action>
+                <FormAlert message=form_error(value)/>
+                <TextField label="Current password" name="current_password" kind="password"
+                    autocomplete="current-password" maxlength=128 error=field_error(value, "current_password")/>
+                <TextField label="New password" name="new_password" kind="password" autocomplete="new-password"
+                    hint="At least 12 characters. Other devices you are signed in on will be signed out."
+                    minlength=12 maxlength=128 error=field_error(value, "new_password")/>
+                <TextField label="Repeat the new password" name="confirm_password" kind="password"
+                    autocomplete="new-password" maxlength=128 error=field_error(value, "confirm_password")/>
+                <button type="submit" class="button" disabled=move || action.pending().get()>"Change password"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// After an in-place sign-in or registration, loads the next page fully, so every part of
+/// the page is rendered for the signed-in person by the server.
+fn load_next_page_on_success<S>(value: S)
+where
+    S: With<Value = Option<Result<SignedIn, AppError>>> + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        let next = value.with(|v| match v {
+            Some(Ok(signed_in)) => Some(signed_in.next.clone()),
+            _ => None,
+        });
+        if let Some(next) = next {
+            #[cfg(feature = "hydrate")]
+            {
+                let _ = window().location().set_href(&next);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = next;
+        }
+    });
+}

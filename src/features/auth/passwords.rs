@@ -1,0 +1,121 @@
+//! Argon2id hashing (the argon2 crate's defaults: m=19456 KiB, t=2, p=1, the OWASP
+//! recommendation), off the async runtime and with a cap on concurrent hashes so a burst of
+//! sign-ins cannot exhaust memory or starve other requests.
+
+use crate::error::AppError;
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    /// Verified against when the email is unknown, so that answer takes as long as a wrong
+    /// password and does not reveal which emails have accounts.
+    dummy_hash: Arc<str>,
+}
+
+impl Default for Passwords {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Passwords {
+    pub fn new() -> Passwords {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let dummy = hash_blocking("digame dummy password for unknown accounts")
+            .expect("hashing a constant never fails");
+        Passwords {
+            permits: Arc::new(Semaphore::new(cores.max(1))),
+            dummy_hash: dummy.into(),
+        }
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, AppError> {
+        let password = password.to_owned();
+        self.run(move || hash_blocking(&password)).await?
+    }
+
+    /// Checks `password` against `stored`; with no stored hash it checks the dummy one and
+    /// answers false, taking the same time.
+    pub async fn verify(&self, stored: Option<&str>, password: &str) -> Result<bool, AppError> {
+        let known = stored.is_some();
+        let hash = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
+        let password = password.to_owned();
+        let ok = self
+            .run(move || {
+                PasswordHash::new(&hash)
+                    .map(|parsed| {
+                        Argon2::default()
+                            .verify_password(password.as_bytes(), &parsed)
+                            .is_ok()
+                    })
+                    .unwrap_or(false)
+            })
+            .await?;
+        Ok(known && ok)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::Internal)?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| {
+            tracing::error!(error = %e, "password hashing task failed");
+            AppError::Internal
+        })
+    }
+}
+
+fn hash_blocking(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| {
+            tracing::error!(error = %e, "argon2 hashing failed");
+            AppError::Internal
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_then_verify() {
+        let p = Passwords::new();
+        let hash = p.hash("amber-kettle-orbit-73").await.unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(p
+            .verify(Some(&hash), "amber-kettle-orbit-73")
+            .await
+            .unwrap());
+        assert!(!p
+            .verify(Some(&hash), "amber-kettle-orbit-74")
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn unknown_account_never_verifies() {
+        let p = Passwords::new();
+        assert!(!p
+            .verify(None, "digame dummy password for unknown accounts")
+            .await
+            .unwrap());
+        assert!(!p.verify(Some("not a hash"), "x").await.unwrap());
+    }
+}

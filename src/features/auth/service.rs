@@ -1,0 +1,400 @@
+//! Account services: plain async functions over the database, called by the thin server
+//! functions in `mod.rs` and by the operator command line.
+
+use super::backend::{AuthSession, Credentials, SessionUser, LOGIN_AT_KEY};
+use super::parse::{CompanyName, DisplayName, Email, Password, TenantSlug};
+use super::passwords::Passwords;
+use super::throttle;
+use crate::entities::{tenants, users};
+use crate::error::AppError;
+use crate::features::tenancy::Tier;
+use crate::server::ctx::internal;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, SqlErr, TransactionTrait,
+};
+
+/// A registration, parsed.
+#[derive(Debug)]
+pub struct NewAccount {
+    pub name: DisplayName,
+    pub email: Email,
+    pub password: Password,
+    pub company: CompanyName,
+}
+
+impl NewAccount {
+    /// Parses every field; the first problem found is returned, naming its field.
+    pub fn parse(
+        name: &str,
+        email: &str,
+        password: &str,
+        company: &str,
+    ) -> Result<NewAccount, AppError> {
+        let name = DisplayName::parse(name)?;
+        let email = Email::parse(email)?;
+        let company = CompanyName::parse(company)?;
+        let password = Password::parse(
+            password,
+            "password",
+            &[email.local_part(), name.as_str(), company.as_str()],
+        )?;
+        Ok(NewAccount {
+            name,
+            email,
+            password,
+            company,
+        })
+    }
+}
+
+fn already_registered() -> AppError {
+    AppError::Conflict {
+        field: "email".into(),
+        message: "That email is already registered. Sign in instead, or use another email.".into(),
+    }
+}
+
+/// Creates the tenant and its first user (an admin) in one transaction.
+pub async fn register(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    tier: Tier,
+    account: NewAccount,
+) -> Result<SessionUser, AppError> {
+    let taken = users::Entity::find()
+        .filter(users::Column::Email.eq(account.email.as_str()))
+        .count(db)
+        .await
+        .map_err(internal("checking for an existing email"))?;
+    if taken > 0 {
+        return Err(already_registered());
+    }
+    let hash = passwords.hash(account.password.expose()).await?;
+    let base = TenantSlug::from_company(&account.company);
+    // The transaction only writes (SQLite refuses a read-then-write transaction when another
+    // connection wrote in between); a slug taken in the meantime is retried with the next one.
+    for attempt in 0..3 {
+        let slug = free_slug(db, &base).await?;
+        match insert_tenant_and_admin(db, tier, &account, &hash, &slug).await {
+            Err(e) if attempt < 2 && is_unique_violation_on(&e, "slug") => continue,
+            Err(e) if is_unique_violation_on(&e, "") => return Err(already_registered()),
+            other => return other.map_err(internal("creating a tenant and its first user")),
+        }
+    }
+    Err(AppError::Internal)
+}
+
+async fn insert_tenant_and_admin(
+    db: &DatabaseConnection,
+    tier: Tier,
+    account: &NewAccount,
+    hash: &str,
+    slug: &TenantSlug,
+) -> Result<SessionUser, DbErr> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let tenant = tenants::ActiveModel {
+        name: Set(account.company.as_str().to_owned()),
+        slug: Set(slug.as_str().to_owned()),
+        tier: Set(tier.as_str().to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    crate::features::tenancy::service::seed_flags(&txn, tenant.id, tier).await?;
+    let user = new_user(tenant.id, &account.email, &account.name, hash, "admin", now)
+        .insert(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(SessionUser { user, tenant })
+}
+
+/// Joins the tenant of an invitation: the invitation is used up in the same transaction
+/// that creates the account, so a link works exactly once.
+pub async fn join_by_invitation(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    token: &str,
+    name: &str,
+    password: &str,
+) -> Result<SessionUser, AppError> {
+    use crate::entities::invitations;
+    use crate::features::tenancy::service::{tier_of, usable_invitation};
+    let (invitation, tenant) = usable_invitation(db, token).await?;
+    let name = DisplayName::parse(name)?;
+    let email = Email::parse(&invitation.email)?;
+    let password = Password::parse(
+        password,
+        "password",
+        &[email.local_part(), name.as_str(), &tenant.name],
+    )?;
+    if let Some(max) = tier_of(&tenant).limits().max_members {
+        let members = users::Entity::find()
+            .filter(users::Column::TenantId.eq(tenant.id))
+            .filter(users::Column::Active.eq(true))
+            .count(db)
+            .await
+            .map_err(internal("counting members"))?;
+        if members >= max as u64 {
+            return Err(AppError::SubscriptionLimit(format!(
+                "{} has reached its plan's limit of {max} members. Ask an administrator to make room.",
+                tenant.name
+            )));
+        }
+    }
+    let hash = passwords.hash(password.expose()).await?;
+    let now = Utc::now();
+    let txn = db.begin().await.map_err(internal("joining a tenant"))?;
+    let used = invitations::Entity::update_many()
+        .col_expr(
+            invitations::Column::AcceptedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
+        .filter(invitations::Column::Id.eq(invitation.id))
+        .filter(invitations::Column::AcceptedAt.is_null())
+        .filter(invitations::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await
+        .map_err(internal("using an invitation"))?;
+    if used.rows_affected != 1 {
+        return Err(AppError::Conflict {
+            field: "invite".into(),
+            message: "This invitation has already been used. Sign in instead.".into(),
+        });
+    }
+    let user = new_user(tenant.id, &email, &name, &hash, &invitation.role, now)
+        .insert(&txn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation_on(&e, "") {
+                already_registered()
+            } else {
+                internal("creating an invited user")(e)
+            }
+        })?;
+    crate::features::audit::service::record(
+        &txn,
+        crate::features::audit::service::Event {
+            tenant_id: tenant.id,
+            actor_user_id: Some(user.id),
+            action: "member.joined",
+            target: email.as_str(),
+            before: None,
+            after: Some(serde_json::json!({ "role": invitation.role })),
+        },
+    )
+    .await
+    .map_err(internal("auditing a new member"))?;
+    txn.commit().await.map_err(internal("joining a tenant"))?;
+    Ok(SessionUser { user, tenant })
+}
+
+/// A new, active account that has not been through onboarding yet.
+fn new_user(
+    tenant_id: i64,
+    email: &Email,
+    name: &DisplayName,
+    password_hash: &str,
+    role: &str,
+    now: chrono::DateTime<Utc>,
+) -> users::ActiveModel {
+    users::ActiveModel {
+        tenant_id: Set(tenant_id),
+        email: Set(email.as_str().to_owned()),
+        display_name: Set(name.as_str().to_owned()),
+        password_hash: Set(password_hash.to_owned()),
+        role: Set(role.to_owned()),
+        active: Set(true),
+        onboarding_completed: Set(false),
+        created_at: Set(now),
+        last_login_at: Set(None),
+        ..Default::default()
+    }
+}
+
+/// A unique-index violation whose message names `what` (any one when `what` is empty).
+fn is_unique_violation_on(e: &DbErr, what: &str) -> bool {
+    matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(m)) if m.contains(what))
+}
+
+async fn free_slug(
+    txn: &impl sea_orm::ConnectionTrait,
+    base: &TenantSlug,
+) -> Result<TenantSlug, AppError> {
+    for n in 1..=50u32 {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            base.with_suffix(n)
+        };
+        let used = tenants::Entity::find()
+            .filter(tenants::Column::Slug.eq(candidate.as_str()))
+            .count(txn)
+            .await
+            .map_err(internal("checking a tenant slug"))?;
+        if used == 0 {
+            return Ok(candidate);
+        }
+    }
+    // Fifty companies of one name: fall back to a random suffix.
+    use rand::Rng as _;
+    Ok(base.with_suffix(rand::thread_rng().gen_range(100_000..1_000_000)))
+}
+
+/// Marks the session signed in (cycling its id) and records the sign-in time.
+pub async fn start_session(
+    db: &DatabaseConnection,
+    auth: &mut AuthSession,
+    person: &SessionUser,
+) -> Result<(), AppError> {
+    auth.login(person)
+        .await
+        .map_err(internal("writing the session"))?;
+    auth.session
+        .insert(LOGIN_AT_KEY, Utc::now().timestamp())
+        .await
+        .map_err(internal("writing the session"))?;
+    users::ActiveModel {
+        id: Set(person.user.id),
+        last_login_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .map_err(internal("recording the sign-in time"))?;
+    Ok(())
+}
+
+/// Checks the throttles, then the password. Failures count against the account and the
+/// address; a success clears the account's count.
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    auth: &AuthSession,
+    email: &str,
+    password: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<SessionUser, AppError> {
+    let email = Email::parse(email)?;
+    if password.is_empty() {
+        return Err(AppError::validation("password", "Enter your password."));
+    }
+    if password.chars().count() > super::parse::PASSWORD_MAX_CHARS {
+        return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
+    }
+    let now = Utc::now();
+    let account_key = format!("account:{}", email.as_str());
+    let address_key = ip.map(|ip| format!("address:{ip}"));
+    let mut locked = throttle::check(db, &account_key, now)
+        .await
+        .map_err(internal("reading throttles"))?;
+    if let Some(key) = &address_key {
+        let by_address = throttle::check(db, key, now)
+            .await
+            .map_err(internal("reading throttles"))?;
+        locked = locked.max(by_address);
+    }
+    if let Some(secs) = locked {
+        return Err(AppError::RateLimited {
+            message: throttle::message(secs),
+            retry_after_secs: secs,
+        });
+    }
+    let found = auth
+        .authenticate(Credentials {
+            email,
+            password: password.to_owned(),
+        })
+        .await
+        .map_err(|e| match e {
+            axum_login::Error::Backend(app) => app,
+            other => internal("authenticating")(other),
+        })?;
+    let Some(person) = found else {
+        throttle::record_failure(db, &account_key, throttle::ACCOUNT, now)
+            .await
+            .map_err(internal("recording a failed sign-in"))?;
+        if let Some(key) = &address_key {
+            throttle::record_failure(db, key, throttle::ADDRESS, now)
+                .await
+                .map_err(internal("recording a failed sign-in"))?;
+        }
+        return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
+    };
+    throttle::clear(db, &account_key)
+        .await
+        .map_err(internal("clearing throttles"))?;
+    if !person.user.active {
+        return Err(AppError::Forbidden(
+            "This account has been deactivated. Ask an administrator of your company to reactivate it.".into(),
+        ));
+    }
+    Ok(person)
+}
+
+/// One message for unknown emails and wrong passwords, so neither is revealed.
+pub const WRONG_CREDENTIALS: &str =
+    "That email and password do not match an account. Check them and try again.";
+
+/// Changes the password after checking the current one. Other sessions of the person end
+/// because the session is bound to the password hash.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    person: &SessionUser,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<SessionUser, AppError> {
+    if current.is_empty() {
+        return Err(AppError::validation(
+            "current_password",
+            "Enter your current password.",
+        ));
+    }
+    if !passwords
+        .verify(Some(&person.user.password_hash), current)
+        .await?
+    {
+        return Err(AppError::validation(
+            "current_password",
+            "Your current password is not correct.",
+        ));
+    }
+    let new = Password::parse(
+        new,
+        "new_password",
+        &[
+            person.user.email.split('@').next().unwrap_or_default(),
+            &person.user.display_name,
+            &person.tenant.name,
+        ],
+    )?;
+    if new.expose() != confirm {
+        return Err(AppError::validation(
+            "confirm_password",
+            "The two new passwords do not match.",
+        ));
+    }
+    if new.expose() == current {
+        return Err(AppError::validation(
+            "new_password",
+            "Choose a password different from your current one.",
+        ));
+    }
+    let hash = passwords.hash(new.expose()).await?;
+    let user = users::ActiveModel {
+        id: Set(person.user.id),
+        password_hash: Set(hash),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .map_err(internal("saving a new password"))?;
+    Ok(SessionUser {
+        user,
+        tenant: person.tenant.clone(),
+    })
+}

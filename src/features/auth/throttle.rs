@@ -1,0 +1,144 @@
+//! Throttling of failed sign-ins, per account and per address, stored in the database so
+//! every app replica enforces the same limits.
+
+use crate::entities::login_throttles;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub max_failures: i32,
+    pub window: Duration,
+    pub lockout: Duration,
+}
+
+/// Five wrong passwords for one account within 15 minutes lock it for 15 minutes.
+pub const ACCOUNT: Policy = Policy {
+    max_failures: 5,
+    window: Duration::minutes(15),
+    lockout: Duration::minutes(15),
+};
+
+/// One address may fail thirty times in 15 minutes (shared offices sit behind one address).
+pub const ADDRESS: Policy = Policy {
+    max_failures: 30,
+    window: Duration::minutes(15),
+    lockout: Duration::minutes(15),
+};
+
+/// Seconds until a lock that ends at `locked_until` runs out, if it is still on.
+pub fn locked_for(locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<i64> {
+    let until = locked_until?;
+    (until > now).then(|| (until - now).num_seconds().max(1))
+}
+
+pub async fn check(
+    db: &impl ConnectionTrait,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let row = login_throttles::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?;
+    Ok(locked_for(row.and_then(|r| r.locked_until), now))
+}
+
+/// Counts one failure. Three single statements, each atomic, and no read-then-write
+/// transaction (which SQLite would refuse under concurrent sign-ins): a lapsed window or
+/// an expired lock starts counting again; the count goes up; reaching the limit locks.
+pub async fn record_failure(
+    db: &impl ConnectionTrait,
+    key: &str,
+    policy: Policy,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use login_throttles::{Column, Entity};
+    let no_lock: Option<DateTime<Utc>> = None;
+    Entity::update_many()
+        .col_expr(Column::Failures, Expr::value(0))
+        .col_expr(Column::WindowStartedAt, Expr::value(now))
+        .col_expr(Column::LockedUntil, Expr::value(no_lock))
+        .filter(Column::Key.eq(key))
+        .filter(
+            Condition::any()
+                .add(Column::WindowStartedAt.lt(now - policy.window))
+                .add(Column::LockedUntil.lte(now)),
+        )
+        .exec(db)
+        .await?;
+    Entity::insert(login_throttles::ActiveModel {
+        key: Set(key.to_owned()),
+        failures: Set(1),
+        window_started_at: Set(now),
+        locked_until: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(Column::Key)
+            .value(
+                Column::Failures,
+                Expr::col((Entity, Column::Failures)).add(1),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Entity::update_many()
+        .col_expr(Column::LockedUntil, Expr::value(Some(now + policy.lockout)))
+        .filter(Column::Key.eq(key))
+        .filter(Column::Failures.gte(policy.max_failures))
+        .filter(Column::LockedUntil.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    login_throttles::Entity::delete_by_id(key.to_owned())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// "Try again in N minutes", rounded up.
+pub fn message(retry_after_secs: i64) -> String {
+    let minutes = (retry_after_secs + 59) / 60;
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    format!("Too many failed sign-in attempts. Try again in {minutes} {unit}.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(min: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + Duration::minutes(min)
+    }
+
+    #[test]
+    fn a_lock_counts_down_then_ends() {
+        let until = Some(at(15));
+        assert_eq!(locked_for(until, at(0)), Some(15 * 60));
+        assert_eq!(locked_for(until, at(14)), Some(60));
+        assert_eq!(locked_for(until, at(15)), None);
+        assert_eq!(locked_for(None, at(0)), None);
+    }
+
+    #[test]
+    fn messages_round_up_to_minutes() {
+        assert_eq!(
+            message(1),
+            "Too many failed sign-in attempts. Try again in 1 minute."
+        );
+        assert_eq!(
+            message(61),
+            "Too many failed sign-in attempts. Try again in 2 minutes."
+        );
+        assert_eq!(
+            message(900),
+            "Too many failed sign-in attempts. Try again in 15 minutes."
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! The home page: what Digame is for visitors, the tool dashboard for members.
+
+use crate::components::AuthState;
+use crate::features::auth::CurrentUser;
+use crate::features::onboarding::model::{because, Recommendation};
+use crate::features::onboarding::onboarding_picks;
+use crate::features::tenancy::access::ToolAccess;
+use crate::features::tenancy::{tool_cards, ToolCard};
+use crate::features::tools::TOOLS;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let auth = AuthState::use_context();
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || auth.user.get().map(|res| match res {
+                Ok(Some(user)) => view! { <Dashboard user/> }.into_any(),
+                _ => view! { <Landing/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Landing() -> impl IntoView {
+    view! {
+        <Title text="AI productivity tools for teams"/>
+        <section class="hero">
+            <h1>"Work clearer, meet better, prioritise faster."</h1>
+            <p class="lead">
+                "Digame gives your company six AI productivity tools — writing help, communication-style \
+                 analysis, meeting insights, email patterns, language tools and task prioritisation — \
+                 each switched on by your administrators and run with your own service keys."
+            </p>
+            <p class="hero-actions">
+                <a class="button" href="/register">"Create your company's account"</a>
+                <a class="button button-quiet" href="/login">"Sign in"</a>
+            </p>
+        </section>
+        <section class="tool-grid" aria-label="The tools">
+            {TOOLS.iter().map(|t| view! {
+                <article class="tool-card">
+                    <h2>{t.title}</h2>
+                    <p>{t.summary}</p>
+                </article>
+            }).collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn Dashboard(user: CurrentUser) -> impl IntoView {
+    let cards = Resource::new(|| (), |_| tool_cards());
+    let picks = Resource::new(|| (), |_| onboarding_picks());
+    let is_admin = user.is_admin;
+    let query = use_query_map();
+    let welcome = move || query.read().get("welcome").is_some();
+    view! {
+        <Title text="Dashboard"/>
+        <section class="page-head">
+            <h1>{format!("Welcome, {}", user.name)}</h1>
+            <p class="muted">{format!("{} · {} plan", user.tenant_name, user.tier)}</p>
+            <Show when=welcome>
+                <p class="alert alert-success" role="status">"Your setup is saved. Your picks are below, most relevant first."</p>
+            </Show>
+        </section>
+        <Suspense fallback=|| ()>
+            {move || picks.get().map(|res| match res {
+                Ok(p) if !p.is_empty() => view! { <Picks picks=p/> }.into_any(),
+                Ok(_) => view! {
+                    <p class="muted small">"Tell us about your work and we will recommend tools: "
+                        <a href="/onboarding">"open the setup"</a>"."</p>
+                }.into_any(),
+                Err(_) => ().into_any(),
+            })}
+        </Suspense>
+        <Suspense fallback=|| view! { <p class="muted">"Loading your tools…"</p> }>
+            {move || cards.get().map(|res| match res {
+                Ok(cards) => view! {
+                    <section class="tool-grid" aria-label="Your tools">
+                        {cards.into_iter().map(|card| view! { <ToolCardView card is_admin/> }).collect_view()}
+                    </section>
+                }.into_any(),
+                Err(e) => crate::components::error_alert(&e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Picks(picks: Vec<Recommendation>) -> impl IntoView {
+    view! {
+        <section class="card picks" aria-labelledby="picks-title">
+            <h2 id="picks-title">"Your picks"</h2>
+            <ol class="pick-list">
+                {picks.into_iter().map(|p| view! {
+                    <li data-pick=p.flag.clone()>
+                        <strong>{p.title.clone()}</strong>
+                        {(!p.reasons.is_empty()).then(|| view! { <span class="muted small">{format!(" — {}", because(&p.reasons))}</span> })}
+                        {(!p.available).then_some(view! { <span class="badge">"Locked"</span> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+            <p class="small"><a href="/settings/profile">"Change your setup"</a></p>
+        </section>
+    }
+}
+
+#[component]
+fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
+    // Every tool panel is still being built, so even an unlocked tool says so; a locked one
+    // says exactly what unlocks it, with a link where the person can act.
+    let (badge_class, badge) = match &card.access {
+        ToolAccess::Available => ("badge badge-soon", "Coming soon"),
+        ToolAccess::NeedsKey { .. } => ("badge badge-warn", "Needs your key"),
+        ToolAccess::SwitchedOff => ("badge", "Switched off"),
+        ToolAccess::NotInTier { .. } => ("badge", "Not in your plan"),
+        ToolAccess::AccountInactive => ("badge", "Unavailable"),
+    };
+    let action = match &card.access {
+        ToolAccess::NeedsKey { key } => Some(view! {
+            <a class="button button-small" href=format!("/settings/api-keys#{key}")>"Add your key"</a>
+        }.into_any()),
+        ToolAccess::SwitchedOff if is_admin => Some(view! {
+            <a class="button button-small" href="/admin/features">"Switch it on"</a>
+        }.into_any()),
+        _ => None,
+    };
+    let ready = matches!(card.access, ToolAccess::Available);
+    view! {
+        <article class="tool-card" data-tool=card.flag.clone() data-access=format!("{:?}", card.access).split([' ', '{']).next().unwrap_or_default().to_owned()>
+            <div class="tool-card-head">
+                <h2>{card.title.clone()}</h2>
+                <span class=badge_class>{badge}</span>
+            </div>
+            <p>{card.summary.clone()}</p>
+            <p class="muted small lock-reason">{card.message.clone()}</p>
+            {ready.then_some(view! {
+                <p class="muted small">"The tool itself is still being built; it will open here when it is ready."</p>
+            })}
+            {action}
+        </article>
+    }
+}

@@ -1,0 +1,9 @@
+//! Features, one folder each: wire types and server functions (both builds), server-only
+//! services (`ssr`), and page components.
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod dashboard;
+pub mod onboarding;
+pub mod tenancy;
+pub mod tools;

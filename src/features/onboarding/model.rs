@@ -1,0 +1,627 @@
+//! The onboarding document and its rules, kept compatible with the original service: a
+//! partial update merges maps key by key, replaces `completed_steps` when given, and a
+//! missing or unreadable stored document reads as the default. Pure and shared, so the
+//! browser and the server agree.
+
+use crate::error::AppError;
+use crate::features::tools::{ToolId, TOOLS};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompletedStep {
+    pub step_id: String,
+    pub completed_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnboardingData {
+    pub current_step_id: String,
+    pub completed_steps: Vec<CompletedStep>,
+    pub user_preferences: Map<String, Value>,
+    pub goals: Map<String, Value>,
+    pub feature_exploration: BTreeMap<String, bool>,
+    pub is_completed: bool,
+}
+
+impl Default for OnboardingData {
+    fn default() -> Self {
+        OnboardingData {
+            current_step_id: STEPS[0].id.to_owned(),
+            completed_steps: Vec::new(),
+            user_preferences: Map::new(),
+            goals: Map::new(),
+            feature_exploration: BTreeMap::new(),
+            is_completed: false,
+        }
+    }
+}
+
+/// A partial update: absent fields stay as stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OnboardingUpdate {
+    pub current_step_id: Option<String>,
+    pub completed_steps: Option<Vec<CompletedStep>>,
+    pub user_preferences: Option<Map<String, Value>>,
+    pub goals: Option<Map<String, Value>>,
+    pub feature_exploration: Option<BTreeMap<String, bool>>,
+    pub is_completed: Option<bool>,
+}
+
+/// The stored document, or the default when there is none or it cannot be read.
+pub fn parse_stored(text: Option<&str>) -> OnboardingData {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+pub fn merge(mut data: OnboardingData, update: OnboardingUpdate) -> OnboardingData {
+    if let Some(step) = update.current_step_id {
+        data.current_step_id = step;
+    }
+    if let Some(steps) = update.completed_steps {
+        data.completed_steps = steps;
+    }
+    if let Some(prefs) = update.user_preferences {
+        data.user_preferences.extend(prefs);
+    }
+    if let Some(goals) = update.goals {
+        data.goals.extend(goals);
+    }
+    if let Some(features) = update.feature_exploration {
+        data.feature_exploration.extend(features);
+    }
+    if let Some(done) = update.is_completed {
+        data.is_completed = done;
+    }
+    data
+}
+
+pub struct Step {
+    pub id: &'static str,
+    pub title: &'static str,
+}
+
+pub const STEPS: [Step; 5] = [
+    Step {
+        id: "about",
+        title: "About you",
+    },
+    Step {
+        id: "goals",
+        title: "Goals",
+    },
+    Step {
+        id: "preferences",
+        title: "Preferences",
+    },
+    Step {
+        id: "tools",
+        title: "Your tools",
+    },
+    Step {
+        id: "review",
+        title: "Review",
+    },
+];
+
+pub fn step_index(id: &str) -> Option<usize> {
+    STEPS.iter().position(|s| s.id == id)
+}
+
+pub const ROLES: [(&str, &str); 7] = [
+    ("individual_contributor", "Individual contributor"),
+    ("team_lead", "Team lead"),
+    ("manager", "Manager"),
+    ("executive", "Executive"),
+    ("freelancer", "Freelancer"),
+    ("student", "Student"),
+    ("other", "Other"),
+];
+pub const TEAM_SIZES: [(&str, &str); 5] = [
+    ("just_me", "Just me"),
+    ("2_10", "2–10"),
+    ("11_50", "11–50"),
+    ("51_200", "51–200"),
+    ("200_plus", "More than 200"),
+];
+pub const GOALS: [(&str, &str); 7] = [
+    ("write_clearer", "Write clearer"),
+    ("run_better_meetings", "Run better meetings"),
+    ("manage_inbox", "Manage my inbox"),
+    ("prioritise_work", "Prioritise my work"),
+    ("learn_language", "Learn a language"),
+    (
+        "understand_how_i_come_across",
+        "Understand how I come across",
+    ),
+    ("save_time", "Save time on routine work"),
+];
+pub const TONES: [(&str, &str); 3] = [
+    ("formal", "Formal"),
+    ("neutral", "Neutral"),
+    ("casual", "Casual"),
+];
+pub const DETAILS: [(&str, &str); 2] = [("brief", "Brief"), ("detailed", "Detailed")];
+pub const MAX_GOALS: usize = 5;
+pub const MAX_TEXT: usize = 200;
+
+pub fn label_of(choices: &[(&'static str, &'static str)], value: &str) -> Option<&'static str> {
+    choices.iter().find(|(v, _)| *v == value).map(|(_, l)| *l)
+}
+
+fn text(fields: &HashMap<String, String>, key: &str) -> String {
+    fields
+        .get(key)
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn bounded(fields: &HashMap<String, String>, key: &str, what: &str) -> Result<String, AppError> {
+    let value = text(fields, key);
+    if value.chars().count() > MAX_TEXT {
+        return Err(AppError::validation(
+            key,
+            format!("Keep {what} to {MAX_TEXT} characters."),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(AppError::validation(
+            key,
+            format!("{what} contains characters that are not allowed."),
+        ));
+    }
+    Ok(value)
+}
+
+fn choice(
+    fields: &HashMap<String, String>,
+    key: &str,
+    choices: &[(&str, &str)],
+    what: &str,
+    required: bool,
+) -> Result<String, AppError> {
+    let value = text(fields, key);
+    if value.is_empty() && !required {
+        return Ok(value);
+    }
+    if choices.iter().any(|(v, _)| *v == value) {
+        Ok(value)
+    } else {
+        Err(AppError::validation(
+            key,
+            format!("Choose {what} from the list."),
+        ))
+    }
+}
+
+/// Parses one step's form into the partial update it makes. Nothing is saved unless the
+/// whole step is valid.
+pub fn parse_step(
+    step: &str,
+    fields: &HashMap<String, String>,
+) -> Result<OnboardingUpdate, AppError> {
+    let mut update = OnboardingUpdate::default();
+    match step {
+        "about" => {
+            let role = choice(fields, "role", &ROLES, "your role", true)?;
+            let role_other = bounded(fields, "role_other", "Your role")?;
+            if role == "other" && role_other.is_empty() {
+                return Err(AppError::validation(
+                    "role_other",
+                    "Tell us your role in a few words.",
+                ));
+            }
+            let team_size = choice(fields, "team_size", &TEAM_SIZES, "a team size", false)?;
+            let industry = bounded(fields, "industry", "The industry")?;
+            let language = bounded(fields, "primary_language", "The language")?;
+            let mut prefs = Map::new();
+            prefs.insert("role".into(), role.into());
+            prefs.insert("role_other".into(), role_other.into());
+            prefs.insert("team_size".into(), team_size.into());
+            prefs.insert("industry".into(), industry.into());
+            prefs.insert("primary_language".into(), language.into());
+            update.user_preferences = Some(prefs);
+        }
+        "goals" => {
+            for key in fields.keys().filter(|k| k.starts_with("goal_")) {
+                if label_of(&GOALS, &key["goal_".len()..]).is_none() {
+                    return Err(AppError::validation(
+                        "goals",
+                        "One of the goals is not on the list.",
+                    ));
+                }
+            }
+            let selected: Vec<Value> = GOALS
+                .iter()
+                .filter(|(id, _)| fields.contains_key(&format!("goal_{id}")))
+                .map(|(id, _)| Value::from(*id))
+                .collect();
+            if selected.len() > MAX_GOALS {
+                return Err(AppError::validation(
+                    "goals",
+                    format!("Pick at most {MAX_GOALS} goals."),
+                ));
+            }
+            let custom = bounded(fields, "custom_goal", "Your own goal")?;
+            let mut goals = Map::new();
+            goals.insert("selected".into(), Value::Array(selected));
+            goals.insert("custom".into(), custom.into());
+            update.goals = Some(goals);
+        }
+        "preferences" => {
+            let tone = choice(fields, "tone", &TONES, "a tone", true)?;
+            let detail = choice(fields, "detail", &DETAILS, "a level of detail", true)?;
+            let hour = |key: &str| -> Result<i64, AppError> {
+                text(fields, key)
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|h| (0..=23).contains(h))
+                    .ok_or_else(|| AppError::validation(key, "Choose an hour from 0 to 23."))
+            };
+            let start = hour("work_start")?;
+            let end = hour("work_end")?;
+            if end <= start {
+                return Err(AppError::validation(
+                    "work_end",
+                    "Your working day should end after it starts.",
+                ));
+            }
+            let mut prefs = Map::new();
+            prefs.insert("tone".into(), tone.into());
+            prefs.insert("detail".into(), detail.into());
+            prefs.insert(
+                "email_digest".into(),
+                fields.contains_key("email_digest").into(),
+            );
+            prefs.insert("work_start".into(), start.into());
+            prefs.insert("work_end".into(), end.into());
+            update.user_preferences = Some(prefs);
+        }
+        "tools" => {
+            for key in fields.keys().filter(|k| k.starts_with("explore_")) {
+                if ToolId::from_flag(&key["explore_".len()..]).is_none() {
+                    return Err(AppError::validation(
+                        "tools",
+                        "One of the chosen tools does not exist.",
+                    ));
+                }
+            }
+            let chosen = TOOLS
+                .iter()
+                .map(|t| {
+                    (
+                        t.flag.to_owned(),
+                        fields.contains_key(&format!("explore_{}", t.flag)),
+                    )
+                })
+                .collect();
+            update.feature_exploration = Some(chosen);
+        }
+        "review" => {}
+        other => {
+            return Err(AppError::validation(
+                "step",
+                format!("There is no onboarding step called {other}."),
+            ))
+        }
+    }
+    Ok(update)
+}
+
+/// One recommended tool and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub flag: String,
+    pub title: String,
+    pub score: i32,
+    pub reasons: Vec<String>,
+    /// Switched on for the tenant and within its tier.
+    pub available: bool,
+}
+
+/// Ranks the tools for a person from their answers and the tenant's switched-on tools.
+/// Every point of score has a reason the person can read.
+pub fn recommend(data: &OnboardingData, enabled: &HashMap<ToolId, bool>) -> Vec<Recommendation> {
+    use ToolId::*;
+    let mut scores: BTreeMap<usize, (i32, Vec<String>)> = BTreeMap::new();
+    let mut add = |tool: ToolId, points: i32, reason: String| {
+        let idx = TOOLS
+            .iter()
+            .position(|t| t.id == tool)
+            .expect("catalogue tool");
+        let entry = scores.entry(idx).or_default();
+        entry.0 += points;
+        entry.1.push(reason);
+    };
+    let selected: Vec<&str> = data
+        .goals
+        .get("selected")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for goal in &selected {
+        let label = label_of(&GOALS, goal).unwrap_or(goal);
+        let tools: &[ToolId] = match *goal {
+            "write_clearer" => &[WritingAssistance],
+            "run_better_meetings" => &[MeetingInsights],
+            "manage_inbox" => &[EmailPatterns],
+            "prioritise_work" => &[TaskPrioritization],
+            "learn_language" => &[LanguageTools],
+            "understand_how_i_come_across" => &[CommunicationStyle],
+            "save_time" => &[TaskPrioritization, EmailPatterns],
+            _ => &[],
+        };
+        for tool in tools {
+            add(*tool, 3, format!("you chose “{label}”"));
+        }
+    }
+    let prefs = &data.user_preferences;
+    let role = prefs
+        .get("role")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if let Some(label) = label_of(&ROLES, role).filter(|_| role != "other") {
+        let label = label.to_lowercase();
+        let article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        let reason = format!("you are {article} {label}");
+        let tools: &[ToolId] = match role {
+            "team_lead" | "manager" => &[MeetingInsights, TaskPrioritization],
+            "executive" => &[MeetingInsights, EmailPatterns, CommunicationStyle],
+            "individual_contributor" => &[TaskPrioritization, WritingAssistance],
+            "freelancer" => &[EmailPatterns, TaskPrioritization],
+            "student" => &[WritingAssistance, LanguageTools],
+            _ => &[],
+        };
+        for tool in tools {
+            add(*tool, 2, reason.clone());
+        }
+    }
+    let language = prefs
+        .get("primary_language")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !language.is_empty() && !language.eq_ignore_ascii_case("english") {
+        add(
+            LanguageTools,
+            1,
+            format!("your primary language is {language}"),
+        );
+    }
+    if prefs.get("email_digest").and_then(Value::as_bool) == Some(true) {
+        add(EmailPatterns, 1, "you want an email digest".to_owned());
+    }
+    let mut out: Vec<Recommendation> = scores
+        .into_iter()
+        .map(|(idx, (score, reasons))| {
+            let tool = &TOOLS[idx];
+            Recommendation {
+                flag: tool.flag.to_owned(),
+                title: tool.title.to_owned(),
+                score,
+                reasons,
+                available: enabled.get(&tool.id).copied().unwrap_or(false),
+            }
+        })
+        .collect();
+    // Highest score first; ties keep the catalogue's order (the sort is stable).
+    out.sort_by_key(|r| std::cmp::Reverse(r.score));
+    out
+}
+
+/// "Recommended because you chose “Run better meetings” and you are a team lead".
+pub fn because(reasons: &[String]) -> String {
+    match reasons {
+        [] => String::new(),
+        [one] => format!("Recommended because {one}"),
+        [rest @ .., last] => format!("Recommended because {} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn missing_or_corrupt_documents_read_as_the_default() {
+        assert_eq!(parse_stored(None), OnboardingData::default());
+        assert_eq!(parse_stored(Some("{not json")), OnboardingData::default());
+        assert_eq!(
+            parse_stored(Some(r#"{"current_step_id": 5}"#)),
+            OnboardingData::default()
+        );
+        assert_eq!(parse_stored(Some("")).current_step_id, "about");
+    }
+
+    #[test]
+    fn merge_follows_the_original_rules_field_by_field() {
+        let mut stored = OnboardingData::default();
+        stored
+            .user_preferences
+            .insert("tone".into(), "formal".into());
+        stored
+            .user_preferences
+            .insert("detail".into(), "brief".into());
+        stored.goals.insert("custom".into(), "ship v2".into());
+        stored
+            .feature_exploration
+            .insert("meeting_insights".into(), true);
+        stored.completed_steps = vec![CompletedStep {
+            step_id: "about".into(),
+            completed_at: "t1".into(),
+        }];
+
+        // Absent fields stay.
+        let same = merge(stored.clone(), OnboardingUpdate::default());
+        assert_eq!(same, stored);
+
+        // Maps merge key by key.
+        let mut prefs = Map::new();
+        prefs.insert("tone".into(), "casual".into());
+        let mut features = BTreeMap::new();
+        features.insert("writing_assistance".into(), true);
+        let merged = merge(
+            stored.clone(),
+            OnboardingUpdate {
+                user_preferences: Some(prefs),
+                feature_exploration: Some(features),
+                ..Default::default()
+            },
+        );
+        assert_eq!(merged.user_preferences["tone"], "casual");
+        assert_eq!(merged.user_preferences["detail"], "brief");
+        assert_eq!(merged.feature_exploration.len(), 2);
+        assert_eq!(merged.goals["custom"], "ship v2");
+
+        // completed_steps is replaced when given.
+        let replaced = merge(
+            stored.clone(),
+            OnboardingUpdate {
+                completed_steps: Some(vec![CompletedStep {
+                    step_id: "goals".into(),
+                    completed_at: "t2".into(),
+                }]),
+                ..Default::default()
+            },
+        );
+        assert_eq!(replaced.completed_steps.len(), 1);
+        assert_eq!(replaced.completed_steps[0].step_id, "goals");
+
+        let done = merge(
+            stored,
+            OnboardingUpdate {
+                is_completed: Some(true),
+                current_step_id: Some("review".into()),
+                ..Default::default()
+            },
+        );
+        assert!(done.is_completed);
+        assert_eq!(done.current_step_id, "review");
+    }
+
+    #[test]
+    fn step_parsing_refuses_bad_choices_without_a_partial_update() {
+        let ok = parse_step(
+            "about",
+            &fields(&[
+                ("role", "team_lead"),
+                ("team_size", "2_10"),
+                ("industry", "Retail"),
+                ("primary_language", "Portuguese"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(ok.user_preferences.unwrap()["role"], "team_lead");
+        for (step, form, field) in [
+            ("about", vec![("role", "pirate")], "role"),
+            ("about", vec![("role", "other")], "role_other"),
+            (
+                "about",
+                vec![("role", "manager"), ("team_size", "9000")],
+                "team_size",
+            ),
+            (
+                "about",
+                vec![("role", "manager"), ("industry", &"x".repeat(201) as &str)],
+                "industry",
+            ),
+            (
+                "goals",
+                vec![("goal_write_clearer", "on"), ("goal_fly", "on")],
+                "goals",
+            ),
+            (
+                "preferences",
+                vec![
+                    ("tone", "rude"),
+                    ("detail", "brief"),
+                    ("work_start", "9"),
+                    ("work_end", "17"),
+                ],
+                "tone",
+            ),
+            (
+                "preferences",
+                vec![
+                    ("tone", "formal"),
+                    ("detail", "brief"),
+                    ("work_start", "9"),
+                    ("work_end", "25"),
+                ],
+                "work_end",
+            ),
+            (
+                "preferences",
+                vec![
+                    ("tone", "formal"),
+                    ("detail", "brief"),
+                    ("work_start", "17"),
+                    ("work_end", "9"),
+                ],
+                "work_end",
+            ),
+            ("tools", vec![("explore_time_machine", "on")], "tools"),
+            ("launch", vec![], "step"),
+        ] {
+            let err = parse_step(step, &fields(&form)).unwrap_err();
+            assert_eq!(err.field(), Some(field), "{step} {form:?}");
+        }
+        let six: Vec<(String, String)> = GOALS
+            .iter()
+            .take(6)
+            .map(|(g, _)| (format!("goal_{g}"), "on".to_owned()))
+            .collect();
+        let six: HashMap<String, String> = six.into_iter().collect();
+        assert_eq!(
+            parse_step("goals", &six).unwrap_err().field(),
+            Some("goals")
+        );
+    }
+
+    #[test]
+    fn recommendations_follow_the_answers_with_reasons() {
+        let mut data = OnboardingData::default();
+        data.goals.insert(
+            "selected".into(),
+            serde_json::json!(["run_better_meetings", "learn_language"]),
+        );
+        data.user_preferences
+            .insert("role".into(), "team_lead".into());
+        data.user_preferences
+            .insert("primary_language".into(), "Portuguese".into());
+        let all_on: HashMap<ToolId, bool> = TOOLS.iter().map(|t| (t.id, true)).collect();
+        let recs = recommend(&data, &all_on);
+        assert_eq!(recs[0].flag, "meeting_insights");
+        assert_eq!(recs[0].score, 5);
+        assert_eq!(
+            because(&recs[0].reasons),
+            "Recommended because you chose “Run better meetings” and you are a team lead"
+        );
+        assert_eq!(recs[1].flag, "language_learning_support");
+        assert_eq!(recs[1].score, 4);
+        assert!(recs.iter().all(|r| r.available));
+        // Tools nothing points to are not recommended.
+        assert!(!recs
+            .iter()
+            .any(|r| r.flag == "communication_style_analysis"));
+
+        let mut off = all_on.clone();
+        off.insert(ToolId::MeetingInsights, false);
+        assert!(
+            !recommend(&data, &off)[0].available,
+            "a locked tool is still shown, marked locked"
+        );
+        assert!(recommend(&OnboardingData::default(), &all_on).is_empty());
+    }
+}

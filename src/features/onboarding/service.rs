@@ -1,0 +1,331 @@
+//! Onboarding storage: the document per person (tenant-scoped), the step events, the funnel.
+
+use super::model::{
+    self, parse_stored, recommend, step_index, CompletedStep, OnboardingData, OnboardingUpdate,
+    Recommendation, STEPS,
+};
+use super::{Funnel, FunnelStep, OnboardingView, ToolChoice};
+use crate::entities::{onboarding_events, onboarding_states, users};
+use crate::error::AppError;
+use crate::features::auth::backend::SessionUser;
+use crate::features::tenancy::access::{explain, tool_access, AccessFacts, ToolAccess};
+use crate::features::tenancy::service::{flags, tier_of};
+use crate::features::tools::{ToolId, TOOLS};
+use crate::server::ctx::internal;
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use std::collections::HashMap;
+
+/// The person's document; missing or unreadable reads as the default.
+pub async fn load(
+    db: &impl ConnectionTrait,
+    person: &SessionUser,
+) -> Result<OnboardingData, AppError> {
+    let row = onboarding_states::Entity::find_by_id(person.user.id)
+        .filter(onboarding_states::Column::TenantId.eq(person.tenant_id()))
+        .one(db)
+        .await
+        .map_err(internal("reading onboarding"))?;
+    Ok(parse_stored(row.as_ref().map(|r| r.data.as_str())))
+}
+
+async fn store(
+    db: &impl ConnectionTrait,
+    person: &SessionUser,
+    data: &OnboardingData,
+) -> Result<(), sea_orm::DbErr> {
+    let text = serde_json::to_string(data).expect("the onboarding document serialises");
+    onboarding_states::Entity::insert(onboarding_states::ActiveModel {
+        user_id: Set(person.user.id),
+        tenant_id: Set(person.tenant_id()),
+        data: Set(text),
+        updated_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(onboarding_states::Column::UserId)
+            .update_columns([
+                onboarding_states::Column::Data,
+                onboarding_states::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Applies a partial update with the original service's merge rules.
+pub async fn apply(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    update: OnboardingUpdate,
+) -> Result<OnboardingData, AppError> {
+    let finishing = update.is_completed;
+    let merged = model::merge(load(db, person).await?, update);
+    let txn = db.begin().await.map_err(internal("saving onboarding"))?;
+    store(&txn, person, &merged)
+        .await
+        .map_err(internal("saving onboarding"))?;
+    if let Some(done) = finishing {
+        users::ActiveModel {
+            id: Set(person.user.id),
+            onboarding_completed: Set(done),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await
+        .map_err(internal("saving onboarding"))?;
+    }
+    txn.commit().await.map_err(internal("saving onboarding"))?;
+    Ok(merged)
+}
+
+async fn record_event(
+    db: &impl ConnectionTrait,
+    person: &SessionUser,
+    step: &str,
+    event: &str,
+) -> Result<(), AppError> {
+    onboarding_events::Entity::insert(onboarding_events::ActiveModel {
+        tenant_id: Set(person.tenant_id()),
+        user_id: Set(person.user.id),
+        step_id: Set(step.to_owned()),
+        event: Set(event.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    // Only the first time counts for the funnel.
+    .on_conflict(
+        OnConflict::columns([
+            onboarding_events::Column::UserId,
+            onboarding_events::Column::StepId,
+            onboarding_events::Column::Event,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .map_err(internal("recording an onboarding event"))?;
+    Ok(())
+}
+
+/// Whether sign-in should send this person to the wizard (not finished, not skipped).
+pub async fn wizard_pending(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<bool, AppError> {
+    if person.user.onboarding_completed {
+        return Ok(false);
+    }
+    let data = load(db, person).await?;
+    Ok(data
+        .user_preferences
+        .get("onboarding_skipped")
+        .and_then(|v| v.as_bool())
+        != Some(true))
+}
+
+async fn tool_choices(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<(Vec<ToolChoice>, HashMap<ToolId, bool>), AppError> {
+    let flags = flags(db, &person.tenant).await?;
+    let tier = tier_of(&person.tenant);
+    let choices = TOOLS
+        .iter()
+        .map(|t| {
+            let access = tool_access(
+                t.id,
+                AccessFacts {
+                    tier,
+                    flag_on: flags[&t.id],
+                    user_active: true,
+                    has_key: true,
+                },
+            );
+            ToolChoice {
+                flag: t.flag.to_owned(),
+                title: t.title.to_owned(),
+                summary: t.summary.to_owned(),
+                locked: (access != ToolAccess::Available)
+                    .then(|| explain(&access, &person.tenant.name, tier)),
+                can_switch_on: person.is_admin() && access == ToolAccess::SwitchedOff,
+            }
+        })
+        .collect();
+    Ok((choices, flags))
+}
+
+pub async fn view(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    step: Option<&str>,
+) -> Result<OnboardingView, AppError> {
+    let data = load(db, person).await?;
+    // An unknown step in the address falls back to where the person left off.
+    let step = step
+        .filter(|s| step_index(s).is_some())
+        .map(str::to_owned)
+        .unwrap_or_else(|| data.current_step_id.clone());
+    let step = if step_index(&step).is_some() {
+        step
+    } else {
+        STEPS[0].id.to_owned()
+    };
+    record_event(db, person, &step, "entered").await?;
+    let (tools, flags) = tool_choices(db, person).await?;
+    Ok(OnboardingView {
+        recommendations: recommend(&data, &flags),
+        data,
+        step,
+        tools,
+    })
+}
+
+/// Saves a step and answers with the address of the page to show next.
+pub async fn save(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    step: &str,
+    nav: &str,
+    fields: &HashMap<String, String>,
+) -> Result<String, AppError> {
+    let index = step_index(step).ok_or_else(|| {
+        AppError::validation(
+            "step",
+            format!("There is no onboarding step called {step}."),
+        )
+    })?;
+    let url = |i: usize| format!("/onboarding?step={}", STEPS[i].id);
+    match nav {
+        "back" => {
+            let prev = index.saturating_sub(1);
+            apply(
+                db,
+                person,
+                OnboardingUpdate {
+                    current_step_id: Some(STEPS[prev].id.into()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(url(prev))
+        }
+        "skip" => {
+            let next = (index + 1).min(STEPS.len() - 1);
+            apply(
+                db,
+                person,
+                OnboardingUpdate {
+                    current_step_id: Some(STEPS[next].id.into()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(url(next))
+        }
+        "skip_all" => {
+            let mut prefs = serde_json::Map::new();
+            prefs.insert("onboarding_skipped".into(), true.into());
+            apply(
+                db,
+                person,
+                OnboardingUpdate {
+                    user_preferences: Some(prefs),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok("/".to_owned())
+        }
+        "next" | "finish" => {
+            let mut update = model::parse_step(step, fields)?;
+            let mut completed = load(db, person).await?.completed_steps;
+            completed.retain(|c| c.step_id != step);
+            completed.push(CompletedStep {
+                step_id: step.to_owned(),
+                completed_at: Utc::now().to_rfc3339(),
+            });
+            update.completed_steps = Some(completed);
+            let finishing = nav == "finish" || index + 1 == STEPS.len();
+            let next = (index + 1).min(STEPS.len() - 1);
+            update.current_step_id = Some(STEPS[next].id.into());
+            if finishing {
+                update.is_completed = Some(true);
+            }
+            apply(db, person, update).await?;
+            // Finishing a step implies having opened it, even if that view was not counted.
+            record_event(db, person, step, "entered").await?;
+            record_event(db, person, step, "completed").await?;
+            Ok(if finishing {
+                "/?welcome=1".to_owned()
+            } else {
+                url(next)
+            })
+        }
+        other => Err(AppError::validation(
+            "nav",
+            format!("Unknown wizard action {other}."),
+        )),
+    }
+}
+
+/// The tools the person chose to explore, in recommended order (then catalogue order).
+pub async fn picks(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<Vec<Recommendation>, AppError> {
+    let data = load(db, person).await?;
+    let (_, flags) = tool_choices(db, person).await?;
+    let recs = recommend(&data, &flags);
+    let chosen = |flag: &str| data.feature_exploration.get(flag).copied().unwrap_or(false);
+    let mut out: Vec<Recommendation> = recs.into_iter().filter(|r| chosen(&r.flag)).collect();
+    let ranked: Vec<String> = out.iter().map(|r| r.flag.clone()).collect();
+    for tool in TOOLS
+        .iter()
+        .filter(|t| chosen(t.flag) && !ranked.iter().any(|f| f == t.flag))
+    {
+        out.push(Recommendation {
+            flag: tool.flag.to_owned(),
+            title: tool.title.to_owned(),
+            score: 0,
+            reasons: Vec::new(),
+            available: flags[&tool.id],
+        });
+    }
+    Ok(out)
+}
+
+pub async fn funnel(db: &DatabaseConnection, admin: &SessionUser) -> Result<Funnel, AppError> {
+    let members = users::Entity::find()
+        .filter(users::Column::TenantId.eq(admin.tenant_id()))
+        .count(db)
+        .await
+        .map_err(internal("counting members"))? as i64;
+    let mut steps = Vec::new();
+    for step in &STEPS {
+        let count = |event: &'static str| {
+            onboarding_events::Entity::find()
+                .filter(onboarding_events::Column::TenantId.eq(admin.tenant_id()))
+                .filter(onboarding_events::Column::StepId.eq(step.id))
+                .filter(onboarding_events::Column::Event.eq(event))
+                .count(db)
+        };
+        steps.push(FunnelStep {
+            step_id: step.id.to_owned(),
+            title: step.title.to_owned(),
+            entered: count("entered")
+                .await
+                .map_err(internal("reading the funnel"))? as i64,
+            completed: count("completed")
+                .await
+                .map_err(internal("reading the funnel"))? as i64,
+        });
+    }
+    Ok(Funnel { members, steps })
+}

@@ -1,0 +1,153 @@
+//! Whether a person may use a tool, as one pure function: the server enforces it on every
+//! tool call, and the dashboard shows the same answer with what unlocks it.
+
+use super::Tier;
+use crate::features::tools::{KeyNeed, ToolId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToolAccess {
+    Available,
+    /// The tenant's plan does not include the tool; `tier` is the lowest that does.
+    NotInTier {
+        tier: String,
+    },
+    /// The tenant's admins switched the tool off.
+    SwitchedOff,
+    /// The tool needs a key the person has not stored.
+    NeedsKey {
+        key: String,
+    },
+    AccountInactive,
+}
+
+/// The facts the decision rests on.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessFacts {
+    pub tier: Tier,
+    pub flag_on: bool,
+    pub user_active: bool,
+    /// Whether the person has a usable (stored, unexpired) key for the tool, if it takes one.
+    pub has_key: bool,
+}
+
+pub fn tool_access(tool: ToolId, facts: AccessFacts) -> ToolAccess {
+    if !facts.user_active {
+        return ToolAccess::AccountInactive;
+    }
+    if !facts.tier.includes(tool) {
+        return ToolAccess::NotInTier {
+            tier: Tier::lowest_including(tool).label().to_owned(),
+        };
+    }
+    if !facts.flag_on {
+        return ToolAccess::SwitchedOff;
+    }
+    match tool.info().key {
+        KeyNeed::Required(key) if !facts.has_key => ToolAccess::NeedsKey {
+            key: key.to_owned(),
+        },
+        _ => ToolAccess::Available,
+    }
+}
+
+/// What to tell the person, naming who or what unlocks the tool.
+pub fn explain(access: &ToolAccess, tenant_name: &str, tier: Tier) -> String {
+    match access {
+        ToolAccess::Available => "Unlocked for you: nothing else is needed.".to_owned(),
+        ToolAccess::NotInTier { tier: needed } => format!(
+            "Not included in the {} plan of {tenant_name}. The {needed} plan includes it; the person who runs your Digame installation can change the plan.",
+            tier.label()
+        ),
+        ToolAccess::SwitchedOff => format!(
+            "Switched off for {tenant_name}. An administrator of {tenant_name} can switch it on in Admin → Features."
+        ),
+        ToolAccess::NeedsKey { key } => format!("Add your {key} in Settings → API keys to use it."),
+        ToolAccess::AccountInactive => "Your account has been deactivated.".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::tools::TOOLS;
+
+    #[test]
+    fn every_combination_of_tier_flag_user_and_key() {
+        for tool in TOOLS.iter().map(|t| t.id) {
+            for tier in Tier::ALL {
+                for flag_on in [false, true] {
+                    for user_active in [false, true] {
+                        for has_key in [false, true] {
+                            let got = tool_access(
+                                tool,
+                                AccessFacts {
+                                    tier,
+                                    flag_on,
+                                    user_active,
+                                    has_key,
+                                },
+                            );
+                            let needs_key = matches!(tool.info().key, KeyNeed::Required(_));
+                            let expected = if !user_active {
+                                ToolAccess::AccountInactive
+                            } else if !tier.includes(tool) {
+                                ToolAccess::NotInTier {
+                                    tier: "Professional".into(),
+                                }
+                            } else if !flag_on {
+                                ToolAccess::SwitchedOff
+                            } else if needs_key && !has_key {
+                                ToolAccess::NeedsKey {
+                                    key: match tool.info().key {
+                                        KeyNeed::Required(k) => k.into(),
+                                        _ => unreachable!(),
+                                    },
+                                }
+                            } else {
+                                ToolAccess::Available
+                            };
+                            assert_eq!(got, expected, "{tool:?} {tier:?} flag={flag_on} active={user_active} key={has_key}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn free_tier_can_use_tasks_and_builtin_email_analysis_without_keys() {
+        let facts = AccessFacts {
+            tier: Tier::Free,
+            flag_on: true,
+            user_active: true,
+            has_key: false,
+        };
+        assert_eq!(
+            tool_access(ToolId::TaskPrioritization, facts),
+            ToolAccess::Available
+        );
+        assert_eq!(
+            tool_access(ToolId::EmailPatterns, facts),
+            ToolAccess::Available
+        );
+        assert!(matches!(
+            tool_access(ToolId::MeetingInsights, facts),
+            ToolAccess::NotInTier { .. }
+        ));
+    }
+
+    #[test]
+    fn explanations_name_who_unlocks() {
+        let msg = explain(&ToolAccess::SwitchedOff, "Acme", Tier::Professional);
+        assert!(msg.contains("administrator of Acme") && msg.contains("Admin → Features"));
+        let msg = explain(
+            &ToolAccess::NotInTier {
+                tier: "Professional".into(),
+            },
+            "Acme",
+            Tier::Free,
+        );
+        assert!(msg.contains("Free plan") && msg.contains("Professional plan includes it"));
+    }
+}

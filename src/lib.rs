@@ -1,0 +1,25 @@
+//! Digame: a multi-tenant web platform of AI productivity tools.
+//!
+//! One crate, two builds: with `ssr` it is the axum server (SeaORM, sessions, server
+//! functions); with `hydrate` it is the WebAssembly that hydrates the server-rendered pages.
+#![recursion_limit = "256"]
+
+pub mod app;
+pub mod components;
+pub mod error;
+pub mod features;
+pub mod util;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,88 @@
+//! What a server function needs from its request: the app state, the session, the caller.
+//! Every server function starts here, so authentication is never skipped.
+
+use crate::error::AppError;
+use crate::features::auth::backend::{AuthSession, SessionUser};
+use crate::server::AppState;
+use leptos::prelude::use_context;
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState is missing from the server function context");
+        AppError::Internal
+    })
+}
+
+pub async fn auth_session() -> Result<AuthSession, AppError> {
+    leptos_axum::extract::<AuthSession>().await.map_err(|e| {
+        tracing::error!(error = %e, "no auth session on the request");
+        AppError::Internal
+    })
+}
+
+/// The signed-in caller, or 401.
+pub async fn require_user() -> Result<SessionUser, AppError> {
+    auth_session()
+        .await?
+        .user
+        .ok_or_else(AppError::unauthorized)
+}
+
+/// The signed-in caller if they administer their tenant; 401 or 403 otherwise.
+pub async fn require_admin() -> Result<SessionUser, AppError> {
+    let person = require_user().await?;
+    if person.is_admin() {
+        Ok(person)
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Only administrators of {} can do this.",
+            person.tenant.name
+        )))
+    }
+}
+
+/// The caller's IP address, for throttling.
+pub async fn client_ip() -> Option<std::net::IpAddr> {
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|c| c.0.ip())
+}
+
+/// Logs a database error with its detail and returns the generic error people see.
+pub fn internal<E: std::fmt::Display>(context: &'static str) -> impl FnOnce(E) -> AppError {
+    move |e| {
+        tracing::error!(error = %e, "{context}");
+        AppError::Internal
+    }
+}
+
+/// Redirects a plain HTML form post (no JavaScript) to `path`. Hydrated callers get the
+/// target in the response instead and load it fully, so no stale signed-in state survives.
+pub fn redirect_plain_form(path: &str) {
+    let accepts_html = use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if accepts_html {
+        leptos_axum::redirect(path);
+    }
+}
+
+/// This site's origin as the caller reached it (`https://host` in production), for links
+/// that people copy elsewhere.
+pub fn public_origin() -> String {
+    let production = use_context::<AppState>().is_some_and(|s| s.settings.is_production());
+    let host = use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+    format!("{}://{host}", if production { "https" } else { "http" })
+}

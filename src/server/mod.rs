@@ -1,0 +1,334 @@
+//! The axum server: application state, the middleware stack, probes and start-up.
+
+pub mod ctx;
+pub mod db;
+pub mod security;
+pub mod sessions;
+
+use crate::app::{shell, App};
+use crate::config::{MasterKeySource, Settings};
+use crate::error::{AppError, ErrorBody};
+use crate::features::api_keys::crypto::Keyring;
+use crate::features::auth::backend::{AuthSession, Backend, LOGIN_AT_KEY};
+use crate::features::auth::passwords::Passwords;
+use axum::body::Body;
+use axum::extract::{FromRef, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use http::{header, HeaderValue, StatusCode};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sessions::AppSessionStore;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::{time, SameSite};
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Largest request body accepted (forms and JSON; AI tools take notes and transcripts).
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// Everything a handler or server function needs, built once at start-up.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub passwords: Passwords,
+    pub keyring: Arc<Keyring>,
+}
+
+/// Reads the site settings from `Cargo.toml` when run from the source tree, otherwise from
+/// the `LEPTOS_*` environment variables that `scripts/run` sets.
+pub fn leptos_options() -> Result<LeptosOptions, String> {
+    let file = std::path::Path::new("Cargo.toml")
+        .exists()
+        .then_some("Cargo.toml");
+    leptos::config::get_configuration(file)
+        .map(|c| c.leptos_options)
+        .map_err(|e| format!("cannot read the site settings (LEPTOS_*): {e}"))
+}
+
+/// Connects the database, runs migrations and assembles the router with every layer.
+pub async fn build_app(
+    settings: Settings,
+    leptos_options: LeptosOptions,
+) -> Result<(Router, AppState), String> {
+    match &settings.master_key_source {
+        MasterKeySource::Generated(path) => tracing::warn!(
+            path = %path.display(),
+            "DIGAME_MASTER_KEY is not set: generated a development master key; set DIGAME_MASTER_KEY in production"
+        ),
+        MasterKeySource::File(path) => {
+            tracing::info!(path = %path.display(), "using the development master key file")
+        }
+        MasterKeySource::Environment => tracing::info!("using DIGAME_MASTER_KEY"),
+    }
+    let db = db::connect_and_migrate(&settings.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
+    let store = AppSessionStore::new(&db).await?;
+    spawn_expired_session_cleanup(store.clone());
+
+    let settings_ref = settings.clone();
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        db: db.clone(),
+        settings: Arc::new(settings),
+        passwords: Passwords::new(),
+        keyring: Arc::new(keyring(&settings_ref)),
+    };
+
+    let session_layer = SessionManagerLayer::new(store)
+        .with_name("digame_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.is_production())
+        // Saved on every request so that the idle timeout runs from the last activity.
+        .with_always_save(true)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            state.settings.session_idle_minutes,
+        )));
+    let auth_layer = axum_login::AuthManagerLayerBuilder::new(
+        Backend::new(db, state.passwords.clone()),
+        session_layer,
+    )
+    .build();
+
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let context = move || provide_context(context_state.clone());
+    let options = leptos_options.clone();
+    let router = Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/api/{*fn_name}", any(unknown_endpoint))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
+        .layer(middleware::from_fn(server_fn_error_status))
+        .layer(middleware::from_fn(page_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), absolute_session_timeout))
+        .layer(auth_layer)
+        .layer(middleware::from_fn(security::csrf_guard))
+        .layer(middleware::from_fn(security::security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), security::provide_state))
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn(too_large_as_json))
+        .layer(
+            TraceLayer::new_for_http()
+                // Method and path only: query strings, headers and bodies may hold secrets.
+                .make_span_with(|req: &Request<Body>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .with_state(state.clone());
+    Ok((router, state))
+}
+
+/// The master keys from the settings: the current one, and the previous one while rotating.
+pub fn keyring(settings: &Settings) -> Keyring {
+    Keyring::new(
+        settings.master_key.clone(),
+        settings.previous_master_key.clone(),
+    )
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+fn spawn_expired_session_cleanup(store: AppSessionStore) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+/// The JSON error response every route uses.
+pub fn error_response(err: &AppError) -> Response {
+    let status =
+        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = (status, Json(ErrorBody::from(err.clone()))).into_response();
+    if let AppError::RateLimited {
+        retry_after_secs, ..
+    } = err
+    {
+        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    res
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Readiness: one round-trip to the database.
+async fn ready(State(state): State<AppState>) -> Response {
+    let started = std::time::Instant::now();
+    let check = tokio::time::timeout(
+        Duration::from_secs(3),
+        state.db.execute_unprepared("SELECT 1"),
+    )
+    .await;
+    match check {
+        Ok(Ok(_)) => Json(serde_json::json!({
+            "status": "ready",
+            "database": "ok",
+            "database_ms": started.elapsed().as_millis() as u64,
+        }))
+        .into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "readiness check: database error");
+            not_ready()
+        }
+        Err(_) => {
+            tracing::error!("readiness check: database timed out");
+            not_ready()
+        }
+    }
+}
+
+fn not_ready() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" })),
+    )
+        .into_response()
+}
+
+/// Server functions live at their own routes (registered by `leptos_routes`); anything
+/// else under `/api/` is a JSON 404.
+async fn unknown_endpoint(req: Request<Body>) -> Response {
+    error_response(&AppError::NotFound(format!(
+        "There is no endpoint at {}.",
+        req.uri().path()
+    )))
+}
+
+/// Gives a server function's error the status code of its kind: server_fn answers every
+/// error with 500. (A plain-form post keeps its redirect back to the form.)
+async fn server_fn_error_status(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Ok(err) = serde_json::from_slice::<ErrorBody>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(err.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let Some(secs) = err.detail.as_ref().and_then(|d| d.get("retry_after_secs")) {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                parts.headers.insert(header::RETRY_AFTER, v);
+            }
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The body limit answers in plain text; give it the project's error shape.
+async fn too_large_as_json(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return error_response(&AppError::PayloadTooLarge(format!(
+            "The request is too large: {} KB at most.",
+            BODY_LIMIT_BYTES / 1024
+        )));
+    }
+    res
+}
+
+/// Ends a signed-in session that is older than the absolute limit, however active it was.
+async fn absolute_session_timeout(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if let Some(mut auth) = req.extensions().get::<AuthSession>().cloned() {
+        if auth.user.is_some() {
+            let started: Option<i64> = auth.session.get(LOGIN_AT_KEY).await.ok().flatten();
+            let limit = state.settings.session_absolute_hours * 3600;
+            let now = chrono::Utc::now().timestamp();
+            if started.is_none_or(|t| now - t > limit) {
+                if let Err(e) = auth.logout().await {
+                    tracing::warn!(error = %e, "could not end an expired session");
+                }
+                req.extensions_mut().insert(auth);
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// Member pages need a session: signed-out visitors go to sign-in and come back after.
+/// Signed-in people asking for the sign-in forms go to their dashboard.
+async fn page_guard(req: Request, next: Next) -> Response {
+    if req.method() != http::Method::GET {
+        return next.run(req).await;
+    }
+    let path = req.uri().path();
+    let signed_in = req
+        .extensions()
+        .get::<AuthSession>()
+        .is_some_and(|a| a.user.is_some());
+    if !signed_in && crate::app::is_member_page(path) {
+        let full = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| path.to_owned());
+        return Redirect::to(&crate::util::login_url_for(&full)).into_response();
+    }
+    if signed_in && (path == "/login" || path == "/register") {
+        return Redirect::to("/").into_response();
+    }
+    next.run(req).await
+}

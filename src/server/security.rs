@@ -1,0 +1,216 @@
+//! The security baseline applied to every response: CSRF refusal of cross-site writes,
+//! security headers, a per-page CSP nonce, and cache headers.
+
+use crate::error::AppError;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::header::{self, HeaderName, HeaderValue};
+use http::Method;
+
+/// Refuses state-changing requests that a browser marks as coming from another site.
+///
+/// Browsers send `Sec-Fetch-Site` and/or `Origin` on every POST; clients that send neither
+/// (curl, server-to-server JSON) carry no ambient browser cookies to abuse, so they pass.
+pub async fn csrf_guard(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    if let Err(reason) = check_same_origin(req.headers()) {
+        tracing::warn!(path = %req.uri().path(), reason, "refused a cross-site request");
+        return crate::server::error_response(&AppError::Forbidden(
+            "This request came from another site and was refused. Reload the page and try again."
+                .into(),
+        ));
+    }
+    next.run(req).await
+}
+
+fn check_same_origin(headers: &http::HeaderMap) -> Result<(), &'static str> {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return match site {
+            "same-origin" | "none" => Ok(()),
+            _ => Err("sec-fetch-site is not same-origin"),
+        };
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().map_err(|_| "unreadable origin")?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .ok_or("origin without host")?;
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or("origin is not http(s)")?;
+    if origin_host.eq_ignore_ascii_case(host) {
+        Ok(())
+    } else {
+        Err("origin does not match host")
+    }
+}
+
+/// The CSP for rendered pages: scripts only from this site or with this response's nonce.
+pub fn page_csp(nonce: &str, development: bool) -> String {
+    let reload = if development {
+        " ws://127.0.0.1:3001 ws://localhost:3001"
+    } else {
+        ""
+    };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'{reload}; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// For responses that are not pages (JSON, files): nothing may run.
+const STRICT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Adds the security and cache headers to every response.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let production = req
+        .extensions()
+        .get::<crate::server::AppState>()
+        .is_some_and(|s| s.settings.is_production());
+    let mut res = next.run(req).await;
+    let status = res.status();
+    let headers = res.headers_mut();
+    let set = |headers: &mut http::HeaderMap, name: HeaderName, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    };
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(
+        headers,
+        header::REFERRER_POLICY,
+        "strict-origin-when-cross-origin",
+    );
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        headers,
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
+    set(headers, header::CONTENT_SECURITY_POLICY, STRICT_CSP);
+    if production {
+        set(
+            headers,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let cache = cache_policy(&path, status, is_html);
+    set(headers, header::CACHE_CONTROL, cache);
+    res
+}
+
+/// Pages, data and redirects carry or depend on the signed-in person: never stored.
+/// The site's own files may be kept, revalidating the unfingerprinted build output.
+fn cache_policy(path: &str, status: http::StatusCode, is_html: bool) -> &'static str {
+    let is_file = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.contains('.'));
+    if !status.is_success() || is_html || !is_file || path.starts_with("/api/") {
+        "no-store"
+    } else if path.starts_with("/pkg/") {
+        "no-cache"
+    } else {
+        "public, max-age=86400"
+    }
+}
+
+/// Makes the application state visible to middleware that runs outside the router's state.
+pub async fn provide_state(
+    axum::extract::State(state): axum::extract::State<crate::server::AppState>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
+    req.extensions_mut().insert(state);
+    next.run(req).await.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> http::HeaderMap {
+        let mut map = http::HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_requests_pass() {
+        assert!(check_same_origin(&headers(&[("sec-fetch-site", "same-origin")])).is_ok());
+        assert!(check_same_origin(&headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ]))
+        .is_ok());
+        // Non-browser clients send neither header.
+        assert!(check_same_origin(&headers(&[])).is_ok());
+    }
+
+    #[test]
+    fn cross_site_requests_are_refused() {
+        assert!(check_same_origin(&headers(&[("sec-fetch-site", "cross-site")])).is_err());
+        assert!(check_same_origin(&headers(&[("sec-fetch-site", "same-site")])).is_err());
+        assert!(check_same_origin(&headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000")
+        ]))
+        .is_err());
+        assert!(
+            check_same_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])).is_err()
+        );
+    }
+
+    #[test]
+    fn only_files_are_cached() {
+        use http::StatusCode as S;
+        assert_eq!(cache_policy("/pkg/digame.wasm", S::OK, false), "no-cache");
+        assert_eq!(
+            cache_policy("/favicon.svg", S::OK, false),
+            "public, max-age=86400"
+        );
+        assert_eq!(cache_policy("/", S::OK, true), "no-store");
+        assert_eq!(cache_policy("/health", S::OK, false), "no-store");
+        // A redirect must never be cached: it depends on who is signed in.
+        assert_eq!(
+            cache_policy("/settings/security", S::SEE_OTHER, false),
+            "no-store"
+        );
+        assert_eq!(cache_policy("/nope.png", S::NOT_FOUND, true), "no-store");
+    }
+
+    #[test]
+    fn page_csp_carries_the_nonce_and_allows_wasm() {
+        let csp = page_csp("abc123", false);
+        assert!(csp.contains("'nonce-abc123'"));
+        assert!(csp.contains("'wasm-unsafe-eval'"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert!(!csp.contains("ws://"));
+    }
+}

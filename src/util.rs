@@ -1,0 +1,82 @@
+//! Small pure helpers shared by the server and the browser.
+
+/// Percent-encodes a string for use as one query-string value.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Returns `next` when it is a same-site relative path that is safe to redirect to.
+///
+/// Only paths that start with a single `/` are honoured: `//host`, `/\host`, absolute URLs
+/// and anything with control characters could send the person to another site.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?;
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && next.len() <= 512
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        // A signed-in person should not be sent back to the sign-in forms.
+        && !next.starts_with("/login")
+        && !next.starts_with("/register");
+    ok.then(|| next.to_owned())
+}
+
+/// The sign-in URL that returns to `path` afterwards.
+pub fn login_url_for(path: &str) -> String {
+    match safe_next(Some(path)) {
+        Some(next) if next != "/" => format!("/login?next={}", encode_query_value(&next)),
+        _ => "/login".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_next_accepts_relative_paths_only() {
+        assert_eq!(
+            safe_next(Some("/settings/security")),
+            Some("/settings/security".into())
+        );
+        assert_eq!(
+            safe_next(Some("/tools/tasks?x=1")),
+            Some("/tools/tasks?x=1".into())
+        );
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+            "/login",
+            "/ok\n",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad:?} must be refused");
+        }
+        assert_eq!(safe_next(None), None);
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(600)))), None);
+    }
+
+    #[test]
+    fn login_url_encodes_the_return_path() {
+        assert_eq!(
+            login_url_for("/settings/security"),
+            "/login?next=/settings/security"
+        );
+        assert_eq!(login_url_for("/a?b=c&d"), "/login?next=/a%3Fb%3Dc%26d");
+        assert_eq!(login_url_for("/"), "/login");
+        assert_eq!(login_url_for("//evil"), "/login");
+    }
+}

@@ -1,0 +1,593 @@
+//! Accounts over HTTP against the real server: registration, sign-in, throttling, sessions.
+
+mod common;
+
+use common::{header, new_client, spawn_app, unique_email, PASSWORD};
+use digame::entities::{tenants, users};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+#[tokio::test]
+async fn register_creates_tenant_and_admin_and_signs_in() {
+    let app = spawn_app().await;
+    eprintln!("database: {}", common::backend_name());
+    let email = unique_email("Founder");
+    let (status, headers, body) = app
+        .call(
+            "auth/register",
+            &[
+                ("name", " Ana Lima "),
+                ("email", &email.to_uppercase()),
+                ("password", PASSWORD),
+                ("company", "Acme Labs"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["next"], "/onboarding");
+    assert!(header(&headers, "set-cookie").contains("digame_session="));
+    assert!(header(&headers, "set-cookie")
+        .to_lowercase()
+        .contains("httponly"));
+    assert!(header(&headers, "set-cookie").contains("SameSite=Lax"));
+    let user = &body["user"];
+    assert_eq!(user["email"], email.to_lowercase());
+    assert_eq!(user["name"], "Ana Lima");
+    assert_eq!(user["is_admin"], true);
+    assert_eq!(user["tier"], "Professional");
+    // The body never carries the password or its hash.
+    assert!(!body.to_string().contains(PASSWORD));
+    assert!(!body.to_string().contains("argon2"));
+
+    let me = app.me_with(&app.client).await;
+    assert_eq!(me["email"], email.to_lowercase());
+    assert_eq!(me["tenant_name"], "Acme Labs");
+
+    let user = users::Entity::find()
+        .filter(users::Column::Email.eq(email.to_lowercase()))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("user stored");
+    assert_eq!(user.role, "admin");
+    assert!(user.password_hash.starts_with("$argon2id$"));
+    let tenant = tenants::Entity::find_by_id(user.tenant_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(tenant.slug.starts_with("acme-labs"), "{}", tenant.slug);
+    assert_eq!(tenant.tier, "professional");
+}
+
+#[tokio::test]
+async fn duplicate_email_is_refused_case_insensitively_and_creates_nothing() {
+    let app = spawn_app().await;
+    let email = app.register("dup").await;
+    let tenants_before = tenants::Entity::find().count(&app.state.db).await.unwrap();
+    let other = new_client();
+    let (status, _, body) = app
+        .call_with(
+            &other,
+            "auth/register",
+            &[
+                ("name", "Someone Else"),
+                ("email", &email.to_uppercase()),
+                ("password", PASSWORD),
+                ("company", "Other Co"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["code"], "CONFLICT");
+    assert_eq!(body["detail"]["field"], "email");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("already registered"));
+    assert_eq!(
+        tenants::Entity::find().count(&app.state.db).await.unwrap(),
+        tenants_before
+    );
+}
+
+#[tokio::test]
+async fn invalid_registration_fields_get_field_errors_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let tenants_before = tenants::Entity::find().count(&app.state.db).await.unwrap();
+    let good_email = unique_email("valid");
+    let long_name = "n".repeat(101);
+    let cases: Vec<([(&str, &str); 4], &str)> = vec![
+        (
+            [
+                ("name", ""),
+                ("email", &good_email),
+                ("password", PASSWORD),
+                ("company", "Acme"),
+            ],
+            "name",
+        ),
+        (
+            [
+                ("name", &long_name),
+                ("email", &good_email),
+                ("password", PASSWORD),
+                ("company", "Acme"),
+            ],
+            "name",
+        ),
+        (
+            [
+                ("name", "Ana"),
+                ("email", "not-an-email"),
+                ("password", PASSWORD),
+                ("company", "Acme"),
+            ],
+            "email",
+        ),
+        (
+            [
+                ("name", "Ana"),
+                ("email", &good_email),
+                ("password", "short"),
+                ("company", "Acme"),
+            ],
+            "password",
+        ),
+        (
+            [
+                ("name", "Ana"),
+                ("email", &good_email),
+                ("password", "Password1234!"),
+                ("company", "Acme"),
+            ],
+            "password",
+        ),
+        (
+            [
+                ("name", "Ana"),
+                ("email", &good_email),
+                ("password", PASSWORD),
+                ("company", ""),
+            ],
+            "company",
+        ),
+    ];
+    for (form, field) in cases {
+        let (status, _, body) = app.call_with(&new_client(), "auth/register", &form).await;
+        assert_eq!(status, 400, "{field}: {body}");
+        assert_eq!(body["code"], "VALIDATION_ERROR");
+        assert_eq!(body["detail"]["field"], field, "{body}");
+        assert!(!body["message"].as_str().unwrap().is_empty());
+    }
+    // A missing argument is a clear 400, not a 500.
+    let (status, _, body) = app
+        .call_with(&new_client(), "auth/register", &[("name", "Ana")])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "BAD_REQUEST");
+    assert_eq!(
+        tenants::Entity::find().count(&app.state.db).await.unwrap(),
+        tenants_before
+    );
+}
+
+#[tokio::test]
+async fn login_good_bad_and_unknown() {
+    let app = spawn_app().await;
+    let email = app.register_with(&new_client(), "login").await;
+
+    let (status, _, wrong) = app
+        .call(
+            "auth/login",
+            &[
+                ("email", &email),
+                ("password", "wrong-password-123"),
+                ("next", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 401, "{wrong}");
+    assert_eq!(wrong["code"], "UNAUTHORIZED");
+    let (status, _, unknown) = app
+        .call(
+            "auth/login",
+            &[
+                ("email", &unique_email("nobody")),
+                ("password", PASSWORD),
+                ("next", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 401);
+    // The same answer, so nobody can tell which emails have accounts.
+    assert_eq!(wrong["message"], unknown["message"]);
+    assert_eq!(app.me_with(&app.client).await, serde_json::Value::Null);
+
+    let (status, _, body) = app
+        .call(
+            "auth/login",
+            &[
+                ("email", &email.to_uppercase()),
+                ("password", PASSWORD),
+                ("next", "/settings/security"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["next"], "/settings/security");
+    assert_eq!(app.me_with(&app.client).await["email"], email);
+}
+
+#[tokio::test]
+async fn login_ignores_offsite_next_and_sends_new_users_to_onboarding() {
+    let app = spawn_app().await;
+    let email = app.register_with(&new_client(), "next").await;
+    let (status, _, body) = app
+        .call(
+            "auth/login",
+            &[
+                ("email", &email),
+                ("password", PASSWORD),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["next"], "/onboarding");
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_with_a_429() {
+    let app = spawn_app().await;
+    let email = app.register_with(&new_client(), "throttle").await;
+    for attempt in 1..=5 {
+        let (status, _, body) = app
+            .call(
+                "auth/login",
+                &[
+                    ("email", &email),
+                    ("password", "not-the-password-1"),
+                    ("next", ""),
+                ],
+            )
+            .await;
+        assert_eq!(status, 401, "attempt {attempt}: {body}");
+    }
+    // Locked now: even the right password is refused until the lock runs out.
+    let (status, headers, body) = app
+        .call(
+            "auth/login",
+            &[("email", &email), ("password", PASSWORD), ("next", "")],
+        )
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "RATE_LIMITED");
+    assert_eq!(
+        body["message"],
+        "Too many failed sign-in attempts. Try again in 15 minutes."
+    );
+    let retry: i64 = header(&headers, "retry-after").parse().unwrap();
+    assert!((850..=900).contains(&retry), "{retry}");
+    assert_eq!(app.me_with(&app.client).await, serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn logout_destroys_the_session_on_the_server() {
+    let app = spawn_app().await;
+    app.register("logout").await;
+    // Remember the cookie as an attacker who copied it would.
+    let (_, headers, _) = app.call("auth/me", &[]).await;
+    assert!(
+        header(&headers, "set-cookie").is_empty()
+            || header(&headers, "set-cookie").contains("digame_session")
+    );
+    let cookie = {
+        let res = app.client.get(app.url("/")).send().await.unwrap();
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("digame_session="))
+            .map(|v| v.split(';').next().unwrap().to_owned())
+            .expect("session cookie refreshed on each request")
+    };
+    let copied = reqwest::Client::new();
+    let me = copied
+        .post(app.url("/api/auth/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert!(
+        me.is_object(),
+        "the copied cookie works before logout: {me}"
+    );
+
+    let (status, headers, _) = app.call("auth/logout", &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "location"), "/login?signed_out=1");
+
+    let me = copied
+        .post(app.url("/api/auth/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        me,
+        serde_json::Value::Null,
+        "the old session id must be dead"
+    );
+}
+
+#[tokio::test]
+async fn protected_server_function_without_a_session_is_401() {
+    let app = spawn_app().await;
+    let (status, _, body) = app
+        .call(
+            "auth/change-password",
+            &[
+                ("current_password", "x"),
+                ("new_password", "y"),
+                ("confirm_password", "y"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["code"], "UNAUTHORIZED");
+    assert_eq!(body["status_code"], 401);
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_other_sessions_only() {
+    let app = spawn_app().await;
+    let email = app.register("change").await;
+    let laptop = new_client();
+    let (status, _, _) = app
+        .call_with(
+            &laptop,
+            "auth/login",
+            &[("email", &email), ("password", PASSWORD), ("next", "")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(app.me_with(&laptop).await.is_object());
+
+    let new_password = "violet-harbor-lantern-42";
+    let (status, _, body) = app
+        .call(
+            "auth/change-password",
+            &[
+                ("current_password", "wrong-current-pw"),
+                ("new_password", new_password),
+                ("confirm_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"]["field"], "current_password");
+    let (status, _, body) = app
+        .call(
+            "auth/change-password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+                ("confirm_password", "different-pw-123"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"]["field"], "confirm_password");
+
+    let (status, _, body) = app
+        .call(
+            "auth/change-password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+                ("confirm_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        app.me_with(&app.client).await.is_object(),
+        "this session stays signed in"
+    );
+    assert_eq!(
+        app.me_with(&laptop).await,
+        serde_json::Value::Null,
+        "the other session ended"
+    );
+
+    let (status, _, _) = app
+        .call_with(
+            &new_client(),
+            "auth/login",
+            &[("email", &email), ("password", PASSWORD), ("next", "")],
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, _, _) = app
+        .call_with(
+            &new_client(),
+            "auth/login",
+            &[("email", &email), ("password", new_password), ("next", "")],
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn plain_form_posts_redirect_back_with_the_error() {
+    // Without JavaScript the browser posts the form and follows a redirect.
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("origin", format!("http://{}", app.host))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url("/login?next=/settings/security"))
+        .form(&[
+            ("email", "nobody@example.com"),
+            ("password", "whatever-password"),
+            ("next", "/settings/security"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 302);
+    let location = header(res.headers(), "location").to_owned();
+    assert!(
+        location.contains("/login?next=")
+            && location.contains("settings")
+            && location.contains("__err="),
+        "{location}"
+    );
+    let page = app
+        .client
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("That email and password do not match an account."),
+        "the form shows the error"
+    );
+}
+
+#[tokio::test]
+async fn signed_in_pages_and_redirects() {
+    let app = spawn_app().await;
+    let res = app.get("/settings/security").await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        header(res.headers(), "location"),
+        "/login?next=/settings/security"
+    );
+
+    app.register("pages").await;
+    let res = app.get("/settings/security").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Change your password"));
+    let res = app.get("/login").await;
+    assert_eq!(
+        res.status().as_u16(),
+        303,
+        "signed-in people skip the sign-in form"
+    );
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(
+        html.contains("Welcome, Ana Lima"),
+        "dashboard greets the person"
+    );
+    assert!(html.contains("Acme Labs"));
+}
+
+#[tokio::test]
+async fn concurrent_registrations_of_one_company_name_all_succeed() {
+    let app = spawn_app().await;
+    let calls = (0..6).map(|i| {
+        let app = &app;
+        async move {
+            let email = unique_email(&format!("burst{i}"));
+            let form = [
+                ("name", "Ana Lima"),
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+                ("company", "Burst Co"),
+            ];
+            app.call_with(&new_client(), "auth/register", &form).await
+        }
+    });
+    let results = futures_join_all(calls).await;
+    for (status, _, body) in &results {
+        assert_eq!(*status, 200, "{body}");
+    }
+    let mut slugs: Vec<String> = results
+        .iter()
+        .map(|(_, _, b)| b["user"]["tenant_slug"].as_str().unwrap().to_owned())
+        .collect();
+    slugs.sort();
+    slugs.dedup();
+    assert_eq!(slugs.len(), 6, "every tenant gets its own slug: {slugs:?}");
+}
+
+#[tokio::test]
+async fn concurrent_failed_sign_ins_are_all_counted() {
+    let app = spawn_app().await;
+    let email = app.register_with(&new_client(), "burstfail").await;
+    let calls = (0..5).map(|_| {
+        let app = &app;
+        let email = email.clone();
+        async move {
+            app.call_with(
+                &new_client(),
+                "auth/login",
+                &[
+                    ("email", &email),
+                    ("password", "wrong-password-xyz"),
+                    ("next", ""),
+                ],
+            )
+            .await
+            .0
+        }
+    });
+    for status in futures_join_all(calls).await {
+        assert_eq!(status, 401);
+    }
+    let (status, _, _) = app
+        .call(
+            "auth/login",
+            &[("email", &email), ("password", PASSWORD), ("next", "")],
+        )
+        .await;
+    assert_eq!(status, 429, "five concurrent failures lock the account");
+}
+
+/// Runs futures concurrently on this task (no extra dependency for join_all).
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs = Vec::new();
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (i, slot) in pending.iter_mut().enumerate() {
+            if let Some(fut) = slot {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(out) => {
+                        results[i] = Some(out);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.extend(
+        results
+            .into_iter()
+            .map(|r| r.expect("every future finished")),
+    );
+    outputs
+}

@@ -1,0 +1,237 @@
+//! `spawn_app()`: the real server on port 0 against a fresh database, and an HTTP client.
+//!
+//! SQLite by default (a file in a temporary folder). When `DIGAME_TEST_DATABASE_URL` names a
+//! PostgreSQL database (scripts/test creates one per run), every test runs there instead.
+#![allow(dead_code)]
+
+use digame::config::Settings;
+use digame::server::AppState;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::Value;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub struct TestApp {
+    pub base: String,
+    pub host: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+}
+
+/// The session store creates its shared PostgreSQL schema on start-up: one at a time.
+static START_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub const PASSWORD: &str = "amber-kettle-orbit-73";
+const MASTER_KEY: &str = "q83vEjRlZR0K9yHc0Qx8Ki3pLw9Z7nM2bV4cX6sA1dE=";
+
+pub fn backend_name() -> &'static str {
+    if std::env::var("DIGAME_TEST_DATABASE_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+/// Each test gets its own schema in the run's PostgreSQL database (dropped with it by
+/// scripts/test), so tests that count or rotate everything see only their own rows.
+async fn postgres_schema_for_this_test(base: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    let schema = format!(
+        "t_{}",
+        unique_email("s").replace(['.', '@'], "_").to_lowercase()
+    );
+    let admin = sea_orm::Database::connect(base)
+        .await
+        .expect("PostgreSQL test database");
+    admin
+        .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+        .await
+        .expect("create the test schema");
+    admin.close().await.ok();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-c%20search_path%3D{schema}")
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().to_string_lossy().to_string();
+    let database_url = match std::env::var("DIGAME_TEST_DATABASE_URL") {
+        Ok(base) => postgres_schema_for_this_test(&base).await,
+        Err(_) => format!("sqlite://{data_dir}/digame.db"),
+    };
+    let settings = Settings::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(database_url.clone()),
+        "DIGAME_DATA_DIR" => Some(data_dir.clone()),
+        "DIGAME_MASTER_KEY" => Some(MASTER_KEY.to_owned()),
+        _ => None,
+    })
+    .expect("test settings");
+    let options = digame::server::leptos_options().expect("leptos options");
+    let (router, state) = {
+        let _guard = START_LOCK.lock().await;
+        digame::server::build_app(settings, options)
+            .await
+            .expect("app starts")
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(digame::server::serve(listener, router));
+    TestApp {
+        base: format!("http://{addr}"),
+        host: addr.to_string(),
+        client: new_client(),
+        state,
+        dir,
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A fresh, unique email for this test run.
+pub fn unique_email(tag: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{tag}.{n}.{nanos}@example.com")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Calls a server function as the hydrated app does (form-encoded, JSON back), from
+    /// the same origin.
+    pub async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, HeaderMap, Value) {
+        let res = client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("origin", format!("http://{}", self.host))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, headers, body)
+    }
+
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> (u16, HeaderMap, Value) {
+        self.call_with(&self.client, endpoint, form).await
+    }
+
+    /// Registers a new company and its admin on `client`; returns the email.
+    pub async fn register_with(&self, client: &reqwest::Client, tag: &str) -> String {
+        let email = unique_email(tag);
+        let (status, _, body) = self
+            .call_with(
+                client,
+                "auth/register",
+                &[
+                    ("name", "Ana Lima"),
+                    ("email", &email),
+                    ("password", PASSWORD),
+                    ("company", "Acme Labs"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "register failed: {body}");
+        email
+    }
+
+    pub async fn register(&self, tag: &str) -> String {
+        self.register_with(&self.client, tag).await
+    }
+
+    pub async fn me_with(&self, client: &reqwest::Client) -> Value {
+        let (status, _, body) = self.call_with(client, "auth/me", &[]).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v: &HeaderValue| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// The stored person (with tenant) for an email, as the session would load them.
+pub async fn person(app: &TestApp, email: &str) -> digame::features::auth::backend::SessionUser {
+    use digame::entities::{tenants, users};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (user, tenant) = users::Entity::find()
+        .filter(users::Column::Email.eq(email.to_lowercase()))
+        .find_also_related(tenants::Entity)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("user exists");
+    digame::features::auth::backend::SessionUser {
+        user,
+        tenant: tenant.unwrap(),
+    }
+}
+
+/// Adds a member to an existing tenant directly in the database (invitations come later)
+/// and signs them in on a new client.
+pub async fn add_member(app: &TestApp, tenant_id: i64, tag: &str) -> (reqwest::Client, String) {
+    use digame::entities::users;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let email = unique_email(tag);
+    users::ActiveModel {
+        tenant_id: Set(tenant_id),
+        email: Set(email.clone()),
+        display_name: Set("Member".into()),
+        password_hash: Set(app.state.passwords.hash(PASSWORD).await.unwrap()),
+        role: Set("member".into()),
+        active: Set(true),
+        onboarding_completed: Set(false),
+        created_at: Set(chrono::Utc::now()),
+        last_login_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    let client = new_client();
+    let (status, _, body) = app
+        .call_with(
+            &client,
+            "auth/login",
+            &[("email", &email), ("password", PASSWORD), ("next", "")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (client, email)
+}

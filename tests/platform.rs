@@ -1,0 +1,147 @@
+//! The platform baseline over HTTP: probes, security headers, CSRF, errors, compression.
+
+mod common;
+
+use common::{header, spawn_app};
+
+#[tokio::test]
+async fn health_and_ready_answer_json() {
+    let app = spawn_app().await;
+    let res = app.get("/health").await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["status"],
+        "ok"
+    );
+    let res = app.get("/ready").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["database"], "ok");
+}
+
+#[tokio::test]
+async fn ready_reports_a_dead_database() {
+    let app = spawn_app().await;
+    app.state.db.clone().close().await.unwrap();
+    let res = app.get("/ready").await;
+    assert_eq!(res.status().as_u16(), 503);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    // Liveness does not depend on the database.
+    assert_eq!(app.get("/health").await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_matching_csp_nonce() {
+    let app = spawn_app().await;
+    let res = app.get("/login").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let h = res.headers().clone();
+    assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&h, "x-frame-options"), "DENY");
+    assert_eq!(
+        header(&h, "referrer-policy"),
+        "strict-origin-when-cross-origin"
+    );
+    assert_eq!(header(&h, "cache-control"), "no-store");
+    let csp = header(&h, "content-security-policy").to_owned();
+    assert!(
+        csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("nonce in CSP");
+    assert!(nonce.len() >= 16);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the nonce"
+    );
+
+    let json = app.get("/health").await;
+    assert!(header(json.headers(), "content-security-policy").contains("default-src 'none'"));
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let app = spawn_app().await;
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let res = app
+            .client
+            .post(app.url("/api/auth/register"))
+            .header(name, value)
+            .form(&[
+                ("name", "Eve"),
+                ("email", "eve@example.com"),
+                ("password", common::PASSWORD),
+                ("company", "Evil"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 403, "{name}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "FORBIDDEN");
+    }
+    // Nothing was created.
+    let (status, _, _) = app
+        .call(
+            "auth/login",
+            &[
+                ("email", "eve@example.com"),
+                ("password", common::PASSWORD),
+                ("next", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn unknown_pages_and_endpoints_are_404() {
+    let app = spawn_app().await;
+    let res = app.get("/no/such/page").await;
+    assert_eq!(res.status().as_u16(), 404);
+    assert!(res.text().await.unwrap().contains("Page not found"));
+    let (status, _, body) = app.call("no-such-function", &[]).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = spawn_app().await;
+    let big = "x".repeat(digame::server::BODY_LIMIT_BYTES + 10);
+    let res = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .form(&[("email", big.as_str()), ("password", "x"), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "PAYLOAD_TOO_LARGE");
+    assert_eq!(body["message"], "The request is too large: 256 KB at most.");
+}
+
+#[tokio::test]
+async fn pages_are_compressed() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(header(res.headers(), "content-encoding"), "br");
+}
