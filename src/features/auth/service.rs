@@ -74,15 +74,23 @@ pub async fn register(
     let hash = passwords.hash(account.password.expose()).await?;
     let base = TenantSlug::from_company(&account.company);
     // The transaction only writes (SQLite refuses a read-then-write transaction when another
-    // connection wrote in between); a slug taken in the meantime is retried with the next one.
-    for attempt in 0..3 {
-        let slug = free_slug(db, &base).await?;
+    // connection wrote in between). A slug taken in the meantime by a concurrent sign-up of
+    // the same company name is retried: first with the next free numbered slug, then, when
+    // many sign-ups race for the same numbers, with a random suffix.
+    const ATTEMPTS: u32 = 8;
+    for attempt in 0..ATTEMPTS {
+        let slug = if attempt < 3 {
+            free_slug(db, &base).await?
+        } else {
+            random_slug(&base)
+        };
         match insert_tenant_and_admin(db, tier, &account, &hash, &slug).await {
-            Err(e) if attempt < 2 && is_unique_violation_on(&e, "slug") => continue,
-            Err(e) if is_unique_violation_on(&e, "") => return Err(already_registered()),
+            Err(e) if is_unique_violation_on(&e, "slug") => continue,
+            Err(e) if is_unique_violation_on(&e, "email") => return Err(already_registered()),
             other => return other.map_err(internal("creating a tenant and its first user")),
         }
     }
+    tracing::error!("no free tenant slug for {:?} after {ATTEMPTS} attempts", base.as_str());
     Err(AppError::Internal)
 }
 
@@ -169,7 +177,7 @@ pub async fn join_by_invitation(
         .insert(&txn)
         .await
         .map_err(|e| {
-            if is_unique_violation_on(&e, "") {
+            if is_unique_violation_on(&e, "email") {
                 already_registered()
             } else {
                 internal("creating an invited user")(e)
@@ -240,8 +248,12 @@ async fn free_slug(
         }
     }
     // Fifty companies of one name: fall back to a random suffix.
+    Ok(random_slug(base))
+}
+
+fn random_slug(base: &TenantSlug) -> TenantSlug {
     use rand::Rng as _;
-    Ok(base.with_suffix(rand::thread_rng().gen_range(100_000..1_000_000)))
+    base.with_suffix(rand::thread_rng().gen_range(100_000..1_000_000))
 }
 
 /// Marks the session signed in (cycling its id) and records the sign-in time.
