@@ -90,7 +90,10 @@ pub async fn register(
             other => return other.map_err(internal("creating a tenant and its first user")),
         }
     }
-    tracing::error!("no free tenant slug for {:?} after {ATTEMPTS} attempts", base.as_str());
+    tracing::error!(
+        "no free tenant slug for {:?} after {ATTEMPTS} attempts",
+        base.as_str()
+    );
     Err(AppError::Internal)
 }
 
