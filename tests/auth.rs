@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{header, new_client, spawn_app, unique_email, PASSWORD};
+use common::{futures_join_all, header, new_client, spawn_app, unique_email, PASSWORD};
 use digame::entities::{tenants, users};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -554,40 +554,4 @@ async fn concurrent_failed_sign_ins_are_all_counted() {
         )
         .await;
     assert_eq!(status, 429, "five concurrent failures lock the account");
-}
-
-/// Runs futures concurrently on this task (no extra dependency for join_all).
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl IntoIterator<Item = F>,
-) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs = Vec::new();
-    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (i, slot) in pending.iter_mut().enumerate() {
-            if let Some(fut) = slot {
-                match fut.as_mut().poll(cx) {
-                    std::task::Poll::Ready(out) => {
-                        results[i] = Some(out);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    outputs.extend(
-        results
-            .into_iter()
-            .map(|r| r.expect("every future finished")),
-    );
-    outputs
 }

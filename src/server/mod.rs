@@ -15,7 +15,7 @@ use axum::body::Body;
 use axum::extract::{FromRef, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, MethodRouter};
 use axum::{Json, Router};
 use http::{header, HeaderValue, StatusCode};
 use leptos::config::LeptosOptions;
@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::session_store::ExpiredDeletion;
@@ -114,9 +115,7 @@ pub async fn build_app(
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            context, shell,
-        ))
+        .fallback_service(site_files(&leptos_options, context))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(page_guard))
         .layer(middleware::from_fn_with_state(state.clone(), absolute_session_timeout))
@@ -137,6 +136,39 @@ pub async fn build_app(
         )
         .with_state(state.clone());
     Ok((router, state))
+}
+
+/// The site's own files (`/pkg/…`, `/favicon.svg`), and the 404 page for anything else.
+///
+/// Served by tower-http rather than leptos_axum's `file_and_error_handler`, which wraps each
+/// file in a reactive owner created with `Owner::new()`. leptos_axum leaves the root owner
+/// of the last page rendered on a worker thread as that thread's current owner (`Owner::
+/// new_root` sets it and nothing restores it), so that `Owner::new()` became a child of a
+/// page still rendering elsewhere, found that page's `ResponseOptions` by context lookup and
+/// took its headers: under load a page went out without its CSP (unstyled and never
+/// hydrated) while a stylesheet carried the page's. `tests/platform.rs` keeps it fixed.
+fn site_files(
+    options: &LeptosOptions,
+    context: impl Fn() + Clone + Send + Sync + 'static,
+) -> ServeDir<MethodRouter> {
+    let page_options = options.clone();
+    let not_found_page =
+        leptos_axum::render_app_async_with_context(context, move || shell(page_options.clone()));
+    let not_found = any(move |req: Request| {
+        let render = not_found_page.clone();
+        async move {
+            let mut res = render(req).await;
+            // The app's fallback route answers 404 itself; make sure of it whatever it renders.
+            if res.status() == StatusCode::OK {
+                *res.status_mut() = StatusCode::NOT_FOUND;
+            }
+            res
+        }
+    });
+    ServeDir::new(options.site_root.as_ref())
+        .append_index_html_on_directories(false)
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(not_found)
 }
 
 /// The master keys from the settings: the current one, and the previous one while rotating.

@@ -66,7 +66,13 @@ pub async fn spawn_app() -> TestApp {
         _ => None,
     })
     .expect("test settings");
-    let options = digame::server::leptos_options().expect("leptos options");
+    let mut options = digame::server::leptos_options().expect("leptos options");
+    // The site's files, as the build lays them out (`cargo test` runs before any site build).
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(site.join("pkg")).expect("site folder");
+    std::fs::copy("style/main.css", site.join("pkg/digame.css")).expect("stylesheet");
+    std::fs::copy("public/favicon.svg", site.join("favicon.svg")).expect("favicon");
+    options.site_root = site.to_string_lossy().as_ref().into();
     let (router, state) = {
         let _guard = START_LOCK.lock().await;
         digame::server::build_app(settings, options)
@@ -234,4 +240,40 @@ pub async fn add_member(app: &TestApp, tenant_id: i64, tag: &str) -> (reqwest::C
         .await;
     assert_eq!(status, 200, "{body}");
     (client, email)
+}
+
+/// Runs futures concurrently on this task (no extra dependency for join_all).
+pub async fn futures_join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs = Vec::new();
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (i, slot) in pending.iter_mut().enumerate() {
+            if let Some(fut) = slot {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(out) => {
+                        results[i] = Some(out);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.extend(
+        results
+            .into_iter()
+            .map(|r| r.expect("every future finished")),
+    );
+    outputs
 }
