@@ -1,7 +1,7 @@
 //! Many requests at once against one server. In its own test binary: Leptos keeps
 //! process-wide state (its task spawner, thread-local reactive owners), and rendering pages
-//! concurrently while other tests run their own servers and runtimes in the same process
-//! left some requests unanswered, which a real server (one runtime) never sees.
+//! concurrently while other tests ran their own servers and runtimes in the same process
+//! left some requests unanswered (not seen with one server and one runtime per process).
 
 mod common;
 
@@ -17,25 +17,17 @@ async fn concurrent_pages_and_files_keep_their_own_headers() {
         let app = &app;
         let path = ["/login", "/pkg/digame.css", "/register", "/favicon.svg"][i % 4];
         async move {
-            let Ok(res) =
-                tokio::time::timeout(std::time::Duration::from_secs(10), app.get(path)).await
-            else {
-                return (path, "NO ANSWER".to_owned());
-            };
+            let res = tokio::time::timeout(std::time::Duration::from_secs(10), app.get(path))
+                .await
+                .unwrap_or_else(|_| panic!("{path} was not answered within 10 s"));
             assert_eq!(res.status().as_u16(), 200, "{path}");
             let csp = header(res.headers(), "content-security-policy").to_owned();
             (path, csp)
         }
     });
     let mut mixed_up = Vec::new();
-    let all = tokio::time::timeout(
-        std::time::Duration::from_secs(15),
-        common::futures_join_all(requests),
-    )
-    .await
-    .expect("every request answered");
+    let all = common::futures_join_all(requests).await;
     for (path, csp) in all {
-        assert_ne!(csp, "NO ANSWER", "{path} was not answered within 10 s");
         let is_page = !path.contains('.');
         let page_csp = csp.contains("'nonce-");
         let strict = csp.starts_with("default-src 'none'");

@@ -146,7 +146,7 @@ pub async fn build_app(
 /// new_root` sets it and nothing restores it), so that `Owner::new()` became a child of a
 /// page still rendering elsewhere, found that page's `ResponseOptions` by context lookup and
 /// took its headers: under load a page went out without its CSP (unstyled and never
-/// hydrated) while a stylesheet carried the page's. `tests/platform.rs` keeps it fixed.
+/// hydrated) while a stylesheet carried the page's. `tests/concurrency.rs` keeps it fixed.
 fn site_files(
     options: &LeptosOptions,
     context: impl Fn() + Clone + Send + Sync + 'static,

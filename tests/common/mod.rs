@@ -246,34 +246,23 @@ pub async fn add_member(app: &TestApp, tenant_id: i64, tag: &str) -> (reqwest::C
 pub async fn futures_join_all<F: std::future::Future>(
     futures: impl IntoIterator<Item = F>,
 ) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs = Vec::new();
-    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    let mut pending: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (i, slot) in pending.iter_mut().enumerate() {
+        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
             if let Some(fut) = slot {
-                match fut.as_mut().poll(cx) {
-                    std::task::Poll::Ready(out) => {
-                        results[i] = Some(out);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => done = false,
+                if let std::task::Poll::Ready(out) = fut.as_mut().poll(cx) {
+                    *output = Some(out);
+                    *slot = None;
                 }
             }
         }
-        if done {
+        if pending.iter().all(Option::is_none) {
             std::task::Poll::Ready(())
         } else {
             std::task::Poll::Pending
         }
     })
     .await;
-    outputs.extend(
-        results
-            .into_iter()
-            .map(|r| r.expect("every future finished")),
-    );
-    outputs
+    outputs.into_iter().map(Option::unwrap).collect()
 }
