@@ -2,10 +2,12 @@
 
 use crate::components::{AuthState, Layout, NotFound};
 use crate::features::api_keys::pages::ApiKeysPage;
+use crate::features::audit::pages::AdminAuditPage;
 use crate::features::auth::pages::{LoginPage, RegisterPage, SecurityPage};
 use crate::features::dashboard::HomePage;
+use crate::features::members::pages::AdminMembersPage;
 use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage, ProfilePage};
-use crate::features::tenancy::pages::{AdminAuditPage, AdminFeaturesPage, AdminMembersPage};
+use crate::features::tenancy::pages::AdminFeaturesPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -44,7 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn set_page_csp() {
     let development =
-        use_context::<crate::server::AppState>().is_none_or(|s| !s.settings.is_production());
+        use_context::<crate::server::state::AppState>().is_none_or(|s| !s.settings.is_production());
     if let (Some(nonce), Some(res)) = (
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),

@@ -1,7 +1,7 @@
 //! Typed settings from the environment, validated at start-up. Every error names the
 //! variable to fix; nothing insecure is a silent default.
 
-use crate::features::tenancy::Tier;
+use crate::domain::Tier;
 use base64::Engine as _;
 use std::fmt;
 use std::net::SocketAddr;

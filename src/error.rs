@@ -228,6 +228,50 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// Logs an internal failure with its detail and returns the generic error people see.
+#[cfg(feature = "ssr")]
+pub fn internal<E: fmt::Display>(context: &'static str) -> impl FnOnce(E) -> AppError {
+    move |e| {
+        tracing::error!(error = %e, "{context}");
+        AppError::Internal
+    }
+}
+
+/// `.or_internal("reading the flags")` on any fallible database or I/O call: the cause is
+/// logged on the server, the caller gets [`AppError::Internal`].
+#[cfg(feature = "ssr")]
+pub trait ResultExt<T> {
+    fn or_internal(self, context: &'static str) -> Result<T, AppError>;
+}
+
+#[cfg(feature = "ssr")]
+impl<T, E: fmt::Display> ResultExt<T> for Result<T, E> {
+    fn or_internal(self, context: &'static str) -> Result<T, AppError> {
+        self.map_err(internal(context))
+    }
+}
+
+/// The JSON error response every route uses, with `Retry-After` on a 429.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        use http::{header, HeaderValue, StatusCode};
+        let status =
+            StatusCode::from_u16(self.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry = match &self {
+            AppError::RateLimited {
+                retry_after_secs, ..
+            } => HeaderValue::from_str(&retry_after_secs.to_string()).ok(),
+            _ => None,
+        };
+        let mut res = (status, axum::Json(ErrorBody::from(self))).into_response();
+        if let Some(v) = retry {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,14 +6,19 @@
 
 pub mod app;
 pub mod components;
+pub mod domain;
 pub mod error;
 pub mod features;
 pub mod util;
 
 #[cfg(feature = "ssr")]
+pub mod api;
+#[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod operator;
 #[cfg(feature = "ssr")]
 pub mod server;
 

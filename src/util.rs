@@ -31,6 +31,12 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     ok.then(|| next.to_owned())
 }
 
+/// A stored time as people read it: `7 Mar 2026, 14:05 UTC`.
+#[cfg(feature = "ssr")]
+pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
 /// The sign-in URL that returns to `path` afterwards.
 pub fn login_url_for(path: &str) -> String {
     match safe_next(Some(path)) {

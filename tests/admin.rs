@@ -5,11 +5,14 @@
 mod common;
 
 use common::{add_member, new_client, person, spawn_app, unique_email, TestApp, PASSWORD};
+use digame::domain::Tier;
 use digame::entities::{
     ai_usage, audit_events, invitations, tenant_features, user_api_keys, users,
 };
 use digame::error::AppError;
-use digame::features::tenancy::{service, Tier};
+use digame::features::members::service::hash_token;
+use digame::features::tenancy::service::set_tier;
+use digame::features::tools::gate;
 use digame::features::tools::ToolId;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -82,20 +85,28 @@ async fn new_tenants_get_their_tiers_flags_and_admins_switch_them() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let err = service::authorize_tool(&app.state.db, &admin, ToolId::MeetingInsights)
-        .await
-        .unwrap_err();
+    let err = gate::begin(
+        &app.state.db,
+        &app.state.keyring,
+        &admin,
+        ToolId::MeetingInsights,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), "FEATURE_DISABLED");
     assert!(
         err.message().contains("administrator of Acme Labs"),
         "{}",
         err.message()
     );
-    assert!(
-        service::authorize_tool(&app.state.db, &admin, ToolId::TaskPrioritization)
-            .await
-            .is_ok()
-    );
+    assert!(gate::begin(
+        &app.state.db,
+        &app.state.keyring,
+        &admin,
+        ToolId::TaskPrioritization
+    )
+    .await
+    .is_ok());
 
     let (_, _, cards) = app.call("tools/cards", &[]).await;
     let meeting = cards
@@ -176,7 +187,7 @@ async fn flags_beyond_the_tier_are_refused() {
     let app = spawn_app().await;
     let email = app.register("tier").await;
     let admin = person(&app, &email).await;
-    service::operator_set_tier(&app.state.db, &admin.tenant.slug, Tier::Free)
+    set_tier(&app.state.db, &admin.tenant.slug, Tier::Free)
         .await
         .unwrap();
     let (status, _, body) = app
@@ -203,20 +214,30 @@ async fn flags_beyond_the_tier_are_refused() {
         ["email_pattern_analysis", "intelligent_task_prioritization"]
     );
     let admin = person(&app, &email).await;
-    let err = service::authorize_tool(&app.state.db, &admin, ToolId::WritingAssistance)
-        .await
-        .unwrap_err();
+    let err = gate::begin(
+        &app.state.db,
+        &app.state.keyring,
+        &admin,
+        ToolId::WritingAssistance,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), "SUBSCRIPTION_LIMIT_EXCEEDED");
     // Back up to Professional: the tools it adds are switched on again.
-    service::operator_set_tier(&app.state.db, &admin.tenant.slug, Tier::Professional)
+    set_tier(&app.state.db, &admin.tenant.slug, Tier::Professional)
         .await
         .unwrap();
     let admin = person(&app, &email).await;
-    assert!(
-        service::authorize_tool(&app.state.db, &admin, ToolId::WritingAssistance)
-            .await
-            .is_ok()
-    );
+    // Past the tier and the flag, the gate now asks for the person's key.
+    let err = gate::begin(
+        &app.state.db,
+        &app.state.keyring,
+        &admin,
+        ToolId::WritingAssistance,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "API_KEY_MISSING", "{err:?}");
 }
 
 #[tokio::test]
@@ -274,7 +295,7 @@ async fn invitation_lifecycle() {
         stored.token_hash, token,
         "only a hash of the token is stored"
     );
-    assert_eq!(stored.token_hash, service::hash_token(&token));
+    assert_eq!(stored.token_hash, hash_token(&token));
 
     let (status, _, info) = app
         .call_with(&new_client(), "invitations/info", &[("token", &token)])
@@ -315,7 +336,7 @@ async fn invitation_lifecycle() {
     let (_, body) = invite(&app, &app.client, &unique_email("revoked"), "member").await;
     let revoked = token_of(&body);
     let id = invitations::Entity::find()
-        .filter(invitations::Column::TokenHash.eq(service::hash_token(&revoked)))
+        .filter(invitations::Column::TokenHash.eq(hash_token(&revoked)))
         .one(&app.state.db)
         .await
         .unwrap()
@@ -335,7 +356,7 @@ async fn invitation_lifecycle() {
     let (_, body) = invite(&app, &app.client, &unique_email("expired"), "admin").await;
     let expired = token_of(&body);
     let row = invitations::Entity::find()
-        .filter(invitations::Column::TokenHash.eq(service::hash_token(&expired)))
+        .filter(invitations::Column::TokenHash.eq(hash_token(&expired)))
         .one(&app.state.db)
         .await
         .unwrap()
@@ -380,7 +401,7 @@ async fn the_member_limit_counts_pending_invitations() {
     let app = spawn_app().await;
     let email = app.register("limit").await;
     let admin = person(&app, &email).await;
-    service::operator_set_tier(&app.state.db, &admin.tenant.slug, Tier::Free)
+    set_tier(&app.state.db, &admin.tenant.slug, Tier::Free)
         .await
         .unwrap();
     for i in 0..2 {
@@ -578,7 +599,7 @@ async fn the_daily_ai_allowance_is_enforced() {
     let email = app.register("allowance").await;
     let me = person(&app, &email).await;
     for _ in 0..3 {
-        service::count_ai_call(&app.state.db, &me).await.unwrap();
+        gate::count_ai_call(&app.state.db, &me).await.unwrap();
     }
     let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let usage = ai_usage::Entity::find_by_id((me.user.id, day.clone()))
@@ -596,10 +617,7 @@ async fn the_daily_ai_allowance_is_enforced() {
     .update(&app.state.db)
     .await
     .unwrap();
-    match service::count_ai_call(&app.state.db, &me)
-        .await
-        .unwrap_err()
-    {
+    match gate::count_ai_call(&app.state.db, &me).await.unwrap_err() {
         AppError::RateLimited {
             message,
             retry_after_secs,
@@ -609,12 +627,12 @@ async fn the_daily_ai_allowance_is_enforced() {
         }
         other => panic!("expected RATE_LIMITED, got {other:?}"),
     }
-    service::operator_set_tier(&app.state.db, &me.tenant.slug, Tier::Free)
+    set_tier(&app.state.db, &me.tenant.slug, Tier::Free)
         .await
         .unwrap();
     let me = person(&app, &email).await;
     assert_eq!(
-        service::count_ai_call(&app.state.db, &me)
+        gate::count_ai_call(&app.state.db, &me)
             .await
             .unwrap_err()
             .code(),
@@ -858,4 +876,153 @@ async fn no_server_function_lets_one_tenant_touch_another() {
         "cross-tenant matrix: {} server functions, {calls} calls",
         paths.len()
     );
+}
+
+/// The seat-limit race (structure issue): joins checked the member count outside the
+/// transaction that adds the member, so concurrent joins could pass the tier's limit. Here
+/// a company invites five people on Professional, is moved to Free (three places), and all
+/// five accept at once: the company must never end with more than three active members.
+#[tokio::test]
+async fn concurrent_joins_never_exceed_the_member_limit() {
+    let app = spawn_app().await;
+    let email = app.register("race").await;
+    let admin = person(&app, &email).await;
+    let mut tokens = Vec::new();
+    for i in 0..5 {
+        let (status, body) = invite(
+            &app,
+            &app.client,
+            &unique_email(&format!("racer{i}")),
+            "member",
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        tokens.push(token_of(&body));
+    }
+    set_tier(&app.state.db, &admin.tenant.slug, Tier::Free)
+        .await
+        .unwrap();
+    let results = common::futures_join_all(tokens.iter().map(|t| join(&app, t))).await;
+    for (_, status, body) in &results {
+        assert!(
+            *status == 200 || body["code"] == "SUBSCRIPTION_LIMIT_EXCEEDED",
+            "{status} {body}"
+        );
+    }
+    let active = users::Entity::find()
+        .filter(users::Column::TenantId.eq(admin.tenant.id))
+        .filter(users::Column::Active.eq(true))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .len();
+    assert!(active <= 3, "{active} active members on a 3-member plan");
+}
+
+/// Joins within the limit all succeed when they arrive together.
+#[tokio::test]
+async fn concurrent_joins_within_the_limit_all_succeed() {
+    let app = spawn_app().await;
+    let email = app.register("fits").await;
+    let admin = person(&app, &email).await;
+    set_tier(&app.state.db, &admin.tenant.slug, Tier::Free)
+        .await
+        .unwrap();
+    let mut tokens = Vec::new();
+    for i in 0..2 {
+        let (status, body) = invite(
+            &app,
+            &app.client,
+            &unique_email(&format!("fit{i}")),
+            "member",
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        tokens.push(token_of(&body));
+    }
+    let results = common::futures_join_all(tokens.iter().map(|t| join(&app, t))).await;
+    for (_, status, body) in &results {
+        assert_eq!(*status, 200, "{body}");
+    }
+}
+
+/// Concurrent invitations cannot take more places than the plan has.
+#[tokio::test]
+async fn concurrent_invitations_never_exceed_the_member_limit() {
+    let app = spawn_app().await;
+    let email = app.register("invrace").await;
+    let admin = person(&app, &email).await;
+    set_tier(&app.state.db, &admin.tenant.slug, Tier::Free)
+        .await
+        .unwrap();
+    let emails: Vec<String> = (0..6).map(|i| unique_email(&format!("inv{i}"))).collect();
+    let results = common::futures_join_all(
+        emails
+            .iter()
+            .map(|e| invite(&app, &app.client, e, "member")),
+    )
+    .await;
+    let created = results.iter().filter(|(s, _)| *s == 200).count();
+    for (status, body) in &results {
+        assert!(
+            *status == 200 || body["code"] == "SUBSCRIPTION_LIMIT_EXCEEDED",
+            "{status} {body}"
+        );
+    }
+    assert_eq!(
+        created, 2,
+        "one admin and two invitations fill the Free plan"
+    );
+}
+
+/// The last-admin race (structure issue): two admins demoting each other at the same moment
+/// must leave the company with at least one active admin.
+#[tokio::test]
+async fn admins_demoting_each_other_at_once_leave_an_admin() {
+    let app = spawn_app().await;
+    let email = app.register("duel").await;
+    let first = person(&app, &email).await;
+    let (second_client, second_email) = add_member(&app, first.tenant.id, "second").await;
+    let second = person(&app, &second_email).await;
+    let first_id = first.user.id.to_string();
+    let second_id = second.user.id.to_string();
+    for round in 0..5 {
+        users::ActiveModel {
+            id: Set(second.user.id),
+            role: Set("admin".into()),
+            ..Default::default()
+        }
+        .update(&app.state.db)
+        .await
+        .unwrap();
+        users::ActiveModel {
+            id: Set(first.user.id),
+            role: Set("admin".into()),
+            ..Default::default()
+        }
+        .update(&app.state.db)
+        .await
+        .unwrap();
+        let second_form = [("member_id", second_id.as_str()), ("role", "member")];
+        let first_form = [("member_id", first_id.as_str()), ("role", "member")];
+        let demote_second = app.call_with(&app.client, "admin/members/role", &second_form);
+        let demote_first = app.call_with(&second_client, "admin/members/role", &first_form);
+        let (a, b) = tokio::join!(demote_second, demote_first);
+        let admins = users::Entity::find()
+            .filter(users::Column::TenantId.eq(first.tenant.id))
+            .filter(users::Column::Role.eq("admin"))
+            .filter(users::Column::Active.eq(true))
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .len();
+        assert!(
+            admins >= 1,
+            "round {round}: no admin left ({} {}, {} {})",
+            a.0,
+            a.2,
+            b.0,
+            b.2
+        );
+    }
 }

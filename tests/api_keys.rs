@@ -463,7 +463,7 @@ async fn rotation_re_encrypts_everything_and_can_run_again() {
     .await;
     save(&app, &other, "writing_service_key", "sk-other-person-0002").await;
 
-    let old = digame::server::keyring(&app.state.settings);
+    let old = digame::server::state::keyring(&app.state.settings);
     let new_key = MasterKey::generate();
     let rotating = Keyring::new(new_key.clone(), Some(app.state.settings.master_key.clone()));
     // Before rotating, the new key alone cannot read anything.

@@ -555,3 +555,109 @@ async fn concurrent_failed_sign_ins_are_all_counted() {
         .await;
     assert_eq!(status, 429, "five concurrent failures lock the account");
 }
+
+/// Posts to a server function with exactly the cookie given (no cookie jar) and returns the
+/// status, the body and the session cookie the answer sets, if any.
+async fn call_with_cookie(
+    app: &common::TestApp,
+    endpoint: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value, Option<String>) {
+    let mut req = reqwest::Client::new()
+        .post(app.url(&format!("/api/{endpoint}")))
+        .header("origin", format!("http://{}", app.host))
+        .header("accept", "application/json")
+        .form(form);
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("digame_session="))
+        .map(|v| v.split(';').next().unwrap().to_owned());
+    let body = res.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body, set)
+}
+
+/// Session fixation (accounts issue, finding 6): a sign-in, a registration or a password
+/// change that arrives with a valid session cookie must be answered with a new session id,
+/// and the old id must not come to belong to the person who signed in.
+#[tokio::test]
+async fn every_privilege_change_gets_a_new_session_id() {
+    let app = spawn_app().await;
+    let bob = app.register_with(&new_client(), "bob").await;
+    let carol = app.register_with(&new_client(), "carol").await;
+    fn sign_in(email: &str) -> [(&'static str, &str); 3] {
+        [("email", email), ("password", PASSWORD), ("next", "")]
+    }
+
+    let (status, _, bob_cookie) = call_with_cookie(&app, "auth/login", None, &sign_in(&bob)).await;
+    assert_eq!(status, 200);
+    let bob_cookie = bob_cookie.expect("a session cookie for Bob");
+
+    // Carol signs in on a browser that still carries Bob's cookie.
+    let (status, body, carol_cookie) =
+        call_with_cookie(&app, "auth/login", Some(&bob_cookie), &sign_in(&carol)).await;
+    assert_eq!(status, 200, "{body}");
+    let carol_cookie = carol_cookie.expect("the sign-in sets a session cookie");
+    assert_ne!(
+        carol_cookie, bob_cookie,
+        "sign-in must cycle the session id"
+    );
+    let (_, me, _) = call_with_cookie(&app, "auth/me", Some(&bob_cookie), &[]).await;
+    assert_ne!(
+        me["email"], carol,
+        "the old id must not now belong to Carol: {me}"
+    );
+    let (_, me, _) = call_with_cookie(&app, "auth/me", Some(&carol_cookie), &[]).await;
+    assert_eq!(me["email"], carol);
+
+    // A registration over Carol's session.
+    let dave = unique_email("dave");
+    let (status, body, dave_cookie) = call_with_cookie(
+        &app,
+        "auth/register",
+        Some(&carol_cookie),
+        &[
+            ("name", "Dave Doe"),
+            ("email", &dave),
+            ("password", PASSWORD),
+            ("company", "Dave Co"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let dave_cookie = dave_cookie.expect("registration sets a session cookie");
+    assert_ne!(dave_cookie, carol_cookie, "registration must cycle the id");
+    let (_, me, _) = call_with_cookie(&app, "auth/me", Some(&carol_cookie), &[]).await;
+    assert_ne!(me["email"], dave, "{me}");
+
+    // A password change keeps the person signed in, under a new id.
+    let (status, body, changed_cookie) = call_with_cookie(
+        &app,
+        "auth/change-password",
+        Some(&dave_cookie),
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "violet-harbor-quartz-58"),
+            ("confirm_password", "violet-harbor-quartz-58"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let changed_cookie = changed_cookie.expect("the change sets a session cookie");
+    assert_ne!(
+        changed_cookie, dave_cookie,
+        "a password change must cycle the id"
+    );
+    let (_, me, _) = call_with_cookie(&app, "auth/me", Some(&dave_cookie), &[]).await;
+    assert_eq!(me, serde_json::Value::Null, "the pre-change id is dead");
+    let (_, me, _) = call_with_cookie(&app, "auth/me", Some(&changed_cookie), &[]).await;
+    assert_eq!(me["email"], dave);
+}

@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;
+pub mod members;
 pub mod onboarding;
 pub mod tenancy;
 pub mod tools;

@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::features::auth::backend::{AuthSession, SessionUser};
-use crate::server::AppState;
+use crate::server::state::AppState;
 use leptos::prelude::use_context;
 
 pub fn state() -> Result<AppState, AppError> {
@@ -47,14 +47,6 @@ pub async fn client_ip() -> Option<std::net::IpAddr> {
         .await
         .ok()
         .map(|c| c.0.ip())
-}
-
-/// Logs a database error with its detail and returns the generic error people see.
-pub fn internal<E: std::fmt::Display>(context: &'static str) -> impl FnOnce(E) -> AppError {
-    move |e| {
-        tracing::error!(error = %e, "{context}");
-        AppError::Internal
-    }
 }
 
 /// Redirects a plain HTML form post (no JavaScript) to `path`. Hydrated callers get the

@@ -4,15 +4,16 @@ pub mod ctx;
 pub mod db;
 pub mod security;
 pub mod sessions;
+pub mod state;
+
+pub use state::AppState;
 
 use crate::app::{shell, App};
 use crate::config::{MasterKeySource, Settings};
 use crate::error::{AppError, ErrorBody};
-use crate::features::api_keys::crypto::Keyring;
 use crate::features::auth::backend::{AuthSession, Backend, LOGIN_AT_KEY};
-use crate::features::auth::passwords::Passwords;
 use axum::body::Body;
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get, MethodRouter};
@@ -21,10 +22,9 @@ use http::{header, HeaderValue, StatusCode};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use sessions::AppSessionStore;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -36,16 +36,6 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// Largest request body accepted (forms and JSON; AI tools take notes and transcripts).
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
-
-/// Everything a handler or server function needs, built once at start-up.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub db: DatabaseConnection,
-    pub settings: Arc<Settings>,
-    pub passwords: Passwords,
-    pub keyring: Arc<Keyring>,
-}
 
 /// Reads the site settings from `Cargo.toml` when run from the source tree, otherwise from
 /// the `LEPTOS_*` environment variables that `scripts/run` sets.
@@ -79,14 +69,7 @@ pub async fn build_app(
     let store = AppSessionStore::new(&db).await?;
     spawn_expired_session_cleanup(store.clone());
 
-    let settings_ref = settings.clone();
-    let state = AppState {
-        leptos_options: leptos_options.clone(),
-        db: db.clone(),
-        settings: Arc::new(settings),
-        passwords: Passwords::new(),
-        keyring: Arc::new(keyring(&settings_ref)),
-    };
+    let state = AppState::new(leptos_options.clone(), db.clone(), settings)?;
 
     let session_layer = SessionManagerLayer::new(store)
         .with_name("digame_session")
@@ -111,6 +94,7 @@ pub async fn build_app(
     let router = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .nest("/api/v1", crate::api::router())
         .route("/api/{*fn_name}", any(unknown_endpoint))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
@@ -171,14 +155,6 @@ fn site_files(
         .fallback(not_found)
 }
 
-/// The master keys from the settings: the current one, and the previous one while rotating.
-pub fn keyring(settings: &Settings) -> Keyring {
-    Keyring::new(
-        settings.master_key.clone(),
-        settings.previous_master_key.clone(),
-    )
-}
-
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
     axum::serve(
@@ -216,22 +192,6 @@ fn spawn_expired_session_cleanup(store: AppSessionStore) {
             }
         }
     });
-}
-
-/// The JSON error response every route uses.
-pub fn error_response(err: &AppError) -> Response {
-    let status =
-        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut res = (status, Json(ErrorBody::from(err.clone()))).into_response();
-    if let AppError::RateLimited {
-        retry_after_secs, ..
-    } = err
-    {
-        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-    }
-    res
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -275,10 +235,7 @@ fn not_ready() -> Response {
 /// Server functions live at their own routes (registered by `leptos_routes`); anything
 /// else under `/api/` is a JSON 404.
 async fn unknown_endpoint(req: Request<Body>) -> Response {
-    error_response(&AppError::NotFound(format!(
-        "There is no endpoint at {}.",
-        req.uri().path()
-    )))
+    AppError::NotFound(format!("There is no endpoint at {}.", req.uri().path())).into_response()
 }
 
 /// Gives a server function's error the status code of its kind: server_fn answers every
@@ -310,10 +267,11 @@ async fn server_fn_error_status(req: Request, next: Next) -> Response {
 async fn too_large_as_json(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return error_response(&AppError::PayloadTooLarge(format!(
+        return AppError::PayloadTooLarge(format!(
             "The request is too large: {} KB at most.",
             BODY_LIMIT_BYTES / 1024
-        )));
+        ))
+        .into_response();
     }
     res
 }

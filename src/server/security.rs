@@ -19,10 +19,11 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
     }
     if let Err(reason) = check_same_origin(req.headers()) {
         tracing::warn!(path = %req.uri().path(), reason, "refused a cross-site request");
-        return crate::server::error_response(&AppError::Forbidden(
+        return AppError::Forbidden(
             "This request came from another site and was refused. Reload the page and try again."
                 .into(),
-        ));
+        )
+        .into_response();
     }
     next.run(req).await
 }
@@ -75,7 +76,7 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let production = req
         .extensions()
-        .get::<crate::server::AppState>()
+        .get::<crate::server::state::AppState>()
         .is_some_and(|s| s.settings.is_production());
     let mut res = next.run(req).await;
     let status = res.status();
@@ -137,7 +138,7 @@ fn cache_policy(path: &str, status: http::StatusCode, is_html: bool) -> &'static
 
 /// Makes the application state visible to middleware that runs outside the router's state.
 pub async fn provide_state(
-    axum::extract::State(state): axum::extract::State<crate::server::AppState>,
+    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
     mut req: Request<Body>,
     next: Next,
 ) -> Response {

@@ -45,9 +45,48 @@ pub struct StoredKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyCheck {
     pub name: String,
-    /// `format_ok`, `expired` or `unreadable`.
-    pub outcome: String,
+    pub outcome: KeyCheckOutcome,
     pub message: String,
+}
+
+/// What "Test" found. Travels as `format_ok`, `expired` or `unreadable`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyCheckOutcome {
+    FormatOk,
+    Expired,
+    Unreadable,
+}
+
+impl KeyCheckOutcome {
+    pub const ALL: [KeyCheckOutcome; 3] = [
+        KeyCheckOutcome::FormatOk,
+        KeyCheckOutcome::Expired,
+        KeyCheckOutcome::Unreadable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyCheckOutcome::FormatOk => "format_ok",
+            KeyCheckOutcome::Expired => "expired",
+            KeyCheckOutcome::Unreadable => "unreadable",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<KeyCheckOutcome> {
+        KeyCheckOutcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == value)
+    }
+
+    /// What the outcome means, in words.
+    pub fn message(self) -> &'static str {
+        match self {
+            KeyCheckOutcome::FormatOk => "Stored correctly and readable. The service itself was not contacted: live checks arrive with the AI tools.",
+            KeyCheckOutcome::Expired => "This key has expired and will not be used. Replace it with a current key.",
+            KeyCheckOutcome::Unreadable => "This key can no longer be read (it may have been stored under an older master key). Replace it.",
+        }
+    }
 }
 
 /// Where an error belongs on the page: `<form origin>.<field>`.
@@ -128,9 +167,9 @@ pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
     let name = parse::ApiKeyName::parse(&name, "name")?;
     let outcome =
         match service::reveal(&state.db, &state.keyring, &person, name.as_str(), false).await {
-            Ok(_) => "format_ok",
-            Err(KeyError::Expired) => "expired",
-            Err(KeyError::Undecryptable) => "unreadable",
+            Ok(_) => KeyCheckOutcome::FormatOk,
+            Err(KeyError::Expired) => KeyCheckOutcome::Expired,
+            Err(KeyError::Undecryptable) => KeyCheckOutcome::Unreadable,
             Err(KeyError::NotStored) => {
                 return Err(AppError::NotFound(format!(
                     "You have no stored key named {}.",
@@ -140,22 +179,13 @@ pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
             Err(KeyError::Database) => return Err(AppError::Internal),
         };
     ctx::redirect_plain_form(&format!(
-        "/settings/api-keys?tested={}&outcome={outcome}",
-        name.as_str()
+        "/settings/api-keys?tested={}&outcome={}",
+        name.as_str(),
+        outcome.as_str()
     ));
     Ok(KeyCheck {
         name: name.as_str().to_owned(),
-        outcome: outcome.to_owned(),
-        message: check_message(outcome).to_owned(),
+        outcome,
+        message: outcome.message().to_owned(),
     })
-}
-
-/// What a "Test" outcome means, in words.
-pub fn check_message(outcome: &str) -> &'static str {
-    match outcome {
-        "format_ok" => "Stored correctly and readable. The service itself was not contacted: live checks arrive with the AI tools.",
-        "expired" => "This key has expired and will not be used. Replace it with a current key.",
-        "unreadable" => "This key can no longer be read (it may have been stored under an older master key). Replace it.",
-        _ => "Unknown result.",
-    }
 }

@@ -1,7 +1,7 @@
 //! `/settings/api-keys`: one row per key the tools use, plus custom keys. Every action is a
 //! form that works without JavaScript; with it, the list updates in place.
 
-use super::{check_message, ApiKeyRow, DeleteApiKey, SaveApiKey, TestApiKey};
+use super::{ApiKeyRow, DeleteApiKey, KeyCheckOutcome, SaveApiKey, TestApiKey};
 use crate::components::{field_error, form_error, FormAlert, RequireUser, TextField};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -95,8 +95,11 @@ fn KeyRow(row: ApiKeyRow, actions: Actions) -> impl IntoView {
                 return (c.name == name).then_some(c.message);
             }
             let q = query.read();
-            (q.get("tested").as_deref() == Some(name.as_str()))
-                .then(|| check_message(&q.get("outcome").unwrap_or_default()).to_owned())
+            (q.get("tested").as_deref() == Some(name.as_str())).then(|| {
+                KeyCheckOutcome::parse(&q.get("outcome").unwrap_or_default())
+                    .map_or("Unknown result.", KeyCheckOutcome::message)
+                    .to_owned()
+            })
         })
     };
     let stored = row.stored.clone();

@@ -3,12 +3,12 @@
 use super::crypto::{associated_data, Keyring, OpenError, Sealed};
 use super::parse::{known_keys, mask, ApiKeyName, ApiKeyValue};
 use super::{ApiKeyRow, StoredKey};
+use crate::domain::{AuditAction, SessionUser, Tier};
 use crate::entities::user_api_keys::{self, Column, Entity};
 use crate::error::AppError;
+use crate::error::ResultExt;
 use crate::features::audit::service::{record, Event};
-use crate::features::auth::backend::SessionUser;
-use crate::features::tenancy::Tier;
-use crate::server::ctx::internal;
+use crate::util::format_time;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -50,10 +50,6 @@ fn owner_filter(person: &SessionUser) -> sea_orm::Condition {
         .add(Column::UserId.eq(person.user.id))
 }
 
-pub fn format_time(t: DateTime<Utc>) -> String {
-    t.format("%-d %b %Y, %H:%M UTC").to_string()
-}
-
 /// Every known key (stored or not) and every stored custom key of the caller.
 pub async fn list(
     db: &DatabaseConnection,
@@ -64,9 +60,9 @@ pub async fn list(
         .order_by_asc(Column::KeyName)
         .all(db)
         .await
-        .map_err(internal("listing API keys"))?;
+        .or_internal("listing API keys")?;
     let now = Utc::now();
-    let tier = crate::features::tenancy::service::tier_of(&person.tenant);
+    let tier = person.tier();
     let flags = crate::features::tenancy::service::flags(db, &person.tenant).await?;
     let info = |m: &user_api_keys::Model| StoredKey {
         masked: mask(&m.last_four),
@@ -155,13 +151,13 @@ pub async fn save(
         .filter(Column::KeyName.eq(name.as_str()))
         .one(db)
         .await
-        .map_err(internal("reading an API key"))?;
+        .or_internal("reading an API key")?;
     let sealed = keyring.seal(
         &SecretString::from(value.expose().to_owned()),
         &associated_data(person.tenant_id(), person.user.id, name.as_str()),
     );
     let now = Utc::now();
-    let txn = db.begin().await.map_err(internal("saving an API key"))?;
+    let txn = db.begin().await.or_internal("saving an API key")?;
     // An upsert, so the transaction starts with a write (see auth::service::register).
     Entity::insert(user_api_keys::ActiveModel {
         tenant_id: Set(person.tenant_id()),
@@ -192,7 +188,7 @@ pub async fn save(
     )
     .exec_without_returning(&txn)
     .await
-    .map_err(internal("saving an API key"))?;
+    .or_internal("saving an API key")?;
     let expiry =
         |t: Option<DateTime<Utc>>| serde_json::json!({ "expires_at": t.map(|t| t.to_rfc3339()) });
     record(
@@ -201,18 +197,17 @@ pub async fn save(
             tenant_id: person.tenant_id(),
             actor_user_id: Some(person.user.id),
             action: if existed.is_some() {
-                "api_key.replaced"
+                AuditAction::ApiKeyReplaced
             } else {
-                "api_key.added"
+                AuditAction::ApiKeyAdded
             },
             target: name.as_str(),
             before: existed.as_ref().map(|m| expiry(m.expires_at)),
             after: Some(expiry(expires_at)),
         },
     )
-    .await
-    .map_err(internal("auditing an API key change"))?;
-    txn.commit().await.map_err(internal("saving an API key"))?;
+    .await?;
+    txn.commit().await.or_internal("saving an API key")?;
     Ok(())
 }
 
@@ -222,13 +217,13 @@ pub async fn delete(
     person: &SessionUser,
     name: &ApiKeyName,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await.map_err(internal("deleting an API key"))?;
+    let txn = db.begin().await.or_internal("deleting an API key")?;
     let gone = Entity::delete_many()
         .filter(owner_filter(person))
         .filter(Column::KeyName.eq(name.as_str()))
         .exec(&txn)
         .await
-        .map_err(internal("deleting an API key"))?;
+        .or_internal("deleting an API key")?;
     if gone.rows_affected == 0 {
         return Err(AppError::NotFound(format!(
             "You have no stored key named {}.",
@@ -240,17 +235,14 @@ pub async fn delete(
         Event {
             tenant_id: person.tenant_id(),
             actor_user_id: Some(person.user.id),
-            action: "api_key.deleted",
+            action: AuditAction::ApiKeyDeleted,
             target: name.as_str(),
             before: None,
             after: None,
         },
     )
-    .await
-    .map_err(internal("auditing an API key change"))?;
-    txn.commit()
-        .await
-        .map_err(internal("deleting an API key"))?;
+    .await?;
+    txn.commit().await.or_internal("deleting an API key")?;
     Ok(())
 }
 
@@ -299,16 +291,52 @@ pub async fn reveal(
             KeyError::Undecryptable
         })?;
     if mark_used {
-        let update = user_api_keys::ActiveModel {
-            id: Set(row.id),
-            last_used_at: Set(Some(Utc::now())),
-            ..Default::default()
-        };
-        if let Err(e) = update.update(db).await {
-            tracing::warn!(error = %e, "could not record when an API key was used");
-        }
+        mark_used_row(db, row.id).await;
     }
     Ok(plaintext)
+}
+
+/// Records that the caller's key `name` was just used by a tool.
+pub async fn mark_used(db: &DatabaseConnection, person: &SessionUser, name: &str) {
+    let found = Entity::find()
+        .filter(owner_filter(person))
+        .filter(Column::KeyName.eq(name))
+        .one(db)
+        .await;
+    match found {
+        Ok(Some(row)) => mark_used_row(db, row.id).await,
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not record when an API key was used"),
+    }
+}
+
+async fn mark_used_row(db: &DatabaseConnection, id: i64) {
+    let update = user_api_keys::ActiveModel {
+        id: Set(id),
+        last_used_at: Set(Some(Utc::now())),
+        ..Default::default()
+    };
+    if let Err(e) = update.update(db).await {
+        // Losing a last-used time is not worth failing the tool call over.
+        tracing::warn!(error = %e, "could not record when an API key was used");
+    }
+}
+
+/// Names of the caller's stored keys that have not expired.
+pub async fn usable_key_names(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<Vec<String>, AppError> {
+    let now = Utc::now();
+    Ok(Entity::find()
+        .filter(owner_filter(person))
+        .all(db)
+        .await
+        .or_internal("reading API keys")?
+        .into_iter()
+        .filter(|k| k.expires_at.is_none_or(|t| t > now))
+        .map(|k| k.key_name)
+        .collect())
 }
 
 /// What a rotation did.

@@ -1,35 +1,40 @@
 //! The audit log: who changed what in a tenant, and when, with before/after values (never a
-//! secret). Rows are written in the same transaction as the change they describe.
+//! secret). Rows are written by the feature making the change, in the same transaction
+//! (`service::record`); the admin page reads them back, newest first, with filters.
+
+pub mod pages;
 
 #[cfg(feature = "ssr")]
-pub mod service {
-    use crate::entities::audit_events;
-    use chrono::Utc;
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
+pub mod service;
 
-    pub struct Event<'a> {
-        pub tenant_id: i64,
-        pub actor_user_id: Option<i64>,
-        /// A stable dotted name, e.g. `api_key.added`.
-        pub action: &'a str,
-        pub target: &'a str,
-        pub before: Option<serde_json::Value>,
-        pub after: Option<serde_json::Value>,
-    }
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
-    pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> Result<(), DbErr> {
-        audit_events::ActiveModel {
-            tenant_id: Set(event.tenant_id),
-            actor_user_id: Set(event.actor_user_id),
-            action: Set(event.action.to_owned()),
-            target: Set(event.target.to_owned()),
-            before_value: Set(event.before.map(|v| v.to_string())),
-            after_value: Set(event.after.map(|v| v.to_string())),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        Ok(())
-    }
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub when: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub rows: Vec<AuditRow>,
+    pub page: i64,
+    pub has_more: bool,
+    pub actions: Vec<String>,
+    pub people: Vec<(i64, String)>,
+}
+
+#[server(endpoint = "admin/audit")]
+pub async fn list_audit(page: i64, action: String, actor: String) -> Result<AuditView, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let admin = ctx::require_admin().await?;
+    let people = crate::features::members::service::people(&state.db, &admin).await?;
+    service::audit_view(&state.db, &admin, people, page, &action, &actor).await
 }

@@ -3,42 +3,16 @@
 use super::parse::Email;
 use super::passwords::Passwords;
 use crate::entities::{tenants, users};
-use crate::error::AppError;
+use crate::error::{AppError, ResultExt};
 use axum_login::{AuthUser, AuthnBackend, UserId};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use std::fmt;
+
+pub use crate::domain::SessionUser;
 
 pub type AuthSession = axum_login::AuthSession<Backend>;
 
 /// Session key holding when the person signed in (unix seconds), for the absolute timeout.
 pub const LOGIN_AT_KEY: &str = "digame.login_at";
-
-/// A signed-in person and their tenant, as loaded for one request.
-#[derive(Clone)]
-pub struct SessionUser {
-    pub user: users::Model,
-    pub tenant: tenants::Model,
-}
-
-impl SessionUser {
-    pub fn tenant_id(&self) -> i64 {
-        self.tenant.id
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.user.role == "admin"
-    }
-}
-
-impl fmt::Debug for SessionUser {
-    // The password hash stays out of logs.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionUser")
-            .field("user_id", &self.user.id)
-            .field("tenant_id", &self.tenant.id)
-            .finish()
-    }
-}
 
 impl AuthUser for SessionUser {
     type Id = i64;
@@ -85,7 +59,7 @@ impl AuthnBackend for Backend {
             .find_also_related(tenants::Entity)
             .one(&self.db)
             .await
-            .map_err(crate::server::ctx::internal("loading a user to sign in"))?;
+            .or_internal("loading a user to sign in")?;
         let stored = found.as_ref().map(|(u, _)| u.password_hash.as_str());
         if !self.passwords.verify(stored, &creds.password).await? {
             return Ok(None);
@@ -101,7 +75,7 @@ impl AuthnBackend for Backend {
             .find_also_related(tenants::Entity)
             .one(&self.db)
             .await
-            .map_err(crate::server::ctx::internal("loading the session user"))?;
+            .or_internal("loading the session user")?;
         Ok(match found {
             // A deactivated person is signed out on their next request.
             Some((user, Some(tenant))) if user.active => Some(SessionUser { user, tenant }),

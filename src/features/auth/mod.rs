@@ -34,8 +34,7 @@ pub struct CurrentUser {
 #[cfg(feature = "ssr")]
 impl From<&backend::SessionUser> for CurrentUser {
     fn from(p: &backend::SessionUser) -> Self {
-        let tier = crate::features::tenancy::Tier::parse(&p.tenant.tier)
-            .map_or_else(|| p.tenant.tier.clone(), |t| t.label().to_owned());
+        let tier = p.tier().label().to_owned();
         CurrentUser {
             id: p.user.id,
             name: p.user.display_name.clone(),
@@ -87,7 +86,14 @@ pub async fn register(
         )
         .await?
     } else {
-        service::join_by_invitation(&state.db, &state.passwords, &invite, &name, &password).await?
+        crate::features::members::service::join_by_invitation(
+            &state.db,
+            &state.passwords,
+            &invite,
+            &name,
+            &password,
+        )
+        .await?
     };
     let mut auth = ctx::auth_session().await?;
     service::start_session(&state.db, &mut auth, &person).await?;
@@ -129,11 +135,10 @@ pub async fn login(
 /// Ends the session on the server (the row is deleted) and returns to the sign-in page.
 #[server(endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
+    use crate::error::ResultExt;
     use crate::server::ctx;
     let mut auth = ctx::auth_session().await?;
-    auth.logout()
-        .await
-        .map_err(ctx::internal("ending a session"))?;
+    auth.logout().await.or_internal("ending a session")?;
     leptos_axum::redirect("/login?signed_out=1");
     Ok(())
 }
@@ -159,9 +164,7 @@ pub async fn change_password(
     .await?;
     // Re-bind this session to the new hash; the others no longer match and end.
     let mut auth = ctx::auth_session().await?;
-    auth.login(&updated)
-        .await
-        .map_err(ctx::internal("refreshing the session"))?;
+    service::bind_session(&mut auth, &updated).await?;
     tracing::info!(user_id = person.user.id, "password changed");
     ctx::redirect_plain_form("/settings/security?changed=1");
     Ok(())

@@ -52,7 +52,7 @@ pub fn RegisterPage() -> impl IntoView {
     let token = invite.clone();
     let info = Resource::new(
         move || token.clone(),
-        crate::features::tenancy::get_invitation,
+        crate::features::members::get_invitation,
     );
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Checking your invitation…"</p> }>
@@ -77,7 +77,7 @@ pub fn RegisterPage() -> impl IntoView {
 
 #[component]
 fn RegisterForm(
-    invitation: Option<(String, crate::features::tenancy::InvitationInfo)>,
+    invitation: Option<(String, crate::features::members::InvitationInfo)>,
 ) -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let value = action.value();
@@ -109,7 +109,7 @@ fn RegisterForm(
     let (title, intro) = match &invitation {
         Some((_, info)) => (
             format!("Join {} on Digame", info.tenant_name),
-            format!("You were invited as {} ({}). Choose your name and a password.", info.email, if info.role == "admin" { "administrator" } else { "member" }),
+            format!("You were invited as {} ({}). Choose your name and a password.", info.email, info.role.label().to_lowercase()),
         ),
         None => (
             "Create your Digame account".to_owned(),

@@ -5,10 +5,9 @@ use super::backend::{AuthSession, Credentials, SessionUser, LOGIN_AT_KEY};
 use super::parse::{CompanyName, DisplayName, Email, Password, TenantSlug};
 use super::passwords::Passwords;
 use super::throttle;
+use crate::domain::{Role, Tier};
 use crate::entities::{tenants, users};
-use crate::error::AppError;
-use crate::features::tenancy::Tier;
-use crate::server::ctx::internal;
+use crate::error::{internal, AppError, ResultExt};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -49,7 +48,7 @@ impl NewAccount {
     }
 }
 
-fn already_registered() -> AppError {
+pub fn already_registered() -> AppError {
     AppError::Conflict {
         field: "email".into(),
         message: "That email is already registered. Sign in instead, or use another email.".into(),
@@ -67,7 +66,7 @@ pub async fn register(
         .filter(users::Column::Email.eq(account.email.as_str()))
         .count(db)
         .await
-        .map_err(internal("checking for an existing email"))?;
+        .or_internal("checking for an existing email")?;
     if taken > 0 {
         return Err(already_registered());
     }
@@ -87,7 +86,7 @@ pub async fn register(
         match insert_tenant_and_admin(db, tier, &account, &hash, &slug).await {
             Err(e) if is_unique_violation_on(&e, "slug") => continue,
             Err(e) if is_unique_violation_on(&e, "email") => return Err(already_registered()),
-            other => return other.map_err(internal("creating a tenant and its first user")),
+            other => return other.or_internal("creating a tenant and its first user"),
         }
     }
     tracing::error!(
@@ -116,100 +115,27 @@ async fn insert_tenant_and_admin(
     .insert(&txn)
     .await?;
     crate::features::tenancy::service::seed_flags(&txn, tenant.id, tier).await?;
-    let user = new_user(tenant.id, &account.email, &account.name, hash, "admin", now)
-        .insert(&txn)
-        .await?;
+    let user = new_user(
+        tenant.id,
+        &account.email,
+        &account.name,
+        hash,
+        Role::Admin,
+        now,
+    )
+    .insert(&txn)
+    .await?;
     txn.commit().await?;
     Ok(SessionUser { user, tenant })
 }
 
-/// Joins the tenant of an invitation: the invitation is used up in the same transaction
-/// that creates the account, so a link works exactly once.
-pub async fn join_by_invitation(
-    db: &DatabaseConnection,
-    passwords: &Passwords,
-    token: &str,
-    name: &str,
-    password: &str,
-) -> Result<SessionUser, AppError> {
-    use crate::entities::invitations;
-    use crate::features::tenancy::service::{tier_of, usable_invitation};
-    let (invitation, tenant) = usable_invitation(db, token).await?;
-    let name = DisplayName::parse(name)?;
-    let email = Email::parse(&invitation.email)?;
-    let password = Password::parse(
-        password,
-        "password",
-        &[email.local_part(), name.as_str(), &tenant.name],
-    )?;
-    if let Some(max) = tier_of(&tenant).limits().max_members {
-        let members = users::Entity::find()
-            .filter(users::Column::TenantId.eq(tenant.id))
-            .filter(users::Column::Active.eq(true))
-            .count(db)
-            .await
-            .map_err(internal("counting members"))?;
-        if members >= max as u64 {
-            return Err(AppError::SubscriptionLimit(format!(
-                "{} has reached its plan's limit of {max} members. Ask an administrator to make room.",
-                tenant.name
-            )));
-        }
-    }
-    let hash = passwords.hash(password.expose()).await?;
-    let now = Utc::now();
-    let txn = db.begin().await.map_err(internal("joining a tenant"))?;
-    let used = invitations::Entity::update_many()
-        .col_expr(
-            invitations::Column::AcceptedAt,
-            sea_orm::sea_query::Expr::value(Some(now)),
-        )
-        .filter(invitations::Column::Id.eq(invitation.id))
-        .filter(invitations::Column::AcceptedAt.is_null())
-        .filter(invitations::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await
-        .map_err(internal("using an invitation"))?;
-    if used.rows_affected != 1 {
-        return Err(AppError::Conflict {
-            field: "invite".into(),
-            message: "This invitation has already been used. Sign in instead.".into(),
-        });
-    }
-    let user = new_user(tenant.id, &email, &name, &hash, &invitation.role, now)
-        .insert(&txn)
-        .await
-        .map_err(|e| {
-            if is_unique_violation_on(&e, "email") {
-                already_registered()
-            } else {
-                internal("creating an invited user")(e)
-            }
-        })?;
-    crate::features::audit::service::record(
-        &txn,
-        crate::features::audit::service::Event {
-            tenant_id: tenant.id,
-            actor_user_id: Some(user.id),
-            action: "member.joined",
-            target: email.as_str(),
-            before: None,
-            after: Some(serde_json::json!({ "role": invitation.role })),
-        },
-    )
-    .await
-    .map_err(internal("auditing a new member"))?;
-    txn.commit().await.map_err(internal("joining a tenant"))?;
-    Ok(SessionUser { user, tenant })
-}
-
 /// A new, active account that has not been through onboarding yet.
-fn new_user(
+pub fn new_user(
     tenant_id: i64,
     email: &Email,
     name: &DisplayName,
     password_hash: &str,
-    role: &str,
+    role: Role,
     now: chrono::DateTime<Utc>,
 ) -> users::ActiveModel {
     users::ActiveModel {
@@ -217,7 +143,7 @@ fn new_user(
         email: Set(email.as_str().to_owned()),
         display_name: Set(name.as_str().to_owned()),
         password_hash: Set(password_hash.to_owned()),
-        role: Set(role.to_owned()),
+        role: Set(role.as_str().to_owned()),
         active: Set(true),
         onboarding_completed: Set(false),
         created_at: Set(now),
@@ -227,7 +153,7 @@ fn new_user(
 }
 
 /// A unique-index violation whose message names `what` (any one when `what` is empty).
-fn is_unique_violation_on(e: &DbErr, what: &str) -> bool {
+pub fn is_unique_violation_on(e: &DbErr, what: &str) -> bool {
     matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(m)) if m.contains(what))
 }
 
@@ -245,7 +171,7 @@ async fn free_slug(
             .filter(tenants::Column::Slug.eq(candidate.as_str()))
             .count(txn)
             .await
-            .map_err(internal("checking a tenant slug"))?;
+            .or_internal("checking a tenant slug")?;
         if used == 0 {
             return Ok(candidate);
         }
@@ -259,19 +185,26 @@ fn random_slug(base: &TenantSlug) -> TenantSlug {
     base.with_suffix(rand::thread_rng().gen_range(100_000..1_000_000))
 }
 
-/// Marks the session signed in (cycling its id) and records the sign-in time.
+/// Marks the session signed in under a new id and records the sign-in time.
+///
+/// Whatever session the request arrived with is ended first: its id never comes to belong
+/// to the person signing in (session fixation), and nothing of another person's session
+/// data carries over.
 pub async fn start_session(
     db: &DatabaseConnection,
     auth: &mut AuthSession,
     person: &SessionUser,
 ) -> Result<(), AppError> {
-    auth.login(person)
-        .await
-        .map_err(internal("writing the session"))?;
+    if auth.user.is_some() {
+        auth.logout()
+            .await
+            .or_internal("ending the previous session")?;
+    }
+    bind_session(auth, person).await?;
     auth.session
         .insert(LOGIN_AT_KEY, Utc::now().timestamp())
         .await
-        .map_err(internal("writing the session"))?;
+        .or_internal("writing the session")?;
     users::ActiveModel {
         id: Set(person.user.id),
         last_login_at: Set(Some(Utc::now())),
@@ -279,8 +212,19 @@ pub async fn start_session(
     }
     .update(db)
     .await
-    .map_err(internal("recording the sign-in time"))?;
+    .or_internal("recording the sign-in time")?;
     Ok(())
+}
+
+/// Binds the session to `person` under a fresh id. axum-login cycles the id only when the
+/// session was signed out, so a sign-in over a live session, or a password change, would
+/// otherwise keep the id the request arrived with.
+pub async fn bind_session(auth: &mut AuthSession, person: &SessionUser) -> Result<(), AppError> {
+    auth.session
+        .cycle_id()
+        .await
+        .or_internal("renewing the session id")?;
+    auth.login(person).await.or_internal("writing the session")
 }
 
 /// Checks the throttles, then the password. Failures count against the account and the
@@ -304,11 +248,11 @@ pub async fn sign_in(
     let address_key = ip.map(|ip| format!("address:{ip}"));
     let mut locked = throttle::check(db, &account_key, now)
         .await
-        .map_err(internal("reading throttles"))?;
+        .or_internal("reading throttles")?;
     if let Some(key) = &address_key {
         let by_address = throttle::check(db, key, now)
             .await
-            .map_err(internal("reading throttles"))?;
+            .or_internal("reading throttles")?;
         locked = locked.max(by_address);
     }
     if let Some(secs) = locked {
@@ -330,17 +274,17 @@ pub async fn sign_in(
     let Some(person) = found else {
         throttle::record_failure(db, &account_key, throttle::ACCOUNT, now)
             .await
-            .map_err(internal("recording a failed sign-in"))?;
+            .or_internal("recording a failed sign-in")?;
         if let Some(key) = &address_key {
             throttle::record_failure(db, key, throttle::ADDRESS, now)
                 .await
-                .map_err(internal("recording a failed sign-in"))?;
+                .or_internal("recording a failed sign-in")?;
         }
         return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
     };
     throttle::clear(db, &account_key)
         .await
-        .map_err(internal("clearing throttles"))?;
+        .or_internal("clearing throttles")?;
     if !person.user.active {
         return Err(AppError::Forbidden(
             "This account has been deactivated. Ask an administrator of your company to reactivate it.".into(),
@@ -407,7 +351,7 @@ pub async fn change_password(
     }
     .update(db)
     .await
-    .map_err(internal("saving a new password"))?;
+    .or_internal("saving a new password")?;
     Ok(SessionUser {
         user,
         tenant: person.tenant.clone(),

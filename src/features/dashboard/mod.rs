@@ -4,9 +4,9 @@ use crate::components::AuthState;
 use crate::features::auth::CurrentUser;
 use crate::features::onboarding::model::{because, Recommendation};
 use crate::features::onboarding::onboarding_picks;
-use crate::features::tenancy::access::ToolAccess;
-use crate::features::tenancy::{tool_cards, ToolCard};
+use crate::features::tools::ToolAccess;
 use crate::features::tools::TOOLS;
+use crate::features::tools::{tool_cards, ToolCard};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -131,7 +131,7 @@ fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
     };
     let ready = matches!(card.access, ToolAccess::Available);
     view! {
-        <article class="tool-card" data-tool=card.flag.clone() data-access=format!("{:?}", card.access).split([' ', '{']).next().unwrap_or_default().to_owned()>
+        <article class="tool-card" data-tool=card.flag.info().flag data-access=format!("{:?}", card.access).split([' ', '{']).next().unwrap_or_default().to_owned()>
             <div class="tool-card-head">
                 <h2>{card.title.clone()}</h2>
                 <span class=badge_class>{badge}</span>

@@ -4,9 +4,9 @@
 
 use super::model::{self, because, label_of, OnboardingData, STEPS};
 use super::{Funnel, OnboardingView, SaveOnboarding};
+use crate::components::{admin_tabs, RequireAdmin};
 use crate::components::{field_error, form_error, AuthState, FormAlert, RequireUser};
 use crate::error::AppError;
-use crate::features::tenancy::pages::RequireAdmin;
 use crate::features::tenancy::SetFeature;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -354,7 +354,7 @@ fn FunnelView(funnel: Funnel) -> impl IntoView {
     view! {
         <section class="page-head">
             <h1>"Administration"</h1>
-            {crate::features::tenancy::pages::admin_tabs("/admin/onboarding")}
+            {admin_tabs("/admin/onboarding")}
             <p class="muted">{format!(
                 "{} {} in your company. Each step shows how many opened it and how many finished it.",
                 funnel.members,

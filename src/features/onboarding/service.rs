@@ -5,13 +5,10 @@ use super::model::{
     Recommendation, STEPS,
 };
 use super::{Funnel, FunnelStep, OnboardingView, ToolChoice};
+use crate::domain::{explain, tool_access, AccessFacts, SessionUser, ToolAccess, ToolId, TOOLS};
 use crate::entities::{onboarding_events, onboarding_states, users};
-use crate::error::AppError;
-use crate::features::auth::backend::SessionUser;
-use crate::features::tenancy::access::{explain, tool_access, AccessFacts, ToolAccess};
-use crate::features::tenancy::service::{flags, tier_of};
-use crate::features::tools::{ToolId, TOOLS};
-use crate::server::ctx::internal;
+use crate::error::{AppError, ResultExt};
+use crate::features::tools::gate;
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -29,7 +26,7 @@ pub async fn load(
         .filter(onboarding_states::Column::TenantId.eq(person.tenant_id()))
         .one(db)
         .await
-        .map_err(internal("reading onboarding"))?;
+        .or_internal("reading onboarding")?;
     Ok(parse_stored(row.as_ref().map(|r| r.data.as_str())))
 }
 
@@ -66,10 +63,10 @@ pub async fn apply(
 ) -> Result<OnboardingData, AppError> {
     let finishing = update.is_completed;
     let merged = model::merge(load(db, person).await?, update);
-    let txn = db.begin().await.map_err(internal("saving onboarding"))?;
+    let txn = db.begin().await.or_internal("saving onboarding")?;
     store(&txn, person, &merged)
         .await
-        .map_err(internal("saving onboarding"))?;
+        .or_internal("saving onboarding")?;
     if let Some(done) = finishing {
         users::ActiveModel {
             id: Set(person.user.id),
@@ -78,9 +75,9 @@ pub async fn apply(
         }
         .update(&txn)
         .await
-        .map_err(internal("saving onboarding"))?;
+        .or_internal("saving onboarding")?;
     }
-    txn.commit().await.map_err(internal("saving onboarding"))?;
+    txn.commit().await.or_internal("saving onboarding")?;
     Ok(merged)
 }
 
@@ -110,7 +107,7 @@ async fn record_event(
     )
     .exec_without_returning(db)
     .await
-    .map_err(internal("recording an onboarding event"))?;
+    .or_internal("recording an onboarding event")?;
     Ok(())
 }
 
@@ -134,18 +131,18 @@ async fn tool_choices(
     db: &DatabaseConnection,
     person: &SessionUser,
 ) -> Result<(Vec<ToolChoice>, HashMap<ToolId, bool>), AppError> {
-    let flags = flags(db, &person.tenant).await?;
-    let tier = tier_of(&person.tenant);
+    let access = gate::access(db, person).await?;
+    let tier = access.tier;
+    let flags = access.flags.clone();
     let choices = TOOLS
         .iter()
         .map(|t| {
+            // The wizard offers tools before any key is stored: keys do not lock a choice.
             let access = tool_access(
                 t.id,
                 AccessFacts {
-                    tier,
-                    flag_on: flags[&t.id],
-                    user_active: true,
                     has_key: true,
+                    ..access.facts(t.id)
                 },
             );
             ToolChoice {
@@ -306,7 +303,7 @@ pub async fn funnel(db: &DatabaseConnection, admin: &SessionUser) -> Result<Funn
         .filter(users::Column::TenantId.eq(admin.tenant_id()))
         .count(db)
         .await
-        .map_err(internal("counting members"))? as i64;
+        .or_internal("counting members")? as i64;
     let mut steps = Vec::new();
     for step in &STEPS {
         let count = |event: &'static str| {
@@ -319,12 +316,8 @@ pub async fn funnel(db: &DatabaseConnection, admin: &SessionUser) -> Result<Funn
         steps.push(FunnelStep {
             step_id: step.id.to_owned(),
             title: step.title.to_owned(),
-            entered: count("entered")
-                .await
-                .map_err(internal("reading the funnel"))? as i64,
-            completed: count("completed")
-                .await
-                .map_err(internal("reading the funnel"))? as i64,
+            entered: count("entered").await.or_internal("reading the funnel")? as i64,
+            completed: count("completed").await.or_internal("reading the funnel")? as i64,
         });
     }
     Ok(Funnel { members, steps })

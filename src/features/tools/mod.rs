@@ -1,111 +1,33 @@
-//! The catalogue of Digame's six tools: names, feature flags and the API keys they use.
+//! The tools as a whole: the dashboard's cards (what each person may use, and what unlocks
+//! the rest) and, on the server, the gate every tool call goes through (`gate`). The
+//! catalogue itself is shared vocabulary in `crate::domain::tools`.
 
+#[cfg(feature = "ssr")]
+pub mod gate;
+
+pub use crate::domain::access::{self, ToolAccess};
+pub use crate::domain::tools::{KeyNeed, ToolId, ToolInfo, TOOLS};
+
+use crate::error::AppError;
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ToolId {
-    WritingAssistance,
-    CommunicationStyle,
-    MeetingInsights,
-    EmailPatterns,
-    LanguageTools,
-    TaskPrioritization,
+/// One tool card on the dashboard, with exactly what unlocks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCard {
+    pub flag: ToolId,
+    pub title: String,
+    pub summary: String,
+    pub access: ToolAccess,
+    /// What unlocks it, or that it is ready.
+    pub message: String,
 }
 
-/// How a tool uses a personal API key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyNeed {
-    Required(&'static str),
-    /// Works without a key (built-in analysis); a stored key unlocks the outside service.
-    Optional(&'static str),
-    None,
-}
-
-pub struct ToolInfo {
-    pub id: ToolId,
-    pub title: &'static str,
-    pub flag: &'static str,
-    pub key: KeyNeed,
-    pub path: &'static str,
-    pub summary: &'static str,
-}
-
-pub const TOOLS: [ToolInfo; 6] = [
-    ToolInfo {
-        id: ToolId::WritingAssistance,
-        title: "Writing assistance",
-        flag: "writing_assistance",
-        key: KeyNeed::Required("writing_service_key"),
-        path: "/tools/writing",
-        summary: "Suggestions for clarity, grammar and style, each tied to a span of your text and applied with a click.",
-    },
-    ToolInfo {
-        id: ToolId::CommunicationStyle,
-        title: "Communication style analysis",
-        flag: "communication_style_analysis",
-        key: KeyNeed::Required("communication_style_service_key"),
-        path: "/tools/style",
-        summary: "How your writing comes across: style categories with confidence scores and tone metrics.",
-    },
-    ToolInfo {
-        id: ToolId::MeetingInsights,
-        title: "Meeting insights",
-        flag: "meeting_insights",
-        key: KeyNeed::Required("meeting_insights_service_key"),
-        path: "/tools/meetings",
-        summary: "A summary, the key discussion points and action items with owners and due dates from your notes.",
-    },
-    ToolInfo {
-        id: ToolId::EmailPatterns,
-        title: "Email pattern analysis",
-        flag: "email_pattern_analysis",
-        key: KeyNeed::Optional("email_analysis_service_key"),
-        path: "/tools/email",
-        summary: "Volumes, peak hours, top correspondents, frequent subjects and response times from your email metadata.",
-    },
-    ToolInfo {
-        id: ToolId::LanguageTools,
-        title: "Language tools",
-        flag: "language_learning_support",
-        key: KeyNeed::Required("language_learning_api_key"),
-        path: "/tools/language",
-        summary: "Translate a snippet and look up a word's meaning with examples.",
-    },
-    ToolInfo {
-        id: ToolId::TaskPrioritization,
-        title: "Intelligent task prioritization",
-        flag: "intelligent_task_prioritization",
-        key: KeyNeed::None,
-        path: "/tools/tasks",
-        summary: "Suggested priorities for your open tasks, with the reasons behind each score.",
-    },
-];
-
-impl ToolId {
-    pub fn info(self) -> &'static ToolInfo {
-        TOOLS
-            .iter()
-            .find(|t| t.id == self)
-            .expect("every ToolId is in TOOLS")
-    }
-
-    /// Parses a feature-flag name such as `meeting_insights`.
-    pub fn from_flag(flag: &str) -> Option<ToolId> {
-        TOOLS.iter().find(|t| t.flag == flag).map(|t| t.id)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flags_and_paths_are_unique_and_round_trip() {
-        for tool in &TOOLS {
-            assert_eq!(ToolId::from_flag(tool.flag), Some(tool.id));
-            assert_eq!(tool.id.info().flag, tool.flag);
-            assert_eq!(TOOLS.iter().filter(|t| t.path == tool.path).count(), 1);
-        }
-        assert_eq!(ToolId::from_flag("nope"), None);
-    }
+/// The caller's six tools with what unlocks each.
+#[server(endpoint = "tools/cards")]
+pub async fn tool_cards() -> Result<Vec<ToolCard>, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    gate::tool_cards(&state.db, &person).await
 }

@@ -1,6 +1,6 @@
 //! Tenants' subscription tiers: the one table every limit is read from.
 
-use crate::features::tools::ToolId;
+use super::tools::ToolId;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -74,6 +74,11 @@ impl Tier {
         Tier::ALL
             .into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(value.trim()))
+    }
+
+    /// The tier of a stored tenant row: an unreadable value grants the least, never the most.
+    pub fn of_stored(value: &str) -> Tier {
+        Tier::parse(value).unwrap_or(Tier::Free)
     }
 
     /// The lowest tier that includes `tool`, for "Professional includes it" messages.

@@ -1,8 +1,8 @@
 //! Whether a person may use a tool, as one pure function: the server enforces it on every
 //! tool call, and the dashboard shows the same answer with what unlocks it.
 
-use super::Tier;
-use crate::features::tools::{KeyNeed, ToolId};
+use super::tier::Tier;
+use super::tools::{KeyNeed, ToolId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,7 +70,7 @@ pub fn explain(access: &ToolAccess, tenant_name: &str, tier: Tier) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::tools::TOOLS;
+    use crate::domain::tools::TOOLS;
 
     #[test]
     fn every_combination_of_tier_flag_user_and_key() {

@@ -1,0 +1,36 @@
+//! `GET /api/v1/auth/me`: the calling person, in the original service's shape.
+
+use super::extract::ApiCaller;
+use crate::server::state::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/auth/me", get(me))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Me {
+    pub id: i64,
+    pub email: String,
+    pub full_name: String,
+    pub tenant: String,
+    pub role: crate::domain::Role,
+    pub is_active: bool,
+    pub onboarding_completed: bool,
+    pub created_at: String,
+}
+
+async fn me(ApiCaller(person): ApiCaller) -> Json<Me> {
+    Json(Me {
+        id: person.user.id,
+        role: person.role(),
+        email: person.user.email,
+        full_name: person.user.display_name,
+        tenant: person.tenant.slug,
+        is_active: person.user.active,
+        onboarding_completed: person.user.onboarding_completed,
+        created_at: person.user.created_at.to_rfc3339(),
+    })
+}

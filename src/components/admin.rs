@@ -1,0 +1,52 @@
+//! Pieces every admin page shares: the admin-only gate (403 for members) and the tabs.
+
+use super::{AuthState, RequireUser};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Shows its children to tenant admins; everyone else gets the 403 page.
+#[component]
+pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
+    let auth = AuthState::use_context();
+    let children = StoredValue::new(children);
+    view! {
+        <RequireUser>
+            {move || auth.user.get().map(|res| match res {
+                Ok(Some(u)) if u.is_admin => children.read_value()().into_any(),
+                Ok(Some(u)) => view! { <Forbidden tenant=u.tenant_name/> }.into_any(),
+                _ => ().into_any(),
+            })}
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Forbidden(tenant: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::FORBIDDEN);
+    }
+    view! {
+        <Title text="Not allowed"/>
+        <section class="card narrow">
+            <h1>"Administrators only"</h1>
+            <p>{format!("This page is for the administrators of {tenant}. If you need a change here, ask one of them.")}</p>
+            <p><a class="button" href="/">"Back to the dashboard"</a></p>
+        </section>
+    }
+}
+
+pub fn admin_tabs(current: &'static str) -> impl IntoView {
+    let tab = move |href: &'static str, label: &'static str| {
+        let here = href == current;
+        view! { <a href=href class:tab-current=here aria-current=here.then_some("page")>{label}</a> }
+    };
+    view! {
+        <nav class="tabs" aria-label="Administration">
+            {tab("/admin/features", "Features")}
+            {tab("/admin/members", "Members")}
+            {tab("/admin/onboarding", "Onboarding")}
+            {tab("/admin/audit", "Audit log")}
+        </nav>
+    }
+}

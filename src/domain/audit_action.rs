@@ -1,0 +1,78 @@
+//! Every action the audit log records, named once. Stored as its dotted name.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AuditAction {
+    FeatureEnabled,
+    FeatureDisabled,
+    TenantTierChanged,
+    InvitationCreated,
+    InvitationRevoked,
+    MemberJoined,
+    MemberRoleChanged,
+    MemberDeactivated,
+    MemberReactivated,
+    ApiKeyAdded,
+    ApiKeyReplaced,
+    ApiKeyDeleted,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 12] = [
+        AuditAction::FeatureEnabled,
+        AuditAction::FeatureDisabled,
+        AuditAction::TenantTierChanged,
+        AuditAction::InvitationCreated,
+        AuditAction::InvitationRevoked,
+        AuditAction::MemberJoined,
+        AuditAction::MemberRoleChanged,
+        AuditAction::MemberDeactivated,
+        AuditAction::MemberReactivated,
+        AuditAction::ApiKeyAdded,
+        AuditAction::ApiKeyReplaced,
+        AuditAction::ApiKeyDeleted,
+    ];
+
+    /// The stable dotted name stored in `audit_events.action` and shown in filters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::FeatureEnabled => "feature.enabled",
+            AuditAction::FeatureDisabled => "feature.disabled",
+            AuditAction::TenantTierChanged => "tenant.tier_changed",
+            AuditAction::InvitationCreated => "invitation.created",
+            AuditAction::InvitationRevoked => "invitation.revoked",
+            AuditAction::MemberJoined => "member.joined",
+            AuditAction::MemberRoleChanged => "member.role_changed",
+            AuditAction::MemberDeactivated => "member.deactivated",
+            AuditAction::MemberReactivated => "member.reactivated",
+            AuditAction::ApiKeyAdded => "api_key.added",
+            AuditAction::ApiKeyReplaced => "api_key.replaced",
+            AuditAction::ApiKeyDeleted => "api_key.deleted",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+            assert_eq!(
+                AuditAction::ALL
+                    .iter()
+                    .filter(|a| a.as_str() == action.as_str())
+                    .count(),
+                1
+            );
+        }
+        assert_eq!(AuditAction::parse("tenant.deleted"), None);
+    }
+}

@@ -1,0 +1,41 @@
+//! The signed-in person, as loaded for one request: their account and their company.
+//! Every service takes one of these; the tenant always comes from here, never the request.
+
+use super::role::Role;
+use super::tier::Tier;
+use crate::entities::{tenants, users};
+use std::fmt;
+
+#[derive(Clone)]
+pub struct SessionUser {
+    pub user: users::Model,
+    pub tenant: tenants::Model,
+}
+
+impl SessionUser {
+    pub fn tenant_id(&self) -> i64 {
+        self.tenant.id
+    }
+
+    pub fn role(&self) -> Role {
+        Role::from_stored(&self.user.role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Role::Admin
+    }
+
+    pub fn tier(&self) -> Tier {
+        Tier::of_stored(&self.tenant.tier)
+    }
+}
+
+impl fmt::Debug for SessionUser {
+    // The password hash stays out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionUser")
+            .field("user_id", &self.user.id)
+            .field("tenant_id", &self.tenant.id)
+            .finish()
+    }
+}

@@ -1,0 +1,121 @@
+//! The audit log page: newest first, filtered by action and person.
+
+use super::AuditView;
+use crate::components::{admin_tabs, RequireAdmin};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn AdminAuditPage() -> impl IntoView {
+    view! {
+        <Title text="Audit log"/>
+        <RequireAdmin>
+            <AuditPanel/>
+        </RequireAdmin>
+    }
+}
+
+#[component]
+fn AuditPanel() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        let q = query.read();
+        (
+            q.get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .unwrap_or(1),
+            q.get("action").unwrap_or_default(),
+            q.get("actor").unwrap_or_default(),
+        )
+    };
+    let data = Resource::new(params, |(page, action, actor)| async move {
+        super::list_audit(page, action, actor).await
+    });
+    view! {
+        <section class="page-head">
+            <h1>"Administration"</h1>
+            {admin_tabs("/admin/audit")}
+        </section>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || data.get().map(|res| match res {
+                Ok(d) => view! { <AuditTable data=d/> }.into_any(),
+                Err(e) => crate::components::error_alert(&e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AuditTable(data: AuditView) -> impl IntoView {
+    let query = use_query_map();
+    let current_action = query.read_untracked().get("action").unwrap_or_default();
+    let current_actor = query.read_untracked().get("actor").unwrap_or_default();
+    let page_link = {
+        let (a, p) = (current_action.clone(), current_actor.clone());
+        move |page: i64| {
+            format!(
+                "/admin/audit?page={page}&action={}&actor={}",
+                crate::util::encode_query_value(&a),
+                crate::util::encode_query_value(&p)
+            )
+        }
+    };
+    let prev = (data.page > 1).then(|| page_link(data.page - 1));
+    let next = data.has_more.then(|| page_link(data.page + 1));
+    view! {
+        // A plain GET form: filtering works the same with or without JavaScript.
+        <form method="get" action="/admin/audit" class="filters card">
+            <div class="field">
+                <label for="audit-action">"Action"</label>
+                <select id="audit-action" name="action">
+                    <option value="" selected=current_action.is_empty()>"All actions"</option>
+                    {data.actions.iter().map(|a| view! {
+                        <option value=a.clone() selected=*a == current_action>{a.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="audit-actor">"Person"</label>
+                <select id="audit-actor" name="actor">
+                    <option value="" selected=current_actor.is_empty()>"Everyone"</option>
+                    {data.people.iter().map(|(id, name)| view! {
+                        <option value=id.to_string() selected=id.to_string() == current_actor>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="button button-small">"Filter"</button>
+        </form>
+        <section class="card">
+            {if data.rows.is_empty() {
+                view! { <p class="muted">"Nothing recorded for this filter."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table">
+                            <thead><tr>
+                                <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th>
+                                <th scope="col">"Target"</th><th scope="col">"Before"</th><th scope="col">"After"</th>
+                            </tr></thead>
+                            <tbody>
+                                {data.rows.into_iter().map(|r| view! {
+                                    <tr>
+                                        <td>{r.when}</td><td>{r.actor}</td><td class="mono">{r.action}</td>
+                                        <td>{r.target}</td>
+                                        <td class="mono small">{r.before.unwrap_or_default()}</td>
+                                        <td class="mono small">{r.after.unwrap_or_default()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            <nav class="pager" aria-label="Pages">
+                {prev.map(|href| view! { <a href=href>"← Newer"</a> })}
+                <span class="muted small">{format!("Page {}", data.page)}</span>
+                {next.map(|href| view! { <a href=href>"Older →"</a> })}
+            </nav>
+        </section>
+    }
+}

@@ -1,0 +1,116 @@
+//! Members and invitations: the people of a company, their roles and deactivation, the
+//! single-use invitation links, joining through one, and the seat limit of the tier.
+//! Wire types and server functions here; the service (`ssr`) and the admin page beside.
+
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::domain::Role;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub active: bool,
+    pub last_sign_in: Option<String>,
+    pub onboarding_completed: bool,
+    pub is_you: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRow {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub expires: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersView {
+    pub members: Vec<MemberRow>,
+    pub invitations: Vec<InvitationRow>,
+    /// "3 of 50 places used", counting pending invitations.
+    pub seats: String,
+}
+
+/// A new invitation: the link is shown once, to the admin who made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteCreated {
+    pub email: String,
+    pub link: String,
+}
+
+/// What the registration page shows for an invitation link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInfo {
+    pub tenant_name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+#[server(endpoint = "admin/members")]
+pub async fn list_members() -> Result<MembersView, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let admin = ctx::require_admin().await?;
+    service::members_view(&state.db, &admin).await
+}
+
+#[server(endpoint = "admin/members/invite")]
+pub async fn invite_member(email: String, role: String) -> Result<InviteCreated, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let admin = ctx::require_admin().await?;
+    let mut created = service::invite(&state.db, &admin, &email, &role).await?;
+    created.link = format!("{}{}", ctx::public_origin(), created.link);
+    if !state.settings.is_production() {
+        // There is no mail server yet: in development the link is also in the log.
+        tracing::info!(email = %created.email, link = %created.link, "invitation created (development only: link logged)");
+    }
+    Ok(created)
+}
+
+#[server(endpoint = "admin/members/revoke")]
+pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let admin = ctx::require_admin().await?;
+    service::revoke_invitation(&state.db, &admin, invitation_id).await?;
+    ctx::redirect_plain_form("/admin/members?revoked=1");
+    Ok(())
+}
+
+#[server(endpoint = "admin/members/role")]
+pub async fn set_member_role(member_id: i64, role: String) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let admin = ctx::require_admin().await?;
+    service::set_role(&state.db, &admin, member_id, &role).await?;
+    ctx::redirect_plain_form("/admin/members?updated=1");
+    Ok(())
+}
+
+#[server(endpoint = "admin/members/active")]
+pub async fn set_member_active(member_id: i64, active: bool) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let admin = ctx::require_admin().await?;
+    service::set_active(&state.db, &admin, member_id, active).await?;
+    ctx::redirect_plain_form("/admin/members?updated=1");
+    Ok(())
+}
+
+/// Public: what an invitation link offers (or why it no longer works).
+#[server(endpoint = "invitations/info")]
+pub async fn get_invitation(token: String) -> Result<InvitationInfo, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    service::invitation_info(&state.db, &token).await
+}

@@ -1,0 +1,173 @@
+//! The members page: people, roles, deactivation and invitations.
+
+use super::{InviteMember, MembersView, RevokeInvitation, SetMemberActive, SetMemberRole};
+use crate::components::{admin_tabs, field_error, form_error, FormAlert, RequireAdmin, TextField};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn AdminMembersPage() -> impl IntoView {
+    view! {
+        <Title text="Members"/>
+        <RequireAdmin>
+            <MembersPanel/>
+        </RequireAdmin>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct MemberActions {
+    invite: ServerAction<InviteMember>,
+    revoke: ServerAction<RevokeInvitation>,
+    role: ServerAction<SetMemberRole>,
+    active: ServerAction<SetMemberActive>,
+}
+
+#[component]
+fn MembersPanel() -> impl IntoView {
+    let actions = MemberActions {
+        invite: ServerAction::<InviteMember>::new(),
+        revoke: ServerAction::<RevokeInvitation>::new(),
+        role: ServerAction::<SetMemberRole>::new(),
+        active: ServerAction::<SetMemberActive>::new(),
+    };
+    let data = Resource::new(
+        move || {
+            (
+                actions.invite.version().get(),
+                actions.revoke.version().get(),
+                actions.role.version().get(),
+                actions.active.version().get(),
+            )
+        },
+        |_| super::list_members(),
+    );
+    let invite_value = actions.invite.value();
+    let link = Signal::derive(move || match invite_value.get() {
+        Some(Ok(created)) => Some(created),
+        _ => None,
+    });
+    let errors = Signal::derive(move || {
+        [
+            form_error(actions.revoke.value()).get(),
+            form_error(actions.role.value()).get(),
+            form_error(actions.active.value()).get(),
+            field_error(actions.role.value(), "role").get(),
+            field_error(actions.active.value(), "active").get(),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    });
+    view! {
+        <section class="page-head">
+            <h1>"Administration"</h1>
+            {admin_tabs("/admin/members")}
+            <FormAlert message=errors/>
+        </section>
+        <section class="card invite-card">
+            <h2>"Invite someone"</h2>
+            <p class="muted small">"They get a link that works once and expires after 7 days. There is no email sending yet: copy the link to them yourself."</p>
+            <ActionForm action=actions.invite attr:class="invite-form">
+                <FormAlert message=form_error(invite_value)/>
+                <TextField label="Their email" name="email" kind="email" id="invite-email" maxlength=254
+                    error=field_error(invite_value, "email")/>
+                <div class="field">
+                    <label for="invite-role">"Role"</label>
+                    <select id="invite-role" name="role">
+                        <option value="member" selected>"Member"</option>
+                        <option value="admin">"Administrator"</option>
+                    </select>
+                </div>
+                <button type="submit" class="button">"Create invitation"</button>
+            </ActionForm>
+            {move || link.get().map(|created| view! {
+                <div class="alert alert-success" role="status">
+                    <p>{format!("Invitation for {} created. Send them this link (it is shown only now):", created.email)}</p>
+                    <p><code class="invite-link" data-testid="invite-link">{created.link}</code></p>
+                </div>
+            })}
+        </section>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || data.get().map(|res| match res {
+                Ok(d) => view! { <MemberTables data=d actions/> }.into_any(),
+                Err(e) => crate::components::error_alert(&e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
+    let invitations = data.invitations.clone();
+    view! {
+        <section class="card">
+            <h2>"People"</h2>
+            <p class="muted small">{data.seats.clone()}</p>
+            <div class="table-wrap">
+                <table class="table">
+                    <thead><tr>
+                        <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
+                        <th scope="col">"Status"</th><th scope="col">"Last sign-in"</th><th scope="col">"Onboarding"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {data.members.into_iter().map(|m| {
+                            let id = m.id.to_string();
+                            let id2 = id.clone();
+                            view! {
+                                <tr data-member=m.email.clone()>
+                                    <td>{m.name.clone()}{m.is_you.then_some(" (you)")}</td>
+                                    <td>{m.email.clone()}</td>
+                                    <td>{if m.is_admin { "Administrator" } else { "Member" }}</td>
+                                    <td>{if m.active { "Active" } else { "Deactivated" }}</td>
+                                    <td>{m.last_sign_in.clone().unwrap_or_else(|| "Never".into())}</td>
+                                    <td>{if m.onboarding_completed { "Finished" } else { "Not yet" }}</td>
+                                    <td><div class="row-actions">
+                                        <ActionForm action=actions.role attr:class="inline-form">
+                                            <input type="hidden" name="member_id" value=id/>
+                                            <input type="hidden" name="role" value=if m.is_admin { "member" } else { "admin" }/>
+                                            <button type="submit" class="button button-small button-quiet">
+                                                {if m.is_admin { "Make member" } else { "Make administrator" }}
+                                            </button>
+                                        </ActionForm>
+                                        {(!m.is_you).then(|| view! {
+                                            <ActionForm action=actions.active attr:class="inline-form">
+                                                <input type="hidden" name="member_id" value=id2/>
+                                                <input type="hidden" name="active" value=if m.active { "false" } else { "true" }/>
+                                                <button type="submit" class="button button-small button-danger-quiet">
+                                                    {if m.active { "Deactivate" } else { "Reactivate" }}
+                                                </button>
+                                            </ActionForm>
+                                        })}
+                                    </div></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section class="card">
+            <h2>"Pending invitations"</h2>
+            {if invitations.is_empty() {
+                view! { <p class="muted">"None."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {invitations.into_iter().map(|i| view! {
+                            <li data-invitation=i.email.clone()>
+                                <span>{format!("{} · {} · expires {}", i.email, i.role.as_str(), i.expires)}</span>
+                                <ActionForm action=actions.revoke attr:class="inline-form">
+                                    <input type="hidden" name="invitation_id" value=i.id.to_string()/>
+                                    <button type="submit" class="button button-small button-danger-quiet">"Revoke"</button>
+                                </ActionForm>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}

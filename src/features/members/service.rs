@@ -1,0 +1,578 @@
+//! Members and invitations. Every query is scoped to the caller's tenant, which comes from
+//! the session (`SessionUser`), never from the request.
+//!
+//! Two rules live here, each in one function and checked inside the transaction that
+//! changes the data, after the tenant's row is locked (`tenancy::service::lock_tenant`):
+//! the seat limit ([`ensure_free_place`]) and the last-admin guard ([`ensure_other_admin`]).
+
+use super::{InvitationInfo, InvitationRow, InviteCreated, MemberRow, MembersView};
+use crate::domain::{AuditAction, Role, SessionUser, Tier};
+use crate::entities::{invitations, tenants, users};
+use crate::error::{internal, AppError, ResultExt};
+use crate::features::audit::service::{record, Event};
+use crate::features::auth::parse::{DisplayName, Email, Password};
+use crate::features::auth::passwords::Passwords;
+use crate::features::auth::service::{already_registered, is_unique_violation_on, new_user};
+use crate::features::tenancy::service::lock_tenant;
+use crate::util::format_time;
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+pub const INVITATION_DAYS: i64 = 7;
+
+fn not_found() -> AppError {
+    AppError::NotFound("There is no such member or invitation in your company.".into())
+}
+
+fn parse_role(role: &str) -> Result<Role, AppError> {
+    Role::parse(role).ok_or_else(|| AppError::validation("role", "Choose a role: admin or member."))
+}
+
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn pending_invitations(tenant_id: i64) -> sea_orm::Select<invitations::Entity> {
+    invitations::Entity::find()
+        .filter(invitations::Column::TenantId.eq(tenant_id))
+        .filter(invitations::Column::AcceptedAt.is_null())
+        .filter(invitations::Column::RevokedAt.is_null())
+        .filter(invitations::Column::ExpiresAt.gt(Utc::now()))
+}
+
+/// Active members of a company.
+pub async fn count_active(db: &impl ConnectionTrait, tenant_id: i64) -> Result<u64, AppError> {
+    users::Entity::find()
+        .filter(users::Column::TenantId.eq(tenant_id))
+        .filter(users::Column::Active.eq(true))
+        .count(db)
+        .await
+        .or_internal("counting members")
+}
+
+/// Places used, counted one way everywhere: active members plus pending invitations,
+/// leaving out the invitations in `holding`.
+async fn places_used(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    holding: &[i64],
+) -> Result<u64, AppError> {
+    let members = count_active(db, tenant_id).await?;
+    let mut pending = pending_invitations(tenant_id);
+    if !holding.is_empty() {
+        pending = pending.filter(invitations::Column::Id.is_not_in(holding.iter().copied()));
+    }
+    let pending = pending
+        .count(db)
+        .await
+        .or_internal("counting invitations")?;
+    Ok(members + pending)
+}
+
+/// What is asking for a place, for the message that refuses it.
+#[derive(Debug, Clone, Copy)]
+enum PlaceFor {
+    Invitation,
+    Join,
+    Reactivation,
+}
+
+/// The seat rule. A change that takes a place (a new invitation, a join, a reactivation)
+/// needs a free one: places used (active members + pending invitations) below the tier's
+/// limit. `holding` names the invitations whose place the change reuses (the one a join
+/// accepts, the ones a repeated invitation replaces), which are not counted against it.
+/// Call it inside the transaction that makes the change, after `lock_tenant`.
+async fn ensure_free_place(
+    txn: &impl ConnectionTrait,
+    tenant: &tenants::Model,
+    holding: &[i64],
+    purpose: PlaceFor,
+) -> Result<(), AppError> {
+    let tier = Tier::of_stored(&tenant.tier);
+    let Some(max) = tier.limits().max_members else {
+        return Ok(());
+    };
+    if places_used(txn, tenant.id, holding).await? < u64::from(max) {
+        return Ok(());
+    }
+    Err(AppError::SubscriptionLimit(match purpose {
+        PlaceFor::Invitation => format!(
+            "The {} plan allows {max} members, counting pending invitations. Revoke an invitation or deactivate a member first.",
+            tier.label()
+        ),
+        PlaceFor::Join => format!(
+            "{} has reached its plan's limit of {max} members. Ask an administrator to make room.",
+            tenant.name
+        ),
+        PlaceFor::Reactivation => {
+            format!("Your plan allows {max} members, counting pending invitations.")
+        }
+    }))
+}
+
+/// The last-admin guard: a company always keeps one active administrator. Refuses a change
+/// that would take `member` away from being one when nobody else is. Call it inside the
+/// transaction that makes the change, after `lock_tenant`.
+async fn ensure_other_admin(
+    txn: &impl ConnectionTrait,
+    member: &users::Model,
+    field: &str,
+    message: &str,
+) -> Result<(), AppError> {
+    if Role::from_stored(&member.role) != Role::Admin || !member.active {
+        return Ok(());
+    }
+    let others = users::Entity::find()
+        .filter(users::Column::TenantId.eq(member.tenant_id))
+        .filter(users::Column::Role.eq(Role::Admin.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .filter(users::Column::Id.ne(member.id))
+        .count(txn)
+        .await
+        .or_internal("counting admins")?;
+    if others == 0 {
+        return Err(AppError::Conflict {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+    Ok(())
+}
+
+pub async fn members_view(
+    db: &DatabaseConnection,
+    admin: &SessionUser,
+) -> Result<MembersView, AppError> {
+    let members = users::Entity::find()
+        .filter(users::Column::TenantId.eq(admin.tenant_id()))
+        .order_by_asc(users::Column::DisplayName)
+        .all(db)
+        .await
+        .or_internal("listing members")?;
+    let pending = pending_invitations(admin.tenant_id())
+        .order_by_desc(invitations::Column::CreatedAt)
+        .all(db)
+        .await
+        .or_internal("listing invitations")?;
+    let used = places_used(db, admin.tenant_id(), &[]).await?;
+    let seats = match admin.tier().limits().max_members {
+        Some(max) => format!("{used} of {max} places used (members and pending invitations)"),
+        None => format!("{used} places used; your plan has no member limit"),
+    };
+    Ok(MembersView {
+        members: members
+            .into_iter()
+            .map(|u| MemberRow {
+                is_you: u.id == admin.user.id,
+                id: u.id,
+                is_admin: Role::from_stored(&u.role) == Role::Admin,
+                name: u.display_name,
+                email: u.email,
+                active: u.active,
+                last_sign_in: u.last_login_at.map(format_time),
+                onboarding_completed: u.onboarding_completed,
+            })
+            .collect(),
+        invitations: pending
+            .into_iter()
+            .map(|i| InvitationRow {
+                id: i.id,
+                email: i.email,
+                role: Role::from_stored(&i.role),
+                expires: format_time(i.expires_at),
+            })
+            .collect(),
+        seats,
+    })
+}
+
+/// The people of a company, by name, for filters and for naming actors.
+pub async fn people(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(users::Entity::find()
+        .filter(users::Column::TenantId.eq(person.tenant_id()))
+        .order_by_asc(users::Column::DisplayName)
+        .all(db)
+        .await
+        .or_internal("listing members")?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
+fn new_token() -> String {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Creates a single-use invitation; the plaintext token exists only in the returned link.
+pub async fn invite(
+    db: &DatabaseConnection,
+    admin: &SessionUser,
+    email: &str,
+    role: &str,
+) -> Result<InviteCreated, AppError> {
+    let email = Email::parse(email)?;
+    let role = parse_role(role)?;
+    let existing = users::Entity::find()
+        .filter(users::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await
+        .or_internal("checking an invited email")?;
+    if let Some(u) = existing {
+        let message = if u.tenant_id == admin.tenant_id() {
+            "That person is already a member of your company."
+        } else {
+            "That email already has a Digame account, so it cannot join another company."
+        };
+        return Err(AppError::Conflict {
+            field: "email".into(),
+            message: message.into(),
+        });
+    }
+    let token = new_token();
+    let now = Utc::now();
+    let txn = db.begin().await.or_internal("creating an invitation")?;
+    let tenant = lock_tenant(&txn, admin.tenant_id()).await?;
+    // A repeated invitation replaces the pending one (and reuses its place).
+    let previous = pending_invitations(tenant.id)
+        .filter(invitations::Column::Email.eq(email.as_str()))
+        .all(&txn)
+        .await
+        .or_internal("reading invitations")?;
+    let holding: Vec<i64> = previous.iter().map(|i| i.id).collect();
+    ensure_free_place(&txn, &tenant, &holding, PlaceFor::Invitation).await?;
+    for old in &previous {
+        invitations::ActiveModel {
+            id: Set(old.id),
+            revoked_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await
+        .or_internal("replacing an invitation")?;
+    }
+    invitations::ActiveModel {
+        tenant_id: Set(tenant.id),
+        email: Set(email.as_str().to_owned()),
+        role: Set(role.as_str().to_owned()),
+        token_hash: Set(hash_token(&token)),
+        invited_by: Set(Some(admin.user.id)),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::days(INVITATION_DAYS)),
+        accepted_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .or_internal("creating an invitation")?;
+    record(
+        &txn,
+        Event {
+            tenant_id: tenant.id,
+            actor_user_id: Some(admin.user.id),
+            action: AuditAction::InvitationCreated,
+            target: email.as_str(),
+            before: None,
+            after: Some(serde_json::json!({ "role": role.as_str() })),
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("creating an invitation")?;
+    Ok(InviteCreated {
+        email: email.as_str().to_owned(),
+        link: format!("/register?invite={token}"),
+    })
+}
+
+pub async fn revoke_invitation(
+    db: &DatabaseConnection,
+    admin: &SessionUser,
+    id: i64,
+) -> Result<(), AppError> {
+    let invitation = pending_invitations(admin.tenant_id())
+        .filter(invitations::Column::Id.eq(id))
+        .one(db)
+        .await
+        .or_internal("reading an invitation")?
+        .ok_or_else(not_found)?;
+    let txn = db.begin().await.or_internal("revoking an invitation")?;
+    invitations::ActiveModel {
+        id: Set(invitation.id),
+        revoked_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await
+    .or_internal("revoking an invitation")?;
+    record(
+        &txn,
+        Event {
+            tenant_id: admin.tenant_id(),
+            actor_user_id: Some(admin.user.id),
+            action: AuditAction::InvitationRevoked,
+            target: &invitation.email,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("revoking an invitation")
+}
+
+/// A usable invitation for `token`, or a clear reason why it cannot be used.
+pub async fn usable_invitation(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<(invitations::Model, tenants::Model), AppError> {
+    let gone = || {
+        AppError::NotFound(
+            "This invitation link is not valid. Ask your administrator for a new one.".into(),
+        )
+    };
+    if token.is_empty() || token.len() > 100 {
+        return Err(gone());
+    }
+    let invitation = invitations::Entity::find()
+        .filter(invitations::Column::TokenHash.eq(hash_token(token)))
+        .one(db)
+        .await
+        .or_internal("reading an invitation")?
+        .ok_or_else(gone)?;
+    if invitation.accepted_at.is_some() {
+        return Err(already_used());
+    }
+    if invitation.revoked_at.is_some() {
+        return Err(AppError::Forbidden(
+            "This invitation was revoked. Ask your administrator for a new one.".into(),
+        ));
+    }
+    if invitation.expires_at <= Utc::now() {
+        return Err(AppError::Forbidden(
+            "This invitation has expired (they last 7 days). Ask your administrator for a new one."
+                .into(),
+        ));
+    }
+    let tenant = tenants::Entity::find_by_id(invitation.tenant_id)
+        .one(db)
+        .await
+        .or_internal("reading a tenant")?
+        .ok_or_else(gone)?;
+    Ok((invitation, tenant))
+}
+
+fn already_used() -> AppError {
+    AppError::Conflict {
+        field: "invite".into(),
+        message: "This invitation has already been used. Sign in instead.".into(),
+    }
+}
+
+pub async fn invitation_info(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<InvitationInfo, AppError> {
+    let (invitation, tenant) = usable_invitation(db, token).await?;
+    Ok(InvitationInfo {
+        tenant_name: tenant.name,
+        email: invitation.email,
+        role: Role::from_stored(&invitation.role),
+    })
+}
+
+/// Joins the tenant of an invitation with the invited email. The invitation is used up,
+/// the place checked and the account created in one transaction, so a link works exactly
+/// once and concurrent joins cannot pass the tier's member limit.
+pub async fn join_by_invitation(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    token: &str,
+    name: &str,
+    password: &str,
+) -> Result<SessionUser, AppError> {
+    let (invitation, tenant) = usable_invitation(db, token).await?;
+    let name = DisplayName::parse(name)?;
+    let email = Email::parse(&invitation.email)?;
+    let password = Password::parse(
+        password,
+        "password",
+        &[email.local_part(), name.as_str(), &tenant.name],
+    )?;
+    let role = Role::from_stored(&invitation.role);
+    let hash = passwords.hash(password.expose()).await?;
+    let now = Utc::now();
+    let txn = db.begin().await.or_internal("joining a tenant")?;
+    let tenant = lock_tenant(&txn, tenant.id).await?;
+    ensure_free_place(&txn, &tenant, &[invitation.id], PlaceFor::Join).await?;
+    let used = invitations::Entity::update_many()
+        .col_expr(
+            invitations::Column::AcceptedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
+        .filter(invitations::Column::Id.eq(invitation.id))
+        .filter(invitations::Column::AcceptedAt.is_null())
+        .filter(invitations::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await
+        .or_internal("using an invitation")?;
+    if used.rows_affected != 1 {
+        return Err(already_used());
+    }
+    let user = new_user(tenant.id, &email, &name, &hash, role, now)
+        .insert(&txn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation_on(&e, "email") {
+                already_registered()
+            } else {
+                internal("creating an invited user")(e)
+            }
+        })?;
+    record(
+        &txn,
+        Event {
+            tenant_id: tenant.id,
+            actor_user_id: Some(user.id),
+            action: AuditAction::MemberJoined,
+            target: email.as_str(),
+            before: None,
+            after: Some(serde_json::json!({ "role": role.as_str() })),
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("joining a tenant")?;
+    Ok(SessionUser { user, tenant })
+}
+
+async fn member_of(
+    db: &impl ConnectionTrait,
+    admin: &SessionUser,
+    member_id: i64,
+) -> Result<users::Model, AppError> {
+    users::Entity::find_by_id(member_id)
+        .filter(users::Column::TenantId.eq(admin.tenant_id()))
+        .one(db)
+        .await
+        .or_internal("reading a member")?
+        .ok_or_else(not_found)
+}
+
+pub async fn set_role(
+    db: &DatabaseConnection,
+    admin: &SessionUser,
+    member_id: i64,
+    role: &str,
+) -> Result<(), AppError> {
+    let role = parse_role(role)?;
+    let txn = db.begin().await.or_internal("changing a role")?;
+    lock_tenant(&txn, admin.tenant_id()).await?;
+    // Read after the lock: a concurrent change to this member or another admin is seen.
+    let member = member_of(&txn, admin, member_id).await?;
+    let before = Role::from_stored(&member.role);
+    if before == role {
+        return Ok(());
+    }
+    if role != Role::Admin {
+        ensure_other_admin(
+            &txn,
+            &member,
+            "role",
+            "This is the last active administrator. Make someone else an administrator first.",
+        )
+        .await?;
+    }
+    users::ActiveModel {
+        id: Set(member.id),
+        role: Set(role.as_str().to_owned()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await
+    .or_internal("changing a role")?;
+    record(
+        &txn,
+        Event {
+            tenant_id: admin.tenant_id(),
+            actor_user_id: Some(admin.user.id),
+            action: AuditAction::MemberRoleChanged,
+            target: &member.email,
+            before: Some(serde_json::json!({ "role": before.as_str() })),
+            after: Some(serde_json::json!({ "role": role.as_str() })),
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("changing a role")
+}
+
+/// Deactivates or reactivates a member. A deactivated member's sessions stop working at
+/// their next request (the session loader refuses inactive accounts).
+pub async fn set_active(
+    db: &DatabaseConnection,
+    admin: &SessionUser,
+    member_id: i64,
+    active: bool,
+) -> Result<(), AppError> {
+    if !active && member_id == admin.user.id {
+        // Checked before the member is read so the answer is the same for any id.
+        member_of(db, admin, member_id).await?;
+        return Err(AppError::Conflict {
+            field: "active".into(),
+            message: "You cannot deactivate your own account. Ask another administrator.".into(),
+        });
+    }
+    let txn = db.begin().await.or_internal("changing a member")?;
+    let tenant = lock_tenant(&txn, admin.tenant_id()).await?;
+    let member = member_of(&txn, admin, member_id).await?;
+    if member.active == active {
+        return Ok(());
+    }
+    if active {
+        ensure_free_place(&txn, &tenant, &[], PlaceFor::Reactivation).await?;
+    } else {
+        ensure_other_admin(
+            &txn,
+            &member,
+            "active",
+            "This is the last active administrator and cannot be deactivated.",
+        )
+        .await?;
+    }
+    users::ActiveModel {
+        id: Set(member.id),
+        active: Set(active),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await
+    .or_internal("changing a member")?;
+    record(
+        &txn,
+        Event {
+            tenant_id: admin.tenant_id(),
+            actor_user_id: Some(admin.user.id),
+            action: if active {
+                AuditAction::MemberReactivated
+            } else {
+                AuditAction::MemberDeactivated
+            },
+            target: &member.email,
+            before: Some(serde_json::json!({ "active": member.active })),
+            after: Some(serde_json::json!({ "active": active })),
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("changing a member")
+}

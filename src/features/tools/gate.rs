@@ -1,0 +1,194 @@
+//! The tool gate: the one path every tool call takes before it does any work.
+//!
+//! [`access`] builds the facts a decision rests on (tier, flags, active account, stored
+//! keys) in one place; [`begin`] is the entry point each tool's server function or JSON
+//! route calls: it refuses with the one error that explains why not, counts an AI call
+//! against the tier's daily allowance, and hands back the person's key for the tool.
+
+use super::ToolCard;
+use crate::domain::{
+    explain, tool_access, AccessFacts, KeyNeed, SessionUser, Tier, ToolAccess, ToolId, TOOLS,
+};
+use crate::entities::ai_usage;
+use crate::error::{AppError, ResultExt};
+use crate::features::api_keys::crypto::Keyring;
+use crate::features::api_keys::service as vault;
+use crate::features::tenancy::service::flags;
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use secrecy::SecretString;
+use std::collections::HashMap;
+
+/// Everything whether a person may use each tool depends on, read once.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub tier: Tier,
+    pub flags: HashMap<ToolId, bool>,
+    pub user_active: bool,
+    /// Names of the person's stored, unexpired keys.
+    pub keys: Vec<String>,
+}
+
+impl Access {
+    pub fn facts(&self, tool: ToolId) -> AccessFacts {
+        let has_key = match tool.info().key {
+            KeyNeed::Required(k) | KeyNeed::Optional(k) => self.keys.iter().any(|n| n == k),
+            KeyNeed::None => false,
+        };
+        AccessFacts {
+            tier: self.tier,
+            flag_on: self.flags[&tool],
+            user_active: self.user_active,
+            has_key,
+        }
+    }
+
+    pub fn of(&self, tool: ToolId) -> ToolAccess {
+        tool_access(tool, self.facts(tool))
+    }
+}
+
+/// The one function that assembles the access facts of a person.
+pub async fn access(db: &DatabaseConnection, person: &SessionUser) -> Result<Access, AppError> {
+    Ok(Access {
+        tier: person.tier(),
+        flags: flags(db, &person.tenant).await?,
+        user_active: person.user.active,
+        keys: vault::usable_key_names(db, person).await?,
+    })
+}
+
+/// The person's access to every tool, for the dashboard.
+pub async fn tool_cards(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<Vec<ToolCard>, AppError> {
+    let access = access(db, person).await?;
+    Ok(TOOLS
+        .iter()
+        .map(|t| {
+            let state = access.of(t.id);
+            ToolCard {
+                flag: t.id,
+                title: t.title.to_owned(),
+                summary: t.summary.to_owned(),
+                message: explain(&state, &person.tenant.name, access.tier),
+                access: state,
+            }
+        })
+        .collect())
+}
+
+/// What a tool gets from the gate.
+pub struct ToolCall {
+    pub tool: ToolId,
+    /// The person's key for the tool's outside service; `None` for a tool that needs none,
+    /// or an optional-key tool (email analysis) running its built-in analysis.
+    pub key: Option<SecretString>,
+    /// Whether this call was counted against the daily AI allowance (it goes to an outside
+    /// AI service).
+    pub counts_as_ai_call: bool,
+}
+
+impl std::fmt::Debug for ToolCall {
+    // The key stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolCall")
+            .field("tool", &self.tool)
+            .field("has_key", &self.key.is_some())
+            .field("counts_as_ai_call", &self.counts_as_ai_call)
+            .finish()
+    }
+}
+
+/// The entry point of every tool call. In order: the account is active, the tier includes
+/// the tool (`SUBSCRIPTION_LIMIT_EXCEEDED`), the tenant has it switched on
+/// (`FEATURE_DISABLED`), the person has stored the key it needs (`API_KEY_MISSING`). Then,
+/// when the call goes to an outside AI service, it is counted against the daily allowance
+/// (`RATE_LIMITED` once used up) and the key is revealed and marked used.
+pub async fn begin(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    person: &SessionUser,
+    tool: ToolId,
+) -> Result<ToolCall, AppError> {
+    let access = access(db, person).await?;
+    let state = access.of(tool);
+    let refusal =
+        |make: fn(String) -> AppError| Err(make(explain(&state, &person.tenant.name, access.tier)));
+    match &state {
+        ToolAccess::Available => {}
+        ToolAccess::AccountInactive => return refusal(AppError::Forbidden),
+        ToolAccess::NotInTier { .. } => return refusal(AppError::SubscriptionLimit),
+        ToolAccess::SwitchedOff => return refusal(AppError::FeatureDisabled),
+        ToolAccess::NeedsKey { .. } => return refusal(AppError::ApiKeyMissing),
+    }
+    let key_name = match tool.info().key {
+        KeyNeed::Required(name) => Some(name),
+        KeyNeed::Optional(name) if access.facts(tool).has_key => Some(name),
+        KeyNeed::Optional(_) | KeyNeed::None => None,
+    };
+    let Some(key_name) = key_name else {
+        return Ok(ToolCall {
+            tool,
+            key: None,
+            counts_as_ai_call: false,
+        });
+    };
+    // Opened before counting, so an unreadable key does not use up the allowance.
+    let key = vault::reveal(db, keyring, person, key_name, false).await?;
+    count_ai_call(db, person).await?;
+    vault::mark_used(db, person, key_name).await;
+    Ok(ToolCall {
+        tool,
+        key: Some(key),
+        counts_as_ai_call: true,
+    })
+}
+
+/// Counts one AI call against the person's daily allowance (UTC days), refusing once it is
+/// used up. One atomic statement, so concurrent calls cannot overshoot.
+pub async fn count_ai_call(db: &DatabaseConnection, person: &SessionUser) -> Result<(), AppError> {
+    let tier = person.tier();
+    let allowance = tier.limits().ai_calls_per_user_per_day as i32;
+    if allowance == 0 {
+        return Err(AppError::SubscriptionLimit(format!(
+            "The {} plan includes no AI calls. The Professional plan includes {} a day per person.",
+            tier.label(),
+            Tier::Professional.limits().ai_calls_per_user_per_day
+        )));
+    }
+    let now = Utc::now();
+    let counted = ai_usage::Entity::insert(ai_usage::ActiveModel {
+        tenant_id: Set(person.tenant_id()),
+        user_id: Set(person.user.id),
+        day: Set(now.format("%Y-%m-%d").to_string()),
+        calls: Set(1),
+    })
+    .on_conflict(
+        OnConflict::columns([ai_usage::Column::UserId, ai_usage::Column::Day])
+            .value(
+                ai_usage::Column::Calls,
+                Expr::col((ai_usage::Entity, ai_usage::Column::Calls)).add(1),
+            )
+            .action_and_where(Expr::col((ai_usage::Entity, ai_usage::Column::Calls)).lt(allowance))
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .or_internal("counting an AI call")?;
+    if counted == 0 {
+        let midnight = (now + Duration::days(1))
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map_or(now + Duration::days(1), |t| t.and_utc());
+        return Err(AppError::RateLimited {
+            message: format!(
+                "You have used today's {allowance} AI calls. The allowance renews at midnight UTC."
+            ),
+            retry_after_secs: (midnight - now).num_seconds().max(1),
+        });
+    }
+    Ok(())
+}

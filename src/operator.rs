@@ -1,0 +1,156 @@
+//! The operator's command line (`digame tenant …`, `digame rotate-master-key`): what whoever
+//! runs the installation does, with no web page. `main.rs` dispatches here; each command
+//! calls the owning feature's service.
+
+use crate::config::Settings;
+use crate::domain::{SessionUser, Tier};
+use crate::entities::tenants;
+use crate::error::AppError;
+use crate::features::auth::passwords::Passwords;
+use crate::features::{auth, members, tenancy};
+use sea_orm::DatabaseConnection;
+
+pub const USAGE: &str = "Usage: digame [serve | rotate-master-key | tenant ...]
+
+  serve               run the web app (the default)
+  tenant create --company NAME --admin-email EMAIL --admin-name NAME [--tier TIER]
+                      create a tenant and its first admin (a password is generated and printed once)
+  tenant set-tier SLUG TIER
+                      change a tenant's tier (free, professional, enterprise)
+  tenant list         list tenants with their tier and active members
+  rotate-master-key   re-encrypt every stored API key under DIGAME_MASTER_KEY, reading the
+                      old ones with DIGAME_OLD_MASTER_KEY; safe to stop and run again
+  --help              this text";
+
+/// Re-encrypts stored API keys under the current master key and reports what it did.
+pub async fn rotate_master_key(settings: Settings) -> Result<(), String> {
+    if settings.previous_master_key.is_none() {
+        println!("note: DIGAME_OLD_MASTER_KEY is not set; only keys already readable with DIGAME_MASTER_KEY can be re-encrypted");
+    }
+    let db = crate::server::db::connect_and_migrate(&settings.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
+    let keyring = crate::server::state::keyring(&settings);
+    let report = crate::features::api_keys::service::rotate(&db, &keyring)
+        .await
+        .map_err(|e| {
+            format!("rotation stopped by a database error (run it again to resume): {e}")
+        })?;
+    println!(
+        "rotation: {} user(s), {} key(s) re-encrypted, {} already current, {} unreadable, {} changed meanwhile",
+        report.users, report.reencrypted, report.already_current, report.unreadable, report.changed_meanwhile
+    );
+    if report.unreadable > 0 || report.changed_meanwhile > 0 {
+        return Err(format!(
+            "{} key(s) could not be re-encrypted: {} unreadable with the configured keys, {} changed during the run (run again)",
+            report.unreadable + report.changed_meanwhile,
+            report.unreadable,
+            report.changed_meanwhile
+        ));
+    }
+    println!("done: every stored key is under the current master key; DIGAME_OLD_MASTER_KEY can be removed");
+    Ok(())
+}
+
+/// The operator's tenant commands.
+pub async fn tenant_command(settings: Settings, args: &[String]) -> Result<(), String> {
+    let db = crate::server::db::connect_and_migrate(&settings.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
+    let flag = |name: &str| -> Option<String> {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let tier_arg = |value: &str| {
+        Tier::parse(value)
+            .ok_or_else(|| format!("unknown tier `{value}`: use free, professional or enterprise"))
+    };
+    let app_error = |e: crate::error::AppError| e.message().to_owned();
+    match args.first().map(String::as_str) {
+        Some("create") => {
+            let (Some(company), Some(email), Some(name)) = (
+                flag("--company"),
+                flag("--admin-email"),
+                flag("--admin-name"),
+            ) else {
+                return Err(format!(
+                    "tenant create needs --company, --admin-email and --admin-name\n\n{USAGE}"
+                ));
+            };
+            let tier = match flag("--tier") {
+                Some(t) => tier_arg(&t)?,
+                None => settings.default_tier,
+            };
+            let passwords = crate::features::auth::passwords::Passwords::new();
+            let (person, password) = create_tenant(&db, &passwords, &company, &email, &name, tier)
+                .await
+                .map_err(app_error)?;
+            println!(
+                "created tenant {} ({}) on the {} tier\nadmin: {}\npassword (shown once; ask them to change it in Settings → Security): {}",
+                person.tenant.name,
+                person.tenant.slug,
+                tier.label(),
+                person.user.email,
+                password
+            );
+            Ok(())
+        }
+        Some("set-tier") => {
+            let (Some(slug), Some(tier)) = (args.get(1), args.get(2)) else {
+                return Err(format!("tenant set-tier needs SLUG and TIER\n\n{USAGE}"));
+            };
+            let tier = tier_arg(tier)?;
+            let (tenant, before) = tenancy::service::set_tier(&db, slug, tier)
+                .await
+                .map_err(app_error)?;
+            println!("{}: {} → {}", tenant.slug, before.label(), tier.label());
+            Ok(())
+        }
+        Some("list") => {
+            let tenants = list_tenants(&db).await.map_err(app_error)?;
+            println!("{:<32} {:<14} {:>7}  name", "slug", "tier", "members");
+            for (t, members) in &tenants {
+                println!("{:<32} {:<14} {:>7}  {}", t.slug, t.tier, members, t.name);
+            }
+            println!("{} tenant(s)", tenants.len());
+            Ok(())
+        }
+        _ => Err(format!(
+            "tenant needs a subcommand: create, set-tier or list\n\n{USAGE}"
+        )),
+    }
+}
+
+/// Creates a tenant and its first admin with a generated password, printed once.
+pub async fn create_tenant(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    company: &str,
+    admin_email: &str,
+    admin_name: &str,
+    tier: Tier,
+) -> Result<(SessionUser, String), AppError> {
+    let password = {
+        use base64::Engine as _;
+        use rand::RngCore as _;
+        let mut bytes = [0u8; 18];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    };
+    let account = auth::service::NewAccount::parse(admin_name, admin_email, &password, company)?;
+    let person = auth::service::register(db, passwords, tier, account).await?;
+    Ok((person, password))
+}
+
+/// Every tenant with its number of active members.
+pub async fn list_tenants(db: &DatabaseConnection) -> Result<Vec<(tenants::Model, u64)>, AppError> {
+    let all = tenancy::service::all(db).await?;
+    let mut out = Vec::with_capacity(all.len());
+    for t in all {
+        let active = members::service::count_active(db, t.id).await?;
+        out.push((t, active));
+    }
+    Ok(out)
+}

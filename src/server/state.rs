@@ -1,0 +1,65 @@
+//! The one application state, built once at start-up and handed to every handler (axum
+//! `State`) and server function (Leptos context, read through `ctx::state()`).
+
+use crate::config::Settings;
+use crate::features::api_keys::crypto::Keyring;
+use crate::features::auth::passwords::Passwords;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Connect timeout of outside HTTP calls (the AI providers).
+pub const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Whole-request timeout of outside HTTP calls: long enough for a model's full answer.
+pub const HTTP_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub passwords: Passwords,
+    pub keyring: Arc<Keyring>,
+    /// The one client for every outside HTTP call (rustls, timeouts set, no redirects
+    /// followed, so a provider URL cannot bounce a request and its key elsewhere).
+    pub http: reqwest::Client,
+}
+
+impl AppState {
+    pub fn new(
+        leptos_options: LeptosOptions,
+        db: DatabaseConnection,
+        settings: Settings,
+    ) -> Result<AppState, String> {
+        let keyring = keyring(&settings);
+        Ok(AppState {
+            leptos_options,
+            db,
+            settings: Arc::new(settings),
+            passwords: Passwords::new(),
+            keyring: Arc::new(keyring),
+            http: http_client()?,
+        })
+    }
+}
+
+/// The shared outside-HTTP client.
+pub fn http_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(HTTP_CONNECT_TIMEOUT)
+        .timeout(HTTP_TOTAL_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("digame/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
+/// The master keys from the settings: the current one, and the previous one while rotating.
+pub fn keyring(settings: &Settings) -> Keyring {
+    Keyring::new(
+        settings.master_key.clone(),
+        settings.previous_master_key.clone(),
+    )
+}
