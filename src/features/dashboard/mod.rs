@@ -97,7 +97,7 @@ fn Picks(picks: Vec<Recommendation>) -> impl IntoView {
             <h2 id="picks-title">"Your picks"</h2>
             <ol class="pick-list">
                 {picks.into_iter().map(|p| view! {
-                    <li data-pick=p.flag.clone()>
+                    <li data-pick=p.flag.info().flag>
                         <strong>{p.title.clone()}</strong>
                         {(!p.reasons.is_empty()).then(|| view! { <span class="muted small">{format!(" — {}", because(&p.reasons))}</span> })}
                         {(!p.available).then_some(view! { <span class="badge">"Locked"</span> })}

@@ -2,6 +2,7 @@
 
 use super::{InviteMember, MembersView, RevokeInvitation, SetMemberActive, SetMemberRole};
 use crate::components::{admin_tabs, field_error, form_error, FormAlert, RequireAdmin, TextField};
+use crate::domain::Role;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -76,8 +77,8 @@ fn MembersPanel() -> impl IntoView {
                 <div class="field">
                     <label for="invite-role">"Role"</label>
                     <select id="invite-role" name="role">
-                        <option value="member" selected>"Member"</option>
-                        <option value="admin">"Administrator"</option>
+                        <option value=Role::Member.as_str() selected>{Role::Member.label()}</option>
+                        <option value=Role::Admin.as_str()>{Role::Admin.label()}</option>
                     </select>
                 </div>
                 <button type="submit" class="button">"Create invitation"</button>
@@ -127,7 +128,7 @@ fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
                                     <td><div class="row-actions">
                                         <ActionForm action=actions.role attr:class="inline-form">
                                             <input type="hidden" name="member_id" value=id/>
-                                            <input type="hidden" name="role" value=if m.is_admin { "member" } else { "admin" }/>
+                                            <input type="hidden" name="role" value=if m.is_admin { Role::Member.as_str() } else { Role::Admin.as_str() }/>
                                             <button type="submit" class="button button-small button-quiet">
                                                 {if m.is_admin { "Make member" } else { "Make administrator" }}
                                             </button>

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 /// A tool as step 4 shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolChoice {
-    pub flag: String,
+    pub flag: crate::domain::ToolId,
     pub title: String,
     pub summary: String,
     /// Why it cannot be used now, if it cannot.

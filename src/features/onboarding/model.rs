@@ -312,7 +312,7 @@ pub fn parse_step(
 /// One recommended tool and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recommendation {
-    pub flag: String,
+    pub flag: ToolId,
     pub title: String,
     pub score: i32,
     pub reasons: Vec<String>,
@@ -400,7 +400,7 @@ pub fn recommend(data: &OnboardingData, enabled: &HashMap<ToolId, bool>) -> Vec<
         .map(|(idx, (score, reasons))| {
             let tool = &TOOLS[idx];
             Recommendation {
-                flag: tool.flag.to_owned(),
+                flag: tool.id,
                 title: tool.title.to_owned(),
                 score,
                 reasons,
@@ -602,19 +602,17 @@ mod tests {
             .insert("primary_language".into(), "Portuguese".into());
         let all_on: HashMap<ToolId, bool> = TOOLS.iter().map(|t| (t.id, true)).collect();
         let recs = recommend(&data, &all_on);
-        assert_eq!(recs[0].flag, "meeting_insights");
+        assert_eq!(recs[0].flag, ToolId::MeetingInsights);
         assert_eq!(recs[0].score, 5);
         assert_eq!(
             because(&recs[0].reasons),
             "Recommended because you chose “Run better meetings” and you are a team lead"
         );
-        assert_eq!(recs[1].flag, "language_learning_support");
+        assert_eq!(recs[1].flag, ToolId::LanguageTools);
         assert_eq!(recs[1].score, 4);
         assert!(recs.iter().all(|r| r.available));
         // Tools nothing points to are not recommended.
-        assert!(!recs
-            .iter()
-            .any(|r| r.flag == "communication_style_analysis"));
+        assert!(!recs.iter().any(|r| r.flag == ToolId::CommunicationStyle));
 
         let mut off = all_on.clone();
         off.insert(ToolId::MeetingInsights, false);

@@ -192,11 +192,11 @@ fn WizardStep(
                 <ul class="choice-list">
                     {v.tools.iter().map(|t| {
                         let rec = recs.iter().find(|r| r.flag == t.flag).map(|r| because(&r.reasons));
-                        let checked = data.feature_exploration.get(&t.flag).copied().unwrap_or(false);
+                        let checked = data.feature_exploration.get(t.flag.info().flag).copied().unwrap_or(false);
                         view! {
-                            <li class="tool-choice" data-tool=t.flag.clone()>
+                            <li class="tool-choice" data-tool=t.flag.info().flag>
                                 <label class="choice">
-                                    <input type="checkbox" name=format!("fields[explore_{}]", t.flag) checked=checked/>
+                                    <input type="checkbox" name=format!("fields[explore_{}]", t.flag.info().flag) checked=checked/>
                                     <strong>{t.title.clone()}</strong>
                                 </label>
                                 <p class="small">{t.summary.clone()}</p>
@@ -245,7 +245,7 @@ fn WizardStep(
                     <p class="small muted">"As an administrator you can switch these on for everyone:"</p>
                     {switchable.into_iter().map(|t| view! {
                         <ActionForm action=switch_on attr:class="inline-form">
-                            <input type="hidden" name="flag" value=t.flag.clone()/>
+                            <input type="hidden" name="flag" value=t.flag.info().flag/>
                             <input type="hidden" name="enabled" value="true"/>
                             <input type="hidden" name="return_to" value="/onboarding?step=tools"/>
                             <button type="submit" class="button button-small button-quiet">{format!("Switch on {}", t.title)}</button>
@@ -280,7 +280,7 @@ fn Review(data: OnboardingData, recs: Vec<model::Recommendation>) -> impl IntoVi
         .iter()
         .filter(|r| {
             data.feature_exploration
-                .get(&r.flag)
+                .get(r.flag.info().flag)
                 .copied()
                 .unwrap_or(false)
         })
@@ -293,7 +293,7 @@ fn Review(data: OnboardingData, recs: Vec<model::Recommendation>) -> impl IntoVi
                         .get(t.flag)
                         .copied()
                         .unwrap_or(false)
-                        && !recs.iter().any(|r| r.flag == t.flag)
+                        && !recs.iter().any(|r| r.flag == t.id)
                 })
                 .map(|t| t.title.to_owned()),
         )

@@ -146,7 +146,7 @@ async fn tool_choices(
                 },
             );
             ToolChoice {
-                flag: t.flag.to_owned(),
+                flag: t.id,
                 title: t.title.to_owned(),
                 summary: t.summary.to_owned(),
                 locked: (access != ToolAccess::Available)
@@ -281,14 +281,17 @@ pub async fn picks(
     let (_, flags) = tool_choices(db, person).await?;
     let recs = recommend(&data, &flags);
     let chosen = |flag: &str| data.feature_exploration.get(flag).copied().unwrap_or(false);
-    let mut out: Vec<Recommendation> = recs.into_iter().filter(|r| chosen(&r.flag)).collect();
-    let ranked: Vec<String> = out.iter().map(|r| r.flag.clone()).collect();
+    let mut out: Vec<Recommendation> = recs
+        .into_iter()
+        .filter(|r| chosen(r.flag.info().flag))
+        .collect();
+    let ranked: Vec<ToolId> = out.iter().map(|r| r.flag).collect();
     for tool in TOOLS
         .iter()
-        .filter(|t| chosen(t.flag) && !ranked.iter().any(|f| f == t.flag))
+        .filter(|t| chosen(t.flag) && !ranked.contains(&t.id))
     {
         out.push(Recommendation {
-            flag: tool.flag.to_owned(),
+            flag: tool.id,
             title: tool.title.to_owned(),
             score: 0,
             reasons: Vec::new(),
