@@ -661,3 +661,61 @@ async fn every_privilege_change_gets_a_new_session_id() {
     let (_, me, _) = call_with_cookie(&app, "auth/me", Some(&changed_cookie), &[]).await;
     assert_eq!(me["email"], dave);
 }
+
+/// Accounts issue, finding 7: the current-password check of a password change is throttled
+/// like sign-in, and the new password may not be the person's own email.
+#[tokio::test]
+async fn password_changes_are_throttled_and_refuse_the_email() {
+    let app = spawn_app().await;
+    let email = app.register("pwchange").await;
+    let (status, _, body) = app
+        .call(
+            "auth/change-password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", &email),
+                ("confirm_password", &email),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"]["field"], "new_password", "{body}");
+
+    for _ in 0..5 {
+        let (status, _, body) = app
+            .call(
+                "auth/change-password",
+                &[
+                    ("current_password", "not-my-password-at-all"),
+                    ("new_password", "violet-harbor-quartz-58"),
+                    ("confirm_password", "violet-harbor-quartz-58"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["detail"]["field"], "current_password");
+    }
+    // Locked now, even with the right password.
+    let (status, headers, body) = app
+        .call(
+            "auth/change-password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "violet-harbor-quartz-58"),
+                ("confirm_password", "violet-harbor-quartz-58"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "RATE_LIMITED");
+    assert!(header(&headers, "retry-after").parse::<i64>().unwrap() > 0);
+    // The password did not change.
+    let (status, _, _) = app
+        .call_with(
+            &new_client(),
+            "auth/login",
+            &[("email", &email), ("password", PASSWORD), ("next", "")],
+        )
+        .await;
+    assert_eq!(status, 200);
+}

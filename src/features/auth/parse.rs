@@ -167,7 +167,7 @@ const COMMON_PASSWORDS: &[&str] = &[
 
 impl Password {
     /// Checks the policy: 12–128 characters, not common, not guessable from `context`
-    /// (the person's email, name, company).
+    /// (the person's email and its local part, name, company).
     pub fn parse(raw: &str, field: &str, context: &[&str]) -> Result<Password, AppError> {
         let err = |m: &str| Err(AppError::validation(field, m));
         let count = raw.chars().count();
@@ -226,7 +226,14 @@ fn is_guessable(raw: &str, context: &[&str]) -> bool {
             && core.contains(&ctx)
             && core.chars().count() <= ctx.chars().count() + 3
     });
-    repeated || sequential || core_words_only || simple_digits || common || personal
+    // One of those details as typed, give or take a few characters ("ana@acme.test!").
+    let verbatim = context.iter().any(|ctx| {
+        let ctx = ctx.trim().to_lowercase();
+        ctx.chars().count() >= 4
+            && lower.contains(&ctx)
+            && lower.chars().count() <= ctx.chars().count() + 3
+    });
+    repeated || sequential || core_words_only || simple_digits || common || personal || verbatim
 }
 
 /// A person's display name: 1–100 characters, no control characters.
@@ -418,6 +425,23 @@ mod tests {
         assert!(Password::parse("AcmeCorp12345", "password", &["Acme Corp"]).is_err());
         // Containing a short context word inside a long passphrase is fine.
         assert!(Password::parse("acme rocket under blue sky", "password", &["acme"]).is_ok());
+    }
+
+    #[test]
+    fn the_persons_own_email_is_not_a_password() {
+        let email = "ana.lima.1234@example.com";
+        let context = [email, "ana.lima.1234", "Ana Lima", "Acme"];
+        for guess in [
+            email,
+            "Ana.Lima.1234@Example.com",
+            "ana.lima.1234@example.com!!",
+        ] {
+            assert!(
+                Password::parse(guess, "password", &context).is_err(),
+                "{guess} must be refused"
+            );
+        }
+        assert!(Password::parse("harbor-violet-quartz-58", "password", &context).is_ok());
     }
 
     #[test]

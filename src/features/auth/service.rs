@@ -37,7 +37,12 @@ impl NewAccount {
         let password = Password::parse(
             password,
             "password",
-            &[email.local_part(), name.as_str(), company.as_str()],
+            &[
+                email.as_str(),
+                email.local_part(),
+                name.as_str(),
+                company.as_str(),
+            ],
         )?;
         Ok(NewAccount {
             name,
@@ -313,19 +318,43 @@ pub async fn change_password(
             "Enter your current password.",
         ));
     }
+    // Wrong current passwords are throttled like sign-ins, so a session holder cannot
+    // guess the password through this form.
+    let throttle_key = format!("password_change:{}", person.user.id);
+    let now = Utc::now();
+    if let Some(secs) = throttle::check(db, &throttle_key, now)
+        .await
+        .or_internal("reading throttles")?
+    {
+        let minutes = (secs + 59) / 60;
+        return Err(AppError::RateLimited {
+            message: format!(
+                "Too many wrong current passwords. Try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            ),
+            retry_after_secs: secs,
+        });
+    }
     if !passwords
         .verify(Some(&person.user.password_hash), current)
         .await?
     {
+        throttle::record_failure(db, &throttle_key, throttle::ACCOUNT, now)
+            .await
+            .or_internal("recording a failed password check")?;
         return Err(AppError::validation(
             "current_password",
             "Your current password is not correct.",
         ));
     }
+    throttle::clear(db, &throttle_key)
+        .await
+        .or_internal("clearing throttles")?;
     let new = Password::parse(
         new,
         "new_password",
         &[
+            &person.user.email,
             person.user.email.split('@').next().unwrap_or_default(),
             &person.user.display_name,
             &person.tenant.name,

@@ -409,7 +409,12 @@ pub async fn join_by_invitation(
     let password = Password::parse(
         password,
         "password",
-        &[email.local_part(), name.as_str(), &tenant.name],
+        &[
+            email.as_str(),
+            email.local_part(),
+            name.as_str(),
+            &tenant.name,
+        ],
     )?;
     let role = Role::from_stored(&invitation.role);
     let hash = passwords.hash(password.expose()).await?;
