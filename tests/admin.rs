@@ -602,21 +602,13 @@ async fn the_daily_ai_allowance_is_enforced() {
         gate::count_ai_call(&app.state.db, &me).await.unwrap();
     }
     let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let usage = ai_usage::Entity::find_by_id((me.user.id, day.clone()))
+    let usage = ai_usage::Entity::find_by_id((me.user.id, day))
         .one(&app.state.db)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(usage.calls, 3);
-    ai_usage::ActiveModel {
-        user_id: Set(me.user.id),
-        day: Set(day),
-        calls: Set(500),
-        ..Default::default()
-    }
-    .update(&app.state.db)
-    .await
-    .unwrap();
+    common::set_ai_calls_today(&app, me.user.id, 500).await;
     match gate::count_ai_call(&app.state.db, &me).await.unwrap_err() {
         AppError::RateLimited {
             message,
@@ -987,22 +979,16 @@ async fn admins_demoting_each_other_at_once_leave_an_admin() {
     let first_id = first.user.id.to_string();
     let second_id = second.user.id.to_string();
     for round in 0..5 {
-        users::ActiveModel {
-            id: Set(second.user.id),
-            role: Set("admin".into()),
-            ..Default::default()
+        for id in [first.user.id, second.user.id] {
+            users::ActiveModel {
+                id: Set(id),
+                role: Set("admin".into()),
+                ..Default::default()
+            }
+            .update(&app.state.db)
+            .await
+            .unwrap();
         }
-        .update(&app.state.db)
-        .await
-        .unwrap();
-        users::ActiveModel {
-            id: Set(first.user.id),
-            role: Set("admin".into()),
-            ..Default::default()
-        }
-        .update(&app.state.db)
-        .await
-        .unwrap();
         let second_form = [("member_id", second_id.as_str()), ("role", "member")];
         let first_form = [("member_id", first_id.as_str()), ("role", "member")];
         let demote_second = app.call_with(&app.client, "admin/members/role", &second_form);

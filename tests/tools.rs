@@ -9,7 +9,7 @@ use digame::domain::{Tier, ToolId};
 use digame::entities::{ai_usage, user_api_keys};
 use digame::features::tenancy::service::set_tier;
 use digame::features::tools::gate;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use secrecy::ExposeSecret;
 
 const KEY: &str = "sk-test-0123456789abcdef";
@@ -97,16 +97,7 @@ async fn the_gate_refuses_with_the_reason_and_counts_a_successful_call() {
     assert!(stored.last_used_at.is_some(), "the key is marked used");
 
     // An exhausted allowance.
-    let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    ai_usage::ActiveModel {
-        user_id: Set(me.user.id),
-        day: Set(day),
-        calls: Set(500),
-        ..Default::default()
-    }
-    .update(&app.state.db)
-    .await
-    .unwrap();
+    common::set_ai_calls_today(&app, me.user.id, 500).await;
     let err = begin(me.clone()).await.unwrap_err();
     assert_eq!(err.code(), "RATE_LIMITED", "{err:?}");
     assert_eq!(usage_today(&app, me.user.id).await, 500);

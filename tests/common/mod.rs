@@ -242,6 +242,21 @@ pub async fn add_member(app: &TestApp, tenant_id: i64, tag: &str) -> (reqwest::C
     (client, email)
 }
 
+/// Sets the person's count of AI calls today (the row must exist: make one call first).
+pub async fn set_ai_calls_today(app: &TestApp, user_id: i64, calls: i32) {
+    use digame::entities::ai_usage;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    ai_usage::ActiveModel {
+        user_id: Set(user_id),
+        day: Set(chrono::Utc::now().format("%Y-%m-%d").to_string()),
+        calls: Set(calls),
+        ..Default::default()
+    }
+    .update(&app.state.db)
+    .await
+    .unwrap();
+}
+
 /// Runs futures concurrently on this task (no extra dependency for join_all).
 pub async fn futures_join_all<F: std::future::Future>(
     futures: impl IntoIterator<Item = F>,

@@ -186,6 +186,19 @@ impl Password {
         Ok(Password(raw.to_owned()))
     }
 
+    /// The policy for a person's own password: not guessable from their email (whole, or
+    /// its local part), their name or their company.
+    pub fn for_account(
+        raw: &str,
+        field: &str,
+        email: &str,
+        name: &str,
+        company: &str,
+    ) -> Result<Password, AppError> {
+        let local_part = email.split('@').next().unwrap_or_default();
+        Password::parse(raw, field, &[email, local_part, name, company])
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }

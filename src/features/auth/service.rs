@@ -34,15 +34,12 @@ impl NewAccount {
         let name = DisplayName::parse(name)?;
         let email = Email::parse(email)?;
         let company = CompanyName::parse(company)?;
-        let password = Password::parse(
+        let password = Password::for_account(
             password,
             "password",
-            &[
-                email.as_str(),
-                email.local_part(),
-                name.as_str(),
-                company.as_str(),
-            ],
+            email.as_str(),
+            name.as_str(),
+            company.as_str(),
         )?;
         Ok(NewAccount {
             name,
@@ -350,15 +347,12 @@ pub async fn change_password(
     throttle::clear(db, &throttle_key)
         .await
         .or_internal("clearing throttles")?;
-    let new = Password::parse(
+    let new = Password::for_account(
         new,
         "new_password",
-        &[
-            &person.user.email,
-            person.user.email.split('@').next().unwrap_or_default(),
-            &person.user.display_name,
-            &person.tenant.name,
-        ],
+        &person.user.email,
+        &person.user.display_name,
+        &person.tenant.name,
     )?;
     if new.expose() != confirm {
         return Err(AppError::validation(

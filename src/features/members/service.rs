@@ -406,15 +406,12 @@ pub async fn join_by_invitation(
     let (invitation, tenant) = usable_invitation(db, token).await?;
     let name = DisplayName::parse(name)?;
     let email = Email::parse(&invitation.email)?;
-    let password = Password::parse(
+    let password = Password::for_account(
         password,
         "password",
-        &[
-            email.as_str(),
-            email.local_part(),
-            name.as_str(),
-            &tenant.name,
-        ],
+        email.as_str(),
+        name.as_str(),
+        &tenant.name,
     )?;
     let role = Role::from_stored(&invitation.role);
     let hash = passwords.hash(password.expose()).await?;
