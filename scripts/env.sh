@@ -8,5 +8,5 @@ export LEPTOS_ENV=PROD
 
 # Builds the release server and the optimised WebAssembly bundle.
 build_release() {
-  cargo leptos build --release
+  cargo leptos build --release --split
 }

@@ -1,6 +1,6 @@
 //! The page shell and the route table.
 
-use crate::components::{AuthState, Layout, NotFound};
+use crate::components::{AuthState, HydrationMark, Layout, NotFound};
 use crate::features::api_keys::pages::ApiKeysPage;
 use crate::features::audit::pages::AdminAuditPage;
 use crate::features::auth::pages::{LoginPage, RegisterPage, SecurityPage};
@@ -11,7 +11,7 @@ use crate::features::tenancy::pages::AdminFeaturesPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 /// Paths only members may open; the server sends signed-out visitors to sign-in first.
 pub fn is_member_page(path: &str) -> bool {
@@ -74,18 +74,51 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
-                    <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/features") view=AdminFeaturesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/members") view=AdminMembersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/onboarding") view=AdminOnboardingPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async/>
+                    // Loaded on demand: each is its own wasm chunk (`cargo leptos build --split`).
+                    <Route path=path!("/onboarding") view={Lazy::<OnboardingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/api-keys") view={Lazy::<ApiKeysRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/features") view={Lazy::<AdminFeaturesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/members") view={Lazy::<AdminMembersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/onboarding") view={Lazy::<AdminOnboardingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>
     }
+}
+
+/// A page loaded on demand: `$route` is the lazy route whose view renders `$page` (and a
+/// [`HydrationMark`], so tests can see the chunk hydrate). The page starts its own data
+/// loads; the signed-in state it needs is already in the frame.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        #[doc = concat!("`", stringify!($page), "`, loaded on demand.")]
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/><HydrationMark/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    OnboardingRoute => OnboardingPage,
+    ProfileRoute => ProfilePage,
+    SecurityRoute => SecurityPage,
+    ApiKeysRoute => ApiKeysPage,
+    AdminFeaturesRoute => AdminFeaturesPage,
+    AdminMembersRoute => AdminMembersPage,
+    AdminAuditRoute => AdminAuditPage,
+    AdminOnboardingRoute => AdminOnboardingPage,
 }
 
 #[cfg(test)]

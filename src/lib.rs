@@ -26,5 +26,6 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // `hydrate_lazy` waits for the chunk of a page loaded on demand before hydrating it.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -15,7 +15,9 @@ export class Accounts {
     if (this.js) {
       // Each test has a fresh browser context, so the wasm is fetched and compiled anew;
       // on a busy 2-core machine that can take several seconds.
-      await expect(this.page.locator('[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
+      await expect(this.page.locator('[data-hydrated="true"]').first()).toBeAttached({ timeout: 20_000 });
+      // Pages loaded on demand carry their own mark: wait until their chunk hydrated too.
+      await expect(this.page.locator('[data-hydrated="false"]')).toHaveCount(0, { timeout: 20_000 });
     }
   }
 

@@ -22,6 +22,16 @@ impl AuthState {
     }
 }
 
+/// A hidden mark whose `data-hydrated` an effect flips once the code around it runs in the
+/// browser. Pages loaded on demand (lazy routes) carry one, so the end-to-end suite can tell
+/// that their own chunk arrived and hydrated, not only the page frame.
+#[component]
+pub fn HydrationMark() -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! { <span hidden data-hydrated=move || if hydrated.get() { "true" } else { "false" }></span> }
+}
+
 /// The frame of every page: header with navigation and who is signed in, main, footer.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {

@@ -6,4 +6,4 @@ mod layout;
 
 pub use admin::{admin_tabs, RequireAdmin};
 pub use forms::{error_alert, field_error, form_error, FormAlert, TextField};
-pub use layout::{AuthState, Layout, NotFound, RequireUser};
+pub use layout::{AuthState, HydrationMark, Layout, NotFound, RequireUser};
