@@ -9,7 +9,7 @@ use crate::features::members::pages::AdminMembersPage;
 use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage, ProfilePage};
 use crate::features::tenancy::pages::AdminFeaturesPage;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
@@ -32,6 +32,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // In the shell (server only): the file name carries the build's content hash.
+                <HashedStylesheet id="leptos" options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -64,7 +66,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     AuthState::provide();
     view! {
-        <Stylesheet id="leptos" href="/pkg/digame.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Digame".to_owned() } else { format!("{text} · Digame") }/>
         // Pages render whole on the server (SsrMode::Async) so that they are complete
         // without JavaScript: the account forms and member pages must work with it off.

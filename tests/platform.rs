@@ -145,3 +145,76 @@ async fn pages_are_compressed() {
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(header(res.headers(), "content-encoding"), "br");
 }
+
+/// Build output: a file whose name carries its content hash is immutable and served from
+/// the brotli copy the build made; other build output is revalidated; pages are never stored.
+#[tokio::test]
+async fn build_files_are_served_precompressed_with_the_right_cache_headers() {
+    let app = spawn_app().await;
+    let pkg = app.dir.path().join("site/pkg");
+    let hashed = "digame.Zc22viKQHahcNE1ieGNn2y.js";
+    std::fs::write(pkg.join(hashed), "console.log('plain');").unwrap();
+    // Marked so the test can tell which copy was sent.
+    std::fs::write(pkg.join(format!("{hashed}.br")), "BROTLI COPY").unwrap();
+    std::fs::write(pkg.join(format!("{hashed}.gz")), "GZIP COPY").unwrap();
+
+    let res = app
+        .client
+        .get(app.url(&format!("/pkg/{hashed}")))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(header(res.headers(), "content-encoding"), "br");
+    assert_eq!(
+        header(res.headers(), "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(header(res.headers(), "set-cookie").is_empty());
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"BROTLI COPY");
+
+    let res = app
+        .client
+        .get(app.url(&format!("/pkg/{hashed}")))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(res.headers(), "content-encoding"), "gzip");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"GZIP COPY");
+
+    let res = app.get("/pkg/digame.css").await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(header(res.headers(), "cache-control"), "no-cache");
+
+    let res = app.get("/").await;
+    assert_eq!(header(res.headers(), "cache-control"), "no-store");
+    assert_eq!(app.get("/pkg/nope.js").await.status().as_u16(), 404);
+}
+
+/// A signed-in session is stored when it changes, and its idle timeout pushed back at most
+/// once a minute: not on every request. Probes and build files never touch it.
+#[tokio::test]
+async fn the_session_is_not_written_on_every_request() {
+    let app = spawn_app().await;
+    app.register("quiet").await;
+    let set_cookie = |res: &reqwest::Response| {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.starts_with("digame_session="))
+    };
+    // The first request after signing in starts the idle clock (one write).
+    let first = app.get("/").await;
+    assert_eq!(first.status().as_u16(), 200);
+    assert!(set_cookie(&first), "the idle timeout starts");
+    for path in ["/", "/settings/security", "/health", "/pkg/digame.css"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        assert!(!set_cookie(&res), "{path} must not rewrite the session");
+    }
+    // Still signed in.
+    assert!(app.me_with(&app.client).await.is_object());
+}

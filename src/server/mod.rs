@@ -76,8 +76,9 @@ pub async fn build_app(
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.is_production())
-        // Saved on every request so that the idle timeout runs from the last activity.
-        .with_always_save(true)
+        // Stored only when it changed: `session_upkeep` refreshes the idle timeout at most
+        // once a minute, instead of a database write on every request.
+        .with_always_save(false)
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
             state.settings.session_idle_minutes,
         )));
@@ -91,9 +92,9 @@ pub async fn build_app(
     let context_state = state.clone();
     let context = move || provide_context(context_state.clone());
     let options = leptos_options.clone();
-    let router = Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(ready))
+    // Everything that may need to know who is asking: pages, server functions, the JSON API,
+    // and the 404 page. Only these load (and, when it changed, store) the session.
+    let with_session = Router::new()
         .nest("/api/v1", crate::api::router())
         .route("/api/{*fn_name}", any(unknown_endpoint))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
@@ -102,8 +103,17 @@ pub async fn build_app(
         .fallback_service(site_files(&leptos_options, context))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(page_guard))
-        .layer(middleware::from_fn_with_state(state.clone(), absolute_session_timeout))
-        .layer(auth_layer)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session_upkeep,
+        ))
+        .layer(auth_layer);
+    // Probes and the build output never touch the session store.
+    let router = Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .nest_service("/pkg", build_files(&leptos_options))
+        .merge(with_session)
         .layer(middleware::from_fn(security::csrf_guard))
         .layer(middleware::from_fn(security::security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), security::provide_state))
@@ -122,7 +132,17 @@ pub async fn build_app(
     Ok((router, state))
 }
 
-/// The site's own files (`/pkg/…`, `/favicon.svg`), and the 404 page for anything else.
+/// The build output under `/pkg` (wasm, JS, CSS), with the brotli and gzip copies the build
+/// writes beside each file (`precompress_site` in scripts/env.sh) served as they are.
+fn build_files(options: &LeptosOptions) -> ServeDir {
+    let root = std::path::Path::new(options.site_root.as_ref());
+    ServeDir::new(root.join(options.site_pkg_dir.as_ref()))
+        .precompressed_br()
+        .precompressed_gzip()
+        .append_index_html_on_directories(false)
+}
+
+/// The site's other files (`/favicon.svg`), and the 404 page for anything else.
 ///
 /// Served by tower-http rather than leptos_axum's `file_and_error_handler`, which wraps each
 /// file in a reactive owner created with `Owner::new()`. leptos_axum leaves the root owner
@@ -150,6 +170,9 @@ fn site_files(
         }
     });
     ServeDir::new(options.site_root.as_ref())
+        // The build writes .br and .gz beside each file (scripts/env.sh, precompress_site).
+        .precompressed_br()
+        .precompressed_gzip()
         .append_index_html_on_directories(false)
         .call_fallback_on_method_not_allowed(true)
         .fallback(not_found)
@@ -276,12 +299,16 @@ async fn too_large_as_json(req: Request, next: Next) -> Response {
     res
 }
 
-/// Ends a signed-in session that is older than the absolute limit, however active it was.
-async fn absolute_session_timeout(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+/// Session key: when the session's idle timeout was last pushed back (unix seconds).
+const TOUCHED_AT_KEY: &str = "digame.touched_at";
+
+/// How often activity pushes the idle timeout back (one session write at most this often).
+pub const SESSION_TOUCH_SECS: i64 = 60;
+
+/// Keeps a signed-in session's timeouts: ends one older than the absolute limit, however
+/// active it was, and otherwise pushes its idle timeout back, at most once a minute (a
+/// change to the session is what makes the session layer store it and renew the cookie).
+async fn session_upkeep(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if let Some(mut auth) = req.extensions().get::<AuthSession>().cloned() {
         if auth.user.is_some() {
             let started: Option<i64> = auth.session.get(LOGIN_AT_KEY).await.ok().flatten();
@@ -292,6 +319,13 @@ async fn absolute_session_timeout(
                     tracing::warn!(error = %e, "could not end an expired session");
                 }
                 req.extensions_mut().insert(auth);
+            } else {
+                let touched: Option<i64> = auth.session.get(TOUCHED_AT_KEY).await.ok().flatten();
+                if touched.is_none_or(|t| now - t >= SESSION_TOUCH_SECS) {
+                    if let Err(e) = auth.session.insert(TOUCHED_AT_KEY, now).await {
+                        tracing::warn!(error = %e, "could not refresh a session");
+                    }
+                }
             }
         }
     }

@@ -121,19 +121,33 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 /// Pages, data and redirects carry or depend on the signed-in person: never stored.
-/// The site's own files may be kept, revalidating the unfingerprinted build output.
+/// Build output whose name carries its content hash never changes: kept for a year. Other
+/// build output (the lazily loaded chunks) is revalidated; other site files kept a day.
 fn cache_policy(path: &str, status: http::StatusCode, is_html: bool) -> &'static str {
-    let is_file = path
-        .rsplit('/')
-        .next()
-        .is_some_and(|name| name.contains('.'));
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let is_file = name.contains('.');
     if !status.is_success() || is_html || !is_file || path.starts_with("/api/") {
         "no-store"
+    } else if path.starts_with("/pkg/") && has_content_hash(name) {
+        "public, max-age=31536000, immutable"
     } else if path.starts_with("/pkg/") {
         "no-cache"
     } else {
         "public, max-age=86400"
     }
+}
+
+/// `digame.<hash>.wasm`: cargo-leptos's content hash, a middle part of 16 or more URL-safe
+/// characters, not all underscores (the split loader's placeholder name).
+fn has_content_hash(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3
+        && parts[1..parts.len() - 1].iter().any(|p| {
+            p.len() >= 16
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && !p.chars().all(|c| c == '_')
+        })
 }
 
 /// Makes the application state visible to middleware that runs outside the router's state.
@@ -191,6 +205,22 @@ mod tests {
     fn only_files_are_cached() {
         use http::StatusCode as S;
         assert_eq!(cache_policy("/pkg/digame.wasm", S::OK, false), "no-cache");
+        assert_eq!(
+            cache_policy("/pkg/digame.Zc22viKQHahcNE1ieGNn2y.wasm", S::OK, false),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            cache_policy("/pkg/__wasm_split.______________________.js", S::OK, false),
+            "no-cache"
+        );
+        assert_eq!(
+            cache_policy(
+                "/pkg/split___api_keys_route_view_1554425557.wasm",
+                S::OK,
+                false
+            ),
+            "no-cache"
+        );
         assert_eq!(
             cache_policy("/favicon.svg", S::OK, false),
             "public, max-age=86400"

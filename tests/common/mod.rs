@@ -73,6 +73,8 @@ pub async fn spawn_app() -> TestApp {
     std::fs::copy("style/main.css", site.join("pkg/digame.css")).expect("stylesheet");
     std::fs::copy("public/favicon.svg", site.join("favicon.svg")).expect("favicon");
     options.site_root = site.to_string_lossy().as_ref().into();
+    // The test site holds unhashed build files (no hash.txt beside the test binary).
+    options.hash_files = false;
     let (router, state) = {
         let _guard = START_LOCK.lock().await;
         digame::server::build_app(settings, options)
