@@ -5,6 +5,7 @@
 #
 #   ./bench/run.sh            (after ./scripts/run or ./scripts/test built the release)
 #   DURATION=20s CONNECTIONS=64 ./bench/run.sh
+#   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1/bench ./bench/run.sh   (an empty database)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -18,7 +19,10 @@ command -v wrk >/dev/null || { echo "wrk is missing: run ./scripts/setup"; exit 
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-DIGAME_DATA_DIR="$dir" DATABASE_URL="sqlite://$dir/bench.db" DIGAME_LISTEN_ADDR="127.0.0.1:$port" \
+# BENCH_DATABASE_URL=postgres://… runs the same against PostgreSQL (an empty database).
+db_url=${BENCH_DATABASE_URL:-sqlite://$dir/bench.db}
+case "$db_url" in postgres*) DATABASE_KIND=PostgreSQL ;; *) DATABASE_KIND=SQLite ;; esac
+DIGAME_DATA_DIR="$dir" DATABASE_URL="$db_url" DIGAME_LISTEN_ADDR="127.0.0.1:$port" \
   RUST_LOG=warn target/release/digame serve >"$dir/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
@@ -53,18 +57,44 @@ run() { # name, url, extra wrk args...
   printf '%-42s %10s req/s   p99 %8s   non-2xx %s\n' "$name" "$rps" "$p99" "${non2xx:-0}"
 }
 
-echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each, release build, SQLite"
+# A fraction of /health's rate, for the targets in docs/BENCHMARKS.md.
+health_rps=
+run() { # name, url, extra wrk args...
+  local name=$1 url=$2
+  shift 2
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url")
+  local rps p99 non2xx share
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  [ -n "$health_rps" ] || health_rps=$rps
+  share=$(awk -v a="$rps" -v b="$health_rps" 'BEGIN { printf "%.1f%%", 100 * a / b }')
+  printf '%-44s %10s req/s  %7s of /health   p99 %8s   non-2xx %s\n' "$name" "$rps" "$share" "$p99" "${non2xx:-0}"
+}
+
+echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each, release build, ${DATABASE_KIND:-SQLite}"
 run "GET /health" "$base/health"
+run "GET /login (signed out)" "$base/login"
 run "GET / (signed-in dashboard, SSR)" "$base/" -H "Cookie: $cookie"
+run "GET /settings/security (signed in)" "$base/settings/security" -H "Cookie: $cookie"
+run "GET /settings/api-keys (signed in)" "$base/settings/api-keys" -H "Cookie: $cookie"
+run "GET /admin/members (signed in)" "$base/admin/members" -H "Cookie: $cookie"
 run "POST /api/auth/me (signed-in server fn)" "$base/api/auth/me" -H "Cookie: $cookie" -s "$dir/post.lua"
+run "POST /api/keys/list (signed-in server fn)" "$base/api/keys/list" -H "Cookie: $cookie" -s "$dir/post.lua"
 loaded_rss=$(rss_kib)
 
-wasm=target/site/pkg/digame.wasm
+pkg=target/site/pkg
+wasm=$( (ls "$pkg"/digame.*.wasm "$pkg"/digame.wasm 2>/dev/null || true) | head -1)
 raw=$(stat -c %s "$wasm")
-gz=$(gzip -9 -c "$wasm" | wc -c)
 br=$(brotli -q 11 -c "$wasm" | wc -c)
-served=$(curl -fsS -H 'accept-encoding: br' -o /dev/null -w '%{size_download}' "$base/pkg/digame.wasm")
+served=$(curl -fsS -H 'accept-encoding: br' -o /dev/null -w '%{size_download}' "$base/pkg/$(basename "$wasm")")
+chunks=$( (ls "$pkg"/split_*.wasm "$pkg"/chunk_*.wasm 2>/dev/null || true) | wc -l)
 echo
-printf 'wasm bundle: %d KB raw, %d KB gzip -9, %d KB brotli -q 11, %d KB as served (br)\n' \
-  $((raw / 1024)) $((gz / 1024)) $((br / 1024)) $((served / 1024))
+printf 'main wasm (%s): %d KB raw, %d KB brotli -q 11, %d KB as served (br); %d chunks loaded on demand\n' \
+  "$(basename "$wasm")" $((raw / 1024)) $((br / 1024)) $((served / 1024)) "$chunks"
 printf 'server memory (RSS): %d MB idle after start, %d MB after the load\n' $((idle_rss / 1024)) $((loaded_rss / 1024))
+
+echo
+echo "first load per page (fresh headless Chromium, as served):"
+node bench/first-load.mjs "$base" "bench.$$@example.com" 'amber-kettle-orbit-73'
