@@ -160,3 +160,17 @@ async fn the_json_api_has_a_home() {
     assert_eq!(body["role"], "admin");
     assert_eq!(body["is_active"], true);
 }
+
+#[tokio::test]
+async fn the_dashboard_reads_cards_and_picks_in_one_call() {
+    let app = spawn_app().await;
+    app.register("dash").await;
+    let (status, _, body) = app.call("dashboard", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let cards = body["cards"].as_array().unwrap();
+    assert_eq!(cards.len(), 6);
+    assert_eq!(cards[0]["flag"], "writing_assistance");
+    assert!(body["picks"].as_array().unwrap().is_empty(), "{body}");
+    let (status, _, body) = app.call_with(&common::new_client(), "dashboard", &[]).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("UNAUTHORIZED")));
+}

@@ -1,15 +1,35 @@
 //! The home page: what Digame is for visitors, the tool dashboard for members.
 
 use crate::components::AuthState;
+use crate::error::AppError;
 use crate::features::auth::CurrentUser;
 use crate::features::onboarding::model::{because, Recommendation};
-use crate::features::onboarding::onboarding_picks;
-use crate::features::tools::ToolAccess;
-use crate::features::tools::TOOLS;
-use crate::features::tools::{tool_cards, ToolCard};
+use crate::features::tools::{ToolAccess, ToolCard, TOOLS};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// Everything the dashboard shows, read in one call: the tenant's flags and the person's
+/// keys once for both the picks and the cards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardView {
+    pub picks: Vec<Recommendation>,
+    pub cards: Vec<ToolCard>,
+}
+
+#[server(endpoint = "dashboard")]
+pub async fn dashboard() -> Result<DashboardView, AppError> {
+    use crate::features::{onboarding, tools::gate};
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let access = gate::access(&state.db, &person).await?;
+    Ok(DashboardView {
+        picks: onboarding::service::picks_for(&state.db, &person, &access.flags).await?,
+        cards: gate::cards(&access, &person),
+    })
+}
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -53,8 +73,7 @@ fn Landing() -> impl IntoView {
 
 #[component]
 fn Dashboard(user: CurrentUser) -> impl IntoView {
-    let cards = Resource::new(|| (), |_| tool_cards());
-    let picks = Resource::new(|| (), |_| onboarding_picks());
+    let data = Resource::new(|| (), |_| dashboard());
     let is_admin = user.is_admin;
     let query = use_query_map();
     let welcome = move || query.read().get("welcome").is_some();
@@ -68,7 +87,7 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
             </Show>
         </section>
         <Suspense fallback=|| ()>
-            {move || picks.get().map(|res| match res {
+            {move || data.get().map(|res| match res.map(|d| d.picks) {
                 Ok(p) if !p.is_empty() => view! { <Picks picks=p/> }.into_any(),
                 Ok(_) => view! {
                     <p class="muted small">"Tell us about your work and we will recommend tools: "
@@ -78,7 +97,7 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
             })}
         </Suspense>
         <Suspense fallback=|| view! { <p class="muted">"Loading your tools…"</p> }>
-            {move || cards.get().map(|res| match res {
+            {move || data.get().map(|res| match res.map(|d| d.cards) {
                 Ok(cards) => view! {
                     <section class="tool-grid" aria-label="Your tools">
                         {cards.into_iter().map(|card| view! { <ToolCardView card is_admin/> }).collect_view()}

@@ -277,9 +277,18 @@ pub async fn picks(
     db: &DatabaseConnection,
     person: &SessionUser,
 ) -> Result<Vec<Recommendation>, AppError> {
+    let flags = gate::access(db, person).await?.flags;
+    picks_for(db, person, &flags).await
+}
+
+/// The person's chosen tools, most relevant first, given the tenant's flags already read.
+pub async fn picks_for(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    flags: &HashMap<ToolId, bool>,
+) -> Result<Vec<Recommendation>, AppError> {
     let data = load(db, person).await?;
-    let (_, flags) = tool_choices(db, person).await?;
-    let recs = recommend(&data, &flags);
+    let recs = recommend(&data, flags);
     let chosen = |flag: &str| data.feature_exploration.get(flag).copied().unwrap_or(false);
     let mut out: Vec<Recommendation> = recs
         .into_iter()

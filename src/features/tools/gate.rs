@@ -64,8 +64,12 @@ pub async fn tool_cards(
     db: &DatabaseConnection,
     person: &SessionUser,
 ) -> Result<Vec<ToolCard>, AppError> {
-    let access = access(db, person).await?;
-    Ok(TOOLS
+    Ok(cards(&access(db, person).await?, person))
+}
+
+/// The dashboard's cards from access facts already read.
+pub fn cards(access: &Access, person: &SessionUser) -> Vec<ToolCard> {
+    TOOLS
         .iter()
         .map(|t| {
             let state = access.of(t.id);
@@ -77,7 +81,7 @@ pub async fn tool_cards(
                 access: state,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// What a tool gets from the gate.
