@@ -31,6 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
+                <meta name="description" content="Digame: AI productivity tools for teams. Writing help, communication-style analysis, meeting insights, email patterns, language tools and task prioritisation, switched on per company."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // In the shell (server only): the file name carries the build's content hash.
                 <HashedStylesheet id="leptos" options=options.clone()/>
