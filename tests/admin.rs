@@ -1012,3 +1012,42 @@ async fn admins_demoting_each_other_at_once_leave_an_admin() {
         );
     }
 }
+
+/// Accounts issue, finding 8: deactivation ends a member's sessions for good; reactivating
+/// them does not bring an old session back (they sign in again).
+#[tokio::test]
+async fn deactivation_ends_sessions_even_after_reactivation() {
+    let app = spawn_app().await;
+    let email = app.register("ender").await;
+    let admin = person(&app, &email).await;
+    let (member, member_email) = add_member(&app, admin.tenant.id, "leaver").await;
+    assert!(app.me_with(&member).await.is_object());
+    let member_id = person(&app, &member_email).await.user.id.to_string();
+    for active in ["false", "true"] {
+        let (status, _, body) = app
+            .call(
+                "admin/members/active",
+                &[("member_id", &member_id), ("active", active)],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(
+        app.me_with(&member).await,
+        serde_json::Value::Null,
+        "the old session must not work again"
+    );
+    let (status, _, body) = app
+        .call_with(
+            &member,
+            "auth/login",
+            &[
+                ("email", &member_email),
+                ("password", PASSWORD),
+                ("next", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(app.me_with(&member).await.is_object());
+}

@@ -15,6 +15,8 @@ pub struct Model {
     pub onboarding_completed: bool,
     pub created_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
+    /// Sessions signed in under an older epoch end (bumped at deactivation).
+    pub session_epoch: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

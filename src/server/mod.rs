@@ -11,7 +11,7 @@ pub use state::AppState;
 use crate::app::{shell, App};
 use crate::config::{MasterKeySource, Settings};
 use crate::error::{AppError, ErrorBody};
-use crate::features::auth::backend::{AuthSession, Backend, LOGIN_AT_KEY};
+use crate::features::auth::backend::{AuthSession, Backend, EPOCH_KEY, LOGIN_AT_KEY};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
@@ -306,15 +306,24 @@ const TOUCHED_AT_KEY: &str = "digame.touched_at";
 pub const SESSION_TOUCH_SECS: i64 = 60;
 
 /// Keeps a signed-in session's timeouts: ends one older than the absolute limit, however
-/// active it was, and otherwise pushes its idle timeout back, at most once a minute (a
+/// active it was, or signed in under an older session epoch of the person (they were
+/// deactivated since), and otherwise pushes its idle timeout back, at most once a minute (a
 /// change to the session is what makes the session layer store it and renew the cookie).
 async fn session_upkeep(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if let Some(mut auth) = req.extensions().get::<AuthSession>().cloned() {
-        if auth.user.is_some() {
+        if let Some(epoch_now) = auth.user.as_ref().map(|u| u.user.session_epoch) {
             let started: Option<i64> = auth.session.get(LOGIN_AT_KEY).await.ok().flatten();
+            // Sessions from before epochs existed carry none: they belong to epoch 0.
+            let epoch: i32 = auth
+                .session
+                .get(EPOCH_KEY)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(0);
             let limit = state.settings.session_absolute_hours * 3600;
             let now = chrono::Utc::now().timestamp();
-            if started.is_none_or(|t| now - t > limit) {
+            if started.is_none_or(|t| now - t > limit) || epoch != epoch_now {
                 if let Err(e) = auth.logout().await {
                     tracing::warn!(error = %e, "could not end an expired session");
                 }

@@ -14,6 +14,10 @@ pub type AuthSession = axum_login::AuthSession<Backend>;
 /// Session key holding when the person signed in (unix seconds), for the absolute timeout.
 pub const LOGIN_AT_KEY: &str = "digame.login_at";
 
+/// Session key holding the person's `session_epoch` when the session was signed in: a
+/// session whose epoch no longer matches the person's ends (see `server::session_upkeep`).
+pub const EPOCH_KEY: &str = "digame.epoch";
+
 impl AuthUser for SessionUser {
     type Id = i64;
 

@@ -1,7 +1,7 @@
 //! Account services: plain async functions over the database, called by the thin server
 //! functions in `mod.rs` and by the operator command line.
 
-use super::backend::{AuthSession, Credentials, SessionUser, LOGIN_AT_KEY};
+use super::backend::{AuthSession, Credentials, SessionUser, EPOCH_KEY, LOGIN_AT_KEY};
 use super::parse::{CompanyName, DisplayName, Email, Password, TenantSlug};
 use super::passwords::Passwords;
 use super::throttle;
@@ -226,7 +226,13 @@ pub async fn bind_session(auth: &mut AuthSession, person: &SessionUser) -> Resul
         .cycle_id()
         .await
         .or_internal("renewing the session id")?;
-    auth.login(person).await.or_internal("writing the session")
+    auth.login(person)
+        .await
+        .or_internal("writing the session")?;
+    auth.session
+        .insert(EPOCH_KEY, person.user.session_epoch)
+        .await
+        .or_internal("writing the session")
 }
 
 /// Checks the throttles, then the password. Failures count against the account and the

@@ -555,6 +555,13 @@ pub async fn set_active(
     users::ActiveModel {
         id: Set(member.id),
         active: Set(active),
+        // Deactivation ends every session of theirs for good: reactivating does not
+        // bring an old session back.
+        session_epoch: if active {
+            sea_orm::ActiveValue::NotSet
+        } else {
+            Set(member.session_epoch.wrapping_add(1))
+        },
         ..Default::default()
     }
     .update(&txn)
