@@ -7,6 +7,7 @@ use crate::features::auth::pages::{LoginPage, RegisterPage, SecurityPage};
 use crate::features::dashboard::HomePage;
 use crate::features::members::pages::AdminMembersPage;
 use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage, ProfilePage};
+use crate::features::tasks::pages::TasksPage;
 use crate::features::tenancy::pages::AdminFeaturesPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/onboarding") view={Lazy::<AdminOnboardingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/tasks") view={Lazy::<TasksRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>
@@ -121,6 +123,7 @@ lazy_page! {
     AdminMembersRoute => AdminMembersPage,
     AdminAuditRoute => AdminAuditPage,
     AdminOnboardingRoute => AdminOnboardingPage,
+    TasksRoute => TasksPage,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod m20261124_000003_create_api_keys_and_audit;
 mod m20261124_000004_create_features_invitations_usage;
 mod m20261124_000005_create_onboarding;
 mod m20261126_000006_add_session_epoch;
+mod m20261126_000007_create_tasks;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_features_invitations_usage::Migration),
             Box::new(m20261124_000005_create_onboarding::Migration),
             Box::new(m20261126_000006_add_session_epoch::Migration),
+            Box::new(m20261126_000007_create_tasks::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod invitations;
 pub mod login_throttles;
 pub mod onboarding_events;
 pub mod onboarding_states;
+pub mod tasks;
 pub mod tenant_features;
 pub mod tenants;
 pub mod user_api_keys;

@@ -6,5 +6,6 @@ pub mod auth;
 pub mod dashboard;
 pub mod members;
 pub mod onboarding;
+pub mod tasks;
 pub mod tenancy;
 pub mod tools;

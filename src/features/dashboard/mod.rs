@@ -130,9 +130,11 @@ fn Picks(picks: Vec<Recommendation>) -> impl IntoView {
 
 #[component]
 fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
-    // Every tool panel is still being built, so even an unlocked tool says so; a locked one
-    // says exactly what unlocks it, with a link where the person can act.
+    // An unlocked tool opens its page, or says it is still being built; a locked one says
+    // exactly what unlocks it, with a link where the person can act.
+    let open = matches!(card.access, ToolAccess::Available) && card.flag.has_panel();
     let (badge_class, badge) = match &card.access {
+        ToolAccess::Available if open => ("badge badge-ok", "Ready"),
         ToolAccess::Available => ("badge badge-soon", "Coming soon"),
         ToolAccess::NeedsKey { .. } => ("badge badge-warn", "Needs your key"),
         ToolAccess::SwitchedOff => ("badge", "Switched off"),
@@ -146,9 +148,12 @@ fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
         ToolAccess::SwitchedOff if is_admin => Some(view! {
             <a class="button button-small" href="/admin/features">"Switch it on"</a>
         }.into_any()),
+        ToolAccess::Available if open => Some(view! {
+            <a class="button button-small" href=card.flag.info().path>{format!("Open {}", card.title)}</a>
+        }.into_any()),
         _ => None,
     };
-    let ready = matches!(card.access, ToolAccess::Available);
+    let ready = matches!(card.access, ToolAccess::Available) && !open;
     view! {
         <article class="tool-card" data-tool=card.flag.info().flag data-access=format!("{:?}", card.access).split([' ', '{']).next().unwrap_or_default().to_owned()>
             <div class="tool-card-head">

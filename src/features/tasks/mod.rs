@@ -1,0 +1,213 @@
+//! Tasks and intelligent task prioritization (`/tools/tasks`): each person's own tasks, and
+//! suggested priorities from explainable heuristics (`priority`), previewed with the
+//! contribution of every factor and saved when the person chooses. No outside service and no
+//! AI allowance is involved; the tool gate still checks the tenant's flag and tier.
+
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod priority;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a task stands. Stored and sent as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Suggested,
+    Todo,
+    InProgress,
+    Done,
+    Archived,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 5] = [
+        TaskStatus::Suggested,
+        TaskStatus::Todo,
+        TaskStatus::InProgress,
+        TaskStatus::Done,
+        TaskStatus::Archived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Suggested => "suggested",
+            TaskStatus::Todo => "todo",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Done => "done",
+            TaskStatus::Archived => "archived",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskStatus::Suggested => "Suggested",
+            TaskStatus::Todo => "To do",
+            TaskStatus::InProgress => "In progress",
+            TaskStatus::Done => "Done",
+            TaskStatus::Archived => "Archived",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<TaskStatus> {
+        TaskStatus::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// Still to be worked on (prioritization looks at these only).
+    pub fn is_active(self) -> bool {
+        !matches!(self, TaskStatus::Done | TaskStatus::Archived)
+    }
+}
+
+/// One factor of a suggested priority and what it added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Factor {
+    pub points: i32,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    /// `YYYY-MM-DD`.
+    pub due_on: Option<String>,
+    pub status: TaskStatus,
+    pub priority: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TasksView {
+    pub tasks: Vec<TaskRow>,
+    /// `None`: every task that is not archived.
+    pub filter: Option<TaskStatus>,
+    pub sort: TaskSort,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskSort {
+    /// Saved priority, highest first (unprioritized last), then due date.
+    Priority,
+    /// Due date, soonest first (no date last), then priority.
+    Due,
+}
+
+/// A suggested priority for one active task, with the reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub task_id: i64,
+    pub title: String,
+    pub due_on: Option<String>,
+    pub status: TaskStatus,
+    pub current: Option<i32>,
+    pub suggested: i32,
+    pub factors: Vec<Factor>,
+}
+
+/// The caller's tasks: `status` filters (empty: all but archived), `sort` is `priority`
+/// (the default) or `due`.
+#[server(endpoint = "tasks/list")]
+pub async fn list_tasks(status: String, sort: String) -> Result<TasksView, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::gate(&state.db, &state.keyring, &person).await?;
+    service::list(&state.db, &person, &status, &sort).await
+}
+
+/// Adds a task. Optional fields may be empty.
+#[server(endpoint = "tasks/create")]
+pub async fn create_task(
+    title: String,
+    description: String,
+    due_on: String,
+    status: String,
+) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::gate(&state.db, &state.keyring, &person).await?;
+    let input = service::TaskInput::parse(&title, &description, &due_on, &status)?;
+    service::create(&state.db, &person, input).await?;
+    ctx::redirect_plain_form("/tools/tasks?saved=1");
+    Ok(())
+}
+
+#[server(endpoint = "tasks/update")]
+pub async fn update_task(
+    task_id: i64,
+    title: String,
+    description: String,
+    due_on: String,
+    status: String,
+) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::gate(&state.db, &state.keyring, &person).await?;
+    let input = service::TaskInput::parse(&title, &description, &due_on, &status)?;
+    service::update(&state.db, &person, task_id, input).await?;
+    ctx::redirect_plain_form("/tools/tasks?saved=1");
+    Ok(())
+}
+
+/// Moves a task to another status (complete, archive, reopen).
+#[server(endpoint = "tasks/status")]
+pub async fn set_task_status(task_id: i64, status: String) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::gate(&state.db, &state.keyring, &person).await?;
+    let status = service::parse_status(&status)?;
+    service::set_status(&state.db, &person, task_id, status).await?;
+    ctx::redirect_plain_form("/tools/tasks?saved=1");
+    Ok(())
+}
+
+#[server(endpoint = "tasks/delete")]
+pub async fn delete_task(task_id: i64) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::gate(&state.db, &state.keyring, &person).await?;
+    service::delete(&state.db, &person, task_id).await?;
+    ctx::redirect_plain_form("/tools/tasks?deleted=1");
+    Ok(())
+}
+
+/// Suggested priorities for the caller's active tasks, highest first, with the reasons.
+#[server(endpoint = "tasks/suggest")]
+pub async fn suggest_priorities() -> Result<Vec<Suggestion>, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::gate(&state.db, &state.keyring, &person).await?;
+    service::suggest(&state.db, &person, service::today()).await
+}
+
+/// Saves the suggested priority of one task (`task_id`), or of every active task when
+/// `task_id` is empty, in one transaction. Answers how many were saved.
+#[server(endpoint = "tasks/apply")]
+pub async fn apply_priorities(task_id: String) -> Result<i64, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::gate(&state.db, &state.keyring, &person).await?;
+    let only = match task_id.trim() {
+        "" => None,
+        id => Some(
+            id.parse::<i64>()
+                .map_err(|_| AppError::validation("task_id", "Choose a task from the list."))?,
+        ),
+    };
+    let saved = service::apply(&state.db, &person, only, service::today()).await?;
+    ctx::redirect_plain_form(&format!("/tools/tasks?applied={saved}"));
+    Ok(saved)
+}
