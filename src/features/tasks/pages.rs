@@ -115,8 +115,8 @@ fn TasksPanel() -> impl IntoView {
             })}
         </Transition>
         <NewTask action=a.create/>
-        <section class="card" aria-labelledby="suggest-title">
-            <h2 id="suggest-title">"Suggested priorities"</h2>
+        <section class="card" aria-labelledby="suggest-heading">
+            <h2 id="suggest-heading">"Suggested priorities"</h2>
             <Show
                 when=suggesting
                 fallback=|| view! {
@@ -171,8 +171,8 @@ fn TaskList(data: TasksView, actions: Actions) -> impl IntoView {
     };
     let empty = data.tasks.is_empty();
     view! {
-        <section class="card" aria-labelledby="list-title">
-            <h2 id="list-title">"Your tasks"</h2>
+        <section class="card" aria-labelledby="list-heading">
+            <h2 id="list-heading">"Your tasks"</h2>
             <nav class="tabs" aria-label="Show">
                 {filter_link("", "Open and done")}
                 {TaskStatus::ALL.into_iter().map(|s| filter_link(s.as_str(), s.label())).collect_view()}
@@ -314,8 +314,8 @@ fn TaskFields(
 fn NewTask(action: ServerAction<CreateTask>) -> impl IntoView {
     let value = action.value();
     view! {
-        <section class="card" aria-labelledby="new-title">
-            <h2 id="new-title">"Add a task"</h2>
+        <section class="card" aria-labelledby="add-heading">
+            <h2 id="add-heading">"Add a task"</h2>
             <ActionForm action>
                 <FormAlert message=form_error(value)/>
                 <TaskFields prefix="new" errors=FieldErrors::of(value)/>
@@ -331,8 +331,8 @@ fn EditTask(task: TaskRow, action: ServerAction<UpdateTask>) -> impl IntoView {
     let heading = format!("Edit “{}”", task.title);
     let id = task.id.to_string();
     view! {
-        <section class="card" aria-labelledby="edit-title">
-            <h2 id="edit-title">{heading}</h2>
+        <section class="card" aria-labelledby="edit-heading">
+            <h2 id="edit-heading">{heading}</h2>
             <ActionForm action>
                 <FormAlert message=form_error(value)/>
                 <input type="hidden" name="task_id" value=id/>
