@@ -15,7 +15,7 @@ const desktop = await browser.newPage({ viewport: { width: 1280, height: 800 } }
 await desktop.goto(`${base}/`);
 await shot(desktop, 'landing');
 await desktop.goto(`${base}/register`);
-await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.locator('.app[data-hydrated="true"]').waitFor({ state: 'attached' });
 await desktop.getByLabel('Password').fill('Password123!');
 await shot(desktop, 'register-errors');
 const email = `screens.${Date.now()}@example.com`;
@@ -25,7 +25,7 @@ await desktop.getByLabel('Password').fill('amber-kettle-orbit-73');
 await desktop.getByLabel('Company name').fill('Acme Labs');
 await desktop.getByRole('button', { name: 'Create account' }).click();
 await desktop.waitForURL(/onboarding/);
-await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.locator('.app[data-hydrated="true"]').waitFor({ state: 'attached' });
 await shot(desktop, 'onboarding');
 await desktop.getByLabel('Your role', { exact: true }).selectOption('team_lead');
 await desktop.getByLabel('Primary language').fill('Portuguese');
@@ -53,12 +53,12 @@ await desktop.goto(`${base}/settings/security`);
 await desktop.getByLabel('Current password').fill('wrong-password-xx');
 await desktop.getByLabel('New password', { exact: true }).fill('violet-harbor-lantern-42');
 await desktop.getByLabel('Repeat the new password').fill('violet-harbor-lantern-42');
-await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.locator('.app[data-hydrated="true"]').waitFor({ state: 'attached' });
 await desktop.getByRole('button', { name: 'Change password' }).click();
 await desktop.getByText('Your current password is not correct.').waitFor();
 await shot(desktop, 'security-error');
 await desktop.goto(`${base}/settings/api-keys`);
-await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.locator('.app[data-hydrated="true"]').waitFor({ state: 'attached' });
 const writing = desktop.locator('[data-key="writing_service_key"]');
 await writing.getByLabel('Key', { exact: true }).fill('sk-demo-key-for-screens-ABCD');
 await writing.getByRole('button', { name: 'Save key' }).click();
@@ -73,13 +73,13 @@ await shot(desktop, 'api-keys');
 await desktop.goto(`${base}/settings/api-keys?delete=writing_service_key`);
 await shot(desktop, 'api-keys-delete');
 await desktop.goto(`${base}/admin/members`);
-await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.locator('.app[data-hydrated="true"]').waitFor({ state: 'attached' });
 await desktop.getByLabel('Their email').fill(`invitee.${Date.now()}@example.com`);
 await desktop.getByRole('button', { name: 'Create invitation' }).click();
 await desktop.getByTestId('invite-link').waitFor();
 await shot(desktop, 'admin-members');
 await desktop.goto(`${base}/admin/features`);
-await desktop.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.locator('.app[data-hydrated="true"]').waitFor({ state: 'attached' });
 await desktop.getByRole('button', { name: 'Switch off Meeting insights' }).click();
 await desktop.locator('[data-flag="meeting_insights"]').getByText('Off').waitFor();
 await shot(desktop, 'admin-features');
@@ -91,12 +91,28 @@ await desktop.goto(`${base}/`);
 await shot(desktop, 'dashboard');
 await desktop.goto(`${base}/nope`);
 await shot(desktop, 'not-found');
+const day = (n) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+await desktop.goto(`${base}/tools/tasks`);
+for (const [title, due, status] of [
+  ['Prepare the quarterly review', day(6), 'todo'],
+  ['URGENT: fix the sign-in bug', day(-2), 'in_progress'],
+  ['Read the new style guide', '', 'suggested'],
+]) {
+  await desktop.getByLabel('Title').fill(title);
+  if (due) await desktop.getByLabel('Due date (optional)').fill(due);
+  await desktop.getByLabel('Status').selectOption(status);
+  await desktop.getByRole('button', { name: 'Add task' }).click();
+  await desktop.locator(`tr[data-task="${title}"]`).waitFor();
+}
+await desktop.goto(`${base}/tools/tasks?suggest=1`);
+await desktop.locator('tr[data-suggestion]').first().waitFor();
+await shot(desktop, 'tasks');
 
 const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
 await phone.goto(`${base}/login`);
 await phone.getByLabel('Email').fill(email);
 await phone.getByLabel('Password', { exact: true }).fill('not-the-password-1');
-await phone.locator('[data-hydrated="true"]').waitFor({ state: 'attached' });
+await phone.locator('.app[data-hydrated="true"]').waitFor({ state: 'attached' });
 await phone.getByRole('button', { name: 'Sign in' }).click();
 await phone.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
 await shot(phone, 'login-phone');

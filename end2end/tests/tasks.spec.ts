@@ -21,9 +21,11 @@ test('@forms add three tasks, see suggested priorities with reasons, save them, 
     await expect(page.locator(`tr[data-task="${title}"]`)).toBeVisible();
     await accounts.ready();
   };
-  await add('Someday maybe', '', 'suggested');
   await add('Not urgent: tidy the wiki', inDays(5), 'todo');
   await add('URGENT: fix the login', inDays(-2), 'in_progress');
+  await add('Someday maybe', '', 'suggested');
+  // The form starts empty for each new task: no due date carried over.
+  await expect(page.locator('tr[data-task="Someday maybe"] td').nth(1)).toHaveText('—');
 
   // A bad entry gets its message on the field and adds nothing.
   await page.getByLabel('Title').fill('   ');

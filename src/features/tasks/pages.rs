@@ -313,10 +313,19 @@ fn TaskFields(
 #[component]
 fn NewTask(action: ServerAction<CreateTask>) -> impl IntoView {
     let value = action.value();
+    // In place (with JavaScript), an added task empties the form for the next one.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Ok(()))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
     view! {
         <section class="card" aria-labelledby="add-heading">
             <h2 id="add-heading">"Add a task"</h2>
-            <ActionForm action>
+            <ActionForm action node_ref=form>
                 <FormAlert message=form_error(value)/>
                 <TaskFields prefix="new" errors=FieldErrors::of(value)/>
                 <button type="submit" class="button">"Add task"</button>
