@@ -215,9 +215,33 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // The arguments could not be read: the caller sent a malformed request.
+            // The arguments could not be read: the caller sent a malformed request. The
+            // deserializer's words stay in the server log; the caller gets the app's.
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => {
-                AppError::BadRequest(format!("The request could not be read: {m}"))
+                #[cfg(feature = "ssr")]
+                tracing::debug!(detail = %m, "unreadable server function arguments");
+                match missing_field(&m) {
+                    Some(field) => AppError::BadRequest(format!(
+                        "The request is missing the “{field}” field."
+                    )),
+                    None => AppError::BadRequest(
+                        "A value in the request is not in the expected form. Check the form and try again."
+                            .into(),
+                    ),
+                }
+            }
+            // On the server: the body itself could not be read (too large when sent in
+            // chunks, or not UTF-8).
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(m) => {
+                if m.contains("length limit exceeded") {
+                    AppError::PayloadTooLarge("The request is too large.".into())
+                } else {
+                    tracing::debug!(detail = %m, "unreadable request body");
+                    AppError::BadRequest(
+                        "The request could not be read: it is not valid form or JSON data.".into(),
+                    )
+                }
             }
             // The browser could not reach the server at all.
             ServerFnErrorErr::Request(_) => AppError::Upstream(
@@ -270,6 +294,17 @@ impl axum::response::IntoResponse for AppError {
         }
         res
     }
+}
+
+/// The field a deserializer said is missing ("missing field `expires_on`"), if it says so;
+/// only plain field names are taken.
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.split("missing field `").nth(1)?;
+    let field = rest.split('`').next()?;
+    (!field.is_empty()
+        && field.len() <= 64
+        && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    .then_some(field)
 }
 
 #[cfg(test)]
@@ -345,6 +380,23 @@ mod tests {
             AppError::SubscriptionLimit(String::new()).code(),
             "SUBSCRIPTION_LIMIT_EXCEEDED"
         );
+    }
+
+    #[test]
+    fn deserializer_words_stay_out_of_messages() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args(
+            "missing field `expires_on`".into(),
+        ));
+        assert_eq!(
+            err.message(),
+            "The request is missing the “expires_on” field."
+        );
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args(
+            "number too large to fit in target type".into(),
+        ));
+        assert_eq!(err.status_code(), 400);
+        assert!(!err.message().contains("target type"));
+        assert_eq!(missing_field("missing field `a<b`"), None);
     }
 
     #[test]

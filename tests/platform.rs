@@ -218,3 +218,106 @@ async fn the_session_is_not_written_on_every_request() {
     // Still signed in.
     assert!(app.me_with(&app.client).await.is_object());
 }
+
+/// Sends a raw HTTP/1.1 request and returns the status and the body.
+async fn raw_request(app: &common::TestApp, head: &str, body: &[u8]) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(&app.host).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // The server may answer and close before the whole body is sent: that is fine.
+    let _ = stream.write_all(body).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let json = text
+        .split("\r\n\r\n")
+        .nth(1)
+        .and_then(|b| {
+            let start = b.find('{')?;
+            let end = b.rfind('}')?;
+            serde_json::from_str(&b[start..=end]).ok()
+        })
+        .unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+/// Accounts issue, finding 11: an oversized body sent in chunks is refused like one with a
+/// length (413), and a form field that is not UTF-8 is a 400; both in the error shape.
+#[tokio::test]
+async fn bad_bodies_are_client_errors_in_the_error_shape() {
+    let app = spawn_app().await;
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut body = Vec::new();
+    body.extend_from_slice(b"5\r\nemail\r\n1\r\n=\r\n");
+    for _ in 0..5 {
+        body.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        body.extend_from_slice(&chunk);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let head = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        app.host
+    );
+    let (status, json) = raw_request(&app, &head, &body).await;
+    assert_eq!(status, 413, "{json}");
+    assert_eq!(json["code"], "PAYLOAD_TOO_LARGE", "{json}");
+
+    let body: &[u8] = b"email=\xff\xfea@example.com&password=x&next=";
+    let head = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        app.host,
+        body.len()
+    );
+    let (status, json) = raw_request(&app, &head, body).await;
+    assert_eq!(status, 400, "{json}");
+    assert_eq!(json["code"], "BAD_REQUEST", "{json}");
+}
+
+/// Field errors say what is wrong in the app's words, not the deserializer's.
+#[tokio::test]
+async fn malformed_arguments_do_not_expose_deserializer_internals() {
+    let app = spawn_app().await;
+    app.register("internals").await;
+    for (endpoint, form) in [
+        (
+            "keys/save",
+            vec![
+                ("origin", "new"),
+                ("name", "writing_service_key"),
+                ("value", "sk-123456789"),
+            ],
+        ),
+        (
+            "admin/members/active",
+            vec![("member_id", "99999999999999999999999"), ("active", "true")],
+        ),
+        (
+            "admin/members/active",
+            vec![("member_id", "1"), ("active", "maybe")],
+        ),
+    ] {
+        let (status, _, body) = app.call(endpoint, &form).await;
+        assert_eq!(status, 400, "{endpoint}: {body}");
+        assert_eq!(body["code"], "BAD_REQUEST", "{body}");
+        let message = body["message"].as_str().unwrap();
+        for internal in [
+            "missing field",
+            "`",
+            "target type",
+            "invalid type",
+            "deserializ",
+        ] {
+            assert!(!message.contains(internal), "{endpoint}: {message}");
+        }
+    }
+}
