@@ -566,3 +566,40 @@ async fn deleting_a_user_or_tenant_deletes_their_keys() {
         0
     );
 }
+
+/// Accounts issue, finding 12: a person's own (custom) keys are capped; the tools' keys and
+/// replacing a stored key are not affected, and a refused key leaves nothing behind.
+#[tokio::test]
+async fn custom_keys_are_capped() {
+    let app = spawn_app().await;
+    app.register("manykeys").await;
+    let cap = digame::features::api_keys::service::CUSTOM_KEYS_MAX;
+    for i in 0..cap {
+        let (status, body) = save(
+            &app,
+            &app.client,
+            &format!("custom_{i}"),
+            "sk-custom-0123456789",
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = save(&app, &app.client, "one_too_many", "sk-custom-0123456789").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"]["field"], "one_too_many.name", "{body}");
+    let names: Vec<String> = list(&app, &app.client)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        !names.contains(&"one_too_many".to_owned()),
+        "nothing half-saved"
+    );
+    let (status, body) = save(&app, &app.client, "custom_0", "sk-custom-replaced-0123").await;
+    assert_eq!(status, 200, "replacing stays possible: {body}");
+    let (status, body) = save(&app, &app.client, "writing_service_key", SECRET).await;
+    assert_eq!(status, 200, "the tools' keys are not capped: {body}");
+}

@@ -35,9 +35,13 @@ fn check_same_origin(headers: &http::HeaderMap) -> Result<(), &'static str> {
             _ => Err("sec-fetch-site is not same-origin"),
         };
     }
-    let Some(origin) = headers.get(header::ORIGIN) else {
+    let mut origins = headers.get_all(header::ORIGIN).iter();
+    let Some(origin) = origins.next() else {
         return Ok(());
     };
+    if origins.next().is_some() {
+        return Err("more than one origin header");
+    }
     let origin = origin.to_str().map_err(|_| "unreadable origin")?;
     let host = headers
         .get(header::HOST)
@@ -199,6 +203,20 @@ mod tests {
         assert!(
             check_same_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])).is_err()
         );
+    }
+
+    #[test]
+    fn two_origin_headers_are_refused() {
+        let mut h = headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000"),
+        ]);
+        assert!(check_same_origin(&h).is_ok());
+        h.append(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(check_same_origin(&h).is_err());
     }
 
     #[test]

@@ -140,7 +140,15 @@ pub async fn save_api_key(
         &value,
         expires_at,
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // The service names its fields plainly; the page shows them on the form they came from.
+        AppError::Validation { field, message } => AppError::Validation {
+            field: origin_field(&origin, &field),
+            message,
+        },
+        other => other,
+    })?;
     ctx::redirect_plain_form(&format!("/settings/api-keys?saved={}", name.as_str()));
     Ok(())
 }

@@ -137,6 +137,9 @@ pub fn parse_expiry(
     ))
 }
 
+/// Keys a person may store beyond the tools' own.
+pub const CUSTOM_KEYS_MAX: usize = 20;
+
 /// Stores or replaces a key, and records it in the audit log, in one transaction.
 pub async fn save(
     db: &DatabaseConnection,
@@ -189,6 +192,23 @@ pub async fn save(
     .exec_without_returning(&txn)
     .await
     .or_internal("saving an API key")?;
+    if existed.is_none() && known_keys().all(|k| k.name != name.as_str()) {
+        // Counted after the write, inside the transaction: over the cap, nothing is kept.
+        let custom = Entity::find()
+            .filter(owner_filter(person))
+            .all(&txn)
+            .await
+            .or_internal("counting API keys")?
+            .iter()
+            .filter(|m| known_keys().all(|k| k.name != m.key_name))
+            .count();
+        if custom > CUSTOM_KEYS_MAX {
+            return Err(AppError::validation(
+                "name",
+                format!("You can store {CUSTOM_KEYS_MAX} keys of your own at most. Delete one you no longer use first."),
+            ));
+        }
+    }
     let expiry =
         |t: Option<DateTime<Utc>>| serde_json::json!({ "expires_at": t.map(|t| t.to_rfc3339()) });
     record(
