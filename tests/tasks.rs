@@ -332,3 +332,133 @@ async fn the_tool_follows_the_flag_and_works_on_the_free_tier() {
         (403, Some("FEATURE_DISABLED"))
     );
 }
+
+#[tokio::test]
+async fn the_json_api_manages_and_prioritizes_tasks_with_the_same_rules() {
+    let app = spawn_app().await;
+    app.register("jsontasks").await;
+    let url = |p: &str| app.url(&format!("/api/v1{p}"));
+    let c = &app.client;
+
+    let res = new_client().get(url("/tasks")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+
+    let res = c
+        .post(url("/tasks"))
+        .json(&serde_json::json!({"title": "URGENT: ship it", "due_on": in_days(-1), "status": "in_progress"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let created: serde_json::Value = res.json().await.unwrap();
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["status"], "in_progress");
+
+    // Parsed but invalid: 422 with the field; not JSON, or the wrong shape: 400.
+    let res = c
+        .post(url("/tasks"))
+        .json(&serde_json::json!({"title": "  "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        (body["code"].as_str(), body["detail"]["field"].as_str()),
+        (Some("VALIDATION_ERROR"), Some("title"))
+    );
+    for (content_type, raw) in [
+        ("application/json", "{not json"),
+        ("application/json", r#"{"title": 42}"#),
+        ("text/plain", r#"{"title": "x"}"#),
+    ] {
+        let res = c
+            .post(url("/tasks"))
+            .header("content-type", content_type)
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 400, "{content_type} {raw}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "BAD_REQUEST", "{body}");
+        assert!(
+            !body["message"].as_str().unwrap().contains("invalid type"),
+            "{body}"
+        );
+    }
+
+    let res = c
+        .put(url(&format!("/tasks/{id}")))
+        .json(&serde_json::json!({"title": "URGENT: ship it today", "due_on": in_days(-1), "status": "in_progress"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let res = c.get(url(&format!("/tasks/{id}"))).send().await.unwrap();
+    let one: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(one["title"], "URGENT: ship it today");
+
+    let res = c
+        .post(url("/ai/tasks/prioritization/prioritize"))
+        .json(&serde_json::json!({"save_suggestions": false}))
+        .send()
+        .await
+        .unwrap();
+    let preview: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(preview["saved"], 0);
+    assert_eq!(preview["suggestions"][0]["suggested"], 77, "{preview}");
+    let res = c
+        .post(url("/ai/tasks/prioritization/prioritize"))
+        .json(&serde_json::json!({"save_suggestions": true}))
+        .send()
+        .await
+        .unwrap();
+    let saved: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(saved["saved"], 1);
+    let list: serde_json::Value = c
+        .get(url("/tasks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["tasks"][0]["priority"], 77);
+
+    // Someone else's task does not exist for them.
+    let other = new_client();
+    app.register_with(&other, "jsonother").await;
+    for res in [
+        other
+            .get(url(&format!("/tasks/{id}")))
+            .send()
+            .await
+            .unwrap(),
+        other
+            .delete(url(&format!("/tasks/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(res.status().as_u16(), 404);
+    }
+
+    let res = c.delete(url(&format!("/tasks/{id}"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    let res = c.get(url(&format!("/tasks/{id}"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+
+    app.call(
+        "admin/features/set",
+        &[
+            ("flag", "intelligent_task_prioritization"),
+            ("enabled", "false"),
+        ],
+    )
+    .await;
+    let res = c.get(url("/tasks")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "FEATURE_DISABLED");
+}

@@ -9,6 +9,7 @@
 pub mod extract;
 mod health;
 mod me;
+mod tasks;
 
 use crate::error::AppError;
 use crate::server::state::AppState;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(me::router())
+        .merge(tasks::router())
         .fallback(not_found)
 }
 

@@ -150,6 +150,15 @@ async fn find(
         .ok_or_else(not_found)
 }
 
+/// One of the caller's tasks.
+pub async fn get(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    id: i64,
+) -> Result<TaskRow, AppError> {
+    find(db, person, id).await.map(row)
+}
+
 pub async fn list(
     db: &DatabaseConnection,
     person: &SessionUser,
@@ -238,9 +247,9 @@ pub async fn update(
     person: &SessionUser,
     id: i64,
     input: TaskInput,
-) -> Result<(), AppError> {
+) -> Result<TaskRow, AppError> {
     let task = find(db, person, id).await?;
-    tasks::ActiveModel {
+    let updated = tasks::ActiveModel {
         id: Set(task.id),
         title: Set(input.title),
         description: Set(input.description),
@@ -252,7 +261,7 @@ pub async fn update(
     .update(db)
     .await
     .or_internal("saving a task")?;
-    Ok(())
+    Ok(row(updated))
 }
 
 pub async fn set_status(
