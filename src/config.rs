@@ -78,6 +78,10 @@ pub struct Settings {
     pub default_tier: Tier,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// This site's origin as people reach it (`https://digame.example.com`): links that are
+    /// sent elsewhere are built from it, and cross-site checks compare against it. Required
+    /// in production; in development, without it, the request's own host is used.
+    pub public_url: Option<String>,
 }
 
 pub const ENV_HELP: &str = "\
@@ -90,10 +94,33 @@ Environment variables (all optional in development):
                            production; in development it is generated into DIGAME_DATA_DIR/master.key
   DIGAME_OLD_MASTER_KEY    the previous master key while rotating (see `digame rotate-master-key`)
   DIGAME_DEFAULT_TIER      tier of new tenants: free, professional (default) or enterprise
+  DIGAME_PUBLIC_URL        this site's origin, e.g. https://digame.example.com (required in
+                           production): invitation links and the cross-site check use it
   DIGAME_SESSION_IDLE_MINUTES     sign out after this long without activity (default 120)
   DIGAME_SESSION_ABSOLUTE_HOURS   sign out this long after signing in, whatever happens (default 12)
   RUST_LOG                 log filter (default: info)
   LEPTOS_SITE_ROOT, LEPTOS_SITE_PKG_DIR, LEPTOS_OUTPUT_NAME   where the built site is (set by scripts/run)";
+
+/// `https://host[:port]`, with no path, query or credentials; a trailing `/` is dropped.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let value = raw.trim().trim_end_matches('/');
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    let ok = rest.is_some_and(|host| {
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    });
+    if ok {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "DIGAME_PUBLIC_URL must be an origin like https://digame.example.com (no path), not `{raw}`"
+        ))
+    }
+}
 
 impl Settings {
     /// Reads the process environment; see [`Settings::from_lookup`].
@@ -162,7 +189,15 @@ impl Settings {
             ),
             None => None,
         };
+        let public_url = match get("DIGAME_PUBLIC_URL") {
+            Some(v) => Some(parse_public_url(&v)?),
+            None if environment == Environment::Production => {
+                return Err("DIGAME_PUBLIC_URL is required in production: set it to the site's address, e.g. https://digame.example.com".into())
+            }
+            None => None,
+        };
         Ok(Settings {
+            public_url,
             previous_master_key,
             listen_addr,
             database_url,
@@ -249,12 +284,20 @@ mod tests {
     #[test]
     fn production_with_a_strong_key_and_defaults() {
         let key = MasterKey::generate().to_base64();
-        let s = Settings::from_lookup(lookup(&[
+        let err = Settings::from_lookup(lookup(&[
             ("DIGAME_ENV", "production"),
             ("DIGAME_MASTER_KEY", &key),
         ]))
+        .unwrap_err();
+        assert!(err.contains("DIGAME_PUBLIC_URL"), "{err}");
+        let s = Settings::from_lookup(lookup(&[
+            ("DIGAME_ENV", "production"),
+            ("DIGAME_MASTER_KEY", &key),
+            ("DIGAME_PUBLIC_URL", "https://Digame.Example.com/"),
+        ]))
         .unwrap();
         assert!(s.is_production());
+        assert_eq!(s.public_url.as_deref(), Some("https://digame.example.com"));
         assert_eq!(s.database_url, "sqlite://data/digame.db");
         assert_eq!(s.default_tier, Tier::Professional);
         assert_eq!(s.master_key_source, MasterKeySource::Environment);
@@ -283,6 +326,9 @@ mod tests {
             ("DIGAME_LISTEN_ADDR", "localhost"),
             ("DATABASE_URL", "mysql://x"),
             ("DIGAME_DEFAULT_TIER", "gold"),
+            ("DIGAME_PUBLIC_URL", "digame.example.com"),
+            ("DIGAME_PUBLIC_URL", "https://digame.example.com/app"),
+            ("DIGAME_PUBLIC_URL", "https://user@digame.example.com"),
             ("DIGAME_SESSION_IDLE_MINUTES", "0"),
         ] {
             let err = Settings::from_lookup(lookup(&[(name, value), ("DIGAME_MASTER_KEY", &key)]))

@@ -1051,3 +1051,31 @@ async fn deactivation_ends_sessions_even_after_reactivation() {
     assert_eq!(status, 200, "{body}");
     assert!(app.me_with(&member).await.is_object());
 }
+
+/// Accounts issue, finding 9: invitation links come from DIGAME_PUBLIC_URL, never from the
+/// request's Host header.
+#[tokio::test]
+async fn invitation_links_ignore_a_forged_host() {
+    let app = spawn_app().await;
+    app.register("hostile").await;
+    let res = app
+        .client
+        .post(app.url("/api/admin/members/invite"))
+        .header("host", "evil.example")
+        .header("accept", "application/json")
+        .form(&[
+            ("email", unique_email("target").as_str()),
+            ("role", "member"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let link = body["link"].as_str().unwrap();
+    assert!(
+        link.starts_with(&format!("{}/register?invite=", app.base)),
+        "{link}"
+    );
+    assert!(!link.contains("evil.example"));
+}

@@ -64,9 +64,13 @@ pub fn redirect_plain_form(path: &str) {
     }
 }
 
-/// This site's origin as the caller reached it (`https://host` in production), for links
-/// that people copy elsewhere.
+/// This site's origin for links that people copy elsewhere: `DIGAME_PUBLIC_URL` (required in
+/// production), never the request's `Host` when it is set. Only in development without it
+/// does the request's host stand in.
 pub fn public_origin() -> String {
+    if let Some(url) = use_context::<AppState>().and_then(|s| s.settings.public_url.clone()) {
+        return url;
+    }
     let production = use_context::<AppState>().is_some_and(|s| s.settings.is_production());
     let host = use_context::<http::request::Parts>()
         .and_then(|p| {

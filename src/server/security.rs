@@ -17,7 +17,11 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    if let Err(reason) = check_same_origin(req.headers()) {
+    let public_url = req
+        .extensions()
+        .get::<crate::server::state::AppState>()
+        .and_then(|s| s.settings.public_url.clone());
+    if let Err(reason) = check_same_origin(req.headers(), public_url.as_deref()) {
         tracing::warn!(path = %req.uri().path(), reason, "refused a cross-site request");
         return AppError::Forbidden(
             "This request came from another site and was refused. Reload the page and try again."
@@ -28,7 +32,12 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-fn check_same_origin(headers: &http::HeaderMap) -> Result<(), &'static str> {
+/// With `public_url` set, a browser's `Origin` must be exactly that origin (scheme, host and
+/// port); without it (development), its host must match the request's `Host`.
+fn check_same_origin(
+    headers: &http::HeaderMap,
+    public_url: Option<&str>,
+) -> Result<(), &'static str> {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return match site {
             "same-origin" | "none" => Ok(()),
@@ -43,6 +52,13 @@ fn check_same_origin(headers: &http::HeaderMap) -> Result<(), &'static str> {
         return Err("more than one origin header");
     }
     let origin = origin.to_str().map_err(|_| "unreadable origin")?;
+    if let Some(public) = public_url {
+        return if origin.eq_ignore_ascii_case(public) {
+            Ok(())
+        } else {
+            Err("origin is not the site's public url")
+        };
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -181,27 +197,54 @@ mod tests {
 
     #[test]
     fn same_origin_requests_pass() {
-        assert!(check_same_origin(&headers(&[("sec-fetch-site", "same-origin")])).is_ok());
-        assert!(check_same_origin(&headers(&[
-            ("origin", "http://127.0.0.1:3000"),
-            ("host", "127.0.0.1:3000")
-        ]))
+        assert!(check_same_origin(&headers(&[("sec-fetch-site", "same-origin")]), None).is_ok());
+        assert!(check_same_origin(
+            &headers(&[
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            None
+        )
         .is_ok());
         // Non-browser clients send neither header.
-        assert!(check_same_origin(&headers(&[])).is_ok());
+        assert!(check_same_origin(&headers(&[]), None).is_ok());
     }
 
     #[test]
     fn cross_site_requests_are_refused() {
-        assert!(check_same_origin(&headers(&[("sec-fetch-site", "cross-site")])).is_err());
-        assert!(check_same_origin(&headers(&[("sec-fetch-site", "same-site")])).is_err());
-        assert!(check_same_origin(&headers(&[
-            ("origin", "https://evil.example"),
-            ("host", "127.0.0.1:3000")
-        ]))
+        assert!(check_same_origin(&headers(&[("sec-fetch-site", "cross-site")]), None).is_err());
+        assert!(check_same_origin(&headers(&[("sec-fetch-site", "same-site")]), None).is_err());
+        assert!(check_same_origin(
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            None
+        )
         .is_err());
+        assert!(check_same_origin(
+            &headers(&[("origin", "null"), ("host", "127.0.0.1:3000")]),
+            None
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn with_a_public_url_the_origin_must_be_exactly_it() {
+        let public = Some("https://digame.example.com");
+        let h = |origin: &str| headers(&[("origin", origin), ("host", "digame.example.com")]);
+        assert!(check_same_origin(&h("https://digame.example.com"), public).is_ok());
         assert!(
-            check_same_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])).is_err()
+            check_same_origin(&h("http://digame.example.com"), public).is_err(),
+            "scheme"
+        );
+        assert!(check_same_origin(&h("https://digame.example.com:8443"), public).is_err());
+        // A forged Host does not make a foreign origin acceptable.
+        let forged = headers(&[("origin", "https://evil.example"), ("host", "evil.example")]);
+        assert!(check_same_origin(&forged, public).is_err());
+        assert!(
+            check_same_origin(&forged, None).is_ok(),
+            "development compares with Host"
         );
     }
 
@@ -211,12 +254,12 @@ mod tests {
             ("origin", "http://127.0.0.1:3000"),
             ("host", "127.0.0.1:3000"),
         ]);
-        assert!(check_same_origin(&h).is_ok());
+        assert!(check_same_origin(&h, None).is_ok());
         h.append(
             header::ORIGIN,
             HeaderValue::from_static("https://evil.example"),
         );
-        assert!(check_same_origin(&h).is_err());
+        assert!(check_same_origin(&h, None).is_err());
     }
 
     #[test]

@@ -59,7 +59,10 @@ pub async fn spawn_app() -> TestApp {
         Ok(base) => postgres_schema_for_this_test(&base).await,
         Err(_) => format!("sqlite://{data_dir}/digame.db"),
     };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
     let settings = Settings::from_lookup(|name| match name {
+        "DIGAME_PUBLIC_URL" => Some(format!("http://{addr}")),
         "DATABASE_URL" => Some(database_url.clone()),
         "DIGAME_DATA_DIR" => Some(data_dir.clone()),
         "DIGAME_MASTER_KEY" => Some(MASTER_KEY.to_owned()),
@@ -81,8 +84,6 @@ pub async fn spawn_app() -> TestApp {
             .await
             .expect("app starts")
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     tokio::spawn(digame::server::serve(listener, router));
     TestApp {
         base: format!("http://{addr}"),
