@@ -445,9 +445,10 @@ async fn plain_form_posts_redirect_back_with_the_error() {
             && location.contains("__err="),
         "{location}"
     );
+    assert!(location.starts_with("/login?"), "a same-site path: {location}");
     let page = app
         .client
-        .get(&location)
+        .get(app.url(&location))
         .send()
         .await
         .unwrap()
@@ -713,4 +714,30 @@ async fn password_changes_are_throttled_and_refuse_the_email() {
         )
         .await;
     assert_eq!(status, 200);
+}
+
+/// Accounts issue, finding 12: a failed plain-form sign-in goes back to the form on this
+/// site, whatever `Referer` the request carried.
+#[tokio::test]
+async fn a_failed_form_post_never_redirects_off_site() {
+    let app = spawn_app().await;
+    let res = new_client()
+        .post(app.url("/api/auth/login"))
+        .header("accept", "text/html")
+        .header("referer", "https://evil.example/login?x=1")
+        .form(&[
+            ("email", "nobody@example.com"),
+            ("password", "wrong-password-1"),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let location = header(res.headers(), "location").to_owned();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert!(
+        location.starts_with('/') && !location.starts_with("//"),
+        "{location}"
+    );
+    assert!(!location.contains("evil.example"), "{location}");
 }

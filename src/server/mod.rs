@@ -115,6 +115,7 @@ pub async fn build_app(
         .nest_service("/pkg", build_files(&leptos_options))
         .merge(with_session)
         .layer(middleware::from_fn(security::csrf_guard))
+        .layer(middleware::from_fn(security::same_site_redirects))
         .layer(middleware::from_fn(security::security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), security::provide_state))
         .layer(CompressionLayer::new())

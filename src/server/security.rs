@@ -32,6 +32,45 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Keeps every redirect on this site. leptos_axum answers a failed plain-form post with a
+/// redirect to the request's `Referer`, whatever site that names; the app itself never sends
+/// anyone elsewhere, so an absolute `Location` keeps only its path and query.
+pub async fn same_site_redirects(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let rewritten = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(same_site_location);
+    if let Some(value) = rewritten.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        res.headers_mut().insert(header::LOCATION, value);
+    }
+    res
+}
+
+/// `Some(relative)` when `location` is absolute (`scheme://…` or `//…`): its path and query
+/// on this site. `None` when it is already a relative path.
+fn same_site_location(location: &str) -> Option<String> {
+    let after_authority = if let Some(rest) = location.strip_prefix("//") {
+        rest
+    } else {
+        let (scheme, rest) = location.split_once("://")?;
+        if scheme.is_empty()
+            || !scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            return None;
+        }
+        rest
+    };
+    let path = after_authority
+        .find(['/', '?'])
+        .map_or("", |i| &after_authority[i..]);
+    let path = path.trim_start_matches(['/', '\\']);
+    Some(format!("/{path}"))
+}
+
 /// With `public_url` set, a browser's `Origin` must be exactly that origin (scheme, host and
 /// port); without it (development), its host must match the request's `Host`.
 fn check_same_origin(
@@ -246,6 +285,25 @@ mod tests {
             check_same_origin(&forged, None).is_ok(),
             "development compares with Host"
         );
+    }
+
+    #[test]
+    fn absolute_redirects_stay_on_this_site() {
+        assert_eq!(
+            same_site_location("https://evil.example/login?x=1&__err=abc").as_deref(),
+            Some("/login?x=1&__err=abc")
+        );
+        assert_eq!(same_site_location("//evil.example").as_deref(), Some("/"));
+        assert_eq!(
+            same_site_location("https://evil.example//other.example/x").as_deref(),
+            Some("/other.example/x")
+        );
+        assert_eq!(
+            same_site_location("http://127.0.0.1:3000?a=1").as_deref(),
+            Some("/?a=1")
+        );
+        assert_eq!(same_site_location("/settings/security"), None);
+        assert_eq!(same_site_location("/login?next=https://x"), None);
     }
 
     #[test]
