@@ -445,7 +445,10 @@ async fn plain_form_posts_redirect_back_with_the_error() {
             && location.contains("__err="),
         "{location}"
     );
-    assert!(location.starts_with("/login?"), "a same-site path: {location}");
+    assert!(
+        location.starts_with("/login?"),
+        "a same-site path: {location}"
+    );
     let page = app
         .client
         .get(app.url(&location))
