@@ -49,15 +49,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Sends this page's CSP, with the nonce Leptos puts on its inline scripts.
 #[cfg(feature = "ssr")]
 fn set_page_csp() {
-    let development =
-        use_context::<crate::server::state::AppState>().is_none_or(|s| !s.settings.is_production());
     if let (Some(nonce), Some(res)) = (
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),
     ) {
-        if let Ok(value) =
-            http::HeaderValue::from_str(&crate::server::security::page_csp(&nonce, development))
-        {
+        if let Ok(value) = http::HeaderValue::from_str(&crate::server::security::page_csp(&nonce)) {
             res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }
     }

@@ -114,15 +114,12 @@ fn check_same_origin(
 }
 
 /// The CSP for rendered pages: scripts only from this site or with this response's nonce.
-pub fn page_csp(nonce: &str, development: bool) -> String {
-    let reload = if development {
-        " ws://127.0.0.1:3001 ws://localhost:3001"
-    } else {
-        ""
-    };
+/// The shell renders no live-reload script, so no development socket is allowed either:
+/// development and production send the same policy.
+pub fn page_csp(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'{reload}; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
          object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -356,7 +353,7 @@ mod tests {
 
     #[test]
     fn page_csp_carries_the_nonce_and_allows_wasm() {
-        let csp = page_csp("abc123", false);
+        let csp = page_csp("abc123");
         assert!(csp.contains("'nonce-abc123'"));
         assert!(csp.contains("'wasm-unsafe-eval'"));
         assert!(csp.contains("frame-ancestors 'none'"));
