@@ -3,6 +3,7 @@
 //! layer or the server; `config` and every feature may import it.
 
 pub mod access;
+pub mod account;
 pub mod audit_action;
 pub mod role;
 pub mod tier;

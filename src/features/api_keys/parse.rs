@@ -1,7 +1,7 @@
 //! Names and values of API keys, parsed. Shared with the browser for instant checks.
 
+use crate::domain::{KeyNeed, ToolInfo, TOOLS};
 use crate::error::AppError;
-use crate::features::tools::{KeyNeed, ToolInfo, TOOLS};
 use std::fmt;
 
 /// The largest key accepted (outside services' keys are far shorter).

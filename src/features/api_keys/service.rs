@@ -3,11 +3,11 @@
 use super::crypto::{associated_data, Keyring, OpenError, Sealed};
 use super::parse::{known_keys, mask, ApiKeyName, ApiKeyValue};
 use super::{ApiKeyRow, StoredKey};
+use crate::audit_log::{record, Event};
 use crate::domain::{AuditAction, SessionUser, Tier};
 use crate::entities::user_api_keys::{self, Column, Entity};
 use crate::error::AppError;
 use crate::error::ResultExt;
-use crate::features::audit::service::{record, Event};
 use crate::util::format_time;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;

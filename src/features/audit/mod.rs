@@ -1,6 +1,7 @@
 //! The audit log: who changed what in a tenant, and when, with before/after values (never a
 //! secret). Rows are written by the feature making the change, in the same transaction
-//! (`service::record`); the admin page reads them back, newest first, with filters.
+//! (`crate::audit_log::record`); this feature reads them back for the admin page, newest
+//! first, with filters.
 
 pub mod pages;
 

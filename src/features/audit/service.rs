@@ -1,44 +1,13 @@
-//! Writing audit rows (inside the caller's transaction) and reading them back for admins.
+//! Reading the audit log back for admins. Rows are written by `crate::audit_log::record`.
 
 use super::{AuditRow, AuditView};
 use crate::domain::{AuditAction, SessionUser};
 use crate::entities::audit_events;
 use crate::error::{AppError, ResultExt};
 use crate::util::format_time;
-use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 const PAGE_SIZE: u64 = 25;
-
-pub struct Event<'a> {
-    pub tenant_id: i64,
-    pub actor_user_id: Option<i64>,
-    pub action: AuditAction,
-    pub target: &'a str,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-}
-
-/// Writes one audit row; pass the transaction that makes the change it describes.
-pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> Result<(), AppError> {
-    audit_events::ActiveModel {
-        tenant_id: Set(event.tenant_id),
-        actor_user_id: Set(event.actor_user_id),
-        action: Set(event.action.as_str().to_owned()),
-        target: Set(event.target.to_owned()),
-        before_value: Set(event.before.map(|v| v.to_string())),
-        after_value: Set(event.after.map(|v| v.to_string())),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .or_internal("writing an audit row")?;
-    Ok(())
-}
 
 /// One page of the admin's tenant's audit log. `people` are the tenant's members by id,
 /// used for the actor filter and to name each row's actor.

@@ -1,7 +1,7 @@
 //! The axum-login backend: loads the signed-in user (with their tenant) for each request.
 
-use super::parse::Email;
 use super::passwords::Passwords;
+use crate::domain::account::Email;
 use crate::entities::{tenants, users};
 use crate::error::{AppError, ResultExt};
 use axum_login::{AuthUser, AuthnBackend, UserId};

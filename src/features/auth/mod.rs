@@ -3,7 +3,6 @@
 //! `passwords`, `service` and `throttle`; pages in `pages`.
 
 pub mod pages;
-pub mod parse;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -86,14 +85,7 @@ pub async fn register(
         )
         .await?
     } else {
-        crate::features::members::service::join_by_invitation(
-            &state.db,
-            &state.passwords,
-            &invite,
-            &name,
-            &password,
-        )
-        .await?
+        service::join_by_invitation(&state.db, &state.passwords, &invite, &name, &password).await?
     };
     let mut auth = ctx::auth_session().await?;
     service::start_session(&state.db, &mut auth, &person).await?;

@@ -1,10 +1,10 @@
 //! Sign-in, registration and password pages. Every form is an `ActionForm`: a plain form
 //! post without JavaScript, an in-place call with field messages when hydrated.
 
-use super::parse::{Email, Password};
 use super::SignedIn;
 use super::{ChangePassword, Login, Register};
 use crate::components::{field_error, form_error, FormAlert, RequireUser, TextField};
+use crate::domain::account::{Email, Password};
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

@@ -2,12 +2,14 @@
 //! functions in `mod.rs` and by the operator command line.
 
 use super::backend::{AuthSession, Credentials, SessionUser, EPOCH_KEY, LOGIN_AT_KEY};
-use super::parse::{CompanyName, DisplayName, Email, Password, TenantSlug};
 use super::passwords::Passwords;
 use super::throttle;
-use crate::domain::{Role, Tier};
+use crate::audit_log::{record, Event};
+use crate::domain::account::{CompanyName, DisplayName, Email, Password, TenantSlug};
+use crate::domain::{AuditAction, Role, Tier};
 use crate::entities::{tenants, users};
 use crate::error::{internal, AppError, ResultExt};
+use crate::features::members;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -131,6 +133,56 @@ async fn insert_tenant_and_admin(
     Ok(SessionUser { user, tenant })
 }
 
+/// Joins the company of an invitation with the invited email: the invitation is used up,
+/// its place checked and the account created in one transaction (see
+/// `members::service::accept_invitation`), so a link works exactly once and concurrent
+/// joins cannot pass the plan's member limit.
+pub async fn join_by_invitation(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    token: &str,
+    name: &str,
+    password: &str,
+) -> Result<SessionUser, AppError> {
+    let (invitation, tenant) = members::service::usable_invitation(db, token).await?;
+    let name = DisplayName::parse(name)?;
+    let email = Email::parse(&invitation.email)?;
+    let password = Password::for_account(
+        password,
+        "password",
+        email.as_str(),
+        name.as_str(),
+        &tenant.name,
+    )?;
+    let hash = passwords.hash(password.expose()).await?;
+    let txn = db.begin().await.or_internal("joining a tenant")?;
+    let (tenant, role) = members::service::accept_invitation(&txn, &invitation).await?;
+    let user = new_user(tenant.id, &email, &name, &hash, role, Utc::now())
+        .insert(&txn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation_on(&e, "email") {
+                already_registered()
+            } else {
+                internal("creating an invited user")(e)
+            }
+        })?;
+    record(
+        &txn,
+        Event {
+            tenant_id: tenant.id,
+            actor_user_id: Some(user.id),
+            action: AuditAction::MemberJoined,
+            target: email.as_str(),
+            before: None,
+            after: Some(serde_json::json!({ "role": role.as_str() })),
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("joining a tenant")?;
+    Ok(SessionUser { user, tenant })
+}
+
 /// A new, active account that has not been through onboarding yet.
 pub fn new_user(
     tenant_id: i64,
@@ -248,7 +300,7 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(AppError::validation("password", "Enter your password."));
     }
-    if password.chars().count() > super::parse::PASSWORD_MAX_CHARS {
+    if password.chars().count() > crate::domain::account::PASSWORD_MAX_CHARS {
         return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
     }
     let now = Utc::now();

@@ -6,19 +6,17 @@
 //! the seat limit ([`ensure_free_place`]) and the last-admin guard ([`ensure_other_admin`]).
 
 use super::{InvitationInfo, InvitationRow, InviteCreated, MemberRow, MembersView};
+use crate::audit_log::{record, Event};
+use crate::domain::account::Email;
 use crate::domain::{AuditAction, Role, SessionUser, Tier};
 use crate::entities::{invitations, tenants, users};
-use crate::error::{internal, AppError, ResultExt};
-use crate::features::audit::service::{record, Event};
-use crate::features::auth::parse::{DisplayName, Email, Password};
-use crate::features::auth::passwords::Passwords;
-use crate::features::auth::service::{already_registered, is_unique_violation_on, new_user};
+use crate::error::{AppError, ResultExt};
 use crate::features::tenancy::service::lock_tenant;
 use crate::util::format_time;
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -393,70 +391,31 @@ pub async fn invitation_info(
     })
 }
 
-/// Joins the tenant of an invitation with the invited email. The invitation is used up,
-/// the place checked and the account created in one transaction, so a link works exactly
-/// once and concurrent joins cannot pass the tier's member limit.
-pub async fn join_by_invitation(
-    db: &DatabaseConnection,
-    passwords: &Passwords,
-    token: &str,
-    name: &str,
-    password: &str,
-) -> Result<SessionUser, AppError> {
-    let (invitation, tenant) = usable_invitation(db, token).await?;
-    let name = DisplayName::parse(name)?;
-    let email = Email::parse(&invitation.email)?;
-    let password = Password::for_account(
-        password,
-        "password",
-        email.as_str(),
-        name.as_str(),
-        &tenant.name,
-    )?;
-    let role = Role::from_stored(&invitation.role);
-    let hash = passwords.hash(password.expose()).await?;
-    let now = Utc::now();
-    let txn = db.begin().await.or_internal("joining a tenant")?;
-    let tenant = lock_tenant(&txn, tenant.id).await?;
-    ensure_free_place(&txn, &tenant, &[invitation.id], PlaceFor::Join).await?;
+/// Inside the transaction that creates the joining account: locks the company, checks that
+/// the place the invitation holds is still within the plan, and uses the invitation up (a
+/// second use of the same link fails here). Returns the company as it is now and the role
+/// the invitation gives. The account itself is created by `auth::service::join_by_invitation`.
+pub async fn accept_invitation(
+    txn: &DatabaseTransaction,
+    invitation: &invitations::Model,
+) -> Result<(tenants::Model, Role), AppError> {
+    let tenant = lock_tenant(txn, invitation.tenant_id).await?;
+    ensure_free_place(txn, &tenant, &[invitation.id], PlaceFor::Join).await?;
     let used = invitations::Entity::update_many()
         .col_expr(
             invitations::Column::AcceptedAt,
-            sea_orm::sea_query::Expr::value(Some(now)),
+            sea_orm::sea_query::Expr::value(Some(Utc::now())),
         )
         .filter(invitations::Column::Id.eq(invitation.id))
         .filter(invitations::Column::AcceptedAt.is_null())
         .filter(invitations::Column::RevokedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await
         .or_internal("using an invitation")?;
     if used.rows_affected != 1 {
         return Err(already_used());
     }
-    let user = new_user(tenant.id, &email, &name, &hash, role, now)
-        .insert(&txn)
-        .await
-        .map_err(|e| {
-            if is_unique_violation_on(&e, "email") {
-                already_registered()
-            } else {
-                internal("creating an invited user")(e)
-            }
-        })?;
-    record(
-        &txn,
-        Event {
-            tenant_id: tenant.id,
-            actor_user_id: Some(user.id),
-            action: AuditAction::MemberJoined,
-            target: email.as_str(),
-            before: None,
-            after: Some(serde_json::json!({ "role": role.as_str() })),
-        },
-    )
-    .await?;
-    txn.commit().await.or_internal("joining a tenant")?;
-    Ok(SessionUser { user, tenant })
+    Ok((tenant, Role::from_stored(&invitation.role)))
 }
 
 async fn member_of(

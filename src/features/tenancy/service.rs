@@ -2,10 +2,10 @@
 //! comes from the session (`SessionUser`), never from the request.
 
 use super::{FeatureRow, FeaturesView};
+use crate::audit_log::{record, Event};
 use crate::domain::{AuditAction, SessionUser, Tier, ToolId, TOOLS};
 use crate::entities::{tenant_features, tenants};
 use crate::error::{AppError, ResultExt};
-use crate::features::audit::service::{record, Event};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
