@@ -54,4 +54,13 @@ test('@forms add three tasks, see suggested priorities with reasons, save them, 
   await first.getByRole('button', { name: 'Done' }).click();
   await accounts.ready();
   await expect(page.locator('tr[data-task="URGENT: fix the login"]')).toContainText('Done');
+
+  // Edit one: the form opens prefilled and closes once saved.
+  await page.locator('tr[data-task="Someday maybe"]').getByRole('link', { name: 'Edit' }).click();
+  await accounts.ready();
+  await expect(page.getByRole('heading', { name: 'Edit “Someday maybe”' })).toBeVisible();
+  await page.locator('#edit-title').fill('Someday, maybe later');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.locator('tr[data-task="Someday, maybe later"]')).toBeVisible();
+  await expect(page.getByRole('heading', { name: /^Edit / })).toHaveCount(0);
 });

@@ -43,6 +43,13 @@ fn TasksPanel() -> impl IntoView {
     };
     let query = use_query_map();
     let q = move |k: &str| query.read().get(k).unwrap_or_default();
+    // A saved edit closes the edit form, as the plain form post's redirect does.
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if matches!(a.update.value().get(), Some(Ok(()))) {
+            navigate("/tools/tasks?saved=1", Default::default());
+        }
+    });
     let changed = move || {
         (
             a.create.version().get(),

@@ -51,11 +51,25 @@ impl Access {
 
 /// The one function that assembles the access facts of a person.
 pub async fn access(db: &DatabaseConnection, person: &SessionUser) -> Result<Access, AppError> {
+    access_with(db, person, true).await
+}
+
+/// The access facts, reading the person's stored key names only when asked (a tool that
+/// takes no key does not need that query on every call).
+async fn access_with(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    with_keys: bool,
+) -> Result<Access, AppError> {
     Ok(Access {
         tier: person.tier(),
         flags: flags(db, &person.tenant).await?,
         user_active: person.user.active,
-        keys: vault::usable_key_names(db, person).await?,
+        keys: if with_keys {
+            vault::usable_key_names(db, person).await?
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -117,7 +131,7 @@ pub async fn begin(
     person: &SessionUser,
     tool: ToolId,
 ) -> Result<ToolCall, AppError> {
-    let access = access(db, person).await?;
+    let access = access_with(db, person, tool.info().key != KeyNeed::None).await?;
     let state = access.of(tool);
     let refusal =
         |make: fn(String) -> AppError| Err(make(explain(&state, &person.tenant.name, access.tier)));

@@ -5,7 +5,7 @@
 #[cfg(feature = "ssr")]
 pub mod gate;
 
-pub use crate::domain::access::{self, ToolAccess};
+pub use crate::domain::access::ToolAccess;
 pub use crate::domain::tools::{KeyNeed, ToolId, ToolInfo, TOOLS};
 
 use crate::error::AppError;
