@@ -5,10 +5,14 @@ use crate::features::api_keys::pages::ApiKeysPage;
 use crate::features::audit::pages::AdminAuditPage;
 use crate::features::auth::pages::{LoginPage, RegisterPage, SecurityPage};
 use crate::features::dashboard::HomePage;
+use crate::features::language::pages::LanguagePage;
+use crate::features::meetings::pages::MeetingsPage;
 use crate::features::members::pages::AdminMembersPage;
 use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage, ProfilePage};
+use crate::features::style::pages::StylePage;
 use crate::features::tasks::pages::TasksPage;
 use crate::features::tenancy::pages::AdminFeaturesPage;
+use crate::features::writing::pages::WritingPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -83,6 +87,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/onboarding") view={Lazy::<AdminOnboardingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tools/tasks") view={Lazy::<TasksRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/writing") view={Lazy::<WritingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/style") view={Lazy::<StyleRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/meetings") view={Lazy::<MeetingsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/language") view={Lazy::<LanguageRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>
@@ -120,6 +128,10 @@ lazy_page! {
     AdminAuditRoute => AdminAuditPage,
     AdminOnboardingRoute => AdminOnboardingPage,
     TasksRoute => TasksPage,
+    WritingRoute => WritingPage,
+    StyleRoute => StylePage,
+    MeetingsRoute => MeetingsPage,
+    LanguageRoute => LanguagePage,
 }
 
 #[cfg(test)]

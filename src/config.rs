@@ -82,7 +82,27 @@ pub struct Settings {
     /// sent elsewhere are built from it, and cross-site checks compare against it. Required
     /// in production; in development, without it, the request's own host is used.
     pub public_url: Option<String>,
+    pub ai: AiSettings,
 }
+
+/// Where the AI tools' calls go, and the limits on them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AiSettings {
+    /// An OpenAI-compatible API, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    pub model: String,
+    /// Whether `http`, loopback and private addresses may be called (local model servers).
+    pub allow_private: bool,
+    /// Whole-call timeout, seconds.
+    pub timeout_secs: u64,
+    /// Calls one person may make per minute.
+    pub calls_per_minute: u32,
+    /// Answers come from the built-in test service (`digame fake-ai`), started in-process.
+    pub demo: bool,
+}
+
+pub const DEFAULT_AI_BASE_URL: &str = "https://api.openai.com/v1";
+pub const DEFAULT_AI_MODEL: &str = "gpt-4o-mini";
 
 pub const ENV_HELP: &str = "\
 Environment variables (all optional in development):
@@ -96,6 +116,14 @@ Environment variables (all optional in development):
   DIGAME_DEFAULT_TIER      tier of new tenants: free, professional (default) or enterprise
   DIGAME_PUBLIC_URL        this site's origin, e.g. https://digame.example.com (required in
                            production): invitation links and the cross-site check use it
+  DIGAME_AI_BASE_URL       the OpenAI-compatible API the AI tools call (default https://api.openai.com/v1)
+  DIGAME_AI_MODEL          the model they ask (default gpt-4o-mini)
+  DIGAME_AI_ALLOW_PRIVATE  true lets the tools call http, loopback and private addresses (a local
+                           model server); default false
+  DIGAME_AI_TIMEOUT_SECONDS       give up on an AI call after this long (default 60)
+  DIGAME_AI_CALLS_PER_MINUTE      AI calls one person may make per minute (default 10)
+  DIGAME_AI_DEMO           true starts the built-in test AI service and points the tools at it;
+                           every page then says so (for demos and tests only)
   DIGAME_SESSION_IDLE_MINUTES     sign out after this long without activity (default 120)
   DIGAME_SESSION_ABSOLUTE_HOURS   sign out this long after signing in, whatever happens (default 12)
   RUST_LOG                 log filter (default: info)
@@ -118,6 +146,25 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
     } else {
         Err(format!(
             "DIGAME_PUBLIC_URL must be an origin like https://digame.example.com (no path), not `{raw}`"
+        ))
+    }
+}
+
+/// `https://host[:port][/path]`, with no query, fragment or credentials; a trailing `/` is
+/// dropped. Whether the host may be private is checked when calls are made.
+pub fn parse_ai_base_url(raw: &str) -> Result<String, String> {
+    let value = raw.trim().trim_end_matches('/');
+    let ok = (value.starts_with("https://") || value.starts_with("http://"))
+        && !value.contains(['?', '#', '@', ' '])
+        && value
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| !rest.is_empty());
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "DIGAME_AI_BASE_URL must be an address like https://api.openai.com/v1, not `{raw}`"
         ))
     }
 }
@@ -196,7 +243,28 @@ impl Settings {
             }
             None => None,
         };
+        let flag = |name: &str| -> Result<bool, String> {
+            match get(name).as_deref().map(str::trim) {
+                None | Some("false") | Some("0") | Some("no") => Ok(false),
+                Some("true") | Some("1") | Some("yes") => Ok(true),
+                Some(other) => Err(format!("{name} must be true or false, not `{other}`")),
+            }
+        };
+        let ai = AiSettings {
+            base_url: match get("DIGAME_AI_BASE_URL") {
+                Some(v) => parse_ai_base_url(&v)?,
+                None => DEFAULT_AI_BASE_URL.to_owned(),
+            },
+            model: get("DIGAME_AI_MODEL")
+                .map(|m| m.trim().to_owned())
+                .unwrap_or_else(|| DEFAULT_AI_MODEL.to_owned()),
+            allow_private: flag("DIGAME_AI_ALLOW_PRIVATE")?,
+            timeout_secs: number("DIGAME_AI_TIMEOUT_SECONDS", 60, 600)? as u64,
+            calls_per_minute: number("DIGAME_AI_CALLS_PER_MINUTE", 10, 10_000)? as u32,
+            demo: flag("DIGAME_AI_DEMO")?,
+        };
         Ok(Settings {
+            ai,
             public_url,
             previous_master_key,
             listen_addr,
@@ -302,6 +370,10 @@ mod tests {
         assert_eq!(s.default_tier, Tier::Professional);
         assert_eq!(s.master_key_source, MasterKeySource::Environment);
         assert!(!format!("{s:?}").contains(&key));
+        assert_eq!(s.ai.base_url, DEFAULT_AI_BASE_URL);
+        assert_eq!(s.ai.model, DEFAULT_AI_MODEL);
+        assert!(!s.ai.allow_private && !s.ai.demo);
+        assert_eq!((s.ai.timeout_secs, s.ai.calls_per_minute), (60, 10));
     }
 
     #[test]
@@ -330,6 +402,10 @@ mod tests {
             ("DIGAME_PUBLIC_URL", "https://digame.example.com/app"),
             ("DIGAME_PUBLIC_URL", "https://user@digame.example.com"),
             ("DIGAME_SESSION_IDLE_MINUTES", "0"),
+            ("DIGAME_AI_BASE_URL", "api.openai.com/v1"),
+            ("DIGAME_AI_BASE_URL", "https://user:pw@api.example.com/v1"),
+            ("DIGAME_AI_ALLOW_PRIVATE", "sometimes"),
+            ("DIGAME_AI_TIMEOUT_SECONDS", "0"),
         ] {
             let err = Settings::from_lookup(lookup(&[(name, value), ("DIGAME_MASTER_KEY", &key)]))
                 .unwrap_err();

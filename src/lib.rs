@@ -12,6 +12,8 @@ pub mod features;
 pub mod util;
 
 #[cfg(feature = "ssr")]
+pub mod ai;
+#[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod audit_log;

@@ -8,6 +8,7 @@ mod m20261124_000004_create_features_invitations_usage;
 mod m20261124_000005_create_onboarding;
 mod m20261126_000006_add_session_epoch;
 mod m20261126_000007_create_tasks;
+mod m20261126_000008_create_ai_calls;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_onboarding::Migration),
             Box::new(m20261126_000006_add_session_epoch::Migration),
             Box::new(m20261126_000007_create_tasks::Migration),
+            Box::new(m20261126_000008_create_ai_calls::Migration),
         ]
     }
 }

@@ -93,7 +93,7 @@ impl ToolId {
 
     /// Whether the tool's own page exists yet; the others are still being built.
     pub fn has_panel(self) -> bool {
-        matches!(self, ToolId::TaskPrioritization)
+        !matches!(self, ToolId::EmailPatterns)
     }
 
     /// Parses a feature-flag name such as `meeting_insights`.

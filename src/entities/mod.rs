@@ -1,5 +1,6 @@
 //! SeaORM entities, one per table, in the shape `sea-orm-cli generate entity` writes.
 //! Behaviour lives in the feature services, not here.
+pub mod ai_calls;
 pub mod ai_usage;
 pub mod audit_events;
 pub mod invitations;

@@ -50,9 +50,12 @@ pub fn leptos_options() -> Result<LeptosOptions, String> {
 
 /// Connects the database, runs migrations and assembles the router with every layer.
 pub async fn build_app(
-    settings: Settings,
+    mut settings: Settings,
     leptos_options: LeptosOptions,
 ) -> Result<(Router, AppState), String> {
+    if settings.ai.demo {
+        start_demo_ai(&mut settings).await?;
+    }
     match &settings.master_key_source {
         MasterKeySource::Generated(path) => tracing::warn!(
             path = %path.display(),
@@ -131,6 +134,23 @@ pub async fn build_app(
         )
         .with_state(state.clone());
     Ok((router, state))
+}
+
+/// `DIGAME_AI_DEMO`: starts the built-in test AI service on a loopback port and points
+/// the tools at it.
+async fn start_demo_ai(settings: &mut Settings) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot start the demo AI service: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot start the demo AI service: {e}"))?;
+    tokio::spawn(crate::ai::fake::serve(listener));
+    settings.ai.base_url = format!("http://{addr}/v1");
+    settings.ai.model = "fake-model".into();
+    settings.ai.allow_private = true;
+    tracing::warn!(%addr, "DIGAME_AI_DEMO: the AI tools answer from the built-in test service");
+    Ok(())
 }
 
 /// The build output under `/pkg` (wasm, JS, CSS), with the brotli and gzip copies the build

@@ -1,9 +1,13 @@
 //! The one application state, built once at start-up and handed to every handler (axum
 //! `State`) and server function (Leptos context, read through `ctx::state()`).
 
+use crate::ai::address::PublicOnly;
+use crate::ai::provider::OpenAiCompatible;
+use crate::ai::Ai;
 use crate::config::Settings;
 use crate::features::api_keys::crypto::Keyring;
 use crate::features::auth::passwords::Passwords;
+use crate::features::tools::ai_call::AiCallContext;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -25,6 +29,8 @@ pub struct AppState {
     /// The one client for every outside HTTP call (rustls, timeouts set, no redirects
     /// followed, so a provider URL cannot bounce a request and its key elsewhere).
     pub http: reqwest::Client,
+    /// The AI provider and where tool calls go.
+    pub ai: Ai,
 }
 
 impl AppState {
@@ -34,20 +40,39 @@ impl AppState {
         settings: Settings,
     ) -> Result<AppState, String> {
         let keyring = keyring(&settings);
+        let http = http_client(settings.ai.allow_private)?;
+        let ai = Ai {
+            provider: Arc::new(OpenAiCompatible { http: http.clone() }),
+            settings: settings.ai.clone(),
+        };
         Ok(AppState {
+            ai,
             leptos_options,
             db,
             settings: Arc::new(settings),
             passwords: Passwords::new(),
             keyring: Arc::new(keyring),
-            http: http_client()?,
+            http,
         })
     }
 }
 
-/// The shared outside-HTTP client.
-pub fn http_client() -> Result<reqwest::Client, String> {
+impl AppState {
+    /// What a tool's AI call needs from the state.
+    pub fn ai_call(&self) -> AiCallContext<'_> {
+        AiCallContext {
+            db: &self.db,
+            keyring: &self.keyring,
+            ai: &self.ai,
+        }
+    }
+}
+
+/// The shared outside-HTTP client. Its resolver refuses private addresses unless
+/// `allow_private` (see `ai::address`).
+pub fn http_client(allow_private: bool) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
+        .dns_resolver(Arc::new(PublicOnly { allow_private }))
         .connect_timeout(HTTP_CONNECT_TIMEOUT)
         .timeout(HTTP_TOTAL_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())

@@ -4,6 +4,7 @@ use crate::components::AuthState;
 use crate::error::AppError;
 use crate::features::auth::CurrentUser;
 use crate::features::onboarding::model::{because, Recommendation};
+use crate::features::tools::pages::unlock_action;
 use crate::features::tools::{ToolAccess, ToolCard, TOOLS};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -141,17 +142,12 @@ fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
         ToolAccess::NotInTier { .. } => ("badge", "Not in your plan"),
         ToolAccess::AccountInactive => ("badge", "Unavailable"),
     };
-    let action = match &card.access {
-        ToolAccess::NeedsKey { key } => Some(view! {
-            <a class="button button-small" href=format!("/settings/api-keys#{key}")>"Add your key"</a>
-        }.into_any()),
-        ToolAccess::SwitchedOff if is_admin => Some(view! {
-            <a class="button button-small" href="/admin/features">"Switch it on"</a>
-        }.into_any()),
-        ToolAccess::Available if open => Some(view! {
+    let action = if open {
+        Some(view! {
             <a class="button button-small" href=card.flag.info().path>{format!("Open {}", card.title)}</a>
-        }.into_any()),
-        _ => None,
+        }.into_any())
+    } else {
+        unlock_action(&card, is_admin)
     };
     let ready = matches!(card.access, ToolAccess::Available) && !open;
     view! {

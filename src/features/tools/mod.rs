@@ -2,6 +2,10 @@
 //! the rest) and, on the server, the gate every tool call goes through (`gate`). The
 //! catalogue itself is shared vocabulary in `crate::domain::tools`.
 
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod ai_call;
 #[cfg(feature = "ssr")]
 pub mod gate;
 
@@ -30,4 +34,32 @@ pub async fn tool_cards() -> Result<Vec<ToolCard>, AppError> {
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     gate::tool_cards(&state.db, &person).await
+}
+
+/// What a tool's page needs before it shows its form: whether the person may use it (and
+/// if not, what unlocks it), and whether answers come from the built-in test service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolState {
+    pub card: ToolCard,
+    pub is_admin: bool,
+    /// `DIGAME_AI_DEMO`: AI answers come from the built-in test service.
+    pub demo: bool,
+}
+
+/// The caller's access to one tool, for its page.
+#[server(endpoint = "tools/status")]
+pub async fn tool_status(tool: ToolId) -> Result<ToolState, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let access = gate::access(&state.db, &person).await?;
+    let card = gate::cards(&access, &person)
+        .into_iter()
+        .find(|c| c.flag == tool)
+        .ok_or_else(|| AppError::NotFound("There is no such tool.".into()))?;
+    Ok(ToolState {
+        card,
+        is_admin: person.is_admin(),
+        demo: state.ai.settings.demo,
+    })
 }

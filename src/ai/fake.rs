@@ -1,0 +1,335 @@
+//! The built-in test AI service: the OpenAI-compatible API on loopback, answering each
+//! Digame tool deterministically from the prompt, for tests and demos (`digame fake-ai`,
+//! `./scripts/run --demo`). Nothing uses it unless told to.
+//!
+//! Behaviours on request, by what the text or key contains:
+//! - a key starting with `reject`: 401 (also from `GET /v1/models`);
+//! - `[[fake:500]]`: 500 every time; `[[fake:500-once]]`: 500, then a good answer on retry;
+//! - `[[fake:429]]`: 429 with `Retry-After: 30`;
+//! - `[[fake:slow]]`: answers after 30 s; `[[fake:drip]]`: sends the answer one byte every
+//!   200 ms;
+//! - `[[fake:garbage]]`: content that is not JSON, every time; `[[fake:garbage-once]]`: not
+//!   JSON, then good JSON when asked to repair it.
+
+use super::prompt::{extract_text, TOOL_MARKER};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Clone, Default)]
+struct Fake {
+    /// Texts already answered with a one-time failure.
+    failed_once: Arc<Mutex<HashSet<String>>>,
+}
+
+/// The fake service's routes, under `/v1`.
+pub fn router() -> Router {
+    Router::new()
+        .route("/v1/chat/completions", post(complete))
+        .route("/v1/models", get(models))
+        .with_state(Fake::default())
+}
+
+/// Serves the fake on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router()).await
+}
+
+fn key_rejected(headers: &HeaderMap) -> bool {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    !auth.starts_with("Bearer ") || auth["Bearer ".len()..].starts_with("reject")
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({"error": {"message": message}}))).into_response()
+}
+
+async fn models(headers: HeaderMap) -> Response {
+    if key_rejected(&headers) {
+        return error(StatusCode::UNAUTHORIZED, "Incorrect API key provided.");
+    }
+    Json(json!({"object": "list", "data": [{"id": "fake-model", "object": "model"}]}))
+        .into_response()
+}
+
+async fn complete(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if key_rejected(&headers) {
+        return error(StatusCode::UNAUTHORIZED, "Incorrect API key provided.");
+    }
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    let system = messages
+        .iter()
+        .find(|m| m["role"] == "system")
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("");
+    let user = messages
+        .iter()
+        .find(|m| m["role"] == "user")
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("");
+    let repairing = messages.len() > 2;
+    let text = extract_text(user).unwrap_or(user).to_owned();
+    let once = |tag: &str| {
+        text.contains(tag)
+            && fake
+                .failed_once
+                .lock()
+                .map(|mut s| s.insert(text.clone()))
+                .unwrap_or(false)
+    };
+    if text.contains("[[fake:500]]") || once("[[fake:500-once]]") {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server had an error.",
+        );
+    }
+    if text.contains("[[fake:429]]") {
+        let mut res = error(StatusCode::TOO_MANY_REQUESTS, "Rate limit reached.");
+        res.headers_mut()
+            .insert("retry-after", "30".parse().expect("header"));
+        return res;
+    }
+    if text.contains("[[fake:slow]]") {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }
+    let content = if text.contains("[[fake:garbage]]")
+        || (text.contains("[[fake:garbage-once]]") && !repairing)
+    {
+        "Sure! Here is what I think about your text: it is fine.".to_owned()
+    } else {
+        let tool = system
+            .split(TOOL_MARKER)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or("")
+            .trim_end_matches('.');
+        answer(tool, &text, system).to_string()
+    };
+    let prompt_chars: usize = messages
+        .iter()
+        .filter_map(|m| m["content"].as_str())
+        .map(str::len)
+        .sum();
+    let reply = json!({
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "model": body["model"].as_str().unwrap_or("fake-model"),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {
+            "prompt_tokens": (prompt_chars / 4).max(1),
+            "completion_tokens": (content.len() / 4).max(1),
+            "total_tokens": (prompt_chars / 4).max(1) + (content.len() / 4).max(1)
+        }
+    })
+    .to_string();
+    if text.contains("[[fake:drip]]") {
+        let stream = async_stream(reply.into_bytes());
+        return Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from_stream(stream))
+            .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "stream"));
+    }
+    ([("content-type", "application/json")], reply).into_response()
+}
+
+/// The reply one byte at a time, 200 ms apart.
+fn async_stream(
+    bytes: Vec<u8>,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    futures_util::stream::unfold(0usize, move |i| {
+        let bytes = bytes.clone();
+        async move {
+            if i >= bytes.len() {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Some((Ok(vec![bytes[i]]), i + 1))
+        }
+    })
+}
+
+/// The deterministic answer of each tool.
+fn answer(tool: &str, text: &str, system: &str) -> Value {
+    match tool {
+        "writing" => writing(text),
+        "style" => style(text),
+        "meetings" => meetings(text),
+        "translate" => translate(text, system),
+        "define" => define(text, system),
+        _ => json!({"error": "unknown tool"}),
+    }
+}
+
+fn writing(text: &str) -> Value {
+    let mut suggestions = Vec::new();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for pair in words.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a.eq_ignore_ascii_case("very") {
+            suggestions.push(json!({"original": format!("{a} {b}"), "message": "“Very” rarely adds meaning; a stronger word reads better.", "replacements": [b], "category": "style"}));
+        }
+        if a.eq_ignore_ascii_case(b) && a.chars().all(char::is_alphabetic) {
+            suggestions.push(json!({"original": format!("{a} {b}"), "message": "The word is repeated.", "replacements": [a], "category": "grammar"}));
+        }
+    }
+    for w in &words {
+        let bare = w.trim_matches(|c: char| !c.is_alphanumeric());
+        if bare.eq_ignore_ascii_case("utilize") {
+            suggestions.push(json!({"original": bare, "message": "“Use” says the same more plainly.", "replacements": ["use"], "category": "clarity"}));
+        }
+        if bare == "i" {
+            suggestions.push(json!({"original": " i ", "message": "“I” is always a capital letter.", "replacements": [" I "], "category": "grammar"}));
+        }
+    }
+    if text.contains("!!") {
+        suggestions.push(json!({"original": "!!", "message": "Several exclamation marks can read as shouting.", "replacements": ["!"], "category": "tone"}));
+    }
+    json!({"suggestions": suggestions})
+}
+
+fn count_any(text: &str, words: &[&str]) -> Vec<String> {
+    let lower = text.to_lowercase();
+    words
+        .iter()
+        .filter(|w| lower.contains(*w))
+        .map(|w| (*w).to_owned())
+        .collect()
+}
+
+fn style(text: &str) -> Value {
+    let friendly = count_any(text, &["thanks", "thank you", "great", "happy", "please"]);
+    let hedges = count_any(
+        text,
+        &["maybe", "perhaps", "might", "i think", "possibly", "just"],
+    );
+    let direct = count_any(text, &["must", "need to", "now", "immediately", "will"]);
+    let formal = count_any(
+        text,
+        &["regards", "dear", "sincerely", "furthermore", "therefore"],
+    );
+    let mut categories = Vec::new();
+    let conf = |n: usize| (0.5 + 0.15 * n as f64).min(0.95);
+    for (label, phrases) in [
+        ("friendly", &friendly),
+        ("passive", &hedges),
+        ("direct", &direct),
+        ("formal", &formal),
+    ] {
+        if !phrases.is_empty() {
+            categories.push(
+                json!({"label": label, "confidence": conf(phrases.len()), "phrases": phrases}),
+            );
+        }
+    }
+    if categories.is_empty() {
+        categories.push(json!({"label": "neutral", "confidence": 0.6, "phrases": []}));
+    }
+    let words = text.split_whitespace().count().max(1) as f64;
+    json!({
+        "categories": categories,
+        "sentiment": ((friendly.len() as f64 - direct.len() as f64 * 0.5) / 3.0).clamp(-1.0, 1.0),
+        "hedging": (hedges.len() as f64 * 10.0 / words).min(1.0),
+    })
+}
+
+fn meetings(text: &str) -> Value {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut decisions = Vec::new();
+    let mut actions = Vec::new();
+    let mut points = Vec::new();
+    for line in &lines {
+        let lower = line.to_lowercase();
+        if let Some(rest) = lower
+            .strip_prefix("decision:")
+            .map(|_| line["decision:".len()..].trim())
+        {
+            decisions.push(rest.to_owned());
+        } else if lower.starts_with("action:") {
+            // "Action: Ana - send the draft by 2026-12-01"
+            let rest = line["action:".len()..].trim();
+            let (owner, task) = rest
+                .split_once(" - ")
+                .map_or((None, rest), |(o, t)| (Some(o.trim()), t.trim()));
+            let (task, due) = task
+                .rsplit_once(" by ")
+                .map_or((task, None), |(t, d)| (t.trim(), Some(d.trim())));
+            actions.push(json!({"owner": owner, "task": task, "due": due}));
+        } else {
+            points.push((*line).to_owned());
+        }
+    }
+    let summary = match lines.first() {
+        Some(first) => format!(
+            "The meeting covered {} topics, starting with: {}",
+            points.len().max(1),
+            first
+        ),
+        None => "The notes are empty.".to_owned(),
+    };
+    json!({"summary": summary, "key_points": points.into_iter().take(5).collect::<Vec<_>>(), "decisions": decisions, "action_items": actions})
+}
+
+fn option_after(system: &str, label: &str) -> String {
+    system
+        .split(label)
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or("")
+        .trim_end_matches('.')
+        .to_owned()
+}
+
+const DICTIONARY: [(&str, &str, &str, &str); 6] = [
+    ("hello", "hola", "bonjour", "hallo"),
+    ("world", "mundo", "monde", "Welt"),
+    ("thank you", "gracias", "merci", "danke"),
+    ("good morning", "buenos días", "bonjour", "guten Morgen"),
+    ("meeting", "reunión", "réunion", "Besprechung"),
+    ("cat", "gato", "chat", "Katze"),
+];
+
+fn translate(text: &str, system: &str) -> Value {
+    let target = option_after(system, "Target language:");
+    let mut out = text.to_lowercase();
+    for (en, es, fr, de) in DICTIONARY {
+        let to = match target.as_str() {
+            "es" => es,
+            "fr" => fr,
+            "de" => de,
+            _ => continue,
+        };
+        out = out.replace(en, to);
+    }
+    json!({"translation": format!("[{target}] {out}"), "detected_source_language": "en"})
+}
+
+fn define(text: &str, system: &str) -> Value {
+    let language = option_after(system, "Answer language:");
+    let word = text.trim();
+    json!({
+        "word": word,
+        "part_of_speech": if word.ends_with("ly") { "adverb" } else if word.ends_with("ing") { "verb" } else { "noun" },
+        "definitions": [
+            {"meaning": format!("({language}) The first sense of “{word}” in the test service's dictionary."), "example": format!("She used the word “{word}” in a sentence.")},
+            {"meaning": format!("({language}) A second, rarer sense of “{word}”."), "example": null}
+        ]
+    })
+}

@@ -1,0 +1,328 @@
+//! The provider layer: a [`ChatProvider`] trait and its adapter for the OpenAI-compatible
+//! chat-completions API (OpenAI, OpenRouter, Groq, Together, Ollama, vLLM, llama.cpp).
+//!
+//! Every failure becomes a [`ProviderError`] whose message a person can act on; the key is
+//! never logged and never part of a message.
+
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// The most of a reply read from a provider; more is an error, not a memory problem.
+pub const MAX_REPLY_BYTES: usize = 1024 * 1024;
+/// The longest wait for a `Retry-After` that is still retried within the call.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub role: &'static str,
+    pub content: String,
+}
+
+impl Message {
+    pub fn system(content: impl Into<String>) -> Message {
+        Message {
+            role: "system",
+            content: content.into(),
+        }
+    }
+    pub fn user(content: impl Into<String>) -> Message {
+        Message {
+            role: "user",
+            content: content.into(),
+        }
+    }
+    pub fn assistant(content: impl Into<String>) -> Message {
+        Message {
+            role: "assistant",
+            content: content.into(),
+        }
+    }
+}
+
+/// Where a call goes and what it asks.
+#[derive(Debug, Clone)]
+pub struct ChatRequest {
+    pub base_url: String,
+    pub model: String,
+    pub messages: Vec<Message>,
+    pub max_tokens: u32,
+    pub timeout: Duration,
+}
+
+/// A model's answer and what it cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub text: String,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderError {
+    /// 401/403: the service does not accept the key.
+    KeyRejected,
+    /// 429 from the service (after one retry when the wait was short).
+    RateLimited {
+        retry_after_secs: Option<u64>,
+    },
+    /// Could not connect (DNS, refused, TLS, or a private address that is not allowed).
+    Unreachable(String),
+    TimedOut,
+    /// 5xx, an answer larger than allowed, or one that is not the API's shape.
+    BadReply(String),
+}
+
+impl ProviderError {
+    /// What the person reads.
+    pub fn message(&self) -> String {
+        match self {
+            ProviderError::KeyRejected => "The AI service rejected your key; check it in API-key settings (/settings/api-keys).".into(),
+            ProviderError::RateLimited { retry_after_secs: Some(s) } => format!("The AI service is limiting requests; try again in {s} s."),
+            ProviderError::RateLimited { retry_after_secs: None } => "The AI service is limiting requests; try again in a minute.".into(),
+            ProviderError::Unreachable(why) => format!("The AI service could not be reached ({why})."),
+            ProviderError::TimedOut => "The AI service took too long to answer. Try again, or with a shorter text.".into(),
+            ProviderError::BadReply(_) => "The AI service sent an answer Digame could not read. Try again in a moment.".into(),
+        }
+    }
+
+    /// A short name for the usage record.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            ProviderError::KeyRejected => "key_rejected",
+            ProviderError::RateLimited { .. } => "rate_limited",
+            ProviderError::Unreachable(_) => "unreachable",
+            ProviderError::TimedOut => "timed_out",
+            ProviderError::BadReply(_) => "bad_reply",
+        }
+    }
+}
+
+#[async_trait]
+pub trait ChatProvider: Send + Sync {
+    async fn complete(
+        &self,
+        request: &ChatRequest,
+        key: &SecretString,
+    ) -> Result<Completion, ProviderError>;
+
+    /// The cheapest call that shows whether the service accepts the key (listing models).
+    async fn check_key(
+        &self,
+        base_url: &str,
+        key: &SecretString,
+        timeout: Duration,
+    ) -> Result<(), ProviderError>;
+}
+
+/// The OpenAI-compatible chat-completions API over the shared HTTP client.
+#[derive(Clone)]
+pub struct OpenAiCompatible {
+    pub http: reqwest::Client,
+}
+
+#[derive(Serialize)]
+struct WireRequest<'a> {
+    model: &'a str,
+    messages: &'a [Message],
+    max_tokens: u32,
+    temperature: f32,
+    response_format: ResponseFormat,
+}
+
+#[derive(Serialize)]
+struct ResponseFormat {
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Deserialize)]
+struct WireReply {
+    choices: Vec<WireChoice>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize)]
+struct WireChoice {
+    message: WireMessage,
+}
+
+#[derive(Deserialize)]
+struct WireMessage {
+    #[serde(default)]
+    content: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireUsage {
+    #[serde(default)]
+    prompt_tokens: i64,
+    #[serde(default)]
+    completion_tokens: i64,
+}
+
+/// Reads an answer's body up to [`MAX_REPLY_BYTES`].
+async fn read_capped(
+    mut res: reqwest::Response,
+    deadline: Instant,
+) -> Result<Vec<u8>, ProviderError> {
+    if res
+        .content_length()
+        .is_some_and(|n| n > MAX_REPLY_BYTES as u64)
+    {
+        return Err(ProviderError::BadReply("reply too large".into()));
+    }
+    let mut body = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let chunk = tokio::time::timeout(left, res.chunk())
+            .await
+            .map_err(|_| ProviderError::TimedOut)?
+            .map_err(transport_error)?;
+        let Some(chunk) = chunk else { break };
+        if body.len() + chunk.len() > MAX_REPLY_BYTES {
+            return Err(ProviderError::BadReply("reply too large".into()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn transport_error(e: reqwest::Error) -> ProviderError {
+    if e.is_timeout() {
+        return ProviderError::TimedOut;
+    }
+    // The resolver's refusal of a private address is the innermost cause.
+    let mut cause: &dyn std::error::Error = &e;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    let why = cause.to_string();
+    if why.contains("private addresses") || why.contains("did not resolve") {
+        ProviderError::Unreachable(why)
+    } else if e.is_connect() {
+        ProviderError::Unreachable("the connection failed".into())
+    } else {
+        ProviderError::Unreachable("the request failed".into())
+    }
+}
+
+/// Seconds from a `Retry-After` header (the seconds form; a date is treated as unknown).
+fn retry_after(res: &reqwest::Response) -> Option<u64> {
+    res.headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+impl OpenAiCompatible {
+    /// One request, with at most one retry on 429 or 5xx. The retry waits `Retry-After`
+    /// when it is short (else gives up with it), or one second.
+    async fn send(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ProviderError> {
+        let deadline = Instant::now() + timeout;
+        let mut retried = false;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let res = build()
+                .timeout(left)
+                .send()
+                .await
+                .map_err(transport_error)?;
+            let status = res.status();
+            if status.is_success() {
+                return read_capped(res, deadline).await;
+            }
+            if status == reqwest::StatusCode::UNAUTHORIZED
+                || status == reqwest::StatusCode::FORBIDDEN
+            {
+                return Err(ProviderError::KeyRejected);
+            }
+            let retryable =
+                status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+            let wait = retry_after(&res);
+            let failure = if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                ProviderError::RateLimited {
+                    retry_after_secs: wait,
+                }
+            } else {
+                ProviderError::BadReply(format!("status {status}"))
+            };
+            let pause = wait.map_or(Duration::from_secs(1), Duration::from_secs);
+            if !retryable || retried || pause > MAX_RETRY_WAIT || Instant::now() + pause >= deadline
+            {
+                return Err(failure);
+            }
+            retried = true;
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
+
+#[async_trait]
+impl ChatProvider for OpenAiCompatible {
+    async fn complete(
+        &self,
+        request: &ChatRequest,
+        key: &SecretString,
+    ) -> Result<Completion, ProviderError> {
+        let url = format!("{}/chat/completions", request.base_url);
+        let body = WireRequest {
+            model: &request.model,
+            messages: &request.messages,
+            max_tokens: request.max_tokens,
+            temperature: 0.2,
+            response_format: ResponseFormat {
+                kind: "json_object",
+            },
+        };
+        let bytes = self
+            .send(
+                || {
+                    self.http
+                        .post(&url)
+                        .bearer_auth(key.expose_secret())
+                        .json(&body)
+                },
+                request.timeout,
+            )
+            .await?;
+        let reply: WireReply = serde_json::from_slice(&bytes)
+            .map_err(|e| ProviderError::BadReply(format!("not a chat completion: {e}")))?;
+        let text = reply
+            .choices
+            .into_iter()
+            .next()
+            .and_then(|c| c.message.content)
+            .ok_or_else(|| ProviderError::BadReply("no choices".into()))?;
+        let usage = reply.usage.unwrap_or_default();
+        Ok(Completion {
+            text,
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+        })
+    }
+
+    async fn check_key(
+        &self,
+        base_url: &str,
+        key: &SecretString,
+        timeout: Duration,
+    ) -> Result<(), ProviderError> {
+        let url = format!("{base_url}/models");
+        self.send(
+            || self.http.get(&url).bearer_auth(key.expose_secret()),
+            timeout,
+        )
+        .await
+        .map(|_| ())
+    }
+}

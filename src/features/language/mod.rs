@@ -1,0 +1,85 @@
+//! Language tools (`/tools/language`): translate a snippet into a chosen language (the
+//! source detected and shown when it is not given), and define a word in a chosen language.
+
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const SNIPPET_MAX_CHARS: usize = 2_000;
+pub const WORD_MAX_CHARS: usize = 60;
+
+/// The languages offered, as ISO 639-1 codes and English names.
+pub const LANGUAGES: [(&str, &str); 16] = [
+    ("ar", "Arabic"),
+    ("de", "German"),
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("hi", "Hindi"),
+    ("it", "Italian"),
+    ("ja", "Japanese"),
+    ("ko", "Korean"),
+    ("nl", "Dutch"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("ru", "Russian"),
+    ("sv", "Swedish"),
+    ("tr", "Turkish"),
+    ("zh", "Chinese"),
+];
+
+/// The English name of a supported language code.
+pub fn language_name(code: &str) -> Option<&'static str> {
+    LANGUAGES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Translation {
+    pub translation: String,
+    /// The source language's code.
+    pub source: String,
+    /// Whether the source was detected (not given).
+    pub detected: bool,
+    pub target: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sense {
+    pub meaning: String,
+    pub example: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Definition {
+    pub word: String,
+    pub part_of_speech: String,
+    pub senses: Vec<Sense>,
+    pub language: String,
+}
+
+/// Translates `text` into `target`; `source` may be empty (detected).
+#[server(endpoint = "tools/language/translate")]
+pub async fn translate(
+    text: String,
+    target: String,
+    source: String,
+) -> Result<Translation, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::translate(&state.ai_call(), &person, &text, &target, &source).await
+}
+
+/// Defines `word`, answering in `language`.
+#[server(endpoint = "tools/language/define")]
+pub async fn define(word: String, language: String) -> Result<Definition, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::define(&state.ai_call(), &person, &word, &language).await
+}

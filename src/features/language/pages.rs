@@ -1,0 +1,133 @@
+//! `/tools/language`: translate a snippet, and define a word.
+
+use super::{language_name, Define, Translate, LANGUAGES, SNIPPET_MAX_CHARS, WORD_MAX_CHARS};
+use crate::components::{field_error, form_error, FormAlert, TextField};
+use crate::features::tools::pages::{Cancel, CountedText, ToolPage, Working};
+use crate::features::tools::ToolId;
+use leptos::prelude::*;
+
+#[component]
+pub fn LanguagePage() -> impl IntoView {
+    view! {
+        <ToolPage tool=ToolId::LanguageTools intro="Translate a snippet into another language, or look up what a word means.">
+            <TranslatePanel/>
+            <DefinePanel/>
+        </ToolPage>
+    }
+}
+
+#[component]
+fn LanguageSelect(
+    label: &'static str,
+    name: &'static str,
+    selected: &'static str,
+    #[prop(optional)] detect: bool,
+    #[prop(into)] error: Signal<Option<String>>,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    view! {
+        <div class="field" class:field-invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name on:change=move |ev| value.set(event_target_value(&ev))>
+                {detect.then(|| view! { <option value="" selected=selected.is_empty()>"Detect it"</option> })}
+                {LANGUAGES.iter().map(|(code, lang)| view! {
+                    <option value=*code selected=*code == selected>{*lang}</option>
+                }).collect_view()}
+            </select>
+            {move || error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn TranslatePanel() -> impl IntoView {
+    let action = ServerAction::<Translate>::new();
+    let text = RwSignal::new(String::new());
+    let source = RwSignal::new(String::new());
+    let target = RwSignal::new("es".to_owned());
+    let cancel = Cancel::new();
+    let value = action.value();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        cancel.keep(action.dispatch(Translate {
+            text: text.get_untracked(),
+            target: target.get_untracked(),
+            source: source.get_untracked(),
+        }));
+    };
+    view! {
+        <section class="card" aria-labelledby="translate-heading">
+            <h2 id="translate-heading">"Translate"</h2>
+            <form on:submit=submit>
+                <FormAlert message=form_error(value)/>
+                <CountedText label="Text to translate" name="text" rows=5 max=SNIPPET_MAX_CHARS value=text error=field_error(value, "text")/>
+                <div class="form-row">
+                    <LanguageSelect label="From" name="source" selected="" detect=true value=source error=field_error(value, "source")/>
+                    <LanguageSelect label="Into" name="target" selected="es" value=target error=field_error(value, "target")/>
+                </div>
+                <button type="submit" class="button" disabled=move || action.pending().get()>"Translate"</button>
+                <Working pending=action.pending() label="Translating…" on_cancel=cancel.callback()/>
+            </form>
+            {move || match value.get() {
+                Some(Ok(t)) => {
+                    let from = language_name(&t.source).map_or_else(|| t.source.clone(), str::to_owned);
+                    let into = language_name(&t.target).unwrap_or_default();
+                    let how = if t.detected { format!("From {from} (detected) into {into}") } else { format!("From {from} into {into}") };
+                    Some(view! {
+                        <div class="result" data-result="translation">
+                            <p class="small muted" data-source=t.source.clone()>{how}</p>
+                            <blockquote lang=t.target.clone()>{t.translation}</blockquote>
+                        </div>
+                    })
+                }
+                _ => None,
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn DefinePanel() -> impl IntoView {
+    let action = ServerAction::<Define>::new();
+    let word = RwSignal::new(String::new());
+    let language = RwSignal::new("en".to_owned());
+    let cancel = Cancel::new();
+    let value = action.value();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        cancel.keep(action.dispatch(Define {
+            word: word.get_untracked(),
+            language: language.get_untracked(),
+        }));
+    };
+    view! {
+        <section class="card" aria-labelledby="define-heading">
+            <h2 id="define-heading">"Define a word"</h2>
+            <form on:submit=submit>
+                <FormAlert message=form_error(value)/>
+                <div class="form-row">
+                    <TextField label="Word or short phrase" name="word" maxlength=WORD_MAX_CHARS as u32
+                        value=Signal::derive(move || word.get()) on_input=Callback::new(move |v| word.set(v))
+                        error=field_error(value, "word")/>
+                    <LanguageSelect label="Explain in" name="language" selected="en" value=language error=field_error(value, "language")/>
+                </div>
+                <button type="submit" class="button" disabled=move || action.pending().get()>"Define"</button>
+                <Working pending=action.pending() label="Looking it up…" on_cancel=cancel.callback()/>
+            </form>
+            {move || match value.get() {
+                Some(Ok(d)) => Some(view! {
+                    <div class="result" data-result="definition" lang=d.language.clone()>
+                        <p><strong>{d.word.clone()}</strong>" "<em>{d.part_of_speech.clone()}</em></p>
+                        <ol>
+                            {d.senses.into_iter().map(|s| view! {
+                                <li>{s.meaning}{s.example.map(|e| view! { <br/><span class="muted small">"“"{e}"”"</span> })}</li>
+                            }).collect_view()}
+                        </ol>
+                    </div>
+                }),
+                _ => None,
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,125 @@
+//! Meeting insights (`/tools/meetings`): from notes or a transcript (a WebVTT file's text
+//! is cleaned of its timings first), a summary, the key points, the decisions and the
+//! action items with owners and due dates when stated. Export as Markdown; action items
+//! go to the task list as suggested tasks.
+
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const NOTES_MAX_CHARS: usize = 20_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionItem {
+    pub owner: Option<String>,
+    pub task: String,
+    /// As stated in the notes (`2026-12-01`, `Friday`).
+    pub due: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingResult {
+    pub summary: String,
+    pub key_points: Vec<String>,
+    pub decisions: Vec<String>,
+    pub action_items: Vec<ActionItem>,
+}
+
+impl MeetingResult {
+    /// The notes as Markdown, for export.
+    pub fn to_markdown(&self) -> String {
+        let mut md = format!("# Meeting notes\n\n## Summary\n\n{}\n", self.summary);
+        let list = |md: &mut String, title: &str, items: &[String]| {
+            if !items.is_empty() {
+                md.push_str(&format!("\n## {title}\n\n"));
+                for i in items {
+                    md.push_str(&format!("- {i}\n"));
+                }
+            }
+        };
+        list(&mut md, "Key points", &self.key_points);
+        list(&mut md, "Decisions", &self.decisions);
+        if !self.action_items.is_empty() {
+            md.push_str("\n## Action items\n\n");
+            for a in &self.action_items {
+                md.push_str(&format!("- [ ] {}", a.task));
+                if let Some(o) = &a.owner {
+                    md.push_str(&format!(" — {o}"));
+                }
+                if let Some(d) = &a.due {
+                    md.push_str(&format!(" (due {d})"));
+                }
+                md.push('\n');
+            }
+        }
+        md
+    }
+}
+
+/// Percent-encodes text for a `data:` link (everything but unreserved characters).
+pub fn data_url(mime: &str, text: &str) -> String {
+    let mut out = format!("data:{mime};charset=utf-8,");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The insights of `notes`.
+#[server(endpoint = "tools/meetings/analyse")]
+pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::analyse(&state.ai_call(), &person, notes).await
+}
+
+/// Adds one action item to the caller's tasks as a suggested task. Answers its title.
+#[server(endpoint = "tools/meetings/add-task")]
+pub async fn add_action_item(task: String, owner: String, due: String) -> Result<String, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    service::add_to_tasks(&state.db, &state.keyring, &person, &task, &owner, &due).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_lists_every_part() {
+        let r = MeetingResult {
+            summary: "We planned the launch.".into(),
+            key_points: vec!["Budget".into()],
+            decisions: vec![],
+            action_items: vec![ActionItem {
+                owner: Some("Ana".into()),
+                task: "Send the draft".into(),
+                due: Some("2026-12-01".into()),
+            }],
+        };
+        let md = r.to_markdown();
+        assert!(md.starts_with("# Meeting notes\n\n## Summary\n\nWe planned the launch.\n"));
+        assert!(md.contains("## Key points\n\n- Budget\n"));
+        assert!(!md.contains("Decisions"));
+        assert!(md.contains("- [ ] Send the draft — Ana (due 2026-12-01)\n"));
+    }
+
+    #[test]
+    fn data_urls_encode_everything_but_unreserved_characters() {
+        assert_eq!(
+            data_url("text/markdown", "# A é\n"),
+            "data:text/markdown;charset=utf-8,%23%20A%20%C3%A9%0A"
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! `/tools/meetings`: notes in; summary, key points, decisions and action items out, with
+//! a Markdown export and each action item one click from the task list.
+
+use super::{data_url, AddActionItem, AnalyseMeeting, MeetingResult, NOTES_MAX_CHARS};
+use crate::components::{field_error, form_error, FormAlert};
+use crate::features::tools::pages::{Cancel, CountedText, ToolPage, Working};
+use crate::features::tools::ToolId;
+use leptos::prelude::*;
+
+#[component]
+pub fn MeetingsPage() -> impl IntoView {
+    view! {
+        <ToolPage tool=ToolId::MeetingInsights intro="Paste your notes or a transcript (the text of a .vtt file works too). You get a summary, the decisions and the action items.">
+            <MeetingsPanel/>
+        </ToolPage>
+    }
+}
+
+#[component]
+fn MeetingsPanel() -> impl IntoView {
+    let action = ServerAction::<AnalyseMeeting>::new();
+    let notes = RwSignal::new(String::new());
+    let cancel = Cancel::new();
+    let value = action.value();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        cancel.keep(action.dispatch(AnalyseMeeting {
+            notes: notes.get_untracked(),
+        }));
+    };
+    view! {
+        <section class="card">
+            <form on:submit=submit>
+                <FormAlert message=form_error(value)/>
+                <CountedText label="Notes or transcript" name="notes" max=NOTES_MAX_CHARS rows=12 value=notes error=field_error(value, "notes")/>
+                <button type="submit" class="button" disabled=move || action.pending().get()>"Get the insights"</button>
+                <Working pending=action.pending() label="Reading the notes…" on_cancel=cancel.callback()/>
+            </form>
+        </section>
+        {move || match value.get() {
+            Some(Ok(r)) => Some(view! { <Insights r/> }),
+            _ => None,
+        }}
+    }
+}
+
+fn bullet_list(title: &'static str, items: Vec<String>) -> impl IntoView {
+    (!items.is_empty()).then(|| {
+        view! {
+            <h3>{title}</h3>
+            <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
+        }
+    })
+}
+
+#[component]
+fn Insights(r: MeetingResult) -> impl IntoView {
+    let add = ServerAction::<AddActionItem>::new();
+    let added = add.value();
+    let notice = Signal::derive(move || match added.get() {
+        Some(Ok(title)) => Some(format!("Added “{title}” to your tasks as a suggestion.")),
+        _ => None,
+    });
+    let markdown = r.to_markdown();
+    let download = data_url("text/markdown", &markdown);
+    let items = r.action_items.clone();
+    view! {
+        <section class="card" data-result aria-labelledby="insights-heading">
+            <h2 id="insights-heading">"Insights"</h2>
+            <h3>"Summary"</h3>
+            <p data-summary>{r.summary.clone()}</p>
+            {bullet_list("Key points", r.key_points.clone())}
+            {bullet_list("Decisions", r.decisions.clone())}
+            {(!items.is_empty()).then(|| view! {
+                <h3>"Action items"</h3>
+                <FormAlert message=notice success=true/>
+                <FormAlert message=form_error(added)/>
+                <div class="table-wrap">
+                    <table class="table">
+                        <thead><tr><th scope="col">"Task"</th><th scope="col">"Owner"</th><th scope="col">"Due"</th><th scope="col"><span class="visually-hidden">"Add"</span></th></tr></thead>
+                        <tbody>
+                            {items.into_iter().map(|a| {
+                                let input = AddActionItem {
+                                    task: a.task.clone(),
+                                    owner: a.owner.clone().unwrap_or_default(),
+                                    due: a.due.clone().unwrap_or_default(),
+                                };
+                                view! {
+                                    <tr data-action-item=a.task.clone()>
+                                        <td>{a.task.clone()}</td>
+                                        <td>{a.owner.clone().unwrap_or_else(|| "—".into())}</td>
+                                        <td>{a.due.clone().unwrap_or_else(|| "—".into())}</td>
+                                        <td><button type="button" class="button button-small button-quiet"
+                                            on:click=move |_| { add.dispatch(input.clone()); }>"Add to my tasks"</button></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            })}
+            <h3>"Export"</h3>
+            <p><a class="button button-quiet" href=download download="meeting-notes.md">"Download as Markdown"</a></p>
+            <details>
+                <summary>"Show the Markdown"</summary>
+                <textarea class="code" rows="10" readonly aria-label="The notes as Markdown">{markdown}</textarea>
+            </details>
+        </section>
+    }
+}

@@ -1,0 +1,185 @@
+//! The meeting prompt, the reading of its answer, and action items into tasks.
+
+use super::{ActionItem, MeetingResult, NOTES_MAX_CHARS};
+use crate::ai::prompt::Prompt;
+use crate::domain::{SessionUser, ToolId};
+use crate::error::AppError;
+use crate::features::api_keys::crypto::Keyring;
+use crate::features::tasks::service as tasks;
+use crate::features::tools::ai_call::{ask, text_input, AiCallContext};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+
+const INSTRUCTIONS: &str =
+    "You turn meeting notes or a transcript into insights. Give a `summary` \
+of two to four sentences, the `key_points` discussed, the `decisions` taken, and the \
+`action_items`, each with the `task`, the `owner` and the `due` date only when the notes state \
+them (null otherwise). Use only what the notes say. Answer as {\"summary\": \"...\", \
+\"key_points\": [\"...\"], \"decisions\": [\"...\"], \"action_items\": [{\"owner\": null, \
+\"task\": \"...\", \"due\": null}]}.";
+
+pub fn prompt(notes: &str) -> Prompt {
+    Prompt::new("meetings", INSTRUCTIONS, notes, 1500)
+}
+
+/// The spoken text of a WebVTT transcript: the header, cue numbers, timings and notes
+/// taken out. Other text is returned as it is.
+pub fn clean_transcript(text: &str) -> String {
+    if !text.trim_start().starts_with("WEBVTT") {
+        return text.to_owned();
+    }
+    let mut out = Vec::new();
+    let mut skipping_block = true; // the header block
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() {
+            skipping_block = false;
+            continue;
+        }
+        if skipping_block || l.starts_with("NOTE") || l.starts_with("STYLE") {
+            skipping_block = true;
+            continue;
+        }
+        if l.contains("-->") || l.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        out.push(l.to_owned());
+    }
+    out.join("\n")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Reply {
+    summary: String,
+    #[serde(default)]
+    key_points: Vec<String>,
+    #[serde(default)]
+    decisions: Vec<String>,
+    #[serde(default)]
+    action_items: Vec<ReplyItem>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReplyItem {
+    #[serde(default)]
+    owner: Option<String>,
+    task: String,
+    #[serde(default)]
+    due: Option<String>,
+}
+
+fn clean(items: Vec<String>) -> Vec<String> {
+    items
+        .into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .take(30)
+        .collect()
+}
+
+fn present(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| {
+        !v.is_empty() && !v.eq_ignore_ascii_case("null") && !v.eq_ignore_ascii_case("none")
+    })
+}
+
+/// A summary is required; empty entries are dropped.
+pub fn check(reply: Reply) -> Result<MeetingResult, String> {
+    let summary = reply.summary.trim().to_owned();
+    if summary.is_empty() {
+        return Err("empty summary".into());
+    }
+    Ok(MeetingResult {
+        summary,
+        key_points: clean(reply.key_points),
+        decisions: clean(reply.decisions),
+        action_items: reply
+            .action_items
+            .into_iter()
+            .filter(|a| !a.task.trim().is_empty())
+            .take(30)
+            .map(|a| ActionItem {
+                owner: present(a.owner),
+                task: a.task.trim().to_owned(),
+                due: present(a.due),
+            })
+            .collect(),
+    })
+}
+
+pub async fn analyse(
+    cx: &AiCallContext<'_>,
+    person: &SessionUser,
+    notes: String,
+) -> Result<MeetingResult, AppError> {
+    let notes = text_input("notes", &clean_transcript(&notes), NOTES_MAX_CHARS)?;
+    ask(cx, person, ToolId::MeetingInsights, prompt(&notes), check).await
+}
+
+/// One action item as a suggested task: the due date kept when it is a date, the owner and
+/// any other stated due in the description. The task tool's own checks apply.
+pub async fn add_to_tasks(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    person: &SessionUser,
+    task: &str,
+    owner: &str,
+    due: &str,
+) -> Result<String, AppError> {
+    tasks::gate(db, keyring, person).await?;
+    let due = due.trim();
+    let is_date = chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").is_ok();
+    let mut description = vec!["From meeting notes.".to_owned()];
+    if !owner.trim().is_empty() {
+        description.push(format!("Owner: {}.", owner.trim()));
+    }
+    if !due.is_empty() && !is_date {
+        description.push(format!("Due: {due}."));
+    }
+    let title: String = task.trim().chars().take(tasks::TITLE_MAX).collect();
+    let input = tasks::TaskInput::parse(
+        &title.replace(['\n', '\r', '\t'], " "),
+        &description.join(" "),
+        if is_date { due } else { "" },
+        "suggested",
+    )?;
+    Ok(tasks::create(db, person, input).await?.title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ai::prompt::parse_json;
+
+    #[test]
+    fn webvtt_is_cleaned_to_its_words() {
+        let vtt = "WEBVTT\nKind: captions\n\n1\n00:00:01.000 --> 00:00:04.000\nAna: Let's start.\n\nNOTE a comment\nthat spans\n\n2\n00:00:05.000 --> 00:00:07.000\nBen: Agreed.\n";
+        assert_eq!(clean_transcript(vtt), "Ana: Let's start.\nBen: Agreed.");
+        assert_eq!(clean_transcript("plain notes\n1"), "plain notes\n1");
+    }
+
+    #[test]
+    fn replies_need_a_summary_and_lose_empty_entries() {
+        let r = check(
+            parse_json(
+                r#"{"summary": " We met. ", "key_points": ["a", " "], "action_items": [
+                {"owner": "null", "task": "Write it", "due": ""}, {"task": "  "}]}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(r.summary, "We met.");
+        assert_eq!(r.key_points, vec!["a".to_owned()]);
+        assert!(r.decisions.is_empty());
+        assert_eq!(
+            r.action_items,
+            vec![ActionItem {
+                owner: None,
+                task: "Write it".into(),
+                due: None
+            }]
+        );
+        assert!(check(parse_json(r#"{"summary": ""}"#).unwrap()).is_err());
+        assert!(parse_json::<Reply>(r#"{"points": []}"#).is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! `/tools/style`: style categories with confidence bars and the phrases behind them,
+//! sentiment and hedging, and the readability grade.
+
+use super::{AnalyseStyle, StyleResult, TEXT_MAX_CHARS};
+use crate::components::{field_error, form_error, FormAlert};
+use crate::features::tools::pages::{Cancel, CountedText, Meter, ToolPage, Working};
+use crate::features::tools::ToolId;
+use leptos::prelude::*;
+
+#[component]
+pub fn StylePage() -> impl IntoView {
+    view! {
+        <ToolPage tool=ToolId::CommunicationStyle intro="Paste a message or a document to see how it comes across: its style, its tone, and how easy it is to read.">
+            <StylePanel/>
+        </ToolPage>
+    }
+}
+
+#[component]
+fn StylePanel() -> impl IntoView {
+    let action = ServerAction::<AnalyseStyle>::new();
+    let text = RwSignal::new(String::new());
+    let cancel = Cancel::new();
+    let value = action.value();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        cancel.keep(action.dispatch(AnalyseStyle {
+            text: text.get_untracked(),
+        }));
+    };
+    view! {
+        <section class="card">
+            <form on:submit=submit>
+                <FormAlert message=form_error(value)/>
+                <CountedText label="Your text" name="text" max=TEXT_MAX_CHARS value=text error=field_error(value, "text")/>
+                <button type="submit" class="button" disabled=move || action.pending().get()>"Analyse the style"</button>
+                <Working pending=action.pending() label="Analysing…" on_cancel=cancel.callback()/>
+            </form>
+        </section>
+        {move || match value.get() {
+            Some(Ok(r)) => Some(view! { <StyleReport r/> }),
+            _ => None,
+        }}
+    }
+}
+
+#[component]
+fn StyleReport(r: StyleResult) -> impl IntoView {
+    let sentiment = match r.sentiment {
+        s if s > 0.25 => "positive",
+        s if s < -0.25 => "negative",
+        _ => "neutral",
+    };
+    let grade = r.readability.grade;
+    view! {
+        <section class="card" data-result aria-labelledby="style-heading">
+            <h2 id="style-heading">"How it comes across"</h2>
+            <ul class="meters">
+                {r.categories.into_iter().map(|c| {
+                    let phrases = if c.phrases.is_empty() {
+                        String::new()
+                    } else {
+                        c.phrases.iter().map(|p| format!("“{p}”")).collect::<Vec<_>>().join(", ")
+                    };
+                    view! {
+                        <li data-category=c.label.clone()>
+                            <Meter label=c.label.clone() value=c.confidence/>
+                            {(!phrases.is_empty()).then(|| view! { <p class="small muted">"Because of: "{phrases}</p> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <h3>"Tone"</h3>
+            <dl class="facts">
+                <dt>"Sentiment"</dt><dd>{format!("{sentiment} ({:+.2})", r.sentiment)}</dd>
+                <dt>"Hedging"</dt><dd>{format!("{:.0} %", r.hedging * 100.0)}</dd>
+                <dt>"Readability"</dt>
+                <dd data-readability>{format!("grade {grade:.1}, {} ({} words, {} sentences; computed by Digame, not the model)", r.readability.label(), r.readability.words, r.readability.sentences)}</dd>
+            </dl>
+        </section>
+    }
+}

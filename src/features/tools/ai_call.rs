@@ -1,0 +1,185 @@
+//! One AI call for a tool, after the gate: the per-person minute limit, the gate itself
+//! (flag, tier, key, daily allowance), the usage record, the provider call, reading the
+//! reply into the tool's typed result with one repair attempt, and the outcome recorded.
+
+use super::gate;
+use crate::ai::prompt::{parse_json, Prompt, REPAIR};
+use crate::ai::provider::{ChatRequest, Completion, Message, ProviderError};
+use crate::ai::Ai;
+use crate::domain::{SessionUser, ToolId};
+use crate::entities::ai_calls;
+use crate::error::{AppError, ResultExt};
+use crate::features::api_keys::crypto::Keyring;
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::de::DeserializeOwned;
+use std::time::Instant;
+
+/// Everything a tool call needs from the application state.
+pub struct AiCallContext<'a> {
+    pub db: &'a DatabaseConnection,
+    pub keyring: &'a Keyring,
+    pub ai: &'a Ai,
+}
+
+/// Refuses when the person has made the per-minute number of calls in the last minute.
+/// Calls in flight count (their row is written when they start).
+pub async fn check_minute_limit(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    per_minute: u32,
+) -> Result<(), AppError> {
+    let since = Utc::now() - Duration::seconds(60);
+    let recent = ai_calls::Entity::find()
+        .filter(ai_calls::Column::UserId.eq(person.user.id))
+        .filter(ai_calls::Column::TenantId.eq(person.tenant_id()))
+        .filter(ai_calls::Column::CreatedAt.gt(since))
+        .count(db)
+        .await
+        .or_internal("counting recent AI calls")?;
+    if recent < u64::from(per_minute) {
+        return Ok(());
+    }
+    let oldest = ai_calls::Entity::find()
+        .filter(ai_calls::Column::UserId.eq(person.user.id))
+        .filter(ai_calls::Column::CreatedAt.gt(since))
+        .order_by_asc(ai_calls::Column::CreatedAt)
+        .limit(1)
+        .one(db)
+        .await
+        .or_internal("reading recent AI calls")?;
+    let wait = oldest.map_or(60, |c| {
+        (c.created_at + Duration::seconds(60) - Utc::now()).num_seconds() + 1
+    });
+    let wait = wait.clamp(1, 60);
+    Err(AppError::RateLimited {
+        message: format!(
+            "You have made {per_minute} AI calls in the last minute, the most allowed. Try again in {wait} s."
+        ),
+        retry_after_secs: wait,
+    })
+}
+
+/// Runs `prompt` for `tool` as `person`, reads the answer as `R` and turns it into the
+/// tool's result with `check` (which compares it with the person's input; its error says
+/// why the answer is unusable, for the log and the one repair attempt).
+pub async fn ask<R: DeserializeOwned, T>(
+    cx: &AiCallContext<'_>,
+    person: &SessionUser,
+    tool: ToolId,
+    prompt: Prompt,
+    check: impl Fn(R) -> Result<T, String>,
+) -> Result<T, AppError> {
+    check_minute_limit(cx.db, person, cx.ai.settings.calls_per_minute).await?;
+    let call = gate::begin(cx.db, cx.keyring, person, tool).await?;
+    let Some(key) = call.key else {
+        return Err(AppError::ApiKeyMissing(
+            "This tool needs your key for its AI service; add it in API-key settings (/settings/api-keys).".into(),
+        ));
+    };
+    let model = cx.ai.settings.model.clone();
+    let started = Instant::now();
+    let row = ai_calls::ActiveModel {
+        tenant_id: Set(person.tenant_id()),
+        user_id: Set(person.user.id),
+        tool: Set(tool.info().flag.to_owned()),
+        model: Set(model.clone()),
+        prompt_tokens: Set(0),
+        completion_tokens: Set(0),
+        latency_ms: Set(0),
+        outcome: Set("pending".into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(cx.db)
+    .await
+    .or_internal("recording an AI call")?;
+
+    let mut request = ChatRequest {
+        base_url: cx.ai.settings.base_url.clone(),
+        model: model.clone(),
+        messages: vec![Message::system(prompt.system), Message::user(prompt.user)],
+        max_tokens: prompt.max_tokens,
+        timeout: cx.ai.timeout(),
+    };
+    let mut tokens = (0, 0);
+    let mut attempt = |c: &Completion| {
+        tokens.0 += c.prompt_tokens;
+        tokens.1 += c.completion_tokens;
+        parse_json::<R>(&c.text).and_then(&check)
+    };
+    let outcome: Result<T, ProviderError> = async {
+        let first = cx.ai.provider.complete(&request, &key).await?;
+        match attempt(&first) {
+            Ok(result) => Ok(result),
+            Err(why) => {
+                tracing::info!(tool = tool.info().flag, %why, "AI reply unusable; asking once to repair it");
+                request.messages.push(Message::assistant(first.text));
+                request.messages.push(Message::user(REPAIR));
+                let second = cx.ai.provider.complete(&request, &key).await?;
+                attempt(&second).map_err(ProviderError::BadReply)
+            }
+        }
+    }
+    .await;
+    let latency_ms = started.elapsed().as_millis() as i64;
+    let label = match &outcome {
+        Ok(_) => "ok",
+        Err(e) => e.outcome(),
+    };
+    tracing::info!(
+        tool = tool.info().flag,
+        outcome = label,
+        latency_ms,
+        "AI call"
+    );
+    let mut done: ai_calls::ActiveModel = row.into();
+    done.prompt_tokens = Set(tokens.0);
+    done.completion_tokens = Set(tokens.1);
+    done.latency_ms = Set(latency_ms);
+    done.outcome = Set(label.to_owned());
+    done.update(cx.db)
+        .await
+        .or_internal("recording an AI call")?;
+    outcome.map_err(|e| AppError::Upstream(e.message()))
+}
+
+/// A tool's text input: not blank, at most `max_chars` characters (counted as people
+/// count them). The error names the form field `field`.
+pub fn text_input(field: &str, text: &str, max_chars: usize) -> Result<String, AppError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(AppError::validation(field, "Enter some text first."));
+    }
+    let n = trimmed.chars().count();
+    if n > max_chars {
+        return Err(AppError::validation(
+            field,
+            format!("The text is {n} characters long; the most is {max_chars}. Shorten it and try again."),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_input_refuses_blank_and_long_text_by_characters() {
+        assert_eq!(text_input("text", "  hi \n", 5).unwrap(), "hi");
+        assert_eq!(text_input("text", "ééééé", 5).unwrap(), "ééééé");
+        let blank = text_input("text", " \n\t", 5).unwrap_err();
+        assert_eq!(blank.field(), Some("text"));
+        let long = text_input("notes", "éééééé", 5).unwrap_err();
+        assert_eq!(long.field(), Some("notes"));
+        assert!(
+            long.message().contains("6 characters"),
+            "{}",
+            long.message()
+        );
+    }
+}
