@@ -16,6 +16,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub dir: tempfile::TempDir,
+    /// The built-in test AI service this app's tools call (`…/v1`).
+    pub ai_base: String,
 }
 
 /// The session store creates its shared PostgreSQL schema on start-up: one at a time.
@@ -61,7 +63,15 @@ pub async fn spawn_app() -> TestApp {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    // Each app's AI tools call their own instance of the built-in test service.
+    let fake = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ai_base = format!("http://{}/v1", fake.local_addr().unwrap());
+    tokio::spawn(digame::ai::fake::serve(fake));
     let settings = Settings::from_lookup(|name| match name {
+        "DIGAME_AI_BASE_URL" => Some(ai_base.clone()),
+        "DIGAME_AI_ALLOW_PRIVATE" => Some("true".into()),
+        "DIGAME_AI_TIMEOUT_SECONDS" => Some("3".into()),
+        "DIGAME_AI_CALLS_PER_MINUTE" => Some("20".into()),
         "DIGAME_PUBLIC_URL" => Some(format!("http://{addr}")),
         "DATABASE_URL" => Some(database_url.clone()),
         "DIGAME_DATA_DIR" => Some(data_dir.clone()),
@@ -91,6 +101,7 @@ pub async fn spawn_app() -> TestApp {
         client: new_client(),
         state,
         dir,
+        ai_base,
     }
 }
 
@@ -247,15 +258,27 @@ pub async fn add_member(app: &TestApp, tenant_id: i64, tag: &str) -> (reqwest::C
 
 /// Sets the person's count of AI calls today (the row must exist: make one call first).
 pub async fn set_ai_calls_today(app: &TestApp, user_id: i64, calls: i32) {
-    use digame::entities::ai_usage;
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    ai_usage::ActiveModel {
+    use digame::entities::{ai_usage, users};
+    use sea_orm::sea_query::OnConflict;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let tenant_id = users::Entity::find_by_id(user_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the user exists")
+        .tenant_id;
+    ai_usage::Entity::insert(ai_usage::ActiveModel {
+        tenant_id: Set(tenant_id),
         user_id: Set(user_id),
         day: Set(chrono::Utc::now().format("%Y-%m-%d").to_string()),
         calls: Set(calls),
-        ..Default::default()
-    }
-    .update(&app.state.db)
+    })
+    .on_conflict(
+        OnConflict::columns([ai_usage::Column::UserId, ai_usage::Column::Day])
+            .update_column(ai_usage::Column::Calls)
+            .to_owned(),
+    )
+    .exec_without_returning(&app.state.db)
     .await
     .unwrap();
 }

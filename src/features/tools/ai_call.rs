@@ -3,6 +3,7 @@
 //! reply into the tool's typed result with one repair attempt, and the outcome recorded.
 
 use super::gate;
+use crate::ai::address;
 use crate::ai::prompt::{parse_json, Prompt, REPAIR};
 use crate::ai::provider::{ChatRequest, Completion, Message, ProviderError};
 use crate::ai::Ai;
@@ -73,6 +74,14 @@ pub async fn ask<R: DeserializeOwned, T>(
     prompt: Prompt,
     check: impl Fn(R) -> Result<T, String>,
 ) -> Result<T, AppError> {
+    // The operator's address is checked like a tenant's would be: https and public
+    // unless local model servers are allowed (names are checked again when resolved).
+    if let Err(why) = address::check_url(&cx.ai.settings.base_url, cx.ai.settings.allow_private) {
+        tracing::error!(%why, "DIGAME_AI_BASE_URL is not allowed");
+        return Err(AppError::Upstream(format!(
+            "The AI service's address is not allowed: {why} Tell the person who runs Digame."
+        )));
+    }
     check_minute_limit(cx.db, person, cx.ai.settings.calls_per_minute).await?;
     let call = gate::begin(cx.db, cx.keyring, person, tool).await?;
     let Some(key) = call.key else {

@@ -1,0 +1,472 @@
+//! The AI tools end to end over HTTP, against the built-in test AI service: each tool's
+//! answer, the refusals, bad input, every upstream failure read clearly, usage recorded,
+//! the per-minute limit, and the key never in the logs.
+
+mod common;
+
+use common::{person, spawn_app, TestApp};
+use digame::entities::{ai_calls, ai_usage};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::Value;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+const KEY: &str = "sk-live-4f9c2e7a1b3d5e6f";
+
+/// Everything this test binary logs, at debug level, to look for the key in.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let sink = buffer.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || Capture(sink.clone()))
+            .try_init()
+            .ok();
+        buffer
+    })
+    .clone()
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn save_key(app: &TestApp, name: &str, value: &str) {
+    let (status, _, body) = app
+        .call(
+            "keys/save",
+            &[
+                ("origin", "new"),
+                ("name", name),
+                ("value", value),
+                ("expires_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn calls_of(app: &TestApp, user_id: i64) -> Vec<ai_calls::Model> {
+    ai_calls::Entity::find()
+        .filter(ai_calls::Column::UserId.eq(user_id))
+        .order_by_asc(ai_calls::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn writing_suggestions_are_anchored_in_the_text_and_the_call_is_recorded() {
+    let app = spawn_app().await;
+    let email = app.register("writer").await;
+    let me = person(&app, &email).await;
+    save_key(&app, "writing_service_key", KEY).await;
+    let text = "Ça marche: we utilize very good tools and and more.";
+    let (status, _, body) = app.call("tools/writing/suggest", &[("text", text)]).await;
+    assert_eq!(status, 200, "{body}");
+    let chars: Vec<char> = text.chars().collect();
+    let spans: Vec<String> = body["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let start = s["start"].as_u64().unwrap() as usize;
+            let len = s["length"].as_u64().unwrap() as usize;
+            chars[start..start + len].iter().collect()
+        })
+        .collect();
+    assert_eq!(spans, vec!["utilize", "very good", "and and"], "{body}");
+    assert_eq!(body["suggestions"][0]["replacements"][0], "use");
+    assert_eq!(body["suggestions"][0]["category"], "clarity");
+
+    let calls = calls_of(&app, me.user.id).await;
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0];
+    assert_eq!(
+        (call.tool.as_str(), call.outcome.as_str()),
+        ("writing_assistance", "ok")
+    );
+    assert_eq!(call.tenant_id, me.tenant.id);
+    assert!(
+        call.prompt_tokens > 0 && call.completion_tokens > 0,
+        "{call:?}"
+    );
+    let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let usage = ai_usage::Entity::find_by_id((me.user.id, day))
+        .one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        usage.map(|u| u.calls),
+        Some(1),
+        "counted against the daily allowance"
+    );
+}
+
+#[tokio::test]
+async fn style_meetings_and_language_answer_through_their_panels() {
+    let app = spawn_app().await;
+    app.register("panels").await;
+    for key in [
+        "communication_style_service_key",
+        "meeting_insights_service_key",
+        "language_learning_api_key",
+    ] {
+        save_key(&app, key, KEY).await;
+    }
+
+    let (status, _, body) = app
+        .call(
+            "tools/style/analyse",
+            &[("text", "Thanks so much! Maybe we could meet on Friday.")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["categories"][0]["label"], "friendly", "{body}");
+    let confidence = body["categories"][0]["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&confidence));
+    assert_eq!(body["readability"]["words"], 9, "computed locally: {body}");
+
+    let notes = "Launch planning\nBudget is tight\nDecision: ship on the 1st\nAction: Ana - send the draft by 2026-12-01\nAction: review the copy";
+    let (status, _, body) = app
+        .call("tools/meetings/analyse", &[("notes", notes)])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["summary"]
+        .as_str()
+        .unwrap()
+        .contains("Launch planning"));
+    assert_eq!(body["decisions"][0], "ship on the 1st");
+    assert_eq!(body["action_items"][0]["owner"], "Ana");
+    assert_eq!(body["action_items"][0]["due"], "2026-12-01");
+    assert_eq!(body["action_items"][1]["owner"], Value::Null);
+
+    // An action item goes to the task list as a suggested task.
+    let (status, _, body) = app
+        .call(
+            "tools/meetings/add-task",
+            &[
+                ("task", "send the draft"),
+                ("owner", "Ana"),
+                ("due", "2026-12-01"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, list) = app
+        .call("tasks/list", &[("status", "suggested"), ("sort", "")])
+        .await;
+    assert_eq!(list["tasks"][0]["title"], "send the draft", "{list}");
+    assert_eq!(list["tasks"][0]["due_on"], "2026-12-01");
+    assert!(list["tasks"][0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("Owner: Ana"));
+
+    let (status, _, body) = app
+        .call(
+            "tools/language/translate",
+            &[("text", "Hello world"), ("target", "es"), ("source", "")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["translation"], "[es] hola mundo");
+    assert_eq!(
+        (body["source"].as_str(), body["detected"].as_bool()),
+        (Some("en"), Some(true))
+    );
+
+    let (status, _, body) = app
+        .call(
+            "tools/language/define",
+            &[("word", "quickly"), ("language", "fr")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["part_of_speech"], "adverb");
+    assert_eq!(body["senses"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_message_for_its_field_and_costs_nothing() {
+    let app = spawn_app().await;
+    let email = app.register("bad-input").await;
+    let me = person(&app, &email).await;
+    save_key(&app, "writing_service_key", KEY).await;
+    save_key(&app, "language_learning_api_key", KEY).await;
+    let long = "é".repeat(5_001);
+    for (endpoint, form, field) in [
+        ("tools/writing/suggest", vec![("text", "   ")], "text"),
+        (
+            "tools/writing/suggest",
+            vec![("text", long.as_str())],
+            "text",
+        ),
+        (
+            "tools/language/translate",
+            vec![("text", "hi"), ("target", "xx"), ("source", "")],
+            "target",
+        ),
+        (
+            "tools/language/translate",
+            vec![("text", "hi"), ("target", "en"), ("source", "en")],
+            "target",
+        ),
+        (
+            "tools/language/translate",
+            vec![("text", "hi"), ("target", "es"), ("source", "klingon")],
+            "source",
+        ),
+        (
+            "tools/language/define",
+            vec![("word", "one two three four five"), ("language", "en")],
+            "word",
+        ),
+    ] {
+        let (status, _, body) = app.call(endpoint, &form).await;
+        assert_eq!(status, 400, "{endpoint} {form:?}: {body}");
+        assert_eq!(body["code"], "VALIDATION_ERROR", "{body}");
+        assert_eq!(body["detail"]["field"], field, "{body}");
+    }
+    assert!(
+        calls_of(&app, me.user.id).await.is_empty(),
+        "nothing was recorded"
+    );
+    // A missing argument is a clear 400 too.
+    let (status, _, body) = app.call("tools/style/analyse", &[]).await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test]
+async fn locked_tools_refuse_with_the_reason() {
+    let app = spawn_app().await;
+    let email = app.register("locked").await;
+    let me = person(&app, &email).await;
+    let (status, _, body) = app
+        .call("tools/writing/suggest", &[("text", "Hello")])
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("API_KEY_MISSING")),
+        "{body}"
+    );
+
+    save_key(&app, "writing_service_key", KEY).await;
+    app.call(
+        "admin/features/set",
+        &[("flag", "writing_assistance"), ("enabled", "false")],
+    )
+    .await;
+    let (status, _, body) = app
+        .call("tools/writing/suggest", &[("text", "Hello")])
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("FEATURE_DISABLED")),
+        "{body}"
+    );
+    let (_, _, page) = app
+        .call("tools/status", &[("tool", "writing_assistance")])
+        .await;
+    assert_eq!(page["card"]["access"], "SwitchedOff", "{page}");
+
+    app.call(
+        "admin/features/set",
+        &[("flag", "writing_assistance"), ("enabled", "true")],
+    )
+    .await;
+    common::set_ai_calls_today(&app, me.user.id, 10_000).await;
+    let (status, headers, body) = app
+        .call("tools/writing/suggest", &[("text", "Hello")])
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("RATE_LIMITED")),
+        "{body}"
+    );
+    assert!(!common::header(&headers, "retry-after").is_empty());
+    assert!(calls_of(&app, me.user.id).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_per_minute_limit_answers_with_when_to_try_again() {
+    let app = spawn_app().await;
+    let email = app.register("minute").await;
+    let me = person(&app, &email).await;
+    save_key(&app, "writing_service_key", KEY).await;
+    for _ in 0..20 {
+        ai_calls::ActiveModel {
+            tenant_id: Set(me.tenant.id),
+            user_id: Set(me.user.id),
+            tool: Set("writing_assistance".into()),
+            model: Set("fake-model".into()),
+            prompt_tokens: Set(1),
+            completion_tokens: Set(1),
+            latency_ms: Set(1),
+            outcome: Set("ok".into()),
+            created_at: Set(chrono::Utc::now() - chrono::Duration::seconds(30)),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let (status, headers, body) = app
+        .call("tools/writing/suggest", &[("text", "Hello")])
+        .await;
+    assert_eq!(status, 429, "{body}");
+    let wait: i64 = common::header(&headers, "retry-after").parse().unwrap();
+    assert!((25..=32).contains(&wait), "{wait}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Try again in {wait} s")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn upstream_failures_read_clearly_are_recorded_and_never_leak_the_key() {
+    let logs = captured_logs();
+    let app = spawn_app().await;
+    let email = app.register("upstream").await;
+    let me = person(&app, &email).await;
+    save_key(&app, "writing_service_key", KEY).await;
+    let ask = |text: &'static str| {
+        let app = &app;
+        async move { app.call("tools/writing/suggest", &[("text", text)]).await }
+    };
+
+    for (text, status, says) in [
+        ("very good [[fake:500]]", 502, "could not read"),
+        ("very good [[fake:429]]", 502, "try again in 30 s"),
+        ("very good [[fake:garbage]]", 502, "could not read"),
+        ("very good [[fake:slow]]", 502, "took too long"),
+        ("very good [[fake:drip]]", 502, "took too long"),
+    ] {
+        let started = std::time::Instant::now();
+        let (got, _, body) = ask(text).await;
+        assert_eq!(got, status, "{text}: {body}");
+        assert_eq!(body["code"], "UPSTREAM_ERROR", "{body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains(says), "{text}: {message}");
+        assert!(!message.contains("Sure!"), "a raw reply is never shown");
+        assert!(
+            started.elapsed().as_secs() < 8,
+            "{text} answered within the timeout"
+        );
+    }
+    // One retry on a 5xx, one repair of a reply that is not JSON: both then succeed.
+    for text in [
+        "very good [[fake:500-once]]",
+        "very good [[fake:garbage-once]]",
+    ] {
+        let (got, _, body) = ask(text).await;
+        assert_eq!(got, 200, "{text}: {body}");
+        assert_eq!(body["suggestions"][0]["replacements"][0], "good");
+    }
+    let outcomes: Vec<String> = calls_of(&app, me.user.id)
+        .await
+        .into_iter()
+        .map(|c| c.outcome)
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            "bad_reply",
+            "rate_limited",
+            "bad_reply",
+            "timed_out",
+            "timed_out",
+            "ok",
+            "ok"
+        ]
+    );
+
+    // A key the service rejects points to the settings page.
+    save_key(&app, "writing_service_key", "reject-this-key-123456").await;
+    let (got, _, body) = ask("very good").await;
+    assert_eq!(got, 502, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("rejected your key"),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("/settings/api-keys"),
+        "{body}"
+    );
+
+    let logs = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
+    assert!(logs.contains("AI call"), "the calls were logged");
+    assert!(
+        !logs.contains(KEY) && !logs.contains("reject-this-key-123456"),
+        "a key was logged"
+    );
+}
+
+#[tokio::test]
+async fn calls_to_private_addresses_are_refused_unless_allowed() {
+    use digame::ai::provider::{
+        ChatProvider, ChatRequest, Message, OpenAiCompatible, ProviderError,
+    };
+    let app = spawn_app().await;
+    let port = app
+        .ai_base
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches("/v1")
+        .to_owned();
+    let key = secrecy::SecretString::from(KEY);
+    let request = |base: String| ChatRequest {
+        base_url: base,
+        model: "fake-model".into(),
+        messages: vec![Message::user("hello")],
+        max_tokens: 10,
+        timeout: std::time::Duration::from_secs(3),
+    };
+    // The name resolves to loopback: refused when the connection is made.
+    let strict = OpenAiCompatible {
+        http: digame::server::state::http_client(false).unwrap(),
+    };
+    let err = strict
+        .complete(&request(format!("http://localhost:{port}/v1")), &key)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Unreachable(why) if why.contains("private")),
+        "{err:?}"
+    );
+    assert!(
+        err.message().contains("private addresses"),
+        "{}",
+        err.message()
+    );
+    // Allowed, the same call goes through.
+    let open = OpenAiCompatible {
+        http: digame::server::state::http_client(true).unwrap(),
+    };
+    let done = open
+        .complete(&request(format!("http://localhost:{port}/v1")), &key)
+        .await;
+    assert!(done.is_ok(), "{done:?}");
+}
