@@ -14,6 +14,15 @@ async fn main() {
             println!("{USAGE}\n\n{ENV_HELP}");
             return;
         }
+        "fake-ai" => {
+            // Needs no settings: the built-in test AI service on its own.
+            let addr = args.get(1).map_or("127.0.0.1:3900", String::as_str);
+            if let Err(e) = fake_ai(addr).await {
+                eprintln!("digame: {e}");
+                std::process::exit(1);
+            }
+            return;
+        }
         other => {
             eprintln!("digame: unknown command `{other}`\n\n{USAGE}");
             std::process::exit(2);
@@ -51,6 +60,16 @@ async fn run(settings: Settings) -> Result<(), String> {
     digame::server::serve(listener, router)
         .await
         .map_err(|e| format!("server error: {e}"))
+}
+
+async fn fake_ai(addr: &str) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    println!("The built-in test AI service is answering at http://{addr}/v1 (not a real model)");
+    digame::ai::fake::serve(listener)
+        .await
+        .map_err(|e| format!("test AI service error: {e}"))
 }
 
 fn init_tracing(json: bool) {

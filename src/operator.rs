@@ -10,7 +10,7 @@ use crate::features::auth::passwords::Passwords;
 use crate::features::{auth, members, tenancy};
 use sea_orm::DatabaseConnection;
 
-pub const USAGE: &str = "Usage: digame [serve | rotate-master-key | tenant ...]
+pub const USAGE: &str = "Usage: digame [serve | rotate-master-key | tenant ... | fake-ai [ADDR]]
 
   serve               run the web app (the default)
   tenant create --company NAME --admin-email EMAIL --admin-name NAME [--tier TIER]
@@ -20,6 +20,9 @@ pub const USAGE: &str = "Usage: digame [serve | rotate-master-key | tenant ...]
   tenant list         list tenants with their tier and active members
   rotate-master-key   re-encrypt every stored API key under DIGAME_MASTER_KEY, reading the
                       old ones with DIGAME_OLD_MASTER_KEY; safe to stop and run again
+  fake-ai [ADDR]      run only the built-in test AI service (OpenAI-compatible, deterministic
+                      answers, for tests and demos) at ADDR (default 127.0.0.1:3900); point
+                      DIGAME_AI_BASE_URL at http://ADDR/v1 with DIGAME_AI_ALLOW_PRIVATE=true
   --help              this text";
 
 /// Re-encrypts stored API keys under the current master key and reports what it did.

@@ -354,6 +354,38 @@ async fn the_database_never_holds_a_key_in_the_clear() {
 }
 
 #[tokio::test]
+async fn test_asks_the_service_and_says_what_it_answered() {
+    let app = spawn_app().await;
+    app.register("live-check").await;
+    save(
+        &app,
+        &app.client,
+        "writing_service_key",
+        "reject-me-0123456789",
+    )
+    .await;
+    let (status, _, body) = app
+        .call("keys/test", &[("name", "writing_service_key")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["outcome"], "rejected", "{body}");
+    // A key no tool uses has no service to ask.
+    save(&app, &app.client, "my_crm_token", "crm-0123456789abcdef").await;
+    let (_, _, body) = app.call("keys/test", &[("name", "my_crm_token")]).await;
+    assert_eq!(body["outcome"], "format_ok", "{body}");
+    // An unreachable service is said to be so.
+    let mut ai = app.state.ai.clone();
+    ai.settings.base_url = "http://127.0.0.1:9/v1".into();
+    let key = secrecy::SecretString::from("sk-0123456789abcdef");
+    let outcome =
+        digame::features::api_keys::service::ask_service(&ai, "writing_service_key", &key).await;
+    assert_eq!(
+        outcome,
+        digame::features::api_keys::KeyCheckOutcome::Unreachable
+    );
+}
+
+#[tokio::test]
 async fn tampered_and_expired_keys_are_refused_clearly() {
     let app = spawn_app().await;
     let email = app.register("tamper").await;
@@ -380,10 +412,16 @@ async fn tampered_and_expired_keys_are_refused_clearly() {
     let (_, _, body) = app
         .call("keys/test", &[("name", "writing_service_key")])
         .await;
-    assert_eq!(body["outcome"], "format_ok", "{body}");
+    assert_eq!(
+        body["outcome"], "accepted",
+        "the test AI service accepts it: {body}"
+    );
     assert!(
-        body["message"].as_str().unwrap().contains("not contacted"),
-        "the page says the service was not asked"
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("accepted this key"),
+        "{body}"
     );
 
     let model = stored("writing_service_key").await;

@@ -22,7 +22,7 @@ test('@forms add a key, see it masked, test, replace and delete it', async ({ pa
   await expect(row.getByText('••••LAST')).toBeVisible();
 
   await row.getByRole('button', { name: 'Test' }).click();
-  await expect(row.getByText('The service itself was not contacted')).toBeVisible();
+  await expect(row.getByText('The AI service accepted this key.')).toBeVisible();
 
   await row.getByLabel('Replace with a new key').fill('sk-e2e-replacement-key-NEWK');
   await row.getByRole('button', { name: 'Replace key' }).click();

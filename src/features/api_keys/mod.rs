@@ -49,17 +49,27 @@ pub struct KeyCheck {
     pub message: String,
 }
 
-/// What "Test" found. Travels as `format_ok`, `expired` or `unreadable`.
+/// What "Test" found. Travels as its snake_case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyCheckOutcome {
+    /// The tool's AI service accepted the key.
+    Accepted,
+    /// The service answered that the key is not valid.
+    Rejected,
+    /// The service could not be reached (or did not answer in time).
+    Unreachable,
+    /// A custom key no tool uses: stored and readable; no service to ask.
     FormatOk,
     Expired,
     Unreadable,
 }
 
 impl KeyCheckOutcome {
-    pub const ALL: [KeyCheckOutcome; 3] = [
+    pub const ALL: [KeyCheckOutcome; 6] = [
+        KeyCheckOutcome::Accepted,
+        KeyCheckOutcome::Rejected,
+        KeyCheckOutcome::Unreachable,
         KeyCheckOutcome::FormatOk,
         KeyCheckOutcome::Expired,
         KeyCheckOutcome::Unreadable,
@@ -67,6 +77,9 @@ impl KeyCheckOutcome {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            KeyCheckOutcome::Accepted => "accepted",
+            KeyCheckOutcome::Rejected => "rejected",
+            KeyCheckOutcome::Unreachable => "unreachable",
             KeyCheckOutcome::FormatOk => "format_ok",
             KeyCheckOutcome::Expired => "expired",
             KeyCheckOutcome::Unreadable => "unreadable",
@@ -82,7 +95,10 @@ impl KeyCheckOutcome {
     /// What the outcome means, in words.
     pub fn message(self) -> &'static str {
         match self {
-            KeyCheckOutcome::FormatOk => "Stored correctly and readable. The service itself was not contacted: live checks arrive with the AI tools.",
+            KeyCheckOutcome::Accepted => "The AI service accepted this key.",
+            KeyCheckOutcome::Rejected => "The AI service rejected this key. Check that you copied all of it, or replace it with a new one.",
+            KeyCheckOutcome::Unreachable => "The AI service could not be reached just now, so the key could not be checked. Try again in a moment.",
+            KeyCheckOutcome::FormatOk => "Stored correctly and readable. No Digame tool uses this key, so there is no service to ask.",
             KeyCheckOutcome::Expired => "This key has expired and will not be used. Replace it with a current key.",
             KeyCheckOutcome::Unreadable => "This key can no longer be read (it may have been stored under an older master key). Replace it.",
         }
@@ -164,8 +180,8 @@ pub async fn delete_api_key(name: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Checks a stored key. The AI-provider client does not exist yet, so this checks that the
-/// key is stored, unexpired and decrypts, and says plainly that the service was not asked.
+/// Checks a stored key: that it is unexpired and decrypts, then, for a key a tool uses, asks
+/// the tool's AI service with the cheapest call it has (listing models).
 #[server(endpoint = "keys/test")]
 pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
     use crate::server::ctx;
@@ -175,7 +191,7 @@ pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
     let name = parse::ApiKeyName::parse(&name, "name")?;
     let outcome =
         match service::reveal(&state.db, &state.keyring, &person, name.as_str(), false).await {
-            Ok(_) => KeyCheckOutcome::FormatOk,
+            Ok(key) => service::ask_service(&state.ai, name.as_str(), &key).await,
             Err(KeyError::Expired) => KeyCheckOutcome::Expired,
             Err(KeyError::Undecryptable) => KeyCheckOutcome::Unreadable,
             Err(KeyError::NotStored) => {

@@ -2,7 +2,7 @@
 
 use super::crypto::{associated_data, Keyring, OpenError, Sealed};
 use super::parse::{known_keys, mask, ApiKeyName, ApiKeyValue};
-use super::{ApiKeyRow, StoredKey};
+use super::{ApiKeyRow, KeyCheckOutcome, StoredKey};
 use crate::audit_log::{record, Event};
 use crate::domain::{AuditAction, SessionUser, Tier};
 use crate::entities::user_api_keys::{self, Column, Entity};
@@ -461,6 +461,37 @@ mod tests {
                 Some("e"),
                 "{bad}"
             );
+        }
+    }
+}
+
+/// Asks the AI service whether it accepts `key`, when a tool uses a key of this name;
+/// otherwise there is no service to ask.
+pub async fn ask_service(ai: &crate::ai::Ai, name: &str, key: &SecretString) -> KeyCheckOutcome {
+    use crate::ai::provider::ProviderError;
+    use crate::domain::{KeyNeed, TOOLS};
+    let used_by_a_tool = TOOLS
+        .iter()
+        .any(|t| matches!(t.key, KeyNeed::Required(k) | KeyNeed::Optional(k) if k == name));
+    if !used_by_a_tool {
+        return KeyCheckOutcome::FormatOk;
+    }
+    if crate::ai::address::check_url(&ai.settings.base_url, ai.settings.allow_private).is_err() {
+        return KeyCheckOutcome::Unreachable;
+    }
+    match ai
+        .provider
+        .check_key(&ai.settings.base_url, key, ai.timeout())
+        .await
+    {
+        Ok(()) => KeyCheckOutcome::Accepted,
+        Err(ProviderError::KeyRejected) => KeyCheckOutcome::Rejected,
+        Err(e) => {
+            tracing::info!(
+                outcome = e.outcome(),
+                "key check could not reach the AI service"
+            );
+            KeyCheckOutcome::Unreachable
         }
     }
 }
