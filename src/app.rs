@@ -1,6 +1,7 @@
 //! The page shell and the route table.
 
 use crate::components::{AuthState, HydrationMark, Layout, NotFound};
+use crate::features::ai_admin::pages::AdminAiPage;
 use crate::features::api_keys::pages::ApiKeysPage;
 use crate::features::audit::pages::AdminAuditPage;
 use crate::features::auth::pages::{LoginPage, RegisterPage, SecurityPage};
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/api-keys") view={Lazy::<ApiKeysRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/features") view={Lazy::<AdminFeaturesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/members") view={Lazy::<AdminMembersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/ai") view={Lazy::<AdminAiRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/onboarding") view={Lazy::<AdminOnboardingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
@@ -126,6 +128,7 @@ lazy_page! {
     AdminFeaturesRoute => AdminFeaturesPage,
     AdminMembersRoute => AdminMembersPage,
     AdminAuditRoute => AdminAuditPage,
+    AdminAiRoute => AdminAiPage,
     AdminOnboardingRoute => AdminOnboardingPage,
     TasksRoute => TasksPage,
     WritingRoute => WritingPage,

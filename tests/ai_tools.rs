@@ -470,3 +470,175 @@ async fn calls_to_private_addresses_are_refused_unless_allowed() {
         .await;
     assert!(done.is_ok(), "{done:?}");
 }
+
+#[tokio::test]
+async fn admins_choose_where_a_tool_calls_and_see_its_usage() {
+    let app = spawn_app().await;
+    let email = app.register("ai-admin").await;
+    let me = person(&app, &email).await;
+    save_key(&app, "writing_service_key", KEY).await;
+
+    // Bad addresses and models are refused by field.
+    for (url, model, field) in [
+        ("ftp://models.example.com", "m", "base_url"),
+        ("not an address", "m", "base_url"),
+        ("https://api.example.com/v1", "gpt 4", "model"),
+    ] {
+        let (status, _, body) = app
+            .call(
+                "admin/ai/set",
+                &[
+                    ("tool", "writing_assistance"),
+                    ("base_url", url),
+                    ("model", model),
+                ],
+            )
+            .await;
+        assert_eq!(status, 400, "{url}: {body}");
+        assert_eq!(body["detail"]["field"], field, "{body}");
+    }
+    let (status, _, body) = app
+        .call(
+            "admin/ai/set",
+            &[
+                ("tool", "intelligent_task_prioritization"),
+                ("base_url", "https://a.example/v1"),
+                ("model", "m"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "a tool without an AI service: {body}");
+
+    // Pointed at an address where nothing answers, the tool's calls go there.
+    let (status, _, body) = app
+        .call(
+            "admin/ai/set",
+            &[
+                ("tool", "writing_assistance"),
+                ("base_url", "http://127.0.0.1:9/v1"),
+                ("model", "other-model"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = app
+        .call("tools/writing/suggest", &[("text", "very good")])
+        .await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{body}"
+    );
+    // Back to the default, the tool works again.
+    let (status, _, _) = app
+        .call(
+            "admin/ai/set",
+            &[
+                ("tool", "writing_assistance"),
+                ("base_url", ""),
+                ("model", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, body) = app
+        .call("tools/writing/suggest", &[("text", "very good")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, _, view) = app.call("admin/ai/view", &[]).await;
+    assert_eq!(status, 200, "{view}");
+    let writing = view["by_tool"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t[0] == "writing_assistance")
+        .unwrap()[1]
+        .clone();
+    assert_eq!(
+        (writing["calls"].as_i64(), writing["errors"].as_i64()),
+        (Some(2), Some(1)),
+        "{view}"
+    );
+    assert!(writing["median_ms"].as_i64().is_some());
+    let days = view["by_day"].as_array().unwrap();
+    assert_eq!(days.len(), 14);
+    assert_eq!(days[13][1]["calls"], 2, "today is last: {view}");
+    let calls = calls_of(&app, me.user.id).await;
+    assert_eq!(calls[0].model, "other-model");
+    assert_eq!(calls[0].outcome, "unreachable");
+
+    // The changes are in the audit log.
+    let (_, _, audit) = app
+        .call(
+            "admin/audit",
+            &[
+                ("action", "ai.endpoint_changed"),
+                ("page", "1"),
+                ("actor", ""),
+            ],
+        )
+        .await;
+    assert!(
+        audit.to_string().matches("ai.endpoint_changed").count() >= 2,
+        "{audit}"
+    );
+
+    // Members cannot see or change any of it.
+    let (member, _) = common::add_member(&app, me.tenant.id, "ai-member").await;
+    let (status, _, _) = app.call_with(&member, "admin/ai/view", &[]).await;
+    assert_eq!(status, 403);
+    let (status, _, _) = app
+        .call_with(
+            &member,
+            "admin/ai/set",
+            &[
+                ("tool", "writing_assistance"),
+                ("base_url", "https://a.example/v1"),
+                ("model", "m"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn without_private_addresses_allowed_admins_cannot_point_a_tool_inside() {
+    let app = spawn_app().await;
+    let email = app.register("strict").await;
+    let me = person(&app, &email).await;
+    let mut strict = app.state.ai.settings.clone();
+    strict.allow_private = false;
+    for url in [
+        "http://api.example.com/v1",
+        "https://127.0.0.1/v1",
+        "https://[::1]/v1",
+        "https://169.254.169.254/v1",
+        "https://localhost/v1",
+    ] {
+        let err = digame::features::ai_admin::service::set(
+            &app.state.db,
+            &strict,
+            &me,
+            digame::domain::ToolId::WritingAssistance,
+            url,
+            "m",
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.field(), Some("base_url"), "{url}: {err:?}");
+    }
+    digame::features::ai_admin::service::set(
+        &app.state.db,
+        &strict,
+        &me,
+        digame::domain::ToolId::WritingAssistance,
+        "https://api.example.com/v1",
+        "m",
+    )
+    .await
+    .expect("a public https address is fine");
+}

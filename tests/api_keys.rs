@@ -356,7 +356,7 @@ async fn the_database_never_holds_a_key_in_the_clear() {
 #[tokio::test]
 async fn test_asks_the_service_and_says_what_it_answered() {
     let app = spawn_app().await;
-    app.register("live-check").await;
+    let email = app.register("live-check").await;
     save(
         &app,
         &app.client,
@@ -377,8 +377,15 @@ async fn test_asks_the_service_and_says_what_it_answered() {
     let mut ai = app.state.ai.clone();
     ai.settings.base_url = "http://127.0.0.1:9/v1".into();
     let key = secrecy::SecretString::from("sk-0123456789abcdef");
-    let outcome =
-        digame::features::api_keys::service::ask_service(&ai, "writing_service_key", &key).await;
+    let me = person(&app, &email).await;
+    let outcome = digame::features::api_keys::service::ask_service(
+        &app.state.db,
+        &ai,
+        &me,
+        "writing_service_key",
+        &key,
+    )
+    .await;
     assert_eq!(
         outcome,
         digame::features::api_keys::KeyCheckOutcome::Unreachable

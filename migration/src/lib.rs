@@ -9,6 +9,7 @@ mod m20261124_000005_create_onboarding;
 mod m20261126_000006_add_session_epoch;
 mod m20261126_000007_create_tasks;
 mod m20261126_000008_create_ai_calls;
+mod m20261126_000009_create_tenant_ai_endpoints;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_add_session_epoch::Migration),
             Box::new(m20261126_000007_create_tasks::Migration),
             Box::new(m20261126_000008_create_ai_calls::Migration),
+            Box::new(m20261126_000009_create_tenant_ai_endpoints::Migration),
         ]
     }
 }

@@ -16,10 +16,11 @@ pub enum AuditAction {
     ApiKeyAdded,
     ApiKeyReplaced,
     ApiKeyDeleted,
+    AiEndpointChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -32,6 +33,7 @@ impl AuditAction {
         AuditAction::ApiKeyAdded,
         AuditAction::ApiKeyReplaced,
         AuditAction::ApiKeyDeleted,
+        AuditAction::AiEndpointChanged,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -49,6 +51,7 @@ impl AuditAction {
             AuditAction::ApiKeyAdded => "api_key.added",
             AuditAction::ApiKeyReplaced => "api_key.replaced",
             AuditAction::ApiKeyDeleted => "api_key.deleted",
+            AuditAction::AiEndpointChanged => "ai.endpoint_changed",
         }
     }
 

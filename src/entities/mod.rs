@@ -8,6 +8,7 @@ pub mod login_throttles;
 pub mod onboarding_events;
 pub mod onboarding_states;
 pub mod tasks;
+pub mod tenant_ai_endpoints;
 pub mod tenant_features;
 pub mod tenants;
 pub mod user_api_keys;

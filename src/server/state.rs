@@ -7,7 +7,6 @@ use crate::ai::Ai;
 use crate::config::Settings;
 use crate::features::api_keys::crypto::Keyring;
 use crate::features::auth::passwords::Passwords;
-use crate::features::tools::ai_call::AiCallContext;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -54,17 +53,6 @@ impl AppState {
             keyring: Arc::new(keyring),
             http,
         })
-    }
-}
-
-impl AppState {
-    /// What a tool's AI call needs from the state.
-    pub fn ai_call(&self) -> AiCallContext<'_> {
-        AiCallContext {
-            db: &self.db,
-            keyring: &self.keyring,
-            ai: &self.ai,
-        }
     }
 }
 

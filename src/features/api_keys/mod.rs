@@ -189,19 +189,20 @@ pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let name = parse::ApiKeyName::parse(&name, "name")?;
-    let outcome =
-        match service::reveal(&state.db, &state.keyring, &person, name.as_str(), false).await {
-            Ok(key) => service::ask_service(&state.ai, name.as_str(), &key).await,
-            Err(KeyError::Expired) => KeyCheckOutcome::Expired,
-            Err(KeyError::Undecryptable) => KeyCheckOutcome::Unreadable,
-            Err(KeyError::NotStored) => {
-                return Err(AppError::NotFound(format!(
-                    "You have no stored key named {}.",
-                    name.as_str()
-                )))
-            }
-            Err(KeyError::Database) => return Err(AppError::Internal),
-        };
+    let outcome = match service::reveal(&state.db, &state.keyring, &person, name.as_str(), false)
+        .await
+    {
+        Ok(key) => service::ask_service(&state.db, &state.ai, &person, name.as_str(), &key).await,
+        Err(KeyError::Expired) => KeyCheckOutcome::Expired,
+        Err(KeyError::Undecryptable) => KeyCheckOutcome::Unreadable,
+        Err(KeyError::NotStored) => {
+            return Err(AppError::NotFound(format!(
+                "You have no stored key named {}.",
+                name.as_str()
+            )))
+        }
+        Err(KeyError::Database) => return Err(AppError::Internal),
+    };
     ctx::redirect_plain_form(&format!(
         "/settings/api-keys?tested={}&outcome={}",
         name.as_str(),

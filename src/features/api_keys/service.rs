@@ -465,25 +465,37 @@ mod tests {
     }
 }
 
-/// Asks the AI service whether it accepts `key`, when a tool uses a key of this name;
-/// otherwise there is no service to ask.
-pub async fn ask_service(ai: &crate::ai::Ai, name: &str, key: &SecretString) -> KeyCheckOutcome {
+/// Asks the AI service whether it accepts `key`, when a tool uses a key of this name (at
+/// the address the tenant uses for that tool); otherwise there is no service to ask.
+pub async fn ask_service(
+    db: &DatabaseConnection,
+    ai: &crate::ai::Ai,
+    person: &SessionUser,
+    name: &str,
+    key: &SecretString,
+) -> KeyCheckOutcome {
     use crate::ai::provider::ProviderError;
     use crate::domain::{KeyNeed, TOOLS};
-    let used_by_a_tool = TOOLS
+    let Some(tool) = TOOLS
         .iter()
-        .any(|t| matches!(t.key, KeyNeed::Required(k) | KeyNeed::Optional(k) if k == name));
-    if !used_by_a_tool {
+        .find(|t| matches!(t.key, KeyNeed::Required(k) | KeyNeed::Optional(k) if k == name))
+    else {
         return KeyCheckOutcome::FormatOk;
-    }
-    if crate::ai::address::check_url(&ai.settings.base_url, ai.settings.allow_private).is_err() {
+    };
+    let Ok((base_url, _)) = crate::features::ai_admin::service::endpoint_for(
+        db,
+        &ai.settings,
+        person.tenant_id(),
+        tool.id,
+    )
+    .await
+    else {
+        return KeyCheckOutcome::Unreachable;
+    };
+    if crate::ai::address::check_url(&base_url, ai.settings.allow_private).is_err() {
         return KeyCheckOutcome::Unreachable;
     }
-    match ai
-        .provider
-        .check_key(&ai.settings.base_url, key, ai.timeout())
-        .await
-    {
+    match ai.provider.check_key(&base_url, key, ai.timeout()).await {
         Ok(()) => KeyCheckOutcome::Accepted,
         Err(ProviderError::KeyRejected) => KeyCheckOutcome::Rejected,
         Err(e) => {

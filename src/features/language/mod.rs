@@ -69,17 +69,32 @@ pub async fn translate(
     target: String,
     source: String,
 ) -> Result<Translation, AppError> {
+    use crate::features::tools::ai_call::AiCallContext;
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::translate(&state.ai_call(), &person, &text, &target, &source).await
+    service::translate(
+        &AiCallContext::new(&state.db, &state.keyring, &state.ai),
+        &person,
+        &text,
+        &target,
+        &source,
+    )
+    .await
 }
 
 /// Defines `word`, answering in `language`.
 #[server(endpoint = "tools/language/define")]
 pub async fn define(word: String, language: String) -> Result<Definition, AppError> {
+    use crate::features::tools::ai_call::AiCallContext;
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::define(&state.ai_call(), &person, &word, &language).await
+    service::define(
+        &AiCallContext::new(&state.db, &state.keyring, &state.ai),
+        &person,
+        &word,
+        &language,
+    )
+    .await
 }

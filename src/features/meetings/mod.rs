@@ -77,15 +77,22 @@ pub fn data_url(mime: &str, text: &str) -> String {
 /// The insights of `notes`.
 #[server(endpoint = "tools/meetings/analyse")]
 pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {
+    use crate::features::tools::ai_call::AiCallContext;
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::analyse(&state.ai_call(), &person, notes).await
+    service::analyse(
+        &AiCallContext::new(&state.db, &state.keyring, &state.ai),
+        &person,
+        notes,
+    )
+    .await
 }
 
 /// Adds one action item to the caller's tasks as a suggested task. Answers its title.
 #[server(endpoint = "tools/meetings/add-task")]
 pub async fn add_action_item(task: String, owner: String, due: String) -> Result<String, AppError> {
+    use crate::features::tools::ai_call::AiCallContext;
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;

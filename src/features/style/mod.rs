@@ -39,8 +39,14 @@ pub struct StyleResult {
 /// How `text` comes across.
 #[server(endpoint = "tools/style/analyse")]
 pub async fn analyse_style(text: String) -> Result<StyleResult, AppError> {
+    use crate::features::tools::ai_call::AiCallContext;
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::analyse(&state.ai_call(), &person, text).await
+    service::analyse(
+        &AiCallContext::new(&state.db, &state.keyring, &state.ai),
+        &person,
+        text,
+    )
+    .await
 }

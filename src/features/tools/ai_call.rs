@@ -10,6 +10,7 @@ use crate::ai::Ai;
 use crate::domain::{SessionUser, ToolId};
 use crate::entities::ai_calls;
 use crate::error::{AppError, ResultExt};
+use crate::features::ai_admin::service as ai_admin;
 use crate::features::api_keys::crypto::Keyring;
 use chrono::{Duration, Utc};
 use sea_orm::{
@@ -24,6 +25,12 @@ pub struct AiCallContext<'a> {
     pub db: &'a DatabaseConnection,
     pub keyring: &'a Keyring,
     pub ai: &'a Ai,
+}
+
+impl<'a> AiCallContext<'a> {
+    pub fn new(db: &'a DatabaseConnection, keyring: &'a Keyring, ai: &'a Ai) -> Self {
+        AiCallContext { db, keyring, ai }
+    }
 }
 
 /// Refuses when the person has made the per-minute number of calls in the last minute.
@@ -74,12 +81,14 @@ pub async fn ask<R: DeserializeOwned, T>(
     prompt: Prompt,
     check: impl Fn(R) -> Result<T, String>,
 ) -> Result<T, AppError> {
-    // The operator's address is checked like a tenant's would be: https and public
-    // unless local model servers are allowed (names are checked again when resolved).
-    if let Err(why) = address::check_url(&cx.ai.settings.base_url, cx.ai.settings.allow_private) {
-        tracing::error!(%why, "DIGAME_AI_BASE_URL is not allowed");
+    let (base_url, model) =
+        ai_admin::endpoint_for(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
+    // Checked on every call (a name is checked again when it is resolved): https and a
+    // public address, unless the operator allows local model servers.
+    if let Err(why) = address::check_url(&base_url, cx.ai.settings.allow_private) {
+        tracing::warn!(%why, tool = tool.info().flag, "AI endpoint not allowed");
         return Err(AppError::Upstream(format!(
-            "The AI service's address is not allowed: {why} Tell the person who runs Digame."
+            "This tool's AI service address is not allowed: {why} An administrator can change it in Admin → AI."
         )));
     }
     check_minute_limit(cx.db, person, cx.ai.settings.calls_per_minute).await?;
@@ -89,7 +98,6 @@ pub async fn ask<R: DeserializeOwned, T>(
             "This tool needs your key for its AI service; add it in API-key settings (/settings/api-keys).".into(),
         ));
     };
-    let model = cx.ai.settings.model.clone();
     let started = Instant::now();
     let row = ai_calls::ActiveModel {
         tenant_id: Set(person.tenant_id()),
@@ -108,7 +116,7 @@ pub async fn ask<R: DeserializeOwned, T>(
     .or_internal("recording an AI call")?;
 
     let mut request = ChatRequest {
-        base_url: cx.ai.settings.base_url.clone(),
+        base_url,
         model: model.clone(),
         messages: vec![Message::system(prompt.system), Message::user(prompt.user)],
         max_tokens: prompt.max_tokens,

@@ -119,10 +119,16 @@ impl WritingResult {
 /// Suggestions for `text`, with the person's preferred tone from onboarding.
 #[server(endpoint = "tools/writing/suggest")]
 pub async fn suggest_writing(text: String) -> Result<WritingResult, AppError> {
+    use crate::features::tools::ai_call::AiCallContext;
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::suggest(&state.ai_call(), &person, text).await
+    service::suggest(
+        &AiCallContext::new(&state.db, &state.keyring, &state.ai),
+        &person,
+        text,
+    )
+    .await
 }
 
 #[cfg(test)]

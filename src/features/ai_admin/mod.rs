@@ -1,0 +1,76 @@
+//! `/admin/ai`: where each AI tool's calls go for this tenant (base URL and model, within
+//! what the operator allows), and what the tools have used: calls, tokens, errors and
+//! median latency per tool and per day.
+
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::domain::ToolId;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How many days of usage the page shows.
+pub const USAGE_DAYS: i64 = 14;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub tool: ToolId,
+    pub base_url: String,
+    pub model: String,
+    /// Chosen by the tenant's admins (not the operator's default).
+    pub custom: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Usage {
+    pub calls: i64,
+    pub tokens: i64,
+    pub errors: i64,
+    pub median_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiAdminView {
+    pub endpoints: Vec<Endpoint>,
+    pub default_base_url: String,
+    pub default_model: String,
+    /// Whether plain http and private addresses are allowed (local model servers).
+    pub allow_private: bool,
+    pub by_tool: Vec<(ToolId, Usage)>,
+    /// Oldest first, one entry per day (`YYYY-MM-DD`), days without calls included.
+    pub by_day: Vec<(String, Usage)>,
+}
+
+#[server(endpoint = "admin/ai/view")]
+pub async fn ai_settings_view() -> Result<AiAdminView, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let admin = ctx::require_admin().await?;
+    service::view(&state.db, &state.ai.settings, &admin).await
+}
+
+/// Sets where `tool`'s calls go; both fields empty return it to the operator's default.
+#[server(endpoint = "admin/ai/set")]
+pub async fn set_ai_endpoint(
+    tool: ToolId,
+    base_url: String,
+    model: String,
+) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let admin = ctx::require_admin().await?;
+    service::set(
+        &state.db,
+        &state.ai.settings,
+        &admin,
+        tool,
+        &base_url,
+        &model,
+    )
+    .await?;
+    ctx::redirect_plain_form("/admin/ai?saved=1");
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! `/admin/ai`: each AI tool's service address and model, and the usage chart with its
+//! numbers in tables.
+
+use super::{AiAdminView, Endpoint, SetAiEndpoint, Usage};
+use crate::components::{
+    admin_tabs, error_alert, field_error, form_error, FormAlert, RequireAdmin,
+};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn AdminAiPage() -> impl IntoView {
+    view! {
+        <Title text="AI services"/>
+        <RequireAdmin>
+            <AdminAi/>
+        </RequireAdmin>
+    }
+}
+
+#[component]
+fn AdminAi() -> impl IntoView {
+    // Bumped by each tool's form when it saved, to reload the figures.
+    let changed = RwSignal::new(0usize);
+    let data = Resource::new(move || changed.get(), |_| super::ai_settings_view());
+    let query = use_query_map();
+    let saved = Signal::derive(move || {
+        (changed.get() > 0 || query.read().get("saved").is_some()).then(|| "Saved.".to_owned())
+    });
+    view! {
+        <section class="page-head">
+            <h1>"Administration"</h1>
+            {admin_tabs("/admin/ai")}
+        </section>
+        <FormAlert message=saved success=true/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || data.get().map(|res| match res {
+                Ok(v) => view! { <Endpoints v=v.clone() changed/><UsageReport v/> }.into_any(),
+                Err(e) => error_alert(&e),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Endpoints(v: AiAdminView, changed: RwSignal<usize>) -> impl IntoView {
+    let rule = if v.allow_private {
+        "This installation also allows plain http and local or private addresses (local model servers)."
+    } else {
+        "The address must be https and on the public internet."
+    };
+    view! {
+        <section class="card" aria-labelledby="endpoints-heading">
+            <h2 id="endpoints-heading">"Where each tool's calls go"</h2>
+            <p class="muted small">
+                {format!("Any OpenAI-compatible API works (OpenAI, OpenRouter, Groq, Together, Ollama, vLLM). Without a choice here, calls go to {} with the model {}. {rule} People's own keys are sent to the address set here.", v.default_base_url, v.default_model)}
+            </p>
+            {v.endpoints.into_iter().map(|e| view! { <EndpointForm e changed/> }).collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn EndpointForm(e: Endpoint, changed: RwSignal<usize>) -> impl IntoView {
+    let info = e.tool.info();
+    let flag = info.flag;
+    // Each tool's form has its own action, so its errors show beside it.
+    let set = ServerAction::<SetAiEndpoint>::new();
+    Effect::new(move |_| {
+        if matches!(set.value().get(), Some(Ok(()))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let url_error = field_error(set.value(), "base_url");
+    let model_error = field_error(set.value(), "model");
+    view! {
+        <ActionForm action=set attr:class="endpoint-form" attr:data-endpoint=flag>
+            <FormAlert message=form_error(set.value())/>
+            <h3>{info.title}{(!e.custom).then(|| view! { " " <span class="badge">"default"</span> })}</h3>
+            <input type="hidden" name="tool" value=flag/>
+            <div class="form-row">
+                <div class="field" class:field-invalid=move || url_error.with(Option::is_some)>
+                    <label for=format!("{flag}-url")>"API address"</label>
+                    <input id=format!("{flag}-url") name="base_url" type="url" value=e.base_url.clone() maxlength="500"/>
+                    {move || url_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                </div>
+                <div class="field" class:field-invalid=move || model_error.with(Option::is_some)>
+                    <label for=format!("{flag}-model")>"Model"</label>
+                    <input id=format!("{flag}-model") name="model" type="text" value=e.model.clone() maxlength="200"/>
+                    {move || model_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                </div>
+            </div>
+            <button type="submit" class="button button-small">"Save"</button>
+        </ActionForm>
+        {e.custom.then(|| view! {
+            <ActionForm action=set attr:class="inline-form">
+                <input type="hidden" name="tool" value=flag/>
+                <input type="hidden" name="base_url" value=""/>
+                <input type="hidden" name="model" value=""/>
+                <button type="submit" class="button button-small button-quiet">{format!("Use the default for {}", info.title)}</button>
+            </ActionForm>
+        })}
+    }
+}
+
+fn fmt_ms(ms: Option<i64>) -> String {
+    ms.map_or_else(|| "—".to_owned(), |m| format!("{m} ms"))
+}
+
+fn usage_cells(u: &Usage) -> impl IntoView {
+    view! {
+        <td>{u.calls}</td><td>{u.tokens}</td><td>{u.errors}</td><td>{fmt_ms(u.median_ms)}</td>
+    }
+}
+
+/// Calls per day as bars (errors in a darker part of each bar), drawn on the server.
+fn chart(days: &[(String, Usage)]) -> impl IntoView {
+    let max = days.iter().map(|(_, u)| u.calls).max().unwrap_or(0).max(1) as f64;
+    let (w, h, bar) = (560.0, 160.0, 560.0 / days.len().max(1) as f64);
+    let bars = days
+        .iter()
+        .enumerate()
+        .map(|(i, (day, u))| {
+            let x = i as f64 * bar + 4.0;
+            let total = u.calls as f64 / max * (h - 30.0);
+            let errors = u.errors as f64 / max * (h - 30.0);
+            let label = day.get(5..).unwrap_or(day).to_owned();
+            view! {
+                <g>
+                    <rect class="bar" x=x y=h - 20.0 - total width=bar - 8.0 height=total></rect>
+                    <rect class="bar-error" x=x y=h - 20.0 - errors width=bar - 8.0 height=errors></rect>
+                    <text x=x + (bar - 8.0) / 2.0 y=h - 6.0 text-anchor="middle">{label}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-labelledby="chart-title">
+            <title id="chart-title">"AI calls per day for the last 14 days; the table below has the numbers."</title>
+            {bars}
+        </svg>
+    }
+}
+
+#[component]
+fn UsageReport(v: AiAdminView) -> impl IntoView {
+    let total: i64 = v.by_day.iter().map(|(_, u)| u.calls).sum();
+    view! {
+        <section class="card" aria-labelledby="usage-heading" data-usage-total=total>
+            <h2 id="usage-heading">"Usage, last 14 days"</h2>
+            {chart(&v.by_day)}
+            <p class="small muted"><span class="swatch swatch-ok"></span>" calls "<span class="swatch swatch-error"></span>" of which failed"</p>
+            <h3>"By tool"</h3>
+            <div class="table-wrap">
+                <table class="table">
+                    <thead><tr><th scope="col">"Tool"</th><th scope="col">"Calls"</th><th scope="col">"Tokens"</th><th scope="col">"Errors"</th><th scope="col">"Median latency"</th></tr></thead>
+                    <tbody>
+                        {v.by_tool.iter().map(|(t, u)| view! { <tr data-tool=t.info().flag><th scope="row">{t.info().title}</th>{usage_cells(u)}</tr> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <details>
+                <summary>"By day"</summary>
+                <div class="table-wrap">
+                    <table class="table">
+                        <thead><tr><th scope="col">"Day (UTC)"</th><th scope="col">"Calls"</th><th scope="col">"Tokens"</th><th scope="col">"Errors"</th><th scope="col">"Median latency"</th></tr></thead>
+                        <tbody>
+                            {v.by_day.iter().rev().map(|(d, u)| view! { <tr><th scope="row">{d.clone()}</th>{usage_cells(u)}</tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </details>
+        </section>
+    }
+}

@@ -1,0 +1,278 @@
+//! Tenant AI endpoints and usage figures.
+
+use super::{AiAdminView, Endpoint, Usage, USAGE_DAYS};
+use crate::ai::address::check_url;
+use crate::audit_log::{record, Event};
+use crate::config::{parse_ai_base_url, AiSettings};
+use crate::domain::{AuditAction, KeyNeed, SessionUser, ToolId, TOOLS};
+use crate::entities::{ai_calls, tenant_ai_endpoints as endpoints};
+use crate::error::{AppError, ResultExt};
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
+use std::collections::BTreeMap;
+
+/// The most call rows read for the usage figures (about 14 days of a large tenant).
+const USAGE_ROWS_MAX: u64 = 200_000;
+
+/// The tools that call an AI service.
+pub fn ai_tools() -> impl Iterator<Item = ToolId> {
+    TOOLS
+        .iter()
+        .filter(|t| t.key != KeyNeed::None)
+        .map(|t| t.id)
+}
+
+/// Where `tool`'s calls go for the tenant: its admins' choice, else the operator's default.
+pub async fn endpoint_for(
+    db: &DatabaseConnection,
+    defaults: &AiSettings,
+    tenant_id: i64,
+    tool: ToolId,
+) -> Result<(String, String), AppError> {
+    let row = endpoints::Entity::find_by_id((tenant_id, tool.info().flag.to_owned()))
+        .one(db)
+        .await
+        .or_internal("reading the AI endpoint")?;
+    Ok(match row {
+        Some(r) => (r.base_url, r.model),
+        None => (defaults.base_url.clone(), defaults.model.clone()),
+    })
+}
+
+/// A model name: printable, no spaces, at most 200 characters.
+fn parse_model(raw: &str) -> Result<String, AppError> {
+    let model = raw.trim();
+    if model.is_empty()
+        || model.chars().count() > 200
+        || model.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(AppError::validation(
+            "model",
+            "Enter the model's name as the service spells it, e.g. gpt-4o-mini (no spaces, at most 200 characters).",
+        ));
+    }
+    Ok(model.to_owned())
+}
+
+pub async fn set(
+    db: &DatabaseConnection,
+    defaults: &AiSettings,
+    admin: &SessionUser,
+    tool: ToolId,
+    base_url: &str,
+    model: &str,
+) -> Result<(), AppError> {
+    if !ai_tools().any(|t| t == tool) {
+        return Err(AppError::validation(
+            "tool",
+            "That tool does not call an AI service.",
+        ));
+    }
+    let reset = base_url.trim().is_empty() && model.trim().is_empty();
+    let after = if reset {
+        None
+    } else {
+        let url = parse_ai_base_url(base_url).map_err(|_| {
+            AppError::validation(
+                "base_url",
+                "Enter the API's address, like https://api.openai.com/v1.",
+            )
+        })?;
+        check_url(&url, defaults.allow_private)
+            .map_err(|why| AppError::validation("base_url", why))?;
+        Some((url, parse_model(model)?))
+    };
+    let before = endpoint_for(db, defaults, admin.tenant_id(), tool).await?;
+    let txn = db.begin().await.or_internal("saving the AI endpoint")?;
+    match &after {
+        None => {
+            endpoints::Entity::delete_by_id((admin.tenant_id(), tool.info().flag.to_owned()))
+                .exec(&txn)
+                .await
+                .or_internal("saving the AI endpoint")?;
+        }
+        Some((url, model)) => {
+            endpoints::Entity::insert(endpoints::ActiveModel {
+                tenant_id: Set(admin.tenant_id()),
+                tool: Set(tool.info().flag.to_owned()),
+                base_url: Set(url.clone()),
+                model: Set(model.clone()),
+                updated_at: Set(Utc::now()),
+            })
+            .on_conflict(
+                OnConflict::columns([endpoints::Column::TenantId, endpoints::Column::Tool])
+                    .update_columns([
+                        endpoints::Column::BaseUrl,
+                        endpoints::Column::Model,
+                        endpoints::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await
+            .or_internal("saving the AI endpoint")?;
+        }
+    }
+    let shown = after
+        .clone()
+        .unwrap_or((defaults.base_url.clone(), defaults.model.clone()));
+    record(
+        &txn,
+        Event {
+            tenant_id: admin.tenant_id(),
+            actor_user_id: Some(admin.user.id),
+            action: AuditAction::AiEndpointChanged,
+            target: tool.info().flag,
+            before: Some(serde_json::json!({ "base_url": before.0, "model": before.1 })),
+            after: Some(
+                serde_json::json!({ "base_url": shown.0, "model": shown.1, "default": reset }),
+            ),
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("saving the AI endpoint")?;
+    Ok(())
+}
+
+/// The median of some latencies.
+pub fn median(values: &mut [i64]) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 0 {
+        (values[mid - 1] + values[mid]) / 2
+    } else {
+        values[mid]
+    })
+}
+
+#[derive(Default)]
+struct Tally {
+    calls: i64,
+    tokens: i64,
+    errors: i64,
+    latencies: Vec<i64>,
+}
+
+impl Tally {
+    fn add(&mut self, c: &ai_calls::Model) {
+        self.calls += 1;
+        self.tokens += c.prompt_tokens + c.completion_tokens;
+        if c.outcome != "ok" && c.outcome != "pending" {
+            self.errors += 1;
+        }
+        if c.outcome != "pending" {
+            self.latencies.push(c.latency_ms);
+        }
+    }
+
+    fn usage(mut self) -> Usage {
+        Usage {
+            calls: self.calls,
+            tokens: self.tokens,
+            errors: self.errors,
+            median_ms: median(&mut self.latencies),
+        }
+    }
+}
+
+pub async fn view(
+    db: &DatabaseConnection,
+    defaults: &AiSettings,
+    admin: &SessionUser,
+) -> Result<AiAdminView, AppError> {
+    let custom = endpoints::Entity::find()
+        .filter(endpoints::Column::TenantId.eq(admin.tenant_id()))
+        .all(db)
+        .await
+        .or_internal("reading AI endpoints")?;
+    let endpoints = ai_tools()
+        .map(
+            |tool| match custom.iter().find(|e| e.tool == tool.info().flag) {
+                Some(e) => Endpoint {
+                    tool,
+                    base_url: e.base_url.clone(),
+                    model: e.model.clone(),
+                    custom: true,
+                },
+                None => Endpoint {
+                    tool,
+                    base_url: defaults.base_url.clone(),
+                    model: defaults.model.clone(),
+                    custom: false,
+                },
+            },
+        )
+        .collect();
+    let today = Utc::now().date_naive();
+    let first = today - Duration::days(USAGE_DAYS - 1);
+    let since = first
+        .and_hms_opt(0, 0, 0)
+        .map_or_else(Utc::now, |t| t.and_utc());
+    let calls = ai_calls::Entity::find()
+        .filter(ai_calls::Column::TenantId.eq(admin.tenant_id()))
+        .filter(ai_calls::Column::CreatedAt.gte(since))
+        .limit(USAGE_ROWS_MAX)
+        .all(db)
+        .await
+        .or_internal("reading AI usage")?;
+    let mut by_tool: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_day: BTreeMap<String, Tally> = (0..USAGE_DAYS)
+        .map(|i| {
+            (
+                (first + Duration::days(i)).format("%Y-%m-%d").to_string(),
+                Tally::default(),
+            )
+        })
+        .collect();
+    for c in &calls {
+        by_tool.entry(c.tool.clone()).or_default().add(c);
+        if let Some(t) = by_day.get_mut(&c.created_at.format("%Y-%m-%d").to_string()) {
+            t.add(c);
+        }
+    }
+    Ok(AiAdminView {
+        endpoints,
+        default_base_url: defaults.base_url.clone(),
+        default_model: defaults.model.clone(),
+        allow_private: defaults.allow_private,
+        by_tool: ai_tools()
+            .map(|t| {
+                (
+                    t,
+                    by_tool
+                        .remove(t.info().flag)
+                        .map(Tally::usage)
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+        by_day: by_day.into_iter().map(|(d, t)| (d, t.usage())).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_odd_even_and_empty_lists() {
+        assert_eq!(median(&mut [5, 1, 3]), Some(3));
+        assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
+        assert_eq!(median(&mut []), None);
+    }
+
+    #[test]
+    fn model_names_are_checked() {
+        assert_eq!(parse_model(" llama3.1:8b ").unwrap(), "llama3.1:8b");
+        assert!(parse_model("").is_err());
+        assert!(parse_model("gpt 4").is_err());
+        assert!(parse_model(&"m".repeat(201)).is_err());
+    }
+}
