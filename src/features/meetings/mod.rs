@@ -92,7 +92,6 @@ pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {
 /// Adds one action item to the caller's tasks as a suggested task. Answers its title.
 #[server(endpoint = "tools/meetings/add-task")]
 pub async fn add_action_item(task: String, owner: String, due: String) -> Result<String, AppError> {
-    use crate::features::tools::ai_call::AiCallContext;
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
