@@ -642,3 +642,103 @@ async fn without_private_addresses_allowed_admins_cannot_point_a_tool_inside() {
     .await
     .expect("a public https address is fine");
 }
+
+#[tokio::test]
+async fn the_json_api_runs_each_tool_with_the_same_checks_and_rate_headers() {
+    let app = spawn_app().await;
+    app.register("json-ai").await;
+    let url = |p: &str| app.url(&format!("/api/v1/ai{p}"));
+    let post = |path: &'static str, body: Value| {
+        let req = app.client.post(url(path)).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let headers = res.headers().clone();
+            (status, headers, res.json::<Value>().await.unwrap())
+        }
+    };
+    // No key yet: 400 API_KEY_MISSING, still with the window's headers.
+    let (status, headers, body) = post(
+        "/writing-assistance/suggest",
+        serde_json::json!({"text": "very good"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("API_KEY_MISSING")),
+        "{body}"
+    );
+    assert_eq!(common::header(&headers, "x-ratelimit-limit"), "20");
+
+    for key in [
+        "writing_service_key",
+        "communication_style_service_key",
+        "meeting_insights_service_key",
+        "language_learning_api_key",
+    ] {
+        save_key(&app, key, KEY).await;
+    }
+    let (status, headers, body) = post(
+        "/writing-assistance/suggest",
+        serde_json::json!({"text": "very good"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["suggestions"][0]["replacements"][0], "good");
+    assert_eq!(common::header(&headers, "x-ratelimit-remaining"), "19");
+    let reset: i64 = common::header(&headers, "x-ratelimit-reset")
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&reset));
+
+    let (status, _, body) = post(
+        "/communication-style/analyze",
+        serde_json::json!({"text": "Thanks! Maybe later."}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = post(
+        "/meeting-insights/analyze",
+        serde_json::json!({"transcript": "Decision: go"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["decisions"][0].as_str()),
+        (200, Some("go")),
+        "{body}"
+    );
+    let (status, _, body) = post(
+        "/language/translate",
+        serde_json::json!({"text": "cat", "target_language": "fr"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["translation"].as_str()),
+        (200, Some("[fr] chat")),
+        "{body}"
+    );
+    let (status, _, body) = post("/language/define", serde_json::json!({"word": "cat"})).await;
+    assert_eq!(
+        (status, body["language"].as_str()),
+        (200, Some("en")),
+        "{body}"
+    );
+
+    // Parsed but invalid: 422 with the field; the wrong shape: 400.
+    let (status, _, body) = post(
+        "/language/translate",
+        serde_json::json!({"text": "cat", "target_language": "xx"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (422, Some("target")),
+        "{body}"
+    );
+    let (status, _, body) = post(
+        "/writing-assistance/suggest",
+        serde_json::json!({"words": 3}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+}

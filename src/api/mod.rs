@@ -6,6 +6,7 @@
 //! To add a resource: a module here with `pub fn router() -> Router<AppState>`, merged in
 //! [`router`], and a test in `tests/api.rs`.
 
+mod ai;
 pub mod extract;
 mod health;
 mod me;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(me::router())
         .merge(tasks::router())
+        .merge(ai::router())
         .fallback(not_found)
 }
 

@@ -33,6 +33,29 @@ impl<'a> AiCallContext<'a> {
     }
 }
 
+/// The person's per-minute window: calls left, and seconds until the oldest call in it
+/// leaves it (for the `X-RateLimit-*` headers of JSON clients).
+pub async fn minute_window(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    per_minute: u32,
+) -> Result<(u32, i64), AppError> {
+    let since = Utc::now() - Duration::seconds(60);
+    let recent = ai_calls::Entity::find()
+        .filter(ai_calls::Column::UserId.eq(person.user.id))
+        .filter(ai_calls::Column::TenantId.eq(person.tenant_id()))
+        .filter(ai_calls::Column::CreatedAt.gt(since))
+        .order_by_asc(ai_calls::Column::CreatedAt)
+        .all(db)
+        .await
+        .or_internal("reading recent AI calls")?;
+    let reset = recent.first().map_or(0, |c| {
+        ((c.created_at + Duration::seconds(60) - Utc::now()).num_seconds() + 1).clamp(1, 60)
+    });
+    let used = u32::try_from(recent.len()).unwrap_or(u32::MAX);
+    Ok((per_minute.saturating_sub(used), reset))
+}
+
 /// Refuses when the person has made the per-minute number of calls in the last minute.
 /// Calls in flight count (their row is written when they start).
 pub async fn check_minute_limit(

@@ -1,0 +1,115 @@
+import { test, expect, uniqueEmail } from './fixtures';
+import type { Page } from '@playwright/test';
+
+// The e2e server runs with DIGAME_AI_DEMO=true: the tools answer from the built-in test
+// AI service, deterministically.
+
+/// Stores a key the way the settings page does (its server function), from this origin.
+async function storeKey(page: Page, name: string, value = 'sk-e2e-0123456789abcdef') {
+  const origin = new URL(page.url()).origin;
+  const res = await page.request.post('/api/keys/save', {
+    form: { origin: 'new', name, value, expires_on: '' },
+    headers: { origin, accept: 'application/json' },
+  });
+  expect(res.status()).toBe(200);
+}
+
+async function signUp(page: Page, accounts: { register(e: string): Promise<void> }, tag: string) {
+  await accounts.register(uniqueEmail(tag));
+  await expect(page).toHaveURL(/\/onboarding$/);
+}
+
+test('writing: a locked panel says what unlocks it; with a key, suggestions are applied one by one and all at once', async ({ page, accounts }) => {
+  await signUp(page, accounts, 'writing');
+  await page.goto('/tools/writing');
+  await accounts.ready();
+  const locked = page.locator('[data-locked]');
+  await expect(locked).toContainText('writing_service_key');
+  await locked.getByRole('link', { name: 'Add your key' }).click();
+  await expect(page).toHaveURL(/\/settings\/api-keys#writing_service_key$/);
+
+  await storeKey(page, 'writing_service_key');
+  await page.goto('/tools/writing');
+  await accounts.ready();
+  await expect(page.locator('[data-demo]')).toContainText('built-in test service');
+  const box = page.getByLabel('Your text');
+  await box.fill('We utilize very good tools and and more.');
+  await expect(page.getByText('41 / 5000 characters')).toBeVisible();
+  await page.getByRole('button', { name: 'Check my writing' }).click();
+  const result = page.locator('[data-result]');
+  await expect(result.getByRole('heading', { name: 'Suggestions (3)' })).toBeVisible();
+  await expect(result.locator('mark')).toHaveCount(3);
+
+  await result.getByRole('button', { name: 'Apply “use”' }).click();
+  await expect(box).toHaveValue('We use very good tools and and more.');
+  await expect(result.locator('mark')).toHaveCount(2);
+  await result.getByRole('button', { name: 'Apply all' }).click();
+  await expect(box).toHaveValue('We use good tools and more.');
+});
+
+test('writing: progress shows while waiting, cancel stops it, a failure keeps the text', async ({ page, accounts }) => {
+  await signUp(page, accounts, 'writing-fail');
+  await storeKey(page, 'writing_service_key');
+  await page.goto('/tools/writing');
+  await accounts.ready();
+  const box = page.getByLabel('Your text');
+  await box.fill('very slow [[fake:slow]]');
+  await page.getByRole('button', { name: 'Check my writing' }).click();
+  await expect(page.getByText('Reading your text…')).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByText('Reading your text…')).toHaveCount(0);
+  await expect(box).toHaveValue('very slow [[fake:slow]]');
+
+  await box.fill('very good [[fake:500]]');
+  await page.getByRole('button', { name: 'Check my writing' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'could not read' })).toBeVisible();
+  await expect(box).toHaveValue('very good [[fake:500]]');
+
+  await box.fill('   ');
+  await page.getByRole('button', { name: 'Check my writing' }).click();
+  await expect(page.getByText('Enter some text first.')).toBeVisible();
+});
+
+test('style, meetings and language panels answer, and the admin sees the usage', async ({ page, accounts }) => {
+  await signUp(page, accounts, 'panels');
+  for (const key of ['communication_style_service_key', 'meeting_insights_service_key', 'language_learning_api_key']) {
+    await storeKey(page, key);
+  }
+
+  await page.goto('/tools/style');
+  await accounts.ready();
+  await page.getByLabel('Your text').fill('Thanks so much! Maybe we could meet on Friday.');
+  await page.getByRole('button', { name: 'Analyse the style' }).click();
+  await expect(page.locator('[data-category="friendly"]')).toContainText('%');
+  await expect(page.locator('[data-readability]')).toContainText('9 words');
+
+  await page.goto('/tools/meetings');
+  await accounts.ready();
+  await page.getByLabel('Notes or transcript').fill(
+    'Launch planning\nBudget is tight\nDecision: ship on the 1st\nAction: Ana - send the draft by 2026-12-01',
+  );
+  await page.getByRole('button', { name: 'Get the insights' }).click();
+  await expect(page.locator('[data-summary]')).toContainText('Launch planning');
+  const download = page.getByRole('link', { name: 'Download as Markdown' });
+  await expect(download).toHaveAttribute('download', 'meeting-notes.md');
+  await expect(download).toHaveAttribute('href', /^data:text\/markdown/);
+  await page.locator('[data-action-item="send the draft"]').getByRole('button', { name: 'Add to my tasks' }).click();
+  await expect(page.getByText('Added “send the draft” to your tasks')).toBeVisible();
+
+  await page.goto('/tools/language');
+  await accounts.ready();
+  await page.getByLabel('Text to translate').fill('Hello world');
+  await page.getByLabel('Into').selectOption('es');
+  await page.getByRole('button', { name: 'Translate' }).click();
+  await expect(page.locator('[data-result="translation"]')).toContainText('[es] hola mundo');
+  await expect(page.locator('[data-result="translation"]')).toContainText('(detected)');
+  await page.getByLabel('Word or short phrase').fill('quickly');
+  await page.getByRole('button', { name: 'Define' }).click();
+  await expect(page.locator('[data-result="definition"]')).toContainText('adverb');
+
+  await page.goto('/admin/ai');
+  await accounts.ready();
+  await expect(page.locator('svg.chart')).toBeVisible();
+  await expect(page.locator('[data-usage-total]')).toHaveAttribute('data-usage-total', '4');
+  await expect(page.locator('tr[data-tool="meeting_insights"]')).toContainText('1');
+});
