@@ -4,8 +4,25 @@ use digame::config::{Settings, ENV_HELP};
 use digame::operator::USAGE;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() {
+/// Server-rendering a page walks a deep view tree; worker threads get 8 MiB of stack (the
+/// default is 2 MiB) so a large page never runs out.
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build();
+    match runtime {
+        Ok(rt) => rt.block_on(start()),
+        Err(e) => {
+            eprintln!("digame: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn start() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().cloned().unwrap_or_else(|| "serve".into());
     match command.as_str() {

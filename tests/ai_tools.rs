@@ -742,3 +742,83 @@ async fn the_json_api_runs_each_tool_with_the_same_checks_and_rate_headers() {
     .await;
     assert_eq!(status, 400, "{body}");
 }
+
+/// Without JavaScript a tool form posts to its server function, which keeps the input and
+/// the answer in the session and sends the browser back to the tool's page to show them.
+#[tokio::test]
+async fn tool_forms_work_without_javascript() {
+    let app = spawn_app().await;
+    app.register("no-js").await;
+    save_key(&app, "writing_service_key", KEY).await;
+    save_key(&app, "language_learning_api_key", KEY).await;
+    let post = |endpoint: &'static str, form: Vec<(&'static str, &'static str)>| {
+        let req = app
+            .client
+            .post(app.url(&format!("/api/{endpoint}")))
+            .header("origin", &app.base)
+            .header("referer", app.url("/tools/writing"))
+            .header("accept", "text/html,application/xhtml+xml")
+            .form(&form);
+        async move { req.send().await.unwrap() }
+    };
+    let res = post("tools/writing/suggest", vec![("text", "We utilize it.")]).await;
+    assert_eq!(res.status().as_u16(), 302);
+    assert_eq!(
+        common::header(res.headers(), "location"),
+        "/tools/writing?answered=1"
+    );
+    let html = app
+        .get("/tools/writing?answered=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("We utilize it.</textarea>"),
+        "the input is back in the box"
+    );
+    assert!(
+        html.contains("Suggestions (1)") && html.contains("Apply “use”"),
+        "the answer is shown"
+    );
+
+    // An error keeps the input too, with the message on the field.
+    let res = post("tools/writing/suggest", vec![("text", "   ")]).await;
+    assert_eq!(
+        common::header(res.headers(), "location"),
+        "/tools/writing?answered=1"
+    );
+    let html = app
+        .get("/tools/writing?answered=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Enter some text first."),
+        "the message is shown"
+    );
+
+    // The language page has two forms: the answer shows under the one that was used.
+    let res = post(
+        "tools/language/define",
+        vec![("word", "quickly"), ("language", "fr")],
+    )
+    .await;
+    assert_eq!(
+        common::header(res.headers(), "location"),
+        "/tools/language?answered=1"
+    );
+    let html = app
+        .get("/tools/language?answered=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-result=\"definition\"") && html.contains("adverb"));
+    assert!(!html.contains("data-result=\"translation\""));
+    assert!(
+        html.contains("value=\"fr\" selected"),
+        "the chosen language stays chosen"
+    );
+}

@@ -113,3 +113,23 @@ test('style, meetings and language panels answer, and the admin sees the usage',
   await expect(page.locator('[data-usage-total]')).toHaveAttribute('data-usage-total', '4');
   await expect(page.locator('tr[data-tool="meeting_insights"]')).toContainText('1');
 });
+
+test('@forms the writing and language tools answer with and without JavaScript', async ({ page, accounts }) => {
+  await signUp(page, accounts, 'tools-forms');
+  await storeKey(page, 'writing_service_key');
+  await storeKey(page, 'language_learning_api_key');
+  await page.goto('/tools/writing');
+  await accounts.ready();
+  await page.getByLabel('Your text').fill('We utilize it.');
+  await page.getByRole('button', { name: 'Check my writing' }).click();
+  await expect(page.getByRole('heading', { name: 'Suggestions (1)' })).toBeVisible();
+  await expect(page.getByLabel('Your text')).toHaveValue('We utilize it.');
+
+  await page.goto('/tools/language');
+  await accounts.ready();
+  await page.getByLabel('Text to translate').fill('good morning');
+  await page.getByLabel('Into').selectOption('de');
+  await page.getByRole('button', { name: 'Translate' }).click();
+  await expect(page.locator('[data-result="translation"]')).toContainText('[de] guten Morgen');
+  await expect(page.getByLabel('Into')).toHaveValue('de');
+});

@@ -49,19 +49,61 @@ pub async fn client_ip() -> Option<std::net::IpAddr> {
         .map(|c| c.0.ip())
 }
 
-/// Redirects a plain HTML form post (no JavaScript) to `path`. Hydrated callers get the
-/// target in the response instead and load it fully, so no stale signed-in state survives.
-pub fn redirect_plain_form(path: &str) {
-    let accepts_html = use_context::<http::request::Parts>().is_some_and(|parts| {
+/// Whether this request is a plain HTML form post (no JavaScript): it accepts HTML.
+fn is_plain_form() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
         parts
             .headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
-    });
-    if accepts_html {
+    })
+}
+
+/// Redirects a plain HTML form post (no JavaScript) to `path`. Hydrated callers get the
+/// target in the response instead and load it fully, so no stale signed-in state survives.
+pub fn redirect_plain_form(path: &str) {
+    if is_plain_form() {
         leptos_axum::redirect(path);
     }
+}
+
+fn answer_key(page: &str) -> String {
+    format!("answer:{page}")
+}
+
+/// For a tool's plain form post (no JavaScript): keeps the input and the answer (or the
+/// error) in the session for the tool's page, and sends the browser there to show them.
+/// The session holds only the latest answer per page; nothing is written to the database
+/// beyond the session itself, and it ends with the session.
+pub async fn answer_plain_form<T: serde::Serialize>(
+    page: &'static str,
+    input: serde_json::Value,
+    result: &Result<T, AppError>,
+) {
+    if !is_plain_form() {
+        return;
+    }
+    let Ok(auth) = auth_session().await else {
+        return;
+    };
+    let answer = serde_json::json!({ "input": input, "result": result });
+    match auth.session.insert(&answer_key(page), answer).await {
+        Ok(()) => leptos_axum::redirect(&format!("{page}?answered=1")),
+        Err(e) => tracing::error!(error = %e, "cannot keep a tool answer in the session"),
+    }
+}
+
+/// The latest plain-form answer kept for `page`, if any.
+pub async fn plain_form_answer(page: &str) -> Result<Option<serde_json::Value>, AppError> {
+    let auth = auth_session().await?;
+    auth.session
+        .get::<serde_json::Value>(&answer_key(page))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read a tool answer from the session");
+            AppError::Internal
+        })
 }
 
 /// This site's origin for links that people copy elsewhere: `DIGAME_PUBLIC_URL` (required in

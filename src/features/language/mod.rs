@@ -73,14 +73,17 @@ pub async fn translate(
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::translate(
+    let result = service::translate(
         &AiCallContext::new(&state.db, &state.keyring, &state.ai),
         &person,
         &text,
         &target,
         &source,
     )
-    .await
+    .await;
+    let input = serde_json::json!({ "mode": "translate", "text": text, "target": target, "source": source });
+    ctx::answer_plain_form("/tools/language", input, &result).await;
+    result
 }
 
 /// Defines `word`, answering in `language`.
@@ -90,11 +93,14 @@ pub async fn define(word: String, language: String) -> Result<Definition, AppErr
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::define(
+    let result = service::define(
         &AiCallContext::new(&state.db, &state.keyring, &state.ai),
         &person,
         &word,
         &language,
     )
-    .await
+    .await;
+    let input = serde_json::json!({ "mode": "define", "word": word, "language": language });
+    ctx::answer_plain_form("/tools/language", input, &result).await;
+    result
 }

@@ -1,8 +1,13 @@
 //! `/tools/language`: translate a snippet, and define a word.
 
-use super::{language_name, Define, Translate, LANGUAGES, SNIPPET_MAX_CHARS, WORD_MAX_CHARS};
+use super::{
+    language_name, Define, Definition, Translate, Translation, LANGUAGES, SNIPPET_MAX_CHARS,
+    WORD_MAX_CHARS,
+};
 use crate::components::{field_error, form_error, FormAlert, TextField};
-use crate::features::tools::pages::{Cancel, CountedText, ToolPage, Working};
+use crate::features::tools::pages::{
+    Cancel, CountedText, PlainAnswer, ToolPage, WithPlainAnswer, Working,
+};
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
 
@@ -10,8 +15,10 @@ use leptos::prelude::*;
 pub fn LanguagePage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::LanguageTools intro="Translate a snippet into another language, or look up what a word means.">
-            <TranslatePanel/>
-            <DefinePanel/>
+            <WithPlainAnswer page="/tools/language" render=|answer| view! {
+                <TranslatePanel answer=answer.clone()/>
+                <DefinePanel answer/>
+            }/>
         </ToolPage>
     }
 }
@@ -20,7 +27,6 @@ pub fn LanguagePage() -> impl IntoView {
 fn LanguageSelect(
     label: &'static str,
     name: &'static str,
-    selected: &'static str,
     #[prop(optional)] detect: bool,
     #[prop(into)] error: Signal<Option<String>>,
     value: RwSignal<String>,
@@ -30,9 +36,9 @@ fn LanguageSelect(
         <div class="field" class:field-invalid=move || error.with(Option::is_some)>
             <label for=id.clone()>{label}</label>
             <select id=id name=name on:change=move |ev| value.set(event_target_value(&ev))>
-                {detect.then(|| view! { <option value="" selected=selected.is_empty()>"Detect it"</option> })}
+                {detect.then(|| view! { <option value="" selected=move || value.with(String::is_empty)>"Detect it"</option> })}
                 {LANGUAGES.iter().map(|(code, lang)| view! {
-                    <option value=*code selected=*code == selected>{*lang}</option>
+                    <option value=*code selected=move || value.with(|v| v == code)>{*lang}</option>
                 }).collect_view()}
             </select>
             {move || error.get().map(|m| view! { <p class="field-error">{m}</p> })}
@@ -41,11 +47,21 @@ fn LanguageSelect(
 }
 
 #[component]
-fn TranslatePanel() -> impl IntoView {
+fn TranslatePanel(answer: PlainAnswer) -> impl IntoView {
     let action = ServerAction::<Translate>::new();
-    let text = RwSignal::new(String::new());
-    let source = RwSignal::new(String::new());
-    let target = RwSignal::new("es".to_owned());
+    let mine = answer.input("mode").as_deref() == Some("translate");
+    let field = |name: &str, default: &str| {
+        answer
+            .input(name)
+            .filter(|_| mine)
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let text = RwSignal::new(field("text", ""));
+    let source = RwSignal::new(field("source", ""));
+    let target = RwSignal::new(field("target", "es"));
+    if let Some(r) = answer.result::<Translation>().filter(|_| mine) {
+        action.value().set(Some(r));
+    }
     let cancel = Cancel::new();
     let value = action.value();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -59,12 +75,12 @@ fn TranslatePanel() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="translate-heading">
             <h2 id="translate-heading">"Translate"</h2>
-            <form on:submit=submit>
+            <form method="post" action="/api/tools/language/translate" on:submit=submit>
                 <FormAlert message=form_error(value)/>
                 <CountedText label="Text to translate" name="text" rows=5 max=SNIPPET_MAX_CHARS value=text error=field_error(value, "text")/>
                 <div class="form-row">
-                    <LanguageSelect label="From" name="source" selected="" detect=true value=source error=field_error(value, "source")/>
-                    <LanguageSelect label="Into" name="target" selected="es" value=target error=field_error(value, "target")/>
+                    <LanguageSelect label="From" name="source" detect=true value=source error=field_error(value, "source")/>
+                    <LanguageSelect label="Into" name="target" value=target error=field_error(value, "target")/>
                 </div>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Translate"</button>
                 <Working pending=action.pending() label="Translating…" on_cancel=cancel.callback()/>
@@ -88,10 +104,20 @@ fn TranslatePanel() -> impl IntoView {
 }
 
 #[component]
-fn DefinePanel() -> impl IntoView {
+fn DefinePanel(answer: PlainAnswer) -> impl IntoView {
     let action = ServerAction::<Define>::new();
-    let word = RwSignal::new(String::new());
-    let language = RwSignal::new("en".to_owned());
+    let mine = answer.input("mode").as_deref() == Some("define");
+    let field = |name: &str, default: &str| {
+        answer
+            .input(name)
+            .filter(|_| mine)
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let word = RwSignal::new(field("word", ""));
+    let language = RwSignal::new(field("language", "en"));
+    if let Some(r) = answer.result::<Definition>().filter(|_| mine) {
+        action.value().set(Some(r));
+    }
     let cancel = Cancel::new();
     let value = action.value();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -104,13 +130,13 @@ fn DefinePanel() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="define-heading">
             <h2 id="define-heading">"Define a word"</h2>
-            <form on:submit=submit>
+            <form method="post" action="/api/tools/language/define" on:submit=submit>
                 <FormAlert message=form_error(value)/>
                 <div class="form-row">
                     <TextField label="Word or short phrase" name="word" maxlength=WORD_MAX_CHARS as u32
                         value=Signal::derive(move || word.get()) on_input=Callback::new(move |v| word.set(v))
                         error=field_error(value, "word")/>
-                    <LanguageSelect label="Explain in" name="language" selected="en" value=language error=field_error(value, "language")/>
+                    <LanguageSelect label="Explain in" name="language" value=language error=field_error(value, "language")/>
                 </div>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Define"</button>
                 <Working pending=action.pending() label="Looking it up…" on_cancel=cancel.callback()/>

@@ -81,12 +81,15 @@ pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::analyse(
+    let input = serde_json::json!({ "notes": notes });
+    let result = service::analyse(
         &AiCallContext::new(&state.db, &state.keyring, &state.ai),
         &person,
         notes,
     )
-    .await
+    .await;
+    ctx::answer_plain_form("/tools/meetings", input, &result).await;
+    result
 }
 
 /// Adds one action item to the caller's tasks as a suggested task. Answers its title.
@@ -95,7 +98,10 @@ pub async fn add_action_item(task: String, owner: String, due: String) -> Result
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::add_to_tasks(&state.db, &state.keyring, &person, &task, &owner, &due).await
+    let title =
+        service::add_to_tasks(&state.db, &state.keyring, &person, &task, &owner, &due).await?;
+    ctx::redirect_plain_form("/tools/meetings?answered=1&added=1");
+    Ok(title)
 }
 
 #[cfg(test)]

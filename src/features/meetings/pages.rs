@@ -3,7 +3,9 @@
 
 use super::{data_url, AddActionItem, AnalyseMeeting, MeetingResult, NOTES_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert};
-use crate::features::tools::pages::{Cancel, CountedText, ToolPage, Working};
+use crate::features::tools::pages::{
+    Cancel, CountedText, PlainAnswer, ToolPage, WithPlainAnswer, Working,
+};
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
 
@@ -11,15 +13,18 @@ use leptos::prelude::*;
 pub fn MeetingsPage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::MeetingInsights intro="Paste your notes or a transcript (the text of a .vtt file works too). You get a summary, the decisions and the action items.">
-            <MeetingsPanel/>
+            <WithPlainAnswer page="/tools/meetings" render=|answer| view! { <MeetingsPanel answer/> }/>
         </ToolPage>
     }
 }
 
 #[component]
-fn MeetingsPanel() -> impl IntoView {
+fn MeetingsPanel(answer: PlainAnswer) -> impl IntoView {
     let action = ServerAction::<AnalyseMeeting>::new();
-    let notes = RwSignal::new(String::new());
+    let notes = RwSignal::new(answer.input("notes").unwrap_or_default());
+    if let Some(r) = answer.result::<MeetingResult>() {
+        action.value().set(Some(r));
+    }
     let cancel = Cancel::new();
     let value = action.value();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -30,7 +35,7 @@ fn MeetingsPanel() -> impl IntoView {
     };
     view! {
         <section class="card">
-            <form on:submit=submit>
+            <form method="post" action="/api/tools/meetings/analyse" on:submit=submit>
                 <FormAlert message=form_error(value)/>
                 <CountedText label="Notes or transcript" name="notes" max=NOTES_MAX_CHARS rows=12 value=notes error=field_error(value, "notes")/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Get the insights"</button>
@@ -57,8 +62,12 @@ fn bullet_list(title: &'static str, items: Vec<String>) -> impl IntoView {
 fn Insights(r: MeetingResult) -> impl IntoView {
     let add = ServerAction::<AddActionItem>::new();
     let added = add.value();
+    let query = leptos_router::hooks::use_query_map();
     let notice = Signal::derive(move || match added.get() {
         Some(Ok(title)) => Some(format!("Added “{title}” to your tasks as a suggestion.")),
+        _ if query.read().get("added").is_some() => {
+            Some("Added to your tasks as a suggestion.".to_owned())
+        }
         _ => None,
     });
     let markdown = r.to_markdown();
@@ -90,8 +99,15 @@ fn Insights(r: MeetingResult) -> impl IntoView {
                                         <td>{a.task.clone()}</td>
                                         <td>{a.owner.clone().unwrap_or_else(|| "—".into())}</td>
                                         <td>{a.due.clone().unwrap_or_else(|| "—".into())}</td>
-                                        <td><button type="button" class="button button-small button-quiet"
-                                            on:click=move |_| { add.dispatch(input.clone()); }>"Add to my tasks"</button></td>
+                                        <td>
+                                            <form method="post" action="/api/tools/meetings/add-task" class="inline-form"
+                                                on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); add.dispatch(input.clone()); }>
+                                                <input type="hidden" name="task" value=a.task.clone()/>
+                                                <input type="hidden" name="owner" value=a.owner.clone().unwrap_or_default()/>
+                                                <input type="hidden" name="due" value=a.due.clone().unwrap_or_default()/>
+                                                <button type="submit" class="button button-small button-quiet">"Add to my tasks"</button>
+                                            </form>
+                                        </td>
                                     </tr>
                                 }
                             }).collect_view()}

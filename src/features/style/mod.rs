@@ -43,10 +43,13 @@ pub async fn analyse_style(text: String) -> Result<StyleResult, AppError> {
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::analyse(
+    let input = serde_json::json!({ "text": text });
+    let result = service::analyse(
         &AiCallContext::new(&state.db, &state.keyring, &state.ai),
         &person,
         text,
     )
-    .await
+    .await;
+    ctx::answer_plain_form("/tools/style", input, &result).await;
+    result
 }

@@ -3,7 +3,9 @@
 
 use super::{AnalyseStyle, StyleResult, TEXT_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert};
-use crate::features::tools::pages::{Cancel, CountedText, Meter, ToolPage, Working};
+use crate::features::tools::pages::{
+    Cancel, CountedText, Meter, PlainAnswer, ToolPage, WithPlainAnswer, Working,
+};
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
 
@@ -11,15 +13,18 @@ use leptos::prelude::*;
 pub fn StylePage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::CommunicationStyle intro="Paste a message or a document to see how it comes across: its style, its tone, and how easy it is to read.">
-            <StylePanel/>
+            <WithPlainAnswer page="/tools/style" render=|answer| view! { <StylePanel answer/> }/>
         </ToolPage>
     }
 }
 
 #[component]
-fn StylePanel() -> impl IntoView {
+fn StylePanel(answer: PlainAnswer) -> impl IntoView {
     let action = ServerAction::<AnalyseStyle>::new();
-    let text = RwSignal::new(String::new());
+    let text = RwSignal::new(answer.input("text").unwrap_or_default());
+    if let Some(r) = answer.result::<StyleResult>() {
+        action.value().set(Some(r));
+    }
     let cancel = Cancel::new();
     let value = action.value();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -30,7 +35,7 @@ fn StylePanel() -> impl IntoView {
     };
     view! {
         <section class="card">
-            <form on:submit=submit>
+            <form method="post" action="/api/tools/style/analyse" on:submit=submit>
                 <FormAlert message=form_error(value)/>
                 <CountedText label="Your text" name="text" max=TEXT_MAX_CHARS value=text error=field_error(value, "text")/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Analyse the style"</button>

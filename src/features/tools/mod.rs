@@ -63,3 +63,15 @@ pub async fn tool_status(tool: ToolId) -> Result<ToolState, AppError> {
         demo: state.ai.settings.demo,
     })
 }
+
+/// The latest answer to a tool's form posted without JavaScript (see
+/// `server::ctx::answer_plain_form`): `{"input": {...}, "result": {"Ok": ...} | {"Err": ...}}`.
+#[server(endpoint = "tools/answer")]
+pub async fn plain_form_answer(page: String) -> Result<Option<serde_json::Value>, AppError> {
+    use crate::server::ctx;
+    ctx::require_user().await?;
+    if !TOOLS.iter().any(|t| t.path == page) {
+        return Err(AppError::NotFound("There is no such tool page.".into()));
+    }
+    ctx::plain_form_answer(&page).await
+}

@@ -4,6 +4,7 @@
 
 use super::{ToolAccess, ToolCard, ToolId};
 use crate::components::{error_alert, RequireUser};
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -185,4 +186,52 @@ pub fn Meter(#[prop(into)] label: String, value: f32) -> impl IntoView {
             <span class="meter-value">{format!("{pct} %")}</span>
         </div>
     }
+}
+
+/// A tool form's answer when it was posted without JavaScript: the page is sent back with
+/// `?answered=1` and reads the input and the answer kept in the session.
+#[derive(Clone, Default)]
+pub struct PlainAnswer(pub Option<serde_json::Value>);
+
+impl PlainAnswer {
+    /// A field of the input as it was posted.
+    pub fn input(&self, field: &str) -> Option<String> {
+        self.0
+            .as_ref()?
+            .get("input")?
+            .get(field)?
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// The answer, or the error, as the server function gave it.
+    pub fn result<T: serde::de::DeserializeOwned>(&self) -> Option<Result<T, AppError>> {
+        let r = self.0.as_ref()?.get("result")?;
+        serde_json::from_value(r.clone()).ok()
+    }
+}
+
+/// Renders a tool's panel with the answer of a form posted without JavaScript, when the
+/// page was sent back with one (`?answered=1`), else with none.
+#[component]
+pub fn WithPlainAnswer<F, V>(page: &'static str, render: F) -> impl IntoView
+where
+    F: Fn(PlainAnswer) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let answered =
+        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("answered").is_some());
+    if !answered {
+        return render(PlainAnswer(None)).into_any();
+    }
+    let answer = Resource::new(|| (), move |_| super::plain_form_answer(page.to_owned()));
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {
+                let render = render.clone();
+                move || answer.get().map(|r| render(PlainAnswer(r.ok().flatten())))
+            }
+        </Suspense>
+    }
+    .into_any()
 }

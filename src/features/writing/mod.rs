@@ -123,12 +123,15 @@ pub async fn suggest_writing(text: String) -> Result<WritingResult, AppError> {
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::suggest(
+    let input = serde_json::json!({ "text": text });
+    let result = service::suggest(
         &AiCallContext::new(&state.db, &state.keyring, &state.ai),
         &person,
         text,
     )
-    .await
+    .await;
+    ctx::answer_plain_form("/tools/writing", input, &result).await;
+    result
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use super::{SuggestWriting, WritingResult, TEXT_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert};
-use crate::features::tools::pages::{Cancel, CountedText, ToolPage, Working};
+use crate::features::tools::pages::{
+    Cancel, CountedText, PlainAnswer, ToolPage, WithPlainAnswer, Working,
+};
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
 
@@ -11,16 +13,20 @@ use leptos::prelude::*;
 pub fn WritingPage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::WritingAssistance intro="Paste a draft. Each suggestion points at the words it is about; apply the ones you like, then copy the result from the box.">
-            <WritingPanel/>
+            <WithPlainAnswer page="/tools/writing" render=|answer| view! { <WritingPanel answer/> }/>
         </ToolPage>
     }
 }
 
 #[component]
-fn WritingPanel() -> impl IntoView {
+fn WritingPanel(answer: PlainAnswer) -> impl IntoView {
     let action = ServerAction::<SuggestWriting>::new();
-    let text = RwSignal::new(String::new());
-    let result = RwSignal::new(None::<WritingResult>);
+    let text = RwSignal::new(answer.input("text").unwrap_or_default());
+    let answered = answer.result::<WritingResult>();
+    let result = RwSignal::new(answered.clone().and_then(Result::ok));
+    if let Some(Err(e)) = answered {
+        action.value().set(Some(Err(e)));
+    }
     let cancel = Cancel::new();
     let value = action.value();
     Effect::new(move |_| {
@@ -54,7 +60,9 @@ fn WritingPanel() -> impl IntoView {
     };
     view! {
         <section class="card">
-            <form on:submit=submit>
+            // Without JavaScript the form posts to the server function, which sends the
+            // browser back here with the answer.
+            <form method="post" action="/api/tools/writing/suggest" on:submit=submit>
                 <FormAlert message=form_error(value)/>
                 <CountedText label="Your text" name="text" max=TEXT_MAX_CHARS value=text error=field_error(value, "text")/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Check my writing"</button>
