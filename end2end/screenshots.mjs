@@ -1,4 +1,5 @@
-// Takes screenshots of the main pages for review and for the README:
+// Takes screenshots of the main pages for review and for the README, against a server in
+// demo mode (DIGAME_AI_DEMO=true, e.g. ./scripts/run --demo):
 //   node end2end/screenshots.mjs http://127.0.0.1:3000 docs/screenshots
 import { chromium } from 'playwright-core';
 
@@ -68,7 +69,7 @@ await style.getByLabel('Key', { exact: true }).fill('has spaces in it');
 await style.getByRole('button', { name: 'Save key' }).click();
 await style.getByText('no spaces').waitFor();
 await writing.getByRole('button', { name: 'Test' }).click();
-await writing.getByText('not contacted').waitFor();
+await writing.getByText('accepted this key').waitFor();
 await shot(desktop, 'api-keys');
 await desktop.goto(`${base}/settings/api-keys?delete=writing_service_key`);
 await shot(desktop, 'api-keys-delete');
@@ -107,6 +108,50 @@ for (const [title, due, status] of [
 await desktop.goto(`${base}/tools/tasks?suggest=1`);
 await desktop.locator('tr[data-suggestion]').first().waitFor();
 await shot(desktop, 'tasks');
+
+for (const name of ['communication_style_service_key', 'meeting_insights_service_key', 'language_learning_api_key']) {
+  await desktop.request.post(`${base}/api/keys/save`, {
+    form: { origin: 'new', name, value: 'sk-demo-key-for-screens-WXYZ', expires_on: '' },
+    headers: { origin: base, accept: 'application/json' },
+  });
+}
+await desktop.goto(`${base}/admin/features`);
+await desktop.locator('.app[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.getByRole('button', { name: 'Switch on Meeting insights' }).click();
+await desktop.locator('[data-flag="meeting_insights"]').getByText('On', { exact: true }).waitFor();
+const ready = async () => desktop.locator('[data-hydrated="false"]').waitFor({ state: 'detached' });
+await desktop.goto(`${base}/tools/writing`);
+await ready();
+await desktop.getByLabel('Your text').fill('Hi team!! We will utilize the new dashboard to track very important goals, and and i think it helps.');
+await desktop.getByRole('button', { name: 'Check my writing' }).click();
+await desktop.locator('[data-result] mark').first().waitFor();
+await shot(desktop, 'tool-writing');
+await desktop.goto(`${base}/tools/style`);
+await ready();
+await desktop.getByLabel('Your text').fill('Thanks so much for the draft! Maybe we could meet on Friday; I think we just need to agree on the budget. Regards, Ana');
+await desktop.getByRole('button', { name: 'Analyse the style' }).click();
+await desktop.locator('[data-readability]').waitFor();
+await shot(desktop, 'tool-style');
+await desktop.goto(`${base}/tools/meetings`);
+await ready();
+await desktop.getByLabel('Notes or transcript').fill('Launch planning for Q1\nBudget is tight; marketing wants two more weeks\nDecision: ship on 1 February\nDecision: freeze features on 15 January\nAction: Ana - send the launch plan by 2026-12-05\nAction: Ben - book the venue');
+await desktop.getByRole('button', { name: 'Get the insights' }).click();
+await desktop.locator('[data-summary]').waitFor();
+await shot(desktop, 'tool-meetings');
+await desktop.goto(`${base}/tools/language`);
+await ready();
+await desktop.getByLabel('Text to translate').fill('Good morning, thank you for the meeting');
+await desktop.getByLabel('Into').selectOption('fr');
+await desktop.getByRole('button', { name: 'Translate' }).click();
+await desktop.locator('[data-result="translation"]').waitFor();
+await desktop.getByLabel('Word or short phrase').fill('quickly');
+await desktop.getByRole('button', { name: 'Define' }).click();
+await desktop.locator('[data-result="definition"]').waitFor();
+await shot(desktop, 'tool-language');
+await desktop.goto(`${base}/admin/ai`);
+await ready();
+await desktop.locator('svg.chart').waitFor();
+await shot(desktop, 'admin-ai');
 
 const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
 await phone.goto(`${base}/login`);

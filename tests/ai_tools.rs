@@ -822,3 +822,104 @@ async fn tool_forms_work_without_javascript() {
         "the chosen language stays chosen"
     );
 }
+
+#[tokio::test]
+async fn saved_results_are_private_and_deletable() {
+    let app = spawn_app().await;
+    let email = app.register("saver").await;
+    let me = person(&app, &email).await;
+    let payload = r#"{"text":"Hi","suggestions":[]}"#;
+    let (status, _, id) = app
+        .call(
+            "tools/saved/save",
+            &[
+                ("tool", "writing_assistance"),
+                ("title", "My draft"),
+                ("payload", payload),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{id}");
+    let (_, _, list) = app
+        .call("tools/saved/list", &[("tool", "writing_assistance")])
+        .await;
+    assert_eq!(list[0]["title"], "My draft", "{list}");
+    assert_eq!(list[0]["payload"], payload);
+    let (_, _, other_tool) = app
+        .call("tools/saved/list", &[("tool", "meeting_insights")])
+        .await;
+    assert_eq!(other_tool, serde_json::json!([]));
+
+    for (form, field) in [
+        (
+            vec![
+                ("tool", "writing_assistance"),
+                ("title", " "),
+                ("payload", payload),
+            ],
+            "title",
+        ),
+        (
+            vec![
+                ("tool", "writing_assistance"),
+                ("title", "x"),
+                ("payload", "not json"),
+            ],
+            "payload",
+        ),
+        (
+            vec![
+                ("tool", "writing_assistance"),
+                ("title", "x"),
+                ("payload", "[1]"),
+            ],
+            "payload",
+        ),
+        (
+            vec![
+                ("tool", "intelligent_task_prioritization"),
+                ("title", "x"),
+                ("payload", payload),
+            ],
+            "tool",
+        ),
+    ] {
+        let (status, _, body) = app.call("tools/saved/save", &form).await;
+        assert_eq!(
+            (status, body["detail"]["field"].as_str()),
+            (400, Some(field)),
+            "{body}"
+        );
+    }
+
+    // Another person, even an admin of another company, cannot see or delete it.
+    let (member, _) = common::add_member(&app, me.tenant.id, "saver-colleague").await;
+    let (_, _, theirs) = app
+        .call_with(
+            &member,
+            "tools/saved/list",
+            &[("tool", "writing_assistance")],
+        )
+        .await;
+    assert_eq!(theirs, serde_json::json!([]));
+    let id_text = id.to_string();
+    let (status, _, _) = app
+        .call_with(
+            &member,
+            "tools/saved/delete",
+            &[("tool", "writing_assistance"), ("id", &id_text)],
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = app
+        .call(
+            "tools/saved/delete",
+            &[("tool", "writing_assistance"), ("id", &id_text)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, _, list) = app
+        .call("tools/saved/list", &[("tool", "writing_assistance")])
+        .await;
+    assert_eq!(list, serde_json::json!([]));
+}

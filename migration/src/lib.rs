@@ -10,6 +10,7 @@ mod m20261126_000006_add_session_epoch;
 mod m20261126_000007_create_tasks;
 mod m20261126_000008_create_ai_calls;
 mod m20261126_000009_create_tenant_ai_endpoints;
+mod m20261126_000010_create_saved_results;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_create_tasks::Migration),
             Box::new(m20261126_000008_create_ai_calls::Migration),
             Box::new(m20261126_000009_create_tenant_ai_endpoints::Migration),
+            Box::new(m20261126_000010_create_saved_results::Migration),
         ]
     }
 }

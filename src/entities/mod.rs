@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod login_throttles;
 pub mod onboarding_events;
 pub mod onboarding_states;
+pub mod saved_results;
 pub mod tasks;
 pub mod tenant_ai_endpoints;
 pub mod tenant_features;

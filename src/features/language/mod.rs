@@ -62,6 +62,14 @@ pub struct Definition {
     pub language: String,
 }
 
+/// Either answer of the language tools, as a saved result keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LanguageResult {
+    Translation(Translation),
+    Definition(Definition),
+}
+
 /// Translates `text` into `target`; `source` may be empty (detected).
 #[server(endpoint = "tools/language/translate")]
 pub async fn translate(

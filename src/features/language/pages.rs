@@ -1,12 +1,12 @@
 //! `/tools/language`: translate a snippet, and define a word.
 
 use super::{
-    language_name, Define, Definition, Translate, Translation, LANGUAGES, SNIPPET_MAX_CHARS,
-    WORD_MAX_CHARS,
+    language_name, Define, Definition, LanguageResult, Translate, Translation, LANGUAGES,
+    SNIPPET_MAX_CHARS, WORD_MAX_CHARS,
 };
 use crate::components::{field_error, form_error, FormAlert, TextField};
 use crate::features::tools::pages::{
-    Cancel, CountedText, PlainAnswer, ToolPage, WithPlainAnswer, Working,
+    Cancel, CountedText, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -15,9 +15,14 @@ use leptos::prelude::*;
 pub fn LanguagePage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::LanguageTools intro="Translate a snippet into another language, or look up what a word means.">
-            <WithPlainAnswer page="/tools/language" render=|answer| view! {
-                <TranslatePanel answer=answer.clone()/>
-                <DefinePanel answer/>
+            <WithPlainAnswer page="/tools/language" render=|answer| {
+                // The latest answer of either form, for "Save this result".
+                let latest = RwSignal::new(None::<LanguageResult>);
+                view! {
+                    <TranslatePanel answer=answer.clone() latest/>
+                    <DefinePanel answer latest/>
+                    <SavedResults tool=ToolId::LanguageTools current=latest name=name_of render=saved_view/>
+                }
             }/>
         </ToolPage>
     }
@@ -47,8 +52,13 @@ fn LanguageSelect(
 }
 
 #[component]
-fn TranslatePanel(answer: PlainAnswer) -> impl IntoView {
+fn TranslatePanel(answer: PlainAnswer, latest: RwSignal<Option<LanguageResult>>) -> impl IntoView {
     let action = ServerAction::<Translate>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(t)) = action.value().get() {
+            latest.set(Some(LanguageResult::Translation(t)));
+        }
+    });
     let mine = answer.input("mode").as_deref() == Some("translate");
     let field = |name: &str, default: &str| {
         answer
@@ -60,6 +70,7 @@ fn TranslatePanel(answer: PlainAnswer) -> impl IntoView {
     let source = RwSignal::new(field("source", ""));
     let target = RwSignal::new(field("target", "es"));
     if let Some(r) = answer.result::<Translation>().filter(|_| mine) {
+        latest.set(r.clone().ok().map(LanguageResult::Translation));
         action.value().set(Some(r));
     }
     let cancel = Cancel::new();
@@ -86,17 +97,7 @@ fn TranslatePanel(answer: PlainAnswer) -> impl IntoView {
                 <Working pending=action.pending() label="Translating…" on_cancel=cancel.callback()/>
             </form>
             {move || match value.get() {
-                Some(Ok(t)) => {
-                    let from = language_name(&t.source).map_or_else(|| t.source.clone(), str::to_owned);
-                    let into = language_name(&t.target).unwrap_or_default();
-                    let how = if t.detected { format!("From {from} (detected) into {into}") } else { format!("From {from} into {into}") };
-                    Some(view! {
-                        <div class="result" data-result="translation">
-                            <p class="small muted" data-source=t.source.clone()>{how}</p>
-                            <blockquote lang=t.target.clone()>{t.translation}</blockquote>
-                        </div>
-                    })
-                }
+                Some(Ok(t)) => Some(translation_view(t)),
                 _ => None,
             }}
         </section>
@@ -104,8 +105,13 @@ fn TranslatePanel(answer: PlainAnswer) -> impl IntoView {
 }
 
 #[component]
-fn DefinePanel(answer: PlainAnswer) -> impl IntoView {
+fn DefinePanel(answer: PlainAnswer, latest: RwSignal<Option<LanguageResult>>) -> impl IntoView {
     let action = ServerAction::<Define>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(d)) = action.value().get() {
+            latest.set(Some(LanguageResult::Definition(d)));
+        }
+    });
     let mine = answer.input("mode").as_deref() == Some("define");
     let field = |name: &str, default: &str| {
         answer
@@ -116,6 +122,7 @@ fn DefinePanel(answer: PlainAnswer) -> impl IntoView {
     let word = RwSignal::new(field("word", ""));
     let language = RwSignal::new(field("language", "en"));
     if let Some(r) = answer.result::<Definition>().filter(|_| mine) {
+        latest.set(r.clone().ok().map(LanguageResult::Definition));
         action.value().set(Some(r));
     }
     let cancel = Cancel::new();
@@ -142,18 +149,55 @@ fn DefinePanel(answer: PlainAnswer) -> impl IntoView {
                 <Working pending=action.pending() label="Looking it up…" on_cancel=cancel.callback()/>
             </form>
             {move || match value.get() {
-                Some(Ok(d)) => Some(view! {
-                    <div class="result" data-result="definition" lang=d.language.clone()>
-                        <p><strong>{d.word.clone()}</strong>" "<em>{d.part_of_speech.clone()}</em></p>
-                        <ol>
-                            {d.senses.into_iter().map(|s| view! {
-                                <li>{s.meaning}{s.example.map(|e| view! { <br/><span class="muted small">"“"{e}"”"</span> })}</li>
-                            }).collect_view()}
-                        </ol>
-                    </div>
-                }),
+                Some(Ok(d)) => Some(definition_view(d)),
                 _ => None,
             }}
         </section>
+    }
+}
+
+fn translation_view(t: Translation) -> impl IntoView {
+    let from = language_name(&t.source).map_or_else(|| t.source.clone(), str::to_owned);
+    let into = language_name(&t.target).unwrap_or_default();
+    let how = if t.detected {
+        format!("From {from} (detected) into {into}")
+    } else {
+        format!("From {from} into {into}")
+    };
+    view! {
+        <div class="result" data-result="translation">
+            <p class="small muted" data-source=t.source.clone()>{how}</p>
+            <blockquote lang=t.target.clone()>{t.translation}</blockquote>
+        </div>
+    }
+}
+
+fn definition_view(d: Definition) -> impl IntoView {
+    view! {
+        <div class="result" data-result="definition" lang=d.language.clone()>
+            <p><strong>{d.word.clone()}</strong>" "<em>{d.part_of_speech.clone()}</em></p>
+            <ol>
+                {d.senses.into_iter().map(|s| view! {
+                    <li>{s.meaning}{s.example.map(|e| view! { <br/><span class="muted small">"“"{e}"”"</span> })}</li>
+                }).collect_view()}
+            </ol>
+        </div>
+    }
+}
+
+fn name_of(r: &LanguageResult) -> String {
+    match r {
+        LanguageResult::Translation(t) => {
+            let start: String = t.translation.chars().take(40).collect();
+            format!("Translation: {start}")
+        }
+        LanguageResult::Definition(d) => format!("Definition: {}", d.word),
+    }
+}
+
+fn saved_view(r: LanguageResult) -> AnyView {
+    match r {
+        LanguageResult::Translation(t) => translation_view(t).into_any(),
+        LanguageResult::Definition(d) => definition_view(d).into_any(),
     }
 }

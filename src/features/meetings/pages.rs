@@ -4,7 +4,7 @@
 use super::{data_url, AddActionItem, AnalyseMeeting, MeetingResult, NOTES_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert};
 use crate::features::tools::pages::{
-    Cancel, CountedText, PlainAnswer, ToolPage, WithPlainAnswer, Working,
+    Cancel, CountedText, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -46,7 +46,14 @@ fn MeetingsPanel(answer: PlainAnswer) -> impl IntoView {
             Some(Ok(r)) => Some(view! { <Insights r/> }),
             _ => None,
         }}
+        <SavedResults tool=ToolId::MeetingInsights current=Signal::derive(move || value.get().and_then(Result::ok))
+            name=name_of render=|r| view! { <Insights r/> }/>
     }
+}
+
+fn name_of(r: &MeetingResult) -> String {
+    let start: String = r.summary.chars().take(50).collect();
+    format!("Meeting: {start}…")
 }
 
 fn bullet_list(title: &'static str, items: Vec<String>) -> impl IntoView {

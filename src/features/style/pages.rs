@@ -4,7 +4,7 @@
 use super::{AnalyseStyle, StyleResult, TEXT_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert};
 use crate::features::tools::pages::{
-    Cancel, CountedText, Meter, PlainAnswer, ToolPage, WithPlainAnswer, Working,
+    Cancel, CountedText, Meter, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -46,7 +46,19 @@ fn StylePanel(answer: PlainAnswer) -> impl IntoView {
             Some(Ok(r)) => Some(view! { <StyleReport r/> }),
             _ => None,
         }}
+        <SavedResults tool=ToolId::CommunicationStyle current=Signal::derive(move || value.get().and_then(Result::ok))
+            name=name_of render=|r| view! { <StyleReport r/> }/>
     }
+}
+
+fn name_of(r: &StyleResult) -> String {
+    let labels: Vec<&str> = r
+        .categories
+        .iter()
+        .take(2)
+        .map(|c| c.label.as_str())
+        .collect();
+    format!("Style: {}", labels.join(", "))
 }
 
 #[component]

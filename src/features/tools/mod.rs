@@ -8,6 +8,8 @@ pub mod pages;
 pub mod ai_call;
 #[cfg(feature = "ssr")]
 pub mod gate;
+#[cfg(feature = "ssr")]
+pub mod saved;
 
 pub use crate::domain::access::ToolAccess;
 pub use crate::domain::tools::{KeyNeed, ToolId, ToolInfo, TOOLS};
@@ -74,4 +76,43 @@ pub async fn plain_form_answer(page: String) -> Result<Option<serde_json::Value>
         return Err(AppError::NotFound("There is no such tool page.".into()));
     }
     ctx::plain_form_answer(&page).await
+}
+
+/// A result the person saved: `payload` is the tool's result as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedResult {
+    pub id: i64,
+    pub title: String,
+    pub saved: String,
+    pub payload: String,
+}
+
+/// The caller's saved results of `tool`, newest first.
+#[server(endpoint = "tools/saved/list")]
+pub async fn saved_results(tool: ToolId) -> Result<Vec<SavedResult>, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    saved::list(&state.db, &person, tool).await
+}
+
+/// Keeps a result of `tool` under `title`.
+#[server(endpoint = "tools/saved/save")]
+pub async fn save_result(tool: ToolId, title: String, payload: String) -> Result<i64, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let id = saved::save(&state.db, &person, tool, &title, &payload).await?;
+    ctx::redirect_plain_form(&format!("{}?answered=1&kept=1", tool.info().path));
+    Ok(id)
+}
+
+#[server(endpoint = "tools/saved/delete")]
+pub async fn delete_saved_result(tool: ToolId, id: i64) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    saved::delete(&state.db, &person, id).await?;
+    ctx::redirect_plain_form(tool.info().path);
+    Ok(())
 }

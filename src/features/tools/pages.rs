@@ -3,7 +3,7 @@
 //! notice that answers come from the built-in test service in demo mode.
 
 use super::{ToolAccess, ToolCard, ToolId};
-use crate::components::{error_alert, RequireUser};
+use crate::components::{error_alert, FormAlert, RequireUser, TextField};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -145,13 +145,14 @@ pub fn Working(
 /// Cancelling stops waiting for the answer and leaves the input as it is.
 #[derive(Clone, Copy)]
 pub struct Cancel {
-    handle: StoredValue<Option<leptos::reactive::actions::ActionAbortHandle>, LocalStorage>,
+    handle: StoredValue<Option<leptos::reactive::actions::ActionAbortHandle>>,
 }
 
 impl Cancel {
     pub fn new() -> Cancel {
         Cancel {
-            handle: StoredValue::new_local(None),
+            // Thread-safe storage: on the server the page may be dropped on another thread.
+            handle: StoredValue::new(None),
         }
     }
 
@@ -234,4 +235,88 @@ where
         </Suspense>
     }
     .into_any()
+}
+
+/// "Save this result" for the result on screen, and the person's saved results of the
+/// tool, each shown with `render` and deletable. Works without JavaScript too.
+#[component]
+pub fn SavedResults<T, F, V>(
+    tool: ToolId,
+    /// The result on screen, if any.
+    #[prop(into)]
+    current: Signal<Option<T>>,
+    /// A default name for the result on screen.
+    name: fn(&T) -> String,
+    render: F,
+) -> impl IntoView
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + Copy + 'static,
+    V: IntoView + 'static,
+{
+    let save = ServerAction::<super::SaveResult>::new();
+    let delete = ServerAction::<super::DeleteSavedResult>::new();
+    let list = Resource::new(
+        move || (save.version().get(), delete.version().get()),
+        move |_| super::saved_results(tool),
+    );
+    let query = leptos_router::hooks::use_query_map();
+    let kept = Signal::derive(move || {
+        (matches!(save.value().get(), Some(Ok(_))) || query.read().get("kept").is_some())
+            .then(|| "Saved. It is listed under Saved results.".to_owned())
+    });
+    let flag = tool.info().flag;
+    view! {
+        {move || current.get().map(|r| {
+            let payload = serde_json::to_string(&r).unwrap_or_default();
+            view! {
+                <section class="card" aria-labelledby="keep-heading">
+                    <h2 id="keep-heading" class="visually-hidden">"Save this result"</h2>
+                    <leptos::form::ActionForm action=save attr:class="keep-form">
+                        <FormAlert message=kept success=true/>
+                        <FormAlert message=crate::components::form_error(save.value())/>
+                        <input type="hidden" name="tool" value=flag/>
+                        <input type="hidden" name="payload" value=payload/>
+                        <TextField label="Name" name="title" id="keep-title" maxlength=200
+                            value=Signal::derive({ let n = name(&r); move || n.clone() })
+                            error=crate::components::field_error(save.value(), "title")/>
+                        <button type="submit" class="button button-quiet">"Save this result"</button>
+                    </leptos::form::ActionForm>
+                </section>
+            }
+        })}
+        <section class="card" aria-labelledby="saved-heading">
+            <h2 id="saved-heading">"Saved results"</h2>
+            <FormAlert message=crate::components::form_error(delete.value())/>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || list.get().map(|res| match res {
+                    Ok(items) if items.is_empty() => view! {
+                        <p class="muted small">"Nothing saved yet. Results are kept only when you save them; only you can see them."</p>
+                    }.into_any(),
+                    Ok(items) => view! {
+                        <ul class="saved-list">
+                            {items.into_iter().map(|item| {
+                                let shown = serde_json::from_str::<T>(&item.payload).ok().map(render);
+                                let delete_label = format!("Delete “{}”", item.title);
+                                view! {
+                                    <li data-saved=item.title.clone()>
+                                        <details>
+                                            <summary><strong>{item.title.clone()}</strong>" "<span class="muted small">{item.saved.clone()}</span></summary>
+                                            {shown}
+                                        </details>
+                                        <leptos::form::ActionForm action=delete attr:class="inline-form">
+                                            <input type="hidden" name="tool" value=flag/>
+                                            <input type="hidden" name="id" value=item.id.to_string()/>
+                                            <button type="submit" class="button button-small button-danger-quiet">{delete_label}</button>
+                                        </leptos::form::ActionForm>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => error_alert(&e),
+                })}
+            </Transition>
+        </section>
+    }
 }

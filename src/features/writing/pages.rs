@@ -4,7 +4,7 @@
 use super::{SuggestWriting, WritingResult, TEXT_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert};
 use crate::features::tools::pages::{
-    Cancel, CountedText, PlainAnswer, ToolPage, WithPlainAnswer, Working,
+    Cancel, CountedText, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -70,6 +70,28 @@ fn WritingPanel(answer: PlainAnswer) -> impl IntoView {
             </form>
         </section>
         {move || result.get().map(|r| view! { <Suggestions result=r apply apply_all/> })}
+        <SavedResults tool=ToolId::WritingAssistance current=result name=name_of render=saved_view/>
+    }
+}
+
+fn name_of(r: &WritingResult) -> String {
+    let start: String = r.text.chars().take(40).collect();
+    if r.text.chars().count() > 40 {
+        format!("{start}…")
+    } else {
+        start
+    }
+}
+
+/// A saved result: the text as it was checked and the suggestions.
+fn saved_view(r: WritingResult) -> impl IntoView {
+    view! {
+        <p class="marked-text">{r.text.clone()}</p>
+        <ol class="small">
+            {r.suggestions.iter().map(|s| view! {
+                <li>{format!("{} — “{}”: {}", s.category.label(), r.span(s), s.message)}</li>
+            }).collect_view()}
+        </ol>
     }
 }
 

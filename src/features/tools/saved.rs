@@ -1,0 +1,130 @@
+//! Saved results: a tool's answer kept because the person chose to, private to them.
+
+use super::SavedResult;
+use crate::domain::{KeyNeed, SessionUser, ToolId};
+use crate::entities::saved_results::{self, Column, Entity};
+use crate::error::{AppError, ResultExt};
+use crate::util::format_time;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+
+/// The most results one person keeps per tool.
+pub const SAVED_MAX: u64 = 50;
+/// The largest result kept, in bytes of JSON.
+pub const PAYLOAD_MAX_BYTES: usize = 64 * 1024;
+pub const TITLE_MAX_CHARS: usize = 200;
+
+fn owner(person: &SessionUser) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(Column::TenantId.eq(person.tenant_id()))
+        .add(Column::UserId.eq(person.user.id))
+}
+
+fn ai_tool(tool: ToolId) -> Result<(), AppError> {
+    if tool.info().key == KeyNeed::None {
+        return Err(AppError::validation(
+            "tool",
+            "That tool has no results to save.",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    tool: ToolId,
+) -> Result<Vec<SavedResult>, AppError> {
+    ai_tool(tool)?;
+    let rows = Entity::find()
+        .filter(owner(person))
+        .filter(Column::Tool.eq(tool.info().flag))
+        .order_by_desc(Column::Id)
+        .all(db)
+        .await
+        .or_internal("reading saved results")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SavedResult {
+            id: r.id,
+            title: r.title,
+            saved: format_time(r.created_at),
+            payload: r.payload,
+        })
+        .collect())
+}
+
+pub async fn save(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    tool: ToolId,
+    title: &str,
+    payload: &str,
+) -> Result<i64, AppError> {
+    ai_tool(tool)?;
+    let title = title.trim();
+    if title.is_empty()
+        || title.chars().count() > TITLE_MAX_CHARS
+        || title.chars().any(char::is_control)
+    {
+        return Err(AppError::validation(
+            "title",
+            format!("Give the result a name of at most {TITLE_MAX_CHARS} characters, on one line."),
+        ));
+    }
+    if payload.len() > PAYLOAD_MAX_BYTES
+        || !serde_json::from_str::<serde_json::Value>(payload).is_ok_and(|v| v.is_object())
+    {
+        return Err(AppError::validation(
+            "payload",
+            "That result cannot be saved: it is not one the tool gave, or it is too large.",
+        ));
+    }
+    let count = Entity::find()
+        .filter(owner(person))
+        .filter(Column::Tool.eq(tool.info().flag))
+        .count(db)
+        .await
+        .or_internal("counting saved results")?;
+    if count >= SAVED_MAX {
+        return Err(AppError::validation(
+            "title",
+            format!("You keep {SAVED_MAX} results of this tool at most. Delete one first."),
+        ));
+    }
+    let row = saved_results::ActiveModel {
+        tenant_id: Set(person.tenant_id()),
+        user_id: Set(person.user.id),
+        tool: Set(tool.info().flag.to_owned()),
+        title: Set(title.to_owned()),
+        payload: Set(payload.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .or_internal("saving a result")?;
+    Ok(row.id)
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    id: i64,
+) -> Result<(), AppError> {
+    let done = Entity::delete_many()
+        .filter(owner(person))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .or_internal("deleting a saved result")?;
+    if done.rows_affected == 0 {
+        return Err(AppError::NotFound(
+            "That saved result does not exist (it may have been deleted already).".into(),
+        ));
+    }
+    Ok(())
+}
