@@ -83,6 +83,54 @@ pub struct Settings {
     /// in production; in development, without it, the request's own host is used.
     pub public_url: Option<String>,
     pub ai: AiSettings,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed: behind them,
+    /// the client's address is the nearest one in that header that is not a proxy.
+    pub trusted_proxies: Vec<IpRange>,
+    /// Registrations one address may start per hour.
+    pub registrations_per_hour: i32,
+}
+
+/// An address range, `10.0.0.0/8` or one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    pub base: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(raw: &str) -> Option<IpRange> {
+        let raw = raw.trim();
+        let (addr, prefix) = match raw.split_once('/') {
+            Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
+            None => (raw, None),
+        };
+        let base: std::net::IpAddr = addr.parse().ok()?;
+        let max = if base.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(IpRange { base, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::{V4, V6};
+        let (a, b, bits) = match (self.base, ip) {
+            (V4(a), V4(b)) => (u32::from(a) as u128, u32::from(b) as u128, 32),
+            (V6(a), V6(b)) => (u128::from(a), u128::from(b), 128),
+            (V6(a), V4(b)) => match a.to_ipv4_mapped() {
+                Some(a) => (u32::from(a) as u128, u32::from(b) as u128, 32),
+                None => return false,
+            },
+            (V4(a), V6(b)) => match b.to_ipv4_mapped() {
+                Some(b) => (u32::from(a) as u128, u32::from(b) as u128, 32),
+                None => return false,
+            },
+        };
+        let prefix = u32::from(self.prefix.min(bits as u8));
+        if prefix == 0 {
+            return true;
+        }
+        let shift = bits - prefix;
+        (a >> shift) == (b >> shift)
+    }
 }
 
 /// Where the AI tools' calls go, and the limits on them.
@@ -124,6 +172,9 @@ Environment variables (all optional in development):
   DIGAME_AI_CALLS_PER_MINUTE      AI calls one person may make per minute (default 10)
   DIGAME_AI_DEMO           true starts the built-in test AI service and points the tools at it;
                            every page then says so (for demos and tests only)
+  DIGAME_TRUSTED_PROXIES   comma-separated addresses or CIDR ranges of the reverse proxies in front
+                           of Digame; their X-Forwarded-For names the client (default: none)
+  DIGAME_REGISTRATIONS_PER_HOUR   sign-ups one address may start per hour (default 10)
   DIGAME_SESSION_IDLE_MINUTES     sign out after this long without activity (default 120)
   DIGAME_SESSION_ABSOLUTE_HOURS   sign out this long after signing in, whatever happens (default 12)
   RUST_LOG                 log filter (default: info)
@@ -263,7 +314,22 @@ impl Settings {
             calls_per_minute: number("DIGAME_AI_CALLS_PER_MINUTE", 10, 10_000)? as u32,
             demo: flag("DIGAME_AI_DEMO")?,
         };
+        let trusted_proxies = match get("DIGAME_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(v) => v
+                .split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| {
+                    IpRange::parse(p).ok_or_else(|| {
+                        format!("DIGAME_TRUSTED_PROXIES must list addresses or ranges like 10.0.0.0/8, not `{}`", p.trim())
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let registrations_per_hour = number("DIGAME_REGISTRATIONS_PER_HOUR", 10, 100_000)? as i32;
         Ok(Settings {
+            trusted_proxies,
+            registrations_per_hour,
             ai,
             public_url,
             previous_master_key,
@@ -406,6 +472,8 @@ mod tests {
             ("DIGAME_AI_BASE_URL", "https://user:pw@api.example.com/v1"),
             ("DIGAME_AI_ALLOW_PRIVATE", "sometimes"),
             ("DIGAME_AI_TIMEOUT_SECONDS", "0"),
+            ("DIGAME_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("DIGAME_TRUSTED_PROXIES", "proxy.local"),
         ] {
             let err = Settings::from_lookup(lookup(&[(name, value), ("DIGAME_MASTER_KEY", &key)]))
                 .unwrap_err();
@@ -416,5 +484,24 @@ mod tests {
             };
             assert!(err.contains(expected), "{name}: {err}");
         }
+    }
+
+    #[test]
+    fn ip_ranges_match_their_addresses() {
+        let r = IpRange::parse("10.0.0.0/8").unwrap();
+        assert!(r.contains("10.200.3.4".parse().unwrap()));
+        assert!(!r.contains("11.0.0.1".parse().unwrap()));
+        assert!(r.contains("::ffff:10.1.1.1".parse().unwrap()));
+        let one = IpRange::parse("192.168.1.7").unwrap();
+        assert!(one.contains("192.168.1.7".parse().unwrap()));
+        assert!(!one.contains("192.168.1.8".parse().unwrap()));
+        let v6 = IpRange::parse("fd00::/8").unwrap();
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        assert!(!v6.contains("fe80::1".parse().unwrap()));
+        assert!(IpRange::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert_eq!(IpRange::parse("10.0.0.0/40"), None);
+        assert_eq!(IpRange::parse("nope"), None);
     }
 }

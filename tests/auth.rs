@@ -555,6 +555,116 @@ async fn concurrent_failed_sign_ins_are_all_counted() {
     assert_eq!(status, 429, "five concurrent failures lock the account");
 }
 
+/// Accounts issue, finding 2: a burst of parallel guesses is counted before any password
+/// is verified, so no more than five are verified and the rest are refused at once.
+#[tokio::test]
+async fn a_burst_of_parallel_guesses_gets_no_more_than_the_limit_verified() {
+    let app = spawn_app().await;
+    let email = app.register_with(&new_client(), "burst").await;
+    let calls = (0..20).map(|_| {
+        let app = &app;
+        let email = email.clone();
+        async move {
+            app.call_with(
+                &new_client(),
+                "auth/login",
+                &[
+                    ("email", &email),
+                    ("password", "wrong-password-xyz"),
+                    ("next", ""),
+                ],
+            )
+            .await
+            .0
+        }
+    });
+    let statuses = futures_join_all(calls).await;
+    let verified = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    // Each attempt is counted before it is verified, so at most five are verified (fewer,
+    // down to none, when a count is read after later attempts of the burst were added).
+    assert!(verified <= 5, "{statuses:?}");
+    assert_eq!(verified + refused, 20, "{statuses:?}");
+}
+
+/// Accounts issue, finding 3: sign-ups are throttled per address before any hashing.
+#[tokio::test]
+async fn registrations_from_one_address_are_throttled() {
+    let app = common::spawn_app_with(&[("DIGAME_REGISTRATIONS_PER_HOUR", "3")]).await;
+    for i in 0..3 {
+        app.register_with(&new_client(), &format!("signup{i}"))
+            .await;
+    }
+    let email = common::unique_email("signup-too-many");
+    let (status, headers, body) = app
+        .call_with(
+            &new_client(),
+            "auth/register",
+            &[
+                ("name", "Ana Lima"),
+                ("email", &email),
+                ("password", PASSWORD),
+                ("company", "Acme Labs"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Too many sign-ups"),
+        "{body}"
+    );
+    assert!(!common::header(&headers, "retry-after").is_empty());
+}
+
+/// Accounts issue, finding 1: behind a trusted proxy, each client is throttled on its own
+/// address, so one client's failures do not lock out everyone behind the proxy.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own_address() {
+    let app = common::spawn_app_with(&[("DIGAME_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let email = app.register_with(&new_client(), "proxied").await;
+    let attempt = |client_ip: &'static str, account: String, password: &'static str| {
+        let app = &app;
+        async move {
+            new_client()
+                .post(app.url("/api/auth/login"))
+                .header("origin", format!("http://{}", app.host))
+                .header("accept", "application/json")
+                .header("x-forwarded-for", client_ip)
+                .form(&[
+                    ("email", account.as_str()),
+                    ("password", password),
+                    ("next", ""),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // One client fails against 30 different accounts: its address is locked...
+    for i in 0..30 {
+        let status = attempt(
+            "203.0.113.50",
+            common::unique_email(&format!("nobody{i}")),
+            "wrong-password-xyz",
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let status = attempt("203.0.113.50", email.clone(), PASSWORD).await;
+    assert_eq!(status, 429, "the attacking address is locked");
+    // ...and another client behind the same proxy signs in normally.
+    let status = attempt("198.51.100.20", email.clone(), PASSWORD).await;
+    assert_eq!(
+        status, 200,
+        "other clients behind the proxy are not locked out"
+    );
+}
+
 /// Posts to a server function with exactly the cookie given (no cookie jar) and returns the
 /// status, the body and the session cookie the answer sets, if any.
 async fn call_with_cookie(

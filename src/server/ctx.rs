@@ -41,12 +41,99 @@ pub async fn require_admin() -> Result<SessionUser, AppError> {
     }
 }
 
-/// The caller's IP address, for throttling.
+/// The caller's IP address, for throttling: the TCP peer, or, when the peer is one of
+/// the trusted proxies (`DIGAME_TRUSTED_PROXIES`), the address it forwarded for.
 pub async fn client_ip() -> Option<std::net::IpAddr> {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .await
-        .ok()
-        .map(|c| c.0.ip())
+        .ok()?
+        .0
+        .ip();
+    let trusted = use_context::<AppState>()
+        .map(|s| s.settings.trusted_proxies.clone())
+        .unwrap_or_default();
+    let forwarded = use_context::<http::request::Parts>().map(|p| {
+        p.headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    Some(client_address(peer, forwarded.as_deref(), &trusted))
+}
+
+/// The client behind a chain of proxies: starting from the TCP peer, each trusted proxy's
+/// word is taken for the address before it (`X-Forwarded-For` lists them left to right);
+/// the first address that is not a trusted proxy is the client. A peer that is not trusted
+/// is the client, whatever the header says (anyone can send it).
+pub fn client_address(
+    peer: std::net::IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &[crate::config::IpRange],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|r| r.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.unwrap_or_default().rsplit(',') {
+        let Ok(ip) = hop.trim().parse::<std::net::IpAddr>() else {
+            // An unreadable entry: stop at the last address known to be true.
+            break;
+        };
+        client = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use crate::config::IpRange;
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_trusted_proxies() {
+        let trusted = [IpRange::parse("10.0.0.0/8").unwrap()];
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        // Straight from the internet: the header is ignored.
+        assert_eq!(
+            client_address(ip("203.0.113.9"), Some("1.2.3.4"), &trusted),
+            ip("203.0.113.9")
+        );
+        // Through one proxy.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("198.51.100.7"), &trusted),
+            ip("198.51.100.7")
+        );
+        // A forged entry on the left is not believed: the proxy appended the real one.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("6.6.6.6, 198.51.100.7"), &trusted),
+            ip("198.51.100.7")
+        );
+        // Two proxies.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("198.51.100.7, 10.0.0.3"), &trusted),
+            ip("198.51.100.7")
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), None, &trusted),
+            ip("10.0.0.2")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("not-an-ip"), &trusted),
+            ip("10.0.0.2")
+        );
+        // No trusted proxies configured: always the peer.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("1.2.3.4"), &[]),
+            ip("10.0.0.2")
+        );
+    }
 }
 
 /// Whether this request is a plain HTML form post (no JavaScript): it accepts HTML.

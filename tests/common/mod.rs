@@ -55,6 +55,11 @@ async fn postgres_schema_for_this_test(base: &str) -> String {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// `spawn_app` with some settings overridden (`("DIGAME_…", "value")`).
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().to_string_lossy().to_string();
     let database_url = match std::env::var("DIGAME_TEST_DATABASE_URL") {
@@ -67,16 +72,22 @@ pub async fn spawn_app() -> TestApp {
     let fake = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let ai_base = format!("http://{}/v1", fake.local_addr().unwrap());
     tokio::spawn(digame::ai::fake::serve(fake));
-    let settings = Settings::from_lookup(|name| match name {
-        "DIGAME_AI_BASE_URL" => Some(ai_base.clone()),
-        "DIGAME_AI_ALLOW_PRIVATE" => Some("true".into()),
-        "DIGAME_AI_TIMEOUT_SECONDS" => Some("3".into()),
-        "DIGAME_AI_CALLS_PER_MINUTE" => Some("20".into()),
-        "DIGAME_PUBLIC_URL" => Some(format!("http://{addr}")),
-        "DATABASE_URL" => Some(database_url.clone()),
-        "DIGAME_DATA_DIR" => Some(data_dir.clone()),
-        "DIGAME_MASTER_KEY" => Some(MASTER_KEY.to_owned()),
-        _ => None,
+    let settings = Settings::from_lookup(|name| {
+        if let Some((_, v)) = overrides.iter().find(|(k, _)| *k == name) {
+            return Some((*v).to_owned());
+        }
+        match name {
+            "DIGAME_REGISTRATIONS_PER_HOUR" => Some("100000".into()),
+            "DIGAME_AI_BASE_URL" => Some(ai_base.clone()),
+            "DIGAME_AI_ALLOW_PRIVATE" => Some("true".into()),
+            "DIGAME_AI_TIMEOUT_SECONDS" => Some("3".into()),
+            "DIGAME_AI_CALLS_PER_MINUTE" => Some("20".into()),
+            "DIGAME_PUBLIC_URL" => Some(format!("http://{addr}")),
+            "DATABASE_URL" => Some(database_url.clone()),
+            "DIGAME_DATA_DIR" => Some(data_dir.clone()),
+            "DIGAME_MASTER_KEY" => Some(MASTER_KEY.to_owned()),
+            _ => None,
+        }
     })
     .expect("test settings");
     let mut options = digame::server::leptos_options().expect("leptos options");

@@ -74,6 +74,8 @@ pub async fn register(
     use crate::server::ctx;
     let state = ctx::state()?;
     let invite = invite.unwrap_or_default();
+    let ip = ctx::client_ip().await;
+    service::count_registration(&state.db, ip, state.settings.registrations_per_hour).await?;
     let person = if invite.is_empty() {
         let company = company.unwrap_or_default();
         let account = service::NewAccount::parse(&name, &email, &password, &company)?;

@@ -287,8 +287,53 @@ pub async fn bind_session(auth: &mut AuthSession, person: &SessionUser) -> Resul
         .or_internal("writing the session")
 }
 
-/// Checks the throttles, then the password. Failures count against the account and the
-/// address; a success clears the account's count.
+/// Counts a registration attempt from `ip` (before any password is hashed), refusing once
+/// the address has started `per_hour` of them within the hour.
+pub async fn count_registration(
+    db: &DatabaseConnection,
+    ip: Option<std::net::IpAddr>,
+    per_hour: i32,
+) -> Result<(), AppError> {
+    let Some(ip) = ip else {
+        return Ok(());
+    };
+    let key = format!("register:{ip}");
+    let now = Utc::now();
+    let policy = throttle::Policy {
+        max_failures: per_hour,
+        ..throttle::REGISTRATION
+    };
+    let refuse = |secs: i64| AppError::RateLimited {
+        message: format!(
+            "Too many sign-ups from your network. Try again in {} minutes.",
+            (secs + 59) / 60
+        ),
+        retry_after_secs: secs,
+    };
+    if let Some(secs) = throttle::check(db, &key, now)
+        .await
+        .or_internal("reading throttles")?
+    {
+        return Err(refuse(secs));
+    }
+    throttle::record_failure(db, &key, policy, now)
+        .await
+        .or_internal("counting a registration")?;
+    if throttle::count(db, &key)
+        .await
+        .or_internal("counting a registration")?
+        > per_hour
+    {
+        return Err(refuse(policy.lockout.num_seconds()));
+    }
+    Ok(())
+}
+
+/// Checks the throttles, then the password. Every attempt is counted against the account
+/// and the address *before* the password is verified, so a burst of parallel attempts
+/// cannot all be verified before the first failure is counted: an attempt beyond the limit
+/// is refused without touching the hashing pool. A success takes its count back (the
+/// address's) or clears the account's.
 pub async fn sign_in(
     db: &DatabaseConnection,
     auth: &AuthSession,
@@ -306,6 +351,10 @@ pub async fn sign_in(
     let now = Utc::now();
     let account_key = format!("account:{}", email.as_str());
     let address_key = ip.map(|ip| format!("address:{ip}"));
+    let locked_now = |secs: i64| AppError::RateLimited {
+        message: throttle::message(secs),
+        retry_after_secs: secs,
+    };
     let mut locked = throttle::check(db, &account_key, now)
         .await
         .or_internal("reading throttles")?;
@@ -316,10 +365,27 @@ pub async fn sign_in(
         locked = locked.max(by_address);
     }
     if let Some(secs) = locked {
-        return Err(AppError::RateLimited {
-            message: throttle::message(secs),
-            retry_after_secs: secs,
-        });
+        return Err(locked_now(secs));
+    }
+    // Count first, then verify only attempts within the limit.
+    throttle::record_failure(db, &account_key, throttle::ACCOUNT, now)
+        .await
+        .or_internal("counting a sign-in attempt")?;
+    let mut over = throttle::count(db, &account_key)
+        .await
+        .or_internal("counting a sign-in attempt")?
+        > throttle::ACCOUNT.max_failures;
+    if let Some(key) = &address_key {
+        throttle::record_failure(db, key, throttle::ADDRESS, now)
+            .await
+            .or_internal("counting a sign-in attempt")?;
+        over |= throttle::count(db, key)
+            .await
+            .or_internal("counting a sign-in attempt")?
+            > throttle::ADDRESS.max_failures;
+    }
+    if over {
+        return Err(locked_now(throttle::ACCOUNT.lockout.num_seconds()));
     }
     let found = auth
         .authenticate(Credentials {
@@ -328,20 +394,17 @@ pub async fn sign_in(
         })
         .await
         .map_err(|e| match e {
-            axum_login::Error::Backend(app) => app,
+            axum_login::Error::Backend(e) => e,
             other => internal("authenticating")(other),
         })?;
     let Some(person) = found else {
-        throttle::record_failure(db, &account_key, throttle::ACCOUNT, now)
-            .await
-            .or_internal("recording a failed sign-in")?;
-        if let Some(key) = &address_key {
-            throttle::record_failure(db, key, throttle::ADDRESS, now)
-                .await
-                .or_internal("recording a failed sign-in")?;
-        }
         return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
     };
+    if let Some(key) = &address_key {
+        throttle::forgive(db, key, throttle::ADDRESS)
+            .await
+            .or_internal("clearing throttles")?;
+    }
     throttle::clear(db, &account_key)
         .await
         .or_internal("clearing throttles")?;

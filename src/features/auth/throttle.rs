@@ -29,6 +29,13 @@ pub const ADDRESS: Policy = Policy {
     lockout: Duration::minutes(15),
 };
 
+/// One address may start ten registrations an hour (each costs a password hash).
+pub const REGISTRATION: Policy = Policy {
+    max_failures: 10,
+    window: Duration::hours(1),
+    lockout: Duration::hours(1),
+};
+
 /// Seconds until a lock that ends at `locked_until` runs out, if it is still on.
 pub fn locked_for(locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<i64> {
     let until = locked_until?;
@@ -90,6 +97,34 @@ pub async fn record_failure(
         .filter(Column::Key.eq(key))
         .filter(Column::Failures.gte(policy.max_failures))
         .filter(Column::LockedUntil.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// How many attempts the current window of `key` holds.
+pub async fn count(db: &impl ConnectionTrait, key: &str) -> Result<i32, DbErr> {
+    Ok(login_throttles::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?
+        .map_or(0, |r| r.failures))
+}
+
+/// Takes back one counted attempt (it turned out to be a success): the count goes down by
+/// one, and a lock that this attempt set is lifted once the count is under the limit.
+pub async fn forgive(db: &impl ConnectionTrait, key: &str, policy: Policy) -> Result<(), DbErr> {
+    use login_throttles::{Column, Entity};
+    Entity::update_many()
+        .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+        .filter(Column::Key.eq(key))
+        .filter(Column::Failures.gt(0))
+        .exec(db)
+        .await?;
+    let no_lock: Option<DateTime<Utc>> = None;
+    Entity::update_many()
+        .col_expr(Column::LockedUntil, Expr::value(no_lock))
+        .filter(Column::Key.eq(key))
+        .filter(Column::Failures.lt(policy.max_failures))
         .exec(db)
         .await?;
     Ok(())
