@@ -34,7 +34,7 @@ test('writing: a locked panel says what unlocks it; with a key, suggestions are 
   await expect(page.locator('[data-demo]')).toContainText('built-in test service');
   const box = page.getByLabel('Your text');
   await box.fill('We utilize very good tools and and more.');
-  await expect(page.getByText('41 / 5000 characters')).toBeVisible();
+  await expect(page.getByText('40 / 5000 characters')).toBeVisible();
   await page.getByRole('button', { name: 'Check my writing' }).click();
   const result = page.locator('[data-result]');
   await expect(result.getByRole('heading', { name: 'Suggestions (3)' })).toBeVisible();

@@ -92,8 +92,8 @@ pub fn client_address(
 
 #[cfg(test)]
 mod tests {
-    use super::client_address;
     use crate::config::IpRange;
+    use crate::server::ctx::client_address;
 
     #[test]
     fn forwarded_addresses_count_only_behind_trusted_proxies() {

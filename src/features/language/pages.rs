@@ -15,7 +15,7 @@ use leptos::prelude::*;
 pub fn LanguagePage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::LanguageTools intro="Translate a snippet into another language, or look up what a word means.">
-            <WithPlainAnswer page="/tools/language" render=|answer| {
+            <WithPlainAnswer render=|answer| {
                 // The latest answer of either form, for "Save this result".
                 let latest = RwSignal::new(None::<LanguageResult>);
                 view! {

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 pub fn MeetingsPage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::MeetingInsights intro="Paste your notes or a transcript (the text of a .vtt file works too). You get a summary, the decisions and the action items.">
-            <WithPlainAnswer page="/tools/meetings" render=|answer| view! { <MeetingsPanel answer/> }/>
+            <WithPlainAnswer render=|answer| view! { <MeetingsPanel answer/> }/>
         </ToolPage>
     }
 }

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 pub fn StylePage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::CommunicationStyle intro="Paste a message or a document to see how it comes across: its style, its tone, and how easy it is to read.">
-            <WithPlainAnswer page="/tools/style" render=|answer| view! { <StylePanel answer/> }/>
+            <WithPlainAnswer render=|answer| view! { <StylePanel answer/> }/>
         </ToolPage>
     }
 }

@@ -29,6 +29,28 @@ pub fn unlock_action(card: &ToolCard, is_admin: bool) -> Option<AnyView> {
 pub fn ToolPage(tool: ToolId, intro: &'static str, children: ChildrenFn) -> impl IntoView {
     let info = tool.info();
     let children = StoredValue::new(children);
+    // Every load of the page is started here, once: a resource created inside a view that
+    // re-renders while the server waits would be created again, and the browser, hydrating
+    // once, would then read another resource's data.
+    let status = Resource::new(|| (), move |_| super::tool_status(tool));
+    let saved_version = RwSignal::new(0usize);
+    let saved = Resource::new(
+        move || saved_version.get(),
+        move |_| super::saved_results(tool),
+    );
+    let answered =
+        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("answered").is_some());
+    let answer = answered.then(|| {
+        Resource::new(
+            || (),
+            move |_| super::plain_form_answer(tool.info().path.to_owned()),
+        )
+    });
+    provide_context(ToolData {
+        saved,
+        saved_version,
+        answer,
+    });
     view! {
         <Title text=info.title/>
         <RequireUser>
@@ -36,14 +58,26 @@ pub fn ToolPage(tool: ToolId, intro: &'static str, children: ChildrenFn) -> impl
                 <h1>{info.title}</h1>
                 <p class="muted">{intro}</p>
             </section>
-            <ToolGate tool children=children.get_value()/>
+            <ToolGate status children=children.get_value()/>
         </RequireUser>
     }
 }
 
+/// What a tool page loads once for its panels.
+#[derive(Clone, Copy)]
+struct ToolData {
+    saved: Resource<Result<Vec<super::SavedResult>, AppError>>,
+    /// Bumped after a save or a delete, to load the list again.
+    saved_version: RwSignal<usize>,
+    /// The answer of a form posted without JavaScript (`?answered=1`).
+    answer: Option<Resource<Result<Option<serde_json::Value>, AppError>>>,
+}
+
 #[component]
-fn ToolGate(tool: ToolId, children: ChildrenFn) -> impl IntoView {
-    let status = Resource::new(|| (), move |_| super::tool_status(tool));
+fn ToolGate(
+    status: Resource<Result<super::ToolState, AppError>>,
+    children: ChildrenFn,
+) -> impl IntoView {
     let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -215,17 +249,15 @@ impl PlainAnswer {
 /// Renders a tool's panel with the answer of a form posted without JavaScript, when the
 /// page was sent back with one (`?answered=1`), else with none.
 #[component]
-pub fn WithPlainAnswer<F, V>(page: &'static str, render: F) -> impl IntoView
+pub fn WithPlainAnswer<F, V>(render: F) -> impl IntoView
 where
     F: Fn(PlainAnswer) -> V + Send + Sync + Clone + 'static,
     V: IntoView + 'static,
 {
-    let answered =
-        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("answered").is_some());
-    if !answered {
+    // Loaded by `ToolPage` when the page was sent back with an answer.
+    let Some(answer) = use_context::<ToolData>().and_then(|d| d.answer) else {
         return render(PlainAnswer(None)).into_any();
-    }
-    let answer = Resource::new(|| (), move |_| super::plain_form_answer(page.to_owned()));
+    };
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {
@@ -256,10 +288,16 @@ where
 {
     let save = ServerAction::<super::SaveResult>::new();
     let delete = ServerAction::<super::DeleteSavedResult>::new();
-    let list = Resource::new(
-        move || (save.version().get(), delete.version().get()),
-        move |_| super::saved_results(tool),
-    );
+    // Loaded by `ToolPage`; loaded again after a save or a delete.
+    let data = expect_context::<ToolData>();
+    let list = data.saved;
+    Effect::new(move |_| {
+        let saved = matches!(save.value().get(), Some(Ok(_)));
+        let deleted = matches!(delete.value().get(), Some(Ok(())));
+        if saved || deleted {
+            data.saved_version.update(|n| *n += 1);
+        }
+    });
     let query = leptos_router::hooks::use_query_map();
     let kept = Signal::derive(move || {
         (matches!(save.value().get(), Some(Ok(_))) || query.read().get("kept").is_some())

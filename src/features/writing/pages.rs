@@ -13,7 +13,7 @@ use leptos::prelude::*;
 pub fn WritingPage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::WritingAssistance intro="Paste a draft. Each suggestion points at the words it is about; apply the ones you like, then copy the result from the box.">
-            <WithPlainAnswer page="/tools/writing" render=|answer| view! { <WritingPanel answer/> }/>
+            <WithPlainAnswer render=|answer| view! { <WritingPanel answer/> }/>
         </ToolPage>
     }
 }
