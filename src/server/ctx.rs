@@ -90,52 +90,6 @@ pub fn client_address(
     client
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::config::IpRange;
-    use crate::server::ctx::client_address;
-
-    #[test]
-    fn forwarded_addresses_count_only_behind_trusted_proxies() {
-        let trusted = [IpRange::parse("10.0.0.0/8").unwrap()];
-        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
-        // Straight from the internet: the header is ignored.
-        assert_eq!(
-            client_address(ip("203.0.113.9"), Some("1.2.3.4"), &trusted),
-            ip("203.0.113.9")
-        );
-        // Through one proxy.
-        assert_eq!(
-            client_address(ip("10.0.0.2"), Some("198.51.100.7"), &trusted),
-            ip("198.51.100.7")
-        );
-        // A forged entry on the left is not believed: the proxy appended the real one.
-        assert_eq!(
-            client_address(ip("10.0.0.2"), Some("6.6.6.6, 198.51.100.7"), &trusted),
-            ip("198.51.100.7")
-        );
-        // Two proxies.
-        assert_eq!(
-            client_address(ip("10.0.0.2"), Some("198.51.100.7, 10.0.0.3"), &trusted),
-            ip("198.51.100.7")
-        );
-        // No header, or garbage: the proxy itself.
-        assert_eq!(
-            client_address(ip("10.0.0.2"), None, &trusted),
-            ip("10.0.0.2")
-        );
-        assert_eq!(
-            client_address(ip("10.0.0.2"), Some("not-an-ip"), &trusted),
-            ip("10.0.0.2")
-        );
-        // No trusted proxies configured: always the peer.
-        assert_eq!(
-            client_address(ip("10.0.0.2"), Some("1.2.3.4"), &[]),
-            ip("10.0.0.2")
-        );
-    }
-}
-
 /// Whether this request is a plain HTML form post (no JavaScript): it accepts HTML.
 fn is_plain_form() -> bool {
     use_context::<http::request::Parts>().is_some_and(|parts| {
@@ -210,4 +164,50 @@ pub fn public_origin() -> String {
         })
         .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
     format!("{}://{host}", if production { "https" } else { "http" })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::IpRange;
+    use crate::server::ctx::client_address;
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_trusted_proxies() {
+        let trusted = [IpRange::parse("10.0.0.0/8").unwrap()];
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        // Straight from the internet: the header is ignored.
+        assert_eq!(
+            client_address(ip("203.0.113.9"), Some("1.2.3.4"), &trusted),
+            ip("203.0.113.9")
+        );
+        // Through one proxy.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("198.51.100.7"), &trusted),
+            ip("198.51.100.7")
+        );
+        // A forged entry on the left is not believed: the proxy appended the real one.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("6.6.6.6, 198.51.100.7"), &trusted),
+            ip("198.51.100.7")
+        );
+        // Two proxies.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("198.51.100.7, 10.0.0.3"), &trusted),
+            ip("198.51.100.7")
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), None, &trusted),
+            ip("10.0.0.2")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("not-an-ip"), &trusted),
+            ip("10.0.0.2")
+        );
+        // No trusted proxies configured: always the peer.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("1.2.3.4"), &[]),
+            ip("10.0.0.2")
+        );
+    }
 }

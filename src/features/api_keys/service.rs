@@ -445,26 +445,6 @@ pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring) -> Result<Rotati
     Ok(report)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn expiry_dates() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        assert_eq!(parse_expiry("", "e", today).unwrap(), None);
-        let end = parse_expiry("2026-11-24", "e", today).unwrap().unwrap();
-        assert_eq!(end.to_rfc3339(), "2026-11-24T23:59:59+00:00");
-        for bad in ["2026-11-23", "24/11/2026", "2040-01-01", "soon"] {
-            assert_eq!(
-                parse_expiry(bad, "e", today).unwrap_err().field(),
-                Some("e"),
-                "{bad}"
-            );
-        }
-    }
-}
-
 /// Asks the AI service whether it accepts `key`, when a tool uses a key of this name (at
 /// the address the tenant uses for that tool); otherwise there is no service to ask.
 pub async fn ask_service(
@@ -504,6 +484,26 @@ pub async fn ask_service(
                 "key check could not reach the AI service"
             );
             KeyCheckOutcome::Unreachable
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_dates() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(parse_expiry("", "e", today).unwrap(), None);
+        let end = parse_expiry("2026-11-24", "e", today).unwrap().unwrap();
+        assert_eq!(end.to_rfc3339(), "2026-11-24T23:59:59+00:00");
+        for bad in ["2026-11-23", "24/11/2026", "2040-01-01", "soon"] {
+            assert_eq!(
+                parse_expiry(bad, "e", today).unwrap_err().field(),
+                Some("e"),
+                "{bad}"
+            );
         }
     }
 }
