@@ -297,7 +297,7 @@ pub async fn count_registration(
     let Some(ip) = ip else {
         return Ok(());
     };
-    let key = format!("register:{ip}");
+    let key = throttle::address_key("register", ip);
     let now = Utc::now();
     let policy = throttle::Policy {
         max_failures: per_hour,
@@ -350,7 +350,7 @@ pub async fn sign_in(
     }
     let now = Utc::now();
     let account_key = format!("account:{}", email.as_str());
-    let address_key = ip.map(|ip| format!("address:{ip}"));
+    let address_key = ip.map(|ip| throttle::address_key("address", ip));
     let locked_now = |secs: i64| AppError::RateLimited {
         message: throttle::message(secs),
         retry_after_secs: secs,

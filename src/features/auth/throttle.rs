@@ -36,6 +36,22 @@ pub const REGISTRATION: Policy = Policy {
     lockout: Duration::hours(1),
 };
 
+/// The throttle key of a client address: an IPv4 address as it is, an IPv6 client by its
+/// /64 (one household or host usually holds a whole /64, so single addresses are free).
+pub fn address_key(kind: &str, ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{kind}:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        std::net::IpAddr::V6(v6) => format!(
+            "{kind}:{}",
+            v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4)
+        ),
+        std::net::IpAddr::V4(_) => format!("{kind}:{ip}"),
+    }
+}
+
 /// Seconds until a lock that ends at `locked_until` runs out, if it is still on.
 pub fn locked_for(locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<i64> {
     let until = locked_until?;
@@ -150,6 +166,31 @@ mod tests {
 
     fn at(min: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap() + Duration::minutes(min)
+    }
+
+    #[test]
+    fn ipv6_clients_are_throttled_by_their_64() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(
+            address_key("address", ip("203.0.113.9")),
+            "address:203.0.113.9"
+        );
+        assert_eq!(
+            address_key("address", ip("2001:db8:1:2:aaaa::1")),
+            address_key("address", ip("2001:db8:1:2:bbbb::9"))
+        );
+        assert_eq!(
+            address_key("address", ip("2001:db8:1:2::1")),
+            "address:2001:db8:1:2::/64"
+        );
+        assert_ne!(
+            address_key("address", ip("2001:db8:1:2::1")),
+            address_key("address", ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(
+            address_key("register", ip("::ffff:10.1.2.3")),
+            "register:10.1.2.3"
+        );
     }
 
     #[test]
