@@ -1079,3 +1079,26 @@ async fn invitation_links_ignore_a_forged_host() {
     );
     assert!(!link.contains("evil.example"));
 }
+
+/// Accounts issue, finding 3: the invite form does not tell an admin that an address has an
+/// account in another company; the invited person learns it when accepting.
+#[tokio::test]
+async fn inviting_an_address_of_another_company_reveals_nothing_to_the_admin() {
+    let app = spawn_app().await;
+    let elsewhere = app.register_with(&new_client(), "elsewhere").await;
+    app.register("inviter").await;
+    let (status, body) = invite(&app, &app.client, &elsewhere, "member").await;
+    assert_eq!(status, 200, "answered like any invitation: {body}");
+    assert!(!body.to_string().contains("account"), "{body}");
+    let (_, status, body) = join(&app, &token_of(&body)).await;
+    assert_eq!(status, 409, "{body}");
+    // A member of the admin's own company is still named as such.
+    let me = app.me_with(&app.client).await;
+    let own = me["email"].as_str().unwrap().to_owned();
+    let (status, body) = invite(&app, &app.client, &own, "member").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("already a member of your company"));
+}

@@ -229,15 +229,13 @@ pub async fn invite(
         .one(db)
         .await
         .or_internal("checking an invited email")?;
-    if let Some(u) = existing {
-        let message = if u.tenant_id == admin.tenant_id() {
-            "That person is already a member of your company."
-        } else {
-            "That email already has a Digame account, so it cannot join another company."
-        };
+    // Only membership of the admin's own company is said; whether the address has an
+    // account in another company is not this admin's business (the invited person learns
+    // it when they try to accept).
+    if existing.is_some_and(|u| u.tenant_id == admin.tenant_id()) {
         return Err(AppError::Conflict {
             field: "email".into(),
-            message: message.into(),
+            message: "That person is already a member of your company.".into(),
         });
     }
     let token = new_token();
