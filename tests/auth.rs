@@ -464,6 +464,48 @@ async fn plain_form_posts_redirect_back_with_the_error() {
     );
 }
 
+/// Accounts issue, finding 10: the no-JavaScript error display shows only errors this server
+/// signed; any text put in `__err` by hand is dropped.
+#[tokio::test]
+async fn a_forged_error_in_the_address_is_never_shown() {
+    use base64::Engine as _;
+    let app = spawn_app().await;
+    let forged = serde_json::json!({
+        "status_code": 423, "code": "FORBIDDEN",
+        "message": "Your account is locked, call 555-0100 to unlock it."
+    });
+    let err = base64::engine::general_purpose::URL_SAFE
+        .encode(forged.to_string())
+        .replace('=', "%3D");
+    let page = |query: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url(&format!("/login?{query}")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let unsigned = page(format!("__path=/api/auth/login&__err={err}")).await;
+    assert!(
+        !unsigned.contains("555-0100"),
+        "an unsigned error is not shown"
+    );
+    let wrong = page(format!("__path=/api/auth/login&__err={err}&__sig=AAAA")).await;
+    assert!(
+        !wrong.contains("555-0100"),
+        "a wrongly signed error is not shown"
+    );
+    // The same text signed with this server's key would be shown: the check is the signature.
+    let sig = digame::server::security::error_signature(&app.state.settings.master_key, &err);
+    let signed = page(format!("__path=/api/auth/login&__err={err}&__sig={sig}")).await;
+    assert!(signed.contains("555-0100"), "a signed error is shown");
+}
+
 #[tokio::test]
 async fn signed_in_pages_and_redirects() {
     let app = spawn_app().await;

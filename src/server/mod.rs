@@ -119,6 +119,10 @@ pub async fn build_app(
         .merge(with_session)
         .layer(middleware::from_fn(security::csrf_guard))
         .layer(middleware::from_fn(security::same_site_redirects))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::signed_form_errors,
+        ))
         .layer(middleware::from_fn(security::security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), security::provide_state))
         .layer(CompressionLayer::new())

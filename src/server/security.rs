@@ -48,6 +48,85 @@ pub async fn same_site_redirects(req: Request, next: Next) -> Response {
     res
 }
 
+/// HMAC-SHA-256 of `message` under `key`.
+fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(key);
+    let pad = |byte: u8| block.map(|b| b ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+/// The signature of an error carried in a redirect's address (`__err`), so that the page
+/// shows only errors this server produced (accounts issue, finding 10). Keyed from the
+/// master key, so every replica agrees.
+pub fn error_signature(master: &crate::config::MasterKey, err: &str) -> String {
+    use base64::Engine as _;
+    let key = hmac_sha256(&master.0, b"digame: signed __err");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac_sha256(&key, err.as_bytes()))
+}
+
+fn query_value<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+}
+
+/// Signs the error a failed plain-form post carries back to its page, and drops an error
+/// from a page address that this server did not sign (anyone can put text in a link).
+pub async fn signed_form_errors(
+    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let master = &state.settings.master_key;
+    if let Some(query) = req.uri().query().filter(|q| q.contains("__err=")) {
+        let valid = match (query_value(query, "__err"), query_value(query, "__sig")) {
+            (Some(err), Some(sig)) => error_signature(master, err) == sig,
+            _ => false,
+        };
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|p| {
+                let name = p.split('=').next().unwrap_or_default();
+                name != "__sig" && (valid || (name != "__err" && name != "__path"))
+            })
+            .collect();
+        let path = req.uri().path().to_owned();
+        let uri = if kept.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", kept.join("&"))
+        };
+        if let Ok(uri) = uri.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    let mut res = next.run(req).await;
+    let signed = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|l| !l.contains("__sig="))
+        .and_then(|l| {
+            let query = l.split_once('?')?.1;
+            let err = query_value(query, "__err")?;
+            Some(format!("{l}&__sig={}", error_signature(master, err)))
+        });
+    if let Some(value) = signed.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        res.headers_mut().insert(header::LOCATION, value);
+    }
+    res
+}
+
 /// `Some(relative)` when `location` is absolute (`scheme://…` or `//…`): its path and query
 /// on this site. `None` when it is already a relative path.
 fn same_site_location(location: &str) -> Option<String> {
