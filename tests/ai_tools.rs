@@ -612,6 +612,20 @@ async fn without_private_addresses_allowed_admins_cannot_point_a_tool_inside() {
     let me = person(&app, &email).await;
     let mut strict = app.state.ai.settings.clone();
     strict.allow_private = false;
+    let set = |url: &'static str| {
+        let (app, strict, me) = (&app, &strict, &me);
+        async move {
+            digame::features::ai_admin::service::set(
+                &app.state.db,
+                strict,
+                me,
+                digame::domain::ToolId::WritingAssistance,
+                url,
+                "m",
+            )
+            .await
+        }
+    };
     for url in [
         "http://api.example.com/v1",
         "https://127.0.0.1/v1",
@@ -619,28 +633,12 @@ async fn without_private_addresses_allowed_admins_cannot_point_a_tool_inside() {
         "https://169.254.169.254/v1",
         "https://localhost/v1",
     ] {
-        let err = digame::features::ai_admin::service::set(
-            &app.state.db,
-            &strict,
-            &me,
-            digame::domain::ToolId::WritingAssistance,
-            url,
-            "m",
-        )
-        .await
-        .unwrap_err();
+        let err = set(url).await.unwrap_err();
         assert_eq!(err.field(), Some("base_url"), "{url}: {err:?}");
     }
-    digame::features::ai_admin::service::set(
-        &app.state.db,
-        &strict,
-        &me,
-        digame::domain::ToolId::WritingAssistance,
-        "https://api.example.com/v1",
-        "m",
-    )
-    .await
-    .expect("a public https address is fine");
+    set("https://api.example.com/v1")
+        .await
+        .expect("a public https address is fine");
 }
 
 #[tokio::test]
