@@ -896,3 +896,48 @@ async fn a_failed_form_post_never_redirects_off_site() {
     );
     assert!(!location.contains("evil.example"), "{location}");
 }
+
+/// Accounts issue, defaults: sign-ins and password changes are in the audit log.
+#[tokio::test]
+async fn sign_ins_and_password_changes_are_audited() {
+    use digame::entities::audit_events;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app().await;
+    let email = app.register("audited").await;
+    let (status, _, _) = app
+        .call_with(
+            &new_client(),
+            "auth/login",
+            &[("email", &email), ("password", PASSWORD), ("next", "")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, body) = app
+        .call(
+            "auth/change-password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "violet-harbor-lantern-42"),
+                ("confirm_password", "violet-harbor-lantern-42"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let rows = audit_events::Entity::find()
+        .filter(audit_events::Column::Target.eq(email.as_str()))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    assert!(actions.contains(&"auth.signed_in"), "{actions:?}");
+    assert!(actions.contains(&"auth.password_changed"), "{actions:?}");
+    let signed_in = rows.iter().find(|r| r.action == "auth.signed_in").unwrap();
+    assert!(
+        signed_in
+            .after_value
+            .as_deref()
+            .unwrap_or_default()
+            .contains("127.0.0.1"),
+        "{signed_in:?}"
+    );
+}

@@ -17,10 +17,12 @@ pub enum AuditAction {
     ApiKeyReplaced,
     ApiKeyDeleted,
     AiEndpointChanged,
+    SignedIn,
+    PasswordChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 15] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -34,6 +36,8 @@ impl AuditAction {
         AuditAction::ApiKeyReplaced,
         AuditAction::ApiKeyDeleted,
         AuditAction::AiEndpointChanged,
+        AuditAction::SignedIn,
+        AuditAction::PasswordChanged,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -52,6 +56,8 @@ impl AuditAction {
             AuditAction::ApiKeyReplaced => "api_key.replaced",
             AuditAction::ApiKeyDeleted => "api_key.deleted",
             AuditAction::AiEndpointChanged => "ai.endpoint_changed",
+            AuditAction::SignedIn => "auth.signed_in",
+            AuditAction::PasswordChanged => "auth.password_changed",
         }
     }
 

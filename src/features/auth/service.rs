@@ -405,6 +405,20 @@ pub async fn sign_in(
             .await
             .or_internal("clearing throttles")?;
     }
+    if person.user.active {
+        record(
+            db,
+            Event {
+                tenant_id: person.tenant_id(),
+                actor_user_id: Some(person.user.id),
+                action: AuditAction::SignedIn,
+                target: &person.user.email,
+                before: None,
+                after: ip.map(|ip| serde_json::json!({ "address": ip.to_string() })),
+            },
+        )
+        .await?;
+    }
     throttle::clear(db, &account_key)
         .await
         .or_internal("clearing throttles")?;
@@ -488,14 +502,28 @@ pub async fn change_password(
         ));
     }
     let hash = passwords.hash(new.expose()).await?;
+    let txn = db.begin().await.or_internal("saving a new password")?;
     let user = users::ActiveModel {
         id: Set(person.user.id),
         password_hash: Set(hash),
         ..Default::default()
     }
-    .update(db)
+    .update(&txn)
     .await
     .or_internal("saving a new password")?;
+    record(
+        &txn,
+        Event {
+            tenant_id: person.tenant_id(),
+            actor_user_id: Some(person.user.id),
+            action: AuditAction::PasswordChanged,
+            target: &person.user.email,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("saving a new password")?;
     Ok(SessionUser {
         user,
         tenant: person.tenant.clone(),
