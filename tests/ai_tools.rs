@@ -58,6 +58,17 @@ async fn save_key(app: &TestApp, name: &str, value: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
+/// Sets where `tool`'s calls go, as the admin page does.
+async fn set_endpoint(app: &TestApp, tool: &str, base_url: &str, model: &str) -> (u16, Value) {
+    let (status, _, body) = app
+        .call(
+            "admin/ai/set",
+            &[("tool", tool), ("base_url", base_url), ("model", model)],
+        )
+        .await;
+    (status, body)
+}
+
 async fn calls_of(app: &TestApp, user_id: i64) -> Vec<ai_calls::Model> {
     ai_calls::Entity::find()
         .filter(ai_calls::Column::UserId.eq(user_id))
@@ -484,42 +495,27 @@ async fn admins_choose_where_a_tool_calls_and_see_its_usage() {
         ("not an address", "m", "base_url"),
         ("https://api.example.com/v1", "gpt 4", "model"),
     ] {
-        let (status, _, body) = app
-            .call(
-                "admin/ai/set",
-                &[
-                    ("tool", "writing_assistance"),
-                    ("base_url", url),
-                    ("model", model),
-                ],
-            )
-            .await;
+        let (status, body) = set_endpoint(&app, "writing_assistance", url, model).await;
         assert_eq!(status, 400, "{url}: {body}");
         assert_eq!(body["detail"]["field"], field, "{body}");
     }
-    let (status, _, body) = app
-        .call(
-            "admin/ai/set",
-            &[
-                ("tool", "intelligent_task_prioritization"),
-                ("base_url", "https://a.example/v1"),
-                ("model", "m"),
-            ],
-        )
-        .await;
+    let (status, body) = set_endpoint(
+        &app,
+        "intelligent_task_prioritization",
+        "https://a.example/v1",
+        "m",
+    )
+    .await;
     assert_eq!(status, 400, "a tool without an AI service: {body}");
 
     // Pointed at an address where nothing answers, the tool's calls go there.
-    let (status, _, body) = app
-        .call(
-            "admin/ai/set",
-            &[
-                ("tool", "writing_assistance"),
-                ("base_url", "http://127.0.0.1:9/v1"),
-                ("model", "other-model"),
-            ],
-        )
-        .await;
+    let (status, body) = set_endpoint(
+        &app,
+        "writing_assistance",
+        "http://127.0.0.1:9/v1",
+        "other-model",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let (status, _, body) = app
         .call("tools/writing/suggest", &[("text", "very good")])
@@ -533,16 +529,7 @@ async fn admins_choose_where_a_tool_calls_and_see_its_usage() {
         "{body}"
     );
     // Back to the default, the tool works again.
-    let (status, _, _) = app
-        .call(
-            "admin/ai/set",
-            &[
-                ("tool", "writing_assistance"),
-                ("base_url", ""),
-                ("model", ""),
-            ],
-        )
-        .await;
+    let (status, _) = set_endpoint(&app, "writing_assistance", "", "").await;
     assert_eq!(status, 200);
     let (status, _, body) = app
         .call("tools/writing/suggest", &[("text", "very good")])

@@ -564,28 +564,30 @@ async fn concurrent_registrations_of_one_company_name_all_succeed() {
     assert_eq!(slugs.len(), 6, "every tenant gets its own slug: {slugs:?}");
 }
 
+/// `n` sign-ins with a wrong password for `email`, all at once, each from its own client;
+/// their statuses.
+async fn parallel_wrong_guesses(app: &common::TestApp, email: &str, n: usize) -> Vec<u16> {
+    let calls = (0..n).map(|_| async move {
+        app.call_with(
+            &new_client(),
+            "auth/login",
+            &[
+                ("email", email),
+                ("password", "wrong-password-xyz"),
+                ("next", ""),
+            ],
+        )
+        .await
+        .0
+    });
+    futures_join_all(calls).await
+}
+
 #[tokio::test]
 async fn concurrent_failed_sign_ins_are_all_counted() {
     let app = spawn_app().await;
     let email = app.register_with(&new_client(), "burstfail").await;
-    let calls = (0..5).map(|_| {
-        let app = &app;
-        let email = email.clone();
-        async move {
-            app.call_with(
-                &new_client(),
-                "auth/login",
-                &[
-                    ("email", &email),
-                    ("password", "wrong-password-xyz"),
-                    ("next", ""),
-                ],
-            )
-            .await
-            .0
-        }
-    });
-    for status in futures_join_all(calls).await {
+    for status in parallel_wrong_guesses(&app, &email, 5).await {
         assert_eq!(status, 401);
     }
     let (status, _, _) = app
@@ -603,24 +605,7 @@ async fn concurrent_failed_sign_ins_are_all_counted() {
 async fn a_burst_of_parallel_guesses_gets_no_more_than_the_limit_verified() {
     let app = spawn_app().await;
     let email = app.register_with(&new_client(), "burst").await;
-    let calls = (0..20).map(|_| {
-        let app = &app;
-        let email = email.clone();
-        async move {
-            app.call_with(
-                &new_client(),
-                "auth/login",
-                &[
-                    ("email", &email),
-                    ("password", "wrong-password-xyz"),
-                    ("next", ""),
-                ],
-            )
-            .await
-            .0
-        }
-    });
-    let statuses = futures_join_all(calls).await;
+    let statuses = parallel_wrong_guesses(&app, &email, 20).await;
     let verified = statuses.iter().filter(|s| **s == 401).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
     // Each attempt is counted before it is verified, so at most five are verified (fewer,

@@ -18,11 +18,12 @@ use std::collections::BTreeMap;
 /// The most call rows read for the usage figures (about 14 days of a large tenant).
 const USAGE_ROWS_MAX: u64 = 200_000;
 
-/// The tools that call an AI service.
+/// The tools that call an AI service: those with a key and a page (email analysis gets
+/// its row when its page lands; until then its form here would change nothing).
 pub fn ai_tools() -> impl Iterator<Item = ToolId> {
     TOOLS
         .iter()
-        .filter(|t| t.key != KeyNeed::None)
+        .filter(|t| t.key != KeyNeed::None && t.id.has_panel())
         .map(|t| t.id)
 }
 
@@ -41,6 +42,25 @@ pub async fn endpoint_for(
         Some(r) => (r.base_url, r.model),
         None => (defaults.base_url.clone(), defaults.model.clone()),
     })
+}
+
+/// Where `tool`'s calls go, checked against the address policy on every call (a name is
+/// checked again when it is resolved): https and public unless the operator allows local
+/// model servers. A refused address is an upstream error that says what to do.
+pub async fn usable_endpoint(
+    db: &DatabaseConnection,
+    defaults: &AiSettings,
+    tenant_id: i64,
+    tool: ToolId,
+) -> Result<(String, String), AppError> {
+    let (base_url, model) = endpoint_for(db, defaults, tenant_id, tool).await?;
+    if let Err(why) = check_url(&base_url, defaults.allow_private) {
+        tracing::warn!(%why, tool = tool.info().flag, "AI endpoint not allowed");
+        return Err(AppError::Upstream(format!(
+            "This tool's AI service address is not allowed: {why} An administrator can change it in Admin → AI services."
+        )));
+    }
+    Ok((base_url, model))
 }
 
 /// A model name: printable, no spaces, at most 200 characters.

@@ -462,7 +462,8 @@ pub async fn ask_service(
     else {
         return KeyCheckOutcome::FormatOk;
     };
-    let Ok((base_url, _)) = crate::features::ai_admin::service::endpoint_for(
+    // The address the tenant's calls for that tool use, under the same policy.
+    let Ok((base_url, _)) = crate::features::ai_admin::service::usable_endpoint(
         db,
         &ai.settings,
         person.tenant_id(),
@@ -472,9 +473,6 @@ pub async fn ask_service(
     else {
         return KeyCheckOutcome::Unreachable;
     };
-    if crate::ai::address::check_url(&base_url, ai.settings.allow_private).is_err() {
-        return KeyCheckOutcome::Unreachable;
-    }
     match ai.provider.check_key(&base_url, key, ai.timeout()).await {
         Ok(()) => KeyCheckOutcome::Accepted,
         Err(ProviderError::KeyRejected) => KeyCheckOutcome::Rejected,

@@ -3,7 +3,6 @@
 //! reply into the tool's typed result with one repair attempt, and the outcome recorded.
 
 use super::gate;
-use crate::ai::address;
 use crate::ai::prompt::{parse_json, Prompt, REPAIR};
 use crate::ai::provider::{ChatRequest, Completion, Message, ProviderError};
 use crate::ai::Ai;
@@ -14,8 +13,8 @@ use crate::features::ai_admin::service as ai_admin;
 use crate::features::api_keys::crypto::Keyring;
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::de::DeserializeOwned;
 use std::time::Instant;
@@ -33,19 +32,22 @@ impl<'a> AiCallContext<'a> {
     }
 }
 
-/// The person's per-minute window: calls left, and seconds until the oldest call in it
-/// leaves it (for the `X-RateLimit-*` headers of JSON clients).
+/// The person's per-minute window, in one query: calls left, and seconds until the oldest
+/// call in it leaves it (also the `X-RateLimit-*` headers of JSON clients). Calls in flight
+/// count (their row is written when they start).
 pub async fn minute_window(
     db: &DatabaseConnection,
     person: &SessionUser,
     per_minute: u32,
 ) -> Result<(u32, i64), AppError> {
     let since = Utc::now() - Duration::seconds(60);
+    // At most `per_minute` rows: enough to know whether the window is full, and its oldest.
     let recent = ai_calls::Entity::find()
         .filter(ai_calls::Column::UserId.eq(person.user.id))
         .filter(ai_calls::Column::TenantId.eq(person.tenant_id()))
         .filter(ai_calls::Column::CreatedAt.gt(since))
         .order_by_asc(ai_calls::Column::CreatedAt)
+        .limit(u64::from(per_minute))
         .all(db)
         .await
         .or_internal("reading recent AI calls")?;
@@ -57,41 +59,20 @@ pub async fn minute_window(
 }
 
 /// Refuses when the person has made the per-minute number of calls in the last minute.
-/// Calls in flight count (their row is written when they start).
 pub async fn check_minute_limit(
     db: &DatabaseConnection,
     person: &SessionUser,
     per_minute: u32,
 ) -> Result<(), AppError> {
-    let since = Utc::now() - Duration::seconds(60);
-    let recent = ai_calls::Entity::find()
-        .filter(ai_calls::Column::UserId.eq(person.user.id))
-        .filter(ai_calls::Column::TenantId.eq(person.tenant_id()))
-        .filter(ai_calls::Column::CreatedAt.gt(since))
-        .count(db)
-        .await
-        .or_internal("counting recent AI calls")?;
-    if recent < u64::from(per_minute) {
-        return Ok(());
+    match minute_window(db, person, per_minute).await? {
+        (0, wait) => Err(AppError::RateLimited {
+            message: format!(
+                "You have made {per_minute} AI calls in the last minute, the most allowed. Try again in {wait} s."
+            ),
+            retry_after_secs: wait,
+        }),
+        _ => Ok(()),
     }
-    let oldest = ai_calls::Entity::find()
-        .filter(ai_calls::Column::UserId.eq(person.user.id))
-        .filter(ai_calls::Column::CreatedAt.gt(since))
-        .order_by_asc(ai_calls::Column::CreatedAt)
-        .limit(1)
-        .one(db)
-        .await
-        .or_internal("reading recent AI calls")?;
-    let wait = oldest.map_or(60, |c| {
-        (c.created_at + Duration::seconds(60) - Utc::now()).num_seconds() + 1
-    });
-    let wait = wait.clamp(1, 60);
-    Err(AppError::RateLimited {
-        message: format!(
-            "You have made {per_minute} AI calls in the last minute, the most allowed. Try again in {wait} s."
-        ),
-        retry_after_secs: wait,
-    })
 }
 
 /// Runs `prompt` for `tool` as `person`, reads the answer as `R` and turns it into the
@@ -105,15 +86,7 @@ pub async fn ask<R: DeserializeOwned, T>(
     check: impl Fn(R) -> Result<T, String>,
 ) -> Result<T, AppError> {
     let (base_url, model) =
-        ai_admin::endpoint_for(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
-    // Checked on every call (a name is checked again when it is resolved): https and a
-    // public address, unless the operator allows local model servers.
-    if let Err(why) = address::check_url(&base_url, cx.ai.settings.allow_private) {
-        tracing::warn!(%why, tool = tool.info().flag, "AI endpoint not allowed");
-        return Err(AppError::Upstream(format!(
-            "This tool's AI service address is not allowed: {why} An administrator can change it in Admin → AI."
-        )));
-    }
+        ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
     check_minute_limit(cx.db, person, cx.ai.settings.calls_per_minute).await?;
     let call = gate::begin(cx.db, cx.keyring, person, tool).await?;
     let Some(key) = call.key else {
