@@ -11,6 +11,7 @@ use crate::features::meetings::pages::MeetingsPage;
 use crate::features::members::pages::AdminMembersPage;
 use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage, ProfilePage};
 use crate::features::style::pages::StylePage;
+use crate::features::email::pages::EmailPage;
 use crate::features::tasks::pages::TasksPage;
 use crate::features::tenancy::pages::AdminFeaturesPage;
 use crate::features::writing::pages::WritingPage;
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tools/style") view={Lazy::<StyleRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tools/meetings") view={Lazy::<MeetingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tools/language") view={Lazy::<LanguageRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/email") view={Lazy::<EmailRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>
@@ -135,6 +137,7 @@ lazy_page! {
     StyleRoute => StylePage,
     MeetingsRoute => MeetingsPage,
     LanguageRoute => LanguagePage,
+    EmailRoute => EmailPage,
 }
 
 #[cfg(test)]

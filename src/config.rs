@@ -88,6 +88,10 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpRange>,
     /// Registrations one address may start per hour.
     pub registrations_per_hour: i32,
+    /// The largest mail export the email tool accepts, in bytes.
+    pub email_upload_max_bytes: u64,
+    /// The most messages one email analysis reads.
+    pub email_max_messages: usize,
 }
 
 /// An address range, `10.0.0.0/8` or one address.
@@ -175,6 +179,8 @@ Environment variables (all optional in development):
   DIGAME_TRUSTED_PROXIES   comma-separated addresses or CIDR ranges of the reverse proxies in front
                            of Digame; their X-Forwarded-For names the client (default: none)
   DIGAME_REGISTRATIONS_PER_HOUR   sign-ups one address may start per hour (default 10)
+  DIGAME_EMAIL_UPLOAD_MAX_MB      the largest mail export the email tool accepts (default 200)
+  DIGAME_EMAIL_MAX_MESSAGES       the most messages one email analysis reads (default 200000)
   DIGAME_SESSION_IDLE_MINUTES     sign out after this long without activity (default 120)
   DIGAME_SESSION_ABSOLUTE_HOURS   sign out this long after signing in, whatever happens (default 12)
   RUST_LOG                 log filter (default: info)
@@ -327,7 +333,11 @@ impl Settings {
                 .collect::<Result<_, _>>()?,
         };
         let registrations_per_hour = number("DIGAME_REGISTRATIONS_PER_HOUR", 10, 100_000)? as i32;
+        let email_upload_max_bytes = number("DIGAME_EMAIL_UPLOAD_MAX_MB", 200, 4096)? as u64 * 1024 * 1024;
+        let email_max_messages = number("DIGAME_EMAIL_MAX_MESSAGES", 200_000, 5_000_000)? as usize;
         Ok(Settings {
+            email_upload_max_bytes,
+            email_max_messages,
             trusted_proxies,
             registrations_per_hour,
             ai,

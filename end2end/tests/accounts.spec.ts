@@ -55,12 +55,14 @@ test('@forms the dashboard shows each tool with what unlocks it', async ({ page,
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Welcome, Ana Lima' })).toBeVisible();
   await expect(page.locator('.tool-card')).toHaveCount(6);
-  // Keyless tools are unlocked: task prioritization opens its page, email analysis is still
-  // being built; the others say which key unlocks them and link straight to it.
+  // Keyless tools are unlocked and open their pages; the others say which key unlocks them
+  // and link straight to it.
   const tasks = page.locator('[data-tool="intelligent_task_prioritization"]');
   await expect(tasks).toContainText('Ready');
   await expect(tasks.getByRole('link', { name: 'Open Intelligent task prioritization' })).toHaveAttribute('href', '/tools/tasks');
-  await expect(page.locator('[data-tool="email_pattern_analysis"]')).toContainText('Coming soon');
+  const email = page.locator('[data-tool="email_pattern_analysis"]');
+  await expect(email).toContainText('Ready');
+  await expect(email.getByRole('link', { name: 'Open Email pattern analysis' })).toHaveAttribute('href', '/tools/email');
   const writing = page.locator('[data-tool="writing_assistance"]');
   await expect(writing).toContainText('Add your writing_service_key in Settings → API keys');
   await writing.getByRole('link', { name: 'Add your key' }).click();

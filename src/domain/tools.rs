@@ -91,11 +91,6 @@ impl ToolId {
             .expect("every ToolId is in TOOLS")
     }
 
-    /// Whether the tool's own page exists yet; the others are still being built.
-    pub fn has_panel(self) -> bool {
-        !matches!(self, ToolId::EmailPatterns)
-    }
-
     /// Parses a feature-flag name such as `meeting_insights`.
     pub fn from_flag(flag: &str) -> Option<ToolId> {
         TOOLS.iter().find(|t| t.flag == flag).map(|t| t.id)

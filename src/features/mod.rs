@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;
+pub mod email;
 pub mod language;
 pub mod meetings;
 pub mod members;

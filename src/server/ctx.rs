@@ -128,10 +128,26 @@ pub async fn answer_plain_form<T: serde::Serialize>(
     let Ok(auth) = auth_session().await else {
         return;
     };
+    if keep_answer(&auth.session, page, input, result).await {
+        leptos_axum::redirect(&format!("{page}?answered=1"));
+    }
+}
+
+/// Keeps a tool's input and answer in the session for its page (see [`answer_plain_form`]);
+/// false when the session store failed (logged).
+pub async fn keep_answer<T: serde::Serialize>(
+    session: &tower_sessions::Session,
+    page: &str,
+    input: serde_json::Value,
+    result: &Result<T, AppError>,
+) -> bool {
     let answer = serde_json::json!({ "input": input, "result": result });
-    match auth.session.insert(&answer_key(page), answer).await {
-        Ok(()) => leptos_axum::redirect(&format!("{page}?answered=1")),
-        Err(e) => tracing::error!(error = %e, "cannot keep a tool answer in the session"),
+    match session.insert(&answer_key(page), answer).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot keep a tool answer in the session");
+            false
+        }
     }
 }
 

@@ -97,13 +97,28 @@ pub async fn build_app(
     let options = leptos_options.clone();
     // Everything that may need to know who is asking: pages, server functions, the JSON API,
     // and the 404 page. Only these load (and, when it changed, store) the session.
-    let with_session = Router::new()
+    let limited = Router::new()
         .nest("/api/v1", crate::api::router())
         .route("/api/{*fn_name}", any(unknown_endpoint))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
         .fallback_service(site_files(&leptos_options, context))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
+    // The mail export upload streams to a temporary file and counts its own bytes against
+    // `DIGAME_EMAIL_UPLOAD_MAX_MB`; this limit is the backstop.
+    let upload_limit = usize::try_from(state.settings.email_upload_max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1024 * 1024);
+    let uploads = Router::new()
+        .route(
+            crate::features::email::UPLOAD_PATH,
+            axum::routing::post(crate::features::email::service::upload),
+        )
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(upload_limit));
+    let with_session = limited
+        .merge(uploads)
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(page_guard))
         .layer(middleware::from_fn_with_state(
@@ -126,7 +141,6 @@ pub async fn build_app(
         .layer(middleware::from_fn(security::security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), security::provide_state))
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn(too_large_as_json))
         .layer(
             TraceLayer::new_for_http()
@@ -314,7 +328,11 @@ async fn server_fn_error_status(req: Request, next: Next) -> Response {
 /// The body limit answers in plain text; give it the project's error shape.
 async fn too_large_as_json(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
-    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    let already_json = res
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !already_json {
         return AppError::PayloadTooLarge(format!(
             "The request is too large: {} KB at most.",
             BODY_LIMIT_BYTES / 1024

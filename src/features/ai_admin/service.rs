@@ -23,7 +23,7 @@ const USAGE_ROWS_MAX: u64 = 200_000;
 pub fn ai_tools() -> impl Iterator<Item = ToolId> {
     TOOLS
         .iter()
-        .filter(|t| t.key != KeyNeed::None && t.id.has_panel())
+        .filter(|t| t.key != KeyNeed::None)
         .map(|t| t.id)
 }
 

@@ -131,25 +131,22 @@ fn Picks(picks: Vec<Recommendation>) -> impl IntoView {
 
 #[component]
 fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
-    // An unlocked tool opens its page, or says it is still being built; a locked one says
-    // exactly what unlocks it, with a link where the person can act.
-    let open = matches!(card.access, ToolAccess::Available) && card.flag.has_panel();
+    // An unlocked tool opens its page; a locked one says exactly what unlocks it, with a
+    // link where the person can act.
     let (badge_class, badge) = match &card.access {
-        ToolAccess::Available if open => ("badge badge-ok", "Ready"),
-        ToolAccess::Available => ("badge badge-soon", "Coming soon"),
+        ToolAccess::Available => ("badge badge-ok", "Ready"),
         ToolAccess::NeedsKey { .. } => ("badge badge-warn", "Needs your key"),
         ToolAccess::SwitchedOff => ("badge", "Switched off"),
         ToolAccess::NotInTier { .. } => ("badge", "Not in your plan"),
         ToolAccess::AccountInactive => ("badge", "Unavailable"),
     };
-    let action = if open {
+    let action = if matches!(card.access, ToolAccess::Available) {
         Some(view! {
             <a class="button button-small" href=card.flag.info().path>{format!("Open {}", card.title)}</a>
         }.into_any())
     } else {
         unlock_action(&card, is_admin)
     };
-    let ready = matches!(card.access, ToolAccess::Available) && !open;
     view! {
         <article class="tool-card" data-tool=card.flag.info().flag data-access=format!("{:?}", card.access).split([' ', '{']).next().unwrap_or_default().to_owned()>
             <div class="tool-card-head">
@@ -158,9 +155,6 @@ fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
             </div>
             <p>{card.summary.clone()}</p>
             <p class="muted small lock-reason">{card.message.clone()}</p>
-            {ready.then_some(view! {
-                <p class="muted small">"The tool itself is still being built; it will open here when it is ready."</p>
-            })}
             {action}
         </article>
     }

@@ -165,6 +165,26 @@ pub async fn begin(
     })
 }
 
+/// The gate for a tool's built-in work, which calls no outside service (the email tool's own
+/// analysis): the same refusals as [`begin`] for account, tier and flag, but no key is opened
+/// and nothing counts against the AI allowance. Not for tools that require a key.
+pub async fn begin_builtin(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    tool: ToolId,
+) -> Result<(), AppError> {
+    debug_assert!(!matches!(tool.info().key, KeyNeed::Required(_)));
+    let access = access_with(db, person, false).await?;
+    let state = access.of(tool);
+    let why = || explain(&state, &person.tenant.name, access.tier);
+    match &state {
+        ToolAccess::Available | ToolAccess::NeedsKey { .. } => Ok(()),
+        ToolAccess::AccountInactive => Err(AppError::Forbidden(why())),
+        ToolAccess::NotInTier { .. } => Err(AppError::SubscriptionLimit(why())),
+        ToolAccess::SwitchedOff => Err(AppError::FeatureDisabled(why())),
+    }
+}
+
 /// Counts one AI call against the person's daily allowance (UTC days), refusing once it is
 /// used up. One atomic statement, so concurrent calls cannot overshoot.
 pub async fn count_ai_call(db: &DatabaseConnection, person: &SessionUser) -> Result<(), AppError> {

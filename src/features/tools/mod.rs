@@ -46,6 +46,8 @@ pub struct ToolState {
     pub is_admin: bool,
     /// `DIGAME_AI_DEMO`: AI answers come from the built-in test service.
     pub demo: bool,
+    /// The person has stored the key the tool uses (an optional key unlocks more).
+    pub has_key: bool,
 }
 
 /// The caller's access to one tool, for its page.
@@ -60,6 +62,7 @@ pub async fn tool_status(tool: ToolId) -> Result<ToolState, AppError> {
         .find(|c| c.flag == tool)
         .ok_or_else(|| AppError::NotFound("There is no such tool.".into()))?;
     Ok(ToolState {
+        has_key: access.facts(tool).has_key,
         card,
         is_admin: person.is_admin(),
         demo: state.ai.settings.demo,

@@ -47,6 +47,7 @@ pub fn ToolPage(tool: ToolId, intro: &'static str, children: ChildrenFn) -> impl
         )
     });
     provide_context(ToolData {
+        status,
         saved,
         saved_version,
         answer,
@@ -66,6 +67,7 @@ pub fn ToolPage(tool: ToolId, intro: &'static str, children: ChildrenFn) -> impl
 /// What a tool page loads once for its panels.
 #[derive(Clone, Copy)]
 struct ToolData {
+    status: Resource<Result<super::ToolState, AppError>>,
     saved: Resource<Result<Vec<super::SavedResult>, AppError>>,
     /// Bumped after a save or a delete, to load the list again.
     saved_version: RwSignal<usize>,
@@ -104,6 +106,16 @@ fn ToolGate(
             })}
         </Suspense>
     }
+}
+
+/// The tool's state as its page loaded it, for panels (shown only once it has loaded).
+pub fn use_tool_state() -> Option<super::ToolState> {
+    use_context::<ToolData>()?.status.get_untracked()?.ok()
+}
+
+/// The person's saved results of the page's tool, as `ToolPage` loads them.
+pub fn use_saved_results() -> Option<Resource<Result<Vec<super::SavedResult>, AppError>>> {
+    use_context::<ToolData>().map(|d| d.saved)
 }
 
 /// A text box with its character count against `max`, its error, and its label.

@@ -1,0 +1,547 @@
+//! Reading a mail export into message metadata, one message at a time: an mbox file, a zip
+//! of `.eml` files (a folder export), a single `.eml`, or a CSV with date, from, to and
+//! subject columns. Headers are parsed by `mail-parser`; bodies are never kept (each
+//! message's bytes are dropped as soon as its headers are read, and from a zip only the
+//! start of each entry, where the headers are, is read).
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use mail_parser::mailbox::mbox::MessageIterator;
+use mail_parser::{Address, HeaderValue, MessageParser};
+use std::io::{BufReader, Read, Seek};
+
+/// What the analysis keeps of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageMeta {
+    /// Seconds since the Unix epoch (UTC).
+    pub timestamp: i64,
+    /// The offset from UTC the `Date` header was written in, in minutes; `None` when the
+    /// date carried none (a CSV date without a zone).
+    pub offset_minutes: Option<i32>,
+    /// Lower-case address.
+    pub from: String,
+    /// To and Cc, lower-case addresses.
+    pub to: Vec<String>,
+    pub subject: String,
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+}
+
+/// A kind of file the tool reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Mbox,
+    Eml,
+    Zip,
+    Csv,
+}
+
+impl Format {
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Mbox => "mbox file",
+            Format::Eml => "message (.eml)",
+            Format::Zip => "zipped folder of .eml files",
+            Format::Csv => "CSV file",
+        }
+    }
+}
+
+/// Why a file could not be read; each message is meant for the person who uploaded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError(pub String);
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn fail<T>(message: impl Into<String>) -> Result<T, ReadError> {
+    Err(ReadError(message.into()))
+}
+
+const KINDS: &str = "Digame reads an mbox file, a zipped folder of .eml files, a single .eml message, or a CSV file with date, from, to and subject columns";
+
+/// The file's kind, from its first bytes and then its name.
+pub fn detect(file_name: &str, head: &[u8]) -> Result<Format, ReadError> {
+    let name = file_name.to_ascii_lowercase();
+    if head.is_empty() {
+        return fail("The file is empty. Choose an export that holds some mail.");
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return Ok(Format::Zip);
+    }
+    if head.starts_with(b"PK") || name.ends_with(".zip") {
+        return fail("This zip file cannot be opened (it is damaged or empty).");
+    }
+    if head.starts_with(b"From ") {
+        return Ok(Format::Mbox);
+    }
+    if name.ends_with(".csv") {
+        return Ok(Format::Csv);
+    }
+    let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let first = String::from_utf8_lossy(first_line).to_ascii_lowercase();
+    if looks_like_header(&first) {
+        return Ok(Format::Eml);
+    }
+    if first.contains("date") && first.contains("from") && first.contains(',') {
+        return Ok(Format::Csv);
+    }
+    fail(format!("{KINDS}; this file is none of these."))
+}
+
+fn looks_like_header(line: &str) -> bool {
+    const NAMES: [&str; 10] = [
+        "return-path:",
+        "received:",
+        "delivered-to:",
+        "from:",
+        "date:",
+        "to:",
+        "subject:",
+        "message-id:",
+        "mime-version:",
+        "x-",
+    ];
+    NAMES.iter().any(|n| line.starts_with(n))
+}
+
+/// Limits on what one upload may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_messages: usize,
+}
+
+/// What reading found besides the messages handed to the sink.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadSummary {
+    pub messages: usize,
+    /// Messages without a readable date or sender.
+    pub skipped: usize,
+}
+
+/// Reads every message of `file` (a `format` file) into `sink`, in file order.
+pub fn read<R: Read + Seek>(
+    file: R,
+    format: Format,
+    limits: Limits,
+    sink: &mut dyn FnMut(MessageMeta),
+) -> Result<ReadSummary, ReadError> {
+    let mut summary = ReadSummary::default();
+    let mut take = |meta: Option<MessageMeta>| -> Result<(), ReadError> {
+        match meta {
+            Some(m) => {
+                summary.messages += 1;
+                if summary.messages > limits.max_messages {
+                    return fail(format!(
+                        "The file holds more than {} messages, the most one analysis reads. Export a shorter period and try again.",
+                        limits.max_messages
+                    ));
+                }
+                sink(m);
+            }
+            None => summary.skipped += 1,
+        }
+        Ok(())
+    };
+    match format {
+        Format::Mbox => {
+            for message in MessageIterator::new(BufReader::with_capacity(256 * 1024, file)) {
+                let message = message.map_err(|_| ReadError("The file could not be read to the end.".into()))?;
+                take(headers(message.contents()))?;
+            }
+        }
+        Format::Eml => {
+            let mut head = Vec::new();
+            file.take(HEADER_BYTES_MAX)
+                .read_to_end(&mut head)
+                .map_err(|_| ReadError("The file could not be read.".into()))?;
+            take(headers(&head))?;
+        }
+        Format::Zip => read_zip(file, &mut take)?,
+        Format::Csv => read_csv(file, &mut take)?,
+    }
+    if summary.messages == 0 {
+        return fail(if summary.skipped > 0 {
+            format!(
+                "None of the {} messages in the file has a readable date and sender, so there is nothing to analyse.",
+                summary.skipped
+            )
+        } else {
+            format!("No messages were found in the file. {KINDS}.")
+        });
+    }
+    Ok(summary)
+}
+
+/// The most of a `.eml` file read for its headers: they come first, and a body is never
+/// needed.
+const HEADER_BYTES_MAX: u64 = 256 * 1024;
+
+fn read_zip<R: Read + Seek>(
+    file: R,
+    take: &mut dyn FnMut(Option<MessageMeta>) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(file)
+        .map_err(|_| ReadError("This zip file cannot be opened (it is damaged or incomplete).".into()))?;
+    let mut found = 0usize;
+    for i in 0..archive.len() {
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|_| ReadError("An entry of the zip file cannot be read (the file is damaged, or uses encryption or a compression Digame does not read).".into()))?;
+        let name = entry.name().to_ascii_lowercase();
+        if entry.is_dir() || !name.ends_with(".eml") || name.contains("__macosx/") {
+            continue;
+        }
+        found += 1;
+        let mut head = Vec::new();
+        (&mut entry)
+            .take(HEADER_BYTES_MAX)
+            .read_to_end(&mut head)
+            .map_err(|_| ReadError(format!("The message {} in the zip file cannot be read (the file is damaged).", entry.name())))?;
+        take(headers(&head))?;
+    }
+    if found == 0 {
+        return fail("The zip file holds no .eml files. Zip the folder of messages your mail program exported.");
+    }
+    Ok(())
+}
+
+/// The metadata of one message from its raw bytes; `None` without a date or a sender.
+pub fn headers(raw: &[u8]) -> Option<MessageMeta> {
+    let message = MessageParser::new().parse_headers(raw)?;
+    let date = message.date().filter(|d| d.is_valid())?;
+    let from = first_address(message.from())?;
+    let mut to = addresses(message.to());
+    to.extend(addresses(message.cc()));
+    let offset = (i32::from(date.tz_hour) * 60 + i32::from(date.tz_minute))
+        * if date.tz_before_gmt { -1 } else { 1 };
+    Some(MessageMeta {
+        timestamp: date.to_timestamp(),
+        offset_minutes: Some(offset),
+        from,
+        to,
+        subject: message.subject().unwrap_or_default().trim().to_owned(),
+        message_id: message.message_id().map(str::to_owned),
+        in_reply_to: ids(message.in_reply_to()),
+        references: ids(message.references()),
+    })
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    value
+        .as_text_list()
+        .map(|l| l.iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn addresses(value: Option<&Address<'_>>) -> Vec<String> {
+    value
+        .map(|a| {
+            a.iter()
+                .filter_map(|addr| addr.address())
+                .filter_map(clean_address)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn first_address(value: Option<&Address<'_>>) -> Option<String> {
+    addresses(value).into_iter().next()
+}
+
+/// A lower-case address, or `None` when it is not one (`undisclosed-recipients`).
+pub fn clean_address(raw: &str) -> Option<String> {
+    let inner = match (raw.rfind('<'), raw.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &raw[a + 1..b],
+        _ => raw,
+    };
+    let a = inner.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase();
+    let (local, domain) = a.split_once('@')?;
+    (!local.is_empty() && domain.contains('.') && !a.contains(char::is_whitespace)).then_some(a)
+}
+
+fn read_csv<R: Read>(
+    file: R,
+    take: &mut dyn FnMut(Option<MessageMeta>) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(BufReader::new(file));
+    let header = reader
+        .headers()
+        .map_err(|_| ReadError("The first line of the CSV file cannot be read as column names.".into()))?
+        .clone();
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(n)))
+    };
+    let (Some(date_col), Some(from_col), Some(to_col), Some(subject_col)) = (
+        find(&["date", "sent", "received", "datetime"]),
+        find(&["from", "sender"]),
+        find(&["to", "recipients", "recipient"]),
+        find(&["subject"]),
+    ) else {
+        let found: Vec<&str> = header.iter().collect();
+        return fail(format!(
+            "The CSV file needs the columns date, from, to and subject (in any order); its first line names {}.",
+            if found.iter().all(|f| f.is_empty()) {
+                "no columns".to_owned()
+            } else {
+                found.join(", ")
+            }
+        ));
+    };
+    let cc_col = find(&["cc"]);
+    let id_col = find(&["message_id", "message-id", "messageid", "id"]);
+    let reply_col = find(&["in_reply_to", "in-reply-to", "inreplyto"]);
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(_) => {
+                return fail(format!(
+                    "Line {line} of the CSV file cannot be read (a quote left open, or text that is not UTF-8)."
+                ))
+            }
+        }
+        let cell = |col: usize| record.get(col).unwrap_or_default();
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let (timestamp, offset_minutes) = parse_date(cell(date_col)).ok_or_else(|| {
+            ReadError(format!(
+                "Line {line} of the CSV file: “{}” is not a date Digame can read. Use a form such as 2026-03-01 14:05, 2026-03-01T14:05:00+01:00 or Sun, 1 Mar 2026 14:05:00 +0100.",
+                cell(date_col).chars().take(40).collect::<String>()
+            ))
+        })?;
+        let Some(from) = clean_address(cell(from_col)) else {
+            take(None)?;
+            continue;
+        };
+        let mut to: Vec<String> = split_addresses(cell(to_col));
+        if let Some(cc) = cc_col {
+            to.extend(split_addresses(cell(cc)));
+        }
+        let opt = |col: Option<usize>| {
+            col.map(|c| cell(c).trim_matches(|ch| ch == '<' || ch == '>').to_owned())
+                .filter(|s| !s.is_empty())
+        };
+        take(Some(MessageMeta {
+            timestamp,
+            offset_minutes,
+            from,
+            to,
+            subject: cell(subject_col).to_owned(),
+            message_id: opt(id_col),
+            in_reply_to: opt(reply_col).into_iter().collect(),
+            references: Vec::new(),
+        }))?;
+    }
+    Ok(())
+}
+
+fn split_addresses(cell: &str) -> Vec<String> {
+    cell.split([';', ','])
+        .filter_map(clean_address)
+        .collect()
+}
+
+/// A date as exports write them: RFC 3339 / ISO 8601 with or without a zone, RFC 2822,
+/// `2026-03-01 14:05[:00]`, `2026/03/01 14:05`, `01.03.2026 14:05`, or Unix seconds. Without a
+/// zone the time is taken as written (offset `None`, counted as UTC). Day/month orders that
+/// cannot be told apart (`03/01/2026`) are refused rather than guessed.
+pub fn parse_date(text: &str) -> Option<(i64, Option<i32>)> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let zoned = |d: DateTime<FixedOffset>| Some((d.timestamp(), Some(d.offset().local_minus_utc() / 60)));
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return zoned(d);
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(t) {
+        return zoned(d);
+    }
+    for f in ["%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+        if let Ok(d) = DateTime::parse_from_str(t, f) {
+            return zoned(d);
+        }
+    }
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%d.%m.%Y %H:%M:%S",
+        "%d.%m.%Y %H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(t, f) {
+            return Some((Utc.from_utc_datetime(&d).timestamp(), None));
+        }
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Some((Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?).timestamp(), None));
+    }
+    if t.len() >= 9 && t.len() <= 11 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse::<i64>().ok().map(|s| (s, Some(0)));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::features::email::parse::*;
+    use std::io::Cursor;
+
+    pub const MBOX: &str = include_str!("../../../tests/fixtures/email/small.mbox");
+
+    fn read_all(bytes: &[u8], format: Format) -> Result<(Vec<MessageMeta>, ReadSummary), ReadError> {
+        let mut out = Vec::new();
+        let summary = read(
+            Cursor::new(bytes.to_vec()),
+            format,
+            Limits { max_messages: 1000 },
+            &mut |m| out.push(m),
+        )?;
+        Ok((out, summary))
+    }
+
+    #[test]
+    fn detects_each_kind_and_refuses_others() {
+        assert_eq!(detect("x.mbox", b"From a@b Mon Jan  1 00:00:00 2026\n"), Ok(Format::Mbox));
+        assert_eq!(detect("x.eml", b"Return-Path: <a@b.c>\r\n"), Ok(Format::Eml));
+        assert_eq!(detect("x.zip", b"PK\x03\x04rest"), Ok(Format::Zip));
+        assert_eq!(detect("mail.csv", b"anything"), Ok(Format::Csv));
+        assert_eq!(detect("export.txt", b"Date,From,To,Subject\n"), Ok(Format::Csv));
+        assert!(detect("x.mbox", b"").unwrap_err().0.contains("empty"));
+        assert!(detect("photo.png", b"\x89PNG\r\n").unwrap_err().0.contains("none of these"));
+        assert!(detect("x.zip", b"not a zip").unwrap_err().0.contains("cannot be opened"));
+    }
+
+    #[test]
+    fn mbox_messages_keep_only_metadata_with_zones_and_threads() {
+        let (messages, summary) = read_all(MBOX.as_bytes(), Format::Mbox).unwrap();
+        // The fixture has 10 messages; one has no Date header and is skipped.
+        assert_eq!(summary, ReadSummary { messages: 9, skipped: 1 });
+        let first = &messages[0];
+        assert_eq!(first.from, "alice@example.com");
+        assert_eq!(first.to, vec!["me@digame.test".to_owned(), "bob@partner.test".to_owned()]);
+        assert_eq!(first.subject, "Budget review");
+        assert_eq!(first.message_id.as_deref(), Some("m1@example.com"));
+        // Mon, 2 Mar 2026 09:00:00 +0100 is 08:00 UTC.
+        assert_eq!(first.timestamp, 1_772_438_400);
+        assert_eq!(first.offset_minutes, Some(60));
+        let reply = &messages[1];
+        assert_eq!(reply.from, "me@digame.test");
+        assert_eq!(reply.in_reply_to, vec!["m1@example.com".to_owned()]);
+        assert_eq!(reply.references, vec!["m1@example.com".to_owned()]);
+        // An encoded-word subject is decoded; a negative zone is kept.
+        assert!(messages.iter().any(|m| m.subject == "Café plans" && m.offset_minutes == Some(-300)));
+    }
+
+    #[test]
+    fn a_truncated_mbox_reads_what_is_there() {
+        let cut = &MBOX.as_bytes()[..MBOX.len() / 2];
+        let (messages, _) = read_all(cut, Format::Mbox).unwrap();
+        assert!(!messages.is_empty() && messages.len() < 9, "{}", messages.len());
+    }
+
+    #[test]
+    fn an_mbox_without_messages_or_dates_is_refused_clearly() {
+        let err = read_all(b"From nobody\n\nno headers here\n", Format::Mbox).unwrap_err();
+        assert!(err.0.contains("nothing to analyse") || err.0.contains("No messages"), "{}", err.0);
+    }
+
+    #[test]
+    fn the_message_limit_is_enforced_with_a_clear_message() {
+        let mut n = 0;
+        let err = read(
+            Cursor::new(MBOX.as_bytes().to_vec()),
+            Format::Mbox,
+            Limits { max_messages: 3 },
+            &mut |_| n += 1,
+        )
+        .unwrap_err();
+        assert_eq!(n, 3);
+        assert!(err.0.contains("more than 3 messages"), "{}", err.0);
+    }
+
+    #[test]
+    fn a_zip_of_eml_files_is_read_and_other_entries_ignored() {
+        let mut bytes = Vec::new();
+        {
+            let mut zip = zip::ZipWriter::new(Cursor::new(&mut bytes));
+            let opts: zip::write::SimpleFileOptions = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            for (i, part) in MBOX.split("\nFrom ").skip(1).take(3).enumerate() {
+                // Each mbox part without its "From " line is an .eml file.
+                let body = part.split_once('\n').unwrap().1;
+                zip.start_file(format!("Inbox/{i}.eml"), opts).unwrap();
+                std::io::Write::write_all(&mut zip, body.as_bytes()).unwrap();
+            }
+            zip.start_file("Inbox/readme.txt", opts).unwrap();
+            std::io::Write::write_all(&mut zip, b"not mail").unwrap();
+            zip.finish().unwrap();
+        }
+        let (messages, summary) = read_all(&bytes, Format::Zip).unwrap();
+        assert_eq!(summary.messages, 3);
+        assert_eq!(messages[0].from, "me@digame.test");
+        let err = read_all(b"PK\x03\x04broken", Format::Zip).unwrap_err();
+        assert!(err.0.contains("cannot be opened"), "{}", err.0);
+    }
+
+    #[test]
+    fn csv_columns_are_found_by_name_and_dates_in_many_forms() {
+        let csv = "Subject,From,To,Date,Cc\n\
+            Hello,\"Alice <Alice@Example.com>\",me@digame.test;bob@x.test,2026-03-02 09:00,\n\
+            Re: Hello,me@digame.test,alice@example.com,2026-03-02T10:30:00+01:00,carol@y.test\n\
+            Later,me@digame.test,alice@example.com,\"Mon, 2 Mar 2026 18:00:00 -0500\",\n\
+            \n\
+            Dots,alice@example.com,me@digame.test,02.03.2026 20:15,\n";
+        let (messages, summary) = read_all(csv.as_bytes(), Format::Csv).unwrap();
+        assert_eq!(summary.messages, 4);
+        assert_eq!(messages[0].from, "alice@example.com");
+        assert_eq!(messages[0].to, vec!["me@digame.test".to_owned(), "bob@x.test".to_owned()]);
+        assert_eq!(messages[0].offset_minutes, None);
+        assert_eq!(messages[1].to, vec!["alice@example.com".to_owned(), "carol@y.test".to_owned()]);
+        assert_eq!(messages[1].offset_minutes, Some(60));
+        assert_eq!(messages[2].offset_minutes, Some(-300));
+        assert_eq!(messages[1].timestamp - messages[0].timestamp, 30 * 60);
+    }
+
+    #[test]
+    fn csv_with_wrong_columns_or_odd_dates_says_which() {
+        let err = read_all(b"when,who,what\n1,2,3\n", Format::Csv).unwrap_err();
+        assert!(err.0.contains("needs the columns date, from, to and subject"), "{}", err.0);
+        assert!(err.0.contains("when, who, what"), "{}", err.0);
+        let err = read_all(b"date,from,to,subject\n03/01/2026,a@b.co,c@d.co,x\n", Format::Csv).unwrap_err();
+        assert!(err.0.contains("Line 2") && err.0.contains("03/01/2026"), "{}", err.0);
+    }
+
+    #[test]
+    fn dates_are_read_in_their_zones() {
+        assert_eq!(parse_date("2026-03-02T09:00:00Z"), Some((1_772_442_000, Some(0))));
+        assert_eq!(parse_date("2026-03-02 10:00 +0100"), Some((1_772_442_000, Some(60))));
+        assert_eq!(parse_date("2026-03-02 09:00:00"), Some((1_772_442_000, None)));
+        assert_eq!(parse_date("1772442000"), Some((1_772_442_000, Some(0))));
+        assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(parse_date("2026-02-30 10:00"), None);
+    }
+
+    #[test]
+    fn addresses_are_cleaned_or_dropped() {
+        assert_eq!(clean_address("Alice <Alice@Example.COM>").as_deref(), Some("alice@example.com"));
+        assert_eq!(clean_address(" bob@x.test ").as_deref(), Some("bob@x.test"));
+        assert_eq!(clean_address("undisclosed-recipients"), None);
+        assert_eq!(clean_address("a@localhost"), None);
+    }
+}
