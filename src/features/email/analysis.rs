@@ -689,6 +689,18 @@ mod tests {
     }
 
     #[test]
+    fn what_the_narrative_sends_names_no_one() {
+        let a = analyse(7);
+        let sent = a.anonymised().to_string();
+        assert!(!sent.contains('@'), "{sent}");
+        for private in ["example.com", "partner.test", "news.test", "Budget review follow-up", "me@digame"] {
+            assert!(!sent.contains(private), "{private} in {sent}");
+        }
+        assert!(sent.contains("correspondent 1") && sent.contains("domain 1"), "{sent}");
+        assert_eq!(a.anonymised()["messages"]["sent"], 4);
+    }
+
+    #[test]
     fn subjects_lose_reply_and_forward_prefixes() {
         assert_eq!(normalise_subject("Re: RE: Fwd:  Budget   Review"), ("budget review".into(), true));
         assert_eq!(normalise_subject("Fwd: Budget"), ("budget".into(), false));

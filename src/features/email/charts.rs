@@ -42,9 +42,10 @@ pub fn VolumeChart(
         })
         .collect_view();
     let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
     view! {
         <figure class="chart-figure">
-            <svg class="chart chart-wide" viewBox=format!("0 0 {w} {h}") role="img" aria-labelledby=title_id.clone() preserveAspectRatio="none">
+            <svg class="chart chart-wide" viewBox=format!("0 0 {w} {h}") role="img" aria-labelledby=labelled_by preserveAspectRatio="none">
                 <title id=title_id>{title.clone()}</title>
                 {bars}
             </svg>
@@ -147,9 +148,10 @@ pub fn BarList(id: &'static str, title: String, unit: &'static str, items: Vec<(
         })
         .collect_view();
     let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
     view! {
         <figure class="chart-figure">
-            <svg class="chart chart-bars" viewBox=format!("0 0 {} {h}", label_w + bar_w + 50.0) role="img" aria-labelledby=title_id.clone()>
+            <svg class="chart chart-bars" viewBox=format!("0 0 {} {h}", label_w + bar_w + 50.0) role="img" aria-labelledby=labelled_by>
                 <title id=title_id>{format!("{title}. The table below has the numbers.")}</title>
                 {bars}
             </svg>

@@ -58,7 +58,7 @@ fn EmailPanel(answer: PlainAnswer) -> impl IntoView {
             <form method="post" action=UPLOAD_PATH enctype="multipart/form-data" on:submit=move |_| sending.set(true)>
                 <FormAlert message=form_error(upload)/>
                 <TextField label="Your addresses" name="own_addresses" value=Signal::derive(move || own.clone())
-                    hint=Some("Mail from these counts as sent by you; separate several with commas.")
+                    hint="Mail from these counts as sent by you; separate several with commas."
                     required=false maxlength=1000 error=field_error(upload, "own_addresses")/>
                 <TextField label="Unanswered after (days)" name="unanswered_days" kind="number" value=Signal::derive(move || days.clone())
                     required=false error=field_error(upload, "unanswered_days")/>

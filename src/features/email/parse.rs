@@ -191,7 +191,8 @@ fn read_zip<R: Read + Seek>(
         let mut entry = archive
             .by_index(i)
             .map_err(|_| ReadError("An entry of the zip file cannot be read (the file is damaged, or uses encryption or a compression Digame does not read).".into()))?;
-        let name = entry.name().to_ascii_lowercase();
+        let raw_name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let name = raw_name.to_ascii_lowercase();
         if entry.is_dir() || !name.ends_with(".eml") || name.contains("__macosx/") {
             continue;
         }
@@ -200,7 +201,7 @@ fn read_zip<R: Read + Seek>(
         (&mut entry)
             .take(HEADER_BYTES_MAX)
             .read_to_end(&mut head)
-            .map_err(|_| ReadError(format!("The message {} in the zip file cannot be read (the file is damaged).", entry.name())))?;
+            .map_err(|_| ReadError(format!("The message {} in the zip file cannot be read (the file is damaged).", raw_name)))?;
         take(headers(&head))?;
     }
     if found == 0 {
