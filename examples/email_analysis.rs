@@ -63,7 +63,7 @@ fn main() {
             )
             .unwrap();
             if position > 0 {
-                write!(out, "In-Reply-To: <m{}@gen.test>\n", i - 1).unwrap();
+                writeln!(out, "In-Reply-To: <m{}@gen.test>", i - 1).unwrap();
             }
             write!(out, "\n{body}\n\n").unwrap();
         }
@@ -75,7 +75,9 @@ fn main() {
     let analysis = analyse_file(
         file.as_file(),
         "generated.mbox",
-        Limits { max_messages: 5_000_000 },
+        Limits {
+            max_messages: 5_000_000,
+        },
         Settings {
             own_addresses: vec!["me@digame.test".into()],
             work_start: 9,

@@ -333,7 +333,8 @@ impl Settings {
                 .collect::<Result<_, _>>()?,
         };
         let registrations_per_hour = number("DIGAME_REGISTRATIONS_PER_HOUR", 10, 100_000)? as i32;
-        let email_upload_max_bytes = number("DIGAME_EMAIL_UPLOAD_MAX_MB", 200, 4096)? as u64 * 1024 * 1024;
+        let email_upload_max_bytes =
+            number("DIGAME_EMAIL_UPLOAD_MAX_MB", 200, 4096)? as u64 * 1024 * 1024;
         let email_max_messages = number("DIGAME_EMAIL_MAX_MESSAGES", 200_000, 5_000_000)? as usize;
         Ok(Settings {
             email_upload_max_bytes,

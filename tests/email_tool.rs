@@ -38,24 +38,51 @@ async fn upload(app: &TestApp, client: &reqwest::Client, form: Form) -> (u16, Va
 async fn an_mbox_is_analysed_saved_and_read_back() {
     let app = spawn_app().await;
     app.register("email").await;
-    let (status, a) = upload(&app, &app.client, form("small.mbox", MBOX.to_vec(), "me@digame.test")).await;
+    let (status, a) = upload(
+        &app,
+        &app.client,
+        form("small.mbox", MBOX.to_vec(), "me@digame.test"),
+    )
+    .await;
     assert_eq!(status, 200, "{a}");
-    assert_eq!((a["messages"].as_u64(), a["sent"].as_u64(), a["received"].as_u64(), a["skipped"].as_u64()), (Some(9), Some(4), Some(5), Some(1)));
+    assert_eq!(
+        (
+            a["messages"].as_u64(),
+            a["sent"].as_u64(),
+            a["received"].as_u64(),
+            a["skipped"].as_u64()
+        ),
+        (Some(9), Some(4), Some(5), Some(1))
+    );
     assert_eq!(a["median_response_minutes"], 720);
     assert_eq!(a["top_correspondents"][0]["address"], "alice@example.com");
     assert_eq!(a["source"], "mbox file “small.mbox”");
     let findings = a["findings"].to_string();
-    assert!(findings.contains("You answer alice@example.com, your most frequent correspondent, in a median of 7.5 h."), "{findings}");
+    assert!(
+        findings.contains(
+            "You answer alice@example.com, your most frequent correspondent, in a median of 7.5 h."
+        ),
+        "{findings}"
+    );
     // No message body reaches the analysis.
     assert!(!a.to_string().contains("Travel is fine"));
 
     // Saved (the aggregates), listed, and read back whole.
     let payload = a.to_string();
     let (status, _, body) = app
-        .call("tools/saved/save", &[("tool", "email_pattern_analysis"), ("title", "March"), ("payload", &payload)])
+        .call(
+            "tools/saved/save",
+            &[
+                ("tool", "email_pattern_analysis"),
+                ("title", "March"),
+                ("payload", &payload),
+            ],
+        )
         .await;
     assert_eq!(status, 200, "{body}");
-    let (status, _, list) = app.call("tools/saved/list", &[("tool", "email_pattern_analysis")]).await;
+    let (status, _, list) = app
+        .call("tools/saved/list", &[("tool", "email_pattern_analysis")])
+        .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list[0]["title"], "March");
     let back: Value = serde_json::from_str(list[0]["payload"].as_str().unwrap()).unwrap();
@@ -64,7 +91,13 @@ async fn an_mbox_is_analysed_saved_and_read_back() {
     // Another person in another company sees none of it.
     let other = common::new_client();
     app.register_with(&other, "email-other").await;
-    let (_, _, theirs) = app.call_with(&other, "tools/saved/list", &[("tool", "email_pattern_analysis")]).await;
+    let (_, _, theirs) = app
+        .call_with(
+            &other,
+            "tools/saved/list",
+            &[("tool", "email_pattern_analysis")],
+        )
+        .await;
     assert_eq!(theirs, serde_json::json!([]));
 }
 
@@ -82,13 +115,28 @@ async fn the_upload_works_as_a_plain_form_and_the_page_shows_the_charts() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(common::header(res.headers(), "location"), "/tools/email?answered=1");
-    let html = app.get("/tools/email?answered=1").await.text().await.unwrap();
+    assert_eq!(
+        common::header(res.headers(), "location"),
+        "/tools/email?answered=1"
+    );
+    let html = app
+        .get("/tools/email?answered=1")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("What your mail says"), "{html}");
     assert!(html.contains("your most frequent correspondent, in a median of 7.5 h"));
-    assert!(html.contains("chart chart-heatmap"), "the heatmap is drawn on the server: {}", &html[html.find("<svg").unwrap_or(0)..][..400.min(html.len())]);
+    assert!(
+        html.contains("chart chart-heatmap"),
+        "the heatmap is drawn on the server: {}",
+        &html[html.find("<svg").unwrap_or(0)..][..400.min(html.len())]
+    );
     assert!(html.contains("data-table=\"heatmap\""), "with its table");
-    assert!(html.contains("Budget review follow-up"), "the unanswered thread is listed");
+    assert!(
+        html.contains("Budget review follow-up"),
+        "the unanswered thread is listed"
+    );
 
     // A bad file comes back to the form with its message and the addresses as typed.
     let res = app
@@ -96,12 +144,21 @@ async fn the_upload_works_as_a_plain_form_and_the_page_shows_the_charts() {
         .post(app.url("/tools/email/upload"))
         .header("origin", &app.base)
         .header("accept", "text/html")
-        .multipart(form("photo.png", b"\x89PNG\r\n\x1a\n".to_vec(), "me@digame.test, other@digame.test"))
+        .multipart(form(
+            "photo.png",
+            b"\x89PNG\r\n\x1a\n".to_vec(),
+            "me@digame.test, other@digame.test",
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 303);
-    let html = app.get("/tools/email?answered=1").await.text().await.unwrap();
+    let html = app
+        .get("/tools/email?answered=1")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("this file is none of these"), "{html}");
     assert!(html.contains("me@digame.test, other@digame.test"));
     assert!(!html.contains("What your mail says"));
@@ -112,13 +169,49 @@ async fn bad_files_and_fields_get_clear_messages() {
     let app = spawn_app_with(&[("DIGAME_EMAIL_UPLOAD_MAX_MB", "1")]).await;
     app.register("email-bad").await;
     let cases: Vec<(Form, &str, &str)> = vec![
-        (form("empty.mbox", Vec::new(), ""), "file", "The file is empty"),
-        (form("notes.txt", b"just some notes\n".to_vec(), ""), "file", "none of these"),
-        (form("mail.csv", b"when,who\n1,2\n".to_vec(), ""), "file", "needs the columns date, from, to and subject"),
-        (form("mail.csv", b"date,from,to,subject\n13/13/2026,a@b.co,c@d.co,x\n".to_vec(), ""), "file", "Line 2"),
-        (form("broken.zip", b"PK\x03\x04 not really".to_vec(), ""), "file", "cannot be opened"),
-        (form("small.mbox", MBOX.to_vec(), "me@digame.test, not-an-address"), "own_addresses", "is not an email address"),
-        (Form::new().text("unanswered_days", "7"), "file", "Choose a file"),
+        (
+            form("empty.mbox", Vec::new(), ""),
+            "file",
+            "The file is empty",
+        ),
+        (
+            form("notes.txt", b"just some notes\n".to_vec(), ""),
+            "file",
+            "none of these",
+        ),
+        (
+            form("mail.csv", b"when,who\n1,2\n".to_vec(), ""),
+            "file",
+            "needs the columns date, from, to and subject",
+        ),
+        (
+            form(
+                "mail.csv",
+                b"date,from,to,subject\n13/13/2026,a@b.co,c@d.co,x\n".to_vec(),
+                "",
+            ),
+            "file",
+            "Line 2",
+        ),
+        (
+            form("broken.zip", b"PK\x03\x04 not really".to_vec(), ""),
+            "file",
+            "cannot be opened",
+        ),
+        (
+            form(
+                "small.mbox",
+                MBOX.to_vec(),
+                "me@digame.test, not-an-address",
+            ),
+            "own_addresses",
+            "is not an email address",
+        ),
+        (
+            Form::new().text("unanswered_days", "7"),
+            "file",
+            "Choose a file",
+        ),
     ];
     for (f, field, words) in cases {
         let (status, body) = upload(&app, &app.client, f).await;
@@ -130,8 +223,15 @@ async fn bad_files_and_fields_get_clear_messages() {
     let big = vec![b'x'; 1024 * 1024 + 10];
     let (status, body) = upload(&app, &app.client, form("big.mbox", big, "")).await;
     assert_eq!(status, 413, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("larger than 1 MB"), "{body}");
-    let stream = futures_util::stream::iter((0..40).map(|_| Ok::<_, std::io::Error>(vec![b'y'; 64 * 1024])));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 1 MB"),
+        "{body}"
+    );
+    let stream =
+        futures_util::stream::iter((0..40).map(|_| Ok::<_, std::io::Error>(vec![b'y'; 64 * 1024])));
     let streamed = Form::new().part(
         "file",
         Part::stream(reqwest::Body::wrap_stream(stream)).file_name("big.mbox"),
@@ -139,7 +239,12 @@ async fn bad_files_and_fields_get_clear_messages() {
     let (status, body) = upload(&app, &app.client, streamed).await;
     assert_eq!(status, 413, "{body}");
     // Signed out: no analysis.
-    let (status, _) = upload(&app, &common::new_client(), form("small.mbox", MBOX.to_vec(), "")).await;
+    let (status, _) = upload(
+        &app,
+        &common::new_client(),
+        form("small.mbox", MBOX.to_vec(), ""),
+    )
+    .await;
     assert_eq!(status, 401);
 }
 
@@ -150,7 +255,15 @@ async fn the_built_in_analysis_is_not_an_ai_call_and_the_flag_still_applies() {
     let me = person(&app, &email).await;
     // A stored key does not make the built-in analysis an AI call.
     let (status, _, body) = app
-        .call("keys/save", &[("origin", "new"), ("name", "email_analysis_service_key"), ("value", "sk-email-123456789"), ("expires_on", "")])
+        .call(
+            "keys/save",
+            &[
+                ("origin", "new"),
+                ("name", "email_analysis_service_key"),
+                ("value", "sk-email-123456789"),
+                ("expires_on", ""),
+            ],
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, a) = upload(&app, &app.client, form("small.mbox", MBOX.to_vec(), "")).await;
@@ -166,7 +279,10 @@ async fn the_built_in_analysis_is_not_an_ai_call_and_the_flag_still_applies() {
     assert!(counted.is_empty(), "{counted:?}");
 
     let (status, _, body) = app
-        .call("admin/features/set", &[("flag", "email_pattern_analysis"), ("enabled", "false")])
+        .call(
+            "admin/features/set",
+            &[("flag", "email_pattern_analysis"), ("enabled", "false")],
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = upload(&app, &app.client, form("small.mbox", MBOX.to_vec(), "")).await;
@@ -178,23 +294,45 @@ async fn the_built_in_analysis_is_not_an_ai_call_and_the_flag_still_applies() {
 async fn with_a_key_the_anonymised_aggregates_get_a_narrative() {
     let app = spawn_app().await;
     app.register("email-narrative").await;
-    let (_, a) = upload(&app, &app.client, form("small.mbox", MBOX.to_vec(), "me@digame.test")).await;
+    let (_, a) = upload(
+        &app,
+        &app.client,
+        form("small.mbox", MBOX.to_vec(), "me@digame.test"),
+    )
+    .await;
     let analysis = a.to_string();
     // Without a key: the tool's key is needed for this part only.
-    let (status, _, body) = app.call("tools/email/narrative", &[("analysis", &analysis)]).await;
+    let (status, _, body) = app
+        .call("tools/email/narrative", &[("analysis", &analysis)])
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["code"], "API_KEY_MISSING");
     let (status, _, body) = app
-        .call("keys/save", &[("origin", "new"), ("name", "email_analysis_service_key"), ("value", "sk-email-123456789"), ("expires_on", "")])
+        .call(
+            "keys/save",
+            &[
+                ("origin", "new"),
+                ("name", "email_analysis_service_key"),
+                ("value", "sk-email-123456789"),
+                ("expires_on", ""),
+            ],
+        )
         .await;
     assert_eq!(status, 200, "{body}");
-    let (status, _, body) = app.call("tools/email/narrative", &[("analysis", &analysis)]).await;
+    let (status, _, body) = app
+        .call("tools/email/narrative", &[("analysis", &analysis)])
+        .await;
     assert_eq!(status, 200, "{body}");
     let narrative = body["narrative"].as_str().unwrap();
     // The test service read the figures it was sent, with pseudonyms for people.
-    assert!(narrative.contains("You sent 4 messages and received 5."), "{narrative}");
+    assert!(
+        narrative.contains("You sent 4 messages and received 5."),
+        "{narrative}"
+    );
     assert!(narrative.contains("correspondent 1"), "{narrative}");
     assert!(!body.to_string().contains('@'), "{body}");
-    let (status, _, body) = app.call("tools/email/narrative", &[("analysis", "not json")]).await;
+    let (status, _, body) = app
+        .call("tools/email/narrative", &[("analysis", "not json")])
+        .await;
     assert_eq!(status, 400, "{body}");
 }

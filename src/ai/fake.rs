@@ -180,8 +180,12 @@ fn email(text: &str) -> Value {
     let figures: Value = serde_json::from_str(text).unwrap_or(Value::Null);
     let sent = figures["messages"]["sent"].as_u64().unwrap_or(0);
     let received = figures["messages"]["received"].as_u64().unwrap_or(0);
-    let outside = figures["share_outside_working_hours_pct"]["sent"].as_u64().unwrap_or(0);
-    let top = figures["top_correspondents"][0]["who"].as_str().unwrap_or("nobody");
+    let outside = figures["share_outside_working_hours_pct"]["sent"]
+        .as_u64()
+        .unwrap_or(0);
+    let top = figures["top_correspondents"][0]["who"]
+        .as_str()
+        .unwrap_or("nobody");
     json!({
         "narrative": format!("You sent {sent} messages and received {received}. {outside} % of what you send goes out after hours. You write most with {top}."),
         "suggestions": [format!("Set two times a day to answer {top}."), "Schedule messages written after hours to go out in the morning."],

@@ -4,7 +4,9 @@
 //! messages by a few dozen bytes each, never with the size of the file.
 
 use super::parse::MessageMeta;
-use super::{duration_words, offset_label, Correspondent, Count, EmailAnalysis, Unanswered, Volume};
+use super::{
+    duration_words, offset_label, Correspondent, Count, EmailAnalysis, Unanswered, Volume,
+};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike};
 use std::collections::{HashMap, HashSet};
 
@@ -190,8 +192,7 @@ impl Analyzer {
             let day = by_day.entry(t.date()).or_default();
             let weekday = t.weekday().num_days_from_monday() as usize;
             heatmap[weekday][t.hour() as usize] += 1;
-            let inside =
-                weekday < 5 && t.hour() >= self.work_start && t.hour() < self.work_end;
+            let inside = weekday < 5 && t.hour() >= self.work_start && t.hour() < self.work_end;
             if r.sent {
                 day.0 += 1;
                 sent_outside += u32::from(!inside);
@@ -224,9 +225,10 @@ impl Analyzer {
                 continue;
             }
             let by_header = r.parents.iter().find_map(|p| {
-                by_id.get(p).copied().filter(|&j| {
-                    !self.records[j].sent && answered_at[j].is_none()
-                })
+                by_id
+                    .get(p)
+                    .copied()
+                    .filter(|&j| !self.records[j].sent && answered_at[j].is_none())
             });
             let target = by_header.or_else(|| {
                 waiting_in_thread
@@ -247,7 +249,10 @@ impl Analyzer {
             if let Some(at) = answered_at[i] {
                 let minutes = ((at - r.timestamp).max(0) / 60) as u32;
                 delays.push(minutes);
-                delays_by.entry(r.counterparts[0]).or_default().push(minutes);
+                delays_by
+                    .entry(r.counterparts[0])
+                    .or_default()
+                    .push(minutes);
             }
         }
 
@@ -274,9 +279,9 @@ impl Analyzer {
         }
         let mut ranked: Vec<(u32, (u32, u32))> = per.into_iter().collect();
         ranked.sort_by(|a, b| {
-            (b.1 .0 + b.1 .1)
-                .cmp(&(a.1 .0 + a.1 .1))
-                .then_with(|| self.addresses.names[a.0 as usize].cmp(&self.addresses.names[b.0 as usize]))
+            (b.1 .0 + b.1 .1).cmp(&(a.1 .0 + a.1 .1)).then_with(|| {
+                self.addresses.names[a.0 as usize].cmp(&self.addresses.names[b.0 as usize])
+            })
         });
         let you_write_to: HashSet<u32> = ranked
             .iter()
@@ -310,38 +315,56 @@ impl Analyzer {
                 let r = &self.records[last];
                 let waiting = as_of - r.timestamp;
                 let from = r.counterparts[0];
-                (!r.sent && answered_at[last].is_none() && waiting > limit && you_write_to.contains(&from))
-                    .then(|| {
-                        (
-                            r.timestamp,
-                            Unanswered {
-                                subject: self.subjects.names[self.records[first].subject as usize].clone(),
-                                from: self.addresses.names[from as usize].clone(),
-                                received: local(r.timestamp).format("%Y-%m-%d %H:%M").to_string(),
-                                days_waiting: (waiting / 86_400) as u32,
-                            },
-                        )
-                    })
+                (!r.sent
+                    && answered_at[last].is_none()
+                    && waiting > limit
+                    && you_write_to.contains(&from))
+                .then(|| {
+                    (
+                        r.timestamp,
+                        Unanswered {
+                            subject: self.subjects.names[self.records[first].subject as usize]
+                                .clone(),
+                            from: self.addresses.names[from as usize].clone(),
+                            received: local(r.timestamp).format("%Y-%m-%d %H:%M").to_string(),
+                            days_waiting: (waiting / 86_400) as u32,
+                        },
+                    )
+                })
             })
             .collect();
         unanswered.sort_by_key(|(ts, u)| (*ts, u.subject.clone()));
         let unanswered_total = unanswered.len() as u32;
-        let buckets = [("1", 1, 1), ("2", 2, 2), ("3–5", 3, 5), ("6–10", 6, 10), ("11+", 11, u32::MAX)];
+        let buckets = [
+            ("1", 1, 1),
+            ("2", 2, 2),
+            ("3–5", 3, 5),
+            ("6–10", 6, 10),
+            ("11+", 11, u32::MAX),
+        ];
         let thread_lengths = buckets
             .iter()
             .map(|(label, lo, hi)| Count {
                 label: (*label).to_owned(),
-                count: threads.values().filter(|t| t.0 >= *lo && t.0 <= *hi).count() as u32,
+                count: threads
+                    .values()
+                    .filter(|t| t.0 >= *lo && t.0 <= *hi)
+                    .count() as u32,
             })
             .collect();
         let longest_threads = top_counts(
             threads.values().filter(|t| t.0 >= 2).map(|&(n, first, _)| {
-                (self.subjects.names[self.records[first].subject as usize].clone(), n)
+                (
+                    self.subjects.names[self.records[first].subject as usize].clone(),
+                    n,
+                )
             }),
             5,
         );
         let keywords = top_counts(
-            std::mem::take(&mut self.keywords).into_iter().filter(|(_, n)| *n >= 2),
+            std::mem::take(&mut self.keywords)
+                .into_iter()
+                .filter(|(_, n)| *n >= 2),
             KEYWORDS,
         );
 
@@ -377,7 +400,11 @@ impl Analyzer {
             median_response_minutes: median(&mut delays),
             p90_response_minutes: percentile(&mut delays, 90),
             unanswered_days: self.unanswered_days,
-            unanswered: unanswered.into_iter().take(UNANSWERED_SHOWN).map(|(_, u)| u).collect(),
+            unanswered: unanswered
+                .into_iter()
+                .take(UNANSWERED_SHOWN)
+                .map(|(_, u)| u)
+                .collect(),
             unanswered_total,
             keywords,
             thread_lengths,
@@ -434,14 +461,22 @@ fn volumes(
         .take_while(|d| *d <= last)
         .map(|d| {
             let (s, r) = by_day.get(&d).copied().unwrap_or_default();
-            Volume { start: d.to_string(), sent: s, received: r }
+            Volume {
+                start: d.to_string(),
+                sent: s,
+                received: r,
+            }
         })
         .collect();
     let monday = |d: NaiveDate| d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
     let mut weeks: Vec<Volume> = Vec::new();
     let mut week = monday(first);
     while week <= last {
-        weeks.push(Volume { start: week.to_string(), sent: 0, received: 0 });
+        weeks.push(Volume {
+            start: week.to_string(),
+            sent: 0,
+            received: 0,
+        });
         week += Duration::days(7);
     }
     let first_week = monday(first);
@@ -490,7 +525,15 @@ fn percentile(values: &mut [u32], p: u32) -> Option<u32> {
     Some(values[rank - 1])
 }
 
-const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 /// The analysis in plain sentences, the most telling first.
 fn findings(a: &EmailAnalysis) -> Vec<String> {
@@ -536,8 +579,16 @@ fn findings(a: &EmailAnalysis) -> Vec<String> {
         out.push(format!(
             "{} {} from people you write to {} waited more than {} days for your answer.",
             a.unanswered_total,
-            if a.unanswered_total == 1 { "thread" } else { "threads" },
-            if a.unanswered_total == 1 { "has" } else { "have" },
+            if a.unanswered_total == 1 {
+                "thread"
+            } else {
+                "threads"
+            },
+            if a.unanswered_total == 1 {
+                "has"
+            } else {
+                "have"
+            },
             a.unanswered_days
         ));
     }
@@ -555,7 +606,10 @@ fn findings(a: &EmailAnalysis) -> Vec<String> {
         ));
     }
     if let Some(k) = a.keywords.first() {
-        out.push(format!("The word most often in your subjects is “{}” ({} messages).", k.label, k.count));
+        out.push(format!(
+            "The word most often in your subjects is “{}” ({} messages).",
+            k.label, k.count
+        ));
     }
     out
 }
@@ -590,17 +644,46 @@ mod tests {
     fn counts_days_weeks_and_the_time_zone() {
         let a = analyse(7);
         assert_eq!((a.messages, a.sent, a.received, a.skipped), (9, 4, 5, 1));
-        assert_eq!((a.first_day.as_str(), a.last_day.as_str()), ("2026-03-02", "2026-03-16"));
+        assert_eq!(
+            (a.first_day.as_str(), a.last_day.as_str()),
+            ("2026-03-02", "2026-03-16")
+        );
         assert_eq!(a.utc_offset_minutes, 60);
         assert_eq!(a.daily.len(), 15);
-        assert_eq!(a.daily[0], Volume { start: "2026-03-02".into(), sent: 1, received: 2 });
-        assert_eq!(a.daily[14], Volume { start: "2026-03-16".into(), sent: 1, received: 0 });
+        assert_eq!(
+            a.daily[0],
+            Volume {
+                start: "2026-03-02".into(),
+                sent: 1,
+                received: 2
+            }
+        );
+        assert_eq!(
+            a.daily[14],
+            Volume {
+                start: "2026-03-16".into(),
+                sent: 1,
+                received: 0
+            }
+        );
         assert_eq!(
             a.weekly,
             vec![
-                Volume { start: "2026-03-02".into(), sent: 3, received: 5 },
-                Volume { start: "2026-03-09".into(), sent: 0, received: 0 },
-                Volume { start: "2026-03-16".into(), sent: 1, received: 0 },
+                Volume {
+                    start: "2026-03-02".into(),
+                    sent: 3,
+                    received: 5
+                },
+                Volume {
+                    start: "2026-03-09".into(),
+                    sent: 0,
+                    received: 0
+                },
+                Volume {
+                    start: "2026-03-16".into(),
+                    sent: 1,
+                    received: 0
+                },
             ]
         );
     }
@@ -609,12 +692,21 @@ mod tests {
     fn the_heatmap_and_working_hours_use_local_time() {
         let a = analyse(7);
         // Monday 09, 12, 14 and 20 h; Tuesday 08 and 16 h (10:00 −05:00 is 16:00 +01:00).
-        assert_eq!(a.heatmap[0][9] + a.heatmap[0][12] + a.heatmap[0][14] + a.heatmap[0][20], 4);
+        assert_eq!(
+            a.heatmap[0][9] + a.heatmap[0][12] + a.heatmap[0][14] + a.heatmap[0][20],
+            4
+        );
         assert_eq!((a.heatmap[1][8], a.heatmap[1][16]), (1, 1));
-        assert_eq!((a.heatmap[2][10], a.heatmap[4][11], a.heatmap[5][7]), (1, 1, 1));
+        assert_eq!(
+            (a.heatmap[2][10], a.heatmap[4][11], a.heatmap[5][7]),
+            (1, 1, 1)
+        );
         assert_eq!(a.heatmap.iter().flatten().sum::<u32>(), 9);
         // Sent outside 09–17: Tuesday 08:00 (1 of 4). Received: Monday 20:00, Saturday (2 of 5).
-        assert_eq!((a.sent_outside_hours_pct, a.received_outside_hours_pct), (25, 40));
+        assert_eq!(
+            (a.sent_outside_hours_pct, a.received_outside_hours_pct),
+            (25, 40)
+        );
     }
 
     #[test]
@@ -623,7 +715,14 @@ mod tests {
         let top: Vec<(&str, u32, u32, Option<u32>)> = a
             .top_correspondents
             .iter()
-            .map(|c| (c.address.as_str(), c.sent_to, c.received_from, c.median_response_minutes))
+            .map(|c| {
+                (
+                    c.address.as_str(),
+                    c.sent_to,
+                    c.received_from,
+                    c.median_response_minutes,
+                )
+            })
             .collect();
         assert_eq!(
             top,
@@ -634,8 +733,15 @@ mod tests {
                 ("newsletter@news.test", 0, 1, None),
             ]
         );
-        let domains: Vec<(&str, u32)> = a.top_domains.iter().map(|d| (d.label.as_str(), d.count)).collect();
-        assert_eq!(domains, vec![("example.com", 5), ("partner.test", 3), ("news.test", 1)]);
+        let domains: Vec<(&str, u32)> = a
+            .top_domains
+            .iter()
+            .map(|d| (d.label.as_str(), d.count))
+            .collect();
+        assert_eq!(
+            domains,
+            vec![("example.com", 5), ("partner.test", 3), ("news.test", 1)]
+        );
         // 3 h (by In-Reply-To), 12 h (by In-Reply-To), 18 h (by subject: no headers).
         assert_eq!(a.answered, 3);
         assert_eq!(a.median_response_minutes, Some(720));
@@ -653,11 +759,22 @@ mod tests {
         assert_eq!(a.unanswered[0].days_waiting, 10);
         assert_eq!(a.unanswered[0].received, "2026-03-06 11:00");
         assert_eq!(analyse(11).unanswered_total, 0);
-        let words: Vec<(&str, u32)> = a.keywords.iter().map(|k| (k.label.as_str(), k.count)).collect();
-        assert_eq!(words, vec![("budget", 5), ("review", 5), ("café", 2), ("plans", 2)]);
+        let words: Vec<(&str, u32)> = a
+            .keywords
+            .iter()
+            .map(|k| (k.label.as_str(), k.count))
+            .collect();
+        assert_eq!(
+            words,
+            vec![("budget", 5), ("review", 5), ("café", 2), ("plans", 2)]
+        );
         let lengths: Vec<u32> = a.thread_lengths.iter().map(|t| t.count).collect();
         assert_eq!(lengths, vec![3, 1, 1, 0, 0]);
-        let longest: Vec<(&str, u32)> = a.longest_threads.iter().map(|t| (t.label.as_str(), t.count)).collect();
+        let longest: Vec<(&str, u32)> = a
+            .longest_threads
+            .iter()
+            .map(|t| (t.label.as_str(), t.count))
+            .collect();
         assert_eq!(longest, vec![("Budget review", 4), ("Café plans", 2)]);
     }
 
@@ -668,8 +785,14 @@ mod tests {
         assert!(all.contains("You answer alice@example.com, your most frequent correspondent, in a median of 7.5 h."), "{all}");
         assert!(all.contains("25 % of the mail you send goes out outside your working hours (09:00–17:00, Monday to Friday, UTC+01:00)."), "{all}");
         assert!(all.contains("Half of the 3 messages you answered got their answer within 12 h; one in ten waited longer than 18 h."), "{all}");
-        assert!(all.contains("1 thread from people you write to has waited more than 7 days"), "{all}");
-        assert!(all.contains("Monday is your busiest day: 44 % of all messages."), "{all}");
+        assert!(
+            all.contains("1 thread from people you write to has waited more than 7 days"),
+            "{all}"
+        );
+        assert!(
+            all.contains("Monday is your busiest day: 44 % of all messages."),
+            "{all}"
+        );
     }
 
     #[test]
@@ -680,7 +803,13 @@ mod tests {
             work_end: 17,
             unanswered_days: 7,
         });
-        read(Cursor::new(MBOX.as_bytes().to_vec()), Format::Mbox, Limits { max_messages: 100 }, &mut |m| analyzer.push(m)).unwrap();
+        read(
+            Cursor::new(MBOX.as_bytes().to_vec()),
+            Format::Mbox,
+            Limits { max_messages: 100 },
+            &mut |m| analyzer.push(m),
+        )
+        .unwrap();
         let a = analyzer.finish("x".into(), 0);
         assert_eq!((a.sent, a.received, a.answered), (0, 9, 0));
         assert!(a.findings[0].contains("None of these messages was sent from someone@else.test"));
@@ -693,18 +822,33 @@ mod tests {
         let a = analyse(7);
         let sent = a.anonymised().to_string();
         assert!(!sent.contains('@'), "{sent}");
-        for private in ["example.com", "partner.test", "news.test", "Budget review follow-up", "me@digame"] {
+        for private in [
+            "example.com",
+            "partner.test",
+            "news.test",
+            "Budget review follow-up",
+            "me@digame",
+        ] {
             assert!(!sent.contains(private), "{private} in {sent}");
         }
-        assert!(sent.contains("correspondent 1") && sent.contains("domain 1"), "{sent}");
+        assert!(
+            sent.contains("correspondent 1") && sent.contains("domain 1"),
+            "{sent}"
+        );
         assert_eq!(a.anonymised()["messages"]["sent"], 4);
     }
 
     #[test]
     fn subjects_lose_reply_and_forward_prefixes() {
-        assert_eq!(normalise_subject("Re: RE: Fwd:  Budget   Review"), ("budget review".into(), true));
+        assert_eq!(
+            normalise_subject("Re: RE: Fwd:  Budget   Review"),
+            ("budget review".into(), true)
+        );
         assert_eq!(normalise_subject("Fwd: Budget"), ("budget".into(), false));
-        assert_eq!(normalise_subject("Regarding budget"), ("regarding budget".into(), false));
+        assert_eq!(
+            normalise_subject("Regarding budget"),
+            ("regarding budget".into(), false)
+        );
         assert_eq!(strip_prefixes("RE: Fwd: Café"), "Café");
     }
 
@@ -713,7 +857,10 @@ mod tests {
         assert_eq!(median(&mut []), None);
         assert_eq!(median(&mut [5, 1, 3]), Some(3));
         assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
-        assert_eq!(percentile(&mut [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90), Some(9));
+        assert_eq!(
+            percentile(&mut [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90),
+            Some(9)
+        );
         assert_eq!(percentile(&mut [7], 90), Some(7));
     }
 }

@@ -16,7 +16,12 @@ pub fn VolumeChart(
     period: &'static str,
     series: Vec<Volume>,
 ) -> impl IntoView {
-    let max = series.iter().map(|v| v.sent + v.received).max().unwrap_or(0).max(1) as f64;
+    let max = series
+        .iter()
+        .map(|v| v.sent + v.received)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let (w, h) = (640.0, 180.0);
     let plot = h - 24.0;
     let step = w / series.len().max(1) as f64;
@@ -74,7 +79,9 @@ pub fn Heatmap(cells: Vec<Vec<u32>>, zone: String) -> impl IntoView {
     let h = top + 7.0 * cell;
     let hours = (0..24)
         .step_by(3)
-        .map(|hour| view! { <text x=left + hour as f64 * cell y=11.0>{format!("{hour:02}")}</text> })
+        .map(
+            |hour| view! { <text x=left + hour as f64 * cell y=11.0>{format!("{hour:02}")}</text> },
+        )
         .collect_view();
     let rows = cells
         .iter()
@@ -122,7 +129,12 @@ pub fn Heatmap(cells: Vec<Vec<u32>>, zone: String) -> impl IntoView {
 
 /// Labelled horizontal bars, longest first as given; the numbers are printed beside each.
 #[component]
-pub fn BarList(id: &'static str, title: String, unit: &'static str, items: Vec<(String, u32)>) -> impl IntoView {
+pub fn BarList(
+    id: &'static str,
+    title: String,
+    unit: &'static str,
+    items: Vec<(String, u32)>,
+) -> impl IntoView {
     let max = items.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
     let row = 24.0;
     let (label_w, bar_w) = (220.0, 300.0);

@@ -211,11 +211,8 @@ pub async fn email_narrative(analysis: String) -> Result<Narrative, AppError> {
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    let cx = crate::features::tools::ai_call::AiCallContext::new(
-        &state.db,
-        &state.keyring,
-        &state.ai,
-    );
+    let cx =
+        crate::features::tools::ai_call::AiCallContext::new(&state.db, &state.keyring, &state.ai);
     let result = service::narrative(&cx, &person, &analysis).await;
     ctx::answer_plain_form(
         PAGE,

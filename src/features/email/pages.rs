@@ -5,12 +5,14 @@
 
 use super::charts::{BarList, Heatmap, VolumeChart};
 use super::{
-    duration_words, offset_label, EmailAnalysis, EmailNarrative, Narrative, UNANSWERED_DAYS_DEFAULT,
-    UPLOAD_PATH,
+    duration_words, offset_label, EmailAnalysis, EmailNarrative, Narrative,
+    UNANSWERED_DAYS_DEFAULT, UPLOAD_PATH,
 };
 use crate::components::{field_error, form_error, FormAlert, TextField};
 use crate::error::AppError;
-use crate::features::tools::pages::{use_tool_state, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer};
+use crate::features::tools::pages::{
+    use_tool_state, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer,
+};
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
 
@@ -46,16 +48,56 @@ fn EmailPanel(answer: PlainAnswer) -> impl IntoView {
         }
         None => upload.set(answer.result::<EmailAnalysis>()),
     }
-    let own = answer.input("own_addresses").filter(|s| !s.is_empty()).unwrap_or(account);
+    let own = answer
+        .input("own_addresses")
+        .filter(|s| !s.is_empty())
+        .unwrap_or(account);
     let days = answer
         .input("unanswered_days")
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| UNANSWERED_DAYS_DEFAULT.to_string());
-    let sending = RwSignal::new(false);
+    // What the upload is doing, for the status line: `None` when idle.
+    let sending: RwSignal<Option<String>> = RwSignal::new(None);
     let current = Signal::derive(move || upload.get().and_then(Result::ok));
+    // With JavaScript the same form is sent by an XMLHttpRequest, which reports the bytes
+    // sent; the answer replaces the page's analysis in place. Without it, the browser posts
+    // the form and the server sends the page back with the answer.
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        sending.set(Some("Uploading…".into()));
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(form) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+            else {
+                return;
+            };
+            let started = progress::send(
+                &form,
+                move |fraction| {
+                    sending.set(Some(if fraction < 1.0 {
+                        format!("Uploading… {:.0} %", fraction * 100.0)
+                    } else {
+                        "Reading the messages…".into()
+                    }))
+                },
+                move |result| {
+                    sending.set(None);
+                    upload.set(Some(result));
+                },
+            );
+            // If the request cannot even be made, the browser posts the form itself.
+            if started.is_ok() {
+                ev.prevent_default();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
     view! {
         <section class="card">
-            <form method="post" action=UPLOAD_PATH enctype="multipart/form-data" on:submit=move |_| sending.set(true)>
+            <form method="post" action=UPLOAD_PATH enctype="multipart/form-data" on:submit=submit>
                 <FormAlert message=form_error(upload)/>
                 <TextField label="Your addresses" name="own_addresses" value=Signal::derive(move || own.clone())
                     hint="Mail from these counts as sent by you; separate several with commas."
@@ -63,10 +105,8 @@ fn EmailPanel(answer: PlainAnswer) -> impl IntoView {
                 <TextField label="Unanswered after (days)" name="unanswered_days" kind="number" value=Signal::derive(move || days.clone())
                     required=false error=field_error(upload, "unanswered_days")/>
                 <FileField error=field_error(upload, "file")/>
-                <button type="submit" class="button">"Analyse"</button>
-                <p class="muted small" role="status" aria-live="polite">
-                    {move || sending.get().then_some("Uploading and reading your file… Large exports take a few seconds.")}
-                </p>
+                <button type="submit" class="button" disabled=move || sending.with(Option::is_some)>"Analyse"</button>
+                <p class="muted small" role="status" aria-live="polite" data-upload-status>{move || sending.get()}</p>
             </form>
         </section>
         {move || current.get().map(|a| view! { <Analysis a narrate/> })}
@@ -117,8 +157,16 @@ fn Analysis(a: EmailAnalysis, narrate: ServerAction<EmailNarrative>) -> impl Int
         .iter()
         .map(|c| (c.address.clone(), c.sent_to + c.received_from))
         .collect();
-    let domains: Vec<(String, u32)> = a.top_domains.iter().map(|d| (d.label.clone(), d.count)).collect();
-    let keywords: Vec<(String, u32)> = a.keywords.iter().map(|k| (k.label.clone(), k.count)).collect();
+    let domains: Vec<(String, u32)> = a
+        .top_domains
+        .iter()
+        .map(|d| (d.label.clone(), d.count))
+        .collect();
+    let keywords: Vec<(String, u32)> = a
+        .keywords
+        .iter()
+        .map(|k| (k.label.clone(), k.count))
+        .collect();
     let lengths: Vec<(String, u32)> = a
         .thread_lengths
         .iter()
@@ -262,17 +310,27 @@ fn NarrativeCard(a: EmailAnalysis, narrate: ServerAction<EmailNarrative>) -> imp
 fn Comparison(#[prop(into)] current: Signal<Option<EmailAnalysis>>) -> impl IntoView {
     let saved = crate::features::tools::pages::use_saved_results();
     let query = leptos_router::hooks::use_query_map();
-    let chosen = move || query.read().get("compare").and_then(|c| c.parse::<i64>().ok());
+    let chosen = move || {
+        query
+            .read()
+            .get("compare")
+            .and_then(|c| c.parse::<i64>().ok())
+    };
     let shown = move || {
         let a = current.get()?;
-        let items = saved.and_then(|s| s.get()).and_then(Result::ok).unwrap_or_default();
+        let items = saved
+            .and_then(|s| s.get())
+            .and_then(Result::ok)
+            .unwrap_or_default();
         if items.is_empty() {
             return None;
         }
         let picked = chosen().and_then(|id| items.iter().find(|i| i.id == id).cloned());
-        let other = picked
-            .as_ref()
-            .and_then(|p| serde_json::from_str::<EmailAnalysis>(&p.payload).ok().map(|o| (p.title.clone(), o)));
+        let other = picked.as_ref().and_then(|p| {
+            serde_json::from_str::<EmailAnalysis>(&p.payload)
+                .ok()
+                .map(|o| (p.title.clone(), o))
+        });
         let options = items
             .iter()
             .map(|i| {
@@ -308,14 +366,34 @@ fn comparison_table(a: &EmailAnalysis, title: &str, o: &EmailAnalysis) -> impl I
             .map_or_else(|| "—".into(), |c| c.address.clone())
     };
     let rows: Vec<(&str, String, String)> = vec![
-        ("Period", format!("{} to {}", a.first_day, a.last_day), format!("{} to {}", o.first_day, o.last_day)),
+        (
+            "Period",
+            format!("{} to {}", a.first_day, a.last_day),
+            format!("{} to {}", o.first_day, o.last_day),
+        ),
         ("Messages per week", per_week(a), per_week(o)),
         ("Sent", a.sent.to_string(), o.sent.to_string()),
         ("Received", a.received.to_string(), o.received.to_string()),
-        ("Sent outside working hours", format!("{} %", a.sent_outside_hours_pct), format!("{} %", o.sent_outside_hours_pct)),
-        ("Median time to answer", minutes(a.median_response_minutes), minutes(o.median_response_minutes)),
-        ("90th percentile", minutes(a.p90_response_minutes), minutes(o.p90_response_minutes)),
-        ("Threads waiting for you", a.unanswered_total.to_string(), o.unanswered_total.to_string()),
+        (
+            "Sent outside working hours",
+            format!("{} %", a.sent_outside_hours_pct),
+            format!("{} %", o.sent_outside_hours_pct),
+        ),
+        (
+            "Median time to answer",
+            minutes(a.median_response_minutes),
+            minutes(o.median_response_minutes),
+        ),
+        (
+            "90th percentile",
+            minutes(a.p90_response_minutes),
+            minutes(o.p90_response_minutes),
+        ),
+        (
+            "Threads waiting for you",
+            a.unanswered_total.to_string(),
+            o.unanswered_total.to_string(),
+        ),
         ("Top correspondent", top(a), top(o)),
     ];
     view! {
@@ -329,5 +407,53 @@ fn comparison_table(a: &EmailAnalysis, title: &str, o: &EmailAnalysis) -> impl I
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// The upload sent by an `XMLHttpRequest`, for its progress events (`fetch` reports none
+/// for request bodies).
+#[cfg(feature = "hydrate")]
+mod progress {
+    use super::EmailAnalysis;
+    use crate::error::AppError;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+    use web_sys::{FormData, HtmlFormElement, ProgressEvent, XmlHttpRequest};
+
+    /// Posts `form` to its action asking for JSON; `on_progress` gets the share of bytes
+    /// sent (1.0 once all are, while the server reads the file), `on_done` the answer.
+    pub fn send(
+        form: &HtmlFormElement,
+        on_progress: impl Fn(f64) + 'static,
+        on_done: impl FnOnce(Result<EmailAnalysis, AppError>) + 'static,
+    ) -> Result<(), JsValue> {
+        let data = FormData::new_with_form(form)?;
+        let xhr = XmlHttpRequest::new()?;
+        xhr.open("POST", &form.action())?;
+        xhr.set_request_header("Accept", "application/json")?;
+        let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                on_progress(e.loaded() / e.total());
+            }
+        });
+        xhr.upload()?
+            .set_onprogress(Some(progress.as_ref().unchecked_ref()));
+        let request = xhr.clone();
+        // Called once, when the request ends however it ends; it frees both closures.
+        let done = Closure::once_into_js(move || {
+            drop(progress);
+            let status = request.status().unwrap_or(0);
+            let text = request.response_text().ok().flatten().unwrap_or_default();
+            on_done(match status {
+                200 => serde_json::from_str(&text).map_err(|_| AppError::Internal),
+                0 => Err(AppError::BadRequest(
+                    "The upload did not reach the server. Check your connection and try again."
+                        .into(),
+                )),
+                _ => Err(serde_json::from_str(&text).unwrap_or(AppError::Internal)),
+            });
+        });
+        xhr.set_onloadend(Some(done.unchecked_ref()));
+        xhr.send_with_opt_form_data(Some(&data))
     }
 }

@@ -149,7 +149,8 @@ pub fn read<R: Read + Seek>(
     match format {
         Format::Mbox => {
             for message in MessageIterator::new(BufReader::with_capacity(256 * 1024, file)) {
-                let message = message.map_err(|_| ReadError("The file could not be read to the end.".into()))?;
+                let message = message
+                    .map_err(|_| ReadError("The file could not be read to the end.".into()))?;
                 take(headers(message.contents()))?;
             }
         }
@@ -184,8 +185,9 @@ fn read_zip<R: Read + Seek>(
     file: R,
     take: &mut dyn FnMut(Option<MessageMeta>) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
-    let mut archive = zip::ZipArchive::new(file)
-        .map_err(|_| ReadError("This zip file cannot be opened (it is damaged or incomplete).".into()))?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|_| {
+        ReadError("This zip file cannot be opened (it is damaged or incomplete).".into())
+    })?;
     let mut found = 0usize;
     for i in 0..archive.len() {
         let mut entry = archive
@@ -201,7 +203,12 @@ fn read_zip<R: Read + Seek>(
         (&mut entry)
             .take(HEADER_BYTES_MAX)
             .read_to_end(&mut head)
-            .map_err(|_| ReadError(format!("The message {} in the zip file cannot be read (the file is damaged).", raw_name)))?;
+            .map_err(|_| {
+                ReadError(format!(
+                    "The message {} in the zip file cannot be read (the file is damaged).",
+                    raw_name
+                ))
+            })?;
         take(headers(&head))?;
     }
     if found == 0 {
@@ -259,7 +266,10 @@ pub fn clean_address(raw: &str) -> Option<String> {
         (Some(a), Some(b)) if a < b => &raw[a + 1..b],
         _ => raw,
     };
-    let a = inner.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase();
+    let a = inner
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .to_lowercase();
     let (local, domain) = a.split_once('@')?;
     (!local.is_empty() && domain.contains('.') && !a.contains(char::is_whitespace)).then_some(a)
 }
@@ -274,12 +284,16 @@ fn read_csv<R: Read>(
         .from_reader(BufReader::new(file));
     let header = reader
         .headers()
-        .map_err(|_| ReadError("The first line of the CSV file cannot be read as column names.".into()))?
+        .map_err(|_| {
+            ReadError("The first line of the CSV file cannot be read as column names.".into())
+        })?
         .clone();
     let find = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.iter().any(|n| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(n)))
+        header.iter().position(|h| {
+            names
+                .iter()
+                .any(|n| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(n))
+        })
     };
     let (Some(date_col), Some(from_col), Some(to_col), Some(subject_col)) = (
         find(&["date", "sent", "received", "datetime"]),
@@ -349,9 +363,7 @@ fn read_csv<R: Read>(
 }
 
 fn split_addresses(cell: &str) -> Vec<String> {
-    cell.split([';', ','])
-        .filter_map(clean_address)
-        .collect()
+    cell.split([';', ',']).filter_map(clean_address).collect()
 }
 
 /// A date as exports write them: RFC 3339 / ISO 8601 with or without a zone, RFC 2822,
@@ -363,14 +375,20 @@ pub fn parse_date(text: &str) -> Option<(i64, Option<i32>)> {
     if t.is_empty() {
         return None;
     }
-    let zoned = |d: DateTime<FixedOffset>| Some((d.timestamp(), Some(d.offset().local_minus_utc() / 60)));
+    let zoned =
+        |d: DateTime<FixedOffset>| Some((d.timestamp(), Some(d.offset().local_minus_utc() / 60)));
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return zoned(d);
     }
     if let Ok(d) = DateTime::parse_from_rfc2822(t) {
         return zoned(d);
     }
-    for f in ["%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f %z",
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%d %H:%M %z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ] {
         if let Ok(d) = DateTime::parse_from_str(t, f) {
             return zoned(d);
         }
@@ -390,7 +408,10 @@ pub fn parse_date(text: &str) -> Option<(i64, Option<i32>)> {
         }
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Some((Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?).timestamp(), None));
+        return Some((
+            Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?).timestamp(),
+            None,
+        ));
     }
     if t.len() >= 9 && t.len() <= 11 && t.bytes().all(|b| b.is_ascii_digit()) {
         return t.parse::<i64>().ok().map(|s| (s, Some(0)));
@@ -405,7 +426,10 @@ mod tests {
 
     pub const MBOX: &str = include_str!("../../../tests/fixtures/email/small.mbox");
 
-    fn read_all(bytes: &[u8], format: Format) -> Result<(Vec<MessageMeta>, ReadSummary), ReadError> {
+    fn read_all(
+        bytes: &[u8],
+        format: Format,
+    ) -> Result<(Vec<MessageMeta>, ReadSummary), ReadError> {
         let mut out = Vec::new();
         let summary = read(
             Cursor::new(bytes.to_vec()),
@@ -418,24 +442,48 @@ mod tests {
 
     #[test]
     fn detects_each_kind_and_refuses_others() {
-        assert_eq!(detect("x.mbox", b"From a@b Mon Jan  1 00:00:00 2026\n"), Ok(Format::Mbox));
-        assert_eq!(detect("x.eml", b"Return-Path: <a@b.c>\r\n"), Ok(Format::Eml));
+        assert_eq!(
+            detect("x.mbox", b"From a@b Mon Jan  1 00:00:00 2026\n"),
+            Ok(Format::Mbox)
+        );
+        assert_eq!(
+            detect("x.eml", b"Return-Path: <a@b.c>\r\n"),
+            Ok(Format::Eml)
+        );
         assert_eq!(detect("x.zip", b"PK\x03\x04rest"), Ok(Format::Zip));
         assert_eq!(detect("mail.csv", b"anything"), Ok(Format::Csv));
-        assert_eq!(detect("export.txt", b"Date,From,To,Subject\n"), Ok(Format::Csv));
+        assert_eq!(
+            detect("export.txt", b"Date,From,To,Subject\n"),
+            Ok(Format::Csv)
+        );
         assert!(detect("x.mbox", b"").unwrap_err().0.contains("empty"));
-        assert!(detect("photo.png", b"\x89PNG\r\n").unwrap_err().0.contains("none of these"));
-        assert!(detect("x.zip", b"not a zip").unwrap_err().0.contains("cannot be opened"));
+        assert!(detect("photo.png", b"\x89PNG\r\n")
+            .unwrap_err()
+            .0
+            .contains("none of these"));
+        assert!(detect("x.zip", b"not a zip")
+            .unwrap_err()
+            .0
+            .contains("cannot be opened"));
     }
 
     #[test]
     fn mbox_messages_keep_only_metadata_with_zones_and_threads() {
         let (messages, summary) = read_all(MBOX.as_bytes(), Format::Mbox).unwrap();
         // The fixture has 10 messages; one has no Date header and is skipped.
-        assert_eq!(summary, ReadSummary { messages: 9, skipped: 1 });
+        assert_eq!(
+            summary,
+            ReadSummary {
+                messages: 9,
+                skipped: 1
+            }
+        );
         let first = &messages[0];
         assert_eq!(first.from, "alice@example.com");
-        assert_eq!(first.to, vec!["me@digame.test".to_owned(), "bob@partner.test".to_owned()]);
+        assert_eq!(
+            first.to,
+            vec!["me@digame.test".to_owned(), "bob@partner.test".to_owned()]
+        );
         assert_eq!(first.subject, "Budget review");
         assert_eq!(first.message_id.as_deref(), Some("m1@example.com"));
         // Mon, 2 Mar 2026 09:00:00 +0100 is 08:00 UTC.
@@ -446,20 +494,30 @@ mod tests {
         assert_eq!(reply.in_reply_to, vec!["m1@example.com".to_owned()]);
         assert_eq!(reply.references, vec!["m1@example.com".to_owned()]);
         // An encoded-word subject is decoded; a negative zone is kept.
-        assert!(messages.iter().any(|m| m.subject == "Café plans" && m.offset_minutes == Some(-300)));
+        assert!(messages
+            .iter()
+            .any(|m| m.subject == "Café plans" && m.offset_minutes == Some(-300)));
     }
 
     #[test]
     fn a_truncated_mbox_reads_what_is_there() {
         let cut = &MBOX.as_bytes()[..MBOX.len() / 2];
         let (messages, _) = read_all(cut, Format::Mbox).unwrap();
-        assert!(!messages.is_empty() && messages.len() < 9, "{}", messages.len());
+        assert!(
+            !messages.is_empty() && messages.len() < 9,
+            "{}",
+            messages.len()
+        );
     }
 
     #[test]
     fn an_mbox_without_messages_or_dates_is_refused_clearly() {
         let err = read_all(b"From nobody\n\nno headers here\n", Format::Mbox).unwrap_err();
-        assert!(err.0.contains("nothing to analyse") || err.0.contains("No messages"), "{}", err.0);
+        assert!(
+            err.0.contains("nothing to analyse") || err.0.contains("No messages"),
+            "{}",
+            err.0
+        );
     }
 
     #[test]
@@ -511,9 +569,15 @@ mod tests {
         let (messages, summary) = read_all(csv.as_bytes(), Format::Csv).unwrap();
         assert_eq!(summary.messages, 4);
         assert_eq!(messages[0].from, "alice@example.com");
-        assert_eq!(messages[0].to, vec!["me@digame.test".to_owned(), "bob@x.test".to_owned()]);
+        assert_eq!(
+            messages[0].to,
+            vec!["me@digame.test".to_owned(), "bob@x.test".to_owned()]
+        );
         assert_eq!(messages[0].offset_minutes, None);
-        assert_eq!(messages[1].to, vec!["alice@example.com".to_owned(), "carol@y.test".to_owned()]);
+        assert_eq!(
+            messages[1].to,
+            vec!["alice@example.com".to_owned(), "carol@y.test".to_owned()]
+        );
         assert_eq!(messages[1].offset_minutes, Some(60));
         assert_eq!(messages[2].offset_minutes, Some(-300));
         assert_eq!(messages[1].timestamp - messages[0].timestamp, 30 * 60);
@@ -522,17 +586,39 @@ mod tests {
     #[test]
     fn csv_with_wrong_columns_or_odd_dates_says_which() {
         let err = read_all(b"when,who,what\n1,2,3\n", Format::Csv).unwrap_err();
-        assert!(err.0.contains("needs the columns date, from, to and subject"), "{}", err.0);
+        assert!(
+            err.0
+                .contains("needs the columns date, from, to and subject"),
+            "{}",
+            err.0
+        );
         assert!(err.0.contains("when, who, what"), "{}", err.0);
-        let err = read_all(b"date,from,to,subject\n03/01/2026,a@b.co,c@d.co,x\n", Format::Csv).unwrap_err();
-        assert!(err.0.contains("Line 2") && err.0.contains("03/01/2026"), "{}", err.0);
+        let err = read_all(
+            b"date,from,to,subject\n03/01/2026,a@b.co,c@d.co,x\n",
+            Format::Csv,
+        )
+        .unwrap_err();
+        assert!(
+            err.0.contains("Line 2") && err.0.contains("03/01/2026"),
+            "{}",
+            err.0
+        );
     }
 
     #[test]
     fn dates_are_read_in_their_zones() {
-        assert_eq!(parse_date("2026-03-02T09:00:00Z"), Some((1_772_442_000, Some(0))));
-        assert_eq!(parse_date("2026-03-02 10:00 +0100"), Some((1_772_442_000, Some(60))));
-        assert_eq!(parse_date("2026-03-02 09:00:00"), Some((1_772_442_000, None)));
+        assert_eq!(
+            parse_date("2026-03-02T09:00:00Z"),
+            Some((1_772_442_000, Some(0)))
+        );
+        assert_eq!(
+            parse_date("2026-03-02 10:00 +0100"),
+            Some((1_772_442_000, Some(60)))
+        );
+        assert_eq!(
+            parse_date("2026-03-02 09:00:00"),
+            Some((1_772_442_000, None))
+        );
         assert_eq!(parse_date("1772442000"), Some((1_772_442_000, Some(0))));
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date("2026-02-30 10:00"), None);
@@ -540,7 +626,10 @@ mod tests {
 
     #[test]
     fn addresses_are_cleaned_or_dropped() {
-        assert_eq!(clean_address("Alice <Alice@Example.COM>").as_deref(), Some("alice@example.com"));
+        assert_eq!(
+            clean_address("Alice <Alice@Example.COM>").as_deref(),
+            Some("alice@example.com")
+        );
         assert_eq!(clean_address(" bob@x.test ").as_deref(), Some("bob@x.test"));
         assert_eq!(clean_address("undisclosed-recipients"), None);
         assert_eq!(clean_address("a@localhost"), None);

@@ -54,11 +54,17 @@ impl UploadForm {
 /// account address when the field is empty.
 pub fn own_addresses(raw: &str, account: &str) -> Result<Vec<String>, AppError> {
     let mut out: Vec<String> = Vec::new();
-    for part in raw.split([',', ';', ' ', '\n', '\r', '\t']).filter(|p| !p.is_empty()) {
+    for part in raw
+        .split([',', ';', ' ', '\n', '\r', '\t'])
+        .filter(|p| !p.is_empty())
+    {
         let Some(a) = super::parse::clean_address(part) else {
             return Err(AppError::validation(
                 "own_addresses",
-                format!("“{}” is not an email address.", part.chars().take(60).collect::<String>()),
+                format!(
+                    "“{}” is not an email address.",
+                    part.chars().take(60).collect::<String>()
+                ),
             ));
         };
         if !out.contains(&a) {
@@ -129,13 +135,15 @@ pub async fn upload(
     if let Err(e) = &result {
         tracing::info!(error = %e.message(), "email analysis refused");
     }
+    // Kept for the page either way: the page's own upload (JavaScript) asks for JSON, and
+    // links on the page (`?answered=1&compare=…`) show the same analysis again.
+    crate::server::ctx::keep_answer(&auth.session, PAGE, form.echo(), &result).await;
     if json {
         return match result {
             Ok(analysis) => (StatusCode::OK, axum::Json(analysis)).into_response(),
             Err(e) => e.into_response(),
         };
     }
-    crate::server::ctx::keep_answer(&auth.session, PAGE, form.echo(), &result).await;
     Redirect::to(&format!("{PAGE}?answered=1")).into_response()
 }
 
@@ -165,9 +173,8 @@ async fn analyse_upload(
     let mut multipart = multipart.map_err(|_| {
         AppError::BadRequest("Send the file as a form upload (multipart/form-data).".into())
     })?;
-    let interrupted = || {
-        AppError::BadRequest("The upload was interrupted or malformed. Try again.".into())
-    };
+    let interrupted =
+        || AppError::BadRequest("The upload was interrupted or malformed. Try again.".into());
     let mut spooled: Option<(tempfile::NamedTempFile, String, u64)> = None;
     while let Some(field) = multipart.next_field().await.map_err(|_| interrupted())? {
         match field.name().unwrap_or_default() {
@@ -175,35 +182,50 @@ async fn analyse_upload(
             "unanswered_days" => form.unanswered_days = small_text(field).await?,
             "file" => {
                 let name = field.file_name().unwrap_or_default().to_owned();
-                spooled = Some(spool(field, max).await.map_err(|e| match e {
-                    SpoolError::TooLarge => too_large(),
-                    SpoolError::Interrupted => interrupted(),
-                    SpoolError::Disk => AppError::Internal,
-                })
-                .map(|(file, size)| (file, name, size))?);
+                spooled = Some(
+                    spool(field, max)
+                        .await
+                        .map_err(|e| match e {
+                            SpoolError::TooLarge => too_large(),
+                            SpoolError::Interrupted => interrupted(),
+                            SpoolError::Disk => AppError::Internal,
+                        })
+                        .map(|(file, size)| (file, name, size))?,
+                );
             }
             _ => {}
         }
     }
     let own = own_addresses(&form.own_addresses, &person.user.email)?;
     let days = unanswered_days(&form.unanswered_days)?;
-    let Some((file, name, size)) = spooled.filter(|(_, name, size)| *size > 0 || !name.is_empty()) else {
+    let Some((file, name, size)) = spooled.filter(|(_, name, size)| *size > 0 || !name.is_empty())
+    else {
         return Err(AppError::validation("file", "Choose a file to analyse."));
     };
     if size == 0 {
-        return Err(AppError::validation("file", "The file is empty. Choose an export that holds some mail."));
+        return Err(AppError::validation(
+            "file",
+            "The file is empty. Choose an export that holds some mail.",
+        ));
     }
     let (work_start, work_end) = working_hours(state, person).await?;
-    let limits = Limits { max_messages: state.settings.email_max_messages };
+    let limits = Limits {
+        max_messages: state.settings.email_max_messages,
+    };
     let _slot = analyses().acquire().await.map_err(|_| AppError::Internal)?;
     let started = std::time::Instant::now();
     let analysis = tokio::task::spawn_blocking(move || {
-        analyse_file(file.as_file(), &name, limits, Settings {
-            own_addresses: own,
-            work_start,
-            work_end,
-            unanswered_days: days,
-        })
+        analyse_file(
+            file.as_file(),
+            &name,
+            limits,
+            Settings {
+                own_addresses: own,
+                work_start,
+                work_end,
+                unanswered_days: days,
+            },
+        )
         // The temporary file is deleted here, when `file` is dropped.
     })
     .await
@@ -238,7 +260,11 @@ pub fn analyse_file(
     let label = if name.is_empty() {
         format.label().to_owned()
     } else {
-        format!("{} “{}”", format.label(), name.chars().take(80).collect::<String>())
+        format!(
+            "{} “{}”",
+            format.label(),
+            name.chars().take(80).collect::<String>()
+        )
     };
     Ok(analyzer.finish(label, summary.skipped as u32))
 }
@@ -329,7 +355,10 @@ pub fn check(reply: Reply) -> Result<Narrative, String> {
     if suggestions.is_empty() {
         return Err("no suggestions were given".into());
     }
-    Ok(Narrative { narrative, suggestions })
+    Ok(Narrative {
+        narrative,
+        suggestions,
+    })
 }
 
 /// The largest analysis accepted back for a narrative, in bytes of JSON.
@@ -343,13 +372,27 @@ pub async fn narrative(
     analysis_json: &str,
 ) -> Result<Narrative, AppError> {
     if analysis_json.len() > ANALYSIS_MAX_BYTES {
-        return Err(AppError::validation("analysis", "The analysis is too large to describe."));
+        return Err(AppError::validation(
+            "analysis",
+            "The analysis is too large to describe.",
+        ));
     }
     let analysis: EmailAnalysis = serde_json::from_str(analysis_json).map_err(|_| {
-        AppError::validation("analysis", "Analyse a file first; then ask for the narrative.")
+        AppError::validation(
+            "analysis",
+            "Analyse a file first; then ask for the narrative.",
+        )
     })?;
-    let text = serde_json::to_string_pretty(&analysis.anonymised()).map_err(|_| AppError::Internal)?;
-    ask(cx, person, ToolId::EmailPatterns, Prompt::new("email", INSTRUCTIONS, &text, 900), check).await
+    let text =
+        serde_json::to_string_pretty(&analysis.anonymised()).map_err(|_| AppError::Internal)?;
+    ask(
+        cx,
+        person,
+        ToolId::EmailPatterns,
+        Prompt::new("email", INSTRUCTIONS, &text, 900),
+        check,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -358,7 +401,10 @@ mod tests {
 
     #[test]
     fn own_addresses_default_to_the_account_and_refuse_non_addresses() {
-        assert_eq!(own_addresses("", "Me@Digame.test").unwrap(), vec!["me@digame.test".to_owned()]);
+        assert_eq!(
+            own_addresses("", "Me@Digame.test").unwrap(),
+            vec!["me@digame.test".to_owned()]
+        );
         assert_eq!(
             own_addresses("a@x.test, B@y.test;a@x.test", "me@digame.test").unwrap(),
             vec!["a@x.test".to_owned(), "b@y.test".to_owned()]
@@ -381,10 +427,22 @@ mod tests {
 
     #[test]
     fn a_narrative_needs_text_and_suggestions() {
-        let ok = check(Reply { narrative: " Busy Mondays. ".into(), suggestions: vec!["Batch mail".into(), " ".into()] }).unwrap();
+        let ok = check(Reply {
+            narrative: " Busy Mondays. ".into(),
+            suggestions: vec!["Batch mail".into(), " ".into()],
+        })
+        .unwrap();
         assert_eq!(ok.narrative, "Busy Mondays.");
         assert_eq!(ok.suggestions, vec!["Batch mail".to_owned()]);
-        assert!(check(Reply { narrative: "".into(), suggestions: vec!["x".into()] }).is_err());
-        assert!(check(Reply { narrative: "x".into(), suggestions: vec![] }).is_err());
+        assert!(check(Reply {
+            narrative: "".into(),
+            suggestions: vec!["x".into()]
+        })
+        .is_err());
+        assert!(check(Reply {
+            narrative: "x".into(),
+            suggestions: vec![]
+        })
+        .is_err());
     }
 }
