@@ -5,6 +5,7 @@ const MBOX = path.join(__dirname, '..', '..', 'tests', 'fixtures', 'email', 'sma
 
 test('@forms upload the fixture mbox, read the findings and charts, save it and compare', async ({ page, accounts }) => {
   await accounts.register(uniqueEmail('email'));
+  await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/tools/email');
   await accounts.ready();
   // The person's own address is pre-filled with their account's; this mailbox is someone else's.
@@ -38,6 +39,7 @@ test('@forms upload the fixture mbox, read the findings and charts, save it and 
 
 test('@forms a file that is not mail is refused with a clear message', async ({ page, accounts }) => {
   await accounts.register(uniqueEmail('email-bad'));
+  await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/tools/email');
   await accounts.ready();
   await page.getByLabel('Mail export').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('nothing to see\n') });

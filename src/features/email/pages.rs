@@ -157,6 +157,11 @@ fn Analysis(a: EmailAnalysis, narrate: ServerAction<EmailNarrative>) -> impl Int
         .iter()
         .map(|c| (c.address.clone(), c.sent_to + c.received_from))
         .collect();
+    let answer_times: Vec<(String, u32)> = a
+        .top_correspondents
+        .iter()
+        .filter_map(|c| c.median_response_minutes.map(|m| (c.address.clone(), m)))
+        .collect();
     let domains: Vec<(String, u32)> = a
         .top_domains
         .iter()
@@ -226,6 +231,9 @@ fn Analysis(a: EmailAnalysis, narrate: ServerAction<EmailNarrative>) -> impl Int
                 <div><dt>"Median time to answer"</dt><dd data-median>{a.median_response_minutes.map_or_else(|| "—".into(), duration_words)}</dd></div>
                 <div><dt>"90th percentile"</dt><dd>{a.p90_response_minutes.map_or_else(|| "—".into(), duration_words)}</dd></div>
             </dl>
+            {(!answer_times.is_empty()).then(|| view! {
+                <BarList id="response-times" title="Your median answer per correspondent, in minutes".into() unit="Minutes" items=answer_times/>
+            })}
             <h3>{format!("Waiting for you more than {} days: {}", a.unanswered_days, a.unanswered_total)}</h3>
             {(!a.unanswered.is_empty()).then(|| view! {
                 <div class="table-wrap">
