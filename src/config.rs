@@ -227,6 +227,16 @@ pub fn parse_ai_base_url(raw: &str) -> Result<String, String> {
 }
 
 impl Settings {
+    /// Whether the session cookie is `Secure` (and named `__Host-digame_session`): in
+    /// production, and whenever the public address is https, whatever `DIGAME_ENV` says.
+    pub fn secure_cookies(&self) -> bool {
+        self.is_production()
+            || self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
+    }
+
     /// Reads the process environment; see [`Settings::from_lookup`].
     pub fn from_env() -> Result<Settings, String> {
         Settings::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
@@ -404,6 +414,24 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn cookies_are_secure_in_production_and_behind_https() {
+        let dev = Settings::from_lookup(lookup(&[])).unwrap();
+        assert!(!dev.secure_cookies());
+        let https = Settings::from_lookup(lookup(&[(
+            "DIGAME_PUBLIC_URL",
+            "https://digame.example.com",
+        )]))
+        .unwrap();
+        assert!(
+            https.secure_cookies(),
+            "an https site gets Secure cookies without DIGAME_ENV"
+        );
+        let http = Settings::from_lookup(lookup(&[("DIGAME_PUBLIC_URL", "http://127.0.0.1:3000")]))
+            .unwrap();
+        assert!(!http.secure_cookies());
     }
 
     #[test]

@@ -926,3 +926,52 @@ async fn sign_ins_and_password_changes_are_audited() {
         "{signed_in:?}"
     );
 }
+
+/// A password hashed with older Argon2 settings is hashed again with today's at the next
+/// correct sign-in, and signing in keeps working.
+#[tokio::test]
+async fn older_password_hashes_are_renewed_at_sign_in() {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let app = spawn_app().await;
+    let email = app.register_with(&new_client(), "rehash").await;
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8192, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+    .unwrap()
+    .to_string();
+    let user = users::Entity::find()
+        .filter(users::Column::Email.eq(email.as_str()))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: users::ActiveModel = user.into();
+    row.password_hash = Set(weak.clone());
+    let user = row.update(&app.state.db).await.unwrap();
+
+    for _ in 0..2 {
+        let (status, _, body) = app
+            .call_with(
+                &new_client(),
+                "auth/login",
+                &[("email", &email), ("password", PASSWORD), ("next", "")],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let stored = users::Entity::find_by_id(user.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert_ne!(stored, weak);
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
+}

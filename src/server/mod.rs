@@ -74,11 +74,17 @@ pub async fn build_app(
 
     let state = AppState::new(leptos_options.clone(), db.clone(), settings)?;
 
+    let secure = state.settings.secure_cookies();
     let session_layer = SessionManagerLayer::new(store)
-        .with_name("digame_session")
+        // `__Host-`: the browser takes it only when Secure, for this host alone, path `/`.
+        .with_name(if secure {
+            "__Host-digame_session"
+        } else {
+            "digame_session"
+        })
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(state.settings.is_production())
+        .with_secure(secure)
         // Stored only when it changed: `session_upkeep` refreshes the idle timeout at most
         // once a minute, instead of a database write on every request.
         .with_always_save(false)

@@ -49,6 +49,36 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// After a correct password: stores it hashed with today's settings when the stored hash
+    /// used older ones (the session is then bound to the new hash). A failure is logged and
+    /// the sign-in goes on with the old hash.
+    async fn renew_hash(&self, user: users::Model, password: &str) -> users::Model {
+        if !super::passwords::needs_rehash(&user.password_hash) {
+            return user;
+        }
+        let renewed = async {
+            let hash = self.passwords.hash(password).await?;
+            let mut row: users::ActiveModel = user.clone().into();
+            row.password_hash = sea_orm::ActiveValue::Set(hash);
+            sea_orm::ActiveModelTrait::update(row, &self.db)
+                .await
+                .or_internal("storing a renewed password hash")
+        }
+        .await;
+        match renewed {
+            Ok(updated) => {
+                tracing::info!(
+                    user_id = updated.id,
+                    "password hash renewed with today's settings"
+                );
+                updated
+            }
+            Err(_) => user,
+        }
+    }
+}
+
 impl AuthnBackend for Backend {
     type User = SessionUser;
     type Credentials = Credentials;
@@ -69,7 +99,10 @@ impl AuthnBackend for Backend {
             return Ok(None);
         }
         Ok(match found {
-            Some((user, Some(tenant))) => Some(SessionUser { user, tenant }),
+            Some((user, Some(tenant))) => Some(SessionUser {
+                user: self.renew_hash(user, &creds.password).await,
+                tenant,
+            }),
             _ => None,
         })
     }

@@ -76,6 +76,21 @@ impl Passwords {
     }
 }
 
+/// Whether `stored` was made with other settings than today's (another algorithm, version or
+/// cost parameters): after a correct sign-in it is hashed again with today's.
+pub fn needs_rehash(stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return true;
+    };
+    let current = argon2::Params::default();
+    let param = |name: &str| parsed.params.get_decimal(name);
+    parsed.algorithm != argon2::Algorithm::Argon2id.ident()
+        || parsed.version != Some(argon2::Version::V0x13.into())
+        || param("m") != Some(current.m_cost())
+        || param("t") != Some(current.t_cost())
+        || param("p") != Some(current.p_cost())
+}
+
 fn hash_blocking(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -90,6 +105,38 @@ fn hash_blocking(password: &str) -> Result<String, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn hashes_with_older_settings_are_renewed() {
+        let p = Passwords::new();
+        let today = p.hash("amber-kettle-orbit-73").await.unwrap();
+        assert!(!needs_rehash(&today));
+        let salt = SaltString::generate(&mut OsRng);
+        let weak = Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(8192, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"amber-kettle-orbit-73", &salt)
+        .unwrap()
+        .to_string();
+        assert!(needs_rehash(&weak), "{weak}");
+        // Still verifies: the stored hash carries its own settings.
+        assert!(p
+            .verify(Some(&weak), "amber-kettle-orbit-73")
+            .await
+            .unwrap());
+        let argon2i = Argon2::new(
+            argon2::Algorithm::Argon2i,
+            argon2::Version::V0x13,
+            argon2::Params::default(),
+        )
+        .hash_password(b"x", &salt)
+        .unwrap()
+        .to_string();
+        assert!(needs_rehash(&argon2i));
+        assert!(needs_rehash("not a hash"));
+    }
 
     #[tokio::test]
     async fn hash_then_verify() {
