@@ -50,8 +50,9 @@ struct Record {
     sent: bool,
     /// Received: the sender. Sent: the recipients.
     counterparts: Vec<u32>,
-    /// The thread: the normalised subject (or the message id when there is none).
-    thread: u32,
+    /// The normalised subject, when there is one (ties a reply without headers to its
+    /// thread).
+    topic: Option<u32>,
     /// The subject as written, interned (for naming threads).
     subject: u32,
     is_reply: bool,
@@ -136,11 +137,6 @@ impl Analyzer {
             vec![self.addresses.id(&m.from)]
         };
         let (normal, is_reply) = normalise_subject(&m.subject);
-        let thread = if normal.is_empty() {
-            format!("\u{0}{}", m.message_id.as_deref().unwrap_or(""))
-        } else {
-            normal.clone()
-        };
         let mut seen_words = HashSet::new();
         for word in normal
             .split(|c: char| !c.is_alphanumeric())
@@ -164,7 +160,7 @@ impl Analyzer {
             offset: m.offset_minutes,
             sent,
             counterparts,
-            thread: self.subjects.id(&thread),
+            topic: (!normal.is_empty()).then(|| self.subjects.id(&normal)),
             subject: self.subjects.id(subject),
             is_reply: is_reply || !m.in_reply_to.is_empty(),
             id: m.message_id.as_deref().map(|i| self.ids.id(i)),
@@ -208,17 +204,46 @@ impl Analyzer {
             _ => (Vec::new(), Vec::new()),
         };
 
+        // Threads: a message joins the thread of a message it names (In-Reply-To,
+        // References, even one not in the file), a reply without those headers ("Re: …")
+        // the latest thread on its subject; anything else starts one.
+        let mut thread_of_id: HashMap<u32, usize> = HashMap::new();
+        let mut thread_of_topic: HashMap<u32, usize> = HashMap::new();
+        let mut thread: Vec<usize> = Vec::with_capacity(self.records.len());
+        for (i, r) in self.records.iter().enumerate() {
+            let t = r
+                .parents
+                .iter()
+                .find_map(|p| thread_of_id.get(p).copied())
+                .or_else(|| {
+                    r.is_reply
+                        .then(|| {
+                            r.topic
+                                .and_then(|topic| thread_of_topic.get(&topic).copied())
+                        })
+                        .flatten()
+                })
+                .unwrap_or(i);
+            for id in r.id.iter().chain(r.parents.iter()) {
+                thread_of_id.entry(*id).or_insert(t);
+            }
+            if let Some(topic) = r.topic {
+                thread_of_topic.insert(topic, t);
+            }
+            thread.push(t);
+        }
+
         // Replies: a sent reply answers the received message it names (In-Reply-To, then
         // References), or else the latest unanswered received message of its thread.
         let mut by_id: HashMap<u32, usize> = HashMap::new();
-        let mut waiting_in_thread: HashMap<u32, usize> = HashMap::new();
+        let mut waiting_in_thread: HashMap<usize, usize> = HashMap::new();
         let mut answered_at: Vec<Option<i64>> = vec![None; self.records.len()];
         for (i, r) in self.records.iter().enumerate() {
             if let Some(id) = r.id {
                 by_id.insert(id, i);
             }
             if !r.sent {
-                waiting_in_thread.insert(r.thread, i);
+                waiting_in_thread.insert(thread[i], i);
                 continue;
             }
             if !r.is_reply {
@@ -232,14 +257,14 @@ impl Analyzer {
             });
             let target = by_header.or_else(|| {
                 waiting_in_thread
-                    .get(&r.thread)
+                    .get(&thread[i])
                     .copied()
                     .filter(|&j| answered_at[j].is_none())
             });
             if let Some(j) = target {
                 answered_at[j] = Some(r.timestamp);
-                if waiting_in_thread.get(&r.thread) == Some(&j) {
-                    waiting_in_thread.remove(&r.thread);
+                if waiting_in_thread.get(&thread[i]) == Some(&j) {
+                    waiting_in_thread.remove(&thread[i]);
                 }
             }
         }
@@ -301,9 +326,9 @@ impl Analyzer {
         let top_domains = top_counts(per_domain.into_iter().map(|(d, n)| (d.to_owned(), n)), TOP);
 
         // Threads: lengths, and those waiting on the person.
-        let mut threads: HashMap<u32, (u32, usize, usize)> = HashMap::new(); // count, first, last
-        for (i, r) in self.records.iter().enumerate() {
-            let e = threads.entry(r.thread).or_insert((0, i, i));
+        let mut threads: HashMap<usize, (u32, usize, usize)> = HashMap::new(); // count, first, last
+        for (i, t) in thread.iter().enumerate() {
+            let e = threads.entry(*t).or_insert((0, i, i));
             e.0 += 1;
             e.2 = i;
         }
@@ -836,6 +861,65 @@ mod tests {
             "{sent}"
         );
         assert_eq!(a.anonymised()["messages"]["sent"], 4);
+    }
+
+    fn meta(ts: i64, from: &str, subject: &str, id: &str, reply_to: &[&str]) -> MessageMeta {
+        MessageMeta {
+            timestamp: ts,
+            offset_minutes: Some(0),
+            from: from.into(),
+            to: vec![if from == "me@x.test" {
+                "a@y.test".into()
+            } else {
+                "me@x.test".into()
+            }],
+            subject: subject.into(),
+            message_id: Some(id.into()),
+            in_reply_to: reply_to.iter().map(|s| s.to_string()).collect(),
+            references: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn threads_follow_headers_and_same_subjects_without_re_stay_apart() {
+        let mut analyzer = Analyzer::new(Settings {
+            own_addresses: vec!["me@x.test".into()],
+            work_start: 9,
+            work_end: 17,
+            unanswered_days: 7,
+        });
+        // Two weekly reports with the same subject are two threads; two replies to a
+        // message that is not in the export are one; a bare "Re:" joins by subject.
+        analyzer.push(meta(1_000, "a@y.test", "Weekly report", "r1", &[]));
+        analyzer.push(meta(900_000, "a@y.test", "Weekly report", "r2", &[]));
+        analyzer.push(meta(
+            2_000,
+            "me@x.test",
+            "Re: Offsite",
+            "o2",
+            &["missing-root"],
+        ));
+        analyzer.push(meta(
+            3_000,
+            "a@y.test",
+            "Re: Offsite",
+            "o3",
+            &["missing-root"],
+        ));
+        analyzer.push(meta(
+            4_000,
+            "me@x.test",
+            "Re: Weekly report",
+            "r1-reply",
+            &[],
+        ));
+        let a = analyzer.finish("x".into(), 0);
+        let lengths: Vec<u32> = a.thread_lengths.iter().map(|t| t.count).collect();
+        // r2 alone; r1 with its reply; the offsite pair.
+        assert_eq!(lengths, vec![1, 2, 0, 0, 0]);
+        // The bare reply answers r1 (by subject), 3,000 s later.
+        assert_eq!(a.answered, 1);
+        assert_eq!(a.median_response_minutes, Some(50));
     }
 
     #[test]

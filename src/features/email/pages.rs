@@ -175,7 +175,20 @@ fn Analysis(a: EmailAnalysis, narrate: ServerAction<EmailNarrative>) -> impl Int
     let lengths: Vec<(String, u32)> = a
         .thread_lengths
         .iter()
-        .map(|t| (format!("{} messages", t.label), t.count))
+        .map(|t| {
+            (
+                format!(
+                    "{} {}",
+                    t.label,
+                    if t.label == "1" {
+                        "message"
+                    } else {
+                        "messages"
+                    }
+                ),
+                t.count,
+            )
+        })
         .collect();
     let skipped = (a.skipped > 0).then(|| {
         format!(
