@@ -9,6 +9,7 @@ use super::{
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike};
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 /// How many of each top list are shown.
 const TOP: usize = 10;
@@ -56,8 +57,9 @@ struct Record {
     /// The subject as written, interned (for naming threads).
     subject: u32,
     is_reply: bool,
-    id: Option<u32>,
-    parents: Vec<u32>,
+    /// Message ids, hashed: only compared, never shown, so no text is kept.
+    id: Option<u64>,
+    parents: Vec<u64>,
 }
 
 /// Collects messages for one analysis.
@@ -68,7 +70,8 @@ pub struct Analyzer {
     unanswered_days: u32,
     addresses: Interner,
     subjects: Interner,
-    ids: Interner,
+    /// Hashes message ids (one random key per analysis).
+    ids: std::collections::hash_map::RandomState,
     keywords: HashMap<String, u32>,
     records: Vec<Record>,
 }
@@ -116,7 +119,7 @@ impl Analyzer {
             unanswered_days: settings.unanswered_days,
             addresses: Interner::default(),
             subjects: Interner::default(),
-            ids: Interner::default(),
+            ids: std::collections::hash_map::RandomState::new(),
             keywords: HashMap::new(),
             records: Vec::new(),
         }
@@ -149,7 +152,7 @@ impl Analyzer {
         // The most direct parent first: In-Reply-To, then References from the last.
         let mut parents = Vec::new();
         for p in m.in_reply_to.iter().chain(m.references.iter().rev()) {
-            let id = self.ids.id(p);
+            let id = self.ids.hash_one(p.as_str());
             if !parents.contains(&id) {
                 parents.push(id);
             }
@@ -163,7 +166,7 @@ impl Analyzer {
             topic: (!normal.is_empty()).then(|| self.subjects.id(&normal)),
             subject: self.subjects.id(subject),
             is_reply: is_reply || !m.in_reply_to.is_empty(),
-            id: m.message_id.as_deref().map(|i| self.ids.id(i)),
+            id: m.message_id.as_deref().map(|i| self.ids.hash_one(i)),
             parents,
         });
     }
@@ -207,7 +210,7 @@ impl Analyzer {
         // Threads: a message joins the thread of a message it names (In-Reply-To,
         // References, even one not in the file), a reply without those headers ("Re: …")
         // the latest thread on its subject; anything else starts one.
-        let mut thread_of_id: HashMap<u32, usize> = HashMap::new();
+        let mut thread_of_id: HashMap<u64, usize> = HashMap::new();
         let mut thread_of_topic: HashMap<u32, usize> = HashMap::new();
         let mut thread: Vec<usize> = Vec::with_capacity(self.records.len());
         for (i, r) in self.records.iter().enumerate() {
@@ -235,7 +238,7 @@ impl Analyzer {
 
         // Replies: a sent reply answers the received message it names (In-Reply-To, then
         // References), or else the latest unanswered received message of its thread.
-        let mut by_id: HashMap<u32, usize> = HashMap::new();
+        let mut by_id: HashMap<u64, usize> = HashMap::new();
         let mut waiting_in_thread: HashMap<usize, usize> = HashMap::new();
         let mut answered_at: Vec<Option<i64>> = vec![None; self.records.len()];
         for (i, r) in self.records.iter().enumerate() {

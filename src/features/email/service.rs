@@ -251,6 +251,7 @@ pub fn analyse_file(
 ) -> Result<EmailAnalysis, AppError> {
     let unreadable = |_| AppError::Internal;
     let mut head = [0u8; 512];
+    file.rewind().map_err(unreadable)?;
     let n = read_up_to(&mut file, &mut head).map_err(unreadable)?;
     let format = detect(name, &head[..n]).map_err(|e| AppError::validation("file", e.0))?;
     file.rewind().map_err(unreadable)?;
