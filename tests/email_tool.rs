@@ -336,3 +336,44 @@ async fn with_a_key_the_anonymised_aggregates_get_a_narrative() {
         .await;
     assert_eq!(status, 400, "{body}");
 }
+
+/// The JSON API: a list of messages' metadata (the original service's fields) analysed with
+/// the same rules; bad items are named by their place in the list.
+#[tokio::test]
+async fn the_json_api_analyses_a_list_of_messages() {
+    let app = spawn_app().await;
+    app.register("email-api").await;
+    let post = |body: Value| {
+        let req = app
+            .client
+            .post(app.url("/api/v1/ai/email-analysis/analyze"))
+            .header("origin", &app.base)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let messages = serde_json::json!([
+        {"subject": "Plan", "sender": "Ana <ana@x.test>", "recipients": ["me@digame.test"], "timestamp": "2026-03-02T09:00:00+01:00", "message_id": "a1"},
+        {"subject": "Re: Plan", "sender": "me@digame.test", "recipients": "ana@x.test; bo@y.test", "timestamp": "2026-03-02T10:30:00+01:00", "in_reply_to": "a1"},
+        {"subject": "Numbers", "sender": "bo@y.test", "recipients": ["me@digame.test"], "timestamp": 1772442000}
+    ]);
+    let (status, a) = post(serde_json::json!({"messages": messages, "own_addresses": ["me@digame.test"]})).await;
+    assert_eq!(status, 200, "{a}");
+    assert_eq!((a["messages"].as_u64(), a["sent"].as_u64(), a["answered"].as_u64()), (Some(3), Some(1), Some(1)));
+    assert_eq!(a["median_response_minutes"], 90);
+    // A bare list works too (own address: the account's).
+    let (status, a) = post(messages.clone()).await;
+    assert_eq!(status, 200, "{a}");
+    assert_eq!(a["sent"], 0);
+
+    let (status, e) = post(serde_json::json!([{"subject": "x", "sender": "ana@x.test", "timestamp": "yesterday"}])).await;
+    assert_eq!(status, 422, "{e}");
+    assert_eq!(e["detail"]["field"], "messages[0].timestamp");
+    let (status, e) = post(serde_json::json!({"messages": []})).await;
+    assert_eq!(status, 422, "{e}");
+    let (status, e) = post(serde_json::json!({"nothing": true})).await;
+    assert_eq!(status, 400, "{e}");
+}

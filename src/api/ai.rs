@@ -4,7 +4,7 @@
 
 use super::extract::{ApiCaller, ApiError, JsonBody};
 use crate::features::tools::ai_call::{minute_window, AiCallContext};
-use crate::features::{language, meetings, style, writing};
+use crate::features::{email, language, meetings, style, writing};
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue};
@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/ai/meeting-insights/analyze", post(meeting_analyze))
         .route("/ai/language/translate", post(translate))
         .route("/ai/language/define", post(define))
+        .route("/ai/email-analysis/analyze", post(email_analyze))
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,4 +131,53 @@ async fn define(
     let language = body.language.unwrap_or_else(|| "en".into());
     let result = language::service::define(&cx(&state), &caller.0, &body.word, &language).await;
     answer(&state, &caller, result).await
+}
+
+/// A list of messages' metadata, or `{"messages": [...], "own_addresses"?, "unanswered_days"?}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum EmailBody {
+    List(Vec<email::service::MessageInput>),
+    Object {
+        messages: Vec<email::service::MessageInput>,
+        #[serde(default)]
+        own_addresses: Option<OneOrMany>,
+        #[serde(default)]
+        unanswered_days: Option<u32>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    Many(Vec<String>),
+    One(String),
+}
+
+/// The built-in email analysis (not an AI call: no rate-limit headers, no allowance used).
+async fn email_analyze(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<EmailBody>,
+) -> Response {
+    let (messages, own, days) = match body {
+        EmailBody::List(messages) => (messages, String::new(), String::new()),
+        EmailBody::Object {
+            messages,
+            own_addresses,
+            unanswered_days,
+        } => (
+            messages,
+            match own_addresses {
+                Some(OneOrMany::Many(list)) => list.join(","),
+                Some(OneOrMany::One(text)) => text,
+                None => String::new(),
+            },
+            unanswered_days.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+    };
+    match email::service::analyse_messages(&state, &caller.0, messages, &own, &days).await {
+        Ok(analysis) => Json(analysis).into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
 }

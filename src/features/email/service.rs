@@ -328,6 +328,114 @@ async fn spool(
     Ok((temp, size))
 }
 
+/// One message of the JSON API's list (`POST /api/v1/ai/email-analysis/analyze`): the
+/// original service's fields, plus optional threading headers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MessageInput {
+    #[serde(default)]
+    pub subject: String,
+    #[serde(alias = "from")]
+    pub sender: String,
+    /// A list of addresses, or one string of them separated by commas or semicolons.
+    #[serde(default, alias = "to")]
+    pub recipients: Recipients,
+    /// A date as exports write them (see `parse::parse_date`), or Unix seconds.
+    #[serde(alias = "date")]
+    pub timestamp: Value,
+    #[serde(default)]
+    pub message_id: Option<String>,
+    #[serde(default)]
+    pub in_reply_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+pub enum Recipients {
+    List(Vec<String>),
+    Text(String),
+    #[default]
+    None,
+}
+
+/// The JSON API's analysis of a list of messages: the same analysis as an upload, with the
+/// same limits and the person's working hours.
+pub async fn analyse_messages(
+    state: &AppState,
+    person: &SessionUser,
+    messages: Vec<MessageInput>,
+    own: &str,
+    days: &str,
+) -> Result<EmailAnalysis, AppError> {
+    gate::begin_builtin(&state.db, person, ToolId::EmailPatterns).await?;
+    let own = own_addresses(own, &person.user.email)?;
+    let days = unanswered_days(days)?;
+    if messages.is_empty() {
+        return Err(AppError::validation(
+            "messages",
+            "Send at least one message.",
+        ));
+    }
+    let max = state.settings.email_max_messages;
+    if messages.len() > max {
+        return Err(AppError::validation(
+            "messages",
+            format!("Send at most {max} messages in one analysis."),
+        ));
+    }
+    let (work_start, work_end) = working_hours(state, person).await?;
+    let mut analyzer = Analyzer::new(Settings {
+        own_addresses: own,
+        work_start,
+        work_end,
+        unanswered_days: days,
+    });
+    for (i, m) in messages.into_iter().enumerate() {
+        analyzer.push(message_meta(i, m)?);
+    }
+    Ok(analyzer.finish("messages sent to the API".into(), 0))
+}
+
+fn message_meta(i: usize, m: MessageInput) -> Result<super::parse::MessageMeta, AppError> {
+    use super::parse::{clean_address, parse_date};
+    let field = |name: &str| format!("messages[{i}].{name}");
+    let from = clean_address(&m.sender).ok_or_else(|| {
+        AppError::validation(
+            &field("sender"),
+            format!("Message {}: the sender is not an email address.", i + 1),
+        )
+    })?;
+    let when = match &m.timestamp {
+        Value::Number(n) => n.as_i64().map(|s| (s, Some(0))),
+        Value::String(text) => parse_date(text),
+        _ => None,
+    };
+    let (timestamp, offset_minutes) = when.ok_or_else(|| {
+        AppError::validation(
+            &field("timestamp"),
+            format!("Message {}: the timestamp is not a date Digame can read (use ISO 8601, RFC 2822 or Unix seconds).", i + 1),
+        )
+    })?;
+    let to = match m.recipients {
+        Recipients::List(list) => list.iter().filter_map(|a| clean_address(a)).collect(),
+        Recipients::Text(text) => text.split([',', ';']).filter_map(clean_address).collect(),
+        Recipients::None => Vec::new(),
+    };
+    Ok(super::parse::MessageMeta {
+        timestamp,
+        offset_minutes,
+        from,
+        to,
+        subject: m.subject,
+        message_id: m.message_id.filter(|s| !s.is_empty()),
+        in_reply_to: m
+            .in_reply_to
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect(),
+        references: Vec::new(),
+    })
+}
+
 const INSTRUCTIONS: &str = "You read aggregate statistics of one person's email (no message \
 content; people and domains are pseudonyms) and describe their email habits. Write a short \
 `narrative` of three to five sentences about what stands out (volumes, timing, response times, \
