@@ -908,3 +908,54 @@ async fn saved_results_are_private_and_deletable() {
         .await;
     assert_eq!(list, serde_json::json!([]));
 }
+
+/// Without JavaScript a meeting's `.vtt` transcript is uploaded as a file: its spoken text
+/// is analysed and shown in the text box with the insights; a binary file is refused.
+#[tokio::test]
+async fn a_meeting_transcript_file_is_analysed_without_javascript() {
+    let app = spawn_app().await;
+    app.register("meeting-file").await;
+    save_key(&app, "meeting_insights_service_key", KEY).await;
+    let upload = |name: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name),
+        );
+        let req = app
+            .client
+            .post(app.url("/tools/meetings/upload"))
+            .header("origin", &app.base)
+            .header("accept", "text/html")
+            .multipart(form);
+        async move { req.send().await.unwrap() }
+    };
+    let vtt = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nWe reviewed the launch plan.\n\n2\n00:00:05.000 --> 00:00:08.000\nAction: Ana - send the draft by 2026-12-01\n";
+    let res = upload("standup.vtt", vtt.as_bytes().to_vec()).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        common::header(res.headers(), "location"),
+        "/tools/meetings?answered=1"
+    );
+    let html = app
+        .get("/tools/meetings?answered=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-summary"), "insights shown: {html}");
+    assert!(html.contains("send the draft"), "the action item");
+    assert!(
+        !html.contains("00:00:01.000"),
+        "timings are taken out of the text"
+    );
+
+    let res = upload("photo.vtt", b"\x89PNG\r\n\x1a\n\0\0\0".to_vec()).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let html = app
+        .get("/tools/meetings?answered=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("This file is not plain text"), "{html}");
+}

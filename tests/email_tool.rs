@@ -360,16 +360,27 @@ async fn the_json_api_analyses_a_list_of_messages() {
         {"subject": "Re: Plan", "sender": "me@digame.test", "recipients": "ana@x.test; bo@y.test", "timestamp": "2026-03-02T10:30:00+01:00", "in_reply_to": "a1"},
         {"subject": "Numbers", "sender": "bo@y.test", "recipients": ["me@digame.test"], "timestamp": 1772442000}
     ]);
-    let (status, a) = post(serde_json::json!({"messages": messages, "own_addresses": ["me@digame.test"]})).await;
+    let (status, a) =
+        post(serde_json::json!({"messages": messages, "own_addresses": ["me@digame.test"]})).await;
     assert_eq!(status, 200, "{a}");
-    assert_eq!((a["messages"].as_u64(), a["sent"].as_u64(), a["answered"].as_u64()), (Some(3), Some(1), Some(1)));
+    assert_eq!(
+        (
+            a["messages"].as_u64(),
+            a["sent"].as_u64(),
+            a["answered"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1))
+    );
     assert_eq!(a["median_response_minutes"], 90);
     // A bare list works too (own address: the account's).
     let (status, a) = post(messages.clone()).await;
     assert_eq!(status, 200, "{a}");
     assert_eq!(a["sent"], 0);
 
-    let (status, e) = post(serde_json::json!([{"subject": "x", "sender": "ana@x.test", "timestamp": "yesterday"}])).await;
+    let (status, e) = post(
+        serde_json::json!([{"subject": "x", "sender": "ana@x.test", "timestamp": "yesterday"}]),
+    )
+    .await;
     assert_eq!(status, 422, "{e}");
     assert_eq!(e["detail"]["field"], "messages[0].timestamp");
     let (status, e) = post(serde_json::json!({"messages": []})).await;

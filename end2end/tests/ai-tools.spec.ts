@@ -45,6 +45,11 @@ test('writing: a locked panel says what unlocks it; with a key, suggestions are 
   await expect(result.locator('mark')).toHaveCount(2);
   await result.getByRole('button', { name: 'Apply all' }).click();
   await expect(box).toHaveValue('We use good tools and more.');
+  // The edited text is one click from the clipboard.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByRole('button', { name: 'Copy the text' }).click();
+  await expect(page.getByText('Copied.')).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('We use good tools and more.');
 });
 
 test('writing: progress shows while waiting, cancel stops it, a failure keeps the text', async ({ page, accounts }) => {
@@ -132,4 +137,22 @@ test('@forms the writing and language tools answer with and without JavaScript',
   await page.getByRole('button', { name: 'Translate' }).click();
   await expect(page.locator('[data-result="translation"]')).toContainText('[de] guten Morgen');
   await expect(page.getByLabel('Into')).toHaveValue('de');
+});
+
+const TRANSCRIPT = 'WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nLaunch review\n\n2\n00:00:05.000 --> 00:00:08.000\nAction: Ana - send the draft by 2026-12-01\n';
+
+test('@forms a meeting transcript is uploaded as a .vtt file, with and without JavaScript', async ({ page, accounts, javaScriptEnabled }) => {
+  await signUp(page, accounts, 'meeting-file');
+  await storeKey(page, 'meeting_insights_service_key');
+  await page.goto('/tools/meetings');
+  await accounts.ready();
+  await page.getByLabel('Or upload the notes (.txt) or a transcript (.vtt)').setInputFiles({
+    name: 'standup.vtt', mimeType: 'text/vtt', buffer: Buffer.from(TRANSCRIPT),
+  });
+  await page.getByRole('button', { name: 'Analyse the file' }).click();
+  await expect(page.locator('[data-summary]')).toContainText('Launch review');
+  await expect(page.locator('[data-action-item="send the draft"]')).toBeVisible();
+  // The spoken text is in the box, without the timings.
+  await expect(page.getByLabel('Notes or transcript')).toHaveValue('Launch review\nAction: Ana - send the draft by 2026-12-01');
+  if (!javaScriptEnabled) await expect(page).toHaveURL(/\/tools\/meetings\?answered=1$/);
 });

@@ -5,6 +5,7 @@ pub mod db;
 pub mod security;
 pub mod sessions;
 pub mod state;
+pub mod upload;
 
 pub use state::AppState;
 
@@ -122,7 +123,12 @@ pub async fn build_app(
             axum::routing::post(crate::features::email::service::upload),
         )
         .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(upload_limit));
+        .layer(RequestBodyLimitLayer::new(upload_limit))
+        .route(
+            crate::features::meetings::upload::UPLOAD_PATH,
+            axum::routing::post(crate::features::meetings::upload::upload)
+                .layer(RequestBodyLimitLayer::new(1024 * 1024)),
+        );
     let with_session = limited
         .merge(uploads)
         .layer(middleware::from_fn(server_fn_error_status))

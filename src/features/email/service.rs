@@ -281,19 +281,15 @@ fn read_up_to(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
-async fn small_text(mut field: Field<'_>) -> Result<String, AppError> {
-    let mut out = Vec::new();
-    while let Some(chunk) = field
-        .chunk()
-        .await
-        .map_err(|_| AppError::BadRequest("The upload was interrupted. Try again.".into()))?
-    {
-        out.extend_from_slice(&chunk);
-        if out.len() > 2048 {
-            return Err(AppError::BadRequest("A form field is too long.".into()));
+async fn small_text(field: Field<'_>) -> Result<String, AppError> {
+    use crate::server::upload::{read_capped, Capped};
+    let bytes = read_capped(field, 2048).await.map_err(|e| match e {
+        Capped::TooLong => AppError::BadRequest("A form field is too long.".into()),
+        Capped::Interrupted => {
+            AppError::BadRequest("The upload was interrupted. Try again.".into())
         }
-    }
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 enum SpoolError {

@@ -7,6 +7,8 @@ pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod upload;
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -59,6 +61,32 @@ impl MeetingResult {
         }
         md
     }
+}
+
+/// The spoken text of a WebVTT transcript: the header, cue numbers, timings and notes
+/// taken out. Other text is returned as it is.
+pub fn clean_transcript(text: &str) -> String {
+    if !text.trim_start().starts_with("WEBVTT") {
+        return text.to_owned();
+    }
+    let mut out = Vec::new();
+    let mut skipping_block = true; // the header block
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() {
+            skipping_block = false;
+            continue;
+        }
+        if skipping_block || l.starts_with("NOTE") || l.starts_with("STYLE") {
+            skipping_block = true;
+            continue;
+        }
+        if l.contains("-->") || l.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        out.push(l.to_owned());
+    }
+    out.join("\n")
 }
 
 /// Percent-encodes text for a `data:` link (everything but unreserved characters).

@@ -41,6 +41,42 @@ fn MeetingsPanel(answer: PlainAnswer) -> impl IntoView {
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Get the insights"</button>
                 <Working pending=action.pending() label="Reading the notes…" on_cancel=cancel.callback()/>
             </form>
+            <form method="post" action="/tools/meetings/upload" enctype="multipart/form-data" class="upload-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                // With JavaScript the file is read here, into the text box, and analysed
+                // from there; without it the server reads it.
+                #[cfg(feature = "hydrate")]
+                {
+                    use wasm_bindgen::JsCast;
+                    let file = ev
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+                        .and_then(|f| f.elements().named_item("file"))
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+                        .and_then(|i| i.files())
+                        .and_then(|list| list.get(0));
+                    if let Some(file) = file {
+                        ev.prevent_default();
+                        leptos::task::spawn_local(async move {
+                            let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                                .await
+                                .ok()
+                                .and_then(|t| t.as_string())
+                                .unwrap_or_default();
+                            notes.set(super::clean_transcript(&text));
+                            cancel.keep(action.dispatch(AnalyseMeeting { notes: notes.get_untracked() }));
+                        });
+                    }
+                }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = ev;
+            }>
+                <FormAlert message=field_error(value, "file")/>
+                <label for="field-notes-file">"Or upload the notes (.txt) or a transcript (.vtt)"</label>
+                <div class="upload-row">
+                    <input id="field-notes-file" name="file" type="file" accept=".txt,.vtt,text/plain,text/vtt" required/>
+                    <button type="submit" class="button button-quiet" disabled=move || action.pending().get()>"Analyse the file"</button>
+                </div>
+            </form>
         </section>
         {move || match value.get() {
             Some(Ok(r)) => Some(view! { <Insights r/> }),

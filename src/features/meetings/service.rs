@@ -1,5 +1,6 @@
 //! The meeting prompt, the reading of its answer, and action items into tasks.
 
+pub use super::clean_transcript;
 use super::{ActionItem, MeetingResult, NOTES_MAX_CHARS};
 use crate::ai::prompt::Prompt;
 use crate::domain::{SessionUser, ToolId};
@@ -20,32 +21,6 @@ them (null otherwise). Use only what the notes say. Answer as {\"summary\": \"..
 
 pub fn prompt(notes: &str) -> Prompt {
     Prompt::new("meetings", INSTRUCTIONS, notes, 1500)
-}
-
-/// The spoken text of a WebVTT transcript: the header, cue numbers, timings and notes
-/// taken out. Other text is returned as it is.
-pub fn clean_transcript(text: &str) -> String {
-    if !text.trim_start().starts_with("WEBVTT") {
-        return text.to_owned();
-    }
-    let mut out = Vec::new();
-    let mut skipping_block = true; // the header block
-    for line in text.lines() {
-        let l = line.trim();
-        if l.is_empty() {
-            skipping_block = false;
-            continue;
-        }
-        if skipping_block || l.starts_with("NOTE") || l.starts_with("STYLE") {
-            skipping_block = true;
-            continue;
-        }
-        if l.contains("-->") || l.chars().all(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        out.push(l.to_owned());
-    }
-    out.join("\n")
 }
 
 #[derive(Debug, Deserialize)]

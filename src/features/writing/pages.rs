@@ -4,7 +4,7 @@
 use super::{SuggestWriting, WritingResult, TEXT_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert};
 use crate::features::tools::pages::{
-    Cancel, CountedText, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
+    Cancel, CopyButton, CountedText, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -66,6 +66,7 @@ fn WritingPanel(answer: PlainAnswer) -> impl IntoView {
                 <FormAlert message=form_error(value)/>
                 <CountedText label="Your text" name="text" max=TEXT_MAX_CHARS value=text error=field_error(value, "text")/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Check my writing"</button>
+                " "<CopyButton text=text label="Copy the text"/>
                 <Working pending=action.pending() label="Reading your text…" on_cancel=cancel.callback()/>
             </form>
         </section>
