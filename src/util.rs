@@ -45,6 +45,26 @@ pub fn login_url_for(path: &str) -> String {
     }
 }
 
+/// 32 random bytes from the operating system, URL-safe base64: invitation links, API tokens.
+#[cfg(feature = "ssr")]
+pub fn secret_token() -> String {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256 of `text`, lower-case hex: how tokens are stored.
+#[cfg(feature = "ssr")]
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

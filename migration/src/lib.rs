@@ -11,6 +11,7 @@ mod m20261126_000007_create_tasks;
 mod m20261126_000008_create_ai_calls;
 mod m20261126_000009_create_tenant_ai_endpoints;
 mod m20261126_000010_create_saved_results;
+mod m20261126_000011_create_api_tokens;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_create_ai_calls::Migration),
             Box::new(m20261126_000009_create_tenant_ai_endpoints::Migration),
             Box::new(m20261126_000010_create_saved_results::Migration),
+            Box::new(m20261126_000011_create_api_tokens::Migration),
         ]
     }
 }

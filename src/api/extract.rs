@@ -6,23 +6,34 @@ use crate::features::auth::backend::AuthSession;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-/// The signed-in caller of a JSON route, or a 401 in the error shape.
-///
-/// Today a caller is identified by their session cookie, as the pages are. Bearer tokens
-/// (the JSON API issue) are checked here too once they are issued, so routes written
-/// against `ApiCaller` do not change.
+/// The caller of a JSON route: an `Authorization: Bearer` access token
+/// (`POST /api/v1/auth/login`), or else the session cookie of the pages; otherwise a 401 in
+/// the error shape with `WWW-Authenticate: Bearer`.
 pub struct ApiCaller(pub SessionUser);
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
-        if parts
-            .headers
-            .contains_key(axum::http::header::AUTHORIZATION)
-        {
-            return Err(AppError::Unauthorized(
-                "This server does not issue API tokens yet. Sign in on the web page and call the API from the same browser session.".into(),
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+                .ok_or_else(|| {
+                    AppError::Unauthorized(
+                        "Send the access token as `Authorization: Bearer <token>`.".into(),
+                    )
+                })?;
+            let state = parts
+                .extensions
+                .get::<crate::server::state::AppState>()
+                .ok_or(AppError::Internal)?;
+            return Ok(ApiCaller(
+                crate::features::tokens::authenticate(&state.db, token).await?,
             ));
         }
         parts
@@ -30,7 +41,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
             .get::<AuthSession>()
             .and_then(|auth| auth.user.clone())
             .map(ApiCaller)
-            .ok_or_else(AppError::unauthorized)
+            .ok_or_else(|| ApiError(AppError::unauthorized()))
     }
 }
 
@@ -47,9 +58,16 @@ impl From<AppError> for ApiError {
 impl axum::response::IntoResponse for ApiError {
     fn into_response(self) -> axum::response::Response {
         let validation = matches!(self.0, AppError::Validation { .. });
+        let unauthorized = matches!(self.0, AppError::Unauthorized(_));
         let mut res = self.0.into_response();
         if validation {
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        if unauthorized {
+            res.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         res
     }

@@ -22,15 +22,21 @@ pub struct Me {
     pub created_at: String,
 }
 
+impl Me {
+    pub fn of(person: crate::domain::SessionUser) -> Me {
+        Me {
+            id: person.user.id,
+            role: person.role(),
+            email: person.user.email,
+            full_name: person.user.display_name,
+            tenant: person.tenant.slug,
+            is_active: person.user.active,
+            onboarding_completed: person.user.onboarding_completed,
+            created_at: person.user.created_at.to_rfc3339(),
+        }
+    }
+}
+
 async fn me(ApiCaller(person): ApiCaller) -> Json<Me> {
-    Json(Me {
-        id: person.user.id,
-        role: person.role(),
-        email: person.user.email,
-        full_name: person.user.display_name,
-        tenant: person.tenant.slug,
-        is_active: person.user.active,
-        onboarding_completed: person.user.onboarding_completed,
-        created_at: person.user.created_at.to_rfc3339(),
-    })
+    Json(Me::of(person))
 }

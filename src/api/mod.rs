@@ -7,6 +7,7 @@
 //! [`router`], and a test in `tests/api.rs`.
 
 mod ai;
+mod auth;
 pub mod extract;
 mod health;
 mod me;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(me::router())
+        .merge(auth::router())
         .merge(tasks::router())
         .merge(ai::router())
         .fallback(not_found)

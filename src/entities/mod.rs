@@ -2,6 +2,7 @@
 //! Behaviour lives in the feature services, not here.
 pub mod ai_calls;
 pub mod ai_usage;
+pub mod api_tokens;
 pub mod audit_events;
 pub mod invitations;
 pub mod login_throttles;

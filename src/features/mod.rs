@@ -13,5 +13,7 @@ pub mod onboarding;
 pub mod style;
 pub mod tasks;
 pub mod tenancy;
+#[cfg(feature = "ssr")]
+pub mod tokens;
 pub mod tools;
 pub mod writing;

@@ -523,6 +523,8 @@ pub async fn change_password(
         },
     )
     .await?;
+    // Every API token ends with the old password, as every other session does.
+    crate::features::tokens::revoke_all(&txn, person.user.id).await?;
     txn.commit().await.or_internal("saving a new password")?;
     Ok(SessionUser {
         user,

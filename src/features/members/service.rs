@@ -18,7 +18,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 
 pub const INVITATION_DAYS: i64 = 7;
 
@@ -31,10 +30,7 @@ fn parse_role(role: &str) -> Result<Role, AppError> {
 }
 
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::util::sha256_hex(token)
 }
 
 fn pending_invitations(tenant_id: i64) -> sea_orm::Select<invitations::Entity> {
@@ -208,11 +204,7 @@ pub async fn people(
 }
 
 fn new_token() -> String {
-    use base64::Engine as _;
-    use rand::RngCore as _;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    crate::util::secret_token()
 }
 
 /// Creates a single-use invitation; the plaintext token exists only in the returned link.

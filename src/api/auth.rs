@@ -1,0 +1,282 @@
+//! `/api/v1/auth/*`: registration, sign-in, token refresh and sign-out, the caller, and
+//! password changes over JSON, with the original service's contract. The rules are the
+//! pages' (the same `auth::service` functions); only the answer is tokens, not a cookie.
+
+use super::extract::{ApiCaller, ApiError, JsonBody};
+use super::me::Me;
+use crate::error::AppError;
+use crate::features::auth::backend::AuthSession;
+use crate::features::auth::service;
+use crate::features::tokens::{self, Tokens};
+use crate::server::state::AppState;
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/register", post(register))
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(logout))
+        .route("/auth/verify-token", get(verify_token))
+        .route("/auth/password-change", post(password_change))
+        .route("/auth/health", get(health))
+}
+
+#[derive(Debug, Serialize)]
+struct SignedIn {
+    user: Me,
+    tokens: Tokens,
+}
+
+/// A body as JSON or as an HTML form (`application/x-www-form-urlencoded`), whichever the
+/// `Content-Type` says; the original service's login is an OAuth2 password form.
+pub struct FormOrJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for FormOrJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if is_form {
+            axum::Form::<T>::from_request(req, state)
+                .await
+                .map(|axum::Form(v)| FormOrJson(v))
+                .map_err(|_| {
+                    AppError::BadRequest("The form does not have the expected fields.".into())
+                })
+        } else {
+            JsonBody::<T>::from_request(req, state)
+                .await
+                .map(|JsonBody(v)| FormOrJson(v))
+        }
+    }
+}
+
+fn client(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> std::net::IpAddr {
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    crate::server::ctx::client_address(peer.ip(), Some(&forwarded), &state.settings.trusted_proxies)
+}
+
+#[derive(Debug, Deserialize)]
+struct RegisterBody {
+    email: String,
+    password: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    first_name: Option<String>,
+    #[serde(default)]
+    last_name: Option<String>,
+    #[serde(default)]
+    company_name: Option<String>,
+    #[serde(default)]
+    invite_token: Option<String>,
+}
+
+impl RegisterBody {
+    /// The name people see: first and last name, else the username, else the email's
+    /// local part.
+    fn display_name(&self) -> String {
+        let full = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !full.is_empty() {
+            return full;
+        }
+        if let Some(u) = self
+            .username
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            return u.to_owned();
+        }
+        self.email
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<RegisterBody>,
+) -> Response {
+    let result = async {
+        let ip = client(&state, peer, &headers);
+        service::count_registration(&state.db, Some(ip), state.settings.registrations_per_hour)
+            .await?;
+        let name = body.display_name();
+        let person = match body.invite_token.as_deref().filter(|t| !t.is_empty()) {
+            Some(invite) => {
+                service::join_by_invitation(
+                    &state.db,
+                    &state.passwords,
+                    invite,
+                    &name,
+                    &body.password,
+                )
+                .await?
+            }
+            None => {
+                // Without a company name the person gets a company of their own, named
+                // after them.
+                let company = body
+                    .company_name
+                    .clone()
+                    .filter(|c| !c.trim().is_empty())
+                    .unwrap_or_else(|| name.clone());
+                let account =
+                    service::NewAccount::parse(&name, &body.email, &body.password, &company)?;
+                service::register(
+                    &state.db,
+                    &state.passwords,
+                    state.settings.default_tier,
+                    account,
+                )
+                .await?
+            }
+        };
+        let tokens = tokens::issue(&state.db, &person).await?;
+        Ok::<_, AppError>(SignedIn {
+            user: Me::of(person),
+            tokens,
+        })
+    }
+    .await;
+    match result {
+        Ok(signed_in) => (StatusCode::CREATED, Json(signed_in)).into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginBody {
+    #[serde(alias = "email")]
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    auth: AuthSession,
+    headers: HeaderMap,
+    FormOrJson(body): FormOrJson<LoginBody>,
+) -> Response {
+    let result = async {
+        let ip = client(&state, peer, &headers);
+        let person =
+            service::sign_in(&state.db, &auth, &body.username, &body.password, Some(ip)).await?;
+        let tokens = tokens::issue(&state.db, &person).await?;
+        Ok::<_, AppError>(SignedIn {
+            user: Me::of(person),
+            tokens,
+        })
+    }
+    .await;
+    match result {
+        Ok(signed_in) => Json(signed_in).into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    FormOrJson(body): FormOrJson<RefreshBody>,
+) -> Response {
+    match tokens::refresh(&state.db, &body.refresh_token).await {
+        Ok(tokens) => Json(tokens).into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    FormOrJson(body): FormOrJson<RefreshBody>,
+) -> Response {
+    match tokens::sign_out(&state.db, &caller.0, &body.refresh_token).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+async fn verify_token(caller: ApiCaller) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "valid": true,
+        "user_id": caller.0.user.id,
+        "email": caller.0.user.email,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordChangeBody {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the password; every other session and every token of the person ends.
+async fn password_change(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<PasswordChangeBody>,
+) -> Response {
+    let result = async {
+        service::change_password(
+            &state.db,
+            &state.passwords,
+            &caller.0,
+            &body.current_password,
+            &body.new_password,
+            &body.new_password,
+        )
+        .await
+        .map(|_| ())
+    }
+    .await;
+    match result {
+        Ok(()) => Json(serde_json::json!({
+            "message": "Password changed. Every other session and every token has ended; sign in again with the new password."
+        }))
+        .into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "healthy", "service": "authentication"}))
+}

@@ -1,0 +1,279 @@
+//! The JSON API's accounts and tokens: `/api/v1/auth/*` with the original service's
+//! contract, bearer tokens on every `/api/v1` route, refresh rotation with reuse
+//! detection, and revocation at sign-out and password change. On SQLite and PostgreSQL.
+
+mod common;
+
+use common::{spawn_app, unique_email, TestApp, PASSWORD};
+use serde_json::{json, Value};
+
+/// A script: no cookies, no browser headers.
+fn script() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn send(req: reqwest::RequestBuilder) -> (u16, reqwest::header::HeaderMap, Value) {
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
+}
+
+async fn register(app: &TestApp, email: &str) -> Value {
+    let (status, _, body) = send(script().post(app.url("/api/v1/auth/register")).json(&json!({
+        "email": email, "password": PASSWORD, "first_name": "Ana", "last_name": "Lima", "company_name": "Acme Labs",
+    })))
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+fn bearer(token: &Value) -> String {
+    format!("Bearer {}", token.as_str().unwrap())
+}
+
+#[tokio::test]
+async fn register_login_me_and_verify_with_bearer_tokens() {
+    let app = spawn_app().await;
+    let email = unique_email("api-auth");
+    let body = register(&app, &email).await;
+    assert_eq!(body["user"]["email"], email);
+    assert_eq!(body["user"]["full_name"], "Ana Lima");
+    assert_eq!(body["tokens"]["token_type"], "bearer");
+    let access = &body["tokens"]["access_token"];
+
+    let (status, _, me) = send(
+        script()
+            .get(app.url("/api/v1/auth/me"))
+            .header("authorization", bearer(access)),
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["email"], email);
+    assert_eq!(me["role"], "admin");
+    let (status, _, v) = send(
+        script()
+            .get(app.url("/api/v1/auth/verify-token"))
+            .header("authorization", bearer(access)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (v["valid"].as_bool(), v["email"].as_str()),
+        (Some(true), Some(email.as_str()))
+    );
+
+    // The original's OAuth2 password form, and JSON.
+    let (status, _, form) = send(
+        script()
+            .post(app.url("/api/v1/auth/login"))
+            .form(&[("username", email.as_str()), ("password", PASSWORD)]),
+    )
+    .await;
+    assert_eq!(status, 200, "{form}");
+    assert!(form["tokens"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .starts_with("dgr_"));
+    let (status, _, wrong) = send(
+        script()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"username": email, "password": "wrong-password-123"})),
+    )
+    .await;
+    assert_eq!(status, 401, "{wrong}");
+    assert_eq!(wrong["code"], "UNAUTHORIZED");
+
+    // A bearer token works on the other routes, without any CSRF header.
+    let (status, _, tasks) = send(
+        script()
+            .get(app.url("/api/v1/tasks"))
+            .header("authorization", bearer(access)),
+    )
+    .await;
+    assert_eq!(status, 200, "{tasks}");
+
+    // Missing, unknown and malformed tokens: 401 with WWW-Authenticate.
+    for auth in [None, Some("Bearer dga_nope"), Some("Basic abc")] {
+        let mut req = script().get(app.url("/api/v1/auth/me"));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let (status, headers, body) = send(req).await;
+        assert_eq!(status, 401, "{auth:?}: {body}");
+        assert_eq!(common::header(&headers, "www-authenticate"), "Bearer");
+        assert_eq!(body["code"], "UNAUTHORIZED");
+    }
+    let (status, _, health) = send(script().get(app.url("/api/v1/auth/health"))).await;
+    assert_eq!((status, health["status"].as_str()), (200, Some("healthy")));
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_reused_refresh_token_revokes_the_family() {
+    let app = spawn_app().await;
+    let first = register(&app, &unique_email("api-refresh")).await["tokens"].clone();
+    let refresh = |token: Value| {
+        let req = script()
+            .post(app.url("/api/v1/auth/refresh"))
+            .json(&json!({"refresh_token": token}));
+        send(req)
+    };
+    let (status, _, second) = refresh(first["refresh_token"].clone()).await;
+    assert_eq!(status, 200, "{second}");
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    // The new access token works.
+    let (status, _, _) = send(
+        script()
+            .get(app.url("/api/v1/auth/me"))
+            .header("authorization", bearer(&second["access_token"])),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // The old refresh token comes back: refused, and the whole family ends.
+    let (status, _, body) = refresh(first["refresh_token"].clone()).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, _, _) = refresh(second["refresh_token"].clone()).await;
+    assert_eq!(
+        status, 401,
+        "the newer refresh token of the family is revoked too"
+    );
+    let (status, _, _) = send(
+        script()
+            .get(app.url("/api/v1/auth/me"))
+            .header("authorization", bearer(&second["access_token"])),
+    )
+    .await;
+    assert_eq!(status, 401, "and its access token");
+    let (status, _, body) = refresh(json!("dgr_unknown")).await;
+    assert_eq!(status, 401, "{body}");
+}
+
+#[tokio::test]
+async fn logout_and_password_change_revoke_tokens() {
+    let app = spawn_app().await;
+    let email = unique_email("api-logout");
+    let tokens = register(&app, &email).await["tokens"].clone();
+    let (_, _, other) = send(
+        script()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"username": email, "password": PASSWORD})),
+    )
+    .await;
+    let other = other["tokens"].clone();
+
+    let (status, _, _) = send(
+        script()
+            .post(app.url("/api/v1/auth/logout"))
+            .header("authorization", bearer(&tokens["access_token"]))
+            .json(&json!({"refresh_token": tokens["refresh_token"]})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _, _) = send(
+        script()
+            .get(app.url("/api/v1/auth/me"))
+            .header("authorization", bearer(&tokens["access_token"])),
+    )
+    .await;
+    assert_eq!(status, 401, "signed out");
+    let (status, _, _) = send(
+        script()
+            .get(app.url("/api/v1/auth/me"))
+            .header("authorization", bearer(&other["access_token"])),
+    )
+    .await;
+    assert_eq!(status, 200, "another sign-in's tokens still work");
+
+    // A wrong current password is a field error; a weak new one too.
+    let change = |current: &str, new: &str| {
+        let req = script()
+            .post(app.url("/api/v1/auth/password-change"))
+            .header("authorization", bearer(&other["access_token"]))
+            .json(&json!({"current_password": current, "new_password": new}));
+        send(req)
+    };
+    let (status, _, body) = change("wrong-password-123", "violet-harbor-lantern-42").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["detail"]["field"], "current_password");
+    let (status, _, body) = change(PASSWORD, "violet-harbor-lantern-42").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("Password changed"));
+    let (status, _, _) = send(
+        script()
+            .get(app.url("/api/v1/auth/me"))
+            .header("authorization", bearer(&other["access_token"])),
+    )
+    .await;
+    assert_eq!(status, 401, "every token ends with a password change");
+    let (status, _, _) = send(
+        script()
+            .post(app.url("/api/v1/auth/refresh"))
+            .json(&json!({"refresh_token": other["refresh_token"]})),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _, _) = send(
+        script()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"username": email, "password": "violet-harbor-lantern-42"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn registration_rules_are_the_pages() {
+    let app = spawn_app().await;
+    let email = unique_email("api-register");
+    register(&app, &email).await;
+    let (status, _, body) = send(
+        script()
+            .post(app.url("/api/v1/auth/register"))
+            .json(&json!({"email": email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["detail"]["field"], "email");
+    let (status, _, body) = send(
+        script()
+            .post(app.url("/api/v1/auth/register"))
+            .json(&json!({"email": "not-an-email", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["detail"]["field"], "email");
+    let (status, _, body) = send(
+        script()
+            .post(app.url("/api/v1/auth/register"))
+            .json(&json!({"email": unique_email("api-weak"), "password": "short"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["detail"]["field"], "password");
+    // Without a company name, a company of one's own named after the person.
+    let (status, _, body) = send(script().post(app.url("/api/v1/auth/register")).json(
+        &json!({"email": unique_email("api-solo"), "password": PASSWORD, "username": "solo.dev"}),
+    ))
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["user"]["full_name"], "solo.dev");
+    let (status, _, body) = send(
+        script()
+            .post(app.url("/api/v1/auth/register"))
+            .body("{not json")
+            .header("content-type", "application/json"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+}
