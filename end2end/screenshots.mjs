@@ -161,7 +161,7 @@ await shot(desktop, 'tool-language');
 await desktop.goto(`${base}/tools/email`);
 await ready();
 await desktop.getByLabel('Your addresses').fill('me@digame.test');
-await desktop.getByLabel('Mail export').setInputFiles(process.env.SCREENSHOT_MBOX ?? 'tests/fixtures/email/small.mbox');
+await desktop.getByLabel('Mail export').setInputFiles(process.env.SCREENSHOT_MBOX ?? new URL('../tests/fixtures/email/small.mbox', import.meta.url).pathname);
 await desktop.getByRole('button', { name: 'Analyse' }).click();
 await desktop.locator('[data-findings]').waitFor();
 await shot(desktop, 'tool-email');

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 #[component]
 pub fn MeetingsPage() -> impl IntoView {
     view! {
-        <ToolPage tool=ToolId::MeetingInsights intro="Paste your notes or a transcript (the text of a .vtt file works too). You get a summary, the decisions and the action items.">
+        <ToolPage tool=ToolId::MeetingInsights intro="Paste your notes or a transcript, or upload them as a .txt or .vtt file. You get a summary, the decisions and the action items.">
             <WithPlainAnswer render=|answer| view! { <MeetingsPanel answer/> }/>
         </ToolPage>
     }
