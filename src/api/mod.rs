@@ -10,6 +10,7 @@ mod ai;
 mod auth;
 pub mod extract;
 mod health;
+mod keys;
 mod me;
 mod tasks;
 
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(me::router())
         .merge(auth::router())
+        .merge(keys::router())
         .merge(tasks::router())
         .merge(ai::router())
         .fallback(not_found)

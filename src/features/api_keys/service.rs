@@ -12,8 +12,8 @@ use crate::util::format_time;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use secrecy::SecretString;
 
@@ -155,12 +155,67 @@ pub async fn save(
         .one(db)
         .await
         .or_internal("reading an API key")?;
+    let txn = db.begin().await.or_internal("saving an API key")?;
+    write_key(
+        &txn,
+        keyring,
+        person,
+        name,
+        value,
+        expires_at,
+        existed.as_ref(),
+    )
+    .await?;
+    txn.commit().await.or_internal("saving an API key")?;
+    Ok(())
+}
+
+/// Replaces the caller's whole set of keys with `keys` (the JSON API's semantics): keys not
+/// named are deleted, the others stored (without an expiry), each change audited, all in
+/// one transaction, so a refusal (the custom-key cap) leaves the set as it was.
+pub async fn replace_all(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    person: &SessionUser,
+    keys: &[(ApiKeyName, ApiKeyValue)],
+) -> Result<(), AppError> {
+    let existing = Entity::find()
+        .filter(owner_filter(person))
+        .all(db)
+        .await
+        .or_internal("reading API keys")?;
+    let txn = db.begin().await.or_internal("replacing API keys")?;
+    // Deletions first (writes, so the transaction starts with one), so the cap counts the
+    // new set.
+    for old in existing
+        .iter()
+        .filter(|m| keys.iter().all(|(n, _)| n.as_str() != m.key_name))
+    {
+        remove_key(&txn, person, &old.key_name).await?;
+    }
+    for (name, value) in keys {
+        let existed = existing.iter().find(|m| m.key_name == name.as_str());
+        write_key(&txn, keyring, person, name, value, None, existed).await?;
+    }
+    txn.commit().await.or_internal("replacing API keys")?;
+    Ok(())
+}
+
+/// Stores `name` inside `txn`: the upsert, the custom-key cap, the audit record.
+async fn write_key(
+    txn: &DatabaseTransaction,
+    keyring: &Keyring,
+    person: &SessionUser,
+    name: &ApiKeyName,
+    value: &ApiKeyValue,
+    expires_at: Option<DateTime<Utc>>,
+    existed: Option<&user_api_keys::Model>,
+) -> Result<(), AppError> {
     let sealed = keyring.seal(
         &SecretString::from(value.expose().to_owned()),
         &associated_data(person.tenant_id(), person.user.id, name.as_str()),
     );
     let now = Utc::now();
-    let txn = db.begin().await.or_internal("saving an API key")?;
     // An upsert, so the transaction starts with a write (see auth::service::register).
     Entity::insert(user_api_keys::ActiveModel {
         tenant_id: Set(person.tenant_id()),
@@ -189,14 +244,14 @@ pub async fn save(
             ])
             .to_owned(),
     )
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await
     .or_internal("saving an API key")?;
     if existed.is_none() && known_keys().all(|k| k.name != name.as_str()) {
         // Counted after the write, inside the transaction: over the cap, nothing is kept.
         let custom = Entity::find()
             .filter(owner_filter(person))
-            .all(&txn)
+            .all(txn)
             .await
             .or_internal("counting API keys")?
             .iter()
@@ -212,7 +267,7 @@ pub async fn save(
     let expiry =
         |t: Option<DateTime<Utc>>| serde_json::json!({ "expires_at": t.map(|t| t.to_rfc3339()) });
     record(
-        &txn,
+        txn,
         Event {
             tenant_id: person.tenant_id(),
             actor_user_id: Some(person.user.id),
@@ -222,13 +277,11 @@ pub async fn save(
                 AuditAction::ApiKeyAdded
             },
             target: name.as_str(),
-            before: existed.as_ref().map(|m| expiry(m.expires_at)),
+            before: existed.map(|m| expiry(m.expires_at)),
             after: Some(expiry(expires_at)),
         },
     )
-    .await?;
-    txn.commit().await.or_internal("saving an API key")?;
-    Ok(())
+    .await
 }
 
 /// Deletes one of the caller's keys; "not found" when there is none of that name.
@@ -238,32 +291,57 @@ pub async fn delete(
     name: &ApiKeyName,
 ) -> Result<(), AppError> {
     let txn = db.begin().await.or_internal("deleting an API key")?;
-    let gone = Entity::delete_many()
-        .filter(owner_filter(person))
-        .filter(Column::KeyName.eq(name.as_str()))
-        .exec(&txn)
-        .await
-        .or_internal("deleting an API key")?;
-    if gone.rows_affected == 0 {
+    if !remove_key(&txn, person, name.as_str()).await? {
         return Err(AppError::NotFound(format!(
             "You have no stored key named {}.",
             name.as_str()
         )));
     }
+    txn.commit().await.or_internal("deleting an API key")?;
+    Ok(())
+}
+
+/// Deletes `name` inside `txn` and audits it; false when there was none.
+async fn remove_key(
+    txn: &DatabaseTransaction,
+    person: &SessionUser,
+    name: &str,
+) -> Result<bool, AppError> {
+    let gone = Entity::delete_many()
+        .filter(owner_filter(person))
+        .filter(Column::KeyName.eq(name))
+        .exec(txn)
+        .await
+        .or_internal("deleting an API key")?;
+    if gone.rows_affected == 0 {
+        return Ok(false);
+    }
     record(
-        &txn,
+        txn,
         Event {
             tenant_id: person.tenant_id(),
             actor_user_id: Some(person.user.id),
             action: AuditAction::ApiKeyDeleted,
-            target: name.as_str(),
+            target: name,
             before: None,
             after: None,
         },
     )
     .await?;
-    txn.commit().await.or_internal("deleting an API key")?;
-    Ok(())
+    Ok(true)
+}
+
+/// The caller's stored keys (masked), in name order, for the JSON API.
+pub async fn stored(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<Vec<user_api_keys::Model>, AppError> {
+    Entity::find()
+        .filter(owner_filter(person))
+        .order_by_asc(Column::KeyName)
+        .all(db)
+        .await
+        .or_internal("listing API keys")
 }
 
 /// The caller's key `name` in plaintext, for a tool's call to its outside service.

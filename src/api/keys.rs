@@ -1,0 +1,128 @@
+//! `/api/v1/settings/api-keys`: the person's keys with the original service's semantics — the
+//! whole set read, replaced (`POST`), or one deleted — through the same vault as the settings
+//! page. The one deliberate difference: values come back masked (the last four characters),
+//! never in clear.
+
+use super::extract::{ApiCaller, ApiError, JsonBody};
+use crate::domain::SessionUser;
+use crate::error::AppError;
+use crate::features::api_keys::parse::{mask, ApiKeyName, ApiKeyValue};
+use crate::features::api_keys::service as vault;
+use crate::server::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/settings/api-keys", get(read).post(replace))
+        .route("/settings/api-keys/{key_name}", delete(remove))
+}
+
+#[derive(Debug, Serialize)]
+struct KeySet {
+    /// The person's id: one set per person.
+    id: i64,
+    user_id: i64,
+    /// Name → the value masked.
+    api_keys: Map<String, Value>,
+    /// When the first stored key was added (the account's creation with none).
+    created_at: String,
+    /// When a key last changed (the account's creation with none).
+    updated_at: String,
+}
+
+async fn key_set(state: &AppState, person: &SessionUser) -> Result<KeySet, AppError> {
+    let rows = vault::stored(&state.db, person).await?;
+    let created = rows
+        .iter()
+        .map(|r| r.created_at)
+        .min()
+        .unwrap_or(person.user.created_at);
+    let updated = rows
+        .iter()
+        .map(|r| r.updated_at)
+        .max()
+        .unwrap_or(person.user.created_at);
+    Ok(KeySet {
+        id: person.user.id,
+        user_id: person.user.id,
+        api_keys: rows
+            .into_iter()
+            .map(|r| (r.key_name, Value::String(mask(&r.last_four))))
+            .collect(),
+        created_at: created.to_rfc3339(),
+        updated_at: updated.to_rfc3339(),
+    })
+}
+
+fn answer(result: Result<KeySet, AppError>) -> Response {
+    match result {
+        Ok(set) => Json(set).into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+async fn read(State(state): State<AppState>, ApiCaller(person): ApiCaller) -> Response {
+    answer(key_set(&state, &person).await)
+}
+
+/// `{"api_keys": {name: value}}` replaces the set, `{"api_keys": null}` deletes every key,
+/// a body without the field changes nothing.
+async fn replace(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> Response {
+    let result = async {
+        match body.get("api_keys") {
+            None => {}
+            Some(Value::Null) => {
+                vault::replace_all(&state.db, &state.keyring, &person, &[]).await?
+            }
+            Some(Value::Object(map)) => {
+                let mut keys = Vec::with_capacity(map.len());
+                for (name, value) in map {
+                    let field = format!("api_keys.{name}");
+                    let Some(value) = value.as_str() else {
+                        return Err(AppError::validation(
+                            &field,
+                            "Each key's value is a string.",
+                        ));
+                    };
+                    keys.push((
+                        ApiKeyName::parse(name.trim(), &field)?,
+                        ApiKeyValue::parse(value, &field)?,
+                    ));
+                }
+                vault::replace_all(&state.db, &state.keyring, &person, &keys).await?
+            }
+            Some(_) => {
+                return Err(AppError::validation(
+                    "api_keys",
+                    "`api_keys` is an object of key names to values, or null.",
+                ))
+            }
+        }
+        key_set(&state, &person).await
+    }
+    .await;
+    answer(result)
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    Path(key_name): Path<String>,
+) -> Response {
+    let result = async {
+        let name = ApiKeyName::parse(key_name.trim(), "key_name")?;
+        vault::delete(&state.db, &person, &name).await?;
+        key_set(&state, &person).await
+    }
+    .await;
+    answer(result)
+}
