@@ -284,7 +284,9 @@ async fn api_keys_are_read_replaced_and_deleted_as_a_set_and_never_shown_in_clea
     let tokens = register(&app, &unique_email("api-keys")).await["tokens"].clone();
     let auth = bearer(&tokens["access_token"]);
     let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
-        let mut req = script().request(method, app.url(path)).header("authorization", auth.clone());
+        let mut req = script()
+            .request(method, app.url(path))
+            .header("authorization", auth.clone());
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -296,33 +298,81 @@ async fn api_keys_are_read_replaced_and_deleted_as_a_set_and_never_shown_in_clea
     assert_eq!(set["api_keys"], json!({}));
 
     let secret = "sk-live-0123456789abcdef";
-    let (status, _, set) = call(Method::POST, "/api/v1/settings/api-keys", Some(json!({"api_keys": {"writing_service_key": secret, "my_tool_key": "abcdef123456"}}))).await;
+    let (status, _, set) = call(
+        Method::POST,
+        "/api/v1/settings/api-keys",
+        Some(json!({"api_keys": {"writing_service_key": secret, "my_tool_key": "abcdef123456"}})),
+    )
+    .await;
     assert_eq!(status, 200, "{set}");
     assert_eq!(set["api_keys"].as_object().unwrap().len(), 2);
-    assert!(set["api_keys"]["writing_service_key"].as_str().unwrap().ends_with("cdef"));
-    assert!(!set.to_string().contains(secret), "values are masked: {set}");
+    assert!(set["api_keys"]["writing_service_key"]
+        .as_str()
+        .unwrap()
+        .ends_with("cdef"));
+    assert!(
+        !set.to_string().contains(secret),
+        "values are masked: {set}"
+    );
 
     // A body without the field changes nothing; a set without a name deletes it.
     let (_, _, same) = call(Method::POST, "/api/v1/settings/api-keys", Some(json!({}))).await;
     assert_eq!(same["api_keys"], set["api_keys"]);
-    let (status, _, set) = call(Method::POST, "/api/v1/settings/api-keys", Some(json!({"api_keys": {"writing_service_key": secret}}))).await;
+    let (status, _, set) = call(
+        Method::POST,
+        "/api/v1/settings/api-keys",
+        Some(json!({"api_keys": {"writing_service_key": secret}})),
+    )
+    .await;
     assert_eq!(status, 200);
-    assert_eq!(set["api_keys"].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["writing_service_key"]);
+    assert_eq!(
+        set["api_keys"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        vec!["writing_service_key"]
+    );
 
     // A bad value is a field error and changes nothing.
-    let (status, _, err) = call(Method::POST, "/api/v1/settings/api-keys", Some(json!({"api_keys": {"writing_service_key": 42}}))).await;
+    let (status, _, err) = call(
+        Method::POST,
+        "/api/v1/settings/api-keys",
+        Some(json!({"api_keys": {"writing_service_key": 42}})),
+    )
+    .await;
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["detail"]["field"], "api_keys.writing_service_key");
     let (_, _, still) = call(Method::GET, "/api/v1/settings/api-keys", None).await;
     assert_eq!(still["api_keys"], set["api_keys"]);
 
-    let (status, _, set) = call(Method::DELETE, "/api/v1/settings/api-keys/writing_service_key", None).await;
+    let (status, _, set) = call(
+        Method::DELETE,
+        "/api/v1/settings/api-keys/writing_service_key",
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{set}");
     assert_eq!(set["api_keys"], json!({}));
-    let (status, _, err) = call(Method::DELETE, "/api/v1/settings/api-keys/writing_service_key", None).await;
+    let (status, _, err) = call(
+        Method::DELETE,
+        "/api/v1/settings/api-keys/writing_service_key",
+        None,
+    )
+    .await;
     assert_eq!(status, 404, "{err}");
-    call(Method::POST, "/api/v1/settings/api-keys", Some(json!({"api_keys": {"a_key": "abcdef123456"}}))).await;
-    let (status, _, set) = call(Method::POST, "/api/v1/settings/api-keys", Some(json!({"api_keys": null}))).await;
+    call(
+        Method::POST,
+        "/api/v1/settings/api-keys",
+        Some(json!({"api_keys": {"a_key": "abcdef123456"}})),
+    )
+    .await;
+    let (status, _, set) = call(
+        Method::POST,
+        "/api/v1/settings/api-keys",
+        Some(json!({"api_keys": null})),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(set["api_keys"], json!({}));
 }

@@ -354,3 +354,88 @@ async fn each_person_sees_only_their_own_and_admins_see_the_funnel() {
         .unwrap()
         .is_some());
 }
+
+/// One document for the wizard and the JSON API (`/api/v1/auth/me/onboarding`): what the
+/// wizard saves the API reads, what the API writes the wizard shows, with the original
+/// service's rules; corrupt stored data reads as the default.
+#[tokio::test]
+async fn the_json_api_and_the_wizard_share_one_document() {
+    let app = spawn_app().await;
+    let email = app.register("wizard-api").await;
+    let api = |method: reqwest::Method, body: Option<serde_json::Value>| {
+        let mut req = app
+            .client
+            .request(method, app.url("/api/v1/auth/me/onboarding"))
+            .header("origin", &app.base);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, empty) = api(reqwest::Method::GET, None).await;
+    assert_eq!(status, 200, "{empty}");
+    assert_eq!(
+        empty,
+        serde_json::json!({"user_id": person(&app, &email).await.user.id, "current_step_id": null, "completed_steps": [],
+            "user_preferences": {}, "goals": null, "feature_exploration": null, "is_completed": false})
+    );
+
+    // The wizard saves a step; the API reads it.
+    save(&app, &app.client, "about", "next", &ABOUT).await;
+    let (_, doc) = api(reqwest::Method::GET, None).await;
+    assert_eq!(doc["current_step_id"], "goals");
+    assert_eq!(doc["user_preferences"]["role"], "team_lead");
+    assert_eq!(doc["completed_steps"][0]["step_id"], "about");
+
+    // The API merges preferences and sets the step; the wizard shows both.
+    let (status, doc) = api(
+        reqwest::Method::POST,
+        Some(serde_json::json!({"current_step_id": "preferences", "user_preferences": {"tone": "formal"}, "goals": null})),
+    )
+    .await;
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["user_preferences"]["role"], "team_lead");
+    assert_eq!(doc["user_preferences"]["tone"], "formal");
+    let wizard = get(&app, &app.client, None).await;
+    assert_eq!(wizard["step"], "preferences");
+    assert_eq!(wizard["data"]["user_preferences"]["tone"], "formal");
+
+    // is_completed also marks the account.
+    let (_, doc) = api(
+        reqwest::Method::POST,
+        Some(serde_json::json!({"is_completed": true})),
+    )
+    .await;
+    assert_eq!(doc["is_completed"], true);
+    assert!(person(&app, &email).await.user.onboarding_completed);
+
+    // A wrong type is a 422 naming the field, and nothing changes.
+    let (status, err) = api(
+        reqwest::Method::POST,
+        Some(serde_json::json!({"current_step_id": "x", "completed_steps": "all"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["detail"]["field"], "completed_steps");
+    let (_, still) = api(reqwest::Method::GET, None).await;
+    assert_eq!(still["current_step_id"], "preferences");
+
+    // Corrupt stored data reads as the default document.
+    let me = person(&app, &email).await;
+    onboarding_states::ActiveModel {
+        user_id: Set(me.user.id),
+        data: Set("{not json".into()),
+        ..Default::default()
+    }
+    .update(&app.state.db)
+    .await
+    .unwrap();
+    let (status, doc) = api(reqwest::Method::GET, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["current_step_id"], serde_json::Value::Null);
+    assert_eq!(doc["goals"], serde_json::Value::Null);
+}

@@ -12,6 +12,7 @@ pub mod extract;
 mod health;
 mod keys;
 mod me;
+mod onboarding;
 mod tasks;
 
 use crate::error::AppError;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(me::router())
         .merge(auth::router())
         .merge(keys::router())
+        .merge(onboarding::router())
         .merge(tasks::router())
         .merge(ai::router())
         .fallback(not_found)

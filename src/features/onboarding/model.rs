@@ -12,29 +12,43 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompletedStep {
     pub step_id: String,
-    pub completed_at: String,
+    /// Optional in the original service (a client may leave it out).
+    pub completed_at: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The original service's document, as stored and as the JSON API shows it. The wizard's
+/// five steps are one client of it; an API client may store other step ids and values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OnboardingData {
-    pub current_step_id: String,
+    pub current_step_id: Option<String>,
     pub completed_steps: Vec<CompletedStep>,
     pub user_preferences: Map<String, Value>,
-    pub goals: Map<String, Value>,
-    pub feature_exploration: BTreeMap<String, bool>,
+    pub goals: Option<Map<String, Value>>,
+    pub feature_exploration: Option<Map<String, Value>>,
     pub is_completed: bool,
 }
 
-impl Default for OnboardingData {
-    fn default() -> Self {
-        OnboardingData {
-            current_step_id: STEPS[0].id.to_owned(),
-            completed_steps: Vec::new(),
-            user_preferences: Map::new(),
-            goals: Map::new(),
-            feature_exploration: BTreeMap::new(),
-            is_completed: false,
-        }
+impl OnboardingData {
+    /// The wizard step to resume at: the stored one when the wizard knows it, else the first.
+    pub fn wizard_step(&self) -> &str {
+        self.current_step_id
+            .as_deref()
+            .filter(|s| step_index(s).is_some())
+            .unwrap_or(STEPS[0].id)
+    }
+
+    /// A goal answer (`selected`, `custom`).
+    pub fn goal(&self, key: &str) -> Option<&Value> {
+        self.goals.as_ref()?.get(key)
+    }
+
+    /// Whether the person chose to explore `flag` in the wizard.
+    pub fn explores(&self, flag: &str) -> bool {
+        self.feature_exploration
+            .as_ref()
+            .and_then(|m| m.get(flag))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 }
 
@@ -57,7 +71,7 @@ pub fn parse_stored(text: Option<&str>) -> OnboardingData {
 
 pub fn merge(mut data: OnboardingData, update: OnboardingUpdate) -> OnboardingData {
     if let Some(step) = update.current_step_id {
-        data.current_step_id = step;
+        data.current_step_id = Some(step);
     }
     if let Some(steps) = update.completed_steps {
         data.completed_steps = steps;
@@ -66,15 +80,138 @@ pub fn merge(mut data: OnboardingData, update: OnboardingUpdate) -> OnboardingDa
         data.user_preferences.extend(prefs);
     }
     if let Some(goals) = update.goals {
-        data.goals.extend(goals);
+        data.goals.get_or_insert_with(Map::new).extend(goals);
     }
     if let Some(features) = update.feature_exploration {
-        data.feature_exploration.extend(features);
+        data.feature_exploration
+            .get_or_insert_with(Map::new)
+            .extend(features.into_iter().map(|(k, v)| (k, Value::Bool(v))));
     }
     if let Some(done) = update.is_completed {
         data.is_completed = done;
     }
     data
+}
+
+/// Bounds on what a JSON API client may store (step ids are the client's own strings).
+pub const STEP_ID_MAX_CHARS: usize = 64;
+pub const COMPLETED_STEPS_MAX: usize = 50;
+pub const DOCUMENT_MAX_BYTES: usize = 64 * 1024;
+
+/// Applies a JSON API body to the document with the original service's rules:
+/// `current_step_id` replaced when present (also by `null`); `completed_steps` replaced when
+/// present (`null` stores `[]`, `completed_at` optional); `user_preferences`, `goals` and
+/// `feature_exploration` merged one level deep (`null` changes nothing); `is_completed`
+/// replaced when present. Other fields are ignored. Nothing is applied when any part is wrong.
+pub fn apply_document(
+    mut data: OnboardingData,
+    body: &Map<String, Value>,
+) -> Result<OnboardingData, AppError> {
+    fn step_id(value: &str, field: &str) -> Result<String, AppError> {
+        let v = value.trim();
+        if v.is_empty() || v.chars().count() > STEP_ID_MAX_CHARS {
+            return Err(AppError::validation(
+                field,
+                format!("A step id is 1 to {STEP_ID_MAX_CHARS} characters."),
+            ));
+        }
+        Ok(v.to_owned())
+    }
+    fn object(
+        body: &Map<String, Value>,
+        field: &str,
+    ) -> Result<Option<Map<String, Value>>, AppError> {
+        match body.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m.clone())),
+            Some(_) => Err(AppError::validation(
+                field,
+                format!("`{field}` is an object or null."),
+            )),
+        }
+    }
+    match body.get("current_step_id") {
+        None => {}
+        Some(Value::Null) => data.current_step_id = None,
+        Some(Value::String(s)) => data.current_step_id = Some(step_id(s, "current_step_id")?),
+        Some(_) => {
+            return Err(AppError::validation(
+                "current_step_id",
+                "`current_step_id` is a string or null.",
+            ))
+        }
+    }
+    match body.get("completed_steps") {
+        None => {}
+        Some(Value::Null) => data.completed_steps = Vec::new(),
+        Some(Value::Array(items)) => {
+            if items.len() > COMPLETED_STEPS_MAX {
+                return Err(AppError::validation(
+                    "completed_steps",
+                    format!("At most {COMPLETED_STEPS_MAX} completed steps."),
+                ));
+            }
+            let mut steps = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let field = format!("completed_steps[{i}]");
+                let id = item.get("step_id").and_then(Value::as_str).ok_or_else(|| {
+                    AppError::validation(&field, "Each completed step has a `step_id` string.")
+                })?;
+                let completed_at = match item.get("completed_at") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(t)) if t.chars().count() <= 64 => Some(t.clone()),
+                    Some(_) => {
+                        return Err(AppError::validation(
+                            &field,
+                            "`completed_at` is a date string (at most 64 characters) or null.",
+                        ))
+                    }
+                };
+                steps.push(CompletedStep {
+                    step_id: step_id(id, &field)?,
+                    completed_at,
+                });
+            }
+            data.completed_steps = steps;
+        }
+        Some(_) => {
+            return Err(AppError::validation(
+                "completed_steps",
+                "`completed_steps` is a list or null.",
+            ))
+        }
+    }
+    if let Some(prefs) = object(body, "user_preferences")? {
+        data.user_preferences.extend(prefs);
+    }
+    if let Some(goals) = object(body, "goals")? {
+        data.goals.get_or_insert_with(Map::new).extend(goals);
+    }
+    if let Some(features) = object(body, "feature_exploration")? {
+        data.feature_exploration
+            .get_or_insert_with(Map::new)
+            .extend(features);
+    }
+    match body.get("is_completed") {
+        None | Some(Value::Null) => {}
+        Some(Value::Bool(b)) => data.is_completed = *b,
+        Some(_) => {
+            return Err(AppError::validation(
+                "is_completed",
+                "`is_completed` is true or false.",
+            ))
+        }
+    }
+    if serde_json::to_string(&data).map_or(0, |s| s.len()) > DOCUMENT_MAX_BYTES {
+        return Err(AppError::validation(
+            "onboarding",
+            format!(
+                "The onboarding document may be at most {} KB.",
+                DOCUMENT_MAX_BYTES / 1024
+            ),
+        ));
+    }
+    Ok(data)
 }
 
 pub struct Step {
@@ -335,8 +472,7 @@ pub fn recommend(data: &OnboardingData, enabled: &HashMap<ToolId, bool>) -> Vec<
         entry.1.push(reason);
     };
     let selected: Vec<&str> = data
-        .goals
-        .get("selected")
+        .goal("selected")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
@@ -441,7 +577,13 @@ mod tests {
             parse_stored(Some(r#"{"current_step_id": 5}"#)),
             OnboardingData::default()
         );
-        assert_eq!(parse_stored(Some("")).current_step_id, "about");
+        assert_eq!(parse_stored(Some("")).current_step_id, None);
+        assert_eq!(parse_stored(Some("")).wizard_step(), "about");
+        // A document stored before completed_at and the maps became optional still reads.
+        let old = r#"{"current_step_id":"goals","completed_steps":[{"step_id":"about","completed_at":"t"}],"user_preferences":{},"goals":{},"feature_exploration":{"meeting_insights":true},"is_completed":false}"#;
+        let read = parse_stored(Some(old));
+        assert_eq!(read.wizard_step(), "goals");
+        assert!(read.explores("meeting_insights"));
     }
 
     #[test]
@@ -453,13 +595,17 @@ mod tests {
         stored
             .user_preferences
             .insert("detail".into(), "brief".into());
-        stored.goals.insert("custom".into(), "ship v2".into());
-        stored
-            .feature_exploration
-            .insert("meeting_insights".into(), true);
+        stored.goals = Some(Map::from_iter([(
+            "custom".to_owned(),
+            Value::from("ship v2"),
+        )]));
+        stored.feature_exploration = Some(Map::from_iter([(
+            "meeting_insights".to_owned(),
+            Value::Bool(true),
+        )]));
         stored.completed_steps = vec![CompletedStep {
             step_id: "about".into(),
-            completed_at: "t1".into(),
+            completed_at: Some("t1".into()),
         }];
 
         // Absent fields stay.
@@ -481,8 +627,8 @@ mod tests {
         );
         assert_eq!(merged.user_preferences["tone"], "casual");
         assert_eq!(merged.user_preferences["detail"], "brief");
-        assert_eq!(merged.feature_exploration.len(), 2);
-        assert_eq!(merged.goals["custom"], "ship v2");
+        assert_eq!(merged.feature_exploration.as_ref().unwrap().len(), 2);
+        assert_eq!(merged.goal("custom").unwrap(), "ship v2");
 
         // completed_steps is replaced when given.
         let replaced = merge(
@@ -490,7 +636,7 @@ mod tests {
             OnboardingUpdate {
                 completed_steps: Some(vec![CompletedStep {
                     step_id: "goals".into(),
-                    completed_at: "t2".into(),
+                    completed_at: Some("t2".into()),
                 }]),
                 ..Default::default()
             },
@@ -507,7 +653,77 @@ mod tests {
             },
         );
         assert!(done.is_completed);
-        assert_eq!(done.current_step_id, "review");
+        assert_eq!(done.current_step_id.as_deref(), Some("review"));
+    }
+
+    #[test]
+    fn the_api_document_follows_the_original_rules_field_by_field() {
+        let body = |v: Value| v.as_object().unwrap().clone();
+        let start = apply_document(
+            OnboardingData::default(),
+            &body(serde_json::json!({
+                "current_step_id": "welcome",
+                "completed_steps": [{"step_id": "intro"}, {"step_id": "about", "completed_at": "2026-11-26T10:00:00Z"}],
+                "user_preferences": {"tone": "formal", "detail": "brief"},
+                "goals": {"selected": ["write_clearer"]},
+                "is_completed": false,
+            })),
+        )
+        .unwrap();
+        assert_eq!(start.current_step_id.as_deref(), Some("welcome"));
+        assert_eq!(start.completed_steps[0].completed_at, None);
+        assert_eq!(start.feature_exploration, None);
+        // The wizard resumes at its first step when the client's step is not one of its own.
+        assert_eq!(start.wizard_step(), "about");
+
+        // One level of merge; null changes nothing; absent stays; current_step_id by null.
+        let next = apply_document(
+            start.clone(),
+            &body(serde_json::json!({
+                "current_step_id": null,
+                "user_preferences": {"tone": "casual"},
+                "goals": null,
+                "feature_exploration": {"meeting_insights": true},
+            })),
+        )
+        .unwrap();
+        assert_eq!(next.current_step_id, None);
+        assert_eq!(next.user_preferences["tone"], "casual");
+        assert_eq!(next.user_preferences["detail"], "brief");
+        assert_eq!(next.goals, start.goals);
+        assert_eq!(next.completed_steps, start.completed_steps);
+        assert!(next.explores("meeting_insights"));
+        let cleared = apply_document(
+            next,
+            &body(serde_json::json!({"completed_steps": null, "is_completed": true})),
+        )
+        .unwrap();
+        assert!(cleared.completed_steps.is_empty() && cleared.is_completed);
+
+        // Wrong types and oversized parts are refused, naming the field, and nothing applies.
+        for (bad, field) in [
+            (serde_json::json!({"current_step_id": 5}), "current_step_id"),
+            (
+                serde_json::json!({"completed_steps": [{"completed_at": "x"}]}),
+                "completed_steps[0]",
+            ),
+            (
+                serde_json::json!({"user_preferences": "formal"}),
+                "user_preferences",
+            ),
+            (serde_json::json!({"is_completed": "yes"}), "is_completed"),
+            (
+                serde_json::json!({"current_step_id": "x".repeat(65)}),
+                "current_step_id",
+            ),
+            (
+                serde_json::json!({"user_preferences": {"notes": "x".repeat(70_000)}}),
+                "onboarding",
+            ),
+        ] {
+            let err = apply_document(start.clone(), &body(bad)).unwrap_err();
+            assert_eq!(err.field(), Some(field));
+        }
     }
 
     #[test]
@@ -591,11 +807,13 @@ mod tests {
 
     #[test]
     fn recommendations_follow_the_answers_with_reasons() {
-        let mut data = OnboardingData::default();
-        data.goals.insert(
-            "selected".into(),
-            serde_json::json!(["run_better_meetings", "learn_language"]),
-        );
+        let mut data = OnboardingData {
+            goals: Some(Map::from_iter([(
+                "selected".to_owned(),
+                serde_json::json!(["run_better_meetings", "learn_language"]),
+            )])),
+            ..Default::default()
+        };
         data.user_preferences
             .insert("role".into(), "team_lead".into());
         data.user_preferences

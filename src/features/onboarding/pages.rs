@@ -141,9 +141,9 @@ fn WizardStep(
             {text_input("primary_language", "Primary language", pref(&data, "primary_language"), err("primary_language"))}
         }.into_any(),
         "goals" => {
-            let selected: Vec<String> = data.goals.get("selected").and_then(Value::as_array)
+            let selected: Vec<String> = data.goal("selected").and_then(Value::as_array)
                 .map(|a| a.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect()).unwrap_or_default();
-            let custom = data.goals.get("custom").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let custom = data.goal("custom").and_then(Value::as_str).unwrap_or_default().to_owned();
             view! {
                 <fieldset class="choices" aria-describedby="goals-hint">
                     <legend>"What do you want Digame to help with?"</legend>
@@ -192,7 +192,7 @@ fn WizardStep(
                 <ul class="choice-list">
                     {v.tools.iter().map(|t| {
                         let rec = recs.iter().find(|r| r.flag == t.flag).map(|r| because(&r.reasons));
-                        let checked = data.feature_exploration.get(t.flag.info().flag).copied().unwrap_or(false);
+                        let checked = data.explores(t.flag.info().flag);
                         view! {
                             <li class="tool-choice" data-tool=t.flag.info().flag>
                                 <label class="choice">
@@ -263,8 +263,7 @@ fn Review(data: OnboardingData, recs: Vec<model::Recommendation>) -> impl IntoVi
         .unwrap_or("Not answered")
         .to_owned();
     let goals: Vec<String> = data
-        .goals
-        .get("selected")
+        .goal("selected")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -278,23 +277,12 @@ fn Review(data: OnboardingData, recs: Vec<model::Recommendation>) -> impl IntoVi
     let detail = label_of(&model::DETAILS, &pref(&data, "detail")).unwrap_or("Not answered");
     let chosen: Vec<String> = recs
         .iter()
-        .filter(|r| {
-            data.feature_exploration
-                .get(r.flag.info().flag)
-                .copied()
-                .unwrap_or(false)
-        })
+        .filter(|r| data.explores(r.flag.info().flag))
         .map(|r| r.title.clone())
         .chain(
             crate::features::tools::TOOLS
                 .iter()
-                .filter(|t| {
-                    data.feature_exploration
-                        .get(t.flag)
-                        .copied()
-                        .unwrap_or(false)
-                        && !recs.iter().any(|r| r.flag == t.id)
-                })
+                .filter(|t| data.explores(t.flag) && !recs.iter().any(|r| r.flag == t.id))
                 .map(|t| t.title.to_owned()),
         )
         .collect();

@@ -63,8 +63,36 @@ pub async fn apply(
 ) -> Result<OnboardingData, AppError> {
     let finishing = update.is_completed;
     let merged = model::merge(load(db, person).await?, update);
+    store_and_mark(db, person, &merged, finishing).await?;
+    Ok(merged)
+}
+
+/// The JSON API's update (`POST /api/v1/auth/me/onboarding`), with the original's rules
+/// (`model::apply_document`); an `is_completed` in the body also sets the account's
+/// `onboarding_completed`.
+pub async fn apply_document(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    body: &serde_json::Map<String, serde_json::Value>,
+) -> Result<OnboardingData, AppError> {
+    let merged = model::apply_document(load(db, person).await?, body)?;
+    let finishing = body
+        .get("is_completed")
+        .and_then(serde_json::Value::as_bool);
+    store_and_mark(db, person, &merged, finishing).await?;
+    Ok(merged)
+}
+
+/// Stores the document and, when `finishing` says so, the account's completion flag, in
+/// one transaction.
+async fn store_and_mark(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    merged: &OnboardingData,
+    finishing: Option<bool>,
+) -> Result<(), AppError> {
     let txn = db.begin().await.or_internal("saving onboarding")?;
-    store(&txn, person, &merged)
+    store(&txn, person, merged)
         .await
         .or_internal("saving onboarding")?;
     if let Some(done) = finishing {
@@ -77,8 +105,7 @@ pub async fn apply(
         .await
         .or_internal("saving onboarding")?;
     }
-    txn.commit().await.or_internal("saving onboarding")?;
-    Ok(merged)
+    txn.commit().await.or_internal("saving onboarding")
 }
 
 async fn record_event(
@@ -168,7 +195,7 @@ pub async fn view(
     let step = step
         .filter(|s| step_index(s).is_some())
         .map(str::to_owned)
-        .unwrap_or_else(|| data.current_step_id.clone());
+        .unwrap_or_else(|| data.wizard_step().to_owned());
     let step = if step_index(&step).is_some() {
         step
     } else {
@@ -246,7 +273,7 @@ pub async fn save(
             completed.retain(|c| c.step_id != step);
             completed.push(CompletedStep {
                 step_id: step.to_owned(),
-                completed_at: Utc::now().to_rfc3339(),
+                completed_at: Some(Utc::now().to_rfc3339()),
             });
             update.completed_steps = Some(completed);
             let finishing = nav == "finish" || index + 1 == STEPS.len();
@@ -289,7 +316,7 @@ pub async fn picks_for(
 ) -> Result<Vec<Recommendation>, AppError> {
     let data = load(db, person).await?;
     let recs = recommend(&data, flags);
-    let chosen = |flag: &str| data.feature_exploration.get(flag).copied().unwrap_or(false);
+    let chosen = |flag: &str| data.explores(flag);
     let mut out: Vec<Recommendation> = recs
         .into_iter()
         .filter(|r| chosen(r.flag.info().flag))
