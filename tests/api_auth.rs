@@ -376,3 +376,51 @@ async fn api_keys_are_read_replaced_and_deleted_as_a_set_and_never_shown_in_clea
     assert_eq!(status, 200);
     assert_eq!(set["api_keys"], json!({}));
 }
+
+/// Deactivation ends a member's tokens for good: reactivating does not bring them back.
+#[tokio::test]
+async fn deactivation_ends_a_members_tokens_for_good() {
+    let app = spawn_app().await;
+    let admin_email = app.register("api-deact").await;
+    let admin = common::person(&app, &admin_email).await;
+    let (_, member_email) = common::add_member(&app, admin.tenant_id(), "api-deact-member").await;
+    let member = common::person(&app, &member_email).await;
+    let (status, _, signed_in) = send(
+        script()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"username": member_email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 200, "{signed_in}");
+    let access = signed_in["tokens"]["access_token"].clone();
+    let me = || {
+        send(
+            script()
+                .get(app.url("/api/v1/auth/me"))
+                .header("authorization", bearer(&access)),
+        )
+    };
+    assert_eq!(me().await.0, 200);
+    let member_id = member.user.id.to_string();
+    for active in ["false", "true"] {
+        let (status, _, body) = app
+            .call(
+                "admin/members/active",
+                &[("member_id", &member_id), ("active", active)],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(
+        me().await.0,
+        401,
+        "the old token stays revoked after reactivation"
+    );
+    let (status, _, _) = send(
+        script()
+            .post(app.url("/api/v1/auth/refresh"))
+            .json(&json!({"refresh_token": signed_in["tokens"]["refresh_token"]})),
+    )
+    .await;
+    assert_eq!(status, 401);
+}

@@ -469,7 +469,8 @@ pub async fn set_role(
 }
 
 /// Deactivates or reactivates a member. A deactivated member's sessions stop working at
-/// their next request (the session loader refuses inactive accounts).
+/// their next request (the session loader refuses inactive accounts) and their API tokens
+/// are revoked; reactivating brings neither back.
 pub async fn set_active(
     db: &DatabaseConnection,
     admin: &SessionUser,
@@ -516,6 +517,10 @@ pub async fn set_active(
     .update(&txn)
     .await
     .or_internal("changing a member")?;
+    if !active {
+        // Their API tokens end too, for good.
+        crate::features::tokens::revoke_all(&txn, member.id).await?;
+    }
     record(
         &txn,
         Event {
