@@ -424,3 +424,219 @@ async fn deactivation_ends_a_members_tokens_for_good() {
     .await;
     assert_eq!(status, 401);
 }
+
+/// Thirty malformed requests across the JSON API: wrong types, huge strings, deep nesting,
+/// invalid UTF-8, wrong content types, bad paths. Each is a 4xx in the error shape, never a
+/// 500, and none is taken as valid.
+#[tokio::test]
+async fn malformed_bodies_are_4xx_in_the_error_shape() {
+    let app = spawn_app().await;
+    let tokens = register(&app, &unique_email("api-fuzz")).await["tokens"].clone();
+    let auth = bearer(&tokens["access_token"]);
+    let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+    let huge = "x".repeat(300 * 1024);
+    let cases: Vec<(&str, &str, &str, Vec<u8>)> = vec![
+        (
+            "POST",
+            "/api/v1/auth/register",
+            "application/json",
+            b"{}".to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/register",
+            "application/json",
+            br#"{"email": 5, "password": true}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/register",
+            "text/plain",
+            br#"{"email":"a@b.co","password":"x"}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/register",
+            "application/json",
+            b"\xff\xfe{".to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/register",
+            "application/json",
+            deep.clone().into_bytes(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/register",
+            "application/json",
+            format!(r#"{{"email":"{huge}@x.co","password":"p"}}"#).into_bytes(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/login",
+            "application/x-www-form-urlencoded",
+            b"username=%ff%fe&password=x".to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/login",
+            "application/x-www-form-urlencoded",
+            b"nothing=here".to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/login",
+            "application/json",
+            br#"{"username": ["a"], "password": {}}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/login",
+            "application/json",
+            b"null".to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/refresh",
+            "application/json",
+            br#"{"refresh_token": 12}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/refresh",
+            "application/json",
+            b"[]".to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/password-change",
+            "application/json",
+            br#"{"current_password": null}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/settings/api-keys",
+            "application/json",
+            br#"{"api_keys": []}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/settings/api-keys",
+            "application/json",
+            br#"{"api_keys": {"": "abcdefgh1234"}}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/settings/api-keys",
+            "application/json",
+            format!(r#"{{"api_keys": {{"k": "{huge}"}}}}"#).into_bytes(),
+        ),
+        (
+            "POST",
+            "/api/v1/settings/api-keys",
+            "application/json",
+            b"\"just a string\"".to_vec(),
+        ),
+        (
+            "DELETE",
+            "/api/v1/settings/api-keys/%ff%fe",
+            "application/json",
+            Vec::new(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/me/onboarding",
+            "application/json",
+            br#"{"completed_steps": [1, 2]}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/me/onboarding",
+            "application/json",
+            deep.clone().into_bytes(),
+        ),
+        (
+            "POST",
+            "/api/v1/tasks",
+            "application/json",
+            br#"{"title": 42}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/tasks",
+            "application/json",
+            br#"{"title": "", "due_date": "tomorrow"}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/tasks",
+            "application/json",
+            format!(r#"{{"title": "{huge}"}}"#).into_bytes(),
+        ),
+        (
+            "GET",
+            "/api/v1/tasks/not-a-number",
+            "application/json",
+            Vec::new(),
+        ),
+        (
+            "GET",
+            "/api/v1/tasks/99999999999999999999999",
+            "application/json",
+            Vec::new(),
+        ),
+        (
+            "PUT",
+            "/api/v1/tasks/1",
+            "application/json",
+            br#"{"status": "flying"}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/ai/tasks/prioritization/prioritize",
+            "application/json",
+            br#"{"save_suggestions": "yes"}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/ai/email-analysis/analyze",
+            "application/json",
+            br#"{"messages": "all"}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/ai/email-analysis/analyze",
+            "application/json",
+            br#"[{"sender": "a@b.co", "timestamp": {"when": 1}}]"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/ai/writing-assistance/suggest",
+            "application/json",
+            br#"{"text": ["a"]}"#.to_vec(),
+        ),
+    ];
+    assert_eq!(cases.len(), 30);
+    for (method, path, content_type, body) in cases {
+        let req = script()
+            .request(method.parse().unwrap(), app.url(path))
+            .header("authorization", auth.clone())
+            .header("content-type", content_type)
+            .body(body);
+        let (status, _, answer) = send(req).await;
+        assert!(
+            (400..500).contains(&status),
+            "{method} {path}: {status} {answer}"
+        );
+        assert_eq!(
+            answer["status_code"].as_u64(),
+            Some(u64::from(status)),
+            "{method} {path}: {answer}"
+        );
+        assert!(
+            answer["code"].is_string() && answer["message"].is_string(),
+            "{method} {path}: {answer}"
+        );
+    }
+}

@@ -59,10 +59,18 @@ impl axum::response::IntoResponse for ApiError {
     fn into_response(self) -> axum::response::Response {
         let validation = matches!(self.0, AppError::Validation { .. });
         let unauthorized = matches!(self.0, AppError::Unauthorized(_));
-        let mut res = self.0.into_response();
-        if validation {
-            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        }
+        let mut res = if validation {
+            // The status in the body says the same as the answer's.
+            let mut body = crate::error::ErrorBody::from(self.0);
+            body.status_code = 422;
+            (
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(body),
+            )
+                .into_response()
+        } else {
+            self.0.into_response()
+        };
         if unauthorized {
             res.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -102,5 +110,24 @@ where
             )),
             Err(_) => Err(AppError::BadRequest("The body is not valid JSON.".into())),
         }
+    }
+}
+
+/// A path parameter whose rejections (not a number, not UTF-8) are a 404 in the project's
+/// error shape: an address with a malformed part names nothing that exists.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| ApiPath(v))
+            .map_err(|_| AppError::NotFound(format!("There is nothing at {}.", parts.uri.path())))
     }
 }

@@ -3,13 +3,13 @@
 //! page. The one deliberate difference: values come back masked (the last four characters),
 //! never in clear.
 
-use super::extract::{ApiCaller, ApiError, JsonBody};
+use super::extract::{ApiCaller, ApiError, ApiPath, JsonBody};
 use crate::domain::SessionUser;
 use crate::error::AppError;
 use crate::features::api_keys::parse::{mask, ApiKeyName, ApiKeyValue};
 use crate::features::api_keys::service as vault;
 use crate::server::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
@@ -116,7 +116,7 @@ async fn replace(
 async fn remove(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(key_name): Path<String>,
+    ApiPath(key_name): ApiPath<String>,
 ) -> Response {
     let result = async {
         let name = ApiKeyName::parse(key_name.trim(), "key_name")?;

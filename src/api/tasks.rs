@@ -1,11 +1,11 @@
 //! Tasks over JSON: CRUD under `/api/v1/tasks` and the prioritization under
 //! `/api/v1/ai/tasks/prioritization/prioritize`, with the same gate and rules as the page.
 
-use super::extract::{ApiCaller, ApiError, JsonBody};
+use super::extract::{ApiCaller, ApiError, ApiPath, JsonBody};
 use crate::features::tasks::service::{self, TaskInput};
 use crate::features::tasks::{Suggestion, TaskRow, TasksView};
 use crate::server::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -77,7 +77,7 @@ async fn create(
 async fn one(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TaskRow>, ApiError> {
     gate(&state, &caller).await?;
     Ok(Json(service::get(&state.db, &caller.0, id).await?))
@@ -86,7 +86,7 @@ async fn one(
 async fn update(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody<TaskBody>,
 ) -> Result<Json<TaskRow>, ApiError> {
     gate(&state, &caller).await?;
@@ -98,7 +98,7 @@ async fn update(
 async fn remove(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     gate(&state, &caller).await?;
     service::delete(&state.db, &caller.0, id).await?;
