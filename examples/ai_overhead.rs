@@ -77,6 +77,7 @@ async fn main() {
         "DIGAME_AI_BASE_URL" => Some(fake_base.clone()),
         "DIGAME_AI_ALLOW_PRIVATE" => Some("true".into()),
         "DIGAME_AI_CALLS_PER_MINUTE" => Some("10000".into()),
+        "DIGAME_API_REQUESTS_PER_MINUTE" => Some("1000000".into()),
         _ => None,
     })
     .unwrap();

@@ -92,6 +92,8 @@ pub struct Settings {
     pub email_upload_max_bytes: u64,
     /// The most messages one email analysis reads.
     pub email_max_messages: usize,
+    /// JSON API requests one caller (token, person or address) may make per minute.
+    pub api_requests_per_minute: u32,
 }
 
 /// An address range, `10.0.0.0/8` or one address.
@@ -181,6 +183,7 @@ Environment variables (all optional in development):
   DIGAME_REGISTRATIONS_PER_HOUR   sign-ups one address may start per hour (default 10)
   DIGAME_EMAIL_UPLOAD_MAX_MB      the largest mail export the email tool accepts (default 200)
   DIGAME_EMAIL_MAX_MESSAGES       the most messages one email analysis reads (default 200000)
+  DIGAME_API_REQUESTS_PER_MINUTE  JSON API requests one caller may make per minute (default 300)
   DIGAME_SESSION_IDLE_MINUTES     sign out after this long without activity (default 120)
   DIGAME_SESSION_ABSOLUTE_HOURS   sign out this long after signing in, whatever happens (default 12)
   RUST_LOG                 log filter (default: info)
@@ -346,7 +349,10 @@ impl Settings {
         let email_upload_max_bytes =
             number("DIGAME_EMAIL_UPLOAD_MAX_MB", 200, 4096)? as u64 * 1024 * 1024;
         let email_max_messages = number("DIGAME_EMAIL_MAX_MESSAGES", 200_000, 5_000_000)? as usize;
+        let api_requests_per_minute =
+            number("DIGAME_API_REQUESTS_PER_MINUTE", 300, 1_000_000)? as u32;
         Ok(Settings {
+            api_requests_per_minute,
             email_upload_max_bytes,
             email_max_messages,
             trusted_proxies,

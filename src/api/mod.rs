@@ -11,6 +11,7 @@ mod auth;
 pub mod extract;
 mod health;
 mod keys;
+pub mod limit;
 mod me;
 mod onboarding;
 mod tasks;
@@ -20,8 +21,8 @@ use crate::server::state::AppState;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
-/// Every `/api/v1` route; nested under that prefix by the server.
-pub fn router() -> Router<AppState> {
+/// Every `/api/v1` route, rate-limited per caller; nested under that prefix by the server.
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(me::router())
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(tasks::router())
         .merge(ai::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state, limit::limit))
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {

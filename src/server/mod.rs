@@ -105,7 +105,7 @@ pub async fn build_app(
     // Everything that may need to know who is asking: pages, server functions, the JSON API,
     // and the 404 page. Only these load (and, when it changed, store) the session.
     let limited = Router::new()
-        .nest("/api/v1", crate::api::router())
+        .nest("/api/v1", crate::api::router(state.clone()))
         .route("/api/{*fn_name}", any(unknown_endpoint))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())

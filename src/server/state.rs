@@ -30,6 +30,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The AI provider and where tool calls go.
     pub ai: Ai,
+    /// The JSON API's per-caller request counts (in this process).
+    pub api_limiter: crate::api::limit::ApiLimiter,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             passwords: Passwords::new(),
             keyring: Arc::new(keyring),
             http,
+            api_limiter: Default::default(),
         })
     }
 }
