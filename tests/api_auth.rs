@@ -646,19 +646,35 @@ async fn malformed_bodies_are_4xx_in_the_error_shape() {
 #[tokio::test]
 async fn each_token_has_its_own_request_window() {
     let app = common::spawn_app_with(&[("DIGAME_API_REQUESTS_PER_MINUTE", "5")]).await;
-    let first = register(&app, &unique_email("api-limit-1")).await["tokens"]["access_token"].clone();
-    let second = register(&app, &unique_email("api-limit-2")).await["tokens"]["access_token"].clone();
-    let me = |token: &Value| send(script().get(app.url("/api/v1/auth/me")).header("authorization", bearer(token)));
+    let first =
+        register(&app, &unique_email("api-limit-1")).await["tokens"]["access_token"].clone();
+    let second =
+        register(&app, &unique_email("api-limit-2")).await["tokens"]["access_token"].clone();
+    let me = |token: &Value| {
+        send(
+            script()
+                .get(app.url("/api/v1/auth/me"))
+                .header("authorization", bearer(token)),
+        )
+    };
     for remaining in (0..5).rev() {
         let (status, headers, _) = me(&first).await;
         assert_eq!(status, 200);
         assert_eq!(common::header(&headers, "x-ratelimit-limit"), "5");
-        assert_eq!(common::header(&headers, "x-ratelimit-remaining"), remaining.to_string());
+        assert_eq!(
+            common::header(&headers, "x-ratelimit-remaining"),
+            remaining.to_string()
+        );
     }
     let (status, headers, body) = me(&first).await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["code"], "RATE_LIMITED");
-    assert!(common::header(&headers, "retry-after").parse::<u64>().unwrap() <= 60);
+    assert!(
+        common::header(&headers, "retry-after")
+            .parse::<u64>()
+            .unwrap()
+            <= 60
+    );
     let (status, _, _) = me(&second).await;
     assert_eq!(status, 200, "another token is not affected");
 }

@@ -2,6 +2,7 @@
 
 pub mod ctx;
 pub mod db;
+pub mod limiter;
 pub mod security;
 pub mod sessions;
 pub mod state;

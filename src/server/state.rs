@@ -31,7 +31,7 @@ pub struct AppState {
     /// The AI provider and where tool calls go.
     pub ai: Ai,
     /// The JSON API's per-caller request counts (in this process).
-    pub api_limiter: crate::api::limit::ApiLimiter,
+    pub api_limiter: crate::server::limiter::ApiLimiter,
 }
 
 impl AppState {
