@@ -94,6 +94,8 @@ pub struct Settings {
     pub email_max_messages: usize,
     /// JSON API requests one caller (token, person or address) may make per minute.
     pub api_requests_per_minute: u32,
+    /// After SIGTERM, how long requests in flight may take to finish.
+    pub shutdown_grace_seconds: u64,
 }
 
 /// An address range, `10.0.0.0/8` or one address.
@@ -184,6 +186,7 @@ Environment variables (all optional in development):
   DIGAME_EMAIL_UPLOAD_MAX_MB      the largest mail export the email tool accepts (default 200)
   DIGAME_EMAIL_MAX_MESSAGES       the most messages one email analysis reads (default 200000)
   DIGAME_API_REQUESTS_PER_MINUTE  JSON API requests one caller may make per minute (default 300)
+  DIGAME_SHUTDOWN_GRACE_SECONDS   after SIGTERM, how long requests in flight may finish (default 30)
   DIGAME_SESSION_IDLE_MINUTES     sign out after this long without activity (default 120)
   DIGAME_SESSION_ABSOLUTE_HOURS   sign out this long after signing in, whatever happens (default 12)
   RUST_LOG                 log filter (default: info)
@@ -351,7 +354,9 @@ impl Settings {
         let email_max_messages = number("DIGAME_EMAIL_MAX_MESSAGES", 200_000, 5_000_000)? as usize;
         let api_requests_per_minute =
             number("DIGAME_API_REQUESTS_PER_MINUTE", 300, 1_000_000)? as u32;
+        let shutdown_grace_seconds = number("DIGAME_SHUTDOWN_GRACE_SECONDS", 30, 3600)? as u64;
         Ok(Settings {
+            shutdown_grace_seconds,
             api_requests_per_minute,
             email_upload_max_bytes,
             email_max_messages,

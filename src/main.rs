@@ -68,15 +68,18 @@ async fn start() {
 async fn run(settings: Settings) -> Result<(), String> {
     let options = digame::server::leptos_options()?;
     let addr = settings.listen_addr.unwrap_or(options.site_addr);
+    let grace = std::time::Duration::from_secs(settings.shutdown_grace_seconds);
     let (router, _state) = digame::server::build_app(settings, options).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr} (DIGAME_LISTEN_ADDR): {e}"))?;
     tracing::info!("Digame is running at http://{addr}");
     println!("Digame is running at http://{addr}");
-    digame::server::serve(listener, router)
+    digame::server::serve_with_grace(listener, router, grace)
         .await
-        .map_err(|e| format!("server error: {e}"))
+        .map_err(|e| format!("server error: {e}"))?;
+    tracing::info!("stopped");
+    Ok(())
 }
 
 async fn fake_ai(addr: &str) -> Result<(), String> {

@@ -230,14 +230,45 @@ fn site_files(
         .fallback(not_found)
 }
 
-/// Serves until Ctrl-C or SIGTERM.
+/// Serves until Ctrl-C or SIGTERM, then lets every request in flight finish.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(
+    serve_with_grace(listener, router, Duration::from_secs(365 * 24 * 3600)).await
+}
+
+/// Serves until Ctrl-C or SIGTERM; then stops accepting connections, lets the requests in
+/// flight finish for up to `grace` (`DIGAME_SHUTDOWN_GRACE_SECONDS`), and returns, so the
+/// process exits 0 either way.
+pub async fn serve_with_grace(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = signalled.send(true);
+    });
+    let deadline = async move {
+        if on_signal.wait_for(|s| *s).await.is_err() {
+            // The server ended on its own; its branch below has the answer.
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = async { server.await } => result,
+        () = deadline => {
+            tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "the shutdown grace period ended; requests still running were cut off"
+            );
+            Ok(())
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -1,0 +1,188 @@
+//! Graceful shutdown of the real binary: on SIGTERM it stops accepting connections, lets a
+//! request in flight finish (an upload still streaming), and exits 0; a request that outlasts
+//! `DIGAME_SHUTDOWN_GRACE_SECONDS` is cut off and the process still exits 0 on time. Unix only.
+#![cfg(unix)]
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MBOX: &[u8] = include_bytes!("fixtures/email/small.mbox");
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+async fn start(grace_seconds: &str) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_digame"))
+        .arg("serve")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/s.db", dir.path().display()),
+        )
+        .env("DIGAME_DATA_DIR", dir.path())
+        .env("DIGAME_LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("DIGAME_PUBLIC_URL", &base)
+        .env("DIGAME_SHUTDOWN_GRACE_SECONDS", grace_seconds)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let server = Server {
+        child,
+        base,
+        _dir: dir,
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{}/health", server.base))
+            .send()
+            .await
+            .is_ok()
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not answer /health");
+}
+
+/// A signed-in client of `server`.
+async fn signed_in(server: &Server) -> reqwest::Client {
+    let client = common::new_client();
+    let res = client
+        .post(format!("{}/api/auth/register", server.base))
+        .header("origin", &server.base)
+        .header("accept", "application/json")
+        .form(&[
+            ("name", "Ana Lima"),
+            ("email", &common::unique_email("shutdown")),
+            ("password", common::PASSWORD),
+            ("company", "Acme Labs"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    client
+}
+
+/// An upload whose body arrives in three parts, `pause` apart.
+fn slow_upload(
+    client: &reqwest::Client,
+    server: &Server,
+    pause: Duration,
+) -> reqwest::RequestBuilder {
+    let parts: Vec<Vec<u8>> = MBOX
+        .chunks(MBOX.len() / 3 + 1)
+        .map(<[u8]>::to_vec)
+        .collect();
+    let stream = futures_util::stream::unfold((parts, 0usize), move |(parts, i)| async move {
+        if i >= parts.len() {
+            return None;
+        }
+        if i > 0 {
+            tokio::time::sleep(pause).await;
+        }
+        Some((Ok::<_, std::io::Error>(parts[i].clone()), (parts, i + 1)))
+    });
+    let form = reqwest::multipart::Form::new()
+        .text("own_addresses", "me@digame.test")
+        .part(
+            "file",
+            reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(stream))
+                .file_name("small.mbox"),
+        );
+    client
+        .post(format!("{}/tools/email/upload", server.base))
+        .header("origin", &server.base)
+        .header("accept", "application/json")
+        .multipart(form)
+}
+
+fn terminate(server: &Server) {
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+async fn exit_code(server: &mut Server, within: Duration) -> Option<i32> {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            return status.code();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn sigterm_lets_a_request_in_flight_finish_then_exits_0() {
+    let mut server = start("20").await;
+    let client = signed_in(&server).await;
+    let upload = tokio::spawn(slow_upload(&client, &server, Duration::from_millis(700)).send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    terminate(&server);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // No new connections once the signal arrived.
+    assert!(reqwest::Client::new()
+        .get(format!("{}/health", server.base))
+        .send()
+        .await
+        .is_err());
+    let res = upload
+        .await
+        .unwrap()
+        .expect("the request in flight is answered");
+    assert_eq!(res.status().as_u16(), 200);
+    let analysis: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(analysis["messages"], 9);
+    assert_eq!(
+        exit_code(&mut server, Duration::from_secs(10)).await,
+        Some(0)
+    );
+}
+
+#[tokio::test]
+async fn a_request_longer_than_the_grace_period_is_cut_off_and_the_process_exits_0_on_time() {
+    let mut server = start("1").await;
+    let client = signed_in(&server).await;
+    let upload = tokio::spawn(slow_upload(&client, &server, Duration::from_secs(3)).send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let signalled = Instant::now();
+    terminate(&server);
+    assert_eq!(
+        exit_code(&mut server, Duration::from_secs(5)).await,
+        Some(0)
+    );
+    let took = signalled.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert!(
+        upload.await.unwrap().is_err(),
+        "the unfinished request was cut off"
+    );
+}
