@@ -1109,3 +1109,69 @@ async fn inviting_an_address_of_another_company_reveals_nothing_to_the_admin() {
         .unwrap()
         .contains("already a member of your company"));
 }
+
+/// Without JavaScript, a new invitation's link is shown once on the page the form returns
+/// to; it is kept in the session sealed (never in clear) and gone after that page.
+#[tokio::test]
+async fn an_invitation_link_is_shown_once_without_javascript() {
+    let app = spawn_app().await;
+    app.register("invite-nojs").await;
+    let invited = common::unique_email("invited-nojs");
+    let res = app
+        .client
+        .post(app.url("/api/admin/members/invite"))
+        .header("origin", format!("http://{}", app.host))
+        .header("accept", "text/html")
+        .form(&[("email", invited.as_str()), ("role", "member")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 302);
+    assert_eq!(
+        common::header(res.headers(), "location"),
+        "/admin/members?invited=1"
+    );
+    // The session row holds no link in clear.
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = app.state.db.get_database_backend();
+    let table = if backend == sea_orm::DbBackend::Sqlite {
+        "tower_sessions"
+    } else {
+        "tower_sessions.session"
+    };
+    let rows = app
+        .state
+        .db
+        .query_all(Statement::from_string(
+            backend,
+            format!("SELECT data FROM {table}"),
+        ))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let data: Vec<u8> = row.try_get("", "data").unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&data).contains("invite="),
+            "the link is sealed in the session"
+        );
+    }
+    let html = app
+        .get("/admin/members?invited=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("Invitation for {invited} created")),
+        "{html}"
+    );
+    assert!(html.contains("/register?invite="));
+    let again = app
+        .get("/admin/members?invited=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains("/register?invite="), "shown only once");
+}

@@ -151,6 +151,79 @@ pub async fn keep_answer<T: serde::Serialize>(
     }
 }
 
+/// For a plain form post (no JavaScript) whose answer holds a secret to show once (an
+/// invitation link): keeps `secret` in the session sealed under the master key (never in
+/// clear at rest) as `key`, and sends the browser to `path`, whose page takes it with
+/// [`take_shown_once`].
+pub async fn show_once_after_redirect(
+    keyring: &crate::features::api_keys::crypto::Keyring,
+    key: &str,
+    secret: &str,
+    path: &str,
+) {
+    if !is_plain_form() {
+        return;
+    }
+    let Ok(auth) = auth_session().await else {
+        return;
+    };
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let sealed = keyring.seal(
+        &secrecy::SecretString::from(secret.to_owned()),
+        &once_aad(key),
+    );
+    let kept = serde_json::json!({
+        "ciphertext": b64.encode(&sealed.ciphertext),
+        "nonce": b64.encode(&sealed.nonce),
+        "key_version": sealed.key_version,
+    });
+    match auth.session.insert(&format!("once:{key}"), kept).await {
+        Ok(()) => leptos_axum::redirect(path),
+        Err(e) => tracing::error!(error = %e, "cannot keep a secret to show once"),
+    }
+}
+
+fn once_aad(key: &str) -> String {
+    format!("digame: shown once: {key}")
+}
+
+/// The secret kept by [`show_once_after_redirect`], removed from the session as it is read.
+pub async fn take_shown_once(
+    keyring: &crate::features::api_keys::crypto::Keyring,
+    key: &str,
+) -> Result<Option<String>, AppError> {
+    use base64::Engine as _;
+    use secrecy::ExposeSecret as _;
+    let auth = auth_session().await?;
+    let kept: Option<serde_json::Value> = auth
+        .session
+        .remove(&format!("once:{key}"))
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let Some(kept) = kept else {
+        return Ok(None);
+    };
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let field = |name: &str| {
+        kept.get(name)
+            .and_then(serde_json::Value::as_str)
+            .and_then(|s| b64.decode(s).ok())
+    };
+    let sealed = crate::features::api_keys::crypto::Sealed {
+        ciphertext: field("ciphertext").unwrap_or_default(),
+        nonce: field("nonce").unwrap_or_default(),
+        key_version: kept
+            .get("key_version")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or_default() as i32,
+    };
+    Ok(keyring
+        .open(&sealed, &once_aad(key))
+        .ok()
+        .map(|s| s.expose_secret().to_owned()))
+}
+
 /// The latest plain-form answer kept for `page`, if any.
 pub async fn plain_form_answer(page: &str) -> Result<Option<serde_json::Value>, AppError> {
     let auth = auth_session().await?;

@@ -74,7 +74,27 @@ pub async fn invite_member(email: String, role: String) -> Result<InviteCreated,
         // There is no mail server yet: in development the link is also in the log.
         tracing::info!(email = %created.email, link = %created.link, "invitation created (development only: link logged)");
     }
+    // Without JavaScript the page is loaded again: it shows the link once from the session.
+    let shown = serde_json::to_string(&created).map_err(|_| AppError::Internal)?;
+    ctx::show_once_after_redirect(
+        &state.keyring,
+        "invitation",
+        &shown,
+        "/admin/members?invited=1",
+    )
+    .await;
     Ok(created)
+}
+
+/// The invitation just created by a plain form post, shown once (see `invite_member`).
+#[server(endpoint = "admin/members/new-invitation")]
+pub async fn new_invitation() -> Result<Option<InviteCreated>, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    ctx::require_admin().await?;
+    Ok(ctx::take_shown_once(&state.keyring, "invitation")
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok()))
 }
 
 #[server(endpoint = "admin/members/revoke")]

@@ -9,13 +9,21 @@ use leptos_meta::Title;
 
 #[component]
 pub fn AdminMembersPage() -> impl IntoView {
+    // Without JavaScript the invitation form's post comes back here with `?invited=1`, and the
+    // new link is read (once: reading takes it from the session) here, outside the views that
+    // render again while the page waits, so it is read exactly once.
+    let invited =
+        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("invited").is_some());
+    let shown_once = invited.then(|| Resource::new(|| (), |_| super::new_invitation()));
     view! {
         <Title text="Members"/>
         <RequireAdmin>
-            <MembersPanel/>
+            <MembersPanel shown_once/>
         </RequireAdmin>
     }
 }
+
+type ShownOnce = Option<Resource<Result<Option<super::InviteCreated>, crate::error::AppError>>>;
 
 #[derive(Clone, Copy)]
 struct MemberActions {
@@ -26,7 +34,7 @@ struct MemberActions {
 }
 
 #[component]
-fn MembersPanel() -> impl IntoView {
+fn MembersPanel(shown_once: ShownOnce) -> impl IntoView {
     let actions = MemberActions {
         invite: ServerAction::<InviteMember>::new(),
         revoke: ServerAction::<RevokeInvitation>::new(),
@@ -47,7 +55,10 @@ fn MembersPanel() -> impl IntoView {
     let invite_value = actions.invite.value();
     let link = Signal::derive(move || match invite_value.get() {
         Some(Ok(created)) => Some(created),
-        _ => None,
+        _ => shown_once
+            .and_then(|r| r.get())
+            .and_then(Result::ok)
+            .flatten(),
     });
     let errors = Signal::derive(move || {
         [
@@ -69,7 +80,7 @@ fn MembersPanel() -> impl IntoView {
         </section>
         <section class="card invite-card">
             <h2>"Invite someone"</h2>
-            <p class="muted small">"They get a link that works once and expires after 7 days. There is no email sending yet: copy the link to them yourself."</p>
+            <p class="muted small">"They get a link that works once and expires after 7 days. There is no email sending yet: the link is shown here once; copy it to them yourself."</p>
             <ActionForm action=actions.invite attr:class="invite-form">
                 <FormAlert message=form_error(invite_value)/>
                 <TextField label="Their email" name="email" kind="email" id="invite-email" maxlength=254
@@ -83,12 +94,14 @@ fn MembersPanel() -> impl IntoView {
                 </div>
                 <button type="submit" class="button">"Create invitation"</button>
             </ActionForm>
-            {move || link.get().map(|created| view! {
-                <div class="alert alert-success" role="status">
-                    <p>{format!("Invitation for {} created. Send them this link (it is shown only now):", created.email)}</p>
-                    <p><code class="invite-link" data-testid="invite-link">{created.link}</code></p>
-                </div>
-            })}
+            <Transition fallback=|| ()>
+                {move || link.get().map(|created| view! {
+                    <div class="alert alert-success" role="status">
+                        <p>{format!("Invitation for {} created. Send them this link (it is shown only now):", created.email)}</p>
+                        <p><code class="invite-link" data-testid="invite-link">{created.link}</code></p>
+                    </div>
+                })}
+            </Transition>
         </section>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || data.get().map(|res| match res {
