@@ -3,13 +3,20 @@
 //! record of numbers (addresses and subjects interned), so memory grows with the number of
 //! messages by a few dozen bytes each, never with the size of the file.
 
+mod findings;
+mod stats;
+mod subjects;
+mod threads;
+
 use super::parse::MessageMeta;
-use super::{
-    duration_words, offset_label, Correspondent, Count, EmailAnalysis, Unanswered, Volume,
-};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike};
+use super::{Correspondent, Count, EmailAnalysis, Unanswered};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike};
+use findings::findings;
+use stats::{median, percentile, top_counts, volumes};
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
+pub use subjects::normalise_subject;
+use subjects::strip_prefixes;
 
 /// How many of each top list are shown.
 const TOP: usize = 10;
@@ -45,21 +52,21 @@ impl Interner {
     }
 }
 
-struct Record {
-    timestamp: i64,
-    offset: Option<i32>,
-    sent: bool,
+pub(super) struct Record {
+    pub(super) timestamp: i64,
+    pub(super) offset: Option<i32>,
+    pub(super) sent: bool,
     /// Received: the sender. Sent: the recipients.
-    counterparts: Vec<u32>,
+    pub(super) counterparts: Vec<u32>,
     /// The normalised subject, when there is one (ties a reply without headers to its
     /// thread).
-    topic: Option<u32>,
+    pub(super) topic: Option<u32>,
     /// The subject as written, interned (for naming threads).
-    subject: u32,
-    is_reply: bool,
+    pub(super) subject: u32,
+    pub(super) is_reply: bool,
     /// Message ids, hashed: only compared, never shown, so no text is kept.
-    id: Option<u64>,
-    parents: Vec<u64>,
+    pub(super) id: Option<u64>,
+    pub(super) parents: Vec<u64>,
 }
 
 /// Collects messages for one analysis.
@@ -82,28 +89,6 @@ pub struct Settings {
     pub work_start: u32,
     pub work_end: u32,
     pub unanswered_days: u32,
-}
-
-/// A subject without its `Re:`/`Fwd:` prefixes, in lower case with single spaces: the
-/// fallback key that ties a reply to its thread.
-pub fn normalise_subject(subject: &str) -> (String, bool) {
-    let mut s = subject.trim();
-    let mut reply = false;
-    loop {
-        let lower = s.to_lowercase();
-        let prefix = ["re:", "fwd:", "fw:", "aw:", "sv:", "re :", "tr:"]
-            .into_iter()
-            .find(|p| lower.starts_with(p));
-        match prefix {
-            Some(p) => {
-                reply |= p.starts_with("re") || p == "aw:" || p == "sv:";
-                s = s[p.len()..].trim_start();
-            }
-            None => break,
-        }
-    }
-    let words: Vec<&str> = s.split_whitespace().collect();
-    (words.join(" ").to_lowercase(), reply)
 }
 
 fn domain(address: &str) -> &str {
@@ -207,70 +192,8 @@ impl Analyzer {
             _ => (Vec::new(), Vec::new()),
         };
 
-        // Threads: a message joins the thread of a message it names (In-Reply-To,
-        // References, even one not in the file), a reply without those headers ("Re: …")
-        // the latest thread on its subject; anything else starts one.
-        let mut thread_of_id: HashMap<u64, usize> = HashMap::new();
-        let mut thread_of_topic: HashMap<u32, usize> = HashMap::new();
-        let mut thread: Vec<usize> = Vec::with_capacity(self.records.len());
-        for (i, r) in self.records.iter().enumerate() {
-            let t = r
-                .parents
-                .iter()
-                .find_map(|p| thread_of_id.get(p).copied())
-                .or_else(|| {
-                    r.is_reply
-                        .then(|| {
-                            r.topic
-                                .and_then(|topic| thread_of_topic.get(&topic).copied())
-                        })
-                        .flatten()
-                })
-                .unwrap_or(i);
-            for id in r.id.iter().chain(r.parents.iter()) {
-                thread_of_id.entry(*id).or_insert(t);
-            }
-            if let Some(topic) = r.topic {
-                thread_of_topic.insert(topic, t);
-            }
-            thread.push(t);
-        }
-
-        // Replies: a sent reply answers the received message it names (In-Reply-To, then
-        // References), or else the latest unanswered received message of its thread.
-        let mut by_id: HashMap<u64, usize> = HashMap::new();
-        let mut waiting_in_thread: HashMap<usize, usize> = HashMap::new();
-        let mut answered_at: Vec<Option<i64>> = vec![None; self.records.len()];
-        for (i, r) in self.records.iter().enumerate() {
-            if let Some(id) = r.id {
-                by_id.insert(id, i);
-            }
-            if !r.sent {
-                waiting_in_thread.insert(thread[i], i);
-                continue;
-            }
-            if !r.is_reply {
-                continue;
-            }
-            let by_header = r.parents.iter().find_map(|p| {
-                by_id
-                    .get(p)
-                    .copied()
-                    .filter(|&j| !self.records[j].sent && answered_at[j].is_none())
-            });
-            let target = by_header.or_else(|| {
-                waiting_in_thread
-                    .get(&thread[i])
-                    .copied()
-                    .filter(|&j| answered_at[j].is_none())
-            });
-            if let Some(j) = target {
-                answered_at[j] = Some(r.timestamp);
-                if waiting_in_thread.get(&thread[i]) == Some(&j) {
-                    waiting_in_thread.remove(&thread[i]);
-                }
-            }
-        }
+        let thread = threads::assign(&self.records);
+        let answered_at = threads::answered_at(&self.records, &thread);
         let mut delays: Vec<u32> = Vec::new();
         let mut delays_by: HashMap<u32, Vec<u32>> = HashMap::new();
         for (i, r) in self.records.iter().enumerate() {
@@ -462,193 +385,14 @@ impl Analyzer {
     }
 }
 
-fn strip_prefixes(subject: &str) -> &str {
-    let mut s = subject.trim();
-    loop {
-        let lower = s.get(..4).unwrap_or(s).to_lowercase();
-        let cut = ["re:", "fw:", "aw:", "sv:", "tr:"]
-            .iter()
-            .find(|p| lower.starts_with(*p))
-            .map(|p| p.len())
-            .or_else(|| lower.starts_with("fwd:").then_some(4));
-        match cut {
-            Some(n) => s = s[n..].trim_start(),
-            None => return s,
-        }
-    }
-}
-
-fn volumes(
-    by_day: &HashMap<NaiveDate, (u32, u32)>,
-    first: NaiveDate,
-    last: NaiveDate,
-) -> (Vec<Volume>, Vec<Volume>) {
-    let daily_from = (last - Duration::days(DAILY_DAYS - 1)).max(first);
-    let daily = daily_from
-        .iter_days()
-        .take_while(|d| *d <= last)
-        .map(|d| {
-            let (s, r) = by_day.get(&d).copied().unwrap_or_default();
-            Volume {
-                start: d.to_string(),
-                sent: s,
-                received: r,
-            }
-        })
-        .collect();
-    let monday = |d: NaiveDate| d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
-    let mut weeks: Vec<Volume> = Vec::new();
-    let mut week = monday(first);
-    while week <= last {
-        weeks.push(Volume {
-            start: week.to_string(),
-            sent: 0,
-            received: 0,
-        });
-        week += Duration::days(7);
-    }
-    let first_week = monday(first);
-    for (d, (s, r)) in by_day {
-        let i = ((monday(*d) - first_week).num_days() / 7) as usize;
-        if let Some(w) = weeks.get_mut(i) {
-            w.sent += s;
-            w.received += r;
-        }
-    }
-    let skip = weeks.len().saturating_sub(WEEKS_MAX);
-    (daily, weeks.into_iter().skip(skip).collect())
-}
-
-/// The most frequent first; ties in alphabetical order.
-fn top_counts(items: impl Iterator<Item = (String, u32)>, n: usize) -> Vec<Count> {
-    let mut all: Vec<(String, u32)> = items.collect();
-    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    all.into_iter()
-        .take(n)
-        .map(|(label, count)| Count { label, count })
-        .collect()
-}
-
-/// The middle value (the mean of the two middle ones for an even count).
-fn median(values: &mut [u32]) -> Option<u32> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_unstable();
-    let n = values.len();
-    Some(if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        ((u64::from(values[n / 2 - 1]) + u64::from(values[n / 2])) / 2) as u32
-    })
-}
-
-/// The nearest-rank percentile.
-fn percentile(values: &mut [u32], p: u32) -> Option<u32> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_unstable();
-    let rank = (values.len() * p as usize).div_ceil(100).max(1);
-    Some(values[rank - 1])
-}
-
-const WEEKDAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-
-/// The analysis in plain sentences, the most telling first.
-fn findings(a: &EmailAnalysis) -> Vec<String> {
-    let mut out = Vec::new();
-    if a.sent == 0 {
-        out.push(format!(
-            "None of these messages was sent from {}, so all are counted as received. Add the addresses you send from to tell sent from received.",
-            a.own_addresses.join(", ")
-        ));
-    }
-    if let Some(top) = a.top_correspondents.first() {
-        match top.median_response_minutes {
-            Some(m) => out.push(format!(
-                "You answer {}, your most frequent correspondent, in a median of {}.",
-                top.address,
-                duration_words(m)
-            )),
-            None => out.push(format!(
-                "Your most frequent correspondent is {} ({} messages).",
-                top.address,
-                top.sent_to + top.received_from
-            )),
-        }
-    }
-    if a.sent > 0 {
-        out.push(format!(
-            "{} % of the mail you send goes out outside your working hours ({:02}:00–{:02}:00, Monday to Friday, {}).",
-            a.sent_outside_hours_pct,
-            a.work_start,
-            a.work_end,
-            offset_label(a.utc_offset_minutes)
-        ));
-    }
-    if let (Some(median), Some(p90)) = (a.median_response_minutes, a.p90_response_minutes) {
-        out.push(format!(
-            "Half of the {} messages you answered got their answer within {}; one in ten waited longer than {}.",
-            a.answered,
-            duration_words(median),
-            duration_words(p90)
-        ));
-    }
-    if a.unanswered_total > 0 {
-        out.push(format!(
-            "{} {} from people you write to {} waited more than {} days for your answer.",
-            a.unanswered_total,
-            if a.unanswered_total == 1 {
-                "thread"
-            } else {
-                "threads"
-            },
-            if a.unanswered_total == 1 {
-                "has"
-            } else {
-                "have"
-            },
-            a.unanswered_days
-        ));
-    }
-    let by_weekday: Vec<u32> = a.heatmap.iter().map(|h| h.iter().sum()).collect();
-    if let Some((day, n)) = by_weekday
-        .iter()
-        .enumerate()
-        .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))
-        .filter(|(_, n)| **n > 0)
-    {
-        out.push(format!(
-            "{} is your busiest day: {} % of all messages.",
-            WEEKDAYS[day],
-            (f64::from(*n) * 100.0 / f64::from(a.messages.max(1))).round()
-        ));
-    }
-    if let Some(k) = a.keywords.first() {
-        out.push(format!(
-            "The word most often in your subjects is “{}” ({} messages).",
-            k.label, k.count
-        ));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use crate::features::email::analysis::*;
     use crate::features::email::parse::{read, Format, Limits};
+    use crate::features::email::Volume;
     use std::io::Cursor;
 
-    const MBOX: &str = include_str!("../../../tests/fixtures/email/small.mbox");
+    const MBOX: &str = include_str!("../../../../tests/fixtures/email/small.mbox");
 
     fn analyse(unanswered_days: u32) -> EmailAnalysis {
         let mut analyzer = Analyzer::new(Settings {
@@ -923,31 +667,5 @@ mod tests {
         // The bare reply answers r1 (by subject), 3,000 s later.
         assert_eq!(a.answered, 1);
         assert_eq!(a.median_response_minutes, Some(50));
-    }
-
-    #[test]
-    fn subjects_lose_reply_and_forward_prefixes() {
-        assert_eq!(
-            normalise_subject("Re: RE: Fwd:  Budget   Review"),
-            ("budget review".into(), true)
-        );
-        assert_eq!(normalise_subject("Fwd: Budget"), ("budget".into(), false));
-        assert_eq!(
-            normalise_subject("Regarding budget"),
-            ("regarding budget".into(), false)
-        );
-        assert_eq!(strip_prefixes("RE: Fwd: Café"), "Café");
-    }
-
-    #[test]
-    fn medians_and_percentiles_by_rank() {
-        assert_eq!(median(&mut []), None);
-        assert_eq!(median(&mut [5, 1, 3]), Some(3));
-        assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
-        assert_eq!(
-            percentile(&mut [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90),
-            Some(9)
-        );
-        assert_eq!(percentile(&mut [7], 90), Some(7));
     }
 }
