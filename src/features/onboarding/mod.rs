@@ -2,6 +2,8 @@
 //! recommends their tools; the stored document (compatible with the original service); and
 //! the step funnel for admins.
 
+#[cfg(feature = "ssr")]
+pub mod document;
 pub mod model;
 pub mod pages;
 

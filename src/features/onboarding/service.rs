@@ -75,7 +75,7 @@ pub async fn apply_document(
     person: &SessionUser,
     body: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<OnboardingData, AppError> {
-    let merged = model::apply_document(load(db, person).await?, body)?;
+    let merged = super::document::apply_document(load(db, person).await?, body)?;
     let finishing = body
         .get("is_completed")
         .and_then(serde_json::Value::as_bool);
