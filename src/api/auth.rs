@@ -68,13 +68,7 @@ where
 }
 
 fn client(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> std::net::IpAddr {
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",");
-    crate::server::ctx::client_address(peer.ip(), Some(&forwarded), &state.settings.trusted_proxies)
+    crate::server::ctx::client_of(peer.ip(), headers, &state.settings.trusted_proxies)
 }
 
 #[derive(Debug, Deserialize)]

@@ -15,19 +15,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|v| {
-                    v.strip_prefix("Bearer ")
-                        .or_else(|| v.strip_prefix("bearer "))
-                })
-                .ok_or_else(|| {
-                    AppError::Unauthorized(
-                        "Send the access token as `Authorization: Bearer <token>`.".into(),
-                    )
-                })?;
+        if parts
+            .headers
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            let token = crate::server::ctx::bearer_token(&parts.headers).ok_or_else(|| {
+                AppError::Unauthorized(
+                    "Send the access token as `Authorization: Bearer <token>`.".into(),
+                )
+            })?;
             let state = parts
                 .extensions
                 .get::<crate::server::state::AppState>()

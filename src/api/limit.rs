@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::features::auth::backend::AuthSession;
 use crate::server::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
@@ -17,15 +17,7 @@ use std::time::Instant;
 
 /// Who is asking, for counting: never the token itself.
 fn caller_key(req: &Request) -> String {
-    if let Some(token) = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-    {
+    if let Some(token) = crate::server::ctx::bearer_token(req.headers()) {
         return format!("token:{}", crate::util::sha256_hex(token.trim()));
     }
     if let Some(id) = req
@@ -43,18 +35,8 @@ fn caller_key(req: &Request) -> String {
         .map(|c| c.0.ip());
     match (peer, state) {
         (Some(peer), Some(state)) => {
-            let forwarded = req
-                .headers()
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect::<Vec<_>>()
-                .join(",");
-            let ip = crate::server::ctx::client_address(
-                peer,
-                Some(&forwarded),
-                &state.settings.trusted_proxies,
-            );
+            let ip =
+                crate::server::ctx::client_of(peer, req.headers(), &state.settings.trusted_proxies);
             crate::features::auth::throttle::address_key("api", ip)
         }
         _ => "unknown".to_owned(),

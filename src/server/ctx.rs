@@ -49,18 +49,36 @@ pub async fn client_ip() -> Option<std::net::IpAddr> {
         .ok()?
         .0
         .ip();
-    let trusted = use_context::<AppState>()
-        .map(|s| s.settings.trusted_proxies.clone())
-        .unwrap_or_default();
-    let forwarded = use_context::<http::request::Parts>().map(|p| {
-        p.headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join(",")
-    });
-    Some(client_address(peer, forwarded.as_deref(), &trusted))
+    let state = use_context::<AppState>()?;
+    let parts = use_context::<http::request::Parts>()?;
+    Some(client_of(
+        peer,
+        &parts.headers,
+        &state.settings.trusted_proxies,
+    ))
+}
+
+/// The client behind `peer`, from the request's `X-Forwarded-For` headers (see
+/// [`client_address`]).
+pub fn client_of(
+    peer: std::net::IpAddr,
+    headers: &http::HeaderMap,
+    trusted: &[crate::config::IpRange],
+) -> std::net::IpAddr {
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    client_address(peer, Some(&forwarded), trusted)
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if the request has one.
+pub fn bearer_token(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// The client behind a chain of proxies: starting from the TCP peer, each trusted proxy's
@@ -259,6 +277,20 @@ pub fn public_origin() -> String {
 mod tests {
     use crate::config::IpRange;
     use crate::server::ctx::client_address;
+
+    #[test]
+    fn bearer_tokens_are_read_from_the_authorization_header_only() {
+        use crate::server::ctx::bearer_token;
+        let with = |v: &str| {
+            let mut h = http::HeaderMap::new();
+            h.insert(http::header::AUTHORIZATION, v.parse().unwrap());
+            h
+        };
+        assert_eq!(bearer_token(&with("Bearer dga_x")), Some("dga_x"));
+        assert_eq!(bearer_token(&with("bearer dga_x ")), Some("dga_x"));
+        assert_eq!(bearer_token(&with("Basic abc")), None);
+        assert_eq!(bearer_token(&http::HeaderMap::new()), None);
+    }
 
     #[test]
     fn forwarded_addresses_count_only_behind_trusted_proxies() {

@@ -19,11 +19,7 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
     }
     // A bearer token is no ambient credential: a page on another site cannot make a
     // browser send one, so such a request cannot be forged across sites.
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer ") || v.starts_with("bearer "));
+    let bearer = crate::server::ctx::bearer_token(req.headers()).is_some();
     if bearer && req.uri().path().starts_with("/api/v1/") {
         return next.run(req).await;
     }
