@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{person, spawn_app, TestApp};
+use common::{person, save_key, spawn_app, TestApp};
 use digame::entities::{ai_calls, ai_usage};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -43,22 +43,6 @@ impl Write for Capture {
     }
 }
 
-async fn save_key(app: &TestApp, name: &str, value: &str) {
-    let (status, _, body) = app
-        .call(
-            "keys/save",
-            &[
-                ("origin", "new"),
-                ("name", name),
-                ("value", value),
-                ("expires_on", ""),
-            ],
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-}
-
-/// Sets where `tool`'s calls go, as the admin page does.
 async fn set_endpoint(app: &TestApp, tool: &str, base_url: &str, model: &str) -> (u16, Value) {
     let (status, _, body) = app
         .call(

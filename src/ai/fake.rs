@@ -8,6 +8,8 @@
 //! - `[[fake:429]]`: 429 with `Retry-After: 30`;
 //! - `[[fake:slow]]`: answers after 30 s; `[[fake:drip]]`: sends the answer one byte every
 //!   200 ms;
+//! - asked to stream (`"stream": true`): the answer as server-sent events, 16 characters
+//!   an event, 10 ms apart (`[[fake:slow-stream]]`: 150 ms apart, to watch it arrive);
 //! - `[[fake:garbage]]`: content that is not JSON, every time; `[[fake:garbage-once]]`: not
 //!   JSON, then good JSON when asked to repair it.
 
@@ -124,16 +126,34 @@ async fn complete(
         .filter_map(|m| m["content"].as_str())
         .map(str::len)
         .sum();
+    let usage = json!({
+        "prompt_tokens": (prompt_chars / 4).max(1),
+        "completion_tokens": (content.len() / 4).max(1),
+        "total_tokens": (prompt_chars / 4).max(1) + (content.len() / 4).max(1)
+    });
+    if body["stream"] == true {
+        let pause = if text.contains("[[fake:drip]]") {
+            200
+        } else if text.contains("[[fake:slow-stream]]") {
+            150
+        } else {
+            10
+        };
+        return Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(Body::from_stream(event_stream(
+                &content,
+                usage,
+                Duration::from_millis(pause),
+            )))
+            .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "stream"));
+    }
     let reply = json!({
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "model": body["model"].as_str().unwrap_or("fake-model"),
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {
-            "prompt_tokens": (prompt_chars / 4).max(1),
-            "completion_tokens": (content.len() / 4).max(1),
-            "total_tokens": (prompt_chars / 4).max(1) + (content.len() / 4).max(1)
-        }
+        "usage": usage
     })
     .to_string();
     if text.contains("[[fake:drip]]") {
@@ -144,6 +164,33 @@ async fn complete(
             .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "stream"));
     }
     ([("content-type", "application/json")], reply).into_response()
+}
+
+/// `content` as chat-completion stream events of 16 characters, `pause` apart, then the
+/// usage and `[DONE]`.
+fn event_stream(
+    content: &str,
+    usage: Value,
+    pause: Duration,
+) -> impl futures_util::Stream<Item = Result<String, std::io::Error>> {
+    let chars: Vec<char> = content.chars().collect();
+    let mut events: Vec<String> = chars
+        .chunks(16)
+        .map(|piece| {
+            let piece: String = piece.iter().collect();
+            json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}]})
+        })
+        .chain(std::iter::once(
+            json!({"object": "chat.completion.chunk", "choices": [], "usage": usage}),
+        ))
+        .map(|event| format!("data: {event}\n\n"))
+        .collect();
+    events.push("data: [DONE]\n\n".into());
+    futures_util::stream::unfold(events.into_iter(), move |mut events| async move {
+        let event = events.next()?;
+        tokio::time::sleep(pause).await;
+        Some((Ok(event), events))
+    })
 }
 
 /// The reply one byte at a time, 200 ms apart.

@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod fake;
+pub mod partial;
 pub mod prompt;
 pub mod provider;
 

@@ -99,6 +99,10 @@ impl ProviderError {
     }
 }
 
+/// Where a streamed answer's pieces go as they arrive. A closed receiver (the person left)
+/// does not stop the call: it runs to its end, so that its usage is recorded.
+pub type Deltas = tokio::sync::mpsc::UnboundedSender<String>;
+
 #[async_trait]
 pub trait ChatProvider: Send + Sync {
     async fn complete(
@@ -106,6 +110,19 @@ pub trait ChatProvider: Send + Sync {
         request: &ChatRequest,
         key: &SecretString,
     ) -> Result<Completion, ProviderError>;
+
+    /// As [`ChatProvider::complete`], sending the answer's text to `deltas` as it is
+    /// produced. By default the whole answer is sent once it is there.
+    async fn complete_streaming(
+        &self,
+        request: &ChatRequest,
+        key: &SecretString,
+        deltas: &Deltas,
+    ) -> Result<Completion, ProviderError> {
+        let completion = self.complete(request, key).await?;
+        let _ = deltas.send(completion.text.clone());
+        Ok(completion)
+    }
 
     /// The cheapest call that shows whether the service accepts the key (listing models).
     async fn check_key(
@@ -129,6 +146,15 @@ struct WireRequest<'a> {
     max_tokens: u32,
     temperature: f32,
     response_format: ResponseFormat,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stream: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_options: Option<StreamOptions>,
+}
+
+#[derive(Serialize)]
+struct StreamOptions {
+    include_usage: bool,
 }
 
 #[derive(Serialize)]
@@ -149,7 +175,7 @@ struct WireChoice {
     message: WireMessage,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct WireMessage {
     #[serde(default)]
     content: Option<String>,
@@ -161,6 +187,103 @@ struct WireUsage {
     prompt_tokens: i64,
     #[serde(default)]
     completion_tokens: i64,
+}
+
+/// One event of a streamed answer (`data: {...}`).
+#[derive(Deserialize)]
+struct WireChunk {
+    #[serde(default)]
+    choices: Vec<WireDelta>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize)]
+struct WireDelta {
+    #[serde(default)]
+    delta: WireMessage,
+}
+
+impl WireReply {
+    fn into_completion(self) -> Result<Completion, ProviderError> {
+        let text = self
+            .choices
+            .into_iter()
+            .next()
+            .and_then(|c| c.message.content)
+            .ok_or_else(|| ProviderError::BadReply("no choices".into()))?;
+        let usage = self.usage.unwrap_or_default();
+        Ok(Completion {
+            text,
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+        })
+    }
+}
+
+/// The next piece of a body before `deadline`; `None` at its end.
+async fn next_chunk(
+    res: &mut reqwest::Response,
+    deadline: Instant,
+) -> Result<Option<axum::body::Bytes>, ProviderError> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    tokio::time::timeout(left, res.chunk())
+        .await
+        .map_err(|_| ProviderError::TimedOut)?
+        .map_err(transport_error)
+}
+
+/// Reads a server-sent-events answer (`data: {...}` lines, `data: [DONE]` at the end),
+/// sending each piece of text to `deltas`; at most [`MAX_REPLY_BYTES`] in all.
+async fn read_events(
+    mut res: reqwest::Response,
+    deadline: Instant,
+    deltas: &Deltas,
+) -> Result<Completion, ProviderError> {
+    let mut completion = Completion {
+        text: String::new(),
+        prompt_tokens: 0,
+        completion_tokens: 0,
+    };
+    let (mut pending, mut read) = (Vec::<u8>::new(), 0usize);
+    let mut done = false;
+    while !done {
+        let Some(chunk) = next_chunk(&mut res, deadline).await? else {
+            break;
+        };
+        read += chunk.len();
+        if read > MAX_REPLY_BYTES {
+            return Err(ProviderError::BadReply("reply too large".into()));
+        }
+        pending.extend_from_slice(&chunk);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            let Some(data) = line.trim().strip_prefix("data:").map(str::trim) else {
+                continue; // comments, `event:` and `id:` lines, blank separators
+            };
+            if data == "[DONE]" {
+                done = true;
+                break;
+            }
+            let event: WireChunk = serde_json::from_str(data)
+                .map_err(|e| ProviderError::BadReply(format!("not a stream event: {e}")))?;
+            if let Some(usage) = event.usage {
+                completion.prompt_tokens = usage.prompt_tokens;
+                completion.completion_tokens = usage.completion_tokens;
+            }
+            if let Some(text) = event.choices.into_iter().next().and_then(|c| c.delta.content) {
+                if !text.is_empty() {
+                    completion.text.push_str(&text);
+                    let _ = deltas.send(text);
+                }
+            }
+        }
+    }
+    if completion.text.is_empty() {
+        return Err(ProviderError::BadReply("empty stream".into()));
+    }
+    Ok(completion)
 }
 
 /// Reads an answer's body up to [`MAX_REPLY_BYTES`].
@@ -176,12 +299,9 @@ async fn read_capped(
     }
     let mut body = Vec::new();
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let chunk = tokio::time::timeout(left, res.chunk())
-            .await
-            .map_err(|_| ProviderError::TimedOut)?
-            .map_err(transport_error)?;
-        let Some(chunk) = chunk else { break };
+        let Some(chunk) = next_chunk(&mut res, deadline).await? else {
+            break;
+        };
         if body.len() + chunk.len() > MAX_REPLY_BYTES {
             return Err(ProviderError::BadReply("reply too large".into()));
         }
@@ -220,15 +340,47 @@ fn retry_after(res: &reqwest::Response) -> Option<u64> {
         .ok()
 }
 
+fn wire_request(request: &ChatRequest, stream: bool) -> WireRequest<'_> {
+    WireRequest {
+        model: &request.model,
+        messages: &request.messages,
+        max_tokens: request.max_tokens,
+        temperature: 0.2,
+        response_format: ResponseFormat {
+            kind: "json_object",
+        },
+        stream,
+        stream_options: stream.then_some(StreamOptions {
+            include_usage: true,
+        }),
+    }
+}
+
+fn read_reply(bytes: &[u8]) -> Result<Completion, ProviderError> {
+    serde_json::from_slice::<WireReply>(bytes)
+        .map_err(|e| ProviderError::BadReply(format!("not a chat completion: {e}")))?
+        .into_completion()
+}
+
 impl OpenAiCompatible {
-    /// One request, with at most one retry on 429 or 5xx. The retry waits `Retry-After`
-    /// when it is short (else gives up with it), or one second.
+    /// One request and its whole answer (see [`OpenAiCompatible::start`]).
     async fn send(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
         timeout: Duration,
     ) -> Result<Vec<u8>, ProviderError> {
         let deadline = Instant::now() + timeout;
+        let res = self.start(build, deadline).await?;
+        read_capped(res, deadline).await
+    }
+
+    /// One request until a successful status, with at most one retry on 429 or 5xx. The
+    /// retry waits `Retry-After` when it is short (else gives up with it), or one second.
+    async fn start(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        deadline: Instant,
+    ) -> Result<reqwest::Response, ProviderError> {
         let mut retried = false;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -239,7 +391,7 @@ impl OpenAiCompatible {
                 .map_err(transport_error)?;
             let status = res.status();
             if status.is_success() {
-                return read_capped(res, deadline).await;
+                return Ok(res);
             }
             if status == reqwest::StatusCode::UNAUTHORIZED
                 || status == reqwest::StatusCode::FORBIDDEN
@@ -275,15 +427,7 @@ impl ChatProvider for OpenAiCompatible {
         key: &SecretString,
     ) -> Result<Completion, ProviderError> {
         let url = format!("{}/chat/completions", request.base_url);
-        let body = WireRequest {
-            model: &request.model,
-            messages: &request.messages,
-            max_tokens: request.max_tokens,
-            temperature: 0.2,
-            response_format: ResponseFormat {
-                kind: "json_object",
-            },
-        };
+        let body = wire_request(request, false);
         let bytes = self
             .send(
                 || {
@@ -295,20 +439,41 @@ impl ChatProvider for OpenAiCompatible {
                 request.timeout,
             )
             .await?;
-        let reply: WireReply = serde_json::from_slice(&bytes)
-            .map_err(|e| ProviderError::BadReply(format!("not a chat completion: {e}")))?;
-        let text = reply
-            .choices
-            .into_iter()
-            .next()
-            .and_then(|c| c.message.content)
-            .ok_or_else(|| ProviderError::BadReply("no choices".into()))?;
-        let usage = reply.usage.unwrap_or_default();
-        Ok(Completion {
-            text,
-            prompt_tokens: usage.prompt_tokens,
-            completion_tokens: usage.completion_tokens,
-        })
+        read_reply(&bytes)
+    }
+
+    async fn complete_streaming(
+        &self,
+        request: &ChatRequest,
+        key: &SecretString,
+        deltas: &Deltas,
+    ) -> Result<Completion, ProviderError> {
+        let url = format!("{}/chat/completions", request.base_url);
+        let body = wire_request(request, true);
+        let deadline = Instant::now() + request.timeout;
+        let res = self
+            .start(
+                || {
+                    self.http
+                        .post(&url)
+                        .bearer_auth(key.expose_secret())
+                        .json(&body)
+                },
+                deadline,
+            )
+            .await?;
+        let is_stream = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"));
+        if is_stream {
+            return read_events(res, deadline, deltas).await;
+        }
+        // A service that does not stream answers whole.
+        let completion = read_reply(&read_capped(res, deadline).await?)?;
+        let _ = deltas.send(completion.text.clone());
+        Ok(completion)
     }
 
     async fn check_key(

@@ -111,6 +111,10 @@ pub async fn build_app(
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
+        .route(
+            crate::features::meetings::STREAM_PATH,
+            axum::routing::post(crate::features::meetings::stream::stream),
+        )
         .fallback_service(site_files(&leptos_options, context))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
     // The mail export upload streams to a temporary file and counts its own bytes against

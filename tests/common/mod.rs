@@ -267,6 +267,23 @@ pub async fn add_member(app: &TestApp, tenant_id: i64, tag: &str) -> (reqwest::C
     (client, email)
 }
 
+/// Stores a key in the vault as the signed-in person.
+pub async fn save_key(app: &TestApp, name: &str, value: &str) {
+    let (status, _, body) = app
+        .call(
+            "keys/save",
+            &[
+                ("origin", "new"),
+                ("name", name),
+                ("value", value),
+                ("expires_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Sets where `tool`'s calls go, as the admin page does.
 /// Sets the person's count of AI calls today (the row must exist: make one call first).
 pub async fn set_ai_calls_today(app: &TestApp, user_id: i64, calls: i32) {
     use digame::entities::{ai_usage, users};

@@ -8,6 +8,8 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
+pub mod stream;
+#[cfg(feature = "ssr")]
 pub mod upload;
 
 use crate::error::AppError;
@@ -15,6 +17,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub const NOTES_MAX_CHARS: usize = 20_000;
+/// Where the page with JavaScript asks for the insights as they are written (`stream.rs`).
+pub const STREAM_PATH: &str = "/tools/meetings/stream";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionItem {
@@ -89,6 +93,30 @@ pub fn clean_transcript(text: &str) -> String {
     out.join("\n")
 }
 
+/// The complete events in `text` after `seen` (moved past them): name and data.
+pub fn take_events(text: &str, seen: &mut usize) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    while let Some(end) = text.get(*seen..).and_then(|rest| rest.find("\n\n")) {
+        let block = &text[*seen..*seen + end];
+        *seen += end + 2;
+        let (mut name, mut data) = ("message", String::new());
+        for line in block.lines() {
+            if let Some(v) = line.strip_prefix("event:") {
+                name = v.trim();
+            } else if let Some(v) = line.strip_prefix("data:") {
+                if !data.is_empty() {
+                    data.push('\n');
+                }
+                data.push_str(v.strip_prefix(' ').unwrap_or(v));
+            }
+        }
+        if !data.is_empty() {
+            out.push((name.to_owned(), data));
+        }
+    }
+    out
+}
+
 /// Percent-encodes text for a `data:` link (everything but unreserved characters).
 pub fn data_url(mime: &str, text: &str) -> String {
     let mut out = format!("data:{mime};charset=utf-8,");
@@ -153,6 +181,22 @@ mod tests {
         assert!(md.contains("## Key points\n\n- Budget\n"));
         assert!(!md.contains("Decisions"));
         assert!(md.contains("- [ ] Send the draft — Ana (due 2026-12-01)\n"));
+    }
+
+    #[test]
+    fn stream_events_are_read_once_complete() {
+        let text = "event: draft\ndata: {\"a\":1}\n\n:\n\nevent: result\ndata: {";
+        let mut seen = 0;
+        assert_eq!(
+            take_events(text, &mut seen),
+            vec![("draft".to_owned(), "{\"a\":1}".to_owned())]
+        );
+        assert!(take_events(text, &mut seen).is_empty());
+        let more = format!("{text}}}\n\n");
+        assert_eq!(
+            take_events(&more, &mut seen),
+            vec![("result".to_owned(), "{}".to_owned())]
+        );
     }
 
     #[test]

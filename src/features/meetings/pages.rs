@@ -27,19 +27,55 @@ fn MeetingsPanel(answer: PlainAnswer) -> impl IntoView {
     }
     let cancel = Cancel::new();
     let value = action.value();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // With JavaScript the answer streams in: `draft` is what it says so far.
+    let draft = RwSignal::new(None::<MeetingResult>);
+    let streaming = RwSignal::new(false);
+    let pending = Signal::derive(move || action.pending().get() || streaming.get());
+    #[cfg(feature = "hydrate")]
+    let live = StoredValue::new_local(None::<live::Live>);
+    let ask = move || {
+        #[cfg(feature = "hydrate")]
+        {
+            let started = live::start(
+                &notes.get_untracked(),
+                move |d| draft.set(Some(d)),
+                move |answer| {
+                    streaming.set(false);
+                    draft.set(None);
+                    if let Some(answer) = answer {
+                        value.set(Some(answer));
+                    }
+                },
+            );
+            if let Ok(request) = started {
+                streaming.set(true);
+                live.set_value(Some(request));
+                return;
+            }
+        }
+        // Without streaming (the request could not be made), the whole answer at once.
         cancel.keep(action.dispatch(AnalyseMeeting {
             notes: notes.get_untracked(),
         }));
+    };
+    let on_cancel = Callback::new(move |_| {
+        cancel.callback().run(());
+        #[cfg(feature = "hydrate")]
+        if let Some(request) = live.try_update_value(Option::take).flatten() {
+            request.cancel();
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        ask();
     };
     view! {
         <section class="card">
             <form method="post" action="/api/tools/meetings/analyse" on:submit=submit>
                 <FormAlert message=form_error(value)/>
                 <CountedText label="Notes or transcript" name="notes" max=NOTES_MAX_CHARS rows=12 value=notes error=field_error(value, "notes")/>
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Get the insights"</button>
-                <Working pending=action.pending() label="Reading the notes…" on_cancel=cancel.callback()/>
+                <button type="submit" class="button" disabled=move || pending.get()>"Get the insights"</button>
+                <Working pending label="Reading the notes…" on_cancel/>
             </form>
             <form method="post" action="/tools/meetings/upload" enctype="multipart/form-data" class="upload-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 // With JavaScript the file is read here, into the text box, and analysed
@@ -63,7 +99,7 @@ fn MeetingsPanel(answer: PlainAnswer) -> impl IntoView {
                                 .and_then(|t| t.as_string())
                                 .unwrap_or_default();
                             notes.set(super::clean_transcript(&text));
-                            cancel.keep(action.dispatch(AnalyseMeeting { notes: notes.get_untracked() }));
+                            ask();
                         });
                     }
                 }
@@ -74,12 +110,13 @@ fn MeetingsPanel(answer: PlainAnswer) -> impl IntoView {
                 <label for="field-notes-file">"Or upload the notes (.txt) or a transcript (.vtt)"</label>
                 <div class="upload-row">
                     <input id="field-notes-file" name="file" type="file" accept=".txt,.vtt,text/plain,text/vtt" required/>
-                    <button type="submit" class="button button-quiet" disabled=move || action.pending().get()>"Analyse the file"</button>
+                    <button type="submit" class="button button-quiet" disabled=move || pending.get()>"Analyse the file"</button>
                 </div>
             </form>
         </section>
+        {move || draft.get().map(|r| view! { <Draft r/> })}
         {move || match value.get() {
-            Some(Ok(r)) => Some(view! { <Insights r/> }),
+            Some(Ok(r)) if !streaming.get() => Some(view! { <Insights r/> }),
             _ => None,
         }}
         <SavedResults tool=ToolId::MeetingInsights current=Signal::derive(move || value.get().and_then(Result::ok))
@@ -99,6 +136,21 @@ fn bullet_list(title: &'static str, items: Vec<String>) -> impl IntoView {
             <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
         }
     })
+}
+
+/// The answer while it is being written: what it says so far, nothing to act on yet.
+#[component]
+fn Draft(r: MeetingResult) -> impl IntoView {
+    view! {
+        <section class="card" data-draft aria-busy="true" aria-labelledby="draft-heading">
+            <h2 id="draft-heading">"Insights " <span class="muted small">"(being written…)"</span></h2>
+            <h3>"Summary"</h3>
+            <p data-draft-summary>{r.summary}</p>
+            {bullet_list("Key points", r.key_points)}
+            {bullet_list("Decisions", r.decisions)}
+            {bullet_list("Action items", r.action_items.iter().map(|a| a.task.clone()).collect())}
+        </section>
+    }
 }
 
 #[component]
@@ -165,5 +217,109 @@ fn Insights(r: MeetingResult) -> impl IntoView {
                 <textarea class="code" rows="10" readonly aria-label="The notes as Markdown">{markdown}</textarea>
             </details>
         </section>
+    }
+}
+
+/// The streamed answer in the browser: an `XMLHttpRequest` whose text grows as the server's
+/// events arrive (`stream.rs` on the server).
+#[cfg(feature = "hydrate")]
+mod live {
+    use super::MeetingResult;
+    use crate::error::AppError;
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+    use web_sys::{UrlSearchParams, XmlHttpRequest};
+
+    /// A running request.
+    pub struct Live {
+        request: XmlHttpRequest,
+        cancelled: Rc<Cell<bool>>,
+    }
+
+    impl Live {
+        /// Stops waiting; the page keeps the notes and shows no answer.
+        pub fn cancel(&self) {
+            self.cancelled.set(true);
+            let _ = self.request.abort();
+        }
+    }
+
+    /// Asks for the insights of `notes`: `on_draft` gets each draft, `on_done` the answer
+    /// once the request ends (`None` when it was cancelled).
+    pub fn start(
+        notes: &str,
+        on_draft: impl Fn(MeetingResult) + 'static,
+        on_done: impl FnOnce(Option<Result<MeetingResult, AppError>>) + 'static,
+    ) -> Result<Live, JsValue> {
+        let request = XmlHttpRequest::new()?;
+        request.open("POST", super::super::STREAM_PATH)?;
+        request.set_request_header("Content-Type", "application/x-www-form-urlencoded")?;
+        request.set_request_header("Accept", "text/event-stream")?;
+        let seen = Rc::new(Cell::new(0usize));
+        let answer: Rc<RefCell<Option<Result<MeetingResult, AppError>>>> = Rc::default();
+        let read = {
+            let (request, seen, answer) = (request.clone(), seen.clone(), answer.clone());
+            Rc::new(move || {
+                if request.status().unwrap_or(0) != 200 {
+                    return;
+                }
+                let text = request.response_text().ok().flatten().unwrap_or_default();
+                let mut at = seen.get();
+                for (name, data) in super::super::take_events(&text, &mut at) {
+                    match name.as_str() {
+                        "draft" => {
+                            if let Ok(d) = serde_json::from_str(&data) {
+                                on_draft(d);
+                            }
+                        }
+                        "result" => {
+                            *answer.borrow_mut() =
+                                Some(serde_json::from_str(&data).map_err(|_| AppError::Internal));
+                        }
+                        "error" => {
+                            *answer.borrow_mut() =
+                                Some(Err(serde_json::from_str(&data).unwrap_or(AppError::Internal)));
+                        }
+                        _ => {}
+                    }
+                }
+                seen.set(at);
+            })
+        };
+        let on_progress = {
+            let read = read.clone();
+            Closure::<dyn FnMut()>::new(move || read())
+        };
+        request.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        let cancelled = Rc::new(Cell::new(false));
+        let ended = {
+            let (request, cancelled) = (request.clone(), cancelled.clone());
+            // Called once, when the request ends however it ends; it frees the closures.
+            Closure::once_into_js(move || {
+                drop(on_progress);
+                read();
+                if cancelled.get() {
+                    return on_done(None);
+                }
+                let status = request.status().unwrap_or(0);
+                let text = request.response_text().ok().flatten().unwrap_or_default();
+                let answer = answer.borrow_mut().take();
+                on_done(Some(match (status, answer) {
+                    (200, Some(answer)) => answer,
+                    (200, None) | (0, _) => Err(AppError::Upstream(
+                        "The answer stopped before it was complete. Check your connection and try again.".into(),
+                    )),
+                    _ => Err(serde_json::from_str(&text).unwrap_or(AppError::Internal)),
+                }));
+            })
+        };
+        request.set_onloadend(Some(ended.unchecked_ref()));
+        let form = UrlSearchParams::new()?;
+        form.append("notes", notes);
+        let body = String::from(form.to_string());
+        request.send_with_opt_str(Some(body.as_str()))?;
+        Ok(Live { request, cancelled })
     }
 }

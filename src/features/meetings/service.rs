@@ -7,7 +7,7 @@ use crate::domain::{SessionUser, ToolId};
 use crate::error::AppError;
 use crate::features::api_keys::crypto::Keyring;
 use crate::features::tasks::service as tasks;
-use crate::features::tools::ai_call::{ask, text_input, AiCallContext};
+use crate::features::tools::ai_call::{self, ask, text_input, AiCallContext, PreparedCall};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
@@ -91,6 +91,54 @@ pub async fn analyse(
     ask(cx, person, ToolId::MeetingInsights, prompt(&notes), check).await
 }
 
+/// The checks of [`analyse`], for an answer that is then streamed.
+pub async fn prepare(
+    cx: &AiCallContext<'_>,
+    person: &SessionUser,
+    notes: &str,
+) -> Result<PreparedCall, AppError> {
+    let notes = text_input("notes", &clean_transcript(notes), NOTES_MAX_CHARS)?;
+    ai_call::prepare(cx, person, ToolId::MeetingInsights, prompt(&notes)).await
+}
+
+/// What an answer still arriving says so far: the summary as far as it has come, and the
+/// points, decisions and action items complete enough to show. Never checked or kept.
+pub fn draft(partial: &serde_json::Value) -> MeetingResult {
+    let strings = |key: &str| -> Vec<String> {
+        partial[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str())
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let text = |v: &serde_json::Value| present(v.as_str().map(str::to_owned));
+    MeetingResult {
+        summary: partial["summary"].as_str().unwrap_or("").trim().to_owned(),
+        key_points: strings("key_points"),
+        decisions: strings("decisions"),
+        action_items: partial["action_items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| {
+                        Some(ActionItem {
+                            task: text(&i["task"])?,
+                            owner: text(&i["owner"]),
+                            due: text(&i["due"]),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
 /// One action item as a suggested task: the due date kept when it is a date, the owner and
 /// any other stated due in the description. The task tool's own checks apply.
 pub async fn add_to_tasks(
@@ -131,6 +179,24 @@ mod tests {
         let vtt = "WEBVTT\nKind: captions\n\n1\n00:00:01.000 --> 00:00:04.000\nAna: Let's start.\n\nNOTE a comment\nthat spans\n\n2\n00:00:05.000 --> 00:00:07.000\nBen: Agreed.\n";
         assert_eq!(clean_transcript(vtt), "Ana: Let's start.\nBen: Agreed.");
         assert_eq!(clean_transcript("plain notes\n1"), "plain notes\n1");
+    }
+
+    #[test]
+    fn drafts_show_what_has_arrived() {
+        let d = draft(&crate::ai::partial::complete_prefix(
+            r#"{"summary": "We planned", "key_points": ["Budget", ""], "action_items": [{"owner": "Ana", "task": "Send"}, {"owner": "Ben""#,
+        ).unwrap());
+        assert_eq!(d.summary, "We planned");
+        assert_eq!(d.key_points, vec!["Budget".to_owned()]);
+        assert!(d.decisions.is_empty());
+        assert_eq!(
+            d.action_items,
+            vec![ActionItem {
+                owner: Some("Ana".into()),
+                task: "Send".into(),
+                due: None
+            }]
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::gate;
 use crate::ai::prompt::{parse_json, Prompt, REPAIR};
-use crate::ai::provider::{ChatRequest, Completion, Message, ProviderError};
+use crate::ai::provider::{ChatRequest, Completion, Deltas, Message, ProviderError};
 use crate::ai::Ai;
 use crate::domain::{SessionUser, ToolId};
 use crate::entities::ai_calls;
@@ -16,6 +16,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use std::time::Instant;
 
@@ -85,6 +86,31 @@ pub async fn ask<R: DeserializeOwned, T>(
     prompt: Prompt,
     check: impl Fn(R) -> Result<T, String>,
 ) -> Result<T, AppError> {
+    prepare(cx, person, tool, prompt)
+        .await?
+        .run(cx, check, None)
+        .await
+}
+
+/// A call that has passed every check and is recorded as pending: what is left is asking
+/// the service ([`PreparedCall::run`]). Splitting the two lets a streamed answer refuse
+/// with a plain HTTP error before its stream starts.
+pub struct PreparedCall {
+    tool: ToolId,
+    key: SecretString,
+    request: ChatRequest,
+    row: ai_calls::Model,
+    started: Instant,
+}
+
+/// The checks of a call (where it may go, the per-minute limit, the gate: flag, tier, key,
+/// daily allowance) and its usage row, written as pending.
+pub async fn prepare(
+    cx: &AiCallContext<'_>,
+    person: &SessionUser,
+    tool: ToolId,
+    prompt: Prompt,
+) -> Result<PreparedCall, AppError> {
     let (base_url, model) =
         ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
     check_minute_limit(cx.db, person, cx.ai.settings.calls_per_minute).await?;
@@ -110,54 +136,87 @@ pub async fn ask<R: DeserializeOwned, T>(
     .insert(cx.db)
     .await
     .or_internal("recording an AI call")?;
+    Ok(PreparedCall {
+        tool,
+        key,
+        request: ChatRequest {
+            base_url,
+            model,
+            messages: vec![Message::system(prompt.system), Message::user(prompt.user)],
+            max_tokens: prompt.max_tokens,
+            timeout: cx.ai.timeout(),
+        },
+        row,
+        started,
+    })
+}
 
-    let mut request = ChatRequest {
-        base_url,
-        model: model.clone(),
-        messages: vec![Message::system(prompt.system), Message::user(prompt.user)],
-        max_tokens: prompt.max_tokens,
-        timeout: cx.ai.timeout(),
-    };
-    let mut tokens = (0, 0);
-    let mut attempt = |c: &Completion| {
-        tokens.0 += c.prompt_tokens;
-        tokens.1 += c.completion_tokens;
-        parse_json::<R>(&c.text).and_then(&check)
-    };
-    let outcome: Result<T, ProviderError> = async {
-        let first = cx.ai.provider.complete(&request, &key).await?;
-        match attempt(&first) {
-            Ok(result) => Ok(result),
-            Err(why) => {
-                tracing::info!(tool = tool.info().flag, %why, "AI reply unusable; asking once to repair it");
-                request.messages.push(Message::assistant(first.text));
-                request.messages.push(Message::user(REPAIR));
-                let second = cx.ai.provider.complete(&request, &key).await?;
-                attempt(&second).map_err(ProviderError::BadReply)
+impl PreparedCall {
+    /// Asks the service, streaming the first answer's text to `deltas` when given, reads
+    /// it (asking once for a repair when it does not read), and records the outcome.
+    pub async fn run<R: DeserializeOwned, T>(
+        self,
+        cx: &AiCallContext<'_>,
+        check: impl Fn(R) -> Result<T, String>,
+        deltas: Option<Deltas>,
+    ) -> Result<T, AppError> {
+        let PreparedCall {
+            tool,
+            key,
+            mut request,
+            row,
+            started,
+        } = self;
+        let mut tokens = (0, 0);
+        let mut attempt = |c: &Completion| {
+            tokens.0 += c.prompt_tokens;
+            tokens.1 += c.completion_tokens;
+            parse_json::<R>(&c.text).and_then(&check)
+        };
+        let outcome: Result<T, ProviderError> = async {
+            let first = match &deltas {
+                Some(deltas) => {
+                    cx.ai
+                        .provider
+                        .complete_streaming(&request, &key, deltas)
+                        .await?
+                }
+                None => cx.ai.provider.complete(&request, &key).await?,
+            };
+            match attempt(&first) {
+                Ok(result) => Ok(result),
+                Err(why) => {
+                    tracing::info!(tool = tool.info().flag, %why, "AI reply unusable; asking once to repair it");
+                    request.messages.push(Message::assistant(first.text));
+                    request.messages.push(Message::user(REPAIR));
+                    let second = cx.ai.provider.complete(&request, &key).await?;
+                    attempt(&second).map_err(ProviderError::BadReply)
+                }
             }
         }
+        .await;
+        drop(deltas);
+        let latency_ms = started.elapsed().as_millis() as i64;
+        let label = match &outcome {
+            Ok(_) => "ok",
+            Err(e) => e.outcome(),
+        };
+        tracing::info!(
+            tool = tool.info().flag,
+            outcome = label,
+            latency_ms,
+            "AI call"
+        );
+        let mut done: ai_calls::ActiveModel = row.into();
+        done.prompt_tokens = Set(tokens.0);
+        done.completion_tokens = Set(tokens.1);
+        done.latency_ms = Set(latency_ms);
+        done.outcome = Set(label.to_owned());
+        done.update(cx.db)
+            .await
+            .or_internal("recording an AI call")?;
+        outcome.map_err(|e| AppError::Upstream(e.message()))
     }
-    .await;
-    let latency_ms = started.elapsed().as_millis() as i64;
-    let label = match &outcome {
-        Ok(_) => "ok",
-        Err(e) => e.outcome(),
-    };
-    tracing::info!(
-        tool = tool.info().flag,
-        outcome = label,
-        latency_ms,
-        "AI call"
-    );
-    let mut done: ai_calls::ActiveModel = row.into();
-    done.prompt_tokens = Set(tokens.0);
-    done.completion_tokens = Set(tokens.1);
-    done.latency_ms = Set(latency_ms);
-    done.outcome = Set(label.to_owned());
-    done.update(cx.db)
-        .await
-        .or_internal("recording an AI call")?;
-    outcome.map_err(|e| AppError::Upstream(e.message()))
 }
 
 /// A tool's text input: not blank, at most `max_chars` characters (counted as people
