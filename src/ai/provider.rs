@@ -491,3 +491,88 @@ impl ChatProvider for OpenAiCompatible {
         .map(|_| ())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::post;
+
+    /// A service on loopback whose `/v1/chat/completions` answers `body` as `content_type`.
+    async fn service(content_type: &'static str, body: &'static str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/v1", listener.local_addr().unwrap());
+        let app = axum::Router::new().route(
+            "/v1/chat/completions",
+            post(move || async move { ([("content-type", content_type)], body) }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        base
+    }
+
+    async fn stream_from(
+        base_url: String,
+    ) -> (Result<Completion, ProviderError>, Vec<String>) {
+        let provider = OpenAiCompatible {
+            http: reqwest::Client::new(),
+        };
+        let request = ChatRequest {
+            base_url,
+            model: "m".into(),
+            messages: vec![Message::user("hi")],
+            max_tokens: 10,
+            timeout: Duration::from_secs(3),
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let result = provider
+            .complete_streaming(&request, &SecretString::from("k"), &tx)
+            .await;
+        drop(tx);
+        let mut pieces = Vec::new();
+        while let Some(p) = rx.recv().await {
+            pieces.push(p);
+        }
+        (result, pieces)
+    }
+
+    #[tokio::test]
+    async fn streamed_answers_are_read_piece_by_piece_with_their_usage() {
+        let base = service(
+            "text/event-stream",
+            ": comment\n\ndata: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"{\\\"a\\\"\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\": 1}\"}}]}\n\ndata: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}\n\ndata: [DONE]\n\n",
+        )
+        .await;
+        let (result, pieces) = stream_from(base).await;
+        assert_eq!(
+            result,
+            Ok(Completion {
+                text: "{\"a\": 1}".into(),
+                prompt_tokens: 7,
+                completion_tokens: 3
+            })
+        );
+        assert_eq!(pieces, vec!["{\"a\"".to_owned(), ": 1}".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn a_service_that_does_not_stream_answers_whole_and_bad_events_are_bad_replies() {
+        let whole = service(
+            "application/json",
+            r#"{"choices":[{"message":{"content":"{}"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#,
+        )
+        .await;
+        let (result, pieces) = stream_from(whole).await;
+        assert_eq!(result.map(|c| c.text), Ok("{}".into()));
+        assert_eq!(pieces, vec!["{}".to_owned()]);
+
+        let broken = service("text/event-stream", "data: {not json\n\n").await;
+        assert!(matches!(
+            stream_from(broken).await.0,
+            Err(ProviderError::BadReply(_))
+        ));
+        let empty = service("text/event-stream", "data: [DONE]\n\n").await;
+        assert!(matches!(
+            stream_from(empty).await.0,
+            Err(ProviderError::BadReply(_))
+        ));
+    }
+}
