@@ -4,7 +4,10 @@ use crate::components::{AuthState, HydrationMark, Layout, NotFound};
 use crate::features::ai_admin::pages::AdminAiPage;
 use crate::features::api_keys::pages::ApiKeysPage;
 use crate::features::audit::pages::AdminAuditPage;
-use crate::features::auth::pages::{LoginPage, RegisterPage, SecurityPage};
+use crate::features::auth::pages::{
+    ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecurityPage,
+};
+use crate::features::mail::DevOutboxPage;
 use crate::features::dashboard::HomePage;
 use crate::features::email::pages::EmailPage;
 use crate::features::language::pages::LanguagePage;
@@ -95,6 +98,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tools/meetings") view={Lazy::<MeetingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tools/language") view={Lazy::<LanguageRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tools/email") view={Lazy::<EmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/dev/outbox") view={Lazy::<DevOutboxRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>
@@ -138,6 +144,9 @@ lazy_page! {
     MeetingsRoute => MeetingsPage,
     LanguageRoute => LanguagePage,
     EmailRoute => EmailPage,
+    ForgotPasswordRoute => ForgotPasswordPage,
+    ResetPasswordRoute => ResetPasswordPage,
+    DevOutboxRoute => DevOutboxPage,
 }
 
 #[cfg(test)]

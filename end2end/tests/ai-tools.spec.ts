@@ -119,6 +119,37 @@ test('style, meetings and language panels answer, and the admin sees the usage',
   await expect(page.locator('tr[data-tool="meeting_insights"]')).toContainText('1');
 });
 
+test('the meeting answer streams in as it is written, and can be cancelled', async ({ page, accounts }) => {
+  await signUp(page, accounts, 'meeting-stream');
+  await storeKey(page, 'meeting_insights_service_key');
+  await page.goto('/tools/meetings');
+  await accounts.ready();
+  // The test service sends this answer in pieces 150 ms apart.
+  const notes = 'Quarterly roadmap review with the whole product group [[fake:slow-stream]]\nDecision: keep the March date\nAction: Ben - book the room';
+  await page.getByLabel('Notes or transcript').fill(notes);
+  await page.getByRole('button', { name: 'Get the insights' }).click();
+  const draft = page.locator('[data-draft-summary]');
+  await expect(draft).toBeVisible();
+  await expect(page.getByText('Reading the notes…')).toBeVisible();
+  const early = (await draft.textContent()) ?? '';
+  await expect.poll(async () => ((await draft.textContent()) ?? '').length).toBeGreaterThan(early.length);
+  // The checked answer replaces the draft.
+  await expect(page.locator('[data-summary]')).toContainText('Quarterly roadmap review');
+  await expect(page.locator('[data-draft]')).toHaveCount(0);
+  await expect(page.locator('[data-action-item="book the room"]')).toBeVisible();
+
+  // Cancelled while it streams: no answer, the notes kept, the form ready again.
+  await page.getByLabel('Notes or transcript').fill(notes.replace('Quarterly', 'Monthly'));
+  await page.getByRole('button', { name: 'Get the insights' }).click();
+  await expect(page.locator('[data-draft-summary]')).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.locator('[data-draft]')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Get the insights' })).toBeEnabled();
+  await expect(page.getByLabel('Notes or transcript')).toHaveValue(notes.replace('Quarterly', 'Monthly'));
+  await expect(page.locator('[data-summary]')).toContainText('Quarterly roadmap review');
+  await expect(page.locator('[data-summary]')).not.toContainText('Monthly');
+});
+
 test('@forms the writing and language tools answer with and without JavaScript', async ({ page, accounts }) => {
   await signUp(page, accounts, 'tools-forms');
   await storeKey(page, 'writing_service_key');

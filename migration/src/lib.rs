@@ -12,6 +12,7 @@ mod m20261126_000008_create_ai_calls;
 mod m20261126_000009_create_tenant_ai_endpoints;
 mod m20261126_000010_create_saved_results;
 mod m20261126_000011_create_api_tokens;
+mod m20261126_000012_create_outbox_and_password_resets;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_create_tenant_ai_endpoints::Migration),
             Box::new(m20261126_000010_create_saved_results::Migration),
             Box::new(m20261126_000011_create_api_tokens::Migration),
+            Box::new(m20261126_000012_create_outbox_and_password_resets::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use super::extract::{ApiCaller, ApiError, JsonBody};
 use super::me::Me;
 use crate::error::AppError;
 use crate::features::auth::backend::AuthSession;
-use crate::features::auth::service;
+use crate::features::auth::{reset, service};
 use crate::features::tokens::{self, Tokens};
 use crate::server::state::AppState;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout", post(logout))
         .route("/auth/verify-token", get(verify_token))
         .route("/auth/password-change", post(password_change))
+        .route("/auth/password-reset/request", post(reset_request))
+        .route("/auth/password-reset/confirm", post(reset_confirm))
         .route("/auth/health", get(health))
 }
 
@@ -265,6 +267,58 @@ async fn password_change(
     match result {
         Ok(()) => Json(serde_json::json!({
             "message": "Password changed. Every other session and every token has ended; sign in again with the new password."
+        }))
+        .into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ResetRequestBody {
+    email: String,
+}
+
+/// Mails a reset link; the same answer (202) whether or not the address has an account.
+async fn reset_request(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    FormOrJson(body): FormOrJson<ResetRequestBody>,
+) -> Response {
+    let ip = client(&state, peer, &headers);
+    let origin = crate::server::ctx::origin_of(&state.settings, &headers);
+    match reset::request(&state.db, &body.email, Some(ip), &origin).await {
+        Ok(message) => (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({ "message": message })),
+        )
+            .into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ResetConfirmBody {
+    token: String,
+    new_password: String,
+}
+
+/// Sets a new password with the mailed token; every session and token of the person ends.
+async fn reset_confirm(
+    State(state): State<AppState>,
+    FormOrJson(body): FormOrJson<ResetConfirmBody>,
+) -> Response {
+    match reset::confirm(
+        &state.db,
+        &state.passwords,
+        &body.token,
+        &body.new_password,
+        &body.new_password,
+    )
+    .await
+    {
+        Ok(_) => Json(serde_json::json!({
+            "message": "Password changed. Every session and every token has ended; sign in with the new password."
         }))
         .into_response(),
         Err(e) => ApiError(e).into_response(),

@@ -19,10 +19,11 @@ pub enum AuditAction {
     AiEndpointChanged,
     SignedIn,
     PasswordChanged,
+    PasswordReset,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -38,6 +39,7 @@ impl AuditAction {
         AuditAction::AiEndpointChanged,
         AuditAction::SignedIn,
         AuditAction::PasswordChanged,
+        AuditAction::PasswordReset,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -58,6 +60,7 @@ impl AuditAction {
             AuditAction::AiEndpointChanged => "ai.endpoint_changed",
             AuditAction::SignedIn => "auth.signed_in",
             AuditAction::PasswordChanged => "auth.password_changed",
+            AuditAction::PasswordReset => "auth.password_reset",
         }
     }
 

@@ -8,6 +8,8 @@ pub mod invitations;
 pub mod login_throttles;
 pub mod onboarding_events;
 pub mod onboarding_states;
+pub mod outbox;
+pub mod password_resets;
 pub mod saved_results;
 pub mod tasks;
 pub mod tenant_ai_endpoints;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod email;
 pub mod language;
+pub mod mail;
 pub mod meetings;
 pub mod members;
 pub mod onboarding;

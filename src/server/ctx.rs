@@ -258,19 +258,31 @@ pub async fn plain_form_answer(page: &str) -> Result<Option<serde_json::Value>, 
 /// production), never the request's `Host` when it is set. Only in development without it
 /// does the request's host stand in.
 pub fn public_origin() -> String {
-    if let Some(url) = use_context::<AppState>().and_then(|s| s.settings.public_url.clone()) {
-        return url;
+    match (
+        use_context::<AppState>(),
+        use_context::<http::request::Parts>(),
+    ) {
+        (Some(state), Some(parts)) => origin_of(&state.settings, &parts.headers),
+        (Some(state), None) => origin_of(&state.settings, &http::HeaderMap::new()),
+        _ => "http://127.0.0.1:3000".to_owned(),
     }
-    let production = use_context::<AppState>().is_some_and(|s| s.settings.is_production());
-    let host = use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
-    format!("{}://{host}", if production { "https" } else { "http" })
+}
+
+/// [`public_origin`] for handlers outside Leptos: from the settings and the request headers.
+pub fn origin_of(settings: &crate::config::Settings, headers: &http::HeaderMap) -> String {
+    if let Some(url) = &settings.public_url {
+        return url.clone();
+    }
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:3000");
+    let scheme = if settings.is_production() {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ pub mod backend;
 #[cfg(feature = "ssr")]
 pub mod passwords;
 #[cfg(feature = "ssr")]
+pub mod reset;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod throttle;
@@ -161,5 +163,52 @@ pub async fn change_password(
     service::bind_session(&mut auth, &updated).await?;
     tracing::info!(user_id = person.user.id, "password changed");
     ctx::redirect_plain_form("/settings/security?changed=1");
+    Ok(())
+}
+
+/// Mails a link to choose a new password. The answer is the same whether or not the
+/// address has an account.
+#[server(endpoint = "auth/password-reset/request")]
+pub async fn request_password_reset(email: String) -> Result<String, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let ip = ctx::client_ip().await;
+    let said = reset::request(&state.db, &email, ip, &ctx::public_origin()).await?;
+    ctx::redirect_plain_form("/forgot-password?sent=1");
+    Ok(said.to_owned())
+}
+
+/// The address a reset link is for, while the link can still be used.
+#[server(endpoint = "auth/password-reset/check")]
+pub async fn check_reset_link(token: String) -> Result<String, AppError> {
+    let state = crate::server::ctx::state()?;
+    Ok(reset::check_token(&state.db, &token).await?.1.email)
+}
+
+/// Sets a new password with a reset link's token. Every session and API token of the
+/// person ends, this browser's included; they sign in again with the new password.
+#[server(endpoint = "auth/password-reset/confirm")]
+pub async fn reset_password(
+    token: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use crate::error::ResultExt;
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let user = reset::confirm(
+        &state.db,
+        &state.passwords,
+        &token,
+        &new_password,
+        &confirm_password,
+    )
+    .await?;
+    let mut auth = ctx::auth_session().await?;
+    if auth.user.is_some() {
+        auth.logout().await.or_internal("ending a session")?;
+    }
+    tracing::info!(user_id = user.id, "password reset");
+    ctx::redirect_plain_form("/login?reset=1");
     Ok(())
 }

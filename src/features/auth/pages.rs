@@ -16,6 +16,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let signed_out = move || query.read().get("signed_out").is_some();
+    let was_reset = move || query.read().get("reset").is_some();
     let action = ServerAction::<Login>::new();
     let value = action.value();
     load_next_page_on_success(value);
@@ -25,6 +26,9 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Sign in to Digame"</h1>
             <Show when=signed_out>
                 <p class="alert alert-success" role="status">"You have signed out."</p>
+            </Show>
+            <Show when=was_reset>
+                <p class="alert alert-success" role="status">"Your password was changed. Sign in with the new one."</p>
             </Show>
             <ActionForm action=action>
                 <FormAlert message=form_error(value)/>
@@ -37,6 +41,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <p class="muted"><a href="/forgot-password">"Forgot your password?"</a></p>
             <p class="muted">"New to Digame? " <a href="/register">"Create an account"</a></p>
         </section>
     }
@@ -223,4 +228,86 @@ where
             let _ = next;
         }
     });
+}
+
+/// `/forgot-password`: an address in, a link to choose a new password out (by mail).
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let query = use_query_map();
+    let action = ServerAction::<super::RequestPasswordReset>::new();
+    let value = action.value();
+    let sent = Signal::derive(move || match value.get() {
+        Some(Ok(said)) => Some(said),
+        _ if query.read().get("sent").is_some() => {
+            Some("If that address has a Digame account, a link to choose a new password is on its way. It works for 30 minutes.".to_owned())
+        }
+        _ => None,
+    });
+    view! {
+        <Title text="Forgot your password"/>
+        <section class="card narrow auth-card">
+            <h1>"Forgot your password?"</h1>
+            <p class="muted">"Enter the address you sign in with. We will mail you a link to choose a new password."</p>
+            <FormAlert message=sent success=true/>
+            <ActionForm action=action>
+                <FormAlert message=form_error(value)/>
+                <TextField label="Email" name="email" kind="email" autocomplete="email"
+                    maxlength=254 error=field_error(value, "email")/>
+                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Sending…" } else { "Send the link" }}
+                </button>
+            </ActionForm>
+            <p class="muted"><a href="/login">"Back to sign in"</a></p>
+        </section>
+    }
+}
+
+/// `/reset-password?token=…`: the link from the mail; a new password, twice.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let token = use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default();
+    let check = {
+        let token = token.clone();
+        Resource::new(move || token.clone(), super::check_reset_link)
+    };
+    let action = ServerAction::<super::ResetPassword>::new();
+    let value = action.value();
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Ok(()))) {
+            leptos_router::hooks::use_navigate()("/login?reset=1", Default::default());
+        }
+    });
+    view! {
+        <Title text="Choose a new password"/>
+        <section class="card narrow auth-card">
+            <h1>"Choose a new password"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
+                {move || {
+                    let token = token.clone();
+                    check.get().map(move |res| match res {
+                        Ok(email) => view! {
+                            <p class="muted">"For " <strong>{email}</strong> ". Every other session of yours ends when you save it."</p>
+                            <ActionForm action=action>
+                                <FormAlert message=form_error(value)/>
+                                <input type="hidden" name="token" value=token/>
+                                <TextField label="New password" name="new_password" kind="password"
+                                    autocomplete="new-password" maxlength=128 error=field_error(value, "new_password")
+                                    hint="At least 12 characters. A few unrelated words together work well."/>
+                                <TextField label="New password again" name="confirm_password" kind="password"
+                                    autocomplete="new-password" maxlength=128 error=field_error(value, "confirm_password")/>
+                                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>"Save the new password"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(e) => view! {
+                            <p class="alert alert-error" role="alert">{e.message().to_owned()}</p>
+                            <p><a class="button" href="/forgot-password">"Ask for a new link"</a></p>
+                        }.into_any(),
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
 }
