@@ -7,10 +7,10 @@ use crate::features::audit::pages::AdminAuditPage;
 use crate::features::auth::pages::{
     ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecurityPage,
 };
-use crate::features::mail::DevOutboxPage;
 use crate::features::dashboard::HomePage;
 use crate::features::email::pages::EmailPage;
 use crate::features::language::pages::LanguagePage;
+use crate::features::mail::DevOutboxPage;
 use crate::features::meetings::pages::MeetingsPage;
 use crate::features::members::pages::AdminMembersPage;
 use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage, ProfilePage};

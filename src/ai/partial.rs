@@ -113,10 +113,7 @@ mod tests {
             complete_prefix(r#"{"items": [{"owner": nu"#),
             Some(json!({"items": [{}]}))
         );
-        assert_eq!(
-            complete_prefix(r#"{"s": "a\"#),
-            Some(json!({"s": "a"}))
-        );
+        assert_eq!(complete_prefix(r#"{"s": "a\"#), Some(json!({"s": "a"})));
         assert_eq!(
             complete_prefix("{\"a\": 1} and some words {\"b\""),
             Some(json!({"a": 1}))

@@ -272,7 +272,12 @@ async fn read_events(
                 completion.prompt_tokens = usage.prompt_tokens;
                 completion.completion_tokens = usage.completion_tokens;
             }
-            if let Some(text) = event.choices.into_iter().next().and_then(|c| c.delta.content) {
+            if let Some(text) = event
+                .choices
+                .into_iter()
+                .next()
+                .and_then(|c| c.delta.content)
+            {
                 if !text.is_empty() {
                     completion.text.push_str(&text);
                     let _ = deltas.send(text);
@@ -509,9 +514,7 @@ mod tests {
         base
     }
 
-    async fn stream_from(
-        base_url: String,
-    ) -> (Result<Completion, ProviderError>, Vec<String>) {
+    async fn stream_from(base_url: String) -> (Result<Completion, ProviderError>, Vec<String>) {
         let provider = OpenAiCompatible {
             http: reqwest::Client::new(),
         };

@@ -236,12 +236,14 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let query = use_query_map();
     let action = ServerAction::<super::RequestPasswordReset>::new();
     let value = action.value();
-    let sent = Signal::derive(move || match value.get() {
+    let sent = Signal::derive(move || {
+        match value.get() {
         Some(Ok(said)) => Some(said),
         _ if query.read().get("sent").is_some() => {
             Some("If that address has a Digame account, a link to choose a new password is on its way. It works for 30 minutes.".to_owned())
         }
         _ => None,
+    }
     });
     view! {
         <Title text="Forgot your password"/>

@@ -1,10 +1,12 @@
 //! The outbox on the server: writing a message, reading the newest.
 
+use super::Mail;
 use crate::entities::outbox;
 use crate::error::{AppError, ResultExt};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
-use super::Mail;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect,
+};
 
 /// Writes `mail` to the outbox on `db` (pass the transaction of the change that causes it).
 pub async fn enqueue(
@@ -40,4 +42,3 @@ pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<outbox:
         .await
         .or_internal("reading the outbox")
 }
-

@@ -279,8 +279,9 @@ mod live {
                                 Some(serde_json::from_str(&data).map_err(|_| AppError::Internal));
                         }
                         "error" => {
-                            *answer.borrow_mut() =
-                                Some(Err(serde_json::from_str(&data).unwrap_or(AppError::Internal)));
+                            *answer.borrow_mut() = Some(Err(
+                                serde_json::from_str(&data).unwrap_or(AppError::Internal)
+                            ));
                         }
                         _ => {}
                     }
