@@ -96,6 +96,19 @@ pub struct Settings {
     pub api_requests_per_minute: u32,
     /// After SIGTERM, how long requests in flight may take to finish.
     pub shutdown_grace_seconds: u64,
+    pub mail: MailSettings,
+}
+
+/// How Digame's mail leaves: by SMTP when a server is named, else it waits in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    /// `DIGAME_SMTP_URL`, e.g. `smtp://user:pass@host:587?tls=required`.
+    pub smtp_url: Option<String>,
+    /// `DIGAME_MAIL_FROM`, the sender (`Digame <no-reply@example.com>`).
+    pub from: String,
+    /// `DIGAME_DEV_OUTBOX=true`: `/dev/outbox` shows every company's mail to callers on this
+    /// machine. For development only (refused in production); `./scripts/run` turns it on.
+    pub dev_outbox: bool,
 }
 
 /// An address range, `10.0.0.0/8` or one address.
@@ -187,6 +200,11 @@ Environment variables (all optional in development):
   DIGAME_EMAIL_MAX_MESSAGES       the most messages one email analysis reads (default 200000)
   DIGAME_API_REQUESTS_PER_MINUTE  JSON API requests one caller may make per minute (default 300)
   DIGAME_SHUTDOWN_GRACE_SECONDS   after SIGTERM, how long requests in flight may finish (default 30)
+  DIGAME_SMTP_URL          the mail server that delivers the outbox, e.g. smtp://user:pass@host:587?tls=required
+                           (default: none; messages wait in the outbox, shown at /dev/outbox in development)
+  DIGAME_MAIL_FROM         the sender of Digame's mail (default: Digame <no-reply@localhost>)
+  DIGAME_DEV_OUTBOX        true shows every message of the outbox at /dev/outbox to callers on this
+                           machine (development only; ./scripts/run sets it; default false)
   DIGAME_SESSION_IDLE_MINUTES     sign out after this long without activity (default 120)
   DIGAME_SESSION_ABSOLUTE_HOURS   sign out this long after signing in, whatever happens (default 12)
   RUST_LOG                 log filter (default: info)
@@ -355,7 +373,23 @@ impl Settings {
         let api_requests_per_minute =
             number("DIGAME_API_REQUESTS_PER_MINUTE", 300, 1_000_000)? as u32;
         let shutdown_grace_seconds = number("DIGAME_SHUTDOWN_GRACE_SECONDS", 30, 3600)? as u64;
+        let mail = MailSettings {
+            smtp_url: get("DIGAME_SMTP_URL")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty()),
+            from: get("DIGAME_MAIL_FROM")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "Digame <no-reply@localhost>".to_owned()),
+            dev_outbox: flag("DIGAME_DEV_OUTBOX")?,
+        };
+        if mail.dev_outbox && environment == Environment::Production {
+            return Err(
+                "DIGAME_DEV_OUTBOX shows everyone's mail: it cannot be used in production".into(),
+            );
+        }
         Ok(Settings {
+            mail,
             shutdown_grace_seconds,
             api_requests_per_minute,
             email_upload_max_bytes,

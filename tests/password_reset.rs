@@ -249,8 +249,15 @@ async fn expired_links_fail_and_each_account_gets_few_mails() {
 }
 
 #[tokio::test]
-async fn the_development_outbox_is_shown_only_to_this_machine() {
+async fn the_development_outbox_is_shown_only_when_asked_for_and_to_this_machine() {
     let app = spawn_app().await;
+    let html = app.get("/dev/outbox").await.text().await.unwrap();
+    assert!(
+        html.contains("There is no such page"),
+        "off by default: {html}"
+    );
+
+    let app = common::spawn_app_with(&[("DIGAME_DEV_OUTBOX", "true")]).await;
     let email = app.register("outbox").await;
     request(&app, &email).await;
     let html = app.get("/dev/outbox").await.text().await.unwrap();

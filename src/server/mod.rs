@@ -73,6 +73,10 @@ pub async fn build_app(
         .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
     let store = AppSessionStore::new(&db).await?;
     spawn_expired_session_cleanup(store.clone());
+    if settings.mail.smtp_url.is_none() && settings.is_production() {
+        tracing::warn!("DIGAME_SMTP_URL is not set: mail (password resets, invitations) waits in the outbox undelivered");
+    }
+    crate::features::mail::sender::start(db.clone(), &settings.mail)?;
 
     let state = AppState::new(leptos_options.clone(), db.clone(), settings)?;
 

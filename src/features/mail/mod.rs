@@ -1,9 +1,11 @@
 //! Mail: one outbox. Every message is a row written in the same transaction as the change
-//! that causes it, so a change that fails leaves no message behind (`service.rs`). Without
-//! an SMTP server, development shows the messages at `/dev/outbox`: only when Digame does
-//! not run in production and only to a caller on this machine. Tokens in messages are never
-//! logged.
+//! that causes it, so a change that fails leaves no message behind (`service.rs`), and the
+//! sender delivers it by SMTP when a server is configured (`sender.rs`). For development,
+//! `/dev/outbox` shows the messages: only with `DIGAME_DEV_OUTBOX=true` (refused in
+//! production) and only to a caller on this machine. Tokens in messages are never logged.
 
+#[cfg(feature = "ssr")]
+pub mod sender;
 #[cfg(feature = "ssr")]
 pub mod service;
 
@@ -27,8 +29,8 @@ pub struct OutboxMessage {
     pub created_at: String,
 }
 
-/// The newest 50 messages, for development. Not found in production, and for any caller
-/// not on this machine.
+/// The newest 50 messages of every company, for development. Not found unless
+/// `DIGAME_DEV_OUTBOX` is on, and for any caller not on this machine.
 #[server(endpoint = "dev/outbox")]
 pub async fn dev_outbox() -> Result<Vec<OutboxMessage>, AppError> {
     use crate::server::ctx;
@@ -39,7 +41,7 @@ pub async fn dev_outbox() -> Result<Vec<OutboxMessage>, AppError> {
     let local = peer.is_ok_and(|ip| ip.is_loopback())
         && use_context::<http::request::Parts>()
             .is_some_and(|p| !p.headers.contains_key("x-forwarded-for"));
-    if state.settings.is_production() || !local {
+    if !state.settings.mail.dev_outbox || !local {
         return Err(AppError::NotFound("There is no such page.".into()));
     }
     Ok(service::recent(&state.db, 50)

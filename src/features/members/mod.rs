@@ -68,12 +68,7 @@ pub async fn invite_member(email: String, role: String) -> Result<InviteCreated,
     use crate::server::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
-    let mut created = service::invite(&state.db, &admin, &email, &role).await?;
-    created.link = format!("{}{}", ctx::public_origin(), created.link);
-    if !state.settings.is_production() {
-        // There is no mail server yet: in development the link is also in the log.
-        tracing::info!(email = %created.email, link = %created.link, "invitation created (development only: link logged)");
-    }
+    let created = service::invite(&state.db, &admin, &email, &role, &ctx::public_origin()).await?;
     // Without JavaScript the page is loaded again: it shows the link once from the session.
     let shown = serde_json::to_string(&created).map_err(|_| AppError::Internal)?;
     ctx::show_once_after_redirect(

@@ -208,11 +208,14 @@ fn new_token() -> String {
 }
 
 /// Creates a single-use invitation; the plaintext token exists only in the returned link.
+/// Invites `email` as `role` into the admin's company and mails them the link (built on
+/// `origin`, the site's public address), in one transaction.
 pub async fn invite(
     db: &DatabaseConnection,
     admin: &SessionUser,
     email: &str,
     role: &str,
+    origin: &str,
 ) -> Result<InviteCreated, AppError> {
     let email = Email::parse(email)?;
     let role = parse_role(role)?;
@@ -279,10 +282,29 @@ pub async fn invite(
         },
     )
     .await?;
+    let link = format!("{origin}/register?invite={token}");
+    crate::features::mail::service::enqueue(
+        &txn,
+        Some(tenant.id),
+        crate::features::mail::Mail {
+            to: email.as_str().to_owned(),
+            subject: format!("{} invites you to Digame", admin.user.display_name),
+            body: format!(
+                "Hello,\n\n{name} ({from}) invites you to join {company} on Digame, as {role}.\n\n\
+                 To accept, open this link and choose your password (it works for {INVITATION_DAYS} days):\n\n{link}\n\n\
+                 If you were not expecting this, ignore this message.\n",
+                name = admin.user.display_name,
+                from = admin.user.email,
+                company = tenant.name,
+                role = if role == Role::Admin { "an admin" } else { "a member" },
+            ),
+        },
+    )
+    .await?;
     txn.commit().await.or_internal("creating an invitation")?;
     Ok(InviteCreated {
         email: email.as_str().to_owned(),
-        link: format!("/register?invite={token}"),
+        link,
     })
 }
 
