@@ -14,6 +14,7 @@ use crate::features::mail::DevOutboxPage;
 use crate::features::meetings::pages::MeetingsPage;
 use crate::features::members::pages::AdminMembersPage;
 use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage, ProfilePage};
+use crate::features::personal_tokens::pages::AdminTokensPage;
 use crate::features::style::pages::StylePage;
 use crate::features::tasks::pages::TasksPage;
 use crate::features::tenancy::pages::AdminFeaturesPage;
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/members") view={Lazy::<AdminMembersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/ai") view={Lazy::<AdminAiRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/tokens") view={Lazy::<AdminTokensRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/onboarding") view={Lazy::<AdminOnboardingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tools/tasks") view={Lazy::<TasksRoute>::new()} ssr=SsrMode::Async/>
@@ -137,6 +139,7 @@ lazy_page! {
     AdminMembersRoute => AdminMembersPage,
     AdminAuditRoute => AdminAuditPage,
     AdminAiRoute => AdminAiPage,
+    AdminTokensRoute => AdminTokensPage,
     AdminOnboardingRoute => AdminOnboardingPage,
     TasksRoute => TasksPage,
     WritingRoute => WritingPage,

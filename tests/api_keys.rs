@@ -286,16 +286,16 @@ async fn nobody_else_can_read_replace_or_delete_my_keys() {
         assert_eq!(status, 200, "saving creates their own key: {body}");
     }
     // The owner's key is untouched and still opens to the original value.
-    let plain = service::reveal(
+    let (plain, used) = service::reveal(
         &app.state.db,
         &app.state.keyring,
         &owner,
         "meeting_insights_service_key",
-        true,
     )
     .await
     .unwrap();
     assert_eq!(plain.expose_secret(), SECRET);
+    used.record(&app.state.db).await;
     assert_eq!(
         user_api_keys::Entity::find()
             .count(&app.state.db)
@@ -452,7 +452,6 @@ async fn tampered_and_expired_keys_are_refused_clearly() {
         &app.state.keyring,
         &me,
         "writing_service_key",
-        true,
     )
     .await
     .unwrap_err();
@@ -481,12 +480,11 @@ async fn tampered_and_expired_keys_are_refused_clearly() {
         &app.state.keyring,
         &me,
         "email_analysis_service_key",
-        true,
     )
     .await
     .unwrap_err();
     assert_eq!(err, KeyError::Expired);
-    let err = service::reveal(&app.state.db, &app.state.keyring, &me, "never_stored", true)
+    let err = service::reveal(&app.state.db, &app.state.keyring, &me, "never_stored")
         .await
         .unwrap_err();
     assert_eq!(err, KeyError::NotStored);
@@ -515,7 +513,7 @@ async fn rotation_re_encrypts_everything_and_can_run_again() {
     let new_only = Keyring::new(new_key.clone(), None);
     let p1 = person(&app, &first).await;
     assert!(
-        service::reveal(&app.state.db, &new_only, &p1, "writing_service_key", false)
+        service::reveal(&app.state.db, &new_only, &p1, "writing_service_key")
             .await
             .is_err()
     );
@@ -544,21 +542,23 @@ async fn rotation_re_encrypts_everything_and_can_run_again() {
 
     let p2 = person(&app, &second).await;
     assert_eq!(
-        service::reveal(&app.state.db, &new_only, &p1, "writing_service_key", false)
+        service::reveal(&app.state.db, &new_only, &p1, "writing_service_key")
             .await
             .unwrap()
+            .0
             .expose_secret(),
         SECRET
     );
     assert_eq!(
-        service::reveal(&app.state.db, &new_only, &p2, "writing_service_key", false)
+        service::reveal(&app.state.db, &new_only, &p2, "writing_service_key")
             .await
             .unwrap()
+            .0
             .expose_secret(),
         "sk-other-person-0002"
     );
     assert!(
-        service::reveal(&app.state.db, &old, &p1, "writing_service_key", false)
+        service::reveal(&app.state.db, &old, &p1, "writing_service_key")
             .await
             .is_err(),
         "the old key no longer opens"

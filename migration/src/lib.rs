@@ -13,6 +13,7 @@ mod m20261126_000009_create_tenant_ai_endpoints;
 mod m20261126_000010_create_saved_results;
 mod m20261126_000011_create_api_tokens;
 mod m20261126_000012_create_outbox_and_password_resets;
+mod m20261126_000013_add_api_token_name;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_create_saved_results::Migration),
             Box::new(m20261126_000011_create_api_tokens::Migration),
             Box::new(m20261126_000012_create_outbox_and_password_resets::Migration),
+            Box::new(m20261126_000013_add_api_token_name::Migration),
         ]
     }
 }

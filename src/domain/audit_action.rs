@@ -20,10 +20,12 @@ pub enum AuditAction {
     SignedIn,
     PasswordChanged,
     PasswordReset,
+    PersonalTokenCreated,
+    PersonalTokenRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -40,6 +42,8 @@ impl AuditAction {
         AuditAction::SignedIn,
         AuditAction::PasswordChanged,
         AuditAction::PasswordReset,
+        AuditAction::PersonalTokenCreated,
+        AuditAction::PersonalTokenRevoked,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -61,6 +65,8 @@ impl AuditAction {
             AuditAction::SignedIn => "auth.signed_in",
             AuditAction::PasswordChanged => "auth.password_changed",
             AuditAction::PasswordReset => "auth.password_reset",
+            AuditAction::PersonalTokenCreated => "token.created",
+            AuditAction::PersonalTokenRevoked => "token.revoked",
         }
     }
 

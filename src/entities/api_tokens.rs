@@ -7,8 +7,10 @@ pub struct Model {
     pub id: i64,
     pub tenant_id: i64,
     pub user_id: i64,
-    /// `access` or `refresh`.
+    /// `access`, `refresh` or `personal` (a personal access token for scripts).
     pub kind: String,
+    /// A personal access token's name; empty for the others.
+    pub name: String,
     /// SHA-256 of the token, hex; the token itself is never stored.
     pub token_hash: String,
     /// Tokens issued by one sign-in and its refreshes: revoked together.

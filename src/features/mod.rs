@@ -11,6 +11,7 @@ pub mod mail;
 pub mod meetings;
 pub mod members;
 pub mod onboarding;
+pub mod personal_tokens;
 pub mod style;
 pub mod tasks;
 pub mod tenancy;

@@ -189,10 +189,10 @@ pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let name = parse::ApiKeyName::parse(&name, "name")?;
-    let outcome = match service::reveal(&state.db, &state.keyring, &person, name.as_str(), false)
-        .await
-    {
-        Ok(key) => service::ask_service(&state.db, &state.ai, &person, name.as_str(), &key).await,
+    let outcome = match service::reveal(&state.db, &state.keyring, &person, name.as_str()).await {
+        Ok((key, _)) => {
+            service::ask_service(&state.db, &state.ai, &person, name.as_str(), &key).await
+        }
         Err(KeyError::Expired) => KeyCheckOutcome::Expired,
         Err(KeyError::Undecryptable) => KeyCheckOutcome::Unreadable,
         Err(KeyError::NotStored) => {

@@ -344,15 +344,43 @@ pub async fn stored(
         .or_internal("listing API keys")
 }
 
-/// The caller's key `name` in plaintext, for a tool's call to its outside service.
-/// `mark_used` records the use (the settings page's format check does not).
+/// Which stored key was opened, to record its use once the call goes ahead.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyUse {
+    id: i64,
+    last_used_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl KeyUse {
+    /// Records that a tool used the key: at most one write a minute per key (the page shows
+    /// the time to the minute), and a failure to write is logged, not the call's failure.
+    pub async fn record(self, db: &DatabaseConnection) {
+        let now = Utc::now();
+        if self
+            .last_used_at
+            .is_some_and(|t| now - t < chrono::Duration::seconds(60))
+        {
+            return;
+        }
+        let update = user_api_keys::ActiveModel {
+            id: Set(self.id),
+            last_used_at: Set(Some(now)),
+            ..Default::default()
+        };
+        if let Err(e) = update.update(db).await {
+            tracing::warn!(error = %e, "could not record when an API key was used");
+        }
+    }
+}
+
+/// The caller's key `name` in plaintext, for a call to its outside service, and the handle
+/// that records the use ([`KeyUse::record`]; the settings page's "Test" does not).
 pub async fn reveal(
     db: &DatabaseConnection,
     keyring: &Keyring,
     person: &SessionUser,
     name: &str,
-    mark_used: bool,
-) -> Result<SecretString, KeyError> {
+) -> Result<(SecretString, KeyUse), KeyError> {
     let row = Entity::find()
         .filter(owner_filter(person))
         .filter(Column::KeyName.eq(name))
@@ -388,36 +416,13 @@ pub async fn reveal(
             );
             KeyError::Undecryptable
         })?;
-    if mark_used {
-        mark_used_row(db, row.id).await;
-    }
-    Ok(plaintext)
-}
-
-/// Records that the caller's key `name` was just used by a tool.
-pub async fn mark_used(db: &DatabaseConnection, person: &SessionUser, name: &str) {
-    let found = Entity::find()
-        .filter(owner_filter(person))
-        .filter(Column::KeyName.eq(name))
-        .one(db)
-        .await;
-    match found {
-        Ok(Some(row)) => mark_used_row(db, row.id).await,
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "could not record when an API key was used"),
-    }
-}
-
-async fn mark_used_row(db: &DatabaseConnection, id: i64) {
-    let update = user_api_keys::ActiveModel {
-        id: Set(id),
-        last_used_at: Set(Some(Utc::now())),
-        ..Default::default()
-    };
-    if let Err(e) = update.update(db).await {
-        // Losing a last-used time is not worth failing the tool call over.
-        tracing::warn!(error = %e, "could not record when an API key was used");
-    }
+    Ok((
+        plaintext,
+        KeyUse {
+            id: row.id,
+            last_used_at: row.last_used_at,
+        },
+    ))
 }
 
 /// Names of the caller's stored keys that have not expired.

@@ -167,10 +167,13 @@ fn RegisterForm(
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
+    // Read once, here, outside the views that render again while the page waits.
+    let shown_once = crate::features::personal_tokens::pages::shown_once();
     view! {
         <Title text="Security settings"/>
         <RequireUser>
             <ChangePasswordForm/>
+            <crate::features::personal_tokens::pages::PersonalTokens shown_once/>
         </RequireUser>
     }
 }

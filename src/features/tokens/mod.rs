@@ -18,10 +18,14 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+pub mod personal;
+
 pub const ACCESS_TTL_MINUTES: i64 = 15;
 pub const REFRESH_TTL_DAYS: i64 = 30;
 const ACCESS: &str = "access";
 const REFRESH: &str = "refresh";
+/// A personal access token: made by a person for a script, named, long-lived.
+pub const PERSONAL: &str = "personal";
 
 /// What a client gets at sign-in and at each refresh.
 #[derive(Debug, Clone, Serialize)]
@@ -33,11 +37,11 @@ pub struct Tokens {
     pub expires_in: i64,
 }
 
-fn new_secret(prefix: &str) -> String {
+pub(crate) fn new_secret(prefix: &str) -> String {
     format!("{prefix}{}", crate::util::secret_token())
 }
 
-fn hash(token: &str) -> String {
+pub(crate) fn hash(token: &str) -> String {
     crate::util::sha256_hex(token)
 }
 
@@ -54,6 +58,7 @@ async fn insert(
         tenant_id: Set(person.tenant_id()),
         user_id: Set(person.user.id),
         kind: Set(kind.to_owned()),
+        name: Set(String::new()),
         token_hash: Set(hash(&token)),
         family: Set(family.to_owned()),
         expires_at: Set(now + ttl),
@@ -198,20 +203,38 @@ pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> Result<(), A
     Ok(())
 }
 
-/// The person an access token stands for: unexpired, unrevoked, its owner active.
+/// The person an access token or a personal access token stands for: unexpired,
+/// unrevoked, its owner active. A personal token's last use is recorded (at most once a
+/// minute).
 pub async fn authenticate(
     db: &DatabaseConnection,
     access_token: &str,
 ) -> Result<SessionUser, AppError> {
     let row = api_tokens::Entity::find()
         .filter(api_tokens::Column::TokenHash.eq(hash(access_token.trim())))
-        .filter(api_tokens::Column::Kind.eq(ACCESS))
+        .filter(api_tokens::Column::Kind.is_in([ACCESS, PERSONAL]))
         .one(db)
         .await
         .or_internal("reading an access token")?
         .ok_or_else(expired)?;
-    if row.revoked_at.is_some() || row.expires_at <= Utc::now() {
+    let now = Utc::now();
+    if row.revoked_at.is_some() || row.expires_at <= now {
         return Err(expired());
     }
-    owner(db, row.user_id).await
+    let person = owner(db, row.user_id).await?;
+    if row.kind == PERSONAL
+        && row
+            .last_used_at
+            .is_none_or(|t| now - t >= Duration::seconds(60))
+    {
+        api_tokens::ActiveModel {
+            id: Set(row.id),
+            last_used_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .update(db)
+        .await
+        .or_internal("recording a token's use")?;
+    }
+    Ok(person)
 }

@@ -155,9 +155,9 @@ pub async fn begin(
         });
     };
     // Opened before counting, so an unreadable key does not use up the allowance.
-    let key = vault::reveal(db, keyring, person, key_name, false).await?;
+    let (key, used) = vault::reveal(db, keyring, person, key_name).await?;
     count_ai_call(db, person).await?;
-    vault::mark_used(db, person, key_name).await;
+    used.record(db).await;
     Ok(ToolCall {
         tool,
         key: Some(key),

@@ -1,0 +1,138 @@
+//! Personal access tokens for scripts: wire types and server functions here, the rules in
+//! `features::tokens::personal` (server only), the cards in `pages`: the person's own on
+//! `/settings/security`, every member's for tenant admins on `/admin/tokens`.
+
+pub mod pages;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A token as its owner and admins see it: never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalToken {
+    pub id: i64,
+    pub name: String,
+    pub created: String,
+    pub expires: String,
+    pub expired: bool,
+    pub last_used: Option<String>,
+}
+
+/// A token just made: the secret, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub name: String,
+    pub secret: String,
+    pub expires: String,
+}
+
+/// A member's token, for admins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberToken {
+    pub owner_name: String,
+    pub owner_email: String,
+    pub token: PersonalToken,
+}
+
+#[cfg(feature = "ssr")]
+impl From<&crate::entities::api_tokens::Model> for PersonalToken {
+    fn from(t: &crate::entities::api_tokens::Model) -> Self {
+        use crate::util::format_time;
+        PersonalToken {
+            id: t.id,
+            name: t.name.clone(),
+            created: format_time(t.created_at),
+            expires: format_time(t.expires_at),
+            expired: t.expires_at <= chrono::Utc::now(),
+            last_used: t.last_used_at.map(format_time),
+        }
+    }
+}
+
+#[server(endpoint = "tokens/list")]
+pub async fn list_personal_tokens() -> Result<Vec<PersonalToken>, AppError> {
+    use crate::features::tokens::personal;
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    Ok(personal::own(&state.db, &person)
+        .await?
+        .iter()
+        .map(PersonalToken::from)
+        .collect())
+}
+
+/// Makes a token; its secret is in the answer (and, after a plain form post, shown once on
+/// the page the browser is sent back to).
+#[server(endpoint = "tokens/create")]
+pub async fn create_personal_token(
+    name: String,
+    expires_in_days: String,
+) -> Result<CreatedToken, AppError> {
+    use crate::features::tokens::personal;
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let (secret, row) = personal::create(&state.db, &person, &name, &expires_in_days).await?;
+    let created = CreatedToken {
+        name: row.name,
+        secret,
+        expires: crate::util::format_time(row.expires_at),
+    };
+    let shown = serde_json::to_string(&created).map_err(|_| AppError::Internal)?;
+    ctx::show_once_after_redirect(
+        &state.keyring,
+        "personal_token",
+        &shown,
+        "/settings/security?token_created=1",
+    )
+    .await;
+    Ok(created)
+}
+
+/// The token just made by a plain form post, once (reading it takes it from the session).
+#[server(endpoint = "tokens/new")]
+pub async fn new_personal_token() -> Result<Option<CreatedToken>, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    ctx::require_user().await?;
+    Ok(ctx::take_shown_once(&state.keyring, "personal_token")
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok()))
+}
+
+/// Revokes one of the caller's tokens, or, for an admin, one of a member's.
+#[server(endpoint = "tokens/revoke")]
+pub async fn revoke_personal_token(token_id: i64, back_to: String) -> Result<(), AppError> {
+    use crate::features::tokens::personal;
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    personal::revoke(&state.db, &person, token_id).await?;
+    let page = if back_to == "/admin/tokens" {
+        "/admin/tokens?revoked=1"
+    } else {
+        "/settings/security?token_revoked=1"
+    };
+    ctx::redirect_plain_form(page);
+    Ok(())
+}
+
+/// Every member's tokens, for the company's admins.
+#[server(endpoint = "admin/tokens")]
+pub async fn member_tokens() -> Result<Vec<MemberToken>, AppError> {
+    use crate::features::tokens::personal;
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let admin = ctx::require_admin().await?;
+    Ok(personal::in_tenant(&state.db, &admin)
+        .await?
+        .iter()
+        .map(|(t, owner)| MemberToken {
+            owner_name: owner.display_name.clone(),
+            owner_email: owner.email.clone(),
+            token: PersonalToken::from(t),
+        })
+        .collect())
+}
