@@ -26,7 +26,7 @@ async fn start() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().cloned().unwrap_or_else(|| "serve".into());
     match command.as_str() {
-        "serve" | "rotate-master-key" | "tenant" => {}
+        "serve" | "backup" | "rotate-master-key" | "tenant" => {}
         "--help" | "-h" | "help" => {
             println!("{USAGE}\n\n{ENV_HELP}");
             return;
@@ -55,6 +55,7 @@ async fn start() {
     init_tracing(settings.is_production());
     let result = match command.as_str() {
         "rotate-master-key" => digame::operator::rotate_master_key(settings).await,
+        "backup" => digame::operator::backup(settings, &args[1..]).await,
         "tenant" => digame::operator::tenant_command(settings, &args[1..]).await,
         _ => run(settings).await,
     };

@@ -10,7 +10,8 @@ use crate::features::auth::passwords::Passwords;
 use crate::features::{auth, members, tenancy};
 use sea_orm::DatabaseConnection;
 
-pub const USAGE: &str = "Usage: digame [serve | rotate-master-key | tenant ... | fake-ai [ADDR]]
+pub const USAGE: &str =
+    "Usage: digame [serve | backup PATH | rotate-master-key | tenant ... | fake-ai [ADDR]]
 
   serve               run the web app (the default)
   tenant create --company NAME --admin-email EMAIL --admin-name NAME [--tier TIER]
@@ -18,6 +19,8 @@ pub const USAGE: &str = "Usage: digame [serve | rotate-master-key | tenant ... |
   tenant set-tier SLUG TIER
                       change a tenant's tier (free, professional, enterprise)
   tenant list         list tenants with their tier and active members
+  backup PATH         copy the SQLite database to the new file PATH while the app runs
+                      (consistent, compacted, integrity-checked); for PostgreSQL use pg_dump
   rotate-master-key   re-encrypt every stored API key under DIGAME_MASTER_KEY, reading the
                       old ones with DIGAME_OLD_MASTER_KEY; safe to stop and run again
   fake-ai [ADDR]      run only the built-in test AI service (OpenAI-compatible, deterministic
@@ -52,6 +55,23 @@ pub async fn rotate_master_key(settings: Settings) -> Result<(), String> {
         ));
     }
     println!("done: every stored key is under the current master key; DIGAME_OLD_MASTER_KEY can be removed");
+    Ok(())
+}
+
+/// `digame backup PATH`: a consistent copy of the SQLite database, taken while the app runs.
+pub async fn backup(settings: Settings, args: &[String]) -> Result<(), String> {
+    let [target] = args else {
+        return Err("usage: digame backup PATH (a file that does not exist yet)".into());
+    };
+    let db = crate::server::db::connect_and_migrate(&settings.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
+    let target = std::path::Path::new(target);
+    crate::server::db::backup_sqlite(&db, target).await?;
+    println!(
+        "backup written to {} and checked; to restore, stop Digame and put it in place of the database file (DATABASE_URL)",
+        target.display()
+    );
     Ok(())
 }
 

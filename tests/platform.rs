@@ -20,6 +20,33 @@ async fn health_and_ready_answer_json() {
 }
 
 #[tokio::test]
+async fn every_answer_carries_a_request_id() {
+    let app = spawn_app().await;
+    let a = app.get("/login").await;
+    let b = app.get("/health").await;
+    let id_a = common::header(a.headers(), "x-request-id").to_owned();
+    let id_b = common::header(b.headers(), "x-request-id").to_owned();
+    assert_eq!(id_a.len(), 24, "{id_a}");
+    assert_ne!(id_a, id_b, "each request its own");
+    // A proxy's plain id is kept; anything else is replaced.
+    for (sent, kept) in [
+        ("proxy-7f3a.1", true),
+        ("evil\tid", false),
+        (&*"x".repeat(80), false),
+    ] {
+        let res = app
+            .client
+            .get(app.url("/health"))
+            .header("x-request-id", sent)
+            .send()
+            .await
+            .unwrap();
+        let got = common::header(res.headers(), "x-request-id");
+        assert_eq!(got == sent, kept, "{sent:?} → {got:?}");
+    }
+}
+
+#[tokio::test]
 async fn ready_reports_a_dead_database() {
     let app = spawn_app().await;
     app.state.db.clone().close().await.unwrap();

@@ -76,3 +76,51 @@ mod tests {
         assert_eq!(sqlite_file_path("postgres://h/db"), None);
     }
 }
+
+/// Copies a live SQLite database to the new file `target` with `VACUUM INTO`: one read
+/// transaction, so the copy is consistent while the app keeps writing, and compact. Then
+/// checks the copy (`PRAGMA integrity_check`). PostgreSQL is backed up with `pg_dump`.
+pub async fn backup_sqlite(
+    db: &DatabaseConnection,
+    target: &std::path::Path,
+) -> Result<(), String> {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    if db.get_database_backend() != DatabaseBackend::Sqlite {
+        return Err("`digame backup` copies SQLite databases; back up PostgreSQL with pg_dump (see the README's \"Operating Digame\")".into());
+    }
+    if target.exists() {
+        return Err(format!(
+            "{} already exists; choose a new file",
+            target.display()
+        ));
+    }
+    let path = target
+        .to_str()
+        .ok_or_else(|| format!("{} is not a UTF-8 path", target.display()))?;
+    db.execute(Statement::from_sql_and_values(
+        DatabaseBackend::Sqlite,
+        "VACUUM INTO ?",
+        [path.into()],
+    ))
+    .await
+    .map_err(|e| format!("the backup failed: {e}"))?;
+    let copy = Database::connect(format!("sqlite://{path}?mode=ro"))
+        .await
+        .map_err(|e| format!("the backup was written but cannot be opened: {e}"))?;
+    let check = copy
+        .query_one(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await
+        .map_err(|e| format!("the backup was written but cannot be checked: {e}"))?
+        .and_then(|row| row.try_get_by_index::<String>(0).ok());
+    copy.close().await.ok();
+    match check.as_deref() {
+        Some("ok") => Ok(()),
+        other => Err(format!(
+            "the backup at {path} failed its integrity check: {}",
+            other.unwrap_or("no answer")
+        )),
+    }
+}

@@ -3,6 +3,7 @@
 pub mod ctx;
 pub mod db;
 pub mod limiter;
+pub mod request_id;
 pub mod security;
 pub mod sessions;
 pub mod state;
@@ -167,10 +168,15 @@ pub async fn build_app(
             TraceLayer::new_for_http()
                 // Method and path only: query strings, headers and bodies may hold secrets.
                 .make_span_with(|req: &Request<Body>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    let id = req
+                        .extensions()
+                        .get::<request_id::RequestId>()
+                        .map_or("", |r| r.0.as_str());
+                    tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
+        .layer(middleware::from_fn(request_id::assign))
         .with_state(state.clone());
     Ok((router, state))
 }
