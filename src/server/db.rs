@@ -52,31 +52,6 @@ fn with_create_mode(url: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_urls_get_create_mode_and_a_path() {
-        assert_eq!(
-            with_create_mode("sqlite://data/digame.db"),
-            "sqlite://data/digame.db?mode=rwc"
-        );
-        assert_eq!(
-            with_create_mode("sqlite://a.db?x=1"),
-            "sqlite://a.db?x=1&mode=rwc"
-        );
-        assert_eq!(with_create_mode("sqlite::memory:"), "sqlite::memory:");
-        assert_eq!(with_create_mode("postgres://h/db"), "postgres://h/db");
-        assert_eq!(
-            sqlite_file_path("sqlite://data/digame.db?mode=rwc").as_deref(),
-            Some("data/digame.db")
-        );
-        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
-        assert_eq!(sqlite_file_path("postgres://h/db"), None);
-    }
-}
-
 /// Copies a live SQLite database to the new file `target` with `VACUUM INTO`: one read
 /// transaction, so the copy is consistent while the app keeps writing, and compact. Then
 /// checks the copy (`PRAGMA integrity_check`). PostgreSQL is backed up with `pg_dump`.
@@ -122,5 +97,30 @@ pub async fn backup_sqlite(
             "the backup at {path} failed its integrity check: {}",
             other.unwrap_or("no answer")
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode_and_a_path() {
+        assert_eq!(
+            with_create_mode("sqlite://data/digame.db"),
+            "sqlite://data/digame.db?mode=rwc"
+        );
+        assert_eq!(
+            with_create_mode("sqlite://a.db?x=1"),
+            "sqlite://a.db?x=1&mode=rwc"
+        );
+        assert_eq!(with_create_mode("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(with_create_mode("postgres://h/db"), "postgres://h/db");
+        assert_eq!(
+            sqlite_file_path("sqlite://data/digame.db?mode=rwc").as_deref(),
+            Some("data/digame.db")
+        );
+        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_file_path("postgres://h/db"), None);
     }
 }
