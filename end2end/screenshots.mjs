@@ -152,7 +152,7 @@ await shot(desktop, 'tool-meetings');
 await desktop.getByLabel('Notes or transcript').fill('Quarterly roadmap review with the whole product group [[fake:slow-stream]]\nDecision: keep the March date\nAction: Ben - book the room');
 await desktop.getByRole('button', { name: 'Get the insights' }).click();
 await desktop.locator('[data-draft-summary]').waitFor();
-await desktop.waitForTimeout(1200);
+await desktop.waitForTimeout(300);
 await shot(desktop, 'tool-meetings-streaming');
 await desktop.locator('[data-draft]').waitFor({ state: 'detached' });
 await desktop.goto(`${base}/tools/language`);

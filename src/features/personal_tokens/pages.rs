@@ -68,10 +68,10 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
         .then(|| "The token was revoked: scripts using it are refused from now on.".to_owned())
     });
     view! {
-        <section class="card narrow" aria-labelledby="tokens-heading">
+        <section class="card tokens-card" aria-labelledby="tokens-heading">
             <h2 id="tokens-heading">"Personal access tokens"</h2>
-            <p class="muted">"For scripts that use the JSON API (/api/v1) as you: send the token as "
-                <code>"Authorization: Bearer …"</code>". A token can do what you can; it ends when you revoke it, when it expires, or when your password changes."</p>
+            <p class="muted">"For scripts that use the JSON API (/api/v1) as you: send the token in the header "
+                <code>"Authorization: Bearer <token>"</code>". A token can do what you can; it ends when you revoke it, when it expires, or when your password changes."</p>
             <ActionForm action=create>
                 <FormAlert message=form_error(value)/>
                 <TextField label="Token name" name="name" id="token-name" maxlength=60
