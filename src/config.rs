@@ -97,6 +97,9 @@ pub struct Settings {
     /// After SIGTERM, how long requests in flight may take to finish.
     pub shutdown_grace_seconds: u64,
     pub mail: MailSettings,
+    /// `DIGAME_METRICS_TOKEN`: the bearer token `/metrics` asks for; without it there is no
+    /// `/metrics`.
+    pub metrics_token: Option<String>,
 }
 
 /// How Digame's mail leaves: by SMTP when a server is named, else it waits in the outbox.
@@ -205,6 +208,8 @@ Environment variables (all optional in development):
   DIGAME_MAIL_FROM         the sender of Digame's mail (default: Digame <no-reply@localhost>)
   DIGAME_DEV_OUTBOX        true shows every message of the outbox at /dev/outbox to callers on this
                            machine (development only; ./scripts/run sets it; default false)
+  DIGAME_METRICS_TOKEN     serves Prometheus metrics at /metrics to callers sending it as a bearer
+                           token (at least 16 characters; default: none, no /metrics)
   DIGAME_SESSION_IDLE_MINUTES     sign out after this long without activity (default 120)
   DIGAME_SESSION_ABSOLUTE_HOURS   sign out this long after signing in, whatever happens (default 12)
   RUST_LOG                 log filter (default: info)
@@ -388,7 +393,17 @@ impl Settings {
                 "DIGAME_DEV_OUTBOX shows everyone's mail: it cannot be used in production".into(),
             );
         }
+        let metrics_token = get("DIGAME_METRICS_TOKEN")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(
+                "DIGAME_METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)"
+                    .into(),
+            );
+        }
         Ok(Settings {
+            metrics_token,
             mail,
             shutdown_grace_seconds,
             api_requests_per_minute,

@@ -47,6 +47,48 @@ async fn every_answer_carries_a_request_id() {
 }
 
 #[tokio::test]
+async fn metrics_are_served_only_with_the_operator_token() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.get("/metrics").await.status().as_u16(),
+        404,
+        "off by default"
+    );
+
+    const TOKEN: &str = "metrics-token-0123456789";
+    let app = common::spawn_app_with(&[("DIGAME_METRICS_TOKEN", TOKEN)]).await;
+    app.get("/health").await;
+    app.get("/login").await;
+    assert_eq!(app.get("/metrics").await.status().as_u16(), 401);
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("metrics-token-0123456789-not")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let text = res.text().await.unwrap();
+    for expected in [
+        r#"digame_http_requests_total{route="/health",method="GET",status="2xx"}"#,
+        r#"digame_http_requests_total{route="/login",method="GET",status="2xx"}"#,
+        "digame_http_request_duration_seconds_bucket",
+        "digame_outbox_pending",
+        r#"digame_db_pool_connections{state="idle"}"#,
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+}
+
+#[tokio::test]
 async fn ready_reports_a_dead_database() {
     let app = spawn_app().await;
     app.state.db.clone().close().await.unwrap();

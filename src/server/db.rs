@@ -100,6 +100,28 @@ pub async fn backup_sqlite(
     }
 }
 
+/// Connections in the pool and how many of them are idle.
+pub fn pool_use(db: &DatabaseConnection) -> (u32, u32) {
+    use sea_orm::{ConnectionTrait, DatabaseBackend};
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (
+                pool.size(),
+                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            )
+        }
+        DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (
+                pool.size(),
+                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            )
+        }
+        _ => (0, 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 pub mod ctx;
 pub mod db;
 pub mod limiter;
+pub mod metrics;
 pub mod request_id;
 pub mod security;
 pub mod sessions;
@@ -78,6 +79,7 @@ pub async fn build_app(
         tracing::warn!("DIGAME_SMTP_URL is not set: mail (password resets, invitations) waits in the outbox undelivered");
     }
     crate::features::mail::sender::start(db.clone(), &settings.mail)?;
+    metrics::init();
 
     let state = AppState::new(leptos_options.clone(), db.clone(), settings)?;
 
@@ -152,6 +154,7 @@ pub async fn build_app(
     let router = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics::serve))
         .nest_service("/pkg", build_files(&leptos_options))
         .merge(with_session)
         .layer(middleware::from_fn(security::csrf_guard))
@@ -176,6 +179,7 @@ pub async fn build_app(
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
+        .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn(request_id::assign))
         .with_state(state.clone());
     Ok((router, state))

@@ -42,3 +42,14 @@ pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<outbox:
         .await
         .or_internal("reading the outbox")
 }
+
+/// Messages not delivered yet and still to be tried (the operator's backlog).
+pub async fn pending(db: &impl ConnectionTrait) -> Result<u64, AppError> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    outbox::Entity::find()
+        .filter(outbox::Column::SentAt.is_null())
+        .filter(outbox::Column::Attempts.lt(super::sender::MAX_ATTEMPTS))
+        .count(db)
+        .await
+        .or_internal("counting the outbox")
+}

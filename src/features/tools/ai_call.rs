@@ -207,6 +207,11 @@ impl PreparedCall {
             latency_ms,
             "AI call"
         );
+        // For `/metrics` (the recorder is installed by the server).
+        metrics::counter!("digame_ai_calls_total", "tool" => tool.info().flag, "outcome" => label)
+            .increment(1);
+        metrics::histogram!("digame_ai_call_duration_seconds", "tool" => tool.info().flag)
+            .record(started.elapsed().as_secs_f64());
         let mut done: ai_calls::ActiveModel = row.into();
         done.prompt_tokens = Set(tokens.0);
         done.completion_tokens = Set(tokens.1);
