@@ -14,6 +14,7 @@ mod keys;
 pub mod limit;
 mod me;
 mod onboarding;
+pub mod openapi;
 mod tasks;
 
 use crate::error::AppError;
@@ -31,6 +32,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(onboarding::router())
         .merge(tasks::router())
         .merge(ai::router())
+        .route("/openapi.json", axum::routing::get(openapi::openapi_json))
+        .route("/docs", axum::routing::get(openapi::docs_page))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, limit::limit))
 }
