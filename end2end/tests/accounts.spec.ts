@@ -74,3 +74,18 @@ test('unknown addresses show the not-found page', async ({ page }) => {
   expect(res?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
 });
+
+test('@forms "Download my data" on the profile gives one JSON file of my account', async ({ page, accounts }) => {
+  const email = uniqueEmail('export');
+  await accounts.register(email);
+  await expect(page).toHaveURL(/\/onboarding$/);
+  await page.goto('/settings/profile');
+  await accounts.ready();
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download my data' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/^digame-export-\d{4}-\d{2}-\d{2}\.json$/);
+  const fs = await import('node:fs/promises');
+  const data = JSON.parse(await fs.readFile(await download.path(), 'utf8'));
+  expect(data.profile.email).toBe(email);
+});

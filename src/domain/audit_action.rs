@@ -22,10 +22,11 @@ pub enum AuditAction {
     PasswordReset,
     PersonalTokenCreated,
     PersonalTokenRevoked,
+    AccountExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -44,6 +45,7 @@ impl AuditAction {
         AuditAction::PasswordReset,
         AuditAction::PersonalTokenCreated,
         AuditAction::PersonalTokenRevoked,
+        AuditAction::AccountExported,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -67,6 +69,7 @@ impl AuditAction {
             AuditAction::PasswordReset => "auth.password_reset",
             AuditAction::PersonalTokenCreated => "token.created",
             AuditAction::PersonalTokenRevoked => "token.revoked",
+            AuditAction::AccountExported => "account.exported",
         }
     }
 

@@ -1,5 +1,6 @@
 //! Features, one folder each: wire types and server functions (both builds), server-only
 //! services (`ssr`), and page components.
+pub mod account_data;
 pub mod ai_admin;
 pub mod api_keys;
 pub mod audit;

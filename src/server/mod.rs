@@ -119,6 +119,10 @@ pub async fn build_app(
             shell(options.clone())
         })
         .route(
+            crate::features::account_data::EXPORT_PATH,
+            get(crate::features::account_data::service::download),
+        )
+        .route(
             crate::features::meetings::STREAM_PATH,
             axum::routing::post(crate::features::meetings::stream::stream),
         )

@@ -404,6 +404,9 @@ pub fn ProfilePage() -> impl IntoView {
                     <h2>"Your setup"</h2>
                     <p class="muted">"Change your role, goals, preferences and the tools you want to explore."</p>
                     <p><a class="button" href="/onboarding?step=about">"Reopen the setup wizard"</a></p>
+                    <h2>"Your data"</h2>
+                    <p class="muted">"One JSON file of everything you have in Digame: your profile, setup answers, the names and dates of your API keys and tokens (never their values), tasks, saved results, your AI calls and the changes you made."</p>
+                    <p><a class="button button-quiet" href=crate::features::account_data::EXPORT_PATH download rel="external">"Download my data"</a></p>
                 </section>
             })}
         </RequireUser>

@@ -1,0 +1,168 @@
+//! Gathering a person's data, and the download route.
+
+use crate::audit_log::{record, Event};
+use crate::domain::{AuditAction, SessionUser};
+use crate::entities::{
+    ai_calls, api_tokens, audit_events, onboarding_events, onboarding_states, saved_results, tasks,
+    user_api_keys,
+};
+use crate::error::{AppError, ResultExt};
+use crate::features::auth::backend::AuthSession;
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Json, Response};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{json, Value};
+
+fn parsed(text: Option<&str>) -> Value {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// Everything `person` owns, as one JSON document.
+pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Value, AppError> {
+    let (user_id, tenant_id) = (person.user.id, person.tenant_id());
+    let why = "gathering a data export";
+    let onboarding = onboarding_states::Entity::find()
+        .filter(onboarding_states::Column::UserId.eq(user_id))
+        .filter(onboarding_states::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await
+        .or_internal(why)?;
+    let steps = onboarding_events::Entity::find()
+        .filter(onboarding_events::Column::UserId.eq(user_id))
+        .filter(onboarding_events::Column::TenantId.eq(tenant_id))
+        .order_by_asc(onboarding_events::Column::Id)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let keys = user_api_keys::Entity::find()
+        .filter(user_api_keys::Column::UserId.eq(user_id))
+        .filter(user_api_keys::Column::TenantId.eq(tenant_id))
+        .order_by_asc(user_api_keys::Column::KeyName)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let tokens = api_tokens::Entity::find()
+        .filter(api_tokens::Column::UserId.eq(user_id))
+        .filter(api_tokens::Column::TenantId.eq(tenant_id))
+        .filter(api_tokens::Column::Kind.eq(crate::features::tokens::PERSONAL))
+        .order_by_asc(api_tokens::Column::Id)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let task_rows = tasks::Entity::find()
+        .filter(tasks::Column::UserId.eq(user_id))
+        .filter(tasks::Column::TenantId.eq(tenant_id))
+        .order_by_asc(tasks::Column::Id)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let saved = saved_results::Entity::find()
+        .filter(saved_results::Column::UserId.eq(user_id))
+        .filter(saved_results::Column::TenantId.eq(tenant_id))
+        .order_by_asc(saved_results::Column::Id)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let calls = ai_calls::Entity::find()
+        .filter(ai_calls::Column::UserId.eq(user_id))
+        .filter(ai_calls::Column::TenantId.eq(tenant_id))
+        .order_by_asc(ai_calls::Column::Id)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let events = audit_events::Entity::find()
+        .filter(audit_events::Column::ActorUserId.eq(user_id))
+        .filter(audit_events::Column::TenantId.eq(tenant_id))
+        .order_by_asc(audit_events::Column::Id)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let u = &person.user;
+    Ok(json!({
+        "exported_at": chrono::Utc::now(),
+        "profile": {
+            "id": u.id,
+            "email": u.email,
+            "name": u.display_name,
+            "role": u.role,
+            "company": {"name": person.tenant.name, "slug": person.tenant.slug},
+            "created_at": u.created_at,
+            "last_sign_in_at": u.last_login_at,
+            "onboarding_completed": u.onboarding_completed,
+        },
+        "onboarding": {
+            "document": parsed(onboarding.as_ref().map(|o| o.data.as_str())),
+            "steps": steps.iter().map(|s| json!({
+                "step_id": s.step_id, "event": s.event, "at": s.created_at
+            })).collect::<Vec<_>>(),
+        },
+        "api_keys": keys.iter().map(|k| json!({
+            "name": k.key_name, "ends_with": k.last_four, "created_at": k.created_at,
+            "updated_at": k.updated_at, "expires_at": k.expires_at, "last_used_at": k.last_used_at
+        })).collect::<Vec<_>>(),
+        "personal_access_tokens": tokens.iter().map(|t| json!({
+            "name": t.name, "created_at": t.created_at, "expires_at": t.expires_at,
+            "last_used_at": t.last_used_at, "revoked_at": t.revoked_at
+        })).collect::<Vec<_>>(),
+        "tasks": task_rows.iter().map(|t| json!({
+            "title": t.title, "description": t.description, "due_on": t.due_on,
+            "status": t.status, "priority_score": t.priority_score,
+            "created_at": t.created_at, "updated_at": t.updated_at
+        })).collect::<Vec<_>>(),
+        "saved_results": saved.iter().map(|s| json!({
+            "tool": s.tool, "title": s.title, "result": parsed(Some(&s.payload)), "saved_at": s.created_at
+        })).collect::<Vec<_>>(),
+        "ai_calls": calls.iter().map(|c| json!({
+            "tool": c.tool, "model": c.model, "prompt_tokens": c.prompt_tokens,
+            "completion_tokens": c.completion_tokens, "latency_ms": c.latency_ms,
+            "outcome": c.outcome, "at": c.created_at
+        })).collect::<Vec<_>>(),
+        "audit_events": events.iter().map(|e| json!({
+            "action": e.action, "target": e.target, "before": parsed(e.before_value.as_deref()),
+            "after": parsed(e.after_value.as_deref()), "at": e.created_at
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// `GET /settings/profile/export`: the signed-in person's data as a JSON download.
+pub async fn download(State(state): State<AppState>, auth: AuthSession) -> Response {
+    let Some(person) = auth.user.clone() else {
+        return axum::response::Redirect::to("/login?next=/settings/profile").into_response();
+    };
+    let result = async {
+        let data = export(&state.db, &person).await?;
+        record(
+            &state.db,
+            Event {
+                tenant_id: person.tenant_id(),
+                actor_user_id: Some(person.user.id),
+                action: AuditAction::AccountExported,
+                target: &person.user.email,
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        Ok::<_, AppError>(data)
+    }
+    .await;
+    match result {
+        Ok(data) => {
+            let mut res = Json(data).into_response();
+            let name = format!(
+                "attachment; filename=\"digame-export-{}.json\"",
+                chrono::Utc::now().format("%Y-%m-%d")
+            );
+            if let Ok(v) = HeaderValue::from_str(&name) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => e.into_response(),
+    }
+}
