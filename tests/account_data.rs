@@ -78,3 +78,101 @@ async fn the_export_holds_my_data_and_nobody_elses() {
         .unwrap();
     assert_eq!(exported, 1);
 }
+
+async fn delete(app: &common::TestApp, client: &reqwest::Client, password: &str) -> (u16, Value) {
+    let (status, _, body) = app
+        .call_with(client, "account/delete", &[("password", password)])
+        .await;
+    (status, body)
+}
+
+async fn rows_of(app: &common::TestApp, user_id: i64) -> u64 {
+    use digame::entities::{api_tokens, tasks, user_api_keys, users};
+    let db = &app.state.db;
+    users::Entity::find_by_id(user_id).count(db).await.unwrap()
+        + tasks::Entity::find()
+            .filter(tasks::Column::UserId.eq(user_id))
+            .count(db)
+            .await
+            .unwrap()
+        + user_api_keys::Entity::find()
+            .filter(user_api_keys::Column::UserId.eq(user_id))
+            .count(db)
+            .await
+            .unwrap()
+        + api_tokens::Entity::find()
+            .filter(api_tokens::Column::UserId.eq(user_id))
+            .count(db)
+            .await
+            .unwrap()
+        + audit_events::Entity::find()
+            .filter(audit_events::Column::ActorUserId.eq(user_id))
+            .count(db)
+            .await
+            .unwrap()
+}
+
+#[tokio::test]
+async fn deleting_an_account_removes_what_it_owned_and_keeps_the_company_whole() {
+    use digame::entities::tenants;
+    let app = spawn_app().await;
+    let admin_email = app.register("delete-admin").await;
+    let admin = person(&app, &admin_email).await;
+    let (member, member_email) = add_member(&app, admin.tenant_id(), "delete-member").await;
+    let member_id = person(&app, &member_email).await.user.id;
+    add_task(&app, &member, "Member task").await;
+    app.call_with(
+        &member,
+        "tokens/create",
+        &[("name", "script"), ("expires_in_days", "7")],
+    )
+    .await;
+    add_task(&app, &app.client, "Admin task").await;
+    assert!(rows_of(&app, member_id).await >= 3);
+
+    // A wrong password deletes nothing.
+    let (status, body) = delete(&app, &member, "not my password at all").await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (400, Some("password")),
+        "{body}"
+    );
+    assert!(rows_of(&app, member_id).await >= 3);
+
+    // The only admin of a company with members must hand over first.
+    let (status, body) = delete(&app, &app.client, common::PASSWORD).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("only administrator"));
+
+    let (status, body) = delete(&app, &member, common::PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        rows_of(&app, member_id).await,
+        0,
+        "every row the member owned is gone"
+    );
+    let (_, _, me) = app.call_with(&member, "auth/me", &[]).await;
+    assert_eq!(me, Value::Null, "their session ended");
+    let (_, _, list) = app
+        .call("tasks/list", &[("status", ""), ("sort", "")])
+        .await;
+    assert_eq!(
+        list["tasks"][0]["title"], "Admin task",
+        "the company's other data stays"
+    );
+
+    // Now alone, the admin takes the company with them.
+    let (status, body) = delete(&app, &app.client, common::PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        tenants::Entity::find_by_id(admin.tenant_id())
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(rows_of(&app, admin.user.id).await, 0);
+}

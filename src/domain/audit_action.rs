@@ -23,10 +23,11 @@ pub enum AuditAction {
     PersonalTokenCreated,
     PersonalTokenRevoked,
     AccountExported,
+    AccountDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -46,6 +47,7 @@ impl AuditAction {
         AuditAction::PersonalTokenCreated,
         AuditAction::PersonalTokenRevoked,
         AuditAction::AccountExported,
+        AuditAction::AccountDeleted,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -70,6 +72,7 @@ impl AuditAction {
             AuditAction::PersonalTokenCreated => "token.created",
             AuditAction::PersonalTokenRevoked => "token.revoked",
             AuditAction::AccountExported => "account.exported",
+            AuditAction::AccountDeleted => "member.account_deleted",
         }
     }
 

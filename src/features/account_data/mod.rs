@@ -2,10 +2,60 @@
 //! JSON file of everything they own (profile, onboarding answers and steps, the names and
 //! dates of their API keys and tokens — never a key value or a token —, tasks, saved
 //! results, their AI calls and the audit events they caused). Only the signed-in person's
-//! rows of their own company, never anyone else's; the export itself is audited.
+//! rows of their own company, never anyone else's; the export itself is audited. And
+//! "Delete my account" ([`delete_my_account`]).
 
 #[cfg(feature = "ssr")]
 pub mod service;
 
 /// Where the profile page's "Download my data" points.
 pub const EXPORT_PATH: &str = "/settings/profile/export";
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Deletes the caller's account (and, when they are its only member, their company) after
+/// checking their password; this session ends.
+#[server(endpoint = "account/delete")]
+pub async fn delete_my_account(password: String) -> Result<(), AppError> {
+    use crate::error::ResultExt;
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let deleted = service::delete(&state.db, &state.passwords, &person, &password).await?;
+    let mut auth = ctx::auth_session().await?;
+    auth.logout().await.or_internal("ending a session")?;
+    tracing::info!(
+        user_id = person.user.id,
+        company_gone = deleted == service::Deleted::Company,
+        "account deleted"
+    );
+    ctx::redirect_plain_form("/login?deleted=1");
+    Ok(())
+}
+
+/// The profile page's card: the password, then the account is gone.
+#[component]
+pub fn DeleteAccount() -> impl IntoView {
+    use crate::components::{field_error, form_error, FormAlert, TextField};
+    let action = ServerAction::<DeleteMyAccount>::new();
+    let value = action.value();
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Ok(()))) {
+            // A full load: nothing of the signed-in state survives.
+            let _ = window().location().set_href("/login?deleted=1");
+        }
+    });
+    view! {
+        <section class="card narrow danger-zone" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete my account"</h2>
+            <p class="muted">"Removes your account and everything you own in Digame: keys, tokens, tasks, saved results, setup answers. It cannot be undone. If you are your company's only member, the company is deleted too; if you are its only administrator, make someone else one first."</p>
+            <leptos::form::ActionForm action=action>
+                <FormAlert message=form_error(value)/>
+                <TextField label="Your password, to confirm" name="password" id="delete-password" kind="password"
+                    autocomplete="current-password" maxlength=128 error=field_error(value, "password")/>
+                <button type="submit" class="button button-danger" disabled=move || action.pending().get()>"Delete my account"</button>
+            </leptos::form::ActionForm>
+        </section>
+    }
+}

@@ -166,3 +166,105 @@ pub async fn download(State(state): State<AppState>, auth: AuthSession) -> Respo
         Err(e) => e.into_response(),
     }
 }
+
+/// What a deletion removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// The person's account and everything they owned.
+    Account,
+    /// They were the company's only member: the company went with them.
+    Company,
+}
+
+/// Deletes the signed-in person's account after checking their password: every row they
+/// own (the database cascades from the user: keys, tokens, tasks, saved results, onboarding,
+/// AI calls and allowance, reset links), their personal audit events (sign-ins, keys,
+/// tokens, exports) and unsent mail to them; the company's own record of what they did as
+/// an admin stays, without their name. The only admin of a company with other members must
+/// hand over first; the only member takes the company with them. One transaction.
+pub async fn delete(
+    db: &DatabaseConnection,
+    passwords: &crate::features::auth::passwords::Passwords,
+    person: &SessionUser,
+    password: &str,
+) -> Result<Deleted, AppError> {
+    use crate::entities::{login_throttles, outbox, tenants, users};
+    use sea_orm::{PaginatorTrait, TransactionTrait};
+    crate::features::auth::service::confirm_password(db, passwords, person, password, "password")
+        .await?;
+    let why = "deleting an account";
+    let others = users::Entity::find()
+        .filter(users::Column::TenantId.eq(person.tenant_id()))
+        .filter(users::Column::Id.ne(person.user.id))
+        .count(db)
+        .await
+        .or_internal(why)?;
+    let other_admins = users::Entity::find()
+        .filter(users::Column::TenantId.eq(person.tenant_id()))
+        .filter(users::Column::Id.ne(person.user.id))
+        .filter(users::Column::Role.eq(crate::domain::Role::Admin.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .count(db)
+        .await
+        .or_internal(why)?;
+    if others > 0 && person.is_admin() && other_admins == 0 {
+        return Err(AppError::Conflict {
+            field: "password".into(),
+            message: format!(
+                "You are the only administrator of {}. Make another member an administrator first (Admin → Members).",
+                person.tenant.name
+            ),
+        });
+    }
+    let txn = db.begin().await.or_internal(why)?;
+    outbox::Entity::delete_many()
+        .filter(outbox::Column::ToAddress.eq(person.user.email.as_str()))
+        .filter(outbox::Column::SentAt.is_null())
+        .exec(&txn)
+        .await
+        .or_internal(why)?;
+    login_throttles::Entity::delete_many()
+        .filter(login_throttles::Column::Key.eq(format!("account:{}", person.user.email)))
+        .exec(&txn)
+        .await
+        .or_internal(why)?;
+    let outcome = if others == 0 {
+        tenants::Entity::delete_by_id(person.tenant_id())
+            .exec(&txn)
+            .await
+            .or_internal(why)?;
+        Deleted::Company
+    } else {
+        audit_events::Entity::delete_many()
+            .filter(audit_events::Column::ActorUserId.eq(person.user.id))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(audit_events::Column::Action.starts_with("auth."))
+                    .add(audit_events::Column::Action.starts_with("api_key."))
+                    .add(audit_events::Column::Action.starts_with("token."))
+                    .add(audit_events::Column::Action.starts_with("account.")),
+            )
+            .exec(&txn)
+            .await
+            .or_internal(why)?;
+        users::Entity::delete_by_id(person.user.id)
+            .exec(&txn)
+            .await
+            .or_internal(why)?;
+        record(
+            &txn,
+            Event {
+                tenant_id: person.tenant_id(),
+                actor_user_id: None,
+                action: AuditAction::AccountDeleted,
+                target: "a member deleted their account",
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        Deleted::Account
+    };
+    txn.commit().await.or_internal(why)?;
+    Ok(outcome)
+}

@@ -17,6 +17,7 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let signed_out = move || query.read().get("signed_out").is_some();
     let was_reset = move || query.read().get("reset").is_some();
+    let deleted = move || query.read().get("deleted").is_some();
     let action = ServerAction::<Login>::new();
     let value = action.value();
     load_next_page_on_success(value);
@@ -26,6 +27,9 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Sign in to Digame"</h1>
             <Show when=signed_out>
                 <p class="alert alert-success" role="status">"You have signed out."</p>
+            </Show>
+            <Show when=deleted>
+                <p class="alert alert-success" role="status">"Your account was deleted."</p>
             </Show>
             <Show when=was_reset>
                 <p class="alert alert-success" role="status">"Your password was changed. Sign in with the new one."</p>

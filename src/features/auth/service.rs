@@ -430,28 +430,19 @@ pub async fn sign_in(
     Ok(person)
 }
 
-/// One message for unknown emails and wrong passwords, so neither is revealed.
-pub const WRONG_CREDENTIALS: &str =
-    "That email and password do not match an account. Check them and try again.";
-
-/// Changes the password after checking the current one. Other sessions of the person end
-/// because the session is bound to the password hash.
-pub async fn change_password(
+/// Checks the signed-in person's current password before a sensitive change. Wrong ones
+/// are throttled like sign-ins, so a session holder cannot guess the password through a
+/// form; the error names the form field `field`.
+pub async fn confirm_password(
     db: &DatabaseConnection,
     passwords: &Passwords,
     person: &SessionUser,
-    current: &str,
-    new: &str,
-    confirm: &str,
-) -> Result<SessionUser, AppError> {
-    if current.is_empty() {
-        return Err(AppError::validation(
-            "current_password",
-            "Enter your current password.",
-        ));
+    password: &str,
+    field: &str,
+) -> Result<(), AppError> {
+    if password.is_empty() {
+        return Err(AppError::validation(field, "Enter your current password."));
     }
-    // Wrong current passwords are throttled like sign-ins, so a session holder cannot
-    // guess the password through this form.
     let throttle_key = format!("password_change:{}", person.user.id);
     let now = Utc::now();
     if let Some(secs) = throttle::check(db, &throttle_key, now)
@@ -468,20 +459,37 @@ pub async fn change_password(
         });
     }
     if !passwords
-        .verify(Some(&person.user.password_hash), current)
+        .verify(Some(&person.user.password_hash), password)
         .await?
     {
         throttle::record_failure(db, &throttle_key, throttle::ACCOUNT, now)
             .await
             .or_internal("recording a failed password check")?;
         return Err(AppError::validation(
-            "current_password",
+            field,
             "Your current password is not correct.",
         ));
     }
     throttle::clear(db, &throttle_key)
         .await
-        .or_internal("clearing throttles")?;
+        .or_internal("clearing throttles")
+}
+
+/// One message for unknown emails and wrong passwords, so neither is revealed.
+pub const WRONG_CREDENTIALS: &str =
+    "That email and password do not match an account. Check them and try again.";
+
+/// Changes the password after checking the current one. Other sessions of the person end
+/// because the session is bound to the password hash.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    person: &SessionUser,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<SessionUser, AppError> {
+    confirm_password(db, passwords, person, current, "current_password").await?;
     let new = Password::for_account(
         new,
         "new_password",
