@@ -1,9 +1,12 @@
-//! Shared UI: the page frame, the signed-in state, form pieces, the admin frame.
+//! Shared UI: the page frame, the signed-in state, form pieces, the admin frame, the copy
+//! button.
 
 mod admin;
+mod copy;
 mod forms;
 mod layout;
 
 pub use admin::{admin_tabs, RequireAdmin};
+pub use copy::CopyButton;
 pub use forms::{error_alert, field_error, form_error, FormAlert, TextField};
 pub use layout::{AuthState, HydrationMark, Layout, NotFound, RequireUser};

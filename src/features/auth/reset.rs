@@ -52,22 +52,18 @@ pub async fn request(
     let now = Utc::now();
     if let Some(ip) = ip {
         let key = throttle::address_key("reset", ip);
-        let refuse = |secs: i64| AppError::RateLimited {
-            message: format!(
-                "Too many reset requests from your network. Try again in {} minutes.",
-                (secs + 59) / 60
-            ),
-            retry_after_secs: secs,
-        };
-        if let Some(secs) = throttle::check(db, &key, now)
+        if let Some(secs) = throttle::count_attempt(db, &key, REQUESTS_PER_ADDRESS, now)
             .await
-            .or_internal("reading throttles")?
+            .or_internal("counting a reset request")?
         {
-            return Err(refuse(secs));
+            return Err(AppError::RateLimited {
+                message: format!(
+                    "Too many reset requests from your network. Try again in {} minutes.",
+                    (secs + 59) / 60
+                ),
+                retry_after_secs: secs,
+            });
         }
-        throttle::record_failure(db, &key, REQUESTS_PER_ADDRESS, now)
-            .await
-            .or_internal("counting a reset request")?;
     }
     let user = users::Entity::find()
         .filter(users::Column::Email.eq(email.as_str()))

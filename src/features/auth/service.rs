@@ -303,30 +303,19 @@ pub async fn count_registration(
         max_failures: per_hour,
         ..throttle::REGISTRATION
     };
-    let refuse = |secs: i64| AppError::RateLimited {
-        message: format!(
-            "Too many sign-ups from your network. Try again in {} minutes.",
-            (secs + 59) / 60
-        ),
-        retry_after_secs: secs,
-    };
-    if let Some(secs) = throttle::check(db, &key, now)
-        .await
-        .or_internal("reading throttles")?
-    {
-        return Err(refuse(secs));
-    }
-    throttle::record_failure(db, &key, policy, now)
-        .await
-        .or_internal("counting a registration")?;
-    if throttle::count(db, &key)
+    match throttle::count_attempt(db, &key, policy, now)
         .await
         .or_internal("counting a registration")?
-        > per_hour
     {
-        return Err(refuse(policy.lockout.num_seconds()));
+        Some(secs) => Err(AppError::RateLimited {
+            message: format!(
+                "Too many sign-ups from your network. Try again in {} minutes.",
+                (secs + 59) / 60
+            ),
+            retry_after_secs: secs,
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Checks the throttles, then the password. Every attempt is counted against the account

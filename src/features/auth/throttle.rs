@@ -118,6 +118,22 @@ pub async fn record_failure(
     Ok(())
 }
 
+/// Counts one attempt against `key` before the work it guards (a registration, a reset
+/// mail) and says whether it is refused: `Some(seconds to wait)` when the key is locked, or
+/// when this attempt is over the policy's limit (concurrent attempts are all counted first).
+pub async fn count_attempt(
+    db: &impl ConnectionTrait,
+    key: &str,
+    policy: Policy,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    if let Some(secs) = check(db, key, now).await? {
+        return Ok(Some(secs));
+    }
+    record_failure(db, key, policy, now).await?;
+    Ok((count(db, key).await? > policy.max_failures).then(|| policy.lockout.num_seconds()))
+}
+
 /// How many attempts the current window of `key` holds.
 pub async fn count(db: &impl ConnectionTrait, key: &str) -> Result<i32, DbErr> {
     Ok(login_throttles::Entity::find_by_id(key.to_owned())

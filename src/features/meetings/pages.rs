@@ -119,7 +119,7 @@ fn MeetingsPanel(answer: PlainAnswer) -> impl IntoView {
             Some(Ok(r)) if !streaming.get() => Some(view! { <Insights r/> }),
             _ => None,
         }}
-        <SavedResults tool=ToolId::MeetingInsights current=Signal::derive(move || value.get().and_then(Result::ok))
+        <SavedResults tool=ToolId::MeetingInsights current=Signal::derive(move || value.get().and_then(Result::ok).filter(|_| !streaming.get()))
             name=name_of render=|r| view! { <Insights r/> }/>
     }
 }

@@ -2,9 +2,10 @@
 //! for tenant admins (`/admin/tokens`). Plain forms: they work without JavaScript.
 
 use super::{CreatePersonalToken, CreatedToken, MemberToken, PersonalToken, RevokePersonalToken};
-use crate::components::{admin_tabs, field_error, form_error, FormAlert, RequireAdmin, TextField};
+use crate::components::{
+    admin_tabs, field_error, form_error, CopyButton, FormAlert, RequireAdmin, TextField,
+};
 use crate::error::AppError;
-use crate::features::tools::pages::CopyButton;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

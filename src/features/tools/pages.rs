@@ -113,38 +113,6 @@ pub fn use_tool_state() -> Option<super::ToolState> {
     use_context::<ToolData>()?.status.get_untracked()?.ok()
 }
 
-/// Copies `text` to the clipboard. Shown only once the page runs in the browser (a button
-/// that cannot work without JavaScript is not shown without it); says when it copied.
-#[component]
-pub fn CopyButton(#[prop(into)] text: Signal<String>, label: &'static str) -> impl IntoView {
-    let in_browser = RwSignal::new(false);
-    Effect::new(move |_| in_browser.set(true));
-    let copied = RwSignal::new(false);
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let promise = window()
-                .navigator()
-                .clipboard()
-                .write_text(&text.get_untracked());
-            leptos::task::spawn_local(async move {
-                copied.set(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok());
-            });
-        }
-        // On the server the button is never shown, so never clicked.
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (text, copied);
-    };
-    move || {
-        in_browser.get().then(|| {
-            view! {
-                <button type="button" class="button button-quiet" on:click=copy>{label}</button>
-                <span class="muted small" role="status">{move || copied.get().then_some("Copied.")}</span>
-            }
-        })
-    }
-}
-
 /// The person's saved results of the page's tool, as `ToolPage` loads them.
 pub fn use_saved_results() -> Option<Resource<Result<Vec<super::SavedResult>, AppError>>> {
     use_context::<ToolData>().map(|d| d.saved)

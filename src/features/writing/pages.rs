@@ -2,9 +2,9 @@
 //! applied with a click (or all at once); the edited text stays in the box to copy.
 
 use super::{SuggestWriting, WritingResult, TEXT_MAX_CHARS};
-use crate::components::{field_error, form_error, FormAlert};
+use crate::components::{field_error, form_error, CopyButton, FormAlert};
 use crate::features::tools::pages::{
-    Cancel, CopyButton, CountedText, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
+    Cancel, CountedText, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
