@@ -5,7 +5,7 @@ use crate::features::ai_admin::pages::AdminAiPage;
 use crate::features::api_keys::pages::ApiKeysPage;
 use crate::features::audit::pages::AdminAuditPage;
 use crate::features::auth::pages::{
-    ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecurityPage,
+    ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecurityPage, VerifyEmailPage,
 };
 use crate::features::dashboard::HomePage;
 use crate::features::email::pages::EmailPage;
@@ -102,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tools/email") view={Lazy::<EmailRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/dev/outbox") view={Lazy::<DevOutboxRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
@@ -149,6 +150,7 @@ lazy_page! {
     EmailRoute => EmailPage,
     ForgotPasswordRoute => ForgotPasswordPage,
     ResetPasswordRoute => ResetPasswordPage,
+    VerifyEmailRoute => VerifyEmailPage,
     DevOutboxRoute => DevOutboxPage,
 }
 

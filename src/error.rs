@@ -33,6 +33,8 @@ pub enum AppError {
         message: String,
         retry_after_secs: i64,
     },
+    /// The person has not confirmed their email address yet, and this needs it.
+    EmailNotVerified(String),
     /// A tool whose flag is off for the tenant.
     FeatureDisabled(String),
     /// More than the tenant's subscription tier allows.
@@ -67,7 +69,9 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthorized(_) => 401,
-            AppError::Forbidden(_) | AppError::FeatureDisabled(_) => 403,
+            AppError::Forbidden(_)
+            | AppError::FeatureDisabled(_)
+            | AppError::EmailNotVerified(_) => 403,
             AppError::SubscriptionLimit(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::Validation { .. } | AppError::BadRequest(_) => 400,
@@ -85,6 +89,7 @@ impl AppError {
         match self {
             AppError::Unauthorized(_) => "UNAUTHORIZED",
             AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::EmailNotVerified(_) => "EMAIL_NOT_VERIFIED",
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::Validation { .. } => "VALIDATION_ERROR",
             AppError::Conflict { .. } => "CONFLICT",
@@ -103,6 +108,7 @@ impl AppError {
         match self {
             AppError::Unauthorized(m)
             | AppError::Forbidden(m)
+            | AppError::EmailNotVerified(m)
             | AppError::NotFound(m)
             | AppError::FeatureDisabled(m)
             | AppError::SubscriptionLimit(m)
@@ -180,6 +186,7 @@ impl TryFrom<ErrorBody> for AppError {
         Ok(match body.code.as_str() {
             "UNAUTHORIZED" => AppError::Unauthorized(message),
             "FORBIDDEN" => AppError::Forbidden(message),
+            "EMAIL_NOT_VERIFIED" => AppError::EmailNotVerified(message),
             "NOT_FOUND" => AppError::NotFound(message),
             "VALIDATION_ERROR" => AppError::Validation {
                 field: field(),

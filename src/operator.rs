@@ -163,7 +163,14 @@ pub async fn create_tenant(
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     };
     let account = auth::service::NewAccount::parse(admin_name, admin_email, &password, company)?;
-    let person = auth::service::register(db, passwords, tier, account).await?;
+    let person = auth::service::register(
+        db,
+        passwords,
+        tier,
+        account,
+        auth::service::Verification::Vouched,
+    )
+    .await?;
     Ok((person, password))
 }
 

@@ -33,6 +33,16 @@ async fn register(app: &TestApp, email: &str) -> Value {
     })))
     .await;
     assert_eq!(status, 201, "{body}");
+    assert_eq!(body["user"]["email_verified"], false, "{body}");
+    // The address is confirmed with the token from the mail, as an API client would.
+    let token = app.verification_token(email).await;
+    let (status, _, said) = send(
+        script()
+            .post(app.url("/api/v1/auth/verify-email"))
+            .json(&json!({ "token": token })),
+    )
+    .await;
+    assert_eq!(status, 200, "{said}");
     body
 }
 

@@ -274,7 +274,7 @@ async fn repeated_failures_lock_the_account_with_a_429() {
 #[tokio::test]
 async fn logout_destroys_the_session_on_the_server() {
     let app = spawn_app().await;
-    app.register("logout").await;
+    app.register_unverified_with(&app.client, "logout").await;
     // Remember the cookie as an attacker who copied it would: the first request after
     // signing in starts the idle clock, so its answer carries the cookie.
     let res = app.client.get(app.url("/")).send().await.unwrap();

@@ -113,7 +113,8 @@ async fn reset_links_and_invitations_are_delivered_by_smtp() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    eventually(async || received.lock().unwrap().len() == 2).await;
+    // The registration's verification link, the reset link and the invitation.
+    eventually(async || received.lock().unwrap().len() == 3).await;
     // Bodies arrive quoted-printable: soft line breaks joined, `=3D` read as `=`.
     let mails: Vec<String> = received
         .lock()
@@ -123,8 +124,11 @@ async fn reset_links_and_invitations_are_delivered_by_smtp() {
         .collect();
     let reset_mail = mails
         .iter()
-        .find(|m| m.contains(&email))
+        .find(|m| m.contains(&email) && m.contains("reset-password"))
         .expect("the reset mail");
+    assert!(mails
+        .iter()
+        .any(|m| m.contains(&email) && m.contains("Subject: Confirm your email address")));
     assert!(
         reset_mail.contains("From: Digame <no-reply@digame.test>"),
         "{reset_mail}"

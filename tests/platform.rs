@@ -267,7 +267,7 @@ async fn build_files_are_served_precompressed_with_the_right_cache_headers() {
 #[tokio::test]
 async fn the_session_is_not_written_on_every_request() {
     let app = spawn_app().await;
-    app.register("quiet").await;
+    app.register_unverified_with(&app.client, "quiet").await;
     let set_cookie = |res: &reqwest::Response| {
         res.headers()
             .get_all("set-cookie")

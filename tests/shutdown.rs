@@ -13,6 +13,7 @@ const MBOX: &[u8] = include_bytes!("fixtures/email/small.mbox");
 struct Server {
     child: Child,
     base: String,
+    database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -30,12 +31,10 @@ async fn start(grace_seconds: &str) -> Server {
         .unwrap()
         .port();
     let base = format!("http://127.0.0.1:{port}");
+    let database_url = format!("sqlite://{}/s.db", dir.path().display());
     let child = Command::new(env!("CARGO_BIN_EXE_digame"))
         .arg("serve")
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/s.db", dir.path().display()),
-        )
+        .env("DATABASE_URL", &database_url)
         .env("DIGAME_DATA_DIR", dir.path())
         .env("DIGAME_LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("DIGAME_PUBLIC_URL", &base)
@@ -48,6 +47,7 @@ async fn start(grace_seconds: &str) -> Server {
     let server = Server {
         child,
         base,
+        database_url,
         _dir: dir,
     };
     let client = reqwest::Client::new();
@@ -65,19 +65,39 @@ async fn start(grace_seconds: &str) -> Server {
     panic!("the server did not answer /health");
 }
 
-/// A signed-in client of `server`.
+/// A signed-in client of `server`, its address confirmed with the mailed link.
 async fn signed_in(server: &Server) -> reqwest::Client {
+    use digame::entities::outbox;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let client = common::new_client();
+    let email = common::unique_email("shutdown");
     let res = client
         .post(format!("{}/api/auth/register", server.base))
         .header("origin", &server.base)
         .header("accept", "application/json")
         .form(&[
             ("name", "Ana Lima"),
-            ("email", &common::unique_email("shutdown")),
+            ("email", &email),
             ("password", common::PASSWORD),
             ("company", "Acme Labs"),
         ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let db = sea_orm::Database::connect(&server.database_url)
+        .await
+        .unwrap();
+    let mail = outbox::Entity::find()
+        .filter(outbox::Column::ToAddress.eq(email.as_str()))
+        .one(&db)
+        .await
+        .unwrap()
+        .expect("the verification mail");
+    db.close().await.unwrap();
+    let res = client
+        .post(format!("{}/api/v1/auth/verify-email", server.base))
+        .json(&serde_json::json!({ "token": common::verification_token_in(&mail.body) }))
         .send()
         .await
         .unwrap();

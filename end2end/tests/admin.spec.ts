@@ -1,7 +1,7 @@
 import { test, expect, uniqueEmail, PASSWORD } from './fixtures';
 
 test('@forms an admin switches a tool off and a member sees it locked with the reason', async ({ page, accounts, browser, javaScriptEnabled }) => {
-  await accounts.register(uniqueEmail('admin-flags'));
+  await accounts.registerVerified(uniqueEmail('admin-flags'));
   await expect(page).toHaveURL(/\/onboarding$/);
 
   // Invite a member, who joins through the link.
@@ -47,7 +47,7 @@ test('@forms an admin switches a tool off and a member sees it locked with the r
 });
 
 test('@forms the audit log lists changes and filters by action', async ({ page, accounts }) => {
-  await accounts.register(uniqueEmail('admin-audit'));
+  await accounts.registerVerified(uniqueEmail('admin-audit'));
   await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/admin/features');
   await accounts.ready();

@@ -15,7 +15,7 @@ async function storeKey(page: Page, name: string, value = 'sk-e2e-0123456789abcd
 }
 
 async function signUp(page: Page, accounts: { register(e: string): Promise<void> }, tag: string) {
-  await accounts.register(uniqueEmail(tag));
+  await accounts.registerVerified(uniqueEmail(tag));
   await expect(page).toHaveURL(/\/onboarding$/);
 }
 

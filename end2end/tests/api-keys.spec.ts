@@ -9,7 +9,7 @@ test('@forms add a key, see it masked, test, replace and delete it', async ({ pa
       try { bodies.push(await res.text()); } catch { /* redirects have no body */ }
     }
   });
-  await accounts.register(uniqueEmail('keys'));
+  await accounts.registerVerified(uniqueEmail('keys'));
   await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/settings/api-keys');
   await accounts.ready();
@@ -40,7 +40,7 @@ test('@forms add a key, see it masked, test, replace and delete it', async ({ pa
 });
 
 test('@forms a key with spaces is refused on its own field', async ({ page, accounts }) => {
-  await accounts.register(uniqueEmail('badkey'));
+  await accounts.registerVerified(uniqueEmail('badkey'));
   await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/settings/api-keys');
   await accounts.ready();

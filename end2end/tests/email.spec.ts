@@ -4,7 +4,7 @@ import * as path from 'path';
 const MBOX = path.join(__dirname, '..', '..', 'tests', 'fixtures', 'email', 'small.mbox');
 
 test('@forms upload the fixture mbox, read the findings and charts, save it and compare', async ({ page, accounts }) => {
-  await accounts.register(uniqueEmail('email'));
+  await accounts.registerVerified(uniqueEmail('email'));
   await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/tools/email');
   await accounts.ready();
@@ -38,7 +38,7 @@ test('@forms upload the fixture mbox, read the findings and charts, save it and 
 });
 
 test('@forms a file that is not mail is refused with a clear message', async ({ page, accounts }) => {
-  await accounts.register(uniqueEmail('email-bad'));
+  await accounts.registerVerified(uniqueEmail('email-bad'));
   await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/tools/email');
   await accounts.ready();

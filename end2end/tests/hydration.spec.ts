@@ -18,7 +18,7 @@ test('client-side checks work once hydrated', async ({ page }) => {
 });
 
 test('a page loaded on demand hydrates from its own chunk', async ({ page, accounts }) => {
-  await accounts.register(uniqueEmail('lazy'));
+  await accounts.registerVerified(uniqueEmail('lazy'));
   await expect(page).toHaveURL(/\/onboarding/);
   const chunks: string[] = [];
   page.on('response', (r) => {

@@ -1,7 +1,7 @@
 import { test, expect, uniqueEmail } from './fixtures';
 
 test('@forms a personal access token is shown once, works as a bearer token, and is revoked', async ({ page, accounts, request }) => {
-  await accounts.register(uniqueEmail('pat'));
+  await accounts.registerVerified(uniqueEmail('pat'));
   await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/settings/security');
   await accounts.ready();
@@ -33,7 +33,7 @@ test('@forms a personal access token is shown once, works as a bearer token, and
 });
 
 test('an admin sees the API tokens tab', async ({ page, accounts }) => {
-  await accounts.register(uniqueEmail('pat-admin'));
+  await accounts.registerVerified(uniqueEmail('pat-admin'));
   await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/admin/tokens');
   await accounts.ready();

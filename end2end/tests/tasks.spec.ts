@@ -5,7 +5,7 @@ function inDays(n: number): string {
 }
 
 test('@forms add three tasks, see suggested priorities with reasons, save them, see the new order', async ({ page, accounts }) => {
-  await accounts.register(uniqueEmail('tasks'));
+  await accounts.registerVerified(uniqueEmail('tasks'));
   await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/');
   await page.getByRole('link', { name: 'Open Intelligent task prioritization' }).click();

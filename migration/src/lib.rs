@@ -14,6 +14,7 @@ mod m20261126_000010_create_saved_results;
 mod m20261126_000011_create_api_tokens;
 mod m20261126_000012_create_outbox_and_password_resets;
 mod m20261126_000013_add_api_token_name;
+mod m20261126_000014_email_verification;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_create_api_tokens::Migration),
             Box::new(m20261126_000012_create_outbox_and_password_resets::Migration),
             Box::new(m20261126_000013_add_api_token_name::Migration),
+            Box::new(m20261126_000014_email_verification::Migration),
         ]
     }
 }

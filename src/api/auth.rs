@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/password-change", post(password_change))
         .route("/auth/password-reset/request", post(reset_request))
         .route("/auth/password-reset/confirm", post(reset_confirm))
+        .route("/auth/verify-email", post(verify_email))
+        .route("/auth/verify-email/resend", post(verify_email_resend))
         .route("/auth/health", get(health))
 }
 
@@ -157,6 +159,9 @@ async fn register(
                     &state.passwords,
                     state.settings.default_tier,
                     account,
+                    service::Verification::Mail {
+                        origin: &crate::server::ctx::origin_of(&state.settings, &headers),
+                    },
                 )
                 .await?
             }
@@ -321,6 +326,40 @@ async fn reset_confirm(
             "message": "Password changed. Every session and every token has ended; sign in with the new password."
         }))
         .into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct VerifyEmailBody {
+    token: String,
+}
+
+/// Confirms the address a verification link was mailed to.
+async fn verify_email(
+    State(state): State<AppState>,
+    FormOrJson(body): FormOrJson<VerifyEmailBody>,
+) -> Response {
+    match crate::features::auth::verify::confirm(&state.db, &body.token).await {
+        Ok(_) => Json(serde_json::json!({ "message": "Your email address is confirmed." }))
+            .into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+/// Mails the caller a new verification link (three an hour).
+async fn verify_email_resend(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: ApiCaller,
+) -> Response {
+    let origin = crate::server::ctx::origin_of(&state.settings, &headers);
+    match crate::features::auth::verify::resend(&state.db, &caller.0, &origin).await {
+        Ok(message) => (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({ "message": message })),
+        )
+            .into_response(),
         Err(e) => ApiError(e).into_response(),
     }
 }

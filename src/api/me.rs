@@ -19,11 +19,15 @@ pub struct Me {
     pub role: crate::domain::Role,
     pub is_active: bool,
     pub onboarding_completed: bool,
+    /// Whether the person confirmed their email address (keys, tools and invitations wait
+    /// for it).
+    pub email_verified: bool,
     pub created_at: String,
 }
 
 impl Me {
     pub fn of(person: crate::domain::SessionUser) -> Me {
+        let email_verified = person.email_verified();
         Me {
             id: person.user.id,
             role: person.role(),
@@ -32,6 +36,7 @@ impl Me {
             tenant: person.tenant.slug,
             is_active: person.user.active,
             onboarding_completed: person.user.onboarding_completed,
+            email_verified,
             created_at: person.user.created_at.to_rfc3339(),
         }
     }

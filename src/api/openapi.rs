@@ -66,6 +66,8 @@ pub const OPERATIONS: &[Operation] = &[
     op("post", "/auth/password-change", "auth", "Change the password; every other session and token ends", &[("current_password", "string", true), ("new_password", "string", true)], 200, "{message}", true),
     op("post", "/auth/password-reset/request", "auth", "Mail a reset link (the same answer for any address)", &[("email", "string", true)], 202, "{message}", false),
     op("post", "/auth/password-reset/confirm", "auth", "Set a new password with the mailed token", &[("token", "string", true), ("new_password", "string", true)], 200, "{message}", false),
+    op("post", "/auth/verify-email", "auth", "Confirm the address with the token from the verification mail", &[("token", "string", true)], 200, "{message}", false),
+    op("post", "/auth/verify-email/resend", "auth", "Mail a new verification link (three an hour)", &[], 202, "{message}", true),
     op("get", "/auth/me/onboarding", "onboarding", "The onboarding document", &[], 200, "{user_id, current_step_id, completed_steps, user_preferences, goals, feature_exploration, is_completed}", true),
     op("post", "/auth/me/onboarding", "onboarding", "Update the onboarding document (fields given are replaced or merged)", &[("current_step_id", "string", false), ("completed_steps", "array", false), ("user_preferences", "object", false), ("goals", "object", false), ("feature_exploration", "object", false), ("is_completed", "boolean", false)], 200, "the document", true),
     op("get", "/settings/api-keys", "keys", "The caller's stored keys, masked", &[], 200, "{id, user_id, api_keys, created_at, updated_at}", true),

@@ -19,6 +19,8 @@ pub enum ToolAccess {
         key: String,
     },
     AccountInactive,
+    /// The person has not confirmed their email address yet.
+    EmailNotVerified,
 }
 
 /// The facts the decision rests on.
@@ -27,6 +29,8 @@ pub struct AccessFacts {
     pub tier: Tier,
     pub flag_on: bool,
     pub user_active: bool,
+    /// Whether the person has confirmed their email address.
+    pub email_verified: bool,
     /// Whether the person has a usable (stored, unexpired) key for the tool, if it takes one.
     pub has_key: bool,
 }
@@ -42,6 +46,9 @@ pub fn tool_access(tool: ToolId, facts: AccessFacts) -> ToolAccess {
     }
     if !facts.flag_on {
         return ToolAccess::SwitchedOff;
+    }
+    if !facts.email_verified {
+        return ToolAccess::EmailNotVerified;
     }
     match tool.info().key {
         KeyNeed::Required(key) if !facts.has_key => ToolAccess::NeedsKey {
@@ -64,6 +71,7 @@ pub fn explain(access: &ToolAccess, tenant_name: &str, tier: Tier) -> String {
         ),
         ToolAccess::NeedsKey { key } => format!("Add your {key} in Settings → API keys to use it."),
         ToolAccess::AccountInactive => "Your account has been deactivated.".to_owned(),
+        ToolAccess::EmailNotVerified => "Confirm your email address to use it: open the link we sent you, or send a new one from your dashboard.".to_owned(),
     }
 }
 
@@ -78,13 +86,16 @@ mod tests {
             for tier in Tier::ALL {
                 for flag_on in [false, true] {
                     for user_active in [false, true] {
-                        for has_key in [false, true] {
+                        for (email_verified, has_key) in
+                            [(false, false), (false, true), (true, false), (true, true)]
+                        {
                             let got = tool_access(
                                 tool,
                                 AccessFacts {
                                     tier,
                                     flag_on,
                                     user_active,
+                                    email_verified,
                                     has_key,
                                 },
                             );
@@ -97,6 +108,8 @@ mod tests {
                                 }
                             } else if !flag_on {
                                 ToolAccess::SwitchedOff
+                            } else if !email_verified {
+                                ToolAccess::EmailNotVerified
                             } else if needs_key && !has_key {
                                 ToolAccess::NeedsKey {
                                     key: match tool.info().key {
@@ -107,7 +120,7 @@ mod tests {
                             } else {
                                 ToolAccess::Available
                             };
-                            assert_eq!(got, expected, "{tool:?} {tier:?} flag={flag_on} active={user_active} key={has_key}");
+                            assert_eq!(got, expected, "{tool:?} {tier:?} flag={flag_on} active={user_active} verified={email_verified} key={has_key}");
                         }
                     }
                 }
@@ -121,6 +134,7 @@ mod tests {
             tier: Tier::Free,
             flag_on: true,
             user_active: true,
+            email_verified: true,
             has_key: false,
         };
         assert_eq!(

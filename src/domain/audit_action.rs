@@ -24,10 +24,15 @@ pub enum AuditAction {
     PersonalTokenRevoked,
     AccountExported,
     AccountDeleted,
+    EmailVerified,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    TwoFactorRequirement,
+    SessionsEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -48,6 +53,11 @@ impl AuditAction {
         AuditAction::PersonalTokenRevoked,
         AuditAction::AccountExported,
         AuditAction::AccountDeleted,
+        AuditAction::EmailVerified,
+        AuditAction::TwoFactorEnabled,
+        AuditAction::TwoFactorDisabled,
+        AuditAction::TwoFactorRequirement,
+        AuditAction::SessionsEnded,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -73,6 +83,11 @@ impl AuditAction {
             AuditAction::PersonalTokenRevoked => "token.revoked",
             AuditAction::AccountExported => "account.exported",
             AuditAction::AccountDeleted => "member.account_deleted",
+            AuditAction::EmailVerified => "auth.email_verified",
+            AuditAction::TwoFactorEnabled => "auth.two_factor_enabled",
+            AuditAction::TwoFactorDisabled => "auth.two_factor_disabled",
+            AuditAction::TwoFactorRequirement => "tenant.two_factor_required",
+            AuditAction::SessionsEnded => "auth.sessions_ended",
         }
     }
 

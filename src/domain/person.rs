@@ -28,6 +28,20 @@ impl SessionUser {
     pub fn tier(&self) -> Tier {
         Tier::of_stored(&self.tenant.tier)
     }
+
+    pub fn email_verified(&self) -> bool {
+        self.user.email_verified_at.is_some()
+    }
+
+    /// Refuses `what` ("store API keys", …) until the person has confirmed their address.
+    pub fn require_verified(&self, what: &str) -> Result<(), crate::error::AppError> {
+        if self.email_verified() {
+            return Ok(());
+        }
+        Err(crate::error::AppError::EmailNotVerified(
+            unverified_message(what, &self.user.email),
+        ))
+    }
 }
 
 impl fmt::Debug for SessionUser {
@@ -38,4 +52,11 @@ impl fmt::Debug for SessionUser {
             .field("tenant_id", &self.tenant.id)
             .finish()
     }
+}
+
+/// Why something waits for the address to be confirmed, and how to do it.
+pub fn unverified_message(what: &str, email: &str) -> String {
+    format!(
+        "Confirm your email address to {what}: open the link we sent to {email}, or send a new one from your dashboard."
+    )
 }

@@ -17,6 +17,8 @@ pub struct Model {
     pub last_login_at: Option<DateTimeUtc>,
     /// Sessions signed in under an older epoch end (bumped at deactivation).
     pub session_epoch: i32,
+    /// When the person proved they receive mail at `email`; `None` until then.
+    pub email_verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

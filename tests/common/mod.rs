@@ -172,8 +172,40 @@ impl TestApp {
         self.call_with(&self.client, endpoint, form).await
     }
 
-    /// Registers a new company and its admin on `client`; returns the email.
+    /// Registers a new company and its admin on `client` and confirms the address with the
+    /// link from their mail; returns the email.
     pub async fn register_with(&self, client: &reqwest::Client, tag: &str) -> String {
+        let email = self.register_unverified_with(client, tag).await;
+        self.verify_email(client, &email).await;
+        email
+    }
+
+    /// The token of the newest verification link mailed to `email` (read from the outbox).
+    pub async fn verification_token(&self, email: &str) -> String {
+        use digame::entities::outbox;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let mail = outbox::Entity::find()
+            .filter(outbox::Column::ToAddress.eq(email.to_lowercase()))
+            .filter(outbox::Column::Subject.contains("Confirm your email"))
+            .order_by_desc(outbox::Column::Id)
+            .one(&self.state.db)
+            .await
+            .unwrap()
+            .expect("a verification mail in the outbox");
+        verification_token_in(&mail.body)
+    }
+
+    /// Confirms `email` with the link from its mail, on `client`.
+    pub async fn verify_email(&self, client: &reqwest::Client, email: &str) {
+        let token = self.verification_token(email).await;
+        let (status, _, body) = self
+            .call_with(client, "auth/verify-email", &[("token", &token)])
+            .await;
+        assert_eq!(status, 200, "verification failed: {body}");
+    }
+
+    /// Registers a new company and its admin on `client`, leaving the address unconfirmed.
+    pub async fn register_unverified_with(&self, client: &reqwest::Client, tag: &str) -> String {
         let email = unique_email(tag);
         let (status, _, body) = self
             .call_with(
@@ -208,6 +240,14 @@ impl TestApp {
             .await
             .expect("request")
     }
+}
+
+/// The token of the verification link in a mail's body.
+pub fn verification_token_in(body: &str) -> String {
+    let (_, rest) = body
+        .split_once("/verify-email?token=")
+        .expect("a verification link in the mail");
+    rest.split_whitespace().next().unwrap().to_owned()
 }
 
 pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
@@ -250,6 +290,7 @@ pub async fn add_member(app: &TestApp, tenant_id: i64, tag: &str) -> (reqwest::C
         onboarding_completed: Set(false),
         created_at: Set(chrono::Utc::now()),
         last_login_at: Set(None),
+        email_verified_at: Set(Some(chrono::Utc::now())),
         ..Default::default()
     }
     .insert(&app.state.db)

@@ -149,6 +149,7 @@ pub async fn save(
     value: &ApiKeyValue,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<(), AppError> {
+    person.require_verified("store API keys")?;
     let existed = Entity::find()
         .filter(owner_filter(person))
         .filter(Column::KeyName.eq(name.as_str()))
@@ -179,6 +180,9 @@ pub async fn replace_all(
     person: &SessionUser,
     keys: &[(ApiKeyName, ApiKeyValue)],
 ) -> Result<(), AppError> {
+    if !keys.is_empty() {
+        person.require_verified("store API keys")?;
+    }
     let existing = Entity::find()
         .filter(owner_filter(person))
         .all(db)

@@ -14,6 +14,8 @@ pub mod reset;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod verify;
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -30,6 +32,8 @@ pub struct CurrentUser {
     pub tenant_slug: String,
     pub tier: String,
     pub onboarding_completed: bool,
+    /// Whether the person has confirmed their email address.
+    pub email_verified: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -45,6 +49,7 @@ impl From<&backend::SessionUser> for CurrentUser {
             tenant_slug: p.tenant.slug.clone(),
             tier,
             onboarding_completed: p.user.onboarding_completed,
+            email_verified: p.email_verified(),
         }
     }
 }
@@ -86,6 +91,9 @@ pub async fn register(
             &state.passwords,
             state.settings.default_tier,
             account,
+            service::Verification::Mail {
+                origin: &ctx::public_origin(),
+            },
         )
         .await?
     } else {
@@ -210,5 +218,32 @@ pub async fn reset_password(
     }
     tracing::info!(user_id = user.id, "password reset");
     ctx::redirect_plain_form("/login?reset=1");
+    Ok(())
+}
+
+/// Mails the signed-in person a new link to confirm their address (three an hour).
+#[server(endpoint = "auth/verify-email/resend")]
+pub async fn resend_verification() -> Result<String, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let said = verify::resend(&state.db, &person, &ctx::public_origin()).await?;
+    ctx::redirect_plain_form("/?verification_sent=1");
+    Ok(said)
+}
+
+/// Confirms the address a verification link was mailed to.
+#[server(endpoint = "auth/verify-email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let user = verify::confirm(&state.db, &token).await?;
+    tracing::info!(user_id = user.id, "email address confirmed");
+    let signed_in = ctx::auth_session().await?.user.is_some();
+    ctx::redirect_plain_form(if signed_in {
+        "/?verified=1"
+    } else {
+        "/login?verified=1"
+    });
     Ok(())
 }

@@ -18,6 +18,7 @@ pub fn LoginPage() -> impl IntoView {
     let signed_out = move || query.read().get("signed_out").is_some();
     let was_reset = move || query.read().get("reset").is_some();
     let deleted = move || query.read().get("deleted").is_some();
+    let verified = move || query.read().get("verified").is_some();
     let action = ServerAction::<Login>::new();
     let value = action.value();
     load_next_page_on_success(value);
@@ -33,6 +34,9 @@ pub fn LoginPage() -> impl IntoView {
             </Show>
             <Show when=was_reset>
                 <p class="alert alert-success" role="status">"Your password was changed. Sign in with the new one."</p>
+            </Show>
+            <Show when=verified>
+                <p class="alert alert-success" role="status">"Your email address is confirmed. Sign in to use the tools."</p>
             </Show>
             <ActionForm action=action>
                 <FormAlert message=form_error(value)/>
@@ -317,6 +321,67 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     })
                 }}
             </Suspense>
+        </section>
+    }
+}
+
+/// `/verify-email?token=…`: the link from the verification mail; one button confirms it (a
+/// link scanner that only opens the page confirms nothing).
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let token = use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default();
+    let action = ServerAction::<super::VerifyEmail>::new();
+    let value = action.value();
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Ok(()))) {
+            leptos_router::hooks::use_navigate()("/?verified=1", Default::default());
+        }
+    });
+    view! {
+        <Title text="Confirm your email address"/>
+        <section class="card narrow auth-card">
+            <h1>"Confirm your email address"</h1>
+            <p class="muted">"Confirming lets you store your API keys, use the tools and invite people."</p>
+            <ActionForm action=action>
+                <FormAlert message=form_error(value)/>
+                <input type="hidden" name="token" value=token/>
+                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Confirming…" } else { "Confirm my address" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// For a signed-in person who has not confirmed their address: what waits for it, and a
+/// button that mails a new link (with or without JavaScript).
+#[component]
+pub fn VerifyEmailNotice(email: String) -> impl IntoView {
+    let query = use_query_map();
+    let action = ServerAction::<super::ResendVerification>::new();
+    let value = action.value();
+    let sent = Signal::derive(move || match value.get() {
+        Some(Ok(said)) => Some(said),
+        _ if query.read().get("verification_sent").is_some() => {
+            Some("A new link is on its way. It works for 48 hours.".to_owned())
+        }
+        _ => None,
+    });
+    view! {
+        <section class="card notice" aria-labelledby="verify-title">
+            <h2 id="verify-title">"Confirm your email address"</h2>
+            <p>"We sent a link to " <strong>{email}</strong> ". Until you open it you can look around and finish your setup, \
+                but not store API keys, use the tools or invite people."</p>
+            <FormAlert message=sent success=true/>
+            <ActionForm action=action>
+                <FormAlert message=form_error(value)/>
+                <button type="submit" class="button button-quiet" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Sending…" } else { "Send a new link" }}
+                </button>
+            </ActionForm>
         </section>
     }
 }

@@ -59,12 +59,23 @@ pub fn already_registered() -> AppError {
     }
 }
 
-/// Creates the tenant and its first user (an admin) in one transaction.
+/// How a new account's address is confirmed.
+#[derive(Debug, Clone, Copy)]
+pub enum Verification<'a> {
+    /// Mail a link built on this origin (`DIGAME_PUBLIC_URL`), in the same transaction.
+    Mail { origin: &'a str },
+    /// The operator created the account from the command line and vouches for the address.
+    Vouched,
+}
+
+/// Creates the tenant and its first user (an admin) in one transaction, with the mail that
+/// asks them to confirm their address.
 pub async fn register(
     db: &DatabaseConnection,
     passwords: &Passwords,
     tier: Tier,
     account: NewAccount,
+    verification: Verification<'_>,
 ) -> Result<SessionUser, AppError> {
     let taken = users::Entity::find()
         .filter(users::Column::Email.eq(account.email.as_str()))
@@ -87,7 +98,7 @@ pub async fn register(
         } else {
             random_slug(&base)
         };
-        match insert_tenant_and_admin(db, tier, &account, &hash, &slug).await {
+        match insert_tenant_and_admin(db, tier, &account, &hash, &slug, verification).await {
             Err(e) if is_unique_violation_on(&e, "slug") => continue,
             Err(e) if is_unique_violation_on(&e, "email") => return Err(already_registered()),
             other => return other.or_internal("creating a tenant and its first user"),
@@ -106,6 +117,7 @@ async fn insert_tenant_and_admin(
     account: &NewAccount,
     hash: &str,
     slug: &TenantSlug,
+    verification: Verification<'_>,
 ) -> Result<SessionUser, DbErr> {
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -119,16 +131,21 @@ async fn insert_tenant_and_admin(
     .insert(&txn)
     .await?;
     crate::features::tenancy::service::seed_flags(&txn, tenant.id, tier).await?;
-    let user = new_user(
+    let mut row = new_user(
         tenant.id,
         &account.email,
         &account.name,
         hash,
         Role::Admin,
         now,
-    )
-    .insert(&txn)
-    .await?;
+    );
+    if let Verification::Vouched = verification {
+        row.email_verified_at = Set(Some(now));
+    }
+    let user = row.insert(&txn).await?;
+    if let Verification::Mail { origin } = verification {
+        super::verify::write_link(&txn, &user, origin).await?;
+    }
     txn.commit().await?;
     Ok(SessionUser { user, tenant })
 }
@@ -157,16 +174,17 @@ pub async fn join_by_invitation(
     let hash = passwords.hash(password.expose()).await?;
     let txn = db.begin().await.or_internal("joining a tenant")?;
     let (tenant, role) = members::service::accept_invitation(&txn, &invitation).await?;
-    let user = new_user(tenant.id, &email, &name, &hash, role, Utc::now())
-        .insert(&txn)
-        .await
-        .map_err(|e| {
-            if is_unique_violation_on(&e, "email") {
-                already_registered()
-            } else {
-                internal("creating an invited user")(e)
-            }
-        })?;
+    let now = Utc::now();
+    let mut row = new_user(tenant.id, &email, &name, &hash, role, now);
+    // The invitation's link went to this address: following it proves the mailbox.
+    row.email_verified_at = Set(Some(now));
+    let user = row.insert(&txn).await.map_err(|e| {
+        if is_unique_violation_on(&e, "email") {
+            already_registered()
+        } else {
+            internal("creating an invited user")(e)
+        }
+    })?;
     record(
         &txn,
         Event {

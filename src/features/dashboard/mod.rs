@@ -2,6 +2,7 @@
 
 use crate::components::AuthState;
 use crate::error::AppError;
+use crate::features::auth::pages::VerifyEmailNotice;
 use crate::features::auth::CurrentUser;
 use crate::features::onboarding::model::{because, Recommendation};
 use crate::features::tools::pages::unlock_action;
@@ -78,6 +79,8 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
     let is_admin = user.is_admin;
     let query = use_query_map();
     let welcome = move || query.read().get("welcome").is_some();
+    let verified = move || query.read().get("verified").is_some();
+    let unverified_email = (!user.email_verified).then(|| user.email.clone());
     view! {
         <Title text="Dashboard"/>
         <section class="page-head">
@@ -86,7 +89,11 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
             <Show when=welcome>
                 <p class="alert alert-success" role="status">"Your setup is saved. Your picks are below, most relevant first."</p>
             </Show>
+            <Show when=verified>
+                <p class="alert alert-success" role="status">"Your email address is confirmed: the tools are yours to use."</p>
+            </Show>
         </section>
+        {unverified_email.map(|email| view! { <VerifyEmailNotice email/> })}
         <Suspense fallback=|| ()>
             {move || data.get().map(|res| match res.map(|d| d.picks) {
                 Ok(p) if !p.is_empty() => view! { <Picks picks=p/> }.into_any(),
@@ -139,6 +146,7 @@ fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
         ToolAccess::SwitchedOff => ("badge", "Switched off"),
         ToolAccess::NotInTier { .. } => ("badge", "Not in your plan"),
         ToolAccess::AccountInactive => ("badge", "Unavailable"),
+        ToolAccess::EmailNotVerified => ("badge badge-warn", "Confirm your email"),
     };
     let action = if matches!(card.access, ToolAccess::Available) {
         Some(view! {

@@ -14,6 +14,17 @@ pub async fn enqueue(
     tenant_id: Option<i64>,
     mail: Mail,
 ) -> Result<(), AppError> {
+    enqueue_raw(db, tenant_id, mail)
+        .await
+        .or_internal("writing a message to the outbox")
+}
+
+/// [`enqueue`] with the database's own error, for transactions that handle `DbErr`.
+pub async fn enqueue_raw(
+    db: &impl ConnectionTrait,
+    tenant_id: Option<i64>,
+    mail: Mail,
+) -> Result<(), sea_orm::DbErr> {
     let now = Utc::now();
     outbox::ActiveModel {
         tenant_id: Set(tenant_id),
@@ -28,8 +39,7 @@ pub async fn enqueue(
         ..Default::default()
     }
     .insert(db)
-    .await
-    .or_internal("writing a message to the outbox")?;
+    .await?;
     Ok(())
 }
 

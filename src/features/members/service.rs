@@ -217,6 +217,7 @@ pub async fn invite(
     role: &str,
     origin: &str,
 ) -> Result<InviteCreated, AppError> {
+    admin.require_verified("invite people")?;
     let email = Email::parse(email)?;
     let role = parse_role(role)?;
     let existing = users::Entity::find()

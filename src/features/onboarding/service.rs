@@ -164,11 +164,13 @@ async fn tool_choices(
     let choices = TOOLS
         .iter()
         .map(|t| {
-            // The wizard offers tools before any key is stored: keys do not lock a choice.
+            // The wizard offers tools before any key is stored or the address confirmed:
+            // neither locks a choice.
             let access = tool_access(
                 t.id,
                 AccessFacts {
                     has_key: true,
+                    email_verified: true,
                     ..access.facts(t.id)
                 },
             );

@@ -26,6 +26,7 @@ pub struct Access {
     pub tier: Tier,
     pub flags: HashMap<ToolId, bool>,
     pub user_active: bool,
+    pub email_verified: bool,
     /// Names of the person's stored, unexpired keys.
     pub keys: Vec<String>,
 }
@@ -40,6 +41,7 @@ impl Access {
             tier: self.tier,
             flag_on: self.flags[&tool],
             user_active: self.user_active,
+            email_verified: self.email_verified,
             has_key,
         }
     }
@@ -65,6 +67,7 @@ async fn access_with(
         tier: person.tier(),
         flags: flags(db, &person.tenant).await?,
         user_active: person.user.active,
+        email_verified: person.email_verified(),
         keys: if with_keys {
             vault::usable_key_names(db, person).await?
         } else {
@@ -122,7 +125,7 @@ impl std::fmt::Debug for ToolCall {
 
 /// The entry point of every tool call. In order: the account is active, the tier includes
 /// the tool (`SUBSCRIPTION_LIMIT_EXCEEDED`), the tenant has it switched on
-/// (`FEATURE_DISABLED`), the person has stored the key it needs (`API_KEY_MISSING`). Then,
+/// (`FEATURE_DISABLED`), the person has confirmed their address (`EMAIL_NOT_VERIFIED`), the person has stored the key it needs (`API_KEY_MISSING`). Then,
 /// when the call goes to an outside AI service, it is counted against the daily allowance
 /// (`RATE_LIMITED` once used up) and the key is revealed and marked used.
 pub async fn begin(
@@ -138,6 +141,7 @@ pub async fn begin(
     match &state {
         ToolAccess::Available => {}
         ToolAccess::AccountInactive => return refusal(AppError::Forbidden),
+        ToolAccess::EmailNotVerified => return refusal(AppError::EmailNotVerified),
         ToolAccess::NotInTier { .. } => return refusal(AppError::SubscriptionLimit),
         ToolAccess::SwitchedOff => return refusal(AppError::FeatureDisabled),
         ToolAccess::NeedsKey { .. } => return refusal(AppError::ApiKeyMissing),
@@ -180,6 +184,7 @@ pub async fn begin_builtin(
     match &state {
         ToolAccess::Available | ToolAccess::NeedsKey { .. } => Ok(()),
         ToolAccess::AccountInactive => Err(AppError::Forbidden(why())),
+        ToolAccess::EmailNotVerified => Err(AppError::EmailNotVerified(why())),
         ToolAccess::NotInTier { .. } => Err(AppError::SubscriptionLimit(why())),
         ToolAccess::SwitchedOff => Err(AppError::FeatureDisabled(why())),
     }
