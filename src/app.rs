@@ -7,6 +7,7 @@ use crate::features::audit::pages::AdminAuditPage;
 use crate::features::auth::pages::{
     ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecurityPage, VerifyEmailPage,
 };
+use crate::features::auth::two_factor_pages::SecondFactorPage;
 use crate::features::dashboard::HomePage;
 use crate::features::email::pages::EmailPage;
 use crate::features::language::pages::LanguagePage;
@@ -103,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login/two-factor") view={Lazy::<SecondFactorRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/dev/outbox") view={Lazy::<DevOutboxRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
@@ -151,6 +153,7 @@ lazy_page! {
     ForgotPasswordRoute => ForgotPasswordPage,
     ResetPasswordRoute => ResetPasswordPage,
     VerifyEmailRoute => VerifyEmailPage,
+    SecondFactorRoute => SecondFactorPage,
     DevOutboxRoute => DevOutboxPage,
 }
 

@@ -15,6 +15,7 @@ mod m20261126_000011_create_api_tokens;
 mod m20261126_000012_create_outbox_and_password_resets;
 mod m20261126_000013_add_api_token_name;
 mod m20261126_000014_email_verification;
+mod m20261126_000015_two_factor;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_create_outbox_and_password_resets::Migration),
             Box::new(m20261126_000013_add_api_token_name::Migration),
             Box::new(m20261126_000014_email_verification::Migration),
+            Box::new(m20261126_000015_two_factor::Migration),
         ]
     }
 }

@@ -184,6 +184,10 @@ struct LoginBody {
     #[serde(alias = "email")]
     username: String,
     password: String,
+    /// The authenticator app's code (or a recovery code), for a person with two-factor
+    /// sign-in on.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 async fn login(
@@ -197,6 +201,16 @@ async fn login(
         let ip = client(&state, peer, &headers);
         let person =
             service::sign_in(&state.db, &auth, &body.username, &body.password, Some(ip)).await?;
+        if person.user.two_factor_enabled_at.is_some() {
+            let code = body.code.as_deref().unwrap_or_default();
+            crate::features::auth::two_factor::check_code(
+                &state.db,
+                &state.keyring,
+                &person.user,
+                code,
+            )
+            .await?;
+        }
         let tokens = tokens::issue(&state.db, &person).await?;
         Ok::<_, AppError>(SignedIn {
             user: Me::of(person),

@@ -58,7 +58,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("get", "/health", "meta", "Service health", &[], 200, "{status}", false),
     op("get", "/auth/health", "auth", "Authentication service health", &[], 200, "{status, service}", false),
     op("post", "/auth/register", "auth", "Create an account (a company of one's own, or join one with invite_token)", &[("email", "string", true), ("password", "string", true), ("username", "string", false), ("first_name", "string", false), ("last_name", "string", false), ("company_name", "string", false), ("invite_token", "string", false)], 201, "{user, tokens}", false),
-    op("post", "/auth/login", "auth", "Sign in (form username/password, or JSON); throttled", &[("username", "string", true), ("password", "string", true)], 200, "{user, tokens}", false),
+    op("post", "/auth/login", "auth", "Sign in (form username/password, or JSON); with two-factor sign-in on, `code` is the authenticator app's code or a recovery code; throttled", &[("username", "string", true), ("password", "string", true), ("code", "string", false)], 200, "{user, tokens}", false),
     op("post", "/auth/refresh", "auth", "Exchange a refresh token for the next pair", &[("refresh_token", "string", true)], 200, "{access_token, refresh_token, token_type, expires_in}", false),
     op("post", "/auth/logout", "auth", "End the tokens of one sign-in", &[("refresh_token", "string", true)], 204, "nothing", true),
     op("get", "/auth/me", "auth", "The caller", &[], 200, "{id, email, name, is_admin, tenant, ...}", true),

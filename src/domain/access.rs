@@ -21,6 +21,8 @@ pub enum ToolAccess {
     AccountInactive,
     /// The person has not confirmed their email address yet.
     EmailNotVerified,
+    /// The company requires two-factor sign-in and the person has not set it up.
+    TwoFactorRequired,
 }
 
 /// The facts the decision rests on.
@@ -31,6 +33,8 @@ pub struct AccessFacts {
     pub user_active: bool,
     /// Whether the person has confirmed their email address.
     pub email_verified: bool,
+    /// Whether the person meets the company's two-factor requirement (or there is none).
+    pub two_factor_ok: bool,
     /// Whether the person has a usable (stored, unexpired) key for the tool, if it takes one.
     pub has_key: bool,
 }
@@ -49,6 +53,9 @@ pub fn tool_access(tool: ToolId, facts: AccessFacts) -> ToolAccess {
     }
     if !facts.email_verified {
         return ToolAccess::EmailNotVerified;
+    }
+    if !facts.two_factor_ok {
+        return ToolAccess::TwoFactorRequired;
     }
     match tool.info().key {
         KeyNeed::Required(key) if !facts.has_key => ToolAccess::NeedsKey {
@@ -72,7 +79,15 @@ pub fn explain(access: &ToolAccess, tenant_name: &str, tier: Tier) -> String {
         ToolAccess::NeedsKey { key } => format!("Add your {key} in Settings → API keys to use it."),
         ToolAccess::AccountInactive => "Your account has been deactivated.".to_owned(),
         ToolAccess::EmailNotVerified => "Confirm your email address to use it: open the link we sent you, or send a new one from your dashboard.".to_owned(),
+        ToolAccess::TwoFactorRequired => two_factor_message("use it", tenant_name),
     }
+}
+
+/// Why something waits for the company's two-factor requirement, and where to meet it.
+pub fn two_factor_message(what: &str, tenant_name: &str) -> String {
+    format!(
+        "{tenant_name} requires two-factor sign-in: set it up in Settings → Security to {what}."
+    )
 }
 
 #[cfg(test)]
@@ -96,6 +111,7 @@ mod tests {
                                     flag_on,
                                     user_active,
                                     email_verified,
+                                    two_factor_ok: true,
                                     has_key,
                                 },
                             );
@@ -135,6 +151,7 @@ mod tests {
             flag_on: true,
             user_active: true,
             email_verified: true,
+            two_factor_ok: true,
             has_key: false,
         };
         assert_eq!(
@@ -149,6 +166,34 @@ mod tests {
             tool_access(ToolId::MeetingInsights, facts),
             ToolAccess::NotInTier { .. }
         ));
+    }
+
+    #[test]
+    fn a_missing_second_factor_locks_only_what_the_company_allows() {
+        let facts = AccessFacts {
+            tier: Tier::Professional,
+            flag_on: true,
+            user_active: true,
+            email_verified: true,
+            two_factor_ok: false,
+            has_key: true,
+        };
+        assert_eq!(
+            tool_access(ToolId::WritingAssistance, facts),
+            ToolAccess::TwoFactorRequired
+        );
+        let off = AccessFacts {
+            flag_on: false,
+            ..facts
+        };
+        assert_eq!(
+            tool_access(ToolId::WritingAssistance, off),
+            ToolAccess::SwitchedOff
+        );
+        let msg = explain(&ToolAccess::TwoFactorRequired, "Acme", Tier::Professional);
+        assert!(
+            msg.contains("Acme requires two-factor sign-in") && msg.contains("Settings → Security")
+        );
     }
 
     #[test]

@@ -33,14 +33,25 @@ impl SessionUser {
         self.user.email_verified_at.is_some()
     }
 
-    /// Refuses `what` ("store API keys", …) until the person has confirmed their address.
+    /// Whether the person meets their company's two-factor requirement (set up, or none).
+    pub fn two_factor_ok(&self) -> bool {
+        !self.tenant.require_two_factor || self.user.two_factor_enabled_at.is_some()
+    }
+
+    /// Refuses `what` ("store API keys", …) until the person has confirmed their address
+    /// and, where their company requires it, set up two-factor sign-in.
     pub fn require_verified(&self, what: &str) -> Result<(), crate::error::AppError> {
-        if self.email_verified() {
-            return Ok(());
+        if !self.email_verified() {
+            return Err(crate::error::AppError::EmailNotVerified(
+                unverified_message(what, &self.user.email),
+            ));
         }
-        Err(crate::error::AppError::EmailNotVerified(
-            unverified_message(what, &self.user.email),
-        ))
+        if !self.two_factor_ok() {
+            return Err(crate::error::AppError::Forbidden(
+                super::access::two_factor_message(what, &self.tenant.name),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -10,6 +10,8 @@ pub struct Model {
     pub slug: String,
     pub tier: String,
     pub created_at: DateTimeUtc,
+    /// Whether every member must sign in with a second factor.
+    pub require_two_factor: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub struct Model {
     pub session_epoch: i32,
     /// When the person proved they receive mail at `email`; `None` until then.
     pub email_verified_at: Option<DateTimeUtc>,
+    /// When the person's two-factor sign-in was confirmed with a first code; `None` when off.
+    pub two_factor_enabled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 //! `passwords`, `service` and `throttle`; pages in `pages`.
 
 pub mod pages;
+pub mod two_factor_pages;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -14,6 +15,8 @@ pub mod reset;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod two_factor;
 #[cfg(feature = "ssr")]
 pub mod verify;
 
@@ -34,6 +37,8 @@ pub struct CurrentUser {
     pub onboarding_completed: bool,
     /// Whether the person has confirmed their email address.
     pub email_verified: bool,
+    /// Whether the person's company requires two-factor sign-in and they have not set it up.
+    pub needs_two_factor: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -50,6 +55,7 @@ impl From<&backend::SessionUser> for CurrentUser {
             tier,
             onboarding_completed: p.user.onboarding_completed,
             email_verified: p.email_verified(),
+            needs_two_factor: !p.two_factor_ok(),
         }
     }
 }
@@ -125,15 +131,128 @@ pub async fn login(
     let mut auth = ctx::auth_session().await?;
     let ip = ctx::client_ip().await;
     let person = service::sign_in(&state.db, &auth, &email, &password, ip).await?;
-    service::start_session(&state.db, &mut auth, &person).await?;
     let wizard = crate::features::onboarding::service::wizard_pending(&state.db, &person).await?;
     let target = crate::util::safe_next(next.as_deref())
         .unwrap_or_else(|| if wizard { "/onboarding" } else { "/" }.to_owned());
+    if person.user.two_factor_enabled_at.is_some() {
+        // Not signed in yet: the password is remembered as passed, for a few minutes.
+        service::await_second_factor(&mut auth, &person, &target).await?;
+        ctx::redirect_plain_form(SECOND_FACTOR_PATH);
+        return Ok(SignedIn {
+            user: CurrentUser::from(&person),
+            next: SECOND_FACTOR_PATH.into(),
+        });
+    }
+    service::start_session(&state.db, &mut auth, &person).await?;
     ctx::redirect_plain_form(&target);
     Ok(SignedIn {
         user: CurrentUser::from(&person),
         next: target,
     })
+}
+
+/// The page that asks for the second factor after a correct password.
+pub const SECOND_FACTOR_PATH: &str = "/login/two-factor";
+
+/// Completes a sign-in whose password was right with a code from the authenticator app or
+/// a recovery code; the session is then signed in under a new id.
+#[server(endpoint = "auth/two-factor")]
+pub async fn second_factor(code: String) -> Result<SignedIn, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let mut auth = ctx::auth_session().await?;
+    let (person, target) = service::awaiting_second_factor(&state.db, &auth).await?;
+    two_factor::check_code(&state.db, &state.keyring, &person.user, &code).await?;
+    service::start_session(&state.db, &mut auth, &person).await?;
+    ctx::redirect_plain_form(&target);
+    Ok(SignedIn {
+        user: CurrentUser::from(&person),
+        next: target,
+    })
+}
+
+/// The state of the caller's two-factor sign-in, for the security page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorState {
+    pub enabled: bool,
+    /// Whether the person's company requires it.
+    pub required: bool,
+    /// A set-up waiting for its first code: the secret as text, and as a QR code (SVG).
+    pub pending: Option<TwoFactorSetup>,
+    pub recovery_codes_left: u64,
+    /// Recovery codes just made by a plain form post, shown once.
+    pub new_codes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorSetup {
+    pub secret: String,
+    pub uri: String,
+    pub qr_svg: String,
+}
+
+#[server(endpoint = "auth/two-factor/status")]
+pub async fn two_factor_status() -> Result<TwoFactorState, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let pending = two_factor::pending(&state.db, &state.keyring, &person)
+        .await?
+        .map(|p| TwoFactorSetup {
+            secret: p.secret,
+            uri: p.uri,
+            qr_svg: p.qr_svg,
+        });
+    let new_codes = ctx::take_shown_once(&state.keyring, "recovery_codes")
+        .await?
+        .map(|text| text.split('\n').map(str::to_owned).collect());
+    Ok(TwoFactorState {
+        enabled: person.user.two_factor_enabled_at.is_some(),
+        required: person.tenant.require_two_factor,
+        pending,
+        recovery_codes_left: two_factor::recovery_codes_left(&state.db, &person).await?,
+        new_codes,
+    })
+}
+
+/// Starts setting up two-factor sign-in: a new secret to add to an authenticator app.
+#[server(endpoint = "auth/two-factor/start")]
+pub async fn start_two_factor() -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    two_factor::start(&state.db, &state.keyring, &person).await?;
+    ctx::redirect_plain_form("/settings/security#two-factor");
+    Ok(())
+}
+
+/// Turns two-factor sign-in on with the first code from the app; answers the ten recovery
+/// codes (shown once).
+#[server(endpoint = "auth/two-factor/enable")]
+pub async fn enable_two_factor(code: String) -> Result<Vec<String>, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let codes = two_factor::enable(&state.db, &state.keyring, &person, &code).await?;
+    ctx::show_once_after_redirect(
+        &state.keyring,
+        "recovery_codes",
+        &codes.join("\n"),
+        "/settings/security?two_factor=on#two-factor",
+    )
+    .await;
+    Ok(codes)
+}
+
+/// Turns two-factor sign-in off with a current code (or a recovery code).
+#[server(endpoint = "auth/two-factor/disable")]
+pub async fn disable_two_factor(code: String) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    two_factor::disable(&state.db, &state.keyring, &person, &code).await?;
+    ctx::redirect_plain_form("/settings/security?two_factor=off#two-factor");
+    Ok(())
 }
 
 /// Ends the session on the server (the row is deleted) and returns to the sign-in page.

@@ -177,10 +177,12 @@ fn RegisterForm(
 pub fn SecurityPage() -> impl IntoView {
     // Read once, here, outside the views that render again while the page waits.
     let shown_once = crate::features::personal_tokens::pages::shown_once();
+    let two_factor = super::two_factor_pages::TwoFactorCard::new();
     view! {
         <Title text="Security settings"/>
         <RequireUser>
             <ChangePasswordForm/>
+            <super::two_factor_pages::TwoFactorSettings card=two_factor/>
             <crate::features::personal_tokens::pages::PersonalTokens shown_once/>
         </RequireUser>
     }
@@ -221,7 +223,7 @@ fn ChangePasswordForm() -> impl IntoView {
 
 /// After an in-place sign-in or registration, loads the next page fully, so every part of
 /// the page is rendered for the signed-in person by the server.
-fn load_next_page_on_success<S>(value: S)
+pub(super) fn load_next_page_on_success<S>(value: S)
 where
     S: With<Value = Option<Result<SignedIn, AppError>>> + Send + Sync + 'static,
 {

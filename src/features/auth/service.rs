@@ -274,6 +274,10 @@ pub async fn start_session(
     }
     bind_session(auth, person).await?;
     auth.session
+        .remove_value(SECOND_FACTOR_KEY)
+        .await
+        .or_internal("writing the session")?;
+    auth.session
         .insert(LOGIN_AT_KEY, Utc::now().timestamp())
         .await
         .or_internal("writing the session")?;
@@ -286,6 +290,88 @@ pub async fn start_session(
     .await
     .or_internal("recording the sign-in time")?;
     Ok(())
+}
+
+/// Session key of a sign-in whose password was right and whose second factor is awaited.
+const SECOND_FACTOR_KEY: &str = "digame.second_factor";
+/// How long the second factor may take after the password.
+const SECOND_FACTOR_SECONDS: i64 = 300;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AwaitingSecondFactor {
+    user_id: i64,
+    epoch: i32,
+    at: i64,
+    next: String,
+}
+
+/// After a correct password, for a person with two-factor sign-in: the session (under a new
+/// id, any previous sign-in in it ended) remembers who passed the password, when, and
+/// where they were going; nobody is signed in until [`awaiting_second_factor`]'s code.
+pub async fn await_second_factor(
+    auth: &mut AuthSession,
+    person: &SessionUser,
+    next: &str,
+) -> Result<(), AppError> {
+    if auth.user.is_some() {
+        auth.logout()
+            .await
+            .or_internal("ending the previous session")?;
+    }
+    auth.session
+        .cycle_id()
+        .await
+        .or_internal("renewing the session id")?;
+    auth.session
+        .insert(
+            SECOND_FACTOR_KEY,
+            AwaitingSecondFactor {
+                user_id: person.user.id,
+                epoch: person.user.session_epoch,
+                at: Utc::now().timestamp(),
+                next: next.to_owned(),
+            },
+        )
+        .await
+        .or_internal("writing the session")
+}
+
+/// The person whose second factor this session awaits (still active, password unchanged
+/// since), and where to go after; the wait is taken out of the session.
+pub async fn awaiting_second_factor(
+    db: &DatabaseConnection,
+    auth: &AuthSession,
+) -> Result<(SessionUser, String), AppError> {
+    let expired = || {
+        AppError::Unauthorized(
+            "Your sign-in took too long or was not started here. Sign in again with your password."
+                .into(),
+        )
+    };
+    let waiting: AwaitingSecondFactor = auth
+        .session
+        .get(SECOND_FACTOR_KEY)
+        .await
+        .or_internal("reading the session")?
+        .ok_or_else(expired)?;
+    if Utc::now().timestamp() - waiting.at > SECOND_FACTOR_SECONDS {
+        auth.session
+            .remove::<AwaitingSecondFactor>(SECOND_FACTOR_KEY)
+            .await
+            .or_internal("writing the session")?;
+        return Err(expired());
+    }
+    let found = users::Entity::find_by_id(waiting.user_id)
+        .find_also_related(tenants::Entity)
+        .one(db)
+        .await
+        .or_internal("loading a user to sign in")?;
+    match found {
+        Some((user, Some(tenant))) if user.active && user.session_epoch == waiting.epoch => {
+            Ok((SessionUser { user, tenant }, waiting.next))
+        }
+        _ => Err(expired()),
+    }
 }
 
 /// Binds the session to `person` under a fresh id. axum-login cycles the id only when the

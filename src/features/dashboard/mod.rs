@@ -94,6 +94,13 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
             </Show>
         </section>
         {unverified_email.map(|email| view! { <VerifyEmailNotice email/> })}
+        {user.needs_two_factor.then(|| view! {
+            <section class="card notice" aria-labelledby="two-factor-title">
+                <h2 id="two-factor-title">"Set up two-factor sign-in"</h2>
+                <p>{format!("{} requires a second step at sign-in for everyone. Until you set it up, the tools, API keys and invitations wait.", user.tenant_name)}</p>
+                <p><a class="button" href="/settings/security#two-factor">"Set it up now"</a></p>
+            </section>
+        })}
         <Suspense fallback=|| ()>
             {move || data.get().map(|res| match res.map(|d| d.picks) {
                 Ok(p) if !p.is_empty() => view! { <Picks picks=p/> }.into_any(),
@@ -147,6 +154,7 @@ fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
         ToolAccess::NotInTier { .. } => ("badge", "Not in your plan"),
         ToolAccess::AccountInactive => ("badge", "Unavailable"),
         ToolAccess::EmailNotVerified => ("badge badge-warn", "Confirm your email"),
+        ToolAccess::TwoFactorRequired => ("badge badge-warn", "Needs two-factor sign-in"),
     };
     let action = if matches!(card.access, ToolAccess::Available) {
         Some(view! {

@@ -171,6 +171,7 @@ async fn tool_choices(
                 AccessFacts {
                     has_key: true,
                     email_verified: true,
+                    two_factor_ok: true,
                     ..access.facts(t.id)
                 },
             );

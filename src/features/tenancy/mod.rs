@@ -29,6 +29,10 @@ pub struct FeatureRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeaturesView {
     pub tier: String,
+    /// Whether everyone in the company must sign in with a second factor.
+    pub require_two_factor: bool,
+    /// Whether the admin looking has two-factor sign-in on (required before requiring it).
+    pub admin_has_two_factor: bool,
     pub rows: Vec<FeatureRow>,
 }
 
@@ -55,5 +59,16 @@ pub async fn set_feature(
     let back = crate::util::safe_next(return_to.as_deref())
         .unwrap_or_else(|| "/admin/features?saved=1".into());
     ctx::redirect_plain_form(&back);
+    Ok(())
+}
+
+/// Requires two-factor sign-in of everyone in the company, or stops requiring it.
+#[server(endpoint = "admin/two-factor")]
+pub async fn set_two_factor_requirement(required: bool) -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let admin = ctx::require_admin().await?;
+    service::set_two_factor_requirement(&state.db, &admin, required).await?;
+    ctx::redirect_plain_form("/admin/features?saved=1#two-factor");
     Ok(())
 }

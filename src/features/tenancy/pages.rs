@@ -1,6 +1,6 @@
 //! The tenant admin page for feature flags, within the tier.
 
-use super::{FeaturesView, SetFeature};
+use super::{FeaturesView, SetFeature, SetTwoFactorRequirement};
 use crate::components::{admin_tabs, form_error, FormAlert, RequireAdmin};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -20,11 +20,17 @@ pub fn AdminFeaturesPage() -> impl IntoView {
 #[component]
 fn FeaturesPanel() -> impl IntoView {
     let set = ServerAction::<SetFeature>::new();
-    let view_data = Resource::new(move || set.version().get(), |_| super::list_features());
+    let require = ServerAction::<SetTwoFactorRequirement>::new();
+    let view_data = Resource::new(
+        move || (set.version().get(), require.version().get()),
+        |_| super::list_features(),
+    );
     let query = use_query_map();
     let notice = Signal::derive(move || {
-        (matches!(set.value().get(), Some(Ok(()))) || query.read().get("saved").is_some())
-            .then(|| "Saved. Members see the change on their next page.".to_owned())
+        (matches!(set.value().get(), Some(Ok(())))
+            || matches!(require.value().get(), Some(Ok(())))
+            || query.read().get("saved").is_some())
+        .then(|| "Saved. Members see the change on their next page.".to_owned())
     });
     view! {
         <section class="page-head">
@@ -32,10 +38,11 @@ fn FeaturesPanel() -> impl IntoView {
             {admin_tabs("/admin/features")}
             <FormAlert message=notice success=true/>
             <FormAlert message=form_error(set.value())/>
+            <FormAlert message=form_error(require.value())/>
         </section>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || view_data.get().map(|res| match res {
-                Ok(data) => view! { <FeatureList data set/> }.into_any(),
+                Ok(data) => view! { <FeatureList data=data.clone() set/><TwoFactorRequirement data require/> }.into_any(),
                 Err(e) => crate::components::error_alert(&e),
             })}
         </Suspense>
@@ -72,5 +79,38 @@ fn FeatureList(data: FeaturesView, set: ServerAction<SetFeature>) -> impl IntoVi
                 }
             }).collect_view()}
         </ul>
+    }
+}
+
+/// The company's two-factor requirement, switched by its admins.
+#[component]
+fn TwoFactorRequirement(
+    data: FeaturesView,
+    require: ServerAction<SetTwoFactorRequirement>,
+) -> impl IntoView {
+    let required = data.require_two_factor;
+    view! {
+        <section class="card" id="two-factor" aria-labelledby="two-factor-title">
+            <h2 id="two-factor-title">"Two-factor sign-in"</h2>
+            <p>
+                <span class=if required { "badge badge-ok" } else { "badge" }>
+                    {if required { "Required for everyone" } else { "Not required" }}
+                </span>
+            </p>
+            <p class="muted">{if required {
+                "Everyone signs in with a code from an authenticator app. Members who have not set it up can look around, but their tools, API keys and invitations wait until they do."
+            } else {
+                "Members choose for themselves. Requiring it asks everyone for a code from an authenticator app at sign-in."
+            }}</p>
+            {(!required && !data.admin_has_two_factor).then(|| view! {
+                <p class="muted small">"Turn it on for yourself first in " <a href="/settings/security#two-factor">"Settings → Security"</a> "."</p>
+            })}
+            <ActionForm action=require attr:class="inline-form">
+                <input type="hidden" name="required" value=if required { "false" } else { "true" }/>
+                <button type="submit" class="button button-small" class:button-quiet=required>
+                    {if required { "Stop requiring two-factor sign-in" } else { "Require two-factor sign-in" }}
+                </button>
+            </ActionForm>
+        </section>
     }
 }

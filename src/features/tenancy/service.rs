@@ -115,6 +115,8 @@ pub async fn features_view(
     let flags = flags(db, &admin.tenant).await?;
     Ok(FeaturesView {
         tier: tier.label().to_owned(),
+        require_two_factor: admin.tenant.require_two_factor,
+        admin_has_two_factor: admin.user.two_factor_enabled_at.is_some(),
         rows: TOOLS
             .iter()
             .map(|t| FeatureRow {
@@ -167,6 +169,50 @@ pub async fn set_feature(
     )
     .await?;
     txn.commit().await.or_internal("switching a feature")?;
+    Ok(())
+}
+
+/// Requires (or stops requiring) two-factor sign-in of everyone in the admin's company,
+/// audited. An admin must have it on themselves before requiring it.
+pub async fn set_two_factor_requirement(
+    db: &DatabaseConnection,
+    admin: &SessionUser,
+    required: bool,
+) -> Result<(), AppError> {
+    if required && admin.user.two_factor_enabled_at.is_none() {
+        return Err(AppError::Conflict {
+            field: "required".into(),
+            message: "Turn on two-factor sign-in for yourself first (Settings → Security), so you keep your own access.".into(),
+        });
+    }
+    let before = admin.tenant.require_two_factor;
+    let txn = db
+        .begin()
+        .await
+        .or_internal("changing the two-factor requirement")?;
+    tenants::ActiveModel {
+        id: Set(admin.tenant_id()),
+        require_two_factor: Set(required),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await
+    .or_internal("changing the two-factor requirement")?;
+    record(
+        &txn,
+        Event {
+            tenant_id: admin.tenant_id(),
+            actor_user_id: Some(admin.user.id),
+            action: AuditAction::TwoFactorRequirement,
+            target: &admin.tenant.slug,
+            before: Some(serde_json::json!({ "required": before })),
+            after: Some(serde_json::json!({ "required": required })),
+        },
+    )
+    .await?;
+    txn.commit()
+        .await
+        .or_internal("changing the two-factor requirement")?;
     Ok(())
 }
 

@@ -27,6 +27,7 @@ pub struct Access {
     pub flags: HashMap<ToolId, bool>,
     pub user_active: bool,
     pub email_verified: bool,
+    pub two_factor_ok: bool,
     /// Names of the person's stored, unexpired keys.
     pub keys: Vec<String>,
 }
@@ -42,6 +43,7 @@ impl Access {
             flag_on: self.flags[&tool],
             user_active: self.user_active,
             email_verified: self.email_verified,
+            two_factor_ok: self.two_factor_ok,
             has_key,
         }
     }
@@ -68,6 +70,7 @@ async fn access_with(
         flags: flags(db, &person.tenant).await?,
         user_active: person.user.active,
         email_verified: person.email_verified(),
+        two_factor_ok: person.two_factor_ok(),
         keys: if with_keys {
             vault::usable_key_names(db, person).await?
         } else {
@@ -142,6 +145,7 @@ pub async fn begin(
         ToolAccess::Available => {}
         ToolAccess::AccountInactive => return refusal(AppError::Forbidden),
         ToolAccess::EmailNotVerified => return refusal(AppError::EmailNotVerified),
+        ToolAccess::TwoFactorRequired => return refusal(AppError::Forbidden),
         ToolAccess::NotInTier { .. } => return refusal(AppError::SubscriptionLimit),
         ToolAccess::SwitchedOff => return refusal(AppError::FeatureDisabled),
         ToolAccess::NeedsKey { .. } => return refusal(AppError::ApiKeyMissing),
@@ -185,6 +189,7 @@ pub async fn begin_builtin(
         ToolAccess::Available | ToolAccess::NeedsKey { .. } => Ok(()),
         ToolAccess::AccountInactive => Err(AppError::Forbidden(why())),
         ToolAccess::EmailNotVerified => Err(AppError::EmailNotVerified(why())),
+        ToolAccess::TwoFactorRequired => Err(AppError::Forbidden(why())),
         ToolAccess::NotInTier { .. } => Err(AppError::SubscriptionLimit(why())),
         ToolAccess::SwitchedOff => Err(AppError::FeatureDisabled(why())),
     }

@@ -1,0 +1,580 @@
+//! Two-factor sign-in with TOTP (RFC 6238: HMAC-SHA1, 30-second steps, six digits), the
+//! authenticator apps' common ground.
+//!
+//! Set-up: a secret is made and sealed under the master key (like API keys), shown as a QR
+//! code and as text, and switched on only when a first code from the app matches; ten
+//! recovery codes are then made, shown once and stored as hashes. Sign-in with two-factor on
+//! asks for a code after the password: a code of the current step or either neighbour,
+//! never one already used (the last accepted step is stored), or an unused recovery code.
+//! Code attempts are counted before they are checked, like passwords.
+
+use super::throttle;
+use crate::audit_log::{record, Event};
+use crate::domain::{AuditAction, SessionUser};
+use crate::entities::{recovery_codes, two_factor, users};
+use crate::error::{AppError, ResultExt};
+use crate::features::api_keys::crypto::{Keyring, Sealed};
+use crate::util::sha256_hex;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use secrecy::{ExposeSecret, SecretString};
+
+/// Seconds per code.
+pub const STEP_SECONDS: i64 = 30;
+/// Recovery codes made at set-up.
+pub const RECOVERY_CODES: usize = 10;
+/// Wrong codes allowed before sign-in with a second factor is locked for a while.
+const CODE_ATTEMPTS: throttle::Policy = throttle::ACCOUNT;
+
+// ---- TOTP ----------------------------------------------------------------------------
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// RFC 4648 base32 without padding, as authenticator apps take secrets.
+pub fn base32(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    for chunk in bytes.chunks(5) {
+        let mut buf = [0u8; 5];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let bits = u64::from_be_bytes([0, 0, 0, buf[0], buf[1], buf[2], buf[3], buf[4]]);
+        let chars = (chunk.len() * 8).div_ceil(5);
+        for i in 0..chars {
+            out.push(BASE32[((bits >> (35 - i * 5)) & 31) as usize] as char);
+        }
+    }
+    out
+}
+
+/// The bytes of a base32 secret (case and spaces ignored); `None` if it is not base32.
+pub fn from_base32(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for c in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
+        let value = BASE32
+            .iter()
+            .position(|b| *b as char == c.to_ascii_uppercase())? as u32;
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// The HOTP value (RFC 4226) of `secret` at `counter`, with `digits` digits.
+pub fn hotp(secret: &[u8], counter: u64, digits: u32) -> u32 {
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(&counter.to_be_bytes());
+    let hash = mac.finalize().into_bytes();
+    let offset = (hash[19] & 0x0f) as usize;
+    let value = u32::from_be_bytes([
+        hash[offset] & 0x7f,
+        hash[offset + 1],
+        hash[offset + 2],
+        hash[offset + 3],
+    ]);
+    value % 10u32.pow(digits)
+}
+
+/// The time step of `at`.
+pub fn step_of(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(STEP_SECONDS)
+}
+
+/// The six-digit code of `secret` at `step`, as the app shows it.
+pub fn code_at(secret: &[u8], step: i64) -> String {
+    format!("{:06}", hotp(secret, step.max(0) as u64, 6))
+}
+
+/// The step a typed code matches: the current step or a neighbour (clocks drift), and
+/// later than `last_step` (a code works once). Spaces in the code are ignored.
+pub fn matching_step(
+    secret: &[u8],
+    code: &str,
+    now: DateTime<Utc>,
+    last_step: Option<i64>,
+) -> Option<i64> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let current = step_of(now);
+    (current - 1..=current + 1)
+        .filter(|step| last_step.is_none_or(|last| *step > last))
+        .find(|step| {
+            let expected = code_at(secret, *step);
+            // Compared in full, not stopping at the first different digit.
+            expected
+                .bytes()
+                .zip(code.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+        })
+}
+
+/// The `otpauth://` address the QR code carries.
+pub fn otpauth_uri(issuer: &str, account: &str, secret_base32: &str) -> String {
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "otpauth://totp/{}:{}?secret={secret_base32}&issuer={}&algorithm=SHA1&digits=6&period={STEP_SECONDS}",
+        enc(issuer),
+        enc(account),
+        enc(issuer)
+    )
+}
+
+/// `text` as a QR code in SVG (black modules on white, a four-module quiet zone).
+pub fn qr_svg(text: &str) -> Option<String> {
+    use qrcodegen::{QrCode, QrCodeEcc};
+    let qr = QrCode::encode_text(text, QrCodeEcc::Medium).ok()?;
+    let border = 4;
+    let size = qr.size() + border * 2;
+    let mut path = String::new();
+    for y in 0..qr.size() {
+        for x in 0..qr.size() {
+            if qr.get_module(x, y) {
+                path.push_str(&format!("M{},{}h1v1h-1z", x + border, y + border));
+            }
+        }
+    }
+    Some(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="200" height="200" role="img" aria-label="QR code for your authenticator app" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
+    ))
+}
+
+// ---- stored secrets ------------------------------------------------------------------
+
+fn aad(user_id: i64) -> String {
+    format!("digame:totp:v1:{user_id}")
+}
+
+fn open_secret(keyring: &Keyring, row: &two_factor::Model) -> Result<Vec<u8>, AppError> {
+    let sealed = Sealed {
+        ciphertext: row.secret_ciphertext.clone(),
+        nonce: row.secret_nonce.clone(),
+        key_version: row.key_version,
+    };
+    let text = keyring.open(&sealed, &aad(row.user_id)).map_err(|e| {
+        tracing::error!(user_id = row.user_id, error = ?e, "a two-factor secret does not open");
+        AppError::Internal
+    })?;
+    from_base32(text.expose_secret()).ok_or(AppError::Internal)
+}
+
+async fn row_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Option<two_factor::Model>, AppError> {
+    two_factor::Entity::find_by_id(user_id)
+        .one(db)
+        .await
+        .or_internal("reading a two-factor secret")
+}
+
+/// A set-up waiting for its first code: what the person copies into their app.
+pub struct Pending {
+    pub secret: String,
+    pub uri: String,
+    pub qr_svg: String,
+}
+
+/// The person's set-up in progress, if they started one and two-factor is not on yet.
+pub async fn pending(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    person: &SessionUser,
+) -> Result<Option<Pending>, AppError> {
+    if person.user.two_factor_enabled_at.is_some() {
+        return Ok(None);
+    }
+    let Some(row) = row_of(db, person.user.id).await? else {
+        return Ok(None);
+    };
+    let secret = base32(&open_secret(keyring, &row)?);
+    let uri = otpauth_uri("Digame", &person.user.email, &secret);
+    let qr_svg = qr_svg(&uri).ok_or(AppError::Internal)?;
+    Ok(Some(Pending {
+        secret,
+        uri,
+        qr_svg,
+    }))
+}
+
+/// Recovery codes the person has not used yet.
+pub async fn recovery_codes_left(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<u64, AppError> {
+    recovery_codes::Entity::find()
+        .filter(recovery_codes::Column::UserId.eq(person.user.id))
+        .filter(recovery_codes::Column::UsedAt.is_null())
+        .count(db)
+        .await
+        .or_internal("counting recovery codes")
+}
+
+/// Starts (or restarts) a set-up: a new 160-bit secret, sealed. Refused while two-factor
+/// is on (turn it off first).
+pub async fn start(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    person: &SessionUser,
+) -> Result<(), AppError> {
+    use rand::RngCore as _;
+    if person.user.two_factor_enabled_at.is_some() {
+        return Err(AppError::Conflict {
+            field: "code".into(),
+            message: "Two-factor sign-in is already on.".into(),
+        });
+    }
+    let mut secret = [0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let sealed = keyring.seal(&SecretString::from(base32(&secret)), &aad(person.user.id));
+    let txn = db.begin().await.or_internal("starting two-factor set-up")?;
+    two_factor::Entity::delete_by_id(person.user.id)
+        .exec(&txn)
+        .await
+        .or_internal("starting two-factor set-up")?;
+    two_factor::ActiveModel {
+        user_id: Set(person.user.id),
+        secret_ciphertext: Set(sealed.ciphertext),
+        secret_nonce: Set(sealed.nonce),
+        key_version: Set(sealed.key_version),
+        last_step: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await
+    .or_internal("starting two-factor set-up")?;
+    txn.commit()
+        .await
+        .or_internal("starting two-factor set-up")?;
+    Ok(())
+}
+
+fn wrong_code() -> AppError {
+    AppError::validation(
+        "code",
+        "That code does not match. Enter the 6-digit code your authenticator app shows now.",
+    )
+}
+
+/// A recovery code as shown: `xxxxx-xxxxx`, lower-case letters and digits without look-alikes.
+fn new_recovery_code() -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rngs::OsRng;
+    let mut code: String = (0..10)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    code.insert(5, '-');
+    code
+}
+
+fn recovery_hash(user_id: i64, code: &str) -> String {
+    let normal: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    sha256_hex(&format!("{user_id}:{normal}"))
+}
+
+/// Replaces the person's recovery codes with ten new ones, returned for showing once.
+async fn new_recovery_codes(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<String>, AppError> {
+    recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .exec(db)
+        .await
+        .or_internal("replacing recovery codes")?;
+    let now = Utc::now();
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
+    recovery_codes::Entity::insert_many(codes.iter().map(|code| recovery_codes::ActiveModel {
+        user_id: Set(user_id),
+        code_hash: Set(recovery_hash(user_id, code)),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }))
+    .exec(db)
+    .await
+    .or_internal("storing recovery codes")?;
+    Ok(codes)
+}
+
+/// Confirms a set-up with the first code from the app: two-factor sign-in is on, and the
+/// ten recovery codes are returned (shown once; only their hashes are kept).
+pub async fn enable(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    person: &SessionUser,
+    code: &str,
+) -> Result<Vec<String>, AppError> {
+    if person.user.two_factor_enabled_at.is_some() {
+        return Err(AppError::Conflict {
+            field: "code".into(),
+            message: "Two-factor sign-in is already on.".into(),
+        });
+    }
+    let row = row_of(db, person.user.id).await?.ok_or_else(|| {
+        AppError::validation(
+            "code",
+            "Start the set-up first: choose “Set up two-factor sign-in”.",
+        )
+    })?;
+    let secret = open_secret(keyring, &row)?;
+    let now = Utc::now();
+    let step = matching_step(&secret, code, now, row.last_step).ok_or_else(wrong_code)?;
+    let txn = db.begin().await.or_internal("turning on two-factor")?;
+    two_factor::ActiveModel {
+        user_id: Set(person.user.id),
+        last_step: Set(Some(step)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await
+    .or_internal("turning on two-factor")?;
+    users::ActiveModel {
+        id: Set(person.user.id),
+        two_factor_enabled_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await
+    .or_internal("turning on two-factor")?;
+    let codes = new_recovery_codes(&txn, person.user.id).await?;
+    record(
+        &txn,
+        Event {
+            tenant_id: person.tenant_id(),
+            actor_user_id: Some(person.user.id),
+            action: AuditAction::TwoFactorEnabled,
+            target: &person.user.email,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("turning on two-factor")?;
+    Ok(codes)
+}
+
+/// Turns two-factor sign-in off after the password and a current code (or a recovery
+/// code). Refused while the person's company requires it.
+pub async fn disable(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    person: &SessionUser,
+    code: &str,
+) -> Result<(), AppError> {
+    if person.tenant.require_two_factor {
+        return Err(AppError::Forbidden(format!(
+            "{} requires two-factor sign-in for everyone: it cannot be turned off.",
+            person.tenant.name
+        )));
+    }
+    if person.user.two_factor_enabled_at.is_none() {
+        return Err(AppError::Conflict {
+            field: "code".into(),
+            message: "Two-factor sign-in is already off.".into(),
+        });
+    }
+    check_code(db, keyring, &person.user, code).await?;
+    let txn = db.begin().await.or_internal("turning off two-factor")?;
+    two_factor::Entity::delete_by_id(person.user.id)
+        .exec(&txn)
+        .await
+        .or_internal("turning off two-factor")?;
+    recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(person.user.id))
+        .exec(&txn)
+        .await
+        .or_internal("turning off two-factor")?;
+    users::ActiveModel {
+        id: Set(person.user.id),
+        two_factor_enabled_at: Set(None),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await
+    .or_internal("turning off two-factor")?;
+    record(
+        &txn,
+        Event {
+            tenant_id: person.tenant_id(),
+            actor_user_id: Some(person.user.id),
+            action: AuditAction::TwoFactorDisabled,
+            target: &person.user.email,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("turning off two-factor")?;
+    Ok(())
+}
+
+/// Checks a second factor of `user`: a current TOTP code (used up: its step is stored, and
+/// only a later step works next time) or an unused recovery code (used up). Every attempt
+/// is counted first against the person's code allowance, and a success clears it.
+pub async fn check_code(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    user: &users::Model,
+    code: &str,
+) -> Result<(), AppError> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(AppError::validation(
+            "code",
+            "Enter the 6-digit code from your authenticator app, or a recovery code.",
+        ));
+    }
+    let now = Utc::now();
+    let key = format!("two_factor:{}", user.id);
+    if let Some(secs) = throttle::count_attempt(db, &key, CODE_ATTEMPTS, now)
+        .await
+        .or_internal("counting a code attempt")?
+    {
+        return Err(AppError::RateLimited {
+            message: throttle::message(secs),
+            retry_after_secs: secs,
+        });
+    }
+    let row = row_of(db, user.id).await?.ok_or_else(wrong_code)?;
+    let accepted = if code.len() > 8 {
+        // A recovery code: used up only if nobody used it in the meantime.
+        recovery_codes::Entity::update_many()
+            .col_expr(recovery_codes::Column::UsedAt, Expr::value(now))
+            .filter(recovery_codes::Column::UserId.eq(user.id))
+            .filter(recovery_codes::Column::CodeHash.eq(recovery_hash(user.id, code)))
+            .filter(recovery_codes::Column::UsedAt.is_null())
+            .exec(db)
+            .await
+            .or_internal("using a recovery code")?
+            .rows_affected
+            == 1
+    } else {
+        let secret = open_secret(keyring, &row)?;
+        match matching_step(&secret, code, now, row.last_step) {
+            // Stored only if no other request used this step (or a later one) meanwhile.
+            Some(step) => {
+                two_factor::Entity::update_many()
+                    .col_expr(two_factor::Column::LastStep, Expr::value(step))
+                    .filter(two_factor::Column::UserId.eq(user.id))
+                    .filter(
+                        sea_orm::Condition::any()
+                            .add(two_factor::Column::LastStep.is_null())
+                            .add(two_factor::Column::LastStep.lt(step)),
+                    )
+                    .exec(db)
+                    .await
+                    .or_internal("using a code")?
+                    .rows_affected
+                    == 1
+            }
+            None => false,
+        }
+    };
+    if !accepted {
+        return Err(wrong_code());
+    }
+    throttle::clear(db, &key)
+        .await
+        .or_internal("clearing a code throttle")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    const RFC_SECRET: &[u8] = b"12345678901234567890";
+
+    #[test]
+    fn rfc_6238_test_vectors() {
+        // RFC 6238 appendix B, SHA-1, eight digits.
+        for (time, expected) in [
+            (59, 94287082),
+            (1111111109, 7081804),
+            (1111111111, 14050471),
+            (1234567890, 89005924),
+            (2000000000, 69279037),
+            (20000000000, 65353130),
+        ] {
+            assert_eq!(hotp(RFC_SECRET, time / 30, 8), expected, "t={time}");
+        }
+        assert_eq!(code_at(RFC_SECRET, 1), "287082");
+    }
+
+    #[test]
+    fn base32_round_trips_and_matches_rfc_4648() {
+        assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        assert_eq!(base32(RFC_SECRET), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        assert_eq!(
+            from_base32("gezd gnbv gy3t qojq gezd gnbv gy3t qojq").unwrap(),
+            RFC_SECRET
+        );
+        assert_eq!(from_base32("not base32!"), None);
+    }
+
+    #[test]
+    fn codes_match_neighbouring_steps_once() {
+        let now = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        let step = step_of(now);
+        let code = code_at(RFC_SECRET, step);
+        assert_eq!(matching_step(RFC_SECRET, &code, now, None), Some(step));
+        assert_eq!(
+            matching_step(
+                RFC_SECRET,
+                &format!("{} {}", &code[..3], &code[3..]),
+                now,
+                None
+            ),
+            Some(step)
+        );
+        // Used: the same step never again.
+        assert_eq!(matching_step(RFC_SECRET, &code, now, Some(step)), None);
+        let previous = code_at(RFC_SECRET, step - 1);
+        assert_eq!(
+            matching_step(RFC_SECRET, &previous, now, None),
+            Some(step - 1)
+        );
+        let stale = code_at(RFC_SECRET, step - 3);
+        assert_eq!(matching_step(RFC_SECRET, &stale, now, None), None);
+        for bad in ["", "12345", "1234567", "abcdef"] {
+            assert_eq!(matching_step(RFC_SECRET, bad, now, None), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn recovery_codes_read_the_same_however_typed() {
+        let code = new_recovery_code();
+        assert_eq!(code.len(), 11);
+        assert_eq!(
+            recovery_hash(7, &code),
+            recovery_hash(7, &code.to_uppercase().replace('-', " "))
+        );
+        assert_ne!(recovery_hash(7, &code), recovery_hash(8, &code));
+    }
+
+    #[test]
+    fn the_qr_code_is_an_svg_of_the_address() {
+        let svg = qr_svg(&otpauth_uri("Digame", "ana@example.com", "GEZDGNBV")).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("<path d=\"M"));
+        assert!(otpauth_uri("Digame", "ana@example.com", "GEZDGNBV")
+            .starts_with("otpauth://totp/Digame:ana%40example.com?secret=GEZDGNBV&issuer=Digame"));
+    }
+}

@@ -1,0 +1,276 @@
+//! Two-factor sign-in: set-up confirmed by a first code, sign-in with a code or a recovery
+//! code (each once), the code throttle, the JSON API, turning it off, and a company that
+//! requires it.
+
+mod common;
+
+use common::{new_client, spawn_app, TestApp, PASSWORD};
+use digame::entities::{audit_events, recovery_codes, two_factor};
+use digame::features::auth::two_factor::{code_at, from_base32, step_of};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::Value;
+
+/// Starts and confirms a set-up on `client`; returns the secret and the recovery codes.
+async fn turn_on(app: &TestApp, client: &reqwest::Client) -> (Vec<u8>, Vec<String>) {
+    let (status, _, body) = app.call_with(client, "auth/two-factor/start", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, state) = app.call_with(client, "auth/two-factor/status", &[]).await;
+    assert_eq!(status, 200, "{state}");
+    assert_eq!(state["enabled"], false);
+    let secret_text = state["pending"]["secret"].as_str().unwrap().to_owned();
+    assert!(state["pending"]["uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/Digame:"));
+    assert!(state["pending"]["qr_svg"]
+        .as_str()
+        .unwrap()
+        .starts_with("<svg"));
+    let secret = from_base32(&secret_text).unwrap();
+    assert_eq!(secret.len(), 20, "160 bits");
+    let (status, _, body) = app
+        .call_with(client, "auth/two-factor/enable", &[("code", "000000")])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"]["field"], "code");
+    let code = code_at(&secret, step_of(chrono::Utc::now()));
+    let (status, _, codes) = app
+        .call_with(client, "auth/two-factor/enable", &[("code", &code)])
+        .await;
+    assert_eq!(status, 200, "{codes}");
+    let codes: Vec<String> = serde_json::from_value(codes).unwrap();
+    assert_eq!(codes.len(), 10);
+    (secret, codes)
+}
+
+async fn login(app: &TestApp, client: &reqwest::Client, email: &str) -> Value {
+    let (status, _, body) = app
+        .call_with(
+            client,
+            "auth/login",
+            &[("email", email), ("password", PASSWORD), ("next", "")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn second(app: &TestApp, client: &reqwest::Client, code: &str) -> (u16, Value) {
+    let (status, _, body) = app
+        .call_with(client, "auth/two-factor", &[("code", code)])
+        .await;
+    (status, body)
+}
+
+fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("digame_session="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn set_up_then_sign_in_with_a_code_or_a_recovery_code_each_once() {
+    let app = spawn_app().await;
+    let email = app.register("tfa").await;
+    let (secret, codes) = turn_on(&app, &app.client).await;
+    let me = common::person(&app, &email).await;
+    assert!(me.user.two_factor_enabled_at.is_some());
+    // The secret is sealed: its text is nowhere in the row.
+    let row = two_factor::Entity::find_by_id(me.user.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let text = digame::features::auth::two_factor::base32(&secret);
+    assert!(!String::from_utf8_lossy(&row.secret_ciphertext).contains(&text));
+    assert_eq!(
+        audit_events::Entity::find()
+            .filter(audit_events::Column::Action.eq("auth.two_factor_enabled"))
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // The password alone signs nobody in.
+    let client = new_client();
+    let body = login(&app, &client, &email).await;
+    assert_eq!(body["next"], "/login/two-factor");
+    assert_eq!(app.me_with(&client).await, Value::Null);
+    let (status, body) = second(&app, &client, "123456").await;
+    assert_eq!(status, 400, "{body}");
+    // The code that confirmed the set-up was used: the next step's code works, once.
+    let now = step_of(chrono::Utc::now());
+    let (status, body) = second(&app, &client, &code_at(&secret, now)).await;
+    assert_eq!(status, 400, "a used code is refused: {body}");
+    let next_code = code_at(&secret, now + 1);
+    let (status, headers, body) = app
+        .call_with(&client, "auth/two-factor", &[("code", &next_code)])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(session_cookie(&headers).is_some(), "a new session id");
+    assert_eq!(app.me_with(&client).await["email"], email.as_str());
+
+    let again = new_client();
+    login(&app, &again, &email).await;
+    let (status, _) = second(&app, &again, &next_code).await;
+    assert_eq!(status, 400, "the same code twice");
+    let (status, body) = second(&app, &again, &codes[0].to_uppercase()).await;
+    assert_eq!(status, 200, "a recovery code: {body}");
+    let third = new_client();
+    login(&app, &third, &email).await;
+    let (status, _) = second(&app, &third, &codes[0]).await;
+    assert_eq!(status, 400, "a recovery code works once");
+    let (status, _, state) = app.call("auth/two-factor/status", &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(state["enabled"], true);
+    assert_eq!(state["recovery_codes_left"], 9);
+
+    // Without a password first there is nothing to complete.
+    let (status, body) = second(&app, &new_client(), &codes[1]).await;
+    assert_eq!(status, 401, "{body}");
+}
+
+#[tokio::test]
+async fn wrong_codes_are_throttled_like_passwords() {
+    let app = spawn_app().await;
+    let email = app.register("tfa-throttle").await;
+    let (secret, _) = turn_on(&app, &app.client).await;
+    let client = new_client();
+    login(&app, &client, &email).await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(second(&app, &client, "111111").await.0);
+    }
+    assert_eq!(statuses, [400, 400, 400, 400, 400, 429]);
+    // Even the right code waits now.
+    let right = code_at(&secret, step_of(chrono::Utc::now()) + 1);
+    assert_eq!(second(&app, &client, &right).await.0, 429);
+    assert_eq!(app.me_with(&client).await, Value::Null);
+}
+
+#[tokio::test]
+async fn the_json_api_asks_for_the_code_and_turning_off_needs_one() {
+    let app = spawn_app().await;
+    let email = app.register("tfa-api").await;
+    let (secret, codes) = turn_on(&app, &app.client).await;
+    let api_login = |code: Option<String>| {
+        let mut body = serde_json::json!({ "username": email, "password": PASSWORD });
+        if let Some(code) = code {
+            body["code"] = code.into();
+        }
+        new_client()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&body)
+            .send()
+    };
+    let res = api_login(None).await.unwrap();
+    // The JSON API answers validation errors 422, as the original service did.
+    assert_eq!(res.status().as_u16(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert!(body.to_string().contains("authenticator app"), "{body}");
+    let code = code_at(&secret, step_of(chrono::Utc::now()) + 1);
+    let res = api_login(Some(code)).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["tokens"]["access_token"].is_string(), "{body}");
+
+    let (status, _, body) = app
+        .call("auth/two-factor/disable", &[("code", "999999")])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _, body) = app
+        .call("auth/two-factor/disable", &[("code", &codes[3])])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let me = common::person(&app, &email).await;
+    assert!(me.user.two_factor_enabled_at.is_none());
+    assert_eq!(
+        recovery_codes::Entity::find()
+            .filter(recovery_codes::Column::UserId.eq(me.user.id))
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+    // Off: the password alone signs in again.
+    let body = login(&app, &new_client(), &email).await;
+    assert_ne!(body["next"], "/login/two-factor");
+}
+
+#[tokio::test]
+async fn a_company_that_requires_it_holds_tools_back_until_it_is_set_up() {
+    let app = spawn_app().await;
+    let email = app.register("tfa-admin").await;
+    let admin = common::person(&app, &email).await;
+    let (status, _, body) = app.call("admin/two-factor", &[("required", "true")]).await;
+    assert_eq!(status, 409, "the admin first: {body}");
+    turn_on(&app, &app.client).await;
+    let (status, _, body) = app.call("admin/two-factor", &[("required", "true")]).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = app.call("admin/features", &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["require_two_factor"], true);
+
+    let (member, _) = common::add_member(&app, admin.tenant.id, "tfa-member").await;
+    assert_eq!(app.me_with(&member).await["needs_two_factor"], true);
+    let (status, _, body) = app
+        .call_with(
+            &member,
+            "tasks/create",
+            &[
+                ("title", "Renew the domain"),
+                ("description", ""),
+                ("due_on", ""),
+                ("status", "todo"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("requires two-factor sign-in"));
+    let (status, _, body) = app
+        .call_with(
+            &member,
+            "keys/save",
+            &[
+                ("origin", "new"),
+                ("name", "writing_service_key"),
+                ("value", "sk-test-0123456789abcdef"),
+                ("expires_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    turn_on(&app, &member).await;
+    assert_eq!(app.me_with(&member).await["needs_two_factor"], false);
+    let (status, _, body) = app
+        .call_with(
+            &member,
+            "tasks/create",
+            &[
+                ("title", "Renew the domain"),
+                ("description", ""),
+                ("due_on", ""),
+                ("status", "todo"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Required: it cannot be turned off.
+    let (status, _, body) = app
+        .call_with(&member, "auth/two-factor/disable", &[("code", "123456")])
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let changes = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("tenant.two_factor_required"))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(changes, 1);
+}
