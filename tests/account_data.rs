@@ -87,7 +87,9 @@ async fn delete(app: &common::TestApp, client: &reqwest::Client, password: &str)
 }
 
 async fn rows_of(app: &common::TestApp, user_id: i64) -> u64 {
-    use digame::entities::{api_tokens, tasks, user_api_keys, users};
+    use digame::entities::{
+        api_tokens, email_verifications, recovery_codes, tasks, two_factor, user_api_keys, users,
+    };
     let db = &app.state.db;
     users::Entity::find_by_id(user_id).count(db).await.unwrap()
         + tasks::Entity::find()
@@ -107,6 +109,20 @@ async fn rows_of(app: &common::TestApp, user_id: i64) -> u64 {
             .unwrap()
         + audit_events::Entity::find()
             .filter(audit_events::Column::ActorUserId.eq(user_id))
+            .count(db)
+            .await
+            .unwrap()
+        + email_verifications::Entity::find()
+            .filter(email_verifications::Column::UserId.eq(user_id))
+            .count(db)
+            .await
+            .unwrap()
+        + two_factor::Entity::find_by_id(user_id)
+            .count(db)
+            .await
+            .unwrap()
+        + recovery_codes::Entity::find()
+            .filter(recovery_codes::Column::UserId.eq(user_id))
             .count(db)
             .await
             .unwrap()
@@ -175,4 +191,15 @@ async fn deleting_an_account_removes_what_it_owned_and_keeps_the_company_whole()
         0
     );
     assert_eq!(rows_of(&app, admin.user.id).await, 0);
+    // Each was told by mail, and only that waits for them in the outbox.
+    for email in [&admin_email, &member_email] {
+        let mails = digame::entities::outbox::Entity::find()
+            .filter(digame::entities::outbox::Column::ToAddress.eq(email.as_str()))
+            .filter(digame::entities::outbox::Column::SentAt.is_null())
+            .all(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(mails.len(), 1, "{email}");
+        assert_eq!(mails[0].subject, "Your Digame account was deleted");
+    }
 }

@@ -274,3 +274,28 @@ async fn a_company_that_requires_it_holds_tools_back_until_it_is_set_up() {
         .unwrap();
     assert_eq!(changes, 1);
 }
+
+#[tokio::test]
+async fn deleting_an_account_with_two_factor_on_needs_a_code() {
+    let app = spawn_app().await;
+    let email = app.register("tfa-delete").await;
+    let (secret, _) = turn_on(&app, &app.client).await;
+    let (status, _, body) = app
+        .call("account/delete", &[("password", PASSWORD), ("code", "")])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"]["field"], "code");
+    let code = code_at(&secret, step_of(chrono::Utc::now()) + 1);
+    let (status, _, body) = app
+        .call("account/delete", &[("password", PASSWORD), ("code", &code)])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        digame::entities::users::Entity::find()
+            .filter(digame::entities::users::Column::Email.eq(email.as_str()))
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+}

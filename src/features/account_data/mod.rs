@@ -17,12 +17,20 @@ use leptos::prelude::*;
 /// Deletes the caller's account (and, when they are its only member, their company) after
 /// checking their password; this session ends.
 #[server(endpoint = "account/delete")]
-pub async fn delete_my_account(password: String) -> Result<(), AppError> {
+pub async fn delete_my_account(password: String, code: Option<String>) -> Result<(), AppError> {
     use crate::error::ResultExt;
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    let deleted = service::delete(&state.db, &state.passwords, &person, &password).await?;
+    let deleted = service::delete(
+        &state.db,
+        &state.passwords,
+        &state.keyring,
+        &person,
+        &password,
+        code.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let mut auth = ctx::auth_session().await?;
     auth.logout().await.or_internal("ending a session")?;
     tracing::info!(
@@ -54,6 +62,9 @@ pub fn DeleteAccount() -> impl IntoView {
                 <FormAlert message=form_error(value)/>
                 <TextField label="Your password, to confirm" name="password" id="delete-password" kind="password"
                     autocomplete="current-password" maxlength=128 error=field_error(value, "password")/>
+                <TextField label="Code from your authenticator app" name="code" id="delete-code" kind="text"
+                    autocomplete="one-time-code" maxlength=20 error=field_error(value, "code")
+                    hint="Only if you turned on two-factor sign-in."/>
                 <button type="submit" class="button button-danger" disabled=move || action.pending().get()>"Delete my account"</button>
             </leptos::form::ActionForm>
         </section>

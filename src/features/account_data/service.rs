@@ -92,6 +92,8 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
             "created_at": u.created_at,
             "last_sign_in_at": u.last_login_at,
             "onboarding_completed": u.onboarding_completed,
+            "email_verified_at": u.email_verified_at,
+            "two_factor_enabled_at": u.two_factor_enabled_at,
         },
         "onboarding": {
             "document": parsed(onboarding.as_ref().map(|o| o.data.as_str())),
@@ -185,13 +187,18 @@ pub enum Deleted {
 pub async fn delete(
     db: &DatabaseConnection,
     passwords: &crate::features::auth::passwords::Passwords,
+    keyring: &crate::features::api_keys::crypto::Keyring,
     person: &SessionUser,
     password: &str,
+    code: &str,
 ) -> Result<Deleted, AppError> {
     use crate::entities::{login_throttles, outbox, tenants, users};
     use sea_orm::{PaginatorTrait, TransactionTrait};
     crate::features::auth::service::confirm_password(db, passwords, person, password, "password")
         .await?;
+    if person.user.two_factor_enabled_at.is_some() {
+        crate::features::auth::two_factor::check_code(db, keyring, &person.user, code).await?;
+    }
     let why = "deleting an account";
     let others = users::Entity::find()
         .filter(users::Column::TenantId.eq(person.tenant_id()))
@@ -224,10 +231,36 @@ pub async fn delete(
         .await
         .or_internal(why)?;
     login_throttles::Entity::delete_many()
-        .filter(login_throttles::Column::Key.eq(format!("account:{}", person.user.email)))
+        .filter(login_throttles::Column::Key.is_in([
+            format!("account:{}", person.user.email),
+            format!("two_factor:{}", person.user.id),
+            format!("verify_mail:{}", person.user.id),
+            format!("reset_account:{}", person.user.id),
+        ]))
         .exec(&txn)
         .await
         .or_internal(why)?;
+    // The confirmation goes out with no company attached: the company may go too.
+    crate::features::mail::service::enqueue(
+        &txn,
+        None,
+        crate::features::mail::Mail {
+            to: person.user.email.clone(),
+            subject: "Your Digame account was deleted".into(),
+            body: format!(
+                "Hello {name},\n\nYour Digame account ({email}) and everything you kept in it were deleted, as you asked{company}.\n\n\
+                 If this was not you, tell your company's Digame admin at once.\n",
+                name = person.user.display_name,
+                email = person.user.email,
+                company = if others == 0 {
+                    format!(", together with the company {}", person.tenant.name)
+                } else {
+                    String::new()
+                },
+            ),
+        },
+    )
+    .await?;
     let outcome = if others == 0 {
         tenants::Entity::delete_by_id(person.tenant_id())
             .exec(&txn)
