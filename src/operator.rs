@@ -46,6 +46,21 @@ pub async fn rotate_master_key(settings: Settings) -> Result<(), String> {
         "rotation: {} user(s), {} key(s) re-encrypted, {} already current, {} unreadable, {} changed meanwhile",
         report.users, report.reencrypted, report.already_current, report.unreadable, report.changed_meanwhile
     );
+    let totp = crate::features::auth::two_factor::rotate(&db, &keyring)
+        .await
+        .map_err(|e| {
+            format!("rotation stopped by a database error (run it again to resume): {e}")
+        })?;
+    println!(
+        "two-factor secrets: {} re-encrypted, {} unreadable",
+        totp.reencrypted, totp.unreadable
+    );
+    if totp.unreadable > 0 {
+        return Err(format!(
+            "{} two-factor secret(s) could not be opened with the configured keys",
+            totp.unreadable
+        ));
+    }
     if report.unreadable > 0 || report.changed_meanwhile > 0 {
         return Err(format!(
             "{} key(s) could not be re-encrypted: {} unreadable with the configured keys, {} changed during the run (run again)",

@@ -299,3 +299,35 @@ async fn deleting_an_account_with_two_factor_on_needs_a_code() {
         0
     );
 }
+
+#[tokio::test]
+async fn rotating_the_master_key_re_seals_the_secrets_and_sign_in_goes_on() {
+    use digame::config::MasterKey;
+    use digame::features::api_keys::crypto::Keyring;
+    use digame::features::auth::two_factor::{pending, rotate, start};
+    let app = spawn_app().await;
+    let email = app.register("tfa-rotate").await;
+    let person = common::person(&app, &email).await;
+    // A set-up in progress: its secret shows the same before and after.
+    let old = digame::server::state::keyring(&app.state.settings);
+    start(&app.state.db, &old, &person).await.unwrap();
+    let before = pending(&app.state.db, &old, &person)
+        .await
+        .unwrap()
+        .unwrap()
+        .secret;
+    let new_key = MasterKey::generate();
+    let rotating = Keyring::new(new_key.clone(), Some(app.state.settings.master_key.clone()));
+    let report = rotate(&app.state.db, &rotating).await.unwrap();
+    assert_eq!((report.reencrypted, report.unreadable), (1, 0));
+    let new_only = Keyring::new(new_key, None);
+    let after = pending(&app.state.db, &new_only, &person)
+        .await
+        .unwrap()
+        .unwrap()
+        .secret;
+    assert_eq!(before, after);
+    assert!(pending(&app.state.db, &old, &person).await.is_err());
+    let again = rotate(&app.state.db, &rotating).await.unwrap();
+    assert_eq!(again.reencrypted, 0);
+}

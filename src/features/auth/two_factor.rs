@@ -496,6 +496,58 @@ pub async fn check_code(
     Ok(())
 }
 
+/// What re-sealing the two-factor secrets under the current master key did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Resealed {
+    pub reencrypted: u64,
+    /// Secrets that open under no configured master key (left as they are).
+    pub unreadable: u64,
+}
+
+/// Re-seals every two-factor secret not under the current master key (`digame
+/// rotate-master-key`). Each row is written only if it is still the one read.
+pub async fn rotate(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+) -> Result<Resealed, sea_orm::DbErr> {
+    let current = keyring.current_version();
+    let mut report = Resealed::default();
+    let stale = two_factor::Entity::find()
+        .filter(two_factor::Column::KeyVersion.ne(current))
+        .all(db)
+        .await?;
+    for row in stale {
+        let sealed = Sealed {
+            ciphertext: row.secret_ciphertext.clone(),
+            nonce: row.secret_nonce.clone(),
+            key_version: row.key_version,
+        };
+        let Ok(plain) = keyring.open(&sealed, &aad(row.user_id)) else {
+            tracing::warn!(
+                security_event = "two_factor_secret_undecryptable",
+                user_id = row.user_id,
+                "rotation could not open a two-factor secret"
+            );
+            report.unreadable += 1;
+            continue;
+        };
+        let new = keyring.seal(&plain, &aad(row.user_id));
+        let done = two_factor::Entity::update_many()
+            .col_expr(
+                two_factor::Column::SecretCiphertext,
+                Expr::value(new.ciphertext),
+            )
+            .col_expr(two_factor::Column::SecretNonce, Expr::value(new.nonce))
+            .col_expr(two_factor::Column::KeyVersion, Expr::value(new.key_version))
+            .filter(two_factor::Column::UserId.eq(row.user_id))
+            .filter(two_factor::Column::SecretCiphertext.eq(row.secret_ciphertext.clone()))
+            .exec(db)
+            .await?;
+        report.reencrypted += done.rows_affected;
+    }
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
