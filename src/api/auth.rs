@@ -199,8 +199,20 @@ async fn login(
 ) -> Response {
     let result = async {
         let ip = client(&state, peer, &headers);
-        let person =
-            service::sign_in(&state.db, &auth, &body.username, &body.password, Some(ip)).await?;
+        let person = service::sign_in(
+            &state.db,
+            &auth,
+            &body.username,
+            &body.password,
+            Some(ip),
+            &crate::features::auth::activity::browser_label(
+                headers
+                    .get(http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default(),
+            ),
+        )
+        .await?;
         if person.user.two_factor_enabled_at.is_some() {
             let code = body.code.as_deref().unwrap_or_default();
             crate::features::auth::two_factor::check_code(

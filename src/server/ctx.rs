@@ -74,6 +74,19 @@ pub fn client_of(
     client_address(peer, Some(&forwarded), trusted)
 }
 
+/// The request's `User-Agent`, or empty.
+pub fn user_agent() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
 /// The token of an `Authorization: Bearer <token>` header, if the request has one.
 pub fn bearer_token(headers: &http::HeaderMap) -> Option<&str> {
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;

@@ -6,6 +6,8 @@ pub mod pages;
 pub mod two_factor_pages;
 
 #[cfg(feature = "ssr")]
+pub mod activity;
+#[cfg(feature = "ssr")]
 pub mod backend;
 #[cfg(feature = "ssr")]
 pub mod passwords;
@@ -130,7 +132,8 @@ pub async fn login(
     let state = ctx::state()?;
     let mut auth = ctx::auth_session().await?;
     let ip = ctx::client_ip().await;
-    let person = service::sign_in(&state.db, &auth, &email, &password, ip).await?;
+    let browser = activity::browser_label(&ctx::user_agent());
+    let person = service::sign_in(&state.db, &auth, &email, &password, ip, &browser).await?;
     let wizard = crate::features::onboarding::service::wizard_pending(&state.db, &person).await?;
     let target = crate::util::safe_next(next.as_deref())
         .unwrap_or_else(|| if wizard { "/onboarding" } else { "/" }.to_owned());
@@ -364,5 +367,51 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
     } else {
         "/login?verified=1"
     });
+    Ok(())
+}
+
+/// One of the person's recent sign-ins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInRow {
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub address: String,
+    pub browser: String,
+}
+
+/// The caller's recent sign-ins, newest first.
+#[server(endpoint = "account/activity")]
+pub async fn my_activity() -> Result<Vec<SignInRow>, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    Ok(activity::recent_sign_ins(&state.db, person.user.id)
+        .await?
+        .into_iter()
+        .map(|s| SignInRow {
+            at: s.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            address: s.address,
+            browser: s.browser,
+        })
+        .collect())
+}
+
+/// Signs the caller out everywhere else; this session stays.
+#[server(endpoint = "account/end-other-sessions")]
+pub async fn end_other_sessions() -> Result<(), AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let user = activity::end_other_sessions(&state.db, &person).await?;
+    let mut auth = ctx::auth_session().await?;
+    service::bind_session(
+        &mut auth,
+        &backend::SessionUser {
+            user,
+            tenant: person.tenant,
+        },
+    )
+    .await?;
+    ctx::redirect_plain_form("/settings/profile?sessions_ended=1#activity");
     Ok(())
 }

@@ -433,6 +433,7 @@ pub async fn sign_in(
     email: &str,
     password: &str,
     ip: Option<std::net::IpAddr>,
+    browser: &str,
 ) -> Result<SessionUser, AppError> {
     let email = Email::parse(email)?;
     if password.is_empty() {
@@ -499,18 +500,7 @@ pub async fn sign_in(
             .or_internal("clearing throttles")?;
     }
     if person.user.active {
-        record(
-            db,
-            Event {
-                tenant_id: person.tenant_id(),
-                actor_user_id: Some(person.user.id),
-                action: AuditAction::SignedIn,
-                target: &person.user.email,
-                before: None,
-                after: ip.map(|ip| serde_json::json!({ "address": ip.to_string() })),
-            },
-        )
-        .await?;
+        super::activity::record_sign_in(db, &person, ip, browser).await?;
     }
     throttle::clear(db, &account_key)
         .await
@@ -626,6 +616,22 @@ pub async fn change_password(
     .await?;
     // Every API token ends with the old password, as every other session does.
     crate::features::tokens::revoke_all(&txn, person.user.id).await?;
+    crate::features::mail::service::enqueue(
+        &txn,
+        Some(person.tenant_id()),
+        crate::features::mail::Mail {
+            to: person.user.email.clone(),
+            subject: "Your Digame password was changed".into(),
+            body: format!(
+                "Hello {name},\n\nThe password of your Digame account was just changed from your security settings, \
+                 and your other sessions and API tokens were ended.\n\n\
+                 If this was not you, reset your password now (\"Forgot your password?\" on the sign-in page) \
+                 and tell your company's Digame admin.\n",
+                name = person.user.display_name,
+            ),
+        },
+    )
+    .await?;
     txn.commit().await.or_internal("saving a new password")?;
     Ok(SessionUser {
         user,
