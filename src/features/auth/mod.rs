@@ -194,8 +194,10 @@ pub struct TwoFactorSetup {
     pub qr_svg: String,
 }
 
+/// `take_codes`: the page was loaded after a plain form post turned two-factor on, and
+/// the recovery codes kept for it are to be shown (once).
 #[server(endpoint = "auth/two-factor/status")]
-pub async fn two_factor_status() -> Result<TwoFactorState, AppError> {
+pub async fn two_factor_status(take_codes: bool) -> Result<TwoFactorState, AppError> {
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
@@ -206,9 +208,13 @@ pub async fn two_factor_status() -> Result<TwoFactorState, AppError> {
             uri: p.uri,
             qr_svg: p.qr_svg,
         });
-    let new_codes = ctx::take_shown_once(&state.keyring, "recovery_codes")
-        .await?
-        .map(|text| text.split('\n').map(str::to_owned).collect());
+    let new_codes = if take_codes {
+        ctx::take_shown_once(&state.keyring, "recovery_codes")
+            .await?
+            .map(|text| text.split('\n').map(str::to_owned).collect())
+    } else {
+        None
+    };
     Ok(TwoFactorState {
         enabled: person.user.two_factor_enabled_at.is_some(),
         required: person.tenant.require_two_factor,

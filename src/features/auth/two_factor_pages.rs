@@ -29,6 +29,8 @@ impl TwoFactorCard {
         let start = ServerAction::<StartTwoFactor>::new();
         let enable = ServerAction::<EnableTwoFactor>::new();
         let disable = ServerAction::<DisableTwoFactor>::new();
+        let take_codes =
+            use_query_map().with_untracked(|q| q.get("two_factor").as_deref() == Some("on"));
         let state = Resource::new(
             move || {
                 (
@@ -37,7 +39,7 @@ impl TwoFactorCard {
                     disable.version().get(),
                 )
             },
-            |_| super::two_factor_status(),
+            move |_| super::two_factor_status(take_codes),
         );
         TwoFactorCard {
             start,
