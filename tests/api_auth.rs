@@ -69,6 +69,11 @@ async fn register_login_me_and_verify_with_bearer_tokens() {
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["email"], email);
     assert_eq!(me["role"], "admin");
+    assert_eq!(me["email_verified"], true);
+    // The row changed after it was made (its address was confirmed).
+    let at =
+        |field: &str| chrono::DateTime::parse_from_rfc3339(me[field].as_str().unwrap()).unwrap();
+    assert!(at("updated_at") > at("created_at"), "{me}");
     let (status, _, v) = send(
         script()
             .get(app.url("/api/v1/auth/verify-token"))

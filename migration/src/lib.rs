@@ -16,6 +16,7 @@ mod m20261126_000012_create_outbox_and_password_resets;
 mod m20261126_000013_add_api_token_name;
 mod m20261126_000014_email_verification;
 mod m20261126_000015_two_factor;
+mod m20261126_000016_add_user_updated_at;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000013_add_api_token_name::Migration),
             Box::new(m20261126_000014_email_verification::Migration),
             Box::new(m20261126_000015_two_factor::Migration),
+            Box::new(m20261126_000016_add_user_updated_at::Migration),
         ]
     }
 }

@@ -23,6 +23,7 @@ pub struct Me {
     /// for it).
     pub email_verified: bool,
     pub created_at: String,
+    pub updated_at: String,
 }
 
 impl Me {
@@ -38,6 +39,11 @@ impl Me {
             onboarding_completed: person.user.onboarding_completed,
             email_verified,
             created_at: person.user.created_at.to_rfc3339(),
+            updated_at: person
+                .user
+                .updated_at
+                .unwrap_or(person.user.created_at)
+                .to_rfc3339(),
         }
     }
 }

@@ -61,7 +61,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("post", "/auth/login", "auth", "Sign in (form username/password, or JSON); with two-factor sign-in on, `code` is the authenticator app's code or a recovery code; throttled", &[("username", "string", true), ("password", "string", true), ("code", "string", false)], 200, "{user, tokens}", false),
     op("post", "/auth/refresh", "auth", "Exchange a refresh token for the next pair", &[("refresh_token", "string", true)], 200, "{access_token, refresh_token, token_type, expires_in}", false),
     op("post", "/auth/logout", "auth", "End the tokens of one sign-in", &[("refresh_token", "string", true)], 204, "nothing", true),
-    op("get", "/auth/me", "auth", "The caller", &[], 200, "{id, email, name, is_admin, tenant, ...}", true),
+    op("get", "/auth/me", "auth", "The caller", &[], 200, "{id, email, full_name, tenant, role, is_active, onboarding_completed, email_verified, created_at, updated_at}", true),
     op("get", "/auth/verify-token", "auth", "Check a token", &[], 200, "{valid, user_id, email}", true),
     op("post", "/auth/password-change", "auth", "Change the password; every other session and token ends", &[("current_password", "string", true), ("new_password", "string", true)], 200, "{message}", true),
     op("post", "/auth/password-reset/request", "auth", "Mail a reset link (the same answer for any address)", &[("email", "string", true)], 202, "{message}", false),

@@ -21,6 +21,9 @@ pub struct Model {
     pub email_verified_at: Option<DateTimeUtc>,
     /// When the person's two-factor sign-in was confirmed with a first code; `None` when off.
     pub two_factor_enabled_at: Option<DateTimeUtc>,
+    /// When the row last changed; set on every save (see `before_save`). `None` only for
+    /// a row written outside the entity.
+    pub updated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -40,4 +43,13 @@ impl Related<super::tenants::Entity> for Entity {
     }
 }
 
-impl ActiveModelBehavior for ActiveModel {}
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        self.updated_at = sea_orm::ActiveValue::Set(Some(chrono::Utc::now()));
+        Ok(self)
+    }
+}
