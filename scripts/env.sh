@@ -6,6 +6,8 @@ export LEPTOS_SITE_ROOT=target/site
 export LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_ENV=PROD
 export LEPTOS_HASH_FILES=true
+# The API fuzz tier's schemathesis, installed by ./scripts/setup.
+export SCHEMATHESIS_VENV=target/tools/schemathesis
 
 # Builds the release server and the optimised WebAssembly bundle.
 build_release() {
