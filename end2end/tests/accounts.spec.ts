@@ -50,7 +50,7 @@ test('@forms signing in from a deep link returns there', async ({ page, accounts
 });
 
 test('@forms the dashboard shows each tool with what unlocks it', async ({ page, accounts }) => {
-  await accounts.register(uniqueEmail('dash'));
+  await accounts.registerVerified(uniqueEmail('dash'));
   await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Welcome, Ana Lima' })).toBeVisible();

@@ -11,7 +11,7 @@ test('@forms register → the dashboard asks to confirm → a new link → confi
   const notice = page.getByRole('region', { name: 'Confirm your email address' });
   await expect(notice).toBeVisible();
   await expect(notice.getByText(email)).toBeVisible();
-  const tasksCard = page.locator('.tool-card').filter({ hasText: 'Task prioritization' });
+  const tasksCard = page.locator('[data-tool="intelligent_task_prioritization"]');
   await expect(tasksCard.getByText('Confirm your email', { exact: true })).toBeVisible();
 
   await page.goto('/tools/tasks');

@@ -339,7 +339,11 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let value = action.value();
     Effect::new(move |_| {
         if matches!(value.get(), Some(Ok(()))) {
-            leptos_router::hooks::use_navigate()("/?verified=1", Default::default());
+            // A full load: the signed-in frame reads the confirmed address anew.
+            #[cfg(feature = "hydrate")]
+            {
+                let _ = window().location().set_href("/?verified=1");
+            }
         }
     });
     view! {
