@@ -1,7 +1,25 @@
 // Takes screenshots of the main pages for review and for the README, against a server in
 // demo mode (DIGAME_AI_DEMO=true, e.g. ./scripts/run --demo):
 //   node end2end/screenshots.mjs http://127.0.0.1:3000 docs/screenshots
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
+
+// The code an authenticator app shows for a base32 `secret`, `offset` steps from now.
+function totp(secret, offset = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, value = 0;
+  const bytes = [];
+  for (const c of secret) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) { bits -= 8; bytes.push((value >> bits) & 0xff); }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000) + offset));
+  const hash = createHmac('sha1', Buffer.from(bytes)).update(counter).digest();
+  const at = hash[19] & 0x0f;
+  return ((hash.readUInt32BE(at) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0');
+}
 
 const base = process.argv[2] ?? 'http://127.0.0.1:3000';
 const out = process.argv[3] ?? 'docs/screenshots';
@@ -51,7 +69,14 @@ await shot(desktop, 'onboarding-review');
 await desktop.getByRole('button', { name: 'Finish' }).click();
 await desktop.waitForURL(/welcome=1/);
 await desktop.goto(`${base}/`);
-await shot(desktop, 'dashboard');
+await shot(desktop, 'dashboard-unconfirmed');
+await desktop.goto(`${base}/dev/outbox`);
+await desktop.locator(`[data-mail="${email}"]`).filter({ hasText: 'Confirm your email address' }).getByRole('link').click();
+await desktop.locator('.app[data-hydrated="true"]').waitFor({ state: 'attached' });
+await desktop.locator('[data-hydrated="false"]').waitFor({ state: 'detached' });
+await shot(desktop, 'verify-email');
+await desktop.getByRole('button', { name: 'Confirm my address' }).click();
+await desktop.waitForURL(/verified=1/);
 await desktop.goto(`${base}/settings/security`);
 await desktop.getByLabel('Current password').fill('wrong-password-xx');
 await desktop.getByLabel('New password', { exact: true }).fill('violet-harbor-lantern-42');
@@ -185,8 +210,28 @@ await shot(desktop, 'security-tokens');
 await desktop.goto(`${base}/admin/tokens`);
 await ready();
 await shot(desktop, 'admin-tokens');
+await desktop.goto(`${base}/settings/profile`);
+await ready();
+await shot(desktop, 'profile-activity');
+await desktop.goto(`${base}/settings/security`);
+await ready();
+await desktop.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+await desktop.locator('[data-secret]').waitFor();
+await shot(desktop, 'security-two-factor');
+const secret = await desktop.locator('[data-secret]').getAttribute('data-secret');
+await desktop.getByLabel('Code from the app').fill(totp(secret));
+await desktop.getByRole('button', { name: 'Turn on' }).click();
+await desktop.locator('.recovery-codes').waitFor();
+await shot(desktop, 'security-recovery-codes');
 await desktop.getByRole('button', { name: 'Sign out' }).click();
 await desktop.waitForURL(/signed_out=1/);
+await ready();
+await desktop.getByLabel('Email').fill(email);
+await desktop.getByLabel('Password').fill('amber-kettle-orbit-73');
+await desktop.getByRole('button', { name: 'Sign in' }).click();
+await desktop.waitForURL(/two-factor/);
+await ready();
+await shot(desktop, 'two-factor-sign-in');
 await desktop.goto(`${base}/forgot-password`);
 await ready();
 await desktop.getByLabel('Email').fill(email);
