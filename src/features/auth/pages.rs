@@ -353,6 +353,8 @@ pub fn VerifyEmailPage() -> impl IntoView {
             <p class="muted">"Confirming lets you store your API keys, use the tools and invite people."</p>
             <ActionForm action=action>
                 <FormAlert message=form_error(value)/>
+                // The link's own problem (used or expired) has no field of its own to sit by.
+                <FormAlert message=field_error(value, "token")/>
                 <input type="hidden" name="token" value=token/>
                 <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Confirming…" } else { "Confirm my address" }}
