@@ -29,8 +29,86 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
                 .busy_timeout(Duration::from_secs(5))
         });
     let db = Database::connect(options).await?;
-    Migrator::up(&db, None).await?;
+    // Replicas (or command-line tools) starting at once would race to create the same
+    // tables: one at a time, the others wait and then find nothing left to do.
+    let lock = StartupLock::acquire(&db, url).await?;
+    let prepared = async {
+        Migrator::up(&db, None).await?;
+        super::sessions::AppSessionStore::create_table(&db)
+            .await
+            .map_err(DbErr::Custom)
+    }
+    .await;
+    lock.release().await;
+    prepared?;
     Ok(db)
+}
+
+/// Held while the schema is brought up to date: a PostgreSQL advisory lock (released with
+/// its connection, so a process that dies mid-way never leaves it taken), or, for a SQLite
+/// file, an exclusive lock on `<file>.startup-lock` (released when the file closes).
+enum StartupLock {
+    Postgres(sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Postgres>),
+    File(std::fs::File),
+    None,
+}
+
+/// The advisory lock's key: "digame" as a number, so it is unlikely to meet another app's.
+const STARTUP_LOCK_KEY: i64 = 0x6469_6761_6d65;
+
+impl StartupLock {
+    async fn acquire(db: &DatabaseConnection, url: &str) -> Result<StartupLock, DbErr> {
+        if let DatabaseConnection::SqlxPostgresPoolConnection(_) = db {
+            let mut conn = db
+                .get_postgres_connection_pool()
+                .acquire()
+                .await
+                .map_err(|e| DbErr::Custom(format!("cannot take the start-up lock: {e}")))?;
+            sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(STARTUP_LOCK_KEY)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| DbErr::Custom(format!("cannot take the start-up lock: {e}")))?;
+            return Ok(StartupLock::Postgres(conn));
+        }
+        let Some(path) = sqlite_file_path(url) else {
+            return Ok(StartupLock::None);
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(format!("{path}.startup-lock"))
+            .map_err(|e| DbErr::Custom(format!("cannot open the start-up lock file: {e}")))?;
+        tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+            .await
+            .map_err(|e| DbErr::Custom(format!("cannot take the start-up lock: {e}")))?
+            .map(StartupLock::File)
+            .map_err(|e| DbErr::Custom(format!("cannot take the start-up lock: {e}")))
+    }
+
+    async fn release(self) {
+        match self {
+            StartupLock::Postgres(mut conn) => {
+                if let Err(e) = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(STARTUP_LOCK_KEY)
+                    .execute(&mut *conn)
+                    .await
+                {
+                    // Closing the connection releases it too.
+                    tracing::warn!(error = %e, "could not release the start-up lock; closing its connection");
+                    conn.detach();
+                }
+            }
+            // Closing the file would release it as well.
+            StartupLock::File(file) => {
+                if let Err(e) = file.unlock() {
+                    tracing::warn!(error = %e, "could not release the start-up lock file");
+                }
+            }
+            StartupLock::None => {}
+        }
+    }
 }
 
 /// `sqlite://data/digame.db?x` → `data/digame.db` (None for in-memory or other databases).

@@ -73,7 +73,7 @@ pub async fn build_app(
     let db = db::connect_and_migrate(&settings.database_url)
         .await
         .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
-    let store = AppSessionStore::new(&db).await?;
+    let store = AppSessionStore::new(&db)?;
     spawn_expired_session_cleanup(store.clone());
     if settings.mail.smtp_url.is_none() && settings.is_production() {
         tracing::warn!("DIGAME_SMTP_URL is not set: mail (password resets, invitations) waits in the outbox undelivered");

@@ -14,8 +14,18 @@ pub enum AppSessionStore {
 }
 
 impl AppSessionStore {
-    /// Builds the store on the SeaORM pool and creates its table if needed.
-    pub async fn new(db: &DatabaseConnection) -> Result<Self, String> {
+    /// Creates the store's table if needed (`db::connect_and_migrate` does, under the
+    /// start-up lock).
+    pub async fn create_table(db: &DatabaseConnection) -> Result<(), String> {
+        match Self::new(db)? {
+            AppSessionStore::Sqlite(s) => s.migrate().await,
+            AppSessionStore::Postgres(s) => s.migrate().await,
+        }
+        .map_err(|e| format!("cannot create the session table: {e}"))
+    }
+
+    /// The store on the SeaORM pool (its table made by [`Self::create_table`]).
+    pub fn new(db: &DatabaseConnection) -> Result<Self, String> {
         let store = match db {
             DatabaseConnection::SqlxSqlitePoolConnection(_) => {
                 AppSessionStore::Sqlite(SqliteStore::new(db.get_sqlite_connection_pool().clone()))
@@ -25,11 +35,6 @@ impl AppSessionStore {
             ),
             _ => return Err("sessions need a SQLite or PostgreSQL database".into()),
         };
-        match &store {
-            AppSessionStore::Sqlite(s) => s.migrate().await,
-            AppSessionStore::Postgres(s) => s.migrate().await,
-        }
-        .map_err(|e| format!("cannot create the session table: {e}"))?;
         Ok(store)
     }
 }

@@ -36,7 +36,7 @@ pub fn backend_name() -> &'static str {
 
 /// Each test gets its own schema in the run's PostgreSQL database (dropped with it by
 /// scripts/test), so tests that count or rotate everything see only their own rows.
-async fn postgres_schema_for_this_test(base: &str) -> String {
+pub async fn postgres_schema_for_this_test(base: &str) -> String {
     use sea_orm::ConnectionTrait;
     let schema = format!(
         "t_{}",

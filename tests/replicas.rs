@@ -1,0 +1,59 @@
+//! Several processes on one database: replicas starting at once migrate one at a time (and
+//! create the session table once), whichever database it is.
+
+mod common;
+
+use digame::server::db::connect_and_migrate;
+
+async fn fresh_database(dir: &tempfile::TempDir) -> String {
+    match std::env::var("DIGAME_TEST_DATABASE_URL") {
+        Ok(base) => common::postgres_schema_for_this_test(&base).await,
+        Err(_) => format!("sqlite://{}/replicas.db", dir.path().display()),
+    }
+}
+
+#[tokio::test]
+async fn replicas_starting_at_once_migrate_one_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(&dir).await;
+    let (a, b, c, d) = tokio::join!(
+        start(url.clone()),
+        start(url.clone()),
+        start(url.clone()),
+        start(url.clone())
+    );
+    for (i, result) in [a, b, c, d].into_iter().enumerate() {
+        let db = result.unwrap_or_else(|e| panic!("replica {i} did not start: {e}"));
+        // Every migration applied once.
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = db
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM seaql_migrations",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let n: i64 = row.try_get("", "n").unwrap();
+        assert_eq!(n as usize, migration_count(), "replica {i}");
+        let sessions = match db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => {
+                "SELECT COUNT(*) AS n FROM tower_sessions.session"
+            }
+            _ => "SELECT COUNT(*) AS n FROM tower_sessions",
+        };
+        db.query_one(Statement::from_string(db.get_database_backend(), sessions))
+            .await
+            .unwrap_or_else(|e| panic!("replica {i}: no session table: {e}"));
+    }
+}
+
+/// What a replica does first: the schema and the session table.
+async fn start(url: String) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
+    connect_and_migrate(&url).await
+}
+
+fn migration_count() -> usize {
+    use migration::MigratorTrait;
+    migration::Migrator::migrations().len()
+}
