@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""The replica tier's scenario, run by scripts/replicas against two release servers on one
+PostgreSQL database behind haproxy (round-robin):
+
+    scenario.py PROXY_URL REPLICA_A_URL REPLICA_B_URL REPLICA_A_PID DATABASE_URL METRICS_TOKEN
+
+A person signs up, confirms their address and signs in through the proxy, and stays signed in
+whichever replica answers; the sign-in throttle and the AI calls' minute window count once
+across both; a tool switched off on one replica is off on the other at once; then replica A is
+killed (SIGKILL) and everything carries on through B. Exits non-zero on the first surprise.
+"""
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+proxy, replica_a, replica_b, pid_a, database_url, metrics_token = sys.argv[1:7]
+PASSWORD = "amber-kettle-orbit-73"
+jar = http.cookiejar.CookieJar()
+browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+plain = urllib.request.build_opener()
+
+
+def step(text):
+    print(f"  - {text}", flush=True)
+
+
+def send(opener, method, url, body=None, form=None, token=None, headers=None):
+    data, kind = None, None
+    if body is not None:
+        data, kind = json.dumps(body).encode(), "application/json"
+    if form is not None:
+        data, kind = urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
+    req = urllib.request.Request(url, data=data, method=method)
+    if kind:
+        req.add_header("content-type", kind)
+    req.add_header("accept", "application/json")
+    req.add_header("origin", proxy)
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with opener.open(req, timeout=10) as res:
+            raw = res.read()
+            return res.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        try:
+            return e.code, json.loads(raw)
+        except ValueError:
+            return e.code, raw.decode(errors="replace")
+
+
+def expect(what, got, wanted):
+    if got != wanted:
+        sys.exit(f"FAILED: {what}: expected {wanted!r}, got {got!r}")
+
+
+def psql(sql):
+    return subprocess.run(["psql", database_url, "-qtAc", sql], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def served(replica):
+    req = urllib.request.Request(replica + "/metrics")
+    req.add_header("authorization", "Bearer " + metrics_token)
+    with plain.open(req, timeout=5) as res:
+        text = res.read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("digame_http_requests_total{"))
+
+
+def sign_up(email):
+    status, body = send(plain, "POST", proxy + "/api/v1/auth/register",
+                        {"email": email, "password": PASSWORD, "company_name": "Replica Co"})
+    expect(f"registration of {email}", status, 201)
+    with plain.open(proxy + "/dev/outbox", timeout=10) as res:
+        html = res.read().decode()
+    mail = html[html.index(f'data-mail="{email}"'):]
+    link = re.search(r"verify-email\?token=([A-Za-z0-9_-]+)", mail).group(1)
+    status, _ = send(plain, "POST", proxy + "/api/v1/auth/verify-email", {"token": link})
+    expect("address confirmed", status, 200)
+    return body["tokens"]["access_token"]
+
+
+stamp = int(time.time() * 1000)
+admin_email = f"replicas.{stamp}@example.com"
+token = sign_up(admin_email)
+step("signed up and confirmed the address through the proxy")
+
+status, _ = send(browser, "POST", proxy + "/api/auth/login",
+                 form={"email": admin_email, "password": PASSWORD, "next": ""})
+expect("sign-in with a cookie session", status, 200)
+for i in range(8):
+    status, me = send(browser, "POST", proxy + "/api/auth/me")
+    expect(f"signed in on request {i}", (status, (me or {}).get("email")), (200, admin_email))
+step("the cookie session holds on 8 requests, round-robin over both replicas")
+
+status, _ = send(plain, "POST", proxy + "/api/v1/settings/api-keys",
+                 {"api_keys": {"writing_service_key": "sk-replica-test-0123456789"}}, token=token)
+expect("key stored", status, 200)
+
+def write():
+    return send(plain, "POST", proxy + "/api/v1/ai/writing-assistance/suggest",
+                {"text": "Their going to the meeting tomorow."}, token=token)[0]
+
+status, _ = send(browser, "POST", proxy + "/api/admin/features/set",
+                 form={"flag": "writing_assistance", "enabled": "false"})
+expect("tool switched off", status, 200)
+expect("switched off, on both replicas", [write(), write()], [403, 403])
+status, _ = send(browser, "POST", proxy + "/api/admin/features/set",
+                 form={"flag": "writing_assistance", "enabled": "true"})
+expect("tool switched on", status, 200)
+step("a tool switched off through one replica is off on both at once")
+
+limit = int(os.environ.get("DIGAME_AI_CALLS_PER_MINUTE", "10"))
+statuses = [write() for _ in range(limit + 4)]
+expect("AI calls within the minute window, across both replicas",
+       statuses, [200] * limit + [429] * 4)
+counted = psql("SELECT COALESCE(SUM(calls), 0) FROM ai_usage")
+expect("AI calls counted once in the daily allowance", counted, str(limit))
+step(f"{limit} AI calls allowed a minute across both replicas, then 429; the allowance counted {counted}")
+
+victim = f"replicas.victim.{stamp}@example.com"
+sign_up(victim)
+statuses = [send(plain, "POST", proxy + "/api/v1/auth/login",
+                 {"username": victim, "password": "not the password at all"})[0]
+            for _ in range(6)]
+expect("wrong passwords through both replicas", statuses, [401] * 5 + [429])
+step("the sign-in throttle counts once across both replicas (5 failures, then 429)")
+
+a_served, b_served = served(replica_a), served(replica_b)
+if a_served < 5 or b_served < 5:
+    sys.exit(f"FAILED: both replicas should have served requests (A {a_served}, B {b_served})")
+step(f"both replicas served: A {int(a_served)} requests, B {int(b_served)}")
+
+os.kill(int(pid_a), signal.SIGKILL)
+step("replica A killed (SIGKILL)")
+time.sleep(1.5)
+for i in range(6):
+    status, me = send(browser, "POST", proxy + "/api/auth/me")
+    expect(f"still signed in after the kill, request {i}", (status, (me or {}).get("email")),
+           (200, admin_email))
+status, task = send(plain, "POST", proxy + "/api/v1/tasks", {"title": "After the failover"}, token=token)
+expect("a write after the failover", status, 201)
+expect("the task is stored", psql(f"SELECT COUNT(*) FROM tasks WHERE title = 'After the failover'"), "1")
+step("after the kill, the session and writes carry on through replica B")
+print("replica scenario passed")
