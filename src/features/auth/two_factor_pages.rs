@@ -153,7 +153,7 @@ fn TwoFactorBody(
 #[component]
 fn ConfirmSetup(setup: TwoFactorSetup, enable: ServerAction<EnableTwoFactor>) -> impl IntoView {
     view! {
-        <ol class="steps">
+        <ol class="setup-steps">
             <li>"Scan this code with your authenticator app (or add the key below by hand)."</li>
             <li>"Type the 6-digit code the app shows."</li>
         </ol>
