@@ -9,8 +9,21 @@ export LEPTOS_HASH_FILES=true
 # The API fuzz tier's schemathesis, installed by ./scripts/setup.
 export SCHEMATHESIS_VENV=target/tools/schemathesis
 
-# Builds the release server and the optimised WebAssembly bundle.
+# Builds the release server and the optimised WebAssembly bundle. One CI run saw
+# cargo-leptos stop with an error that no rerun reproduced (stop 19: a fresh clone of the same
+# code built fine here three times), so a failed build is tried once more; the first failure's
+# own error lines are printed first, so the cause is on record even when the retry passes.
 build_release() {
+  local log=target/release-build.log
+  mkdir -p target
+  if cargo leptos build --release --split 2>&1 | tee "$log"; then
+    precompress_site
+    return
+  fi
+  echo
+  echo "the release build failed; its error lines:"
+  grep -n -i -E "error|panicked|failed" "$log" | grep -v -E "^[0-9]+: +Compiling" | head -40
+  echo "trying the release build once more"
   cargo leptos build --release --split && precompress_site
 }
 
