@@ -16,7 +16,8 @@ export SCHEMATHESIS_VENV=target/tools/schemathesis
 build_release() {
   local log=target/release-build.log
   mkdir -p target
-  if cargo leptos build --release --split 2>&1 | tee "$log"; then
+  cargo leptos build --release --split 2>&1 | tee "$log"
+  if [ "${PIPESTATUS[0]}" = 0 ]; then
     precompress_site
     return
   fi
