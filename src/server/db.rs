@@ -28,10 +28,16 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
         });
-    let db = Database::connect(options).await?;
     // Replicas (or command-line tools) starting at once would race to create the same
-    // tables: one at a time, the others wait and then find nothing left to do.
-    let lock = StartupLock::acquire(&db, url).await?;
+    // tables: one at a time, the others wait and then find nothing left to do. A SQLite file
+    // is locked before the first connection (which switches a new file to WAL, and would
+    // find it busy); PostgreSQL once connected.
+    let file_lock = StartupLock::for_file(url).await?;
+    let db = Database::connect(options).await?;
+    let lock = match file_lock {
+        StartupLock::None => StartupLock::for_postgres(&db).await?,
+        held => held,
+    };
     let prepared = async {
         Migrator::up(&db, None).await?;
         super::sessions::AppSessionStore::create_table(&db)
@@ -57,20 +63,26 @@ enum StartupLock {
 const STARTUP_LOCK_KEY: i64 = 0x6469_6761_6d65;
 
 impl StartupLock {
-    async fn acquire(db: &DatabaseConnection, url: &str) -> Result<StartupLock, DbErr> {
-        if let DatabaseConnection::SqlxPostgresPoolConnection(_) = db {
-            let mut conn = db
-                .get_postgres_connection_pool()
-                .acquire()
-                .await
-                .map_err(|e| DbErr::Custom(format!("cannot take the start-up lock: {e}")))?;
-            sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(STARTUP_LOCK_KEY)
-                .execute(&mut *conn)
-                .await
-                .map_err(|e| DbErr::Custom(format!("cannot take the start-up lock: {e}")))?;
-            return Ok(StartupLock::Postgres(conn));
+    /// The advisory lock, on PostgreSQL; `None` on anything else.
+    async fn for_postgres(db: &DatabaseConnection) -> Result<StartupLock, DbErr> {
+        if !matches!(db, DatabaseConnection::SqlxPostgresPoolConnection(_)) {
+            return Ok(StartupLock::None);
         }
+        let mut conn = db
+            .get_postgres_connection_pool()
+            .acquire()
+            .await
+            .map_err(|e| DbErr::Custom(format!("cannot take the start-up lock: {e}")))?;
+        sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(STARTUP_LOCK_KEY)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| DbErr::Custom(format!("cannot take the start-up lock: {e}")))?;
+        Ok(StartupLock::Postgres(conn))
+    }
+
+    /// The lock file's lock, for a SQLite file; `None` for anything else.
+    async fn for_file(url: &str) -> Result<StartupLock, DbErr> {
         let Some(path) = sqlite_file_path(url) else {
             return Ok(StartupLock::None);
         };
