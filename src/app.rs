@@ -5,9 +5,9 @@ use crate::features::ai_admin::pages::AdminAiPage;
 use crate::features::api_keys::pages::ApiKeysPage;
 use crate::features::audit::pages::AdminAuditPage;
 use crate::features::auth::pages::{
-    ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecurityPage, VerifyEmailPage,
+    ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecondFactorPage, SecurityPage,
+    VerifyEmailPage,
 };
-use crate::features::auth::two_factor_pages::SecondFactorPage;
 use crate::features::dashboard::HomePage;
 use crate::features::email::pages::EmailPage;
 use crate::features::language::pages::LanguagePage;

@@ -70,3 +70,48 @@ pub fn DeleteAccount() -> impl IntoView {
         </section>
     }
 }
+
+/// The person's recent sign-ins, and a button that ends every other session.
+#[component]
+pub fn YourActivity() -> impl IntoView {
+    use crate::components::{form_error, FormAlert};
+    use leptos::form::ActionForm;
+    use leptos_router::hooks::use_query_map;
+    let end = ServerAction::<crate::features::auth::EndOtherSessions>::new();
+    let rows = Resource::new(
+        move || end.version().get(),
+        |_| crate::features::auth::my_activity(),
+    );
+    let query = use_query_map();
+    let done = Signal::derive(move || {
+        (matches!(end.value().get(), Some(Ok(()))) || query.read().get("sessions_ended").is_some())
+            .then(|| "Every other session is signed out. This one stays.".to_owned())
+    });
+    view! {
+        <section class="card narrow" id="activity" aria-labelledby="activity-title">
+            <h2 id="activity-title">"Your activity"</h2>
+            <p class="muted">"Your latest sign-ins. Something you do not recognise? Change your password and sign out everywhere else."</p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || rows.get().map(|res| match res {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"No sign-ins yet: you signed up in this session."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap"><table class="table">
+                            <thead><tr><th scope="col">"When"</th><th scope="col">"Browser"</th><th scope="col">"Address"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|r| view! {
+                                    <tr><td>{r.at}</td><td>{r.browser}</td><td>{if r.address.is_empty() { "unknown".to_owned() } else { r.address }}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table></div>
+                    }.into_any(),
+                    Err(e) => crate::components::error_alert(&e),
+                })}
+            </Suspense>
+            <FormAlert message=done success=true/>
+            <ActionForm action=end>
+                <FormAlert message=form_error(end.value())/>
+                <button type="submit" class="button button-quiet">"Sign out everywhere else"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -223,7 +223,7 @@ fn ChangePasswordForm() -> impl IntoView {
 
 /// After an in-place sign-in or registration, loads the next page fully, so every part of
 /// the page is rendered for the signed-in person by the server.
-pub(super) fn load_next_page_on_success<S>(value: S)
+fn load_next_page_on_success<S>(value: S)
 where
     S: With<Value = Option<Result<SignedIn, AppError>>> + Send + Sync + 'static,
 {
@@ -394,41 +394,27 @@ pub fn VerifyEmailNotice(email: String) -> impl IntoView {
     }
 }
 
-/// The person's recent sign-ins, and a button that ends every other session.
+/// `/login/two-factor`: the second step of signing in.
 #[component]
-pub fn YourActivity() -> impl IntoView {
-    let end = ServerAction::<super::EndOtherSessions>::new();
-    let rows = Resource::new(move || end.version().get(), |_| super::my_activity());
-    let query = use_query_map();
-    let done = Signal::derive(move || {
-        (matches!(end.value().get(), Some(Ok(()))) || query.read().get("sessions_ended").is_some())
-            .then(|| "Every other session is signed out. This one stays.".to_owned())
-    });
+pub fn SecondFactorPage() -> impl IntoView {
+    let action = ServerAction::<super::SecondFactor>::new();
+    let value = action.value();
+    load_next_page_on_success(value);
     view! {
-        <section class="card narrow" id="activity" aria-labelledby="activity-title">
-            <h2 id="activity-title">"Your activity"</h2>
-            <p class="muted">"Your latest sign-ins. Something you do not recognise? Change your password and sign out everywhere else."</p>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || rows.get().map(|res| match res {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No sign-ins yet: you signed up in this session."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <div class="table-wrap"><table class="table">
-                            <thead><tr><th scope="col">"When"</th><th scope="col">"Browser"</th><th scope="col">"Address"</th></tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|r| view! {
-                                    <tr><td>{r.at}</td><td>{r.browser}</td><td>{if r.address.is_empty() { "unknown".to_owned() } else { r.address }}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table></div>
-                    }.into_any(),
-                    Err(e) => crate::components::error_alert(&e),
-                })}
-            </Suspense>
-            <FormAlert message=done success=true/>
-            <ActionForm action=end>
-                <FormAlert message=form_error(end.value())/>
-                <button type="submit" class="button button-quiet">"Sign out everywhere else"</button>
+        <Title text="Two-factor sign-in"/>
+        <section class="card narrow auth-card">
+            <h1>"One more step"</h1>
+            <p class="muted">"Enter the 6-digit code your authenticator app shows for Digame."</p>
+            <ActionForm action=action>
+                <FormAlert message=form_error(value)/>
+                <TextField label="Code" name="code" kind="text" autocomplete="one-time-code"
+                    maxlength=20 error=field_error(value, "code")
+                    hint="Lost your phone? Enter one of your recovery codes instead."/>
+                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Checking…" } else { "Sign in" }}
+                </button>
             </ActionForm>
+            <p class="muted"><a href="/login">"Start again"</a></p>
         </section>
     }
 }

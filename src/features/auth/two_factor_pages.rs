@@ -1,16 +1,13 @@
 //! Two-factor sign-in in the browser: the card on the security page (set up with a QR code
 //! or the secret as text, confirm with a first code, recovery codes shown once, turn off)
-//! and the page that asks for a code after the password. Every form works without
-//! JavaScript.
+//! (the page that asks for a code after the password is `pages::SecondFactorPage`). Every
+//! form works without JavaScript.
 
-use super::{
-    DisableTwoFactor, EnableTwoFactor, SecondFactor, StartTwoFactor, TwoFactorSetup, TwoFactorState,
-};
+use super::{DisableTwoFactor, EnableTwoFactor, StartTwoFactor, TwoFactorSetup, TwoFactorState};
 use crate::components::{field_error, form_error, FormAlert, TextField};
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// The actions of the card and the state they change, made by the page (outside the views
@@ -178,30 +175,5 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
                 {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
             </ul>
         </div>
-    }
-}
-
-/// `/login/two-factor`: the second step of signing in.
-#[component]
-pub fn SecondFactorPage() -> impl IntoView {
-    let action = ServerAction::<SecondFactor>::new();
-    let value = action.value();
-    super::pages::load_next_page_on_success(value);
-    view! {
-        <Title text="Two-factor sign-in"/>
-        <section class="card narrow auth-card">
-            <h1>"One more step"</h1>
-            <p class="muted">"Enter the 6-digit code your authenticator app shows for Digame."</p>
-            <ActionForm action=action>
-                <FormAlert message=form_error(value)/>
-                <TextField label="Code" name="code" kind="text" autocomplete="one-time-code"
-                    maxlength=20 error=field_error(value, "code")
-                    hint="Lost your phone? Enter one of your recovery codes instead."/>
-                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Checking…" } else { "Sign in" }}
-                </button>
-            </ActionForm>
-            <p class="muted"><a href="/login">"Start again"</a></p>
-        </section>
     }
 }

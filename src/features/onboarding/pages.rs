@@ -408,7 +408,7 @@ pub fn ProfilePage() -> impl IntoView {
                     <p class="muted">"One JSON file of everything you have in Digame: your profile, setup answers, the names and dates of your API keys and tokens (never their values), tasks, saved results, your AI calls and the changes you made."</p>
                     <p><a class="button button-quiet" href=crate::features::account_data::EXPORT_PATH download rel="external">"Download my data"</a></p>
                 </section>
-                <crate::features::auth::pages::YourActivity/>
+                <crate::features::account_data::YourActivity/>
                 <crate::features::account_data::DeleteAccount/>
             })}
         </RequireUser>
