@@ -5,64 +5,34 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const MBOX: &[u8] = include_bytes!("fixtures/email/small.mbox");
 
+/// The binary on a SQLite file of its own, with the given grace period.
 struct Server {
-    child: Child,
+    binary: common::binary::Binary,
     base: String,
     database_url: String,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
 async fn start(grace_seconds: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
     let database_url = format!("sqlite://{}/s.db", dir.path().display());
-    let child = Command::new(env!("CARGO_BIN_EXE_digame"))
-        .arg("serve")
-        .env("DATABASE_URL", &database_url)
-        .env("DIGAME_DATA_DIR", dir.path())
-        .env("DIGAME_LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("DIGAME_PUBLIC_URL", &base)
-        .env("DIGAME_SHUTDOWN_GRACE_SECONDS", grace_seconds)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let server = Server {
-        child,
-        base,
+    let binary = common::binary::start(
+        &database_url,
+        dir.path(),
+        &[("DIGAME_SHUTDOWN_GRACE_SECONDS", grace_seconds)],
+    )
+    .await;
+    Server {
+        base: binary.base.clone(),
+        binary,
         database_url,
         _dir: dir,
-    };
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{}/health", server.base))
-            .send()
-            .await
-            .is_ok()
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the server did not answer /health");
 }
 
 /// A signed-in client of `server`, its address confirmed with the mailed link.
@@ -140,7 +110,7 @@ fn slow_upload(
 
 fn terminate(server: &Server) {
     let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
+        .args(["-TERM", &server.binary.child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
@@ -149,7 +119,7 @@ fn terminate(server: &Server) {
 async fn exit_code(server: &mut Server, within: Duration) -> Option<i32> {
     let started = Instant::now();
     while started.elapsed() < within {
-        if let Some(status) = server.child.try_wait().unwrap() {
+        if let Some(status) = server.binary.child.try_wait().unwrap() {
             return status.code();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

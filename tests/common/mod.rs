@@ -4,6 +4,8 @@
 //! PostgreSQL database (scripts/test creates one per run), every test runs there instead.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use digame::config::Settings;
 use digame::server::AppState;
 use reqwest::header::{HeaderMap, HeaderValue};
