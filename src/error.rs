@@ -47,9 +47,14 @@ pub enum AppError {
     BadRequest(String),
     /// The request body is larger than the server accepts.
     PayloadTooLarge(String),
+    /// The database cannot be reached right now (it is restarting, or down); try again soon.
+    Unavailable,
     /// Anything else; details are in the server log only.
     Internal,
 }
+
+pub const UNAVAILABLE_MESSAGE: &str =
+    "Digame cannot reach its database right now. Please try again in a few seconds.";
 
 pub const INTERNAL_MESSAGE: &str =
     "Something went wrong on our side. Please try again in a moment.";
@@ -80,6 +85,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => 413,
             AppError::RateLimited { .. } => 429,
             AppError::Upstream(_) => 502,
+            AppError::Unavailable => 503,
             AppError::Internal => 500,
         }
     }
@@ -100,6 +106,7 @@ impl AppError {
             AppError::Upstream(_) => "UPSTREAM_ERROR",
             AppError::BadRequest(_) => "BAD_REQUEST",
             AppError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            AppError::Unavailable => "SERVICE_UNAVAILABLE",
             AppError::Internal => "INTERNAL_ERROR",
         }
     }
@@ -119,6 +126,7 @@ impl AppError {
             AppError::Validation { message, .. }
             | AppError::Conflict { message, .. }
             | AppError::RateLimited { message, .. } => message,
+            AppError::Unavailable => UNAVAILABLE_MESSAGE,
             AppError::Internal => INTERNAL_MESSAGE,
         }
     }
@@ -211,6 +219,7 @@ impl TryFrom<ErrorBody> for AppError {
             "UPSTREAM_ERROR" => AppError::Upstream(message),
             "BAD_REQUEST" => AppError::BadRequest(message),
             "PAYLOAD_TOO_LARGE" => AppError::PayloadTooLarge(message),
+            "SERVICE_UNAVAILABLE" => AppError::Unavailable,
             "INTERNAL_ERROR" => AppError::Internal,
             other => return Err(format!("unknown error code {other}")),
         })
@@ -263,9 +272,31 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 pub fn internal<E: fmt::Display>(context: &'static str) -> impl FnOnce(E) -> AppError {
     move |e| {
-        tracing::error!(error = %e, "{context}");
-        AppError::Internal
+        let text = e.to_string();
+        tracing::error!(error = %text, "{context}");
+        if is_database_unreachable(&text) {
+            AppError::Unavailable
+        } else {
+            AppError::Internal
+        }
     }
+}
+
+/// Whether an error's text says the database could not be reached (as opposed to a query
+/// that failed): the pool found no working connection in time, or the server refused,
+/// dropped or is shutting down its connections.
+pub fn is_database_unreachable(text: &str) -> bool {
+    const SIGNS: [&str; 8] = [
+        "pool timed out",
+        "Connection refused",
+        "connection reset",
+        "error communicating with database",
+        "terminating connection due to administrator command",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "Broken pipe",
+    ];
+    SIGNS.iter().any(|sign| text.contains(sign))
 }
 
 /// `.or_internal("reading the flags")` on any fallible database or I/O call: the cause is

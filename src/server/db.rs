@@ -19,7 +19,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     let mut options = ConnectOptions::new(with_create_mode(url));
     options
         .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(3))
         .connect_timeout(Duration::from_secs(5))
         .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
         .map_sqlx_sqlite_opts(|o| {

@@ -171,6 +171,10 @@ pub async fn build_app(
         .layer(middleware::from_fn_with_state(state.clone(), security::provide_state))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(too_large_as_json))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            database_down_as_503,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 // Method and path only: query strings, headers and bodies may hold secrets.
@@ -406,6 +410,22 @@ async fn too_large_as_json(req: Request, next: Next) -> Response {
         .into_response();
     }
     res
+}
+
+/// A bare 500 from a layer that reads the database before any handler runs (the session
+/// store, the signed-in person) while the database cannot be reached: answered 503 in the
+/// error shape instead, so clients and proxies know to retry. One quick ping decides.
+async fn database_down_as_503(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let ping = tokio::time::timeout(Duration::from_secs(1), state.db.ping()).await;
+    if matches!(ping, Ok(Ok(()))) {
+        return res;
+    }
+    tracing::warn!("answering 503: the database cannot be reached");
+    AppError::Unavailable.into_response()
 }
 
 /// Session key: when the session's idle timeout was last pushed back (unix seconds).
