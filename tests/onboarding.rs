@@ -439,3 +439,42 @@ async fn the_json_api_and_the_wizard_share_one_document() {
     assert_eq!(doc["current_step_id"], serde_json::Value::Null);
     assert_eq!(doc["goals"], serde_json::Value::Null);
 }
+
+/// Concurrent partial updates of one document each keep their part: the merge reads and
+/// writes the document under a lock, so no update is lost to another in flight.
+#[tokio::test]
+async fn concurrent_merges_lose_nothing() {
+    let app = spawn_app().await;
+    app.register("merge-race").await;
+    let posts: Vec<_> = (0..16)
+        .map(|i| {
+            let req = app
+                .client
+                .post(app.url("/api/v1/auth/me/onboarding"))
+                .header("origin", &app.base)
+                .json(&serde_json::json!({ "user_preferences": { format!("k{i}"): i } }));
+            tokio::spawn(async move { req.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    for post in posts {
+        assert_eq!(post.await.unwrap(), 200);
+    }
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/auth/me/onboarding"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let prefs = doc["user_preferences"].as_object().unwrap();
+    let missing: Vec<String> = (0..16)
+        .map(|i| format!("k{i}"))
+        .filter(|k| !prefs.contains_key(k))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "lost updates: {missing:?} (document {doc})"
+    );
+}

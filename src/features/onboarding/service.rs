@@ -62,9 +62,10 @@ pub async fn apply(
     update: OnboardingUpdate,
 ) -> Result<OnboardingData, AppError> {
     let finishing = update.is_completed;
-    let merged = model::merge(load(db, person).await?, update);
-    store_and_mark(db, person, &merged, finishing).await?;
-    Ok(merged)
+    merge_locked(db, person, finishing, |stored| {
+        Ok(model::merge(stored, update))
+    })
+    .await
 }
 
 /// The JSON API's update (`POST /api/v1/auth/me/onboarding`), with the original's rules
@@ -75,24 +76,54 @@ pub async fn apply_document(
     person: &SessionUser,
     body: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<OnboardingData, AppError> {
-    let merged = super::document::apply_document(load(db, person).await?, body)?;
     let finishing = body
         .get("is_completed")
         .and_then(serde_json::Value::as_bool);
-    store_and_mark(db, person, &merged, finishing).await?;
-    Ok(merged)
+    merge_locked(db, person, finishing, |stored| {
+        super::document::apply_document(stored, body)
+    })
+    .await
 }
 
-/// Stores the document and, when `finishing` says so, the account's completion flag, in
-/// one transaction.
-async fn store_and_mark(
+/// Reads the person's document, merges into it and stores the result (with the account's
+/// completion flag when `finishing` says so) in one transaction that holds the document's
+/// row from the start: two updates in flight take turns, so neither loses the other's part.
+/// The lock is a write before the read (an empty document inserted if there is none, then a
+/// no-op update of the row): on PostgreSQL that locks the row, on SQLite it takes the write
+/// lock, which a read-then-write transaction could not upgrade to.
+async fn merge_locked(
     db: &DatabaseConnection,
     person: &SessionUser,
-    merged: &OnboardingData,
     finishing: Option<bool>,
-) -> Result<(), AppError> {
+    merge: impl FnOnce(OnboardingData) -> Result<OnboardingData, AppError>,
+) -> Result<OnboardingData, AppError> {
     let txn = db.begin().await.or_internal("saving onboarding")?;
-    store(&txn, person, merged)
+    onboarding_states::Entity::insert(onboarding_states::ActiveModel {
+        user_id: Set(person.user.id),
+        tenant_id: Set(person.tenant_id()),
+        data: Set(serde_json::to_string(&OnboardingData::default())
+            .expect("the onboarding document serialises")),
+        updated_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(onboarding_states::Column::UserId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await
+    .or_internal("saving onboarding")?;
+    onboarding_states::Entity::update_many()
+        .col_expr(
+            onboarding_states::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::col(onboarding_states::Column::UpdatedAt).into(),
+        )
+        .filter(onboarding_states::Column::UserId.eq(person.user.id))
+        .exec(&txn)
+        .await
+        .or_internal("saving onboarding")?;
+    let merged = merge(load(&txn, person).await?)?;
+    store(&txn, person, &merged)
         .await
         .or_internal("saving onboarding")?;
     if let Some(done) = finishing {
@@ -105,7 +136,8 @@ async fn store_and_mark(
         .await
         .or_internal("saving onboarding")?;
     }
-    txn.commit().await.or_internal("saving onboarding")
+    txn.commit().await.or_internal("saving onboarding")?;
+    Ok(merged)
 }
 
 async fn record_event(
