@@ -57,3 +57,34 @@ fn migration_count() -> usize {
     use migration::MigratorTrait;
     migration::Migrator::migrations().len()
 }
+
+/// A periodic job (the expired-session clean-up) runs on one replica at a time: two replicas
+/// reaching it together, one runs it and the other skips that round. On SQLite (one process
+/// per file) it simply runs.
+#[tokio::test]
+async fn a_periodic_job_runs_on_one_replica_at_a_time() {
+    use digame::server::db::on_one_replica;
+    use sea_orm::ConnectionTrait;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(&dir).await;
+    let (a, b) = tokio::join!(start(url.clone()), start(url.clone()));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let ran = AtomicU32::new(0);
+    let job = || async {
+        ran.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+    let (first, second) =
+        tokio::join!(on_one_replica(&a, 42, job()), on_one_replica(&b, 42, job()));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    match a.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            assert_eq!(ran.load(Ordering::SeqCst), 1, "exactly one ran");
+            assert!(first.is_some() != second.is_some());
+            // Released: the next round runs again.
+            assert!(on_one_replica(&b, 42, job()).await.unwrap().is_some());
+        }
+        _ => assert_eq!(ran.load(Ordering::SeqCst), 2),
+    }
+}

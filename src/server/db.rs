@@ -62,6 +62,48 @@ enum StartupLock {
 /// The advisory lock's key: "digame" as a number, so it is unlikely to meet another app's.
 const STARTUP_LOCK_KEY: i64 = 0x6469_6761_6d65;
 
+/// Runs `work` on one replica only when several run the same periodic job at once: on
+/// PostgreSQL the replica that gets the advisory lock `key` (without waiting) runs it and the
+/// others skip this round (`Ok(false)`); SQLite has one process per file, which runs it.
+pub async fn on_one_replica<F, T>(
+    db: &DatabaseConnection,
+    key: i64,
+    work: F,
+) -> Result<Option<T>, DbErr>
+where
+    F: std::future::Future<Output = T>,
+{
+    if !matches!(db, DatabaseConnection::SqlxPostgresPoolConnection(_)) {
+        return Ok(Some(work.await));
+    }
+    let mut conn = db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(|e| DbErr::Custom(format!("cannot take a job lock: {e}")))?;
+    let (taken,): (bool,) = sea_orm::sqlx::query_as("SELECT pg_try_advisory_lock($1)")
+        .bind(key)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| DbErr::Custom(format!("cannot take a job lock: {e}")))?;
+    if !taken {
+        return Ok(None);
+    }
+    let out = work.await;
+    if sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(key)
+        .execute(&mut *conn)
+        .await
+        .is_err()
+    {
+        conn.detach();
+    }
+    Ok(Some(out))
+}
+
+/// The expired-session clean-up's job lock (see [`on_one_replica`]).
+pub const SESSION_CLEANUP_LOCK_KEY: i64 = STARTUP_LOCK_KEY + 1;
+
 impl StartupLock {
     /// The advisory lock, on PostgreSQL; `None` on anything else.
     async fn for_postgres(db: &DatabaseConnection) -> Result<StartupLock, DbErr> {

@@ -74,7 +74,7 @@ pub async fn build_app(
         .await
         .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
     let store = AppSessionStore::new(&db)?;
-    spawn_expired_session_cleanup(store.clone());
+    spawn_expired_session_cleanup(db.clone(), store.clone());
     if settings.mail.smtp_url.is_none() && settings.is_production() {
         tracing::warn!("DIGAME_SMTP_URL is not set: mail (password resets, invitations) waits in the outbox undelivered");
     }
@@ -314,13 +314,20 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-fn spawn_expired_session_cleanup(store: AppSessionStore) {
+/// Deletes expired sessions every hour, on one replica at a time.
+fn spawn_expired_session_cleanup(db: sea_orm::DatabaseConnection, store: AppSessionStore) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every.tick().await;
-            if let Err(e) = store.delete_expired().await {
-                tracing::warn!(error = %e, "could not delete expired sessions");
+            let run = db::on_one_replica(&db, db::SESSION_CLEANUP_LOCK_KEY, store.delete_expired());
+            match run.await {
+                Ok(Some(Err(e))) => {
+                    tracing::warn!(error = %e, "could not delete expired sessions")
+                }
+                Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+                // Done here, or by another replica this round.
+                Ok(Some(Ok(()))) | Ok(None) => {}
             }
         }
     });
