@@ -21,10 +21,14 @@ struct Server {
 async fn start(grace_seconds: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}/s.db", dir.path().display());
+    // The built-in test AI service answers the AI tools (in the same process).
     let binary = common::binary::start(
         &database_url,
         dir.path(),
-        &[("DIGAME_SHUTDOWN_GRACE_SECONDS", grace_seconds)],
+        &[
+            ("DIGAME_SHUTDOWN_GRACE_SECONDS", grace_seconds),
+            ("DIGAME_AI_DEMO", "true"),
+        ],
     )
     .await;
     Server {
@@ -174,5 +178,52 @@ async fn a_request_longer_than_the_grace_period_is_cut_off_and_the_process_exits
     assert!(
         upload.await.unwrap().is_err(),
         "the unfinished request was cut off"
+    );
+}
+
+/// An AI answer streaming to the browser (the meeting tool's SSE) when SIGTERM arrives is
+/// streamed to its end, then the process exits 0.
+#[tokio::test]
+async fn sigterm_lets_a_streaming_ai_answer_finish() {
+    let mut server = start("20").await;
+    let client = signed_in(&server).await;
+    let saved = client
+        .post(format!("{}/api/keys/save", server.base))
+        .header("origin", &server.base)
+        .header("accept", "application/json")
+        .form(&[
+            ("origin", "new"),
+            ("name", "meeting_insights_service_key"),
+            ("value", "sk-live-4f9c2e7a1b3d5e6f"),
+            ("expires_on", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status().as_u16(), 200);
+    let res = client
+        .post(format!("{}/tools/meetings/stream", server.base))
+        .header("origin", &server.base)
+        .header("accept", "text/event-stream")
+        .form(&[(
+            "notes",
+            "Launch planning [[fake:slow-stream]]\nDecision: ship on the 1st\nAction: Ana - send the draft by 2026-12-01",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    // The answer has started arriving when the signal comes.
+    let reading = tokio::spawn(async move { res.text().await });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    terminate(&server);
+    let body = reading.await.unwrap().expect("the stream runs to its end");
+    assert!(
+        body.contains("event: result"),
+        "the checked answer arrived after the signal: {body}"
+    );
+    assert_eq!(
+        exit_code(&mut server, Duration::from_secs(10)).await,
+        Some(0)
     );
 }
