@@ -23,7 +23,7 @@ db_url=${BENCH_DATABASE_URL:-sqlite://$dir/soak.db}
 # Limits that would turn most of the load into 429s are raised; the AI calls go to the
 # built-in test service; every company is on the Enterprise plan (5,000 AI calls a day each).
 DIGAME_DATA_DIR="$dir" DATABASE_URL="$db_url" DIGAME_LISTEN_ADDR="127.0.0.1:$port" \
-  DIGAME_PUBLIC_URL="$base" DIGAME_AI_DEMO=true DIGAME_DEV_OUTBOX=true DIGAME_DEFAULT_TIER=enterprise \
+  DIGAME_PUBLIC_URL="$base" DIGAME_AI_DEMO=true DIGAME_TRUSTED_PROXIES=127.0.0.1 DIGAME_DEV_OUTBOX=true DIGAME_DEFAULT_TIER=enterprise \
   DIGAME_REGISTRATIONS_PER_HOUR=100000 DIGAME_API_REQUESTS_PER_MINUTE=1000000 \
   DIGAME_AI_CALLS_PER_MINUTE=10000 RUST_LOG=warn \
   target/release/digame serve >"$dir/server.log" 2>&1 &

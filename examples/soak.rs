@@ -83,6 +83,15 @@ async fn sign_up(base: &str, db_outbox_client: &reqwest::Client, n: usize) -> Pe
         .await
         .expect("verify");
     assert_eq!(ok.status().as_u16(), 200, "verification");
+    // The writing tool needs the person's own key for its service, as in the product.
+    let stored = client
+        .post(format!("{base}/api/v1/settings/api-keys"))
+        .bearer_auth(&token)
+        .json(&json!({"api_keys": {"writing_service_key": format!("sk-soak-writing-{n:06}")}}))
+        .send()
+        .await
+        .expect("key for the writing tool");
+    assert_eq!(stored.status().as_u16(), 200, "the writing tool's key");
     Person { email, token }
 }
 
@@ -104,7 +113,18 @@ async fn virtual_user(
     tally: Arc<Mutex<Tally>>,
     acked: Arc<Mutex<Acked>>,
 ) {
+    // Each virtual user comes from an address of its own (the server trusts the soak's
+    // loopback address as a proxy), as 500 people would: the sign-in throttle counts per
+    // address, and one address for everybody would measure the throttle, not the app.
+    let mut forwarded = reqwest::header::HeaderMap::new();
+    forwarded.insert(
+        "x-forwarded-for",
+        format!("10.{}.{}.{}", vu >> 16 & 255, vu >> 8 & 255, vu & 255)
+            .parse()
+            .unwrap(),
+    );
     let browser = reqwest::Client::builder()
+        .default_headers(forwarded)
         .cookie_store(true)
         .timeout(Duration::from_secs(30))
         .build()
@@ -313,14 +333,21 @@ async fn main() {
 
     let t = tally.lock().unwrap();
     let total: usize = t.ms.values().map(Vec::len).sum();
+    let failed: u64 = t.other_failures.values().sum();
     println!(
         "\n{users} virtual users ({people} people), {elapsed:.0} s: {total} answered requests, {:.0} req/s",
         total as f64 / elapsed
     );
     println!("| kind | answered | p50 | p99 | server errors | other failures |");
     println!("|---|---:|---:|---:|---:|---:|");
-    for (kind, ms) in t.ms.iter() {
-        let mut sorted = ms.clone();
+    let kinds: std::collections::BTreeSet<&str> =
+        t.ms.keys()
+            .chain(t.server_errors.keys())
+            .chain(t.other_failures.keys())
+            .copied()
+            .collect();
+    for kind in kinds {
+        let mut sorted = t.ms.get(kind).cloned().unwrap_or_default();
         sorted.sort_by(f64::total_cmp);
         println!(
             "| {kind} | {} | {:.1} ms | {:.1} ms | {} | {} |",
@@ -333,7 +360,7 @@ async fn main() {
     }
     let server_errors: u64 = t.server_errors.values().sum();
     println!(
-        "\nserver errors (5xx): {server_errors}; writes checked: {checked}, lost: {lost}; \
+        "\nserver errors (5xx): {server_errors}; other failures (4xx, timeouts): {failed}; writes checked: {checked}, lost: {lost}; \
          server memory (RSS): {rss_start:.0} MB at start, {rss_warm:.0} MB after warm-up, {rss_end:.0} MB at the end"
     );
 }

@@ -150,6 +150,7 @@ impl std::error::Error for AppError {}
 
 /// The JSON shape of every error the server sends.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub status_code: u16,
     pub code: String,

@@ -9,43 +9,48 @@ use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/ai/writing-assistance/suggest", post(writing_suggest))
-        .route("/ai/communication-style/analyze", post(style_analyze))
-        .route("/ai/meeting-insights/analyze", post(meeting_analyze))
-        .route("/ai/language/translate", post(translate))
-        .route("/ai/language/define", post(define))
-        .route("/ai/email-analysis/analyze", post(email_analyze))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(writing_suggest))
+        .routes(routes!(style_analyze))
+        .routes(routes!(meeting_analyze))
+        .routes(routes!(translate))
+        .routes(routes!(define))
+        .routes(routes!(email_analyze))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TextBody {
+    /// The text to work on.
     text: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NotesBody {
+    /// The meeting's notes or transcript (also accepted as `transcript` or `text`).
     #[serde(alias = "transcript", alias = "text")]
     notes: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TranslateBody {
     text: String,
+    /// The language to translate into (also accepted as `target`).
     #[serde(alias = "target")]
     target_language: String,
+    /// The text's language; detected when absent (also accepted as `source`).
     #[serde(default, alias = "source")]
     source_language: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DefineBody {
     word: String,
+    /// The word's language (`en` when absent).
     #[serde(default)]
     language: Option<String>,
 }
@@ -79,6 +84,11 @@ fn cx(state: &AppState) -> AiCallContext<'_> {
     AiCallContext::new(&state.db, &state.keyring, &state.ai)
 }
 
+/// Writing suggestions anchored to spans
+///
+/// Needs the writing tool on and the caller's `writing_service_key`.
+#[utoipa::path(post, path = "/ai/writing-assistance/suggest", tag = "ai", security(("bearer" = [])), request_body = TextBody,
+    responses((status = 200, description = "The text and its suggestions", body = writing::WritingResult, headers(("x-ratelimit-limit" = u32, description = "AI calls allowed a minute"), ("x-ratelimit-remaining" = u32, description = "Left in this minute"), ("x-ratelimit-reset" = u64, description = "Seconds until the window resets")))))]
 async fn writing_suggest(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -88,6 +98,9 @@ async fn writing_suggest(
     answer(&state, &caller, result).await
 }
 
+/// Communication style, tone and readability
+#[utoipa::path(post, path = "/ai/communication-style/analyze", tag = "ai", security(("bearer" = [])), request_body = TextBody,
+    responses((status = 200, description = "The style report", body = style::StyleResult, headers(("x-ratelimit-limit" = u32, description = "AI calls allowed a minute"), ("x-ratelimit-remaining" = u32, description = "Left in this minute"), ("x-ratelimit-reset" = u64, description = "Seconds until the window resets")))))]
 async fn style_analyze(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -97,6 +110,9 @@ async fn style_analyze(
     answer(&state, &caller, result).await
 }
 
+/// Summary, key points, decisions, action items
+#[utoipa::path(post, path = "/ai/meeting-insights/analyze", tag = "ai", security(("bearer" = [])), request_body = NotesBody,
+    responses((status = 200, description = "The meeting's insights", body = meetings::MeetingResult, headers(("x-ratelimit-limit" = u32, description = "AI calls allowed a minute"), ("x-ratelimit-remaining" = u32, description = "Left in this minute"), ("x-ratelimit-reset" = u64, description = "Seconds until the window resets")))))]
 async fn meeting_analyze(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -106,6 +122,9 @@ async fn meeting_analyze(
     answer(&state, &caller, result).await
 }
 
+/// Translate a snippet
+#[utoipa::path(post, path = "/ai/language/translate", tag = "ai", security(("bearer" = [])), request_body = TranslateBody,
+    responses((status = 200, description = "The translation", body = language::Translation, headers(("x-ratelimit-limit" = u32, description = "AI calls allowed a minute"), ("x-ratelimit-remaining" = u32, description = "Left in this minute"), ("x-ratelimit-reset" = u64, description = "Seconds until the window resets")))))]
 async fn translate(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -123,6 +142,9 @@ async fn translate(
     answer(&state, &caller, result).await
 }
 
+/// Define a word
+#[utoipa::path(post, path = "/ai/language/define", tag = "ai", security(("bearer" = [])), request_body = DefineBody,
+    responses((status = 200, description = "The definition", body = language::Definition, headers(("x-ratelimit-limit" = u32, description = "AI calls allowed a minute"), ("x-ratelimit-remaining" = u32, description = "Left in this minute"), ("x-ratelimit-reset" = u64, description = "Seconds until the window resets")))))]
 async fn define(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -134,7 +156,7 @@ async fn define(
 }
 
 /// A list of messages' metadata, or `{"messages": [...], "own_addresses"?, "unanswered_days"?}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum EmailBody {
     List(Vec<email::service::MessageInput>),
@@ -147,14 +169,19 @@ pub enum EmailBody {
     },
 }
 
-#[derive(Debug, Deserialize)]
+/// Addresses: a list, or one string separated by commas.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     Many(Vec<String>),
     One(String),
 }
 
-/// The built-in email analysis (not an AI call: no rate-limit headers, no allowance used).
+/// Patterns in a list of messages' metadata
+///
+/// The built-in email analysis (not an AI call: no AI rate-limit headers, no allowance used).
+#[utoipa::path(post, path = "/ai/email-analysis/analyze", tag = "ai", security(("bearer" = [])), request_body = EmailBody,
+    responses((status = 200, description = "The analysis", body = email::EmailAnalysis)))]
 async fn email_analyze(
     State(state): State<AppState>,
     caller: ApiCaller,

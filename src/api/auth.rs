@@ -12,31 +12,60 @@ use crate::server::state::AppState;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/register", post(register))
-        .route("/auth/login", post(login))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/logout", post(logout))
-        .route("/auth/verify-token", get(verify_token))
-        .route("/auth/password-change", post(password_change))
-        .route("/auth/password-reset/request", post(reset_request))
-        .route("/auth/password-reset/confirm", post(reset_confirm))
-        .route("/auth/verify-email", post(verify_email))
-        .route("/auth/verify-email/resend", post(verify_email_resend))
-        .route("/auth/health", get(health))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(verify_token))
+        .routes(routes!(password_change))
+        .routes(routes!(reset_request))
+        .routes(routes!(reset_confirm))
+        .routes(routes!(verify_email))
+        .routes(routes!(verify_email_resend))
+        .routes(routes!(health))
 }
 
-#[derive(Debug, Serialize)]
+/// A person and the tokens of their new sign-in.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SignedIn {
     user: Me,
     tokens: Tokens,
+}
+
+/// A sentence for the person.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Message {
+    message: String,
+}
+
+fn message(text: impl Into<String>) -> Json<Message> {
+    Json(Message {
+        message: text.into(),
+    })
+}
+
+/// What `verify-token` says of a valid token.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct TokenCheck {
+    valid: bool,
+    user_id: i64,
+    email: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ServiceHealth {
+    /// `healthy`
+    status: &'static str,
+    /// `authentication`
+    service: &'static str,
 }
 
 /// A body as JSON or as an HTML form (`application/x-www-form-urlencoded`), whichever the
@@ -75,7 +104,7 @@ fn client(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> std::net::
     crate::server::ctx::client_of(peer.ip(), headers, &state.settings.trusted_proxies)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct RegisterBody {
     email: String,
     password: String,
@@ -122,6 +151,11 @@ impl RegisterBody {
     }
 }
 
+/// Create an account
+///
+/// A company of one's own (named `company_name`, else after the person), or joining one with `invite_token`. The same rules and messages as the page; a verification mail is sent.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterBody, 
+    responses((status = 201, description = "The new person, signed in", body = SignedIn)))]
 async fn register(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -179,7 +213,7 @@ async fn register(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct LoginBody {
     #[serde(alias = "email")]
     username: String,
@@ -190,6 +224,11 @@ struct LoginBody {
     code: Option<String>,
 }
 
+/// Sign in
+///
+/// The OAuth2 password form (`username` is the email) or the same fields as JSON. With two-factor sign-in on, `code` is the authenticator app's code or a recovery code. Throttled like the page.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body(content((LoginBody = "application/json"), (LoginBody = "application/x-www-form-urlencoded"))), 
+    responses((status = 200, description = "The person and their tokens", body = SignedIn)))]
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -236,11 +275,16 @@ async fn login(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct RefreshBody {
     refresh_token: String,
 }
 
+/// Exchange a refresh token for the next pair
+///
+/// Reusing an old refresh token ends the whole family.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body(content((RefreshBody = "application/json"), (RefreshBody = "application/x-www-form-urlencoded"))), 
+    responses((status = 200, description = "The next tokens; the old refresh token stops working", body = Tokens)))]
 async fn refresh(
     State(state): State<AppState>,
     FormOrJson(body): FormOrJson<RefreshBody>,
@@ -251,6 +295,9 @@ async fn refresh(
     }
 }
 
+/// End the tokens of one sign-in
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])), request_body(content((RefreshBody = "application/json"), (RefreshBody = "application/x-www-form-urlencoded"))), 
+    responses((status = 204, description = "Signed out")))]
 async fn logout(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -262,21 +309,29 @@ async fn logout(
     }
 }
 
-async fn verify_token(caller: ApiCaller) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "valid": true,
-        "user_id": caller.0.user.id,
-        "email": caller.0.user.email,
-    }))
+/// Check a token
+#[utoipa::path(get, path = "/auth/verify-token", tag = "auth", security(("bearer" = [])), 
+    responses((status = 200, description = "The token is valid", body = TokenCheck)))]
+async fn verify_token(caller: ApiCaller) -> Json<TokenCheck> {
+    Json(TokenCheck {
+        valid: true,
+        user_id: caller.0.user.id,
+        email: caller.0.user.email,
+    })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct PasswordChangeBody {
     current_password: String,
     new_password: String,
 }
 
 /// Changes the password; every other session and every token of the person ends.
+/// Change the password
+///
+/// Every other session and token ends.
+#[utoipa::path(post, path = "/auth/password-change", tag = "auth", security(("bearer" = [])), request_body = PasswordChangeBody, 
+    responses((status = 200, description = "Changed", body = Message)))]
 async fn password_change(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -296,20 +351,23 @@ async fn password_change(
     }
     .await;
     match result {
-        Ok(()) => Json(serde_json::json!({
-            "message": "Password changed. Every other session and every token has ended; sign in again with the new password."
-        }))
+        Ok(()) => message(
+            "Password changed. Every other session and every token has ended; sign in again with the new password.",
+        )
         .into_response(),
         Err(e) => ApiError(e).into_response(),
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct ResetRequestBody {
     email: String,
 }
 
 /// Mails a reset link; the same answer (202) whether or not the address has an account.
+/// Mail a reset link
+#[utoipa::path(post, path = "/auth/password-reset/request", tag = "auth", request_body(content((ResetRequestBody = "application/json"), (ResetRequestBody = "application/x-www-form-urlencoded"))), 
+    responses((status = 202, description = "The same answer for any address", body = Message)))]
 async fn reset_request(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -319,22 +377,21 @@ async fn reset_request(
     let ip = client(&state, peer, &headers);
     let origin = crate::server::ctx::origin_of(&state.settings, &headers);
     match reset::request(&state.db, &body.email, Some(ip), &origin).await {
-        Ok(message) => (
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({ "message": message })),
-        )
-            .into_response(),
+        Ok(text) => (StatusCode::ACCEPTED, message(text)).into_response(),
         Err(e) => ApiError(e).into_response(),
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct ResetConfirmBody {
     token: String,
     new_password: String,
 }
 
 /// Sets a new password with the mailed token; every session and token of the person ends.
+/// Set a new password with the mailed token
+#[utoipa::path(post, path = "/auth/password-reset/confirm", tag = "auth", request_body(content((ResetConfirmBody = "application/json"), (ResetConfirmBody = "application/x-www-form-urlencoded"))), 
+    responses((status = 200, description = "Changed; every session and token ended", body = Message)))]
 async fn reset_confirm(
     State(state): State<AppState>,
     FormOrJson(body): FormOrJson<ResetConfirmBody>,
@@ -348,32 +405,39 @@ async fn reset_confirm(
     )
     .await
     {
-        Ok(_) => Json(serde_json::json!({
-            "message": "Password changed. Every session and every token has ended; sign in with the new password."
-        }))
+        Ok(_) => message(
+            "Password changed. Every session and every token has ended; sign in with the new password.",
+        )
         .into_response(),
         Err(e) => ApiError(e).into_response(),
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct VerifyEmailBody {
     token: String,
 }
 
 /// Confirms the address a verification link was mailed to.
+/// Confirm the email address
+///
+/// With the token from the verification mail.
+#[utoipa::path(post, path = "/auth/verify-email", tag = "auth", request_body(content((VerifyEmailBody = "application/json"), (VerifyEmailBody = "application/x-www-form-urlencoded"))), 
+    responses((status = 200, description = "Confirmed", body = Message)))]
 async fn verify_email(
     State(state): State<AppState>,
     FormOrJson(body): FormOrJson<VerifyEmailBody>,
 ) -> Response {
     match crate::features::auth::verify::confirm(&state.db, &body.token).await {
-        Ok(_) => Json(serde_json::json!({ "message": "Your email address is confirmed." }))
-            .into_response(),
+        Ok(_) => message("Your email address is confirmed.").into_response(),
         Err(e) => ApiError(e).into_response(),
     }
 }
 
 /// Mails the caller a new verification link (three an hour).
+/// Mail a new verification link
+#[utoipa::path(post, path = "/auth/verify-email/resend", tag = "auth", security(("bearer" = [])), 
+    responses((status = 202, description = "Sent (three an hour)", body = Message)))]
 async fn verify_email_resend(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -381,15 +445,17 @@ async fn verify_email_resend(
 ) -> Response {
     let origin = crate::server::ctx::origin_of(&state.settings, &headers);
     match crate::features::auth::verify::resend(&state.db, &caller.0, &origin).await {
-        Ok(message) => (
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({ "message": message })),
-        )
-            .into_response(),
+        Ok(text) => (StatusCode::ACCEPTED, message(text)).into_response(),
         Err(e) => ApiError(e).into_response(),
     }
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "healthy", "service": "authentication"}))
+/// Authentication service health
+#[utoipa::path(get, path = "/auth/health", tag = "auth", 
+    responses((status = 200, description = "Up", body = ServiceHealth)))]
+async fn health() -> Json<ServiceHealth> {
+    Json(ServiceHealth {
+        status: "healthy",
+        service: "authentication",
+    })
 }

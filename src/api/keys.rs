@@ -10,24 +10,25 @@ use crate::features::api_keys::parse::{mask, ApiKeyName, ApiKeyValue};
 use crate::features::api_keys::service as vault;
 use crate::server::state::AppState;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/settings/api-keys", get(read).post(replace))
-        .route("/settings/api-keys/{key_name}", delete(remove))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(read, replace))
+        .routes(routes!(remove))
 }
 
-#[derive(Debug, Serialize)]
-struct KeySet {
+/// A person's stored keys, values masked to their last four characters.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeySet {
     /// The person's id: one set per person.
     id: i64,
     user_id: i64,
     /// Name → the value masked.
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
     api_keys: Map<String, Value>,
     /// When the first stored key was added (the account's creation with none).
     created_at: String,
@@ -59,24 +60,35 @@ async fn key_set(state: &AppState, person: &SessionUser) -> Result<KeySet, AppEr
     })
 }
 
-fn answer(result: Result<KeySet, AppError>) -> Response {
-    match result {
-        Ok(set) => Json(set).into_response(),
-        Err(e) => ApiError(e).into_response(),
-    }
+/// The replacement set: name → value. `{"api_keys": null}` deletes every key, a body without
+/// the field changes nothing. Read as a map by the handler (`null` and absent differ).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the body for the document; read as a map
+struct KeysReplacement {
+    api_keys: Option<std::collections::BTreeMap<String, String>>,
 }
 
-async fn read(State(state): State<AppState>, ApiCaller(person): ApiCaller) -> Response {
-    answer(key_set(&state, &person).await)
+/// The caller's stored keys, masked
+#[utoipa::path(get, path = "/settings/api-keys", tag = "keys", security(("bearer" = [])),
+    responses((status = 200, description = "The set (empty `api_keys` with none)", body = KeySet)))]
+async fn read(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<KeySet>, ApiError> {
+    Ok(Json(key_set(&state, &person).await?))
 }
 
-/// `{"api_keys": {name: value}}` replaces the set, `{"api_keys": null}` deletes every key,
-/// a body without the field changes nothing.
+/// Replace the whole set of keys (null deletes every key)
+///
+/// Names not in the map are deleted; a body without `api_keys` changes nothing.
+#[utoipa::path(post, path = "/settings/api-keys", tag = "keys", security(("bearer" = [])),
+    request_body = KeysReplacement,
+    responses((status = 200, description = "The set after the change, masked", body = KeySet)))]
 async fn replace(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
     JsonBody(body): JsonBody<Map<String, Value>>,
-) -> Response {
+) -> Result<Json<KeySet>, ApiError> {
     let result = async {
         match body.get("api_keys") {
             None => {}
@@ -110,19 +122,21 @@ async fn replace(
         key_set(&state, &person).await
     }
     .await;
-    answer(result)
+    Ok(Json(result?))
 }
 
+/// Delete one key
+///
+/// 404 when the caller has no key of that name.
+#[utoipa::path(delete, path = "/settings/api-keys/{key_name}", tag = "keys", security(("bearer" = [])),
+    params(("key_name" = String, Path, description = "The key's name, e.g. writing_service_key")),
+    responses((status = 200, description = "The remaining keys, masked", body = KeySet)))]
 async fn remove(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
     ApiPath(key_name): ApiPath<String>,
-) -> Response {
-    let result = async {
-        let name = ApiKeyName::parse(key_name.trim(), "key_name")?;
-        vault::delete(&state.db, &person, &name).await?;
-        key_set(&state, &person).await
-    }
-    .await;
-    answer(result)
+) -> Result<Json<KeySet>, ApiError> {
+    let name = ApiKeyName::parse(key_name.trim(), "key_name")?;
+    vault::delete(&state.db, &person, &name).await?;
+    Ok(Json(key_set(&state, &person).await?))
 }

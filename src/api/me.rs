@@ -2,15 +2,16 @@
 
 use super::extract::ApiCaller;
 use crate::server::state::AppState;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/auth/me", get(me))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(me))
 }
 
-#[derive(Debug, Serialize)]
+/// A person as the API shows them (the original service's fields).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     pub id: i64,
     pub email: String,
@@ -48,6 +49,9 @@ impl Me {
     }
 }
 
+/// The caller
+#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "The signed-in person", body = Me)))]
 async fn me(ApiCaller(person): ApiCaller) -> Json<Me> {
     Json(Me::of(person))
 }

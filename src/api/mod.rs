@@ -3,8 +3,9 @@
 //! project's one shape, `{"status_code", "code", "message", "detail"?}` (`AppError` is
 //! `IntoResponse`). Callers are identified by the [`extract::ApiCaller`] extractor.
 //!
-//! To add a resource: a module here with `pub fn router() -> Router<AppState>`, merged in
-//! [`router`], and a test in `tests/api.rs`.
+//! To add a resource: a module here with `pub fn router() -> OpenApiRouter<AppState>` whose
+//! handlers carry `#[utoipa::path]` (registered with `utoipa_axum::routes!`), merged in
+//! [`routes`], and a test in `tests/api.rs`. The OpenAPI document follows from the code.
 
 mod ai;
 mod auth;
@@ -21,10 +22,12 @@ use crate::error::AppError;
 use crate::server::state::AppState;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
-/// Every `/api/v1` route, rate-limited per caller; nested under that prefix by the server.
-pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
+/// Every documented route, with the document they make.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(health::router())
         .merge(me::router())
         .merge(auth::router())
@@ -32,6 +35,19 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(onboarding::router())
         .merge(tasks::router())
         .merge(ai::router())
+}
+
+/// The OpenAPI document of every route, as the code declares them.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = routes().split_for_parts();
+    openapi::finish(&mut doc);
+    doc
+}
+
+/// Every `/api/v1` route, rate-limited per caller; nested under that prefix by the server.
+pub fn router(state: AppState) -> Router<AppState> {
+    let (router, _) = routes().split_for_parts();
+    router
         .route("/openapi.json", axum::routing::get(openapi::openapi_json))
         .route("/docs", axum::routing::get(openapi::docs_page))
         .fallback(not_found)

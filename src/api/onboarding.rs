@@ -3,41 +3,76 @@
 
 use super::extract::{ApiCaller, ApiError, JsonBody};
 use crate::domain::SessionUser;
-use crate::features::onboarding::model::OnboardingData;
+use crate::features::onboarding::model::{CompletedStep, OnboardingData};
 use crate::features::onboarding::service;
 use crate::server::state::AppState;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
+use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/auth/me/onboarding", get(read).post(update))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(read, update))
 }
 
-fn document(person: &SessionUser, data: OnboardingData) -> Response {
-    let mut doc = serde_json::to_value(data).unwrap_or_default();
-    if let Some(map) = doc.as_object_mut() {
-        map.insert("user_id".into(), Value::from(person.user.id));
+/// The onboarding document with its owner.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OnboardingDocument {
+    user_id: i64,
+    #[serde(flatten)]
+    data: OnboardingData,
+}
+
+impl OnboardingDocument {
+    fn of(person: &SessionUser, data: OnboardingData) -> Json<OnboardingDocument> {
+        Json(OnboardingDocument {
+            user_id: person.user.id,
+            data,
+        })
     }
-    Json(doc).into_response()
 }
 
-async fn read(State(state): State<AppState>, ApiCaller(person): ApiCaller) -> Response {
-    match service::load(&state.db, &person).await {
-        Ok(data) => document(&person, data),
-        Err(e) => ApiError(e).into_response(),
-    }
+/// An update: each field present is applied (`current_step_id`, `completed_steps` and
+/// `is_completed` replaced, also by `null`; `user_preferences`, `goals` and
+/// `feature_exploration` merged one level deep, `null` changing nothing); absent fields stay.
+/// The handler reads the body as a map, since an explicit `null` and an absent field differ.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the body for the document; read as a map
+struct OnboardingChanges {
+    current_step_id: Option<String>,
+    completed_steps: Option<Vec<CompletedStep>>,
+    #[schema(value_type = Option<Object>)]
+    user_preferences: Option<Map<String, Value>>,
+    #[schema(value_type = Option<Object>)]
+    goals: Option<Map<String, Value>>,
+    #[schema(value_type = Option<Object>)]
+    feature_exploration: Option<Map<String, Value>>,
+    is_completed: Option<bool>,
 }
 
+/// The onboarding document
+///
+/// With nothing stored, or stored data that cannot be read, the empty document.
+#[utoipa::path(get, path = "/auth/me/onboarding", tag = "onboarding", security(("bearer" = [])),
+    responses((status = 200, description = "The document", body = OnboardingDocument)))]
+async fn read(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<OnboardingDocument>, ApiError> {
+    let data = service::load(&state.db, &person).await?;
+    Ok(OnboardingDocument::of(&person, data))
+}
+
+/// Update the onboarding document (fields given are replaced or merged)
+#[utoipa::path(post, path = "/auth/me/onboarding", tag = "onboarding", security(("bearer" = [])),
+    request_body = OnboardingChanges,
+    responses((status = 200, description = "The document after the update", body = OnboardingDocument)))]
 async fn update(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
     JsonBody(body): JsonBody<Map<String, Value>>,
-) -> Response {
-    match service::apply_document(&state.db, &person, &body).await {
-        Ok(data) => document(&person, data),
-        Err(e) => ApiError(e).into_response(),
-    }
+) -> Result<Json<OnboardingDocument>, ApiError> {
+    let data = service::apply_document(&state.db, &person, &body).await?;
+    Ok(OnboardingDocument::of(&person, data))
 }

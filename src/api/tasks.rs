@@ -7,28 +7,32 @@ use crate::features::tasks::{Suggestion, TaskRow, TasksView};
 use crate::server::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/tasks", get(list).post(create))
-        .route("/tasks/{id}", get(one).put(update).delete(remove))
-        .route("/ai/tasks/prioritization/prioritize", post(prioritize))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(one, update, remove))
+        .routes(routes!(prioritize))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only tasks in this state: suggested, todo, in_progress, done or archived.
     #[serde(default)]
     status: String,
+    /// `priority` (the default) or `due`.
     #[serde(default)]
     sort: String,
 }
 
 /// A task as a JSON client sends it; absent optional fields are empty.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TaskBody {
+    /// 1–200 characters.
     title: String,
     #[serde(default)]
     description: Option<String>,
@@ -53,6 +57,9 @@ async fn gate(state: &AppState, caller: &ApiCaller) -> Result<(), ApiError> {
     Ok(service::gate(&state.db, &state.keyring, &caller.0).await?)
 }
 
+/// The caller's tasks
+#[utoipa::path(get, path = "/tasks", tag = "tasks", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "The tasks, filtered and sorted", body = TasksView)))]
 async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -64,6 +71,9 @@ async fn list(
     ))
 }
 
+/// Create a task
+#[utoipa::path(post, path = "/tasks", tag = "tasks", security(("bearer" = [])), request_body = TaskBody,
+    responses((status = 201, description = "The new task", body = TaskRow)))]
 async fn create(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -74,6 +84,9 @@ async fn create(
     Ok((StatusCode::CREATED, Json(task)))
 }
 
+/// One task
+#[utoipa::path(get, path = "/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("id" = i64, Path, description = "The task's id")),
+    responses((status = 200, description = "The task", body = TaskRow)))]
 async fn one(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -83,6 +96,10 @@ async fn one(
     Ok(Json(service::get(&state.db, &caller.0, id).await?))
 }
 
+/// Replace a task
+#[utoipa::path(put, path = "/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("id" = i64, Path, description = "The task's id")),
+    request_body = TaskBody,
+    responses((status = 200, description = "The task after the change", body = TaskRow)))]
 async fn update(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -95,6 +112,9 @@ async fn update(
     ))
 }
 
+/// Delete a task
+#[utoipa::path(delete, path = "/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("id" = i64, Path, description = "The task's id")),
+    responses((status = 204, description = "Deleted")))]
 async fn remove(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -105,13 +125,14 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PrioritizeBody {
+    /// Store the suggested scores (in one transaction).
     #[serde(default)]
     save_suggestions: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Prioritized {
     /// Each active task with its current and suggested score and the factor breakdown.
     suggestions: Vec<Suggestion>,
@@ -119,6 +140,12 @@ pub struct Prioritized {
     saved: i64,
 }
 
+/// Order open tasks by explainable heuristics
+///
+/// Each active task with its current and suggested score and the reasons behind it.
+#[utoipa::path(post, path = "/ai/tasks/prioritization/prioritize", tag = "tasks", security(("bearer" = [])),
+    request_body = PrioritizeBody,
+    responses((status = 200, description = "The suggestions, and how many were saved", body = Prioritized)))]
 async fn prioritize(
     State(state): State<AppState>,
     caller: ApiCaller,

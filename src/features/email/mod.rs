@@ -34,6 +34,7 @@ pub const PAGE: &str = "/tools/email";
 pub const UNANSWERED_DAYS_DEFAULT: u32 = 7;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Volume {
     /// `YYYY-MM-DD`: the day, or the Monday that starts the week.
     pub start: String,
@@ -42,6 +43,7 @@ pub struct Volume {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Correspondent {
     pub address: String,
     /// Messages the person sent them (To or Cc).
@@ -52,12 +54,14 @@ pub struct Correspondent {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Count {
     pub label: String,
     pub count: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Unanswered {
     pub subject: String,
     pub from: String,
@@ -69,6 +73,7 @@ pub struct Unanswered {
 /// Everything the built-in analysis found. Aggregates only: no message body, and no
 /// message beyond the subjects of unanswered and long threads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EmailAnalysis {
     /// What was read: the file's name and kind.
     pub source: String,

@@ -326,7 +326,7 @@ async fn spool(
 
 /// One message of the JSON API's list (`POST /api/v1/ai/email-analysis/analyze`): the
 /// original service's fields, plus optional threading headers.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct MessageInput {
     #[serde(default)]
     pub subject: String,
@@ -346,6 +346,7 @@ pub struct MessageInput {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(untagged)]
+#[derive(utoipa::ToSchema)]
 pub enum Recipients {
     List(Vec<String>),
     Text(String),

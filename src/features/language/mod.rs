@@ -39,6 +39,7 @@ pub fn language_name(code: &str) -> Option<&'static str> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Translation {
     pub translation: String,
     /// The source language's code.
@@ -49,12 +50,14 @@ pub struct Translation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Sense {
     pub meaning: String,
     pub example: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Definition {
     pub word: String,
     pub part_of_speech: String,

@@ -21,6 +21,7 @@ pub const NOTES_MAX_CHARS: usize = 20_000;
 pub const STREAM_PATH: &str = "/tools/meetings/stream";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActionItem {
     pub owner: Option<String>,
     pub task: String,
@@ -29,6 +30,7 @@ pub struct ActionItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MeetingResult {
     pub summary: String,
     pub key_points: Vec<String>,

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CompletedStep {
     pub step_id: String,
     /// Optional in the original service (a client may leave it out).
@@ -19,11 +20,15 @@ pub struct CompletedStep {
 /// The original service's document, as stored and as the JSON API shows it. The wizard's
 /// five steps are one client of it; an API client may store other step ids and values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OnboardingData {
     pub current_step_id: Option<String>,
     pub completed_steps: Vec<CompletedStep>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub user_preferences: Map<String, Value>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub goals: Option<Map<String, Value>>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub feature_exploration: Option<Map<String, Value>>,
     pub is_completed: bool,
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const TEXT_MAX_CHARS: usize = 5_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StyleCategory {
     /// `formal`, `informal`, `assertive`, `passive`, `friendly`, `direct`, …
     pub label: String,
@@ -26,6 +27,7 @@ pub struct StyleCategory {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StyleResult {
     /// Most confident first.
     pub categories: Vec<StyleCategory>,

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// Where a task stands. Stored and sent as its snake_case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum TaskStatus {
     Suggested,
     Todo,
@@ -66,12 +67,14 @@ impl TaskStatus {
 
 /// One factor of a suggested priority and what it added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Factor {
     pub points: i32,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TaskRow {
     pub id: i64,
     pub title: String,
@@ -83,6 +86,7 @@ pub struct TaskRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TasksView {
     pub tasks: Vec<TaskRow>,
     /// `None`: every task that is not archived.
@@ -92,6 +96,7 @@ pub struct TasksView {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum TaskSort {
     /// Saved priority, highest first (unprioritized last), then due date.
     Priority,
@@ -101,6 +106,7 @@ pub enum TaskSort {
 
 /// A suggested priority for one active task, with the reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = TaskSuggestion))]
 pub struct Suggestion {
     pub task_id: i64,
     pub title: String,

@@ -28,7 +28,7 @@ const REFRESH: &str = "refresh";
 pub const PERSONAL: &str = "personal";
 
 /// What a client gets at sign-in and at each refresh.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Tokens {
     pub access_token: String,
     pub refresh_token: String,

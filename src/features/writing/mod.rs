@@ -17,6 +17,7 @@ pub const TEXT_MAX_CHARS: usize = 5_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = WritingCategory))]
 pub enum Category {
     Clarity,
     Grammar,
@@ -47,6 +48,7 @@ impl Category {
 
 /// One suggestion: `length` characters from character `start` of the text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = WritingSuggestion))]
 pub struct Suggestion {
     pub start: usize,
     pub length: usize,
@@ -57,6 +59,7 @@ pub struct Suggestion {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WritingResult {
     pub text: String,
     /// Sorted by `start`, none overlapping.
