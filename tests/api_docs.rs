@@ -14,7 +14,8 @@ async fn every_documented_operation_is_routed_and_the_docs_page_lists_it() {
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(&doc, document(), "the served document is the code's");
     let ops = operations(&doc);
-    assert!(ops.len() >= 32, "{} operations", ops.len());
+    let listed: Vec<String> = ops.iter().map(|(_, m, p, _)| format!("{m} {p}")).collect();
+    assert!(ops.len() >= 30, "{} operations: {listed:?}", ops.len());
     for (_, method, path, _) in &ops {
         let path = path
             .replace("{id}", "1")
