@@ -326,7 +326,6 @@ struct PasswordChangeBody {
     new_password: String,
 }
 
-/// Changes the password; every other session and every token of the person ends.
 /// Change the password
 ///
 /// Every other session and token ends.
@@ -364,8 +363,9 @@ struct ResetRequestBody {
     email: String,
 }
 
-/// Mails a reset link; the same answer (202) whether or not the address has an account.
 /// Mail a reset link
+///
+/// The same answer (202) whether or not the address has an account.
 #[utoipa::path(post, path = "/auth/password-reset/request", tag = "auth", request_body(content((ResetRequestBody = "application/json"), (ResetRequestBody = "application/x-www-form-urlencoded"))), 
     responses((status = 202, description = "The same answer for any address", body = Message)))]
 async fn reset_request(
@@ -388,8 +388,9 @@ struct ResetConfirmBody {
     new_password: String,
 }
 
-/// Sets a new password with the mailed token; every session and token of the person ends.
 /// Set a new password with the mailed token
+///
+/// Every session and token of the person ends.
 #[utoipa::path(post, path = "/auth/password-reset/confirm", tag = "auth", request_body(content((ResetConfirmBody = "application/json"), (ResetConfirmBody = "application/x-www-form-urlencoded"))), 
     responses((status = 200, description = "Changed; every session and token ended", body = Message)))]
 async fn reset_confirm(
@@ -418,7 +419,6 @@ struct VerifyEmailBody {
     token: String,
 }
 
-/// Confirms the address a verification link was mailed to.
 /// Confirm the email address
 ///
 /// With the token from the verification mail.
@@ -434,7 +434,6 @@ async fn verify_email(
     }
 }
 
-/// Mails the caller a new verification link (three an hour).
 /// Mail a new verification link
 #[utoipa::path(post, path = "/auth/verify-email/resend", tag = "auth", security(("bearer" = [])), 
     responses((status = 202, description = "Sent (three an hour)", body = Message)))]

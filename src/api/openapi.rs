@@ -98,11 +98,20 @@ fn schema_name(schema: &Value) -> String {
     if schema["type"] == "array" {
         return format!("[{}]", schema_name(&schema["items"]));
     }
+    if let Some(choices) = schema["oneOf"].as_array().or(schema["anyOf"].as_array()) {
+        return choices
+            .iter()
+            .map(schema_name)
+            .collect::<Vec<_>>()
+            .join(" or ");
+    }
     match &schema["type"] {
         Value::String(t) => t.clone(),
+        // `null` among others: the field is optional, shown with `?`.
         Value::Array(types) => types
             .iter()
             .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
             .collect::<Vec<_>>()
             .join(" | "),
         _ => "any".into(),
