@@ -24,6 +24,8 @@ struct Tally {
     ms: BTreeMap<&'static str, Vec<f64>>,
     server_errors: BTreeMap<&'static str, u64>,
     other_failures: BTreeMap<&'static str, u64>,
+    /// Failures by kind and status (0: no answer).
+    failure_statuses: BTreeMap<(&'static str, u16), u64>,
 }
 
 fn rss_mb(pid: &str) -> f64 {
@@ -41,6 +43,10 @@ fn rss_mb(pid: &str) -> f64 {
 struct Person {
     email: String,
     token: String,
+    /// Held while one of the person's virtual users signs in: a person's devices do not all
+    /// sign in at the same instant, and concurrent attempts on one account count against its
+    /// sign-in throttle before any of them is verified (as designed: guesses cannot race it).
+    signing_in: Arc<tokio::sync::Mutex<()>>,
 }
 
 async fn sign_up(base: &str, db_outbox_client: &reqwest::Client, n: usize) -> Person {
@@ -92,7 +98,11 @@ async fn sign_up(base: &str, db_outbox_client: &reqwest::Client, n: usize) -> Pe
         .await
         .expect("key for the writing tool");
     assert_eq!(stored.status().as_u16(), 200, "the writing tool's key");
-    Person { email, token }
+    Person {
+        email,
+        token,
+        signing_in: Arc::default(),
+    }
 }
 
 /// The last value of each write the server acknowledged, to read back at the end.
@@ -109,6 +119,7 @@ async fn virtual_user(
     person: usize,
     email: String,
     token: String,
+    signing_in: Arc<tokio::sync::Mutex<()>>,
     end: Instant,
     tally: Arc<Mutex<Tally>>,
     acked: Arc<Mutex<Acked>>,
@@ -138,9 +149,15 @@ async fn virtual_user(
                     .push(started.elapsed().as_secs_f64() * 1000.0)
             }
             Some(s) if s >= 500 => *t.server_errors.entry(kind).or_default() += 1,
-            _ => *t.other_failures.entry(kind).or_default() += 1,
+            other => {
+                *t.other_failures.entry(kind).or_default() += 1;
+                *t.failure_statuses
+                    .entry((kind, other.unwrap_or(0)))
+                    .or_default() += 1;
+            }
         }
     };
+    let turn = signing_in.lock().await;
     let started = Instant::now();
     let status = browser
         .post(format!("{base}/api/auth/login"))
@@ -156,6 +173,7 @@ async fn virtual_user(
         .ok()
         .map(|r| r.status().as_u16());
     record("sign in", started, status);
+    drop(turn);
     let key_name = format!("soak_vu_{vu}");
     let mut counter = 0u64;
     while Instant::now() < end {
@@ -271,6 +289,7 @@ async fn main() {
                 vu / PER_PERSON,
                 p.email.clone(),
                 p.token.clone(),
+                p.signing_in.clone(),
                 end,
                 tally.clone(),
                 acked.clone(),
@@ -357,6 +376,9 @@ async fn main() {
             t.server_errors.get(kind).copied().unwrap_or(0),
             t.other_failures.get(kind).copied().unwrap_or(0)
         );
+    }
+    for ((kind, status), n) in &t.failure_statuses {
+        println!("failed: {kind}, status {status} (0: no answer): {n}");
     }
     let server_errors: u64 = t.server_errors.values().sum();
     println!(
