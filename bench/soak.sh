@@ -2,7 +2,7 @@
 # The soak (issue 15): USERS virtual users (default 500) for SECONDS (default 300) against the
 # release server on a fresh database, a mix of pages, server-function reads and writes, JSON
 # API writes and AI tool calls (built-in test AI service); prints requests, p50/p99 per kind,
-# server errors, lost writes and the server's memory (examples/soak.rs). A benchmark, not a
+# server errors, lost writes and the server's memory (bench/soak/src/main.rs, a package of its own). A benchmark, not a
 # test tier: the figures go in docs/BENCHMARKS.md.
 #
 #   ./bench/soak.sh                      (after ./scripts/test or ./scripts/run built the release)
@@ -14,7 +14,7 @@ source scripts/env.sh
 USERS=${USERS:-500}
 SECONDS_TO_RUN=${SECONDS:-300}
 [ -x target/release/digame ] || { echo "no release build: run ./scripts/test build first"; exit 1; }
-cargo build --quiet --release --no-default-features --features ssr --example soak
+cargo build --quiet --release -p soak
 
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -31,6 +31,6 @@ pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 1 100); do curl -fsS "$base/health" >/dev/null 2>&1 && break; sleep 0.1; done
 echo "database: ${db_url%%:*}; $USERS virtual users for $SECONDS_TO_RUN s"
-target/release/examples/soak "$base" "$pid" "$USERS" "$SECONDS_TO_RUN"
+target/release/soak "$base" "$pid" "$USERS" "$SECONDS_TO_RUN"
 errors=$(grep -c -E " ERROR " "$dir/server.log" || true)
 echo "server log: $errors ERROR lines"

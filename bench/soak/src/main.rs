@@ -308,10 +308,13 @@ async fn main() {
     let (mut checked, mut lost) = (0u64, 0u64);
     let acked = std::mem::take(&mut *acked.lock().unwrap());
     for (person, account) in accounts.iter().enumerate() {
-        let keys: Value = outbox
-            .get(format!("{base}/api/v1/settings/api-keys"))
-            .bearer_auth(&account.token)
-            .send()
+        let read = |path: &str| {
+            outbox
+                .get(format!("{base}/api/v1{path}"))
+                .bearer_auth(&account.token)
+                .send()
+        };
+        let keys: Value = read("/settings/api-keys")
             .await
             .unwrap()
             .json()
@@ -332,10 +335,7 @@ async fn main() {
         }
         if let Some(counter) = acked.documents.get(&person) {
             checked += 1;
-            let doc: Value = outbox
-                .get(format!("{base}/api/v1/auth/me/onboarding"))
-                .bearer_auth(&account.token)
-                .send()
+            let doc: Value = read("/auth/me/onboarding")
                 .await
                 .unwrap()
                 .json()
