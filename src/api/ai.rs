@@ -88,7 +88,7 @@ fn cx(state: &AppState) -> AiCallContext<'_> {
 ///
 /// Needs the writing tool on and the caller's `writing_service_key`.
 #[utoipa::path(post, path = "/ai/writing-assistance/suggest", tag = "ai", security(("bearer" = [])), request_body = TextBody,
-    responses((status = 200, description = "The text and its suggestions", body = writing::WritingResult, headers(("x-ratelimit-limit" = u32, description = "AI calls allowed a minute"), ("x-ratelimit-remaining" = u32, description = "Left in this minute"), ("x-ratelimit-reset" = u64, description = "Seconds until the window resets")))))]
+    responses((status = 200, description = "The text and its suggestions", body = writing::WritingResult)))]
 async fn writing_suggest(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -100,7 +100,7 @@ async fn writing_suggest(
 
 /// Communication style, tone and readability
 #[utoipa::path(post, path = "/ai/communication-style/analyze", tag = "ai", security(("bearer" = [])), request_body = TextBody,
-    responses((status = 200, description = "The style report", body = style::StyleResult, headers(("x-ratelimit-limit" = u32, description = "AI calls allowed a minute"), ("x-ratelimit-remaining" = u32, description = "Left in this minute"), ("x-ratelimit-reset" = u64, description = "Seconds until the window resets")))))]
+    responses((status = 200, description = "The style report", body = style::StyleResult)))]
 async fn style_analyze(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -112,7 +112,7 @@ async fn style_analyze(
 
 /// Summary, key points, decisions, action items
 #[utoipa::path(post, path = "/ai/meeting-insights/analyze", tag = "ai", security(("bearer" = [])), request_body = NotesBody,
-    responses((status = 200, description = "The meeting's insights", body = meetings::MeetingResult, headers(("x-ratelimit-limit" = u32, description = "AI calls allowed a minute"), ("x-ratelimit-remaining" = u32, description = "Left in this minute"), ("x-ratelimit-reset" = u64, description = "Seconds until the window resets")))))]
+    responses((status = 200, description = "The meeting's insights", body = meetings::MeetingResult)))]
 async fn meeting_analyze(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -124,7 +124,7 @@ async fn meeting_analyze(
 
 /// Translate a snippet
 #[utoipa::path(post, path = "/ai/language/translate", tag = "ai", security(("bearer" = [])), request_body = TranslateBody,
-    responses((status = 200, description = "The translation", body = language::Translation, headers(("x-ratelimit-limit" = u32, description = "AI calls allowed a minute"), ("x-ratelimit-remaining" = u32, description = "Left in this minute"), ("x-ratelimit-reset" = u64, description = "Seconds until the window resets")))))]
+    responses((status = 200, description = "The translation", body = language::Translation)))]
 async fn translate(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -144,7 +144,7 @@ async fn translate(
 
 /// Define a word
 #[utoipa::path(post, path = "/ai/language/define", tag = "ai", security(("bearer" = [])), request_body = DefineBody,
-    responses((status = 200, description = "The definition", body = language::Definition, headers(("x-ratelimit-limit" = u32, description = "AI calls allowed a minute"), ("x-ratelimit-remaining" = u32, description = "Left in this minute"), ("x-ratelimit-reset" = u64, description = "Seconds until the window resets")))))]
+    responses((status = 200, description = "The definition", body = language::Definition)))]
 async fn define(
     State(state): State<AppState>,
     caller: ApiCaller,

@@ -42,8 +42,33 @@ impl Modify for BearerScheme {
     }
 }
 
-/// Gives every operation the error answer in the project's shape (`default`).
+/// The window headers every `/api/v1` answer carries (`api::limit`; the AI routes report
+/// the caller's AI-call window instead).
+const WINDOW_HEADERS: [(&str, &str); 3] = [
+    (
+        "x-ratelimit-limit",
+        "Requests allowed in the caller's window",
+    ),
+    ("x-ratelimit-remaining", "Requests left in the window"),
+    ("x-ratelimit-reset", "Seconds until the window resets"),
+];
+
+/// Gives every operation what all of them share: the error answer in the project's shape
+/// (`default`) and the window headers on its successes.
 pub fn finish(doc: &mut Document) {
+    let window: Vec<(String, utoipa::openapi::header::Header)> = WINDOW_HEADERS
+        .iter()
+        .map(|(name, description)| {
+            let integer = utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Integer)
+                .build();
+            let header = utoipa::openapi::header::HeaderBuilder::new()
+                .schema(Some(integer))
+                .description(Some(*description))
+                .build();
+            ((*name).to_owned(), header)
+        })
+        .collect();
     let error = DocResponse::builder()
         .description("An error in the project's shape")
         .content(
@@ -66,6 +91,15 @@ pub fn finish(doc: &mut Document) {
         .into_iter()
         .flatten()
         {
+            for (status, answer) in op.responses.responses.iter_mut() {
+                if let (true, RefOr::T(answer)) = (status.starts_with('2'), answer) {
+                    for (name, header) in &window {
+                        answer
+                            .headers
+                            .insert(name.clone(), RefOr::T(header.clone()));
+                    }
+                }
+            }
             op.responses
                 .responses
                 .entry("default".into())
@@ -235,6 +269,14 @@ mod tests {
                 "#/components/schemas/ErrorBody",
                 "{method} {path} documents the error shape"
             );
+            for (status, r) in op["responses"].as_object().unwrap() {
+                if status.starts_with('2') {
+                    assert!(
+                        r["headers"]["x-ratelimit-remaining"].is_object(),
+                        "{method} {path} {status} documents the window headers"
+                    );
+                }
+            }
             let answers = success(op);
             assert!(
                 answers.starts_with('2'),
