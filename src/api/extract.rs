@@ -41,6 +41,18 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
     }
 }
 
+/// A caller who administers their tenant ([`ApiCaller`], then 403 for anyone else).
+pub struct ApiAdmin(pub SessionUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let ApiCaller(person) = ApiCaller::from_request_parts(parts, state).await?;
+        Ok(ApiAdmin(crate::server::ctx::admin_only(person)?))
+    }
+}
+
 /// An error from a JSON route: the project's error shape, except that a body that parsed
 /// but failed validation is a 422 (the JSON API's contract; the pages keep 400).
 pub struct ApiError(pub AppError);

@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(read, replace))
         .routes(routes!(remove))
+        .routes(routes!(test))
 }
 
 /// A person's stored keys, values masked to their last four characters.
@@ -139,4 +140,21 @@ async fn remove(
     let name = ApiKeyName::parse(key_name.trim(), "key_name")?;
     vault::delete(&state.db, &person, &name).await?;
     Ok(Json(key_set(&state, &person).await?))
+}
+
+/// Test one stored key
+///
+/// That it is unexpired and decrypts, then, for a key a tool uses, that the tool's AI
+/// service accepts it (the cheapest call it has). 404 when the caller has no key of that name.
+#[utoipa::path(post, path = "/settings/api-keys/{key_name}/test", tag = "keys", security(("bearer" = [])),
+    params(("key_name" = String, Path, description = "The key's name")),
+    responses((status = 200, description = "What the test found", body = crate::features::api_keys::KeyCheck)))]
+async fn test(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    ApiPath(key_name): ApiPath<String>,
+) -> Result<Json<crate::features::api_keys::KeyCheck>, ApiError> {
+    Ok(Json(
+        vault::test_key(&state, &person, key_name.trim()).await?,
+    ))
 }

@@ -7,6 +7,8 @@
 //! handlers carry `#[utoipa::path]` (registered with `utoipa_axum::routes!`), merged in
 //! [`routes`], and a test in `tests/api.rs`. The OpenAPI document follows from the code.
 
+mod account;
+mod admin;
 mod ai;
 mod auth;
 pub mod extract;
@@ -17,6 +19,7 @@ mod me;
 mod onboarding;
 pub mod openapi;
 mod tasks;
+mod tools;
 
 use crate::error::AppError;
 use crate::server::state::AppState;
@@ -35,6 +38,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(onboarding::router())
         .merge(tasks::router())
         .merge(ai::router())
+        .merge(tools::router())
+        .merge(account::router())
+        .merge(admin::router())
 }
 
 /// The OpenAPI document of every route, as the code declares them.

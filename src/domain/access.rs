@@ -6,6 +6,7 @@ use super::tools::{KeyNeed, ToolId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ToolAccess {
     Available,
     /// The tenant's plan does not include the tool; `tier` is the lowest that does.

@@ -111,6 +111,21 @@ impl<'de> Deserialize<'de> for ToolId {
     }
 }
 
+/// In the OpenAPI document: a string, one of the six flag names.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for ToolId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A tool, by its feature-flag name."))
+            .enum_values(Some(TOOLS.iter().map(|t| t.flag)))
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for ToolId {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

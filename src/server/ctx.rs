@@ -30,7 +30,11 @@ pub async fn require_user() -> Result<SessionUser, AppError> {
 
 /// The signed-in caller if they administer their tenant; 401 or 403 otherwise.
 pub async fn require_admin() -> Result<SessionUser, AppError> {
-    let person = require_user().await?;
+    admin_only(require_user().await?)
+}
+
+/// `person` if they administer their tenant; 403 otherwise (the pages and the JSON API).
+pub fn admin_only(person: SessionUser) -> Result<SessionUser, AppError> {
     if person.is_admin() {
         Ok(person)
     } else {

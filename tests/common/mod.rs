@@ -326,7 +326,6 @@ pub async fn save_key(app: &TestApp, name: &str, value: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
-/// Sets where `tool`'s calls go, as the admin page does.
 /// Sets the person's count of AI calls today (the row must exist: make one call first).
 pub async fn set_ai_calls_today(app: &TestApp, user_id: i64, calls: i32) {
     use digame::entities::{ai_usage, users};

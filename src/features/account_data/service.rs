@@ -129,29 +129,33 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
     }))
 }
 
+/// [`export`], recorded in the audit log (the page's download and the JSON API).
+pub async fn export_audited(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<Value, AppError> {
+    let data = export(db, person).await?;
+    record(
+        db,
+        Event {
+            tenant_id: person.tenant_id(),
+            actor_user_id: Some(person.user.id),
+            action: AuditAction::AccountExported,
+            target: &person.user.email,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    Ok(data)
+}
+
 /// `GET /settings/profile/export`: the signed-in person's data as a JSON download.
 pub async fn download(State(state): State<AppState>, auth: AuthSession) -> Response {
     let Some(person) = auth.user.clone() else {
         return axum::response::Redirect::to("/login?next=/settings/profile").into_response();
     };
-    let result = async {
-        let data = export(&state.db, &person).await?;
-        record(
-            &state.db,
-            Event {
-                tenant_id: person.tenant_id(),
-                actor_user_id: Some(person.user.id),
-                action: AuditAction::AccountExported,
-                target: &person.user.email,
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
-        Ok::<_, AppError>(data)
-    }
-    .await;
-    match result {
+    match export_audited(&state.db, &person).await {
         Ok(data) => {
             let mut res = Json(data).into_response();
             let name = format!(

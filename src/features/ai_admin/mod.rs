@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const USAGE_DAYS: i64 = 14;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Endpoint {
     pub tool: ToolId,
     pub base_url: String,
@@ -25,6 +26,7 @@ pub struct Endpoint {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Usage {
     pub calls: i64,
     pub tokens: i64,
@@ -33,6 +35,7 @@ pub struct Usage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AiAdminView {
     pub endpoints: Vec<Endpoint>,
     pub default_base_url: String,

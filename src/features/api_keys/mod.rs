@@ -43,6 +43,7 @@ pub struct StoredKey {
 
 /// The answer of "Test".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct KeyCheck {
     pub name: String,
     pub outcome: KeyCheckOutcome,
@@ -51,6 +52,7 @@ pub struct KeyCheck {
 
 /// What "Test" found. Travels as its snake_case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyCheckOutcome {
     /// The tool's AI service accepted the key.
@@ -185,32 +187,13 @@ pub async fn delete_api_key(name: String) -> Result<(), AppError> {
 #[server(endpoint = "keys/test")]
 pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
     use crate::server::ctx;
-    use service::KeyError;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    let name = parse::ApiKeyName::parse(&name, "name")?;
-    let outcome = match service::reveal(&state.db, &state.keyring, &person, name.as_str()).await {
-        Ok((key, _)) => {
-            service::ask_service(&state.db, &state.ai, &person, name.as_str(), &key).await
-        }
-        Err(KeyError::Expired) => KeyCheckOutcome::Expired,
-        Err(KeyError::Undecryptable) => KeyCheckOutcome::Unreadable,
-        Err(KeyError::NotStored) => {
-            return Err(AppError::NotFound(format!(
-                "You have no stored key named {}.",
-                name.as_str()
-            )))
-        }
-        Err(KeyError::Database) => return Err(AppError::Internal),
-    };
+    let check = service::test_key(&state, &person, &name).await?;
     ctx::redirect_plain_form(&format!(
         "/settings/api-keys?tested={}&outcome={}",
-        name.as_str(),
-        outcome.as_str()
+        check.name,
+        check.outcome.as_str()
     ));
-    Ok(KeyCheck {
-        name: name.as_str().to_owned(),
-        outcome,
-        message: outcome.message().to_owned(),
-    })
+    Ok(check)
 }

@@ -532,6 +532,34 @@ pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring) -> Result<Rotati
     Ok(report)
 }
 
+/// "Test" on a stored key: that it is unexpired and decrypts, then, for a key a tool uses,
+/// the tool's AI service asked with the cheapest call it has (listing models). 404 when
+/// `person` has no key of that name.
+pub async fn test_key(
+    state: &crate::server::state::AppState,
+    person: &SessionUser,
+    name: &str,
+) -> Result<super::KeyCheck, AppError> {
+    let name = ApiKeyName::parse(name, "name")?;
+    let outcome = match reveal(&state.db, &state.keyring, person, name.as_str()).await {
+        Ok((key, _)) => ask_service(&state.db, &state.ai, person, name.as_str(), &key).await,
+        Err(KeyError::Expired) => KeyCheckOutcome::Expired,
+        Err(KeyError::Undecryptable) => KeyCheckOutcome::Unreadable,
+        Err(KeyError::NotStored) => {
+            return Err(AppError::NotFound(format!(
+                "You have no stored key named {}.",
+                name.as_str()
+            )))
+        }
+        Err(KeyError::Database) => return Err(AppError::Internal),
+    };
+    Ok(super::KeyCheck {
+        name: name.as_str().to_owned(),
+        outcome,
+        message: outcome.message().to_owned(),
+    })
+}
+
 /// Asks the AI service whether it accepts `key`, when a tool uses a key of this name (at
 /// the address the tenant uses for that tool); otherwise there is no service to ask.
 pub async fn ask_service(

@@ -114,6 +114,22 @@ pub struct SignIn {
     pub browser: String,
 }
 
+/// `person`'s recent sign-ins, newest first, as the security page and the API show them.
+pub async fn sign_in_rows(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<Vec<crate::features::auth::SignInRow>, AppError> {
+    Ok(recent_sign_ins(db, person.user.id)
+        .await?
+        .into_iter()
+        .map(|s| crate::features::auth::SignInRow {
+            at: s.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            address: s.address,
+            browser: s.browser,
+        })
+        .collect())
+}
+
 /// The person's recent sign-ins, newest first.
 pub async fn recent_sign_ins(
     db: &DatabaseConnection,

@@ -176,6 +176,7 @@ pub async fn second_factor(code: String) -> Result<SignedIn, AppError> {
 
 /// The state of the caller's two-factor sign-in, for the security page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TwoFactorState {
     pub enabled: bool,
     /// Whether the person's company requires it.
@@ -188,6 +189,7 @@ pub struct TwoFactorState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TwoFactorSetup {
     pub secret: String,
     pub uri: String,
@@ -201,27 +203,13 @@ pub async fn two_factor_status(take_codes: bool) -> Result<TwoFactorState, AppEr
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    let pending = two_factor::pending(&state.db, &state.keyring, &person)
-        .await?
-        .map(|p| TwoFactorSetup {
-            secret: p.secret,
-            uri: p.uri,
-            qr_svg: p.qr_svg,
-        });
-    let new_codes = if take_codes {
-        ctx::take_shown_once(&state.keyring, "recovery_codes")
+    let mut status = two_factor::status(&state.db, &state.keyring, &person).await?;
+    if take_codes {
+        status.new_codes = ctx::take_shown_once(&state.keyring, "recovery_codes")
             .await?
-            .map(|text| text.split('\n').map(str::to_owned).collect())
-    } else {
-        None
-    };
-    Ok(TwoFactorState {
-        enabled: person.user.two_factor_enabled_at.is_some(),
-        required: person.tenant.require_two_factor,
-        pending,
-        recovery_codes_left: two_factor::recovery_codes_left(&state.db, &person).await?,
-        new_codes,
-    })
+            .map(|text| text.split('\n').map(str::to_owned).collect());
+    }
+    Ok(status)
 }
 
 /// Starts setting up two-factor sign-in: a new secret to add to an authenticator app.
@@ -378,8 +366,9 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 
 /// One of the person's recent sign-ins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignInRow {
-    /// RFC 3339, UTC.
+    /// `YYYY-MM-DD HH:MM UTC`.
     pub at: String,
     pub address: String,
     pub browser: String,
@@ -391,15 +380,7 @@ pub async fn my_activity() -> Result<Vec<SignInRow>, AppError> {
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    Ok(activity::recent_sign_ins(&state.db, person.user.id)
-        .await?
-        .into_iter()
-        .map(|s| SignInRow {
-            at: s.at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            address: s.address,
-            browser: s.browser,
-        })
-        .collect())
+    activity::sign_in_rows(&state.db, &person).await
 }
 
 /// Signs the caller out everywhere else; this session stays.

@@ -14,6 +14,7 @@ use crate::domain::{AuditAction, SessionUser};
 use crate::entities::{recovery_codes, two_factor, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::api_keys::crypto::{Keyring, Sealed};
+use crate::features::auth::{TwoFactorSetup, TwoFactorState};
 use crate::util::sha256_hex;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -179,19 +180,12 @@ async fn row_of(
         .or_internal("reading a two-factor secret")
 }
 
-/// A set-up waiting for its first code: what the person copies into their app.
-pub struct Pending {
-    pub secret: String,
-    pub uri: String,
-    pub qr_svg: String,
-}
-
 /// The person's set-up in progress, if they started one and two-factor is not on yet.
 pub async fn pending(
     db: &DatabaseConnection,
     keyring: &Keyring,
     person: &SessionUser,
-) -> Result<Option<Pending>, AppError> {
+) -> Result<Option<TwoFactorSetup>, AppError> {
     if person.user.two_factor_enabled_at.is_some() {
         return Ok(None);
     }
@@ -201,11 +195,27 @@ pub async fn pending(
     let secret = base32(&open_secret(keyring, &row)?);
     let uri = otpauth_uri("Digame", &person.user.email, &secret);
     let qr_svg = qr_svg(&uri).ok_or(AppError::Internal)?;
-    Ok(Some(Pending {
+    Ok(Some(TwoFactorSetup {
         secret,
         uri,
         qr_svg,
     }))
+}
+
+/// The state of `person`'s two-factor sign-in (no new codes: those are shown once, by the
+/// call that made them).
+pub async fn status(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    person: &SessionUser,
+) -> Result<TwoFactorState, AppError> {
+    Ok(TwoFactorState {
+        enabled: person.user.two_factor_enabled_at.is_some(),
+        required: person.tenant.require_two_factor,
+        pending: pending(db, keyring, person).await?,
+        recovery_codes_left: recovery_codes_left(db, person).await?,
+        new_codes: None,
+    })
 }
 
 /// Recovery codes the person has not used yet.

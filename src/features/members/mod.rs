@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MemberRow {
     pub id: i64,
     pub name: String,
@@ -25,6 +26,7 @@ pub struct MemberRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvitationRow {
     pub id: i64,
     pub email: String,
@@ -33,6 +35,7 @@ pub struct InvitationRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MembersView {
     pub members: Vec<MemberRow>,
     pub invitations: Vec<InvitationRow>,
@@ -42,6 +45,7 @@ pub struct MembersView {
 
 /// A new invitation: the link is shown once, to the admin who made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InviteCreated {
     pub email: String,
     pub link: String,

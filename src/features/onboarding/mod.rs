@@ -37,6 +37,7 @@ pub struct OnboardingView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FunnelStep {
     pub step_id: String,
     pub title: String,
@@ -45,6 +46,7 @@ pub struct FunnelStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Funnel {
     pub members: i64,
     pub steps: Vec<FunnelStep>,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// A token as its owner and admins see it: never the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PersonalToken {
     pub id: i64,
     pub name: String,
@@ -21,6 +22,7 @@ pub struct PersonalToken {
 
 /// A token just made: the secret, shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedToken {
     pub name: String,
     pub secret: String,
@@ -29,6 +31,7 @@ pub struct CreatedToken {
 
 /// A member's token, for admins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MemberToken {
     pub owner_name: String,
     pub owner_email: String,
@@ -50,17 +53,59 @@ impl From<&crate::entities::api_tokens::Model> for PersonalToken {
     }
 }
 
-#[server(endpoint = "tokens/list")]
-pub async fn list_personal_tokens() -> Result<Vec<PersonalToken>, AppError> {
-    use crate::features::tokens::personal;
-    use crate::server::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
-    Ok(personal::own(&state.db, &person)
+/// `person`'s own tokens, for the security page and the API.
+#[cfg(feature = "ssr")]
+pub async fn own_tokens(
+    db: &sea_orm::DatabaseConnection,
+    person: &crate::domain::SessionUser,
+) -> Result<Vec<PersonalToken>, AppError> {
+    Ok(crate::features::tokens::personal::own(db, person)
         .await?
         .iter()
         .map(PersonalToken::from)
         .collect())
+}
+
+/// Makes a token for `person`: the secret is in the answer, and nowhere else.
+#[cfg(feature = "ssr")]
+pub async fn create_token(
+    db: &sea_orm::DatabaseConnection,
+    person: &crate::domain::SessionUser,
+    name: &str,
+    expires_in_days: &str,
+) -> Result<CreatedToken, AppError> {
+    let (secret, row) =
+        crate::features::tokens::personal::create(db, person, name, expires_in_days).await?;
+    Ok(CreatedToken {
+        name: row.name,
+        secret,
+        expires: crate::util::format_time(row.expires_at),
+    })
+}
+
+/// Every member's tokens in `admin`'s company.
+#[cfg(feature = "ssr")]
+pub async fn member_token_rows(
+    db: &sea_orm::DatabaseConnection,
+    admin: &crate::domain::SessionUser,
+) -> Result<Vec<MemberToken>, AppError> {
+    Ok(crate::features::tokens::personal::in_tenant(db, admin)
+        .await?
+        .iter()
+        .map(|(t, owner)| MemberToken {
+            owner_name: owner.display_name.clone(),
+            owner_email: owner.email.clone(),
+            token: PersonalToken::from(t),
+        })
+        .collect())
+}
+
+#[server(endpoint = "tokens/list")]
+pub async fn list_personal_tokens() -> Result<Vec<PersonalToken>, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    own_tokens(&state.db, &person).await
 }
 
 /// Makes a token; its secret is in the answer (and, after a plain form post, shown once on
@@ -70,16 +115,10 @@ pub async fn create_personal_token(
     name: String,
     expires_in_days: String,
 ) -> Result<CreatedToken, AppError> {
-    use crate::features::tokens::personal;
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    let (secret, row) = personal::create(&state.db, &person, &name, &expires_in_days).await?;
-    let created = CreatedToken {
-        name: row.name,
-        secret,
-        expires: crate::util::format_time(row.expires_at),
-    };
+    let created = create_token(&state.db, &person, &name, &expires_in_days).await?;
     let shown = serde_json::to_string(&created).map_err(|_| AppError::Internal)?;
     ctx::show_once_after_redirect(
         &state.keyring,
@@ -122,17 +161,8 @@ pub async fn revoke_personal_token(token_id: i64, back_to: String) -> Result<(),
 /// Every member's tokens, for the company's admins.
 #[server(endpoint = "admin/tokens")]
 pub async fn member_tokens() -> Result<Vec<MemberToken>, AppError> {
-    use crate::features::tokens::personal;
     use crate::server::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
-    Ok(personal::in_tenant(&state.db, &admin)
-        .await?
-        .iter()
-        .map(|(t, owner)| MemberToken {
-            owner_name: owner.display_name.clone(),
-            owner_email: owner.email.clone(),
-            token: PersonalToken::from(t),
-        })
-        .collect())
+    member_token_rows(&state.db, &admin).await
 }

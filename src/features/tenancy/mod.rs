@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 /// One tool on the admin features page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeatureRow {
     pub flag: ToolId,
     pub title: String,
@@ -27,6 +28,7 @@ pub struct FeatureRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeaturesView {
     pub tier: String,
     /// Whether everyone in the company must sign in with a second factor.

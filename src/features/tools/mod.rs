@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 /// One tool card on the dashboard, with exactly what unlocks it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ToolCard {
     pub flag: ToolId,
     pub title: String,
@@ -83,6 +84,7 @@ pub async fn plain_form_answer(page: String) -> Result<Option<serde_json::Value>
 
 /// A result the person saved: `payload` is the tool's result as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SavedResult {
     pub id: i64,
     pub title: String,

@@ -1,0 +1,245 @@
+//! The caller's own account under `/api/v1/account`: the data export, deletion, recent
+//! sign-ins and ending the other sessions, two-factor sign-in, and personal access tokens —
+//! what the profile and security pages do, through the same services.
+
+use super::extract::{ApiCaller, ApiError, ApiPath, JsonBody};
+use crate::features::account_data::service as account_data;
+use crate::features::auth::{activity, two_factor, SignInRow, TwoFactorState};
+use crate::features::personal_tokens::{self as tokens, CreatedToken, PersonalToken};
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(export))
+        .routes(routes!(delete_account))
+        .routes(routes!(sign_ins))
+        .routes(routes!(end_sessions))
+        .routes(routes!(two_factor_state))
+        .routes(routes!(two_factor_start))
+        .routes(routes!(two_factor_enable))
+        .routes(routes!(two_factor_disable))
+        .routes(routes!(token_list, token_create))
+        .routes(routes!(token_revoke))
+}
+
+/// Everything the caller owns, as one JSON document
+///
+/// Profile, onboarding answers and steps, the names and dates of keys and tokens (never a
+/// key value or a token), tasks, saved results, AI calls and the audit events the caller
+/// caused. The export is recorded in the audit log.
+#[utoipa::path(get, path = "/account/export", tag = "account", security(("bearer" = [])),
+    responses((status = 200, description = "The caller's data", body = Object)))]
+async fn export(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(
+        account_data::export_audited(&state.db, &person).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DeleteAccountBody {
+    /// The caller's password.
+    password: String,
+    /// The authenticator app's code (or a recovery code), when two-factor sign-in is on.
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// Delete the caller's account
+///
+/// Everything the caller owns goes, and every token of theirs stops working; when they are
+/// the company's only member, the company goes too. The only administrator of a company with
+/// other members must make someone else an administrator first (409).
+#[utoipa::path(post, path = "/account/delete", tag = "account", security(("bearer" = [])),
+    request_body = DeleteAccountBody,
+    responses((status = 204, description = "Deleted")))]
+async fn delete_account(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    JsonBody(body): JsonBody<DeleteAccountBody>,
+) -> Result<StatusCode, ApiError> {
+    account_data::delete(
+        &state.db,
+        &state.passwords,
+        &state.keyring,
+        &person,
+        &body.password,
+        body.code.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    tracing::info!(user_id = person.user.id, "account deleted over the API");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's recent sign-ins, newest first
+#[utoipa::path(get, path = "/account/activity", tag = "account", security(("bearer" = [])),
+    responses((status = 200, description = "Recent sign-ins", body = Vec<SignInRow>)))]
+async fn sign_ins(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<Vec<SignInRow>>, ApiError> {
+    Ok(Json(activity::sign_in_rows(&state.db, &person).await?))
+}
+
+/// Sign the caller out of every browser session
+///
+/// Every signed-in browser of the caller's ends (a browser calling this keeps nothing: it
+/// signs in again). API tokens are not sessions: revoke them with logout or on the tokens
+/// routes.
+#[utoipa::path(post, path = "/account/sessions/end", tag = "account", security(("bearer" = [])),
+    responses((status = 204, description = "The browser sessions ended")))]
+async fn end_sessions(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<StatusCode, ApiError> {
+    activity::end_other_sessions(&state.db, &person).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's two-factor sign-in
+///
+/// Whether it is on, whether the company requires it, a set-up waiting for its first code
+/// (the secret, its `otpauth://` URI and a QR code), and how many recovery codes are left.
+#[utoipa::path(get, path = "/account/two-factor", tag = "account", security(("bearer" = [])),
+    responses((status = 200, description = "The state", body = TwoFactorState)))]
+async fn two_factor_state(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<TwoFactorState>, ApiError> {
+    Ok(Json(
+        two_factor::status(&state.db, &state.keyring, &person).await?,
+    ))
+}
+
+/// Start setting up two-factor sign-in
+///
+/// A new secret for an authenticator app (in `pending`); two-factor is on once `enable`
+/// gets a first code. 409 while it is already on.
+#[utoipa::path(post, path = "/account/two-factor/start", tag = "account", security(("bearer" = [])),
+    responses((status = 200, description = "The state, with the set-up in `pending`", body = TwoFactorState)))]
+async fn two_factor_start(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<TwoFactorState>, ApiError> {
+    two_factor::start(&state.db, &state.keyring, &person).await?;
+    Ok(Json(
+        two_factor::status(&state.db, &state.keyring, &person).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CodeBody {
+    /// A code from the authenticator app (or, to turn it off, a recovery code).
+    code: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecoveryCodes {
+    /// Ten single-use codes for when the app is not at hand: shown this once.
+    recovery_codes: Vec<String>,
+}
+
+/// Turn two-factor sign-in on with the app's first code
+#[utoipa::path(post, path = "/account/two-factor/enable", tag = "account", security(("bearer" = [])),
+    request_body = CodeBody,
+    responses((status = 200, description = "On; the recovery codes, shown once", body = RecoveryCodes)))]
+async fn two_factor_enable(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    JsonBody(body): JsonBody<CodeBody>,
+) -> Result<Json<RecoveryCodes>, ApiError> {
+    let recovery_codes = two_factor::enable(&state.db, &state.keyring, &person, &body.code).await?;
+    Ok(Json(RecoveryCodes { recovery_codes }))
+}
+
+/// Turn two-factor sign-in off with a current code or a recovery code
+#[utoipa::path(post, path = "/account/two-factor/disable", tag = "account", security(("bearer" = [])),
+    request_body = CodeBody,
+    responses((status = 204, description = "Off")))]
+async fn two_factor_disable(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    JsonBody(body): JsonBody<CodeBody>,
+) -> Result<StatusCode, ApiError> {
+    two_factor::disable(&state.db, &state.keyring, &person, &body.code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's personal access tokens (never their secrets)
+#[utoipa::path(get, path = "/account/tokens", tag = "account", security(("bearer" = [])),
+    responses((status = 200, description = "Tokens not revoked, newest first (expired ones marked)", body = Vec<PersonalToken>)))]
+async fn token_list(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<Vec<PersonalToken>>, ApiError> {
+    Ok(Json(tokens::own_tokens(&state.db, &person).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewTokenBody {
+    /// 1–60 characters, to recognise the token by.
+    name: String,
+    /// 7, 30, 90 or 365.
+    expires_in_days: i64,
+}
+
+/// Make a personal access token
+///
+/// The secret is in this answer only; it is stored hashed.
+#[utoipa::path(post, path = "/account/tokens", tag = "account", security(("bearer" = [])),
+    request_body = NewTokenBody,
+    responses((status = 201, description = "The token, with its secret shown this once", body = CreatedToken)))]
+async fn token_create(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    JsonBody(body): JsonBody<NewTokenBody>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    let created = tokens::create_token(
+        &state.db,
+        &person,
+        &body.name,
+        &body.expires_in_days.to_string(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Revoke one of the caller's personal access tokens
+#[utoipa::path(delete, path = "/account/tokens/{id}", tag = "account", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked")))]
+async fn token_revoke(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    revoke_token(&state, &person, id, false).await
+}
+
+/// Revokes token `id`: the caller's own, or (`as_admin`) any member's of the caller's
+/// company; 404 for anything else.
+pub(super) async fn revoke_token(
+    state: &AppState,
+    actor: &crate::domain::SessionUser,
+    id: i64,
+    as_admin: bool,
+) -> Result<StatusCode, ApiError> {
+    use crate::features::tokens::personal;
+    if !as_admin
+        && !personal::own(&state.db, actor)
+            .await?
+            .iter()
+            .any(|t| t.id == id)
+    {
+        return Err(crate::error::AppError::NotFound("There is no such token.".into()).into());
+    }
+    personal::revoke(&state.db, actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,300 @@
+//! A company's administration over JSON, under `/api/v1/admin`: the tools switched on, the
+//! two-factor requirement, members and invitations, the audit log, where AI calls go, the
+//! members' personal tokens and the onboarding funnel — the admin pages' work through the
+//! same services. Every route answers 403 to anyone but the company's administrators.
+
+use super::extract::{ApiAdmin, ApiError, ApiPath, JsonBody};
+use crate::domain::ToolId;
+use crate::features::ai_admin::{service as ai_admin, AiAdminView};
+use crate::features::members::{service as members, InviteCreated, MembersView};
+use crate::features::onboarding::Funnel;
+use crate::features::personal_tokens::{member_token_rows, MemberToken};
+use crate::features::tenancy::{service as tenancy, FeaturesView};
+use crate::server::state::AppState;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(features))
+        .routes(routes!(set_feature))
+        .routes(routes!(set_two_factor))
+        .routes(routes!(member_list))
+        .routes(routes!(set_role))
+        .routes(routes!(set_active))
+        .routes(routes!(invite))
+        .routes(routes!(revoke_invitation))
+        .routes(routes!(audit))
+        .routes(routes!(ai_view))
+        .routes(routes!(ai_set))
+        .routes(routes!(member_tokens))
+        .routes(routes!(revoke_member_token))
+        .routes(routes!(funnel))
+}
+
+/// The company's tools: which are on, which its plan includes
+#[utoipa::path(get, path = "/admin/features", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "The plan, the two-factor requirement and each tool", body = FeaturesView)))]
+async fn features(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+) -> Result<Json<FeaturesView>, ApiError> {
+    Ok(Json(tenancy::features_view(&state.db, &admin).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EnabledBody {
+    enabled: bool,
+}
+
+/// Switch a tool on or off for the company
+///
+/// Within the plan: switching on a tool the plan does not include is a 403
+/// `SUBSCRIPTION_LIMIT_EXCEEDED`.
+#[utoipa::path(put, path = "/admin/features/{flag}", tag = "admin", security(("bearer" = [])),
+    params(("flag" = ToolId, Path, description = "The tool's flag name")),
+    request_body = EnabledBody,
+    responses((status = 200, description = "The tools after the change", body = FeaturesView)))]
+async fn set_feature(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    ApiPath(tool): ApiPath<ToolId>,
+    JsonBody(body): JsonBody<EnabledBody>,
+) -> Result<Json<FeaturesView>, ApiError> {
+    tenancy::set_feature(&state.db, &admin, tool, body.enabled).await?;
+    Ok(Json(tenancy::features_view(&state.db, &admin).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RequiredBody {
+    required: bool,
+}
+
+/// Require two-factor sign-in of everyone in the company, or stop requiring it
+///
+/// The administrator must have it on themselves first.
+#[utoipa::path(put, path = "/admin/two-factor", tag = "admin", security(("bearer" = [])),
+    request_body = RequiredBody,
+    responses((status = 200, description = "The company's settings after the change", body = FeaturesView)))]
+async fn set_two_factor(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    JsonBody(body): JsonBody<RequiredBody>,
+) -> Result<Json<FeaturesView>, ApiError> {
+    tenancy::set_two_factor_requirement(&state.db, &admin, body.required).await?;
+    // The requirement is the tenant's: read back the company as it is now.
+    Ok(Json(tenancy::features_view(&state.db, &admin).await?))
+}
+
+/// The company's members and pending invitations, with the seats used
+#[utoipa::path(get, path = "/admin/members", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "Members, invitations and seats", body = MembersView)))]
+async fn member_list(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+) -> Result<Json<MembersView>, ApiError> {
+    Ok(Json(members::members_view(&state.db, &admin).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RoleBody {
+    /// `admin` or `member`.
+    role: String,
+}
+
+/// Change a member's role
+///
+/// The company keeps at least one active administrator (409 otherwise).
+#[utoipa::path(put, path = "/admin/members/{id}/role", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The member's id")),
+    request_body = RoleBody,
+    responses((status = 200, description = "The members after the change", body = MembersView)))]
+async fn set_role(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody<RoleBody>,
+) -> Result<Json<MembersView>, ApiError> {
+    members::set_role(&state.db, &admin, id, &body.role).await?;
+    Ok(Json(members::members_view(&state.db, &admin).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ActiveBody {
+    /// `false` deactivates: the member's sessions and tokens stop working.
+    active: bool,
+}
+
+/// Deactivate a member, or activate them again (within the plan's seats)
+#[utoipa::path(put, path = "/admin/members/{id}/active", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The member's id")),
+    request_body = ActiveBody,
+    responses((status = 200, description = "The members after the change", body = MembersView)))]
+async fn set_active(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody<ActiveBody>,
+) -> Result<Json<MembersView>, ApiError> {
+    members::set_active(&state.db, &admin, id, body.active).await?;
+    Ok(Json(members::members_view(&state.db, &admin).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct InviteBody {
+    email: String,
+    /// `admin` or `member`.
+    role: String,
+}
+
+/// Invite someone to the company
+///
+/// The single-use link is in this answer only (and mailed to the address). A pending
+/// invitation holds a seat.
+#[utoipa::path(post, path = "/admin/invitations", tag = "admin", security(("bearer" = [])),
+    request_body = InviteBody,
+    responses((status = 201, description = "The invitation's link, shown once", body = InviteCreated)))]
+async fn invite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiAdmin(admin): ApiAdmin,
+    JsonBody(body): JsonBody<InviteBody>,
+) -> Result<(StatusCode, Json<InviteCreated>), ApiError> {
+    let origin = crate::server::ctx::origin_of(&state.settings, &headers);
+    let created = members::invite(&state.db, &admin, &body.email, &body.role, &origin).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Withdraw a pending invitation
+#[utoipa::path(delete, path = "/admin/invitations/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The invitation's id")),
+    responses((status = 204, description = "Withdrawn: the link no longer works")))]
+async fn revoke_invitation(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    members::revoke_invitation(&state.db, &admin, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Page number, from 1.
+    #[serde(default)]
+    page: Option<i64>,
+    /// Only events of this action (one of `actions` in the answer).
+    #[serde(default)]
+    action: String,
+    /// Only events caused by the member with this id.
+    #[serde(default)]
+    actor: String,
+}
+
+/// The company's audit log, newest first
+#[utoipa::path(get, path = "/admin/audit", tag = "admin", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, description = "One page of events, and the filters' choices", body = crate::features::audit::AuditView)))]
+async fn audit(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<crate::features::audit::AuditView>, ApiError> {
+    let people = members::people(&state.db, &admin).await?;
+    Ok(Json(
+        crate::features::audit::service::audit_view(
+            &state.db,
+            &admin,
+            people,
+            q.page.unwrap_or(1),
+            &q.action,
+            &q.actor,
+        )
+        .await?,
+    ))
+}
+
+/// Where each AI tool's calls go for the company, and what the tools have used
+#[utoipa::path(get, path = "/admin/ai", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "Endpoints and usage (per tool, per day)", body = AiAdminView)))]
+async fn ai_view(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+) -> Result<Json<AiAdminView>, ApiError> {
+    Ok(Json(
+        ai_admin::view(&state.db, &state.ai.settings, &admin).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EndpointBody {
+    /// The service's base URL (https; a private address only where the operator allows).
+    #[serde(default)]
+    base_url: String,
+    #[serde(default)]
+    model: String,
+}
+
+/// Set where one AI tool's calls go
+///
+/// Both fields empty return the tool to the operator's default.
+#[utoipa::path(put, path = "/admin/ai/{flag}", tag = "admin", security(("bearer" = [])),
+    params(("flag" = ToolId, Path, description = "An AI tool's flag name")),
+    request_body = EndpointBody,
+    responses((status = 200, description = "Endpoints and usage after the change", body = AiAdminView)))]
+async fn ai_set(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    ApiPath(tool): ApiPath<ToolId>,
+    JsonBody(body): JsonBody<EndpointBody>,
+) -> Result<Json<AiAdminView>, ApiError> {
+    ai_admin::set(
+        &state.db,
+        &state.ai.settings,
+        &admin,
+        tool,
+        &body.base_url,
+        &body.model,
+    )
+    .await?;
+    Ok(Json(
+        ai_admin::view(&state.db, &state.ai.settings, &admin).await?,
+    ))
+}
+
+/// Every member's personal access tokens (never their secrets)
+#[utoipa::path(get, path = "/admin/tokens", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "Tokens not revoked, with their owners", body = Vec<MemberToken>)))]
+async fn member_tokens(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+) -> Result<Json<Vec<MemberToken>>, ApiError> {
+    Ok(Json(member_token_rows(&state.db, &admin).await?))
+}
+
+/// Revoke a member's personal access token
+#[utoipa::path(delete, path = "/admin/tokens/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked")))]
+async fn revoke_member_token(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    super::account::revoke_token(&state, &admin, id, true).await
+}
+
+/// How many members entered and finished each onboarding step
+#[utoipa::path(get, path = "/admin/onboarding-funnel", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "The funnel", body = Funnel)))]
+async fn funnel(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+) -> Result<Json<Funnel>, ApiError> {
+    Ok(Json(
+        crate::features::onboarding::service::funnel(&state.db, &admin).await?,
+    ))
+}
