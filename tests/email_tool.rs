@@ -388,3 +388,72 @@ async fn the_json_api_analyses_a_list_of_messages() {
     let (status, e) = post(serde_json::json!({"nothing": true})).await;
     assert_eq!(status, 400, "{e}");
 }
+
+/// The JSON API takes the export file too (a bearer token, no cookie, no origin), beyond
+/// the API's usual 256 KB body limit, and describes an analysis with the AI service.
+#[tokio::test]
+async fn the_json_api_takes_the_export_file_and_describes_it() {
+    let app = spawn_app().await;
+    app.register("email-api-upload").await;
+    let (status, _, made) = app
+        .call(
+            "tokens/create",
+            &[("name", "mail script"), ("expires_in_days", "7")],
+        )
+        .await;
+    assert_eq!(status, 200, "{made}");
+    let token = made["secret"].as_str().unwrap().to_owned();
+    // The fixture, padded past 256 KB with one long message of its own.
+    let mut bytes = MBOX.to_vec();
+    bytes.extend_from_slice(
+        b"\nFrom big@x.test Mon Mar  2 11:00:00 2026\nFrom: big@x.test\nTo: me@digame.test\nSubject: Big\nDate: Mon, 2 Mar 2026 11:00:00 +0100\nMessage-ID: <big1@x.test>\n\n",
+    );
+    bytes.extend(std::iter::repeat_n(b'x', 300 * 1024));
+    bytes.push(b'\n');
+    let res = common::new_client()
+        .post(app.url("/api/v1/ai/email-analysis/upload"))
+        .bearer_auth(&token)
+        .multipart(form("big.mbox", bytes, "me@digame.test"))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let analysis: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{analysis}");
+    assert_eq!(
+        analysis["messages"], 10,
+        "the fixture's nine and the big one: {analysis}"
+    );
+
+    let narrate = |body: Value| {
+        let req = common::new_client()
+            .post(app.url("/api/v1/ai/email-analysis/narrative"))
+            .bearer_auth(&token)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let limit = res.headers().contains_key("x-ratelimit-limit");
+            (
+                res.status().as_u16(),
+                limit,
+                res.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, _, body) = narrate(serde_json::json!({"analysis": analysis})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("API_KEY_MISSING")),
+        "{body}"
+    );
+    common::save_key(&app, "email_analysis_service_key", "sk-email-123456789").await;
+    let (status, limit, body) = narrate(serde_json::json!({"analysis": analysis})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(limit, "an AI call reports its window");
+    assert!(
+        body["narrative"].as_str().unwrap().contains("You sent"),
+        "{body}"
+    );
+    let (status, _, body) = narrate(serde_json::json!({"analysis": "not an analysis"})).await;
+    assert!((400..500).contains(&status), "{body}");
+}

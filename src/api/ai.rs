@@ -21,6 +21,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(translate))
         .routes(routes!(define))
         .routes(routes!(email_analyze))
+        .routes(routes!(email_narrative))
+}
+
+/// The mail export upload: its own router, for its own body limit
+/// (`DIGAME_EMAIL_UPLOAD_MAX_MB` instead of the API's 256 KB).
+pub fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(email_upload))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -207,4 +214,59 @@ async fn email_analyze(
         Ok(analysis) => Json(analysis).into_response(),
         Err(e) => ApiError(e).into_response(),
     }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NarrativeBody {
+    /// An analysis as `/ai/email-analysis/analyze` or `/upload` answered it; only its
+    /// anonymised aggregates are sent to the AI service.
+    #[schema(value_type = Object)]
+    analysis: serde_json::Value,
+}
+
+/// A short narrative with suggestions about an email analysis
+///
+/// An AI call (the email tool's key, its allowance and rate limit).
+#[utoipa::path(post, path = "/ai/email-analysis/narrative", tag = "ai", security(("bearer" = [])), request_body = NarrativeBody,
+    responses((status = 200, description = "The narrative", body = email::Narrative)))]
+async fn email_narrative(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<NarrativeBody>,
+) -> Response {
+    let result =
+        email::service::narrative(&cx(&state), &caller.0, &body.analysis.to_string()).await;
+    answer(&state, &caller, result).await
+}
+
+/// The upload's form fields (describes the multipart body for the document).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // read field by field from the multipart stream
+struct EmailUpload {
+    /// An mbox file, a single message (.eml), or a zip of either.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The caller's own addresses, separated by commas (the account's email when absent).
+    own_addresses: Option<String>,
+    /// After how many days a message counts as unanswered.
+    unanswered_days: Option<String>,
+}
+
+/// Patterns in a mail export file
+///
+/// The built-in analysis of an uploaded export, as on the email tool's page; the file is
+/// read once and not kept.
+#[utoipa::path(post, path = "/ai/email-analysis/upload", tag = "ai", security(("bearer" = [])),
+    request_body(content = EmailUpload, content_type = "multipart/form-data"),
+    responses((status = 200, description = "The analysis", body = email::EmailAnalysis)))]
+async fn email_upload(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: axum::http::HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Json<email::EmailAnalysis>, ApiError> {
+    let mut form = email::service::UploadForm::default();
+    Ok(Json(
+        email::service::analyse_upload(&state, &caller.0, &headers, multipart, &mut form).await?,
+    ))
 }

@@ -25,11 +25,17 @@ use crate::error::AppError;
 use crate::server::state::AppState;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use tower_http::limit::RequestBodyLimitLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Every documented route, with the document they make.
 fn routes() -> OpenApiRouter<AppState> {
+    bounded_routes().merge(ai::upload_router())
+}
+
+/// The routes whose bodies are bounded by the server's usual limit (all but the upload).
+fn bounded_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(health::router())
         .merge(me::router())
@@ -52,8 +58,16 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// Every `/api/v1` route, rate-limited per caller; nested under that prefix by the server.
 pub fn router(state: AppState) -> Router<AppState> {
-    let (router, _) = routes().split_for_parts();
-    router
+    let (bounded, _) = bounded_routes().split_for_parts();
+    let (uploads, _) = ai::upload_router().split_for_parts();
+    let upload_limit = crate::server::upload_limit(&state.settings);
+    bounded
+        .layer(RequestBodyLimitLayer::new(crate::server::BODY_LIMIT_BYTES))
+        .merge(
+            uploads
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(RequestBodyLimitLayer::new(upload_limit)),
+        )
         .route("/openapi.json", axum::routing::get(openapi::openapi_json))
         .route("/docs", axum::routing::get(openapi::docs_page))
         .fallback(not_found)

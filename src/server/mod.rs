@@ -41,6 +41,15 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// Largest request body accepted (forms and JSON; AI tools take notes and transcripts).
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 
+/// The body limit of the mail export uploads (the page's and the API's). The upload streams
+/// to a temporary file and counts its own bytes against `DIGAME_EMAIL_UPLOAD_MAX_MB`; this
+/// limit is the backstop.
+pub fn upload_limit(settings: &crate::config::Settings) -> usize {
+    usize::try_from(settings.email_upload_max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1024 * 1024)
+}
+
 /// Reads the site settings from `Cargo.toml` when run from the source tree, otherwise from
 /// the `LEPTOS_*` environment variables that `scripts/run` sets.
 pub fn leptos_options() -> Result<LeptosOptions, String> {
@@ -113,7 +122,6 @@ pub async fn build_app(
     // Everything that may need to know who is asking: pages, server functions, the JSON API,
     // and the 404 page. Only these load (and, when it changed, store) the session.
     let limited = Router::new()
-        .nest("/api/v1", crate::api::router(state.clone()))
         .route("/api/{*fn_name}", any(unknown_endpoint))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
@@ -128,11 +136,7 @@ pub async fn build_app(
         )
         .fallback_service(site_files(&leptos_options, context))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
-    // The mail export upload streams to a temporary file and counts its own bytes against
-    // `DIGAME_EMAIL_UPLOAD_MAX_MB`; this limit is the backstop.
-    let upload_limit = usize::try_from(state.settings.email_upload_max_bytes)
-        .unwrap_or(usize::MAX)
-        .saturating_add(1024 * 1024);
+    let upload_limit = upload_limit(&state.settings);
     let uploads = Router::new()
         .route(
             crate::features::email::UPLOAD_PATH,
@@ -145,7 +149,10 @@ pub async fn build_app(
             axum::routing::post(crate::features::meetings::upload::upload)
                 .layer(RequestBodyLimitLayer::new(1024 * 1024)),
         );
+    // The JSON API bounds its bodies itself (its mail upload takes the upload limit).
+    let api = Router::new().nest("/api/v1", crate::api::router(state.clone()));
     let with_session = limited
+        .merge(api)
         .merge(uploads)
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(page_guard))

@@ -204,6 +204,7 @@ impl EmailAnalysis {
 
 /// The AI service's reading of the anonymised aggregates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Narrative {
     pub narrative: String,
     pub suggestions: Vec<String>,

@@ -147,7 +147,9 @@ pub async fn upload(
     Redirect::to(&format!("{PAGE}?answered=1")).into_response()
 }
 
-async fn analyse_upload(
+/// The upload's work (gate, size limits, spooling, parsing, analysis), for the page's
+/// route and the JSON API's; what the form said besides the file is left in `form`.
+pub async fn analyse_upload(
     state: &AppState,
     person: &SessionUser,
     headers: &HeaderMap,
