@@ -163,6 +163,14 @@ async fn finishing_sets_the_flag_and_the_dashboard_gets_the_picks() {
         ],
         "recommended order, then the rest"
     );
+    // The JSON API answers the same picks.
+    let api_picks: serde_json::Value = app
+        .get("/api/v1/auth/me/onboarding/recommendations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api_picks, picks);
     let (_, _, body) = app
         .call_with(
             &new_client(),

@@ -13,7 +13,19 @@ use serde_json::{Map, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(read, update))
+    OpenApiRouter::new()
+        .routes(routes!(read, update))
+        .routes(routes!(recommendations))
+}
+
+/// The tools the caller's answers point to, best first (the dashboard's picks)
+#[utoipa::path(get, path = "/auth/me/onboarding/recommendations", tag = "onboarding", security(("bearer" = [])),
+    responses((status = 200, description = "The chosen tools, in recommended order, with the reasons", body = Vec<crate::features::onboarding::model::Recommendation>)))]
+async fn recommendations(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<Vec<crate::features::onboarding::model::Recommendation>>, ApiError> {
+    Ok(Json(service::picks(&state.db, &person).await?))
 }
 
 /// The onboarding document with its owner.

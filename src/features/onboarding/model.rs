@@ -332,6 +332,7 @@ pub fn parse_step(
 
 /// One recommended tool and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Recommendation {
     pub flag: ToolId,
     pub title: String,
