@@ -144,6 +144,28 @@ async fn a_token_does_the_account_pages_work() {
     assert_eq!(list[0]["title"], "Intro", "{list}");
     assert_eq!(list[0]["result"]["improved_text"], "Hello.");
     let kept_id = kept["id"].as_i64().unwrap();
+    // Another company's person reaches neither this result nor this person's tokens.
+    let other_client = common::new_client();
+    app.register_with(&other_client, "parity-other").await;
+    let other = token_of(&app, &other_client).await;
+    assert_eq!(
+        other.delete(&format!("/saved-results/{kept_id}")).await.0,
+        404
+    );
+    let (_, mine) = script.get("/account/tokens").await;
+    let script_token = mine[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        other
+            .delete(&format!("/account/tokens/{script_token}"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(script.get("/auth/me").await.0, 200);
+    assert_eq!(
+        other.get("/saved-results?tool=writing_assistance").await.1,
+        json!([])
+    );
     assert_eq!(
         script.delete(&format!("/saved-results/{kept_id}")).await.0,
         204
