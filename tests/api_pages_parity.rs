@@ -481,6 +481,10 @@ async fn a_token_does_the_admin_pages_work_and_only_an_admins_does() {
     assert_eq!(status, 200);
     assert_eq!(member_again.get("/auth/me").await.0, 401);
 
+    // A query parameter out of range is a 422 naming it.
+    let (status, body) = admin.get("/admin/audit?page=9223372036854775808").await;
+    assert_eq!((status, field(&body)), (422, Some("page")), "{body}");
+
     // The audit log has what the script did, filterable by action.
     let (status, log) = admin.get("/admin/audit?action=feature.disabled").await;
     assert_eq!(status, 200, "{log}");

@@ -3,7 +3,7 @@
 //! members' personal tokens and the onboarding funnel — the admin pages' work through the
 //! same services. Every route answers 403 to anyone but the company's administrators.
 
-use super::extract::{ApiAdmin, ApiError, ApiPath, JsonBody};
+use super::extract::{ApiAdmin, ApiError, ApiPath, ApiQuery, JsonBody};
 use crate::domain::ToolId;
 use crate::features::ai_admin::{service as ai_admin, AiAdminView};
 use crate::features::members::{service as members, InviteCreated, MembersView};
@@ -11,7 +11,7 @@ use crate::features::onboarding::Funnel;
 use crate::features::personal_tokens::{member_token_rows, MemberToken};
 use crate::features::tenancy::{service as tenancy, FeaturesView};
 use crate::server::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
@@ -201,7 +201,7 @@ pub struct AuditQuery {
 async fn audit(
     State(state): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<crate::features::audit::AuditView>, ApiError> {
     let people = members::people(&state.db, &admin).await?;
     Ok(Json(

@@ -139,3 +139,36 @@ where
             .map_err(|_| AppError::NotFound(format!("There is nothing at {}.", parts.uri.path())))
     }
 }
+
+/// A query string whose rejections (a number out of range, a wrong type) are a 422 in the
+/// project's error shape, naming the parameter when the parser says which.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(v)| ApiQuery(v))
+            .map_err(|e| {
+                // "Failed to deserialize query string: page: number too large …"
+                let text = e.body_text();
+                let field = text
+                    .split(": ")
+                    .nth(1)
+                    .filter(|f| {
+                        !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                    .unwrap_or("query")
+                    .to_owned();
+                ApiError(AppError::validation(
+                    &field,
+                    "This query parameter does not have the expected type or range.",
+                ))
+            })
+    }
+}

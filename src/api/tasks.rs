@@ -1,11 +1,11 @@
 //! Tasks over JSON: CRUD under `/api/v1/tasks` and the prioritization under
 //! `/api/v1/ai/tasks/prioritization/prioritize`, with the same gate and rules as the page.
 
-use super::extract::{ApiCaller, ApiError, ApiPath, JsonBody};
+use super::extract::{ApiCaller, ApiError, ApiPath, ApiQuery, JsonBody};
 use crate::features::tasks::service::{self, TaskInput};
 use crate::features::tasks::{Suggestion, TaskRow, TasksView};
 use crate::server::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -63,7 +63,7 @@ async fn gate(state: &AppState, caller: &ApiCaller) -> Result<(), ApiError> {
 async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<TasksView>, ApiError> {
     gate(&state, &caller).await?;
     Ok(Json(

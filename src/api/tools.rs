@@ -1,11 +1,11 @@
 //! The tools as a whole over JSON: what the caller may use (`GET /tools`, the dashboard's
 //! cards), and the results they keep (`/saved-results`, the tool pages' "Keep this result").
 
-use super::extract::{ApiCaller, ApiError, ApiPath, JsonBody};
+use super::extract::{ApiCaller, ApiError, ApiPath, ApiQuery, JsonBody};
 use crate::error::AppError;
 use crate::features::tools::{gate, saved, SavedResult, ToolCard, ToolId};
 use crate::server::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -80,7 +80,7 @@ fn tool_named(flag: Option<&str>) -> Result<ToolId, AppError> {
 async fn list_saved(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Query(q): Query<ToolQuery>,
+    ApiQuery(q): ApiQuery<ToolQuery>,
 ) -> Result<Json<Vec<KeptResult>>, ApiError> {
     let tool = tool_named(q.tool.as_deref())?;
     let rows = saved::list(&state.db, &person, tool).await?;
