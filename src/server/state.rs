@@ -18,8 +18,29 @@ pub const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Whole-request timeout of outside HTTP calls: long enough for a model's full answer.
 pub const HTTP_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Cloned for every request (each middleware layer, the server functions' context, the
+/// handlers' `State`), so a clone is one reference count: the fields live once, behind an
+/// `Arc`, and are reached through `Deref` (`state.db`, `state.settings`, …).
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What Leptos' router takes from the state (`leptos_routes_with_context`).
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state's fields, built once at start-up.
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
@@ -46,7 +67,7 @@ impl AppState {
             provider: Arc::new(OpenAiCompatible { http: http.clone() }),
             settings: settings.ai.clone(),
         };
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             ai,
             leptos_options,
             db,
@@ -55,7 +76,7 @@ impl AppState {
             keyring: Arc::new(keyring),
             http,
             api_limiter: Default::default(),
-        })
+        })))
     }
 }
 
