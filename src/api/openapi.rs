@@ -129,9 +129,6 @@ fn schema_name(schema: &Value) -> String {
     if let Some(r) = schema["$ref"].as_str() {
         return r.rsplit('/').next().unwrap_or(r).to_owned();
     }
-    if schema["type"] == "array" {
-        return format!("[{}]", schema_name(&schema["items"]));
-    }
     if let Some(choices) = schema["oneOf"].as_array().or(schema["anyOf"].as_array()) {
         return choices
             .iter()
@@ -139,17 +136,36 @@ fn schema_name(schema: &Value) -> String {
             .collect::<Vec<_>>()
             .join(" or ");
     }
-    match &schema["type"] {
-        Value::String(t) => t.clone(),
-        // `null` among others: the field is optional, shown with `?`.
+    // `null` among others: the field is optional, shown with `?` by the caller.
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
         Value::Array(types) => types
             .iter()
             .filter_map(Value::as_str)
             .filter(|t| *t != "null")
-            .collect::<Vec<_>>()
-            .join(" | "),
-        _ => "any".into(),
+            .collect(),
+        _ => Vec::new(),
+    };
+    if types.is_empty() {
+        return "any".into();
     }
+    types
+        .iter()
+        .map(|t| match (*t, schema["prefixItems"].as_array()) {
+            // A tuple: its members in order.
+            ("array", Some(members)) => format!(
+                "({})",
+                members
+                    .iter()
+                    .map(schema_name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ("array", None) => format!("[{}]", schema_name(&schema["items"])),
+            (t, _) => t.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// A request body's fields, from the referenced schema (`name: type`, `?` when optional).
@@ -296,6 +312,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_docs_page_names_optional_lists_and_tuples_by_their_items() {
+        let schema = |v: Value| schema_name(&v);
+        assert_eq!(
+            schema(json!({"type": ["array", "null"], "items": {"type": "string"}})),
+            "[string]"
+        );
+        assert_eq!(
+            schema(json!({"type": "array", "items": false,
+                "prefixItems": [{"$ref": "#/components/schemas/ToolId"}, {"type": "integer"}]})),
+            "(ToolId, integer)"
+        );
+        assert_eq!(schema(json!({"type": ["integer", "null"]})), "integer");
+        assert_eq!(schema(json!({})), "any");
     }
 
     #[test]
