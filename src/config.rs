@@ -255,7 +255,19 @@ pub fn parse_ai_base_url(raw: &str) -> Result<String, String> {
     }
 }
 
+/// Largest request body accepted (forms and JSON; AI tools take notes and transcripts).
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
 impl Settings {
+    /// The body limit of the mail export uploads (the page's and the API's). The upload
+    /// streams to a temporary file and counts its own bytes against
+    /// `DIGAME_EMAIL_UPLOAD_MAX_MB`; this limit is the backstop.
+    pub fn upload_body_limit(&self) -> usize {
+        usize::try_from(self.email_upload_max_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1024 * 1024)
+    }
+
     /// Whether the session cookie is `Secure` (and named `__Host-digame_session`): in
     /// production, and whenever the public address is https, whatever `DIGAME_ENV` says.
     pub fn secure_cookies(&self) -> bool {

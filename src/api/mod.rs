@@ -60,9 +60,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router<AppState> {
     let (bounded, _) = bounded_routes().split_for_parts();
     let (uploads, _) = ai::upload_router().split_for_parts();
-    let upload_limit = crate::server::upload_limit(&state.settings);
+    let upload_limit = state.settings.upload_body_limit();
     bounded
-        .layer(RequestBodyLimitLayer::new(crate::server::BODY_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(crate::config::BODY_LIMIT_BYTES))
         .merge(
             uploads
                 .layer(axum::extract::DefaultBodyLimit::disable())

@@ -38,17 +38,7 @@ use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-/// Largest request body accepted (forms and JSON; AI tools take notes and transcripts).
-pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
-
-/// The body limit of the mail export uploads (the page's and the API's). The upload streams
-/// to a temporary file and counts its own bytes against `DIGAME_EMAIL_UPLOAD_MAX_MB`; this
-/// limit is the backstop.
-pub fn upload_limit(settings: &crate::config::Settings) -> usize {
-    usize::try_from(settings.email_upload_max_bytes)
-        .unwrap_or(usize::MAX)
-        .saturating_add(1024 * 1024)
-}
+pub use crate::config::BODY_LIMIT_BYTES;
 
 /// Reads the site settings from `Cargo.toml` when run from the source tree, otherwise from
 /// the `LEPTOS_*` environment variables that `scripts/run` sets.
@@ -136,7 +126,7 @@ pub async fn build_app(
         )
         .fallback_service(site_files(&leptos_options, context))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
-    let upload_limit = upload_limit(&state.settings);
+    let upload_limit = state.settings.upload_body_limit();
     let uploads = Router::new()
         .route(
             crate::features::email::UPLOAD_PATH,
