@@ -6,6 +6,7 @@ use super::extract::{ApiCaller, ApiError, ApiPath, JsonBody};
 use crate::features::account_data::service as account_data;
 use crate::features::auth::{activity, two_factor, SignInRow, TwoFactorState};
 use crate::features::personal_tokens::{self as tokens, CreatedToken, PersonalToken};
+use crate::features::tokens::personal;
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -220,26 +221,6 @@ async fn token_revoke(
     ApiCaller(person): ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    revoke_token(&state, &person, id, false).await
-}
-
-/// Revokes token `id`: the caller's own, or (`as_admin`) any member's of the caller's
-/// company; 404 for anything else.
-pub(super) async fn revoke_token(
-    state: &AppState,
-    actor: &crate::domain::SessionUser,
-    id: i64,
-    as_admin: bool,
-) -> Result<StatusCode, ApiError> {
-    use crate::features::tokens::personal;
-    if !as_admin
-        && !personal::own(&state.db, actor)
-            .await?
-            .iter()
-            .any(|t| t.id == id)
-    {
-        return Err(crate::error::AppError::NotFound("There is no such token.".into()).into());
-    }
-    personal::revoke(&state.db, actor, id).await?;
+    personal::revoke(&state.db, &person, id, personal::RevokeScope::Own).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -284,7 +284,9 @@ async fn revoke_member_token(
     ApiAdmin(admin): ApiAdmin,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    super::account::revoke_token(&state, &admin, id, true).await
+    use crate::features::tokens::personal;
+    personal::revoke(&state.db, &admin, id, personal::RevokeScope::Company).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// How many members entered and finished each onboarding step

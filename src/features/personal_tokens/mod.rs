@@ -148,7 +148,8 @@ pub async fn revoke_personal_token(token_id: i64, back_to: String) -> Result<(),
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    personal::revoke(&state.db, &person, token_id).await?;
+    // Either card: the security page lists the caller's own, the admin page every member's.
+    personal::revoke(&state.db, &person, token_id, personal::RevokeScope::Company).await?;
     let page = if back_to == "/admin/tokens" {
         "/admin/tokens?revoked=1"
     } else {

@@ -154,9 +154,23 @@ pub async fn in_tenant(
         .collect())
 }
 
-/// Revokes token `id`: the caller's own, or, for a tenant admin, any member's. Anything
-/// else (another company's, an unknown id) is not found.
-pub async fn revoke(db: &DatabaseConnection, actor: &SessionUser, id: i64) -> Result<(), AppError> {
+/// Whose tokens a revocation may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeScope {
+    /// Only the caller's own.
+    Own,
+    /// The caller's own, or, for a tenant admin, any member's.
+    Company,
+}
+
+/// Revokes token `id` within `scope`. Anything else (another company's, another person's
+/// outside the scope, an unknown id) is not found.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+    scope: RevokeScope,
+) -> Result<(), AppError> {
     let not_found = || AppError::NotFound("There is no such token.".into());
     let token = live()
         .filter(api_tokens::Column::Id.eq(id))
@@ -165,7 +179,7 @@ pub async fn revoke(db: &DatabaseConnection, actor: &SessionUser, id: i64) -> Re
         .await
         .or_internal("reading a token")?
         .ok_or_else(not_found)?;
-    if token.user_id != actor.user.id && !actor.is_admin() {
+    if token.user_id != actor.user.id && (scope == RevokeScope::Own || !actor.is_admin()) {
         return Err(not_found());
     }
     let txn = db.begin().await.or_internal("revoking a token")?;
