@@ -85,6 +85,8 @@ async fn new_tenants_get_their_tiers_flags_and_admins_switch_them() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    // As the next request loads them: the person, their tenant and its flags.
+    let admin = person(&app, &email).await;
     let err = gate::begin(
         &app.state.db,
         &app.state.keyring,

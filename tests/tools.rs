@@ -49,6 +49,8 @@ async fn the_gate_refuses_with_the_reason_and_counts_a_successful_call() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    // Each request reads the person (and the flags with them) afresh.
+    let me = person(&app, &email).await;
     let err = begin(me.clone()).await.unwrap_err();
     assert_eq!(err.code(), "FEATURE_DISABLED", "{err:?}");
     app.call(
@@ -56,6 +58,7 @@ async fn the_gate_refuses_with_the_reason_and_counts_a_successful_call() {
         &[("flag", "meeting_insights"), ("enabled", "true")],
     )
     .await;
+    let me = person(&app, &email).await;
 
     // A missing key: nothing is counted.
     let err = begin(me.clone()).await.unwrap_err();
@@ -173,4 +176,47 @@ async fn the_dashboard_reads_cards_and_picks_in_one_call() {
     assert!(body["picks"].as_array().unwrap().is_empty(), "{body}");
     let (status, _, body) = app.call_with(&common::new_client(), "dashboard", &[]).await;
     assert_eq!((status, body["code"].as_str()), (401, Some("UNAUTHORIZED")));
+}
+
+/// The flags come with the signed-in person, read on each request: a change is seen on the
+/// very next request, and only by the company that made it.
+#[tokio::test]
+async fn a_flag_change_is_seen_on_the_next_request_and_only_by_its_company() {
+    let app = spawn_app().await;
+    app.register("flags-a").await;
+    let other = common::new_client();
+    app.register_with(&other, "flags-b").await;
+    let writing_card = |body: &serde_json::Value| {
+        body["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["flag"] == "writing_assistance")
+            .cloned()
+            .unwrap()
+    };
+    let (_, _, before) = app.call("dashboard", &[]).await;
+    assert_ne!(writing_card(&before)["access"], "SwitchedOff", "{before}");
+
+    let (status, _, body) = app
+        .call(
+            "admin/features/set",
+            &[("flag", "writing_assistance"), ("enabled", "false")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, after) = app.call("dashboard", &[]).await;
+    assert_eq!(writing_card(&after)["access"], "SwitchedOff", "{after}");
+    let (_, _, theirs) = app.call_with(&other, "dashboard", &[]).await;
+    assert_ne!(writing_card(&theirs)["access"], "SwitchedOff", "{theirs}");
+
+    let (status, _, body) = app
+        .call(
+            "admin/features/set",
+            &[("flag", "writing_assistance"), ("enabled", "true")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, again) = app.call("dashboard", &[]).await;
+    assert_ne!(writing_card(&again)["access"], "SwitchedOff", "{again}");
 }

@@ -10,9 +10,23 @@ use std::fmt;
 pub struct SessionUser {
     pub user: users::Model,
     pub tenant: tenants::Model,
+    /// The tenant's stored feature flags (flag name, on), when they were read in the same
+    /// query as the person (`features::auth::backend::load_active`, every signed-in request);
+    /// `None` where the person was put together otherwise, and the flags are read when needed
+    /// (`tenancy::service::flags_of`). Read with the person, so never older than the request.
+    pub stored_flags: Option<Vec<(String, bool)>>,
 }
 
 impl SessionUser {
+    /// A person without their tenant's flags (read when needed).
+    pub fn new(user: users::Model, tenant: tenants::Model) -> SessionUser {
+        SessionUser {
+            user,
+            tenant,
+            stored_flags: None,
+        }
+    }
+
     pub fn tenant_id(&self) -> i64 {
         self.tenant.id
     }

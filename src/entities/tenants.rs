@@ -18,6 +18,14 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(has_many = "super::users::Entity")]
     Users,
+    #[sea_orm(has_many = "super::tenant_features::Entity")]
+    Features,
+}
+
+impl Related<super::tenant_features::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Features.def()
+    }
 }
 
 impl Related<super::users::Entity> for Entity {

@@ -259,21 +259,20 @@ pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-/// The stored person (with tenant) for an email, as the session would load them.
+/// The stored person (with tenant and flags) for an email, as a request loads them.
 pub async fn person(app: &TestApp, email: &str) -> digame::features::auth::backend::SessionUser {
-    use digame::entities::{tenants, users};
+    use digame::entities::users;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let (user, tenant) = users::Entity::find()
+    let user = users::Entity::find()
         .filter(users::Column::Email.eq(email.to_lowercase()))
-        .find_also_related(tenants::Entity)
         .one(&app.state.db)
         .await
         .unwrap()
         .expect("user exists");
-    digame::features::auth::backend::SessionUser {
-        user,
-        tenant: tenant.unwrap(),
-    }
+    digame::features::auth::backend::load_active(&app.state.db, user.id)
+        .await
+        .unwrap()
+        .expect("an active person with a tenant")
 }
 
 /// Adds a member to an existing tenant directly in the database (invitations come later)

@@ -63,7 +63,7 @@ pub async fn list(
         .or_internal("listing API keys")?;
     let now = Utc::now();
     let tier = person.tier();
-    let flags = crate::features::tenancy::service::flags(db, &person.tenant).await?;
+    let flags = crate::features::tenancy::service::flags_of(db, person).await?;
     let info = |m: &user_api_keys::Model| StoredKey {
         masked: mask(&m.last_four),
         added: format_time(m.created_at),

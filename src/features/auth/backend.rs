@@ -2,7 +2,7 @@
 
 use super::passwords::Passwords;
 use crate::domain::account::Email;
-use crate::entities::{tenants, users};
+use crate::entities::{tenant_features, tenants, users};
 use crate::error::{AppError, ResultExt};
 use axum_login::{AuthUser, AuthnBackend, UserId};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -99,24 +99,50 @@ impl AuthnBackend for Backend {
             return Ok(None);
         }
         Ok(match found {
-            Some((user, Some(tenant))) => Some(SessionUser {
-                user: self.renew_hash(user, &creds.password).await,
+            Some((user, Some(tenant))) => Some(SessionUser::new(
+                self.renew_hash(user, &creds.password).await,
                 tenant,
-            }),
+            )),
             _ => None,
         })
     }
 
+    /// A deactivated person is signed out on their next request.
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, AppError> {
-        let found = users::Entity::find_by_id(*id)
-            .find_also_related(tenants::Entity)
-            .one(&self.db)
+        load_active(&self.db, *id)
             .await
-            .or_internal("loading the session user")?;
-        Ok(match found {
-            // A deactivated person is signed out on their next request.
-            Some((user, Some(tenant))) if user.active => Some(SessionUser { user, tenant }),
-            _ => None,
-        })
+            .or_internal("loading the session user")
     }
+}
+
+/// The active person with this id, with their tenant and the tenant's stored feature flags,
+/// in one query (a row per stored flag): every signed-in request reads the person, so the
+/// pages and tools that need the flags do not read them again. `None` for an unknown or
+/// deactivated person.
+pub async fn load_active(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<Option<SessionUser>, sea_orm::DbErr> {
+    let rows = users::Entity::find_by_id(id)
+        .find_also_related(tenants::Entity)
+        .and_also_related(tenant_features::Entity)
+        .all(db)
+        .await?;
+    let mut rows = rows.into_iter();
+    let Some((user, Some(tenant), first)) = rows.next() else {
+        return Ok(None);
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    let stored_flags = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, _, flag)| flag))
+        .map(|f| (f.flag, f.enabled))
+        .collect();
+    Ok(Some(SessionUser {
+        user,
+        tenant,
+        stored_flags: Some(stored_flags),
+    }))
 }

@@ -391,14 +391,7 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
     let person = ctx::require_user().await?;
     let user = activity::end_other_sessions(&state.db, &person).await?;
     let mut auth = ctx::auth_session().await?;
-    service::bind_session(
-        &mut auth,
-        &backend::SessionUser {
-            user,
-            tenant: person.tenant,
-        },
-    )
-    .await?;
+    service::bind_session(&mut auth, &backend::SessionUser::new(user, person.tenant)).await?;
     ctx::redirect_plain_form("/settings/profile?sessions_ended=1#activity");
     Ok(())
 }

@@ -147,7 +147,7 @@ async fn insert_tenant_and_admin(
         super::verify::write_link(&txn, &user, origin).await?;
     }
     txn.commit().await?;
-    Ok(SessionUser { user, tenant })
+    Ok(SessionUser::new(user, tenant))
 }
 
 /// Joins the company of an invitation with the invited email: the invitation is used up,
@@ -198,7 +198,7 @@ pub async fn join_by_invitation(
     )
     .await?;
     txn.commit().await.or_internal("joining a tenant")?;
-    Ok(SessionUser { user, tenant })
+    Ok(SessionUser::new(user, tenant))
 }
 
 /// A new, active account that has not been through onboarding yet.
@@ -368,7 +368,7 @@ pub async fn awaiting_second_factor(
         .or_internal("loading a user to sign in")?;
     match found {
         Some((user, Some(tenant))) if user.active && user.session_epoch == waiting.epoch => {
-            Ok((SessionUser { user, tenant }, waiting.next))
+            Ok((SessionUser::new(user, tenant), waiting.next))
         }
         _ => Err(expired()),
     }
@@ -633,8 +633,5 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await.or_internal("saving a new password")?;
-    Ok(SessionUser {
-        user,
-        tenant: person.tenant.clone(),
-    })
+    Ok(SessionUser::new(user, person.tenant.clone()))
 }

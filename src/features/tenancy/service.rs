@@ -32,8 +32,16 @@ pub async fn lock_tenant(
         .exec(txn)
         .await
         .or_internal("locking a tenant")?;
+    current_tenant(txn, tenant_id).await
+}
+
+/// The tenant's row as it is now.
+async fn current_tenant(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+) -> Result<tenants::Model, AppError> {
     tenants::Entity::find_by_id(tenant_id)
-        .one(txn)
+        .one(db)
         .await
         .or_internal("reading a tenant")?
         .ok_or_else(|| {
@@ -42,28 +50,47 @@ pub async fn lock_tenant(
         })
 }
 
-/// The tenant's flags; a tool with no stored row is on when the tier includes it, and a
-/// tool outside the tier is always off.
+/// The tenant's flags, read from the database.
 pub async fn flags(
     db: &impl ConnectionTrait,
     tenant: &tenants::Model,
 ) -> Result<HashMap<ToolId, bool>, AppError> {
-    let stored = tenant_features::Entity::find()
+    let stored: Vec<(String, bool)> = tenant_features::Entity::find()
         .filter(tenant_features::Column::TenantId.eq(tenant.id))
         .all(db)
         .await
-        .or_internal("reading feature flags")?;
-    let tier = Tier::of_stored(&tenant.tier);
-    Ok(TOOLS
+        .or_internal("reading feature flags")?
+        .into_iter()
+        .map(|r| (r.flag, r.enabled))
+        .collect();
+    Ok(resolve_flags(Tier::of_stored(&tenant.tier), &stored))
+}
+
+/// The person's tenant's flags: those read with the person on this request when they were
+/// (every signed-in request does), otherwise from the database.
+pub async fn flags_of(
+    db: &impl ConnectionTrait,
+    person: &SessionUser,
+) -> Result<HashMap<ToolId, bool>, AppError> {
+    match &person.stored_flags {
+        Some(stored) => Ok(resolve_flags(person.tier(), stored)),
+        None => flags(db, &person.tenant).await,
+    }
+}
+
+/// Each tool's flag from the stored rows (flag name, on): a tool with no stored row is on
+/// when the tier includes it, and a tool outside the tier is always off.
+pub fn resolve_flags(tier: Tier, stored: &[(String, bool)]) -> HashMap<ToolId, bool> {
+    TOOLS
         .iter()
         .map(|t| {
             let on = stored
                 .iter()
-                .find(|r| r.flag == t.flag)
-                .map_or(tier.includes(t.id), |r| r.enabled);
+                .find(|(flag, _)| flag == t.flag)
+                .map_or(tier.includes(t.id), |(_, enabled)| *enabled);
             (t.id, on && tier.includes(t.id))
         })
-        .collect())
+        .collect()
 }
 
 /// Stores one flag of a tenant (insert or update).
@@ -111,11 +138,14 @@ pub async fn features_view(
     db: &DatabaseConnection,
     admin: &SessionUser,
 ) -> Result<FeaturesView, AppError> {
-    let tier = admin.tier();
-    let flags = flags(db, &admin.tenant).await?;
+    // The company as it is now, not as the request found it: the JSON API answers a change
+    // with this view on the same request.
+    let tenant = current_tenant(db, admin.tenant_id()).await?;
+    let tier = Tier::of_stored(&tenant.tier);
+    let flags = flags(db, &tenant).await?;
     Ok(FeaturesView {
         tier: tier.label().to_owned(),
-        require_two_factor: admin.tenant.require_two_factor,
+        require_two_factor: tenant.require_two_factor,
         admin_has_two_factor: admin.user.two_factor_enabled_at.is_some(),
         rows: TOOLS
             .iter()
@@ -147,7 +177,7 @@ pub async fn set_feature(
             Tier::lowest_including(tool).label()
         )));
     }
-    let before = flags(db, &admin.tenant).await?[&tool];
+    let before = flags_of(db, admin).await?[&tool];
     let txn = db.begin().await.or_internal("switching a feature")?;
     write_flag(&txn, admin.tenant_id(), tool, enabled)
         .await
@@ -275,4 +305,32 @@ pub async fn all(db: &DatabaseConnection) -> Result<Vec<tenants::Model>, AppErro
         .all(db)
         .await
         .or_internal("listing tenants")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_flags;
+    use crate::domain::{Tier, ToolId};
+
+    #[test]
+    fn stored_rows_decide_within_the_tier_and_missing_rows_follow_it() {
+        let stored = vec![
+            ("meeting_insights".to_owned(), false),
+            // Stored on, but the Free plan does not include it: off.
+            ("writing_assistance".to_owned(), true),
+        ];
+        let free = resolve_flags(Tier::Free, &stored);
+        assert!(!free[&ToolId::WritingAssistance]);
+        assert!(
+            free[&ToolId::TaskPrioritization],
+            "no row: the tier's default"
+        );
+        assert!(!free[&ToolId::CommunicationStyle], "outside the tier");
+
+        let pro = resolve_flags(Tier::Professional, &stored);
+        assert!(pro[&ToolId::WritingAssistance]);
+        assert!(!pro[&ToolId::MeetingInsights], "switched off by an admin");
+        assert!(pro[&ToolId::CommunicationStyle], "no row: on in the tier");
+        assert_eq!(pro.len(), 6);
+    }
 }

@@ -13,7 +13,7 @@ use crate::entities::ai_usage;
 use crate::error::{AppError, ResultExt};
 use crate::features::api_keys::crypto::Keyring;
 use crate::features::api_keys::service as vault;
-use crate::features::tenancy::service::flags;
+use crate::features::tenancy::service::flags_of;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
@@ -67,7 +67,7 @@ async fn access_with(
 ) -> Result<Access, AppError> {
     Ok(Access {
         tier: person.tier(),
-        flags: flags(db, &person.tenant).await?,
+        flags: flags_of(db, person).await?,
         user_active: person.user.active,
         email_verified: person.email_verified(),
         two_factor_ok: person.two_factor_ok(),
