@@ -8,28 +8,47 @@ use tracing_subscriber::EnvFilter;
 /// default is 2 MiB) so a large page never runs out.
 const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
 
-/// Allocations of 1 MiB and more get their own mapping and go back to the system when freed.
+/// mimalloc instead of glibc's malloc. Server rendering allocates and frees many small
+/// strings: under load glibc's malloc and free (with `malloc_consolidate`) took about a
+/// quarter of the CPU of a page (`perf`, docs/BENCHMARKS.md). mimalloc also gives a password
+/// hash's 19 MiB block (Argon2id) its own mapping and returns it when freed, which glibc
+/// needed a fixed `M_MMAP_THRESHOLD` for (its adaptive threshold kept those blocks in the
+/// heap arenas: 20 sign-ups took the server from 28 MB to 245 MB); `bench/run.sh` and
+/// `bench/soak.sh` measure the memory.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's options: freed memory goes back to the system at once (purge delay 0, not
+/// 10 ms), and its arenas are committed as they are used, not up front (an arena committed
+/// up front is never purged). With its defaults the idle server took 64 MB; with these
+/// 34 MB (glibc: 34 MB), at the same speed (`bench/run.sh`, docs/BENCHMARKS.md).
 ///
-/// Each password hash (Argon2id, m = 19 MiB) allocates one 19 MiB block. glibc's default
-/// threshold adapts upwards after the first such block is freed, so later blocks came from
-/// the heap arenas of whichever blocking-pool thread hashed, and stayed there: 20 sign-ups
-/// took the server from 28 MB to 245 MB, 20 concurrent ones to 500 MB, and the memory never
-/// went back (`bench/soak.sh`, `bench/run.sh`). A fixed threshold turns the adaptation off.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn return_large_blocks_to_the_system() {
-    const ONE_MIB: libc::c_int = 1024 * 1024;
-    // SAFETY: mallopt only sets a tuning parameter of glibc's allocator; called first thing
-    // in main, before any other thread exists.
+/// mimalloc reserves its first arena at the first allocation, which the Rust runtime makes
+/// before `main`: on Linux this runs earlier still, as an ELF constructor (`.init_array`),
+/// before any Rust code allocates. Elsewhere it runs first thing in `main`, where the first
+/// arena keeps the default.
+extern "C" fn tune_allocator() {
+    use libmimalloc_sys::{mi_option_set, mi_option_t};
+    // `mi_option_e` in mimalloc.h (v2, the version libmimalloc-sys builds by default); the
+    // crate names neither.
+    const ARENA_EAGER_COMMIT: mi_option_t = 4;
+    const PURGE_DELAY: mi_option_t = 15;
+    // SAFETY: mi_option_set only stores a tuning value, which mimalloc reads when it next
+    // reserves or purges memory; no other thread exists yet.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, ONE_MIB);
+        mi_option_set(ARENA_EAGER_COMMIT, 0);
+        mi_option_set(PURGE_DELAY, 0);
     }
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn return_large_blocks_to_the_system() {}
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static TUNE_ALLOCATOR_AT_LOAD: extern "C" fn() = tune_allocator;
 
 fn main() {
-    return_large_blocks_to_the_system();
+    #[cfg(not(target_os = "linux"))]
+    tune_allocator();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(WORKER_STACK_BYTES)
