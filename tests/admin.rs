@@ -65,7 +65,6 @@ async fn join(app: &TestApp, token: &str) -> (reqwest::Client, u16, serde_json::
 async fn new_tenants_get_their_tiers_flags_and_admins_switch_them() {
     let app = spawn_app().await;
     let email = app.register("flags").await;
-    let admin = person(&app, &email).await;
     let (status, _, body) = app.call("admin/features", &[]).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["tier"], "Professional");

@@ -342,6 +342,27 @@ async fn a_token_does_the_admin_pages_work_and_only_an_admins_does() {
         (400..500).contains(&status),
         "the admin has no second factor yet: {body}"
     );
+    // With their own second factor on, the admin requires it of everyone; the answer shows
+    // the company as it is after the change, not as the request found it.
+    let (_, state) = admin.post("/account/two-factor/start", json!({})).await;
+    let secret = from_base32(state["pending"]["secret"].as_str().unwrap()).unwrap();
+    let (status, body) = admin
+        .post(
+            "/account/two-factor/enable",
+            json!({"code": code_at(&secret, step_of(chrono::Utc::now()))}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for required in [true, false] {
+        let (status, view) = admin
+            .put("/admin/two-factor", json!({ "required": required }))
+            .await;
+        assert_eq!(
+            (status, view["require_two_factor"].as_bool()),
+            (200, Some(required)),
+            "{view}"
+        );
+    }
 
     // Members: roles and deactivation, validated.
     let (status, body) = admin
