@@ -27,7 +27,6 @@ async fn usage_today(app: &common::TestApp, user_id: i64) -> i32 {
 async fn the_gate_refuses_with_the_reason_and_counts_a_successful_call() {
     let app = spawn_app().await;
     let email = app.register("gate").await;
-    let me = person(&app, &email).await;
     let begin = |who| {
         let app = &app;
         async move {
