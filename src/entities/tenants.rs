@@ -18,13 +18,17 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(has_many = "super::users::Entity")]
     Users,
-    #[sea_orm(has_many = "super::tenant_features::Entity")]
-    Features,
 }
 
+/// The tenant's stored flags, joined on `tenant_features.tenant_id` (read with the signed-in
+/// person). Written out here, not derived: a derived `has_many` needs the reverse relation in
+/// `tenant_features`, and the two entity files would import each other.
 impl Related<super::tenant_features::Entity> for Entity {
     fn to() -> RelationDef {
-        Relation::Features.def()
+        Entity::belongs_to(super::tenant_features::Entity)
+            .from(Column::Id)
+            .to(super::tenant_features::Column::TenantId)
+            .into()
     }
 }
 

@@ -8,7 +8,7 @@
 //! person.
 
 use crate::domain::SessionUser;
-use crate::entities::api_tokens;
+use crate::entities::{api_tokens, tenants, users};
 use crate::error::{AppError, ResultExt};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -113,10 +113,15 @@ fn expired() -> AppError {
 }
 
 async fn owner(db: &DatabaseConnection, user_id: i64) -> Result<SessionUser, AppError> {
-    crate::features::auth::backend::load_active(db, user_id)
+    match users::Entity::find_by_id(user_id)
+        .find_also_related(tenants::Entity)
+        .one(db)
         .await
         .or_internal("loading a token's owner")?
-        .ok_or_else(expired)
+    {
+        Some((user, Some(tenant))) if user.active => Ok(SessionUser::new(user, tenant)),
+        _ => Err(expired()),
+    }
 }
 
 /// Exchanges a refresh token for the next pair. A refresh token used before revokes its
