@@ -47,6 +47,26 @@ impl Script<'_> {
     async fn delete(&self, path: &str) -> (u16, Value) {
         self.send(reqwest::Method::DELETE, path, None).await
     }
+
+    /// Sets up two-factor sign-in as a person would: start, a wrong code refused, then the
+    /// authenticator's current code. Returns the recovery codes.
+    async fn enable_two_factor(&self) -> Vec<Value> {
+        let (status, state) = self.post("/account/two-factor/start", json!({})).await;
+        assert_eq!(status, 200, "{state}");
+        let secret = from_base32(state["pending"]["secret"].as_str().unwrap()).unwrap();
+        let (status, body) = self
+            .post("/account/two-factor/enable", json!({"code": "000000x"}))
+            .await;
+        assert!((400..500).contains(&status), "{body}");
+        let (status, codes) = self
+            .post(
+                "/account/two-factor/enable",
+                json!({"code": code_at(&secret, step_of(chrono::Utc::now()))}),
+            )
+            .await;
+        assert_eq!(status, 200, "{codes}");
+        codes["recovery_codes"].as_array().unwrap().clone()
+    }
 }
 
 /// A personal access token made on the security page by the person signed in on `client`.
@@ -206,21 +226,7 @@ async fn a_token_does_the_account_pages_work() {
     // Two-factor sign-in: set up with the app's first code, off with a recovery code.
     let (_, state) = script.get("/account/two-factor").await;
     assert_eq!(state["enabled"], false, "{state}");
-    let (status, state) = script.post("/account/two-factor/start", json!({})).await;
-    assert_eq!(status, 200, "{state}");
-    let secret = from_base32(state["pending"]["secret"].as_str().unwrap()).unwrap();
-    let (status, body) = script
-        .post("/account/two-factor/enable", json!({"code": "000000x"}))
-        .await;
-    assert!((400..500).contains(&status), "{body}");
-    let (status, codes) = script
-        .post(
-            "/account/two-factor/enable",
-            json!({"code": code_at(&secret, step_of(chrono::Utc::now()))}),
-        )
-        .await;
-    assert_eq!(status, 200, "{codes}");
-    let codes = codes["recovery_codes"].as_array().unwrap().clone();
+    let codes = script.enable_two_factor().await;
     assert_eq!(codes.len(), 10);
     assert_eq!(script.get("/account/two-factor").await.1["enabled"], true);
     let (status, body) = script
@@ -344,15 +350,7 @@ async fn a_token_does_the_admin_pages_work_and_only_an_admins_does() {
     );
     // With their own second factor on, the admin requires it of everyone; the answer shows
     // the company as it is after the change, not as the request found it.
-    let (_, state) = admin.post("/account/two-factor/start", json!({})).await;
-    let secret = from_base32(state["pending"]["secret"].as_str().unwrap()).unwrap();
-    let (status, body) = admin
-        .post(
-            "/account/two-factor/enable",
-            json!({"code": code_at(&secret, step_of(chrono::Utc::now()))}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    admin.enable_two_factor().await;
     for required in [true, false] {
         let (status, view) = admin
             .put("/admin/two-factor", json!({ "required": required }))

@@ -194,28 +194,25 @@ async fn a_flag_change_is_seen_on_the_next_request_and_only_by_its_company() {
             .cloned()
             .unwrap()
     };
+    let switched_off = |body: &serde_json::Value| writing_card(body)["access"] == "SwitchedOff";
     let (_, _, before) = app.call("dashboard", &[]).await;
-    assert_ne!(writing_card(&before)["access"], "SwitchedOff", "{before}");
+    assert!(!switched_off(&before), "{before}");
 
-    let (status, _, body) = app
-        .call(
-            "admin/features/set",
-            &[("flag", "writing_assistance"), ("enabled", "false")],
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (_, _, after) = app.call("dashboard", &[]).await;
-    assert_eq!(writing_card(&after)["access"], "SwitchedOff", "{after}");
-    let (_, _, theirs) = app.call_with(&other, "dashboard", &[]).await;
-    assert_ne!(writing_card(&theirs)["access"], "SwitchedOff", "{theirs}");
-
-    let (status, _, body) = app
-        .call(
-            "admin/features/set",
-            &[("flag", "writing_assistance"), ("enabled", "true")],
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (_, _, again) = app.call("dashboard", &[]).await;
-    assert_ne!(writing_card(&again)["access"], "SwitchedOff", "{again}");
+    // Off, then on again: each change is seen on the very next request, by this company only.
+    for enabled in [false, true] {
+        let (status, _, body) = app
+            .call(
+                "admin/features/set",
+                &[
+                    ("flag", "writing_assistance"),
+                    ("enabled", &enabled.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (_, _, after) = app.call("dashboard", &[]).await;
+        assert_eq!(switched_off(&after), !enabled, "{after}");
+        let (_, _, theirs) = app.call_with(&other, "dashboard", &[]).await;
+        assert!(!switched_off(&theirs), "{theirs}");
+    }
 }

@@ -3,7 +3,8 @@
 
 use super::role::Role;
 use super::tier::Tier;
-use crate::entities::{tenants, users};
+use crate::entities::{tenant_features, tenants, users};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use std::fmt;
 
 #[derive(Clone)]
@@ -11,13 +12,45 @@ pub struct SessionUser {
     pub user: users::Model,
     pub tenant: tenants::Model,
     /// The tenant's stored feature flags (flag name, on), when they were read in the same
-    /// query as the person (`features::auth::backend::load_active`, every signed-in request);
+    /// query as the person (`SessionUser::load_active`, every signed-in request);
     /// `None` where the person was put together otherwise, and the flags are read when needed
     /// (`tenancy::service::flags_of`). Read with the person, so never older than the request.
     pub stored_flags: Option<Vec<(String, bool)>>,
 }
 
 impl SessionUser {
+    /// The active person with this id, with their tenant and the tenant's stored feature flags,
+    /// in one query (a row per stored flag): every signed-in request reads the person, so the
+    /// pages and tools that need the flags do not read them again. `None` for an unknown or
+    /// deactivated person.
+    pub async fn load_active(
+        db: &impl ConnectionTrait,
+        id: i64,
+    ) -> Result<Option<SessionUser>, sea_orm::DbErr> {
+        let rows = users::Entity::find_by_id(id)
+            .find_also_related(tenants::Entity)
+            .and_also_related(tenant_features::Entity)
+            .all(db)
+            .await?;
+        let mut rows = rows.into_iter();
+        let Some((user, Some(tenant), first)) = rows.next() else {
+            return Ok(None);
+        };
+        if !user.active {
+            return Ok(None);
+        }
+        let stored_flags = first
+            .into_iter()
+            .chain(rows.filter_map(|(_, _, flag)| flag))
+            .map(|f| (f.flag, f.enabled))
+            .collect();
+        Ok(Some(SessionUser {
+            user,
+            tenant,
+            stored_flags: Some(stored_flags),
+        }))
+    }
+
     /// A person without their tenant's flags (read when needed).
     pub fn new(user: users::Model, tenant: tenants::Model) -> SessionUser {
         SessionUser {

@@ -269,7 +269,7 @@ pub async fn person(app: &TestApp, email: &str) -> digame::features::auth::backe
         .await
         .unwrap()
         .expect("user exists");
-    digame::features::auth::backend::load_active(&app.state.db, user.id)
+    digame::domain::SessionUser::load_active(&app.state.db, user.id)
         .await
         .unwrap()
         .expect("an active person with a tenant")

@@ -2,7 +2,7 @@
 
 use super::passwords::Passwords;
 use crate::domain::account::Email;
-use crate::entities::{tenant_features, tenants, users};
+use crate::entities::{tenants, users};
 use crate::error::{AppError, ResultExt};
 use axum_login::{AuthUser, AuthnBackend, UserId};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -109,40 +109,8 @@ impl AuthnBackend for Backend {
 
     /// A deactivated person is signed out on their next request.
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, AppError> {
-        load_active(&self.db, *id)
+        SessionUser::load_active(&self.db, *id)
             .await
             .or_internal("loading the session user")
     }
-}
-
-/// The active person with this id, with their tenant and the tenant's stored feature flags,
-/// in one query (a row per stored flag): every signed-in request reads the person, so the
-/// pages and tools that need the flags do not read them again. `None` for an unknown or
-/// deactivated person.
-pub async fn load_active(
-    db: &DatabaseConnection,
-    id: i64,
-) -> Result<Option<SessionUser>, sea_orm::DbErr> {
-    let rows = users::Entity::find_by_id(id)
-        .find_also_related(tenants::Entity)
-        .and_also_related(tenant_features::Entity)
-        .all(db)
-        .await?;
-    let mut rows = rows.into_iter();
-    let Some((user, Some(tenant), first)) = rows.next() else {
-        return Ok(None);
-    };
-    if !user.active {
-        return Ok(None);
-    }
-    let stored_flags = first
-        .into_iter()
-        .chain(rows.filter_map(|(_, _, flag)| flag))
-        .map(|f| (f.flag, f.enabled))
-        .collect();
-    Ok(Some(SessionUser {
-        user,
-        tenant,
-        stored_flags: Some(stored_flags),
-    }))
 }

@@ -140,9 +140,14 @@ pub async fn features_view(
 ) -> Result<FeaturesView, AppError> {
     // The company as it is now, not as the request found it: the JSON API answers a change
     // with this view on the same request.
-    let tenant = current_tenant(db, admin.tenant_id()).await?;
-    let tier = Tier::of_stored(&tenant.tier);
-    let flags = flags(db, &tenant).await?;
+    let now = SessionUser::load_active(db, admin.user.id)
+        .await
+        .or_internal("reading a tenant")?
+        .ok_or(AppError::Forbidden(
+            "Your account is no longer active.".into(),
+        ))?;
+    let (tenant, tier) = (&now.tenant, now.tier());
+    let flags = flags_of(db, &now).await?;
     Ok(FeaturesView {
         tier: tier.label().to_owned(),
         require_two_factor: tenant.require_two_factor,

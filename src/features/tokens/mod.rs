@@ -8,7 +8,7 @@
 //! person.
 
 use crate::domain::SessionUser;
-use crate::entities::{api_tokens, tenants, users};
+use crate::entities::api_tokens;
 use crate::error::{AppError, ResultExt};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -113,15 +113,10 @@ fn expired() -> AppError {
 }
 
 async fn owner(db: &DatabaseConnection, user_id: i64) -> Result<SessionUser, AppError> {
-    match users::Entity::find_by_id(user_id)
-        .find_also_related(tenants::Entity)
-        .one(db)
+    SessionUser::load_active(db, user_id)
         .await
         .or_internal("loading a token's owner")?
-    {
-        Some((user, Some(tenant))) if user.active => Ok(SessionUser::new(user, tenant)),
-        _ => Err(expired()),
-    }
+        .ok_or_else(expired)
 }
 
 /// Exchanges a refresh token for the next pair. A refresh token used before revokes its
