@@ -81,11 +81,10 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    // Every page is loaded on demand: each is its own wasm chunk (`cargo leptos
-                    // build --split`), so the main module is the frame and the router alone.
-                    <Route path=path!("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                    // Loaded on demand: each is its own wasm chunk (`cargo leptos build --split`).
                     <Route path=path!("/onboarding") view={Lazy::<OnboardingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/api-keys") view={Lazy::<ApiKeysRoute>::new()} ssr=SsrMode::Async/>
@@ -135,9 +134,6 @@ macro_rules! lazy_page {
 }
 
 lazy_page! {
-    HomeRoute => HomePage,
-    LoginRoute => LoginPage,
-    RegisterRoute => RegisterPage,
     OnboardingRoute => OnboardingPage,
     ProfileRoute => ProfilePage,
     SecurityRoute => SecurityPage,
