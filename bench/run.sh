@@ -84,6 +84,11 @@ run "GET /settings/api-keys (signed in)" "$base/settings/api-keys" -H "Cookie: $
 run "GET /admin/members (signed in)" "$base/admin/members" -H "Cookie: $cookie"
 run "POST /api/auth/me (signed-in server fn)" "$base/api/auth/me" -H "Cookie: $cookie" -s "$dir/post.lua"
 run "POST /api/keys/list (signed-in server fn)" "$base/api/keys/list" -H "Cookie: $cookie" -s "$dir/post.lua"
+# Static files, as a browser's first load asks for them (the hashed stylesheet, brotli) and the
+# favicon: streamed bodies, which stalled on delayed ACKs before TCP_NODELAY.
+css=$( (cd target/site/pkg && ls digame.*.css 2>/dev/null || true) | head -1)
+[ -z "$css" ] || run "GET /pkg/digame.HASH.css (br)" "$base/pkg/$css" -H 'Accept-Encoding: br'
+run "GET /favicon.svg" "$base/favicon.svg"
 
 # Issue 10: 50 people signing in at once (Argon2 on the blocking pool) beside the dashboard's
 # load, each from an address of their own; the dashboard's p99 then, against its quiet p99
