@@ -693,3 +693,46 @@ async fn each_token_has_its_own_request_window() {
     let (status, _, _) = me(&second).await;
     assert_eq!(status, 200, "another token is not affected");
 }
+
+/// Security issue, finding 2: 40 parallel wrong current passwords get at most the limit (5)
+/// verified; the rest are refused before any hashing.
+#[tokio::test]
+async fn a_burst_of_wrong_current_passwords_gets_at_most_the_limit_verified() {
+    let app = spawn_app().await;
+    let tokens = register(&app, &unique_email("change-burst")).await["tokens"].clone();
+    let auth = bearer(&tokens["access_token"]);
+    let attempts = (0..40).map(|i| {
+        let req = script()
+            .post(app.url("/api/v1/auth/password-change"))
+            .header("authorization", auth.clone())
+            .json(&json!({"current_password": format!("wrong-guess-{i}"), "new_password": "violet-harbor-lantern-42"}));
+        async move { send(req).await.0 }
+    });
+    let statuses = common::futures_join_all(attempts).await;
+    let verified = statuses.iter().filter(|s| **s == 422).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(verified <= 5, "{verified} verified: {statuses:?}");
+    assert_eq!(verified + refused, 40, "{statuses:?}");
+}
+
+/// Security issue, finding 3: a made-up bearer token buys no window of its own; it counts
+/// against the address it came from.
+#[tokio::test]
+async fn made_up_bearer_tokens_count_against_the_address() {
+    let app = common::spawn_app_with(&[("DIGAME_API_REQUESTS_PER_MINUTE", "5")]).await;
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let (status, _, _) = send(
+            script()
+                .get(app.url("/api/v1/health"))
+                .header("authorization", format!("Bearer junk{i}")),
+        )
+        .await;
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        7,
+        "the address' five, then refusals: {statuses:?}"
+    );
+}

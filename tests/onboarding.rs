@@ -432,6 +432,34 @@ async fn the_json_api_and_the_wizard_share_one_document() {
     let (_, still) = api(reqwest::Method::GET, None).await;
     assert_eq!(still["current_step_id"], "preferences");
 
+    // Security issue, finding 8: a value in `feature_exploration` that is not a boolean, and
+    // a `completed_at` that is not a date-time, are 422s (as in the original), nothing saved.
+    for (bad, field) in [
+        (
+            serde_json::json!({"current_step_id": "y", "feature_exploration": {"writing_assistance": "maybe"}}),
+            "feature_exploration",
+        ),
+        (
+            serde_json::json!({"current_step_id": "y", "completed_steps": [{"step_id": "about", "completed_at": "last tuesday"}]}),
+            "completed_steps[0]",
+        ),
+    ] {
+        let (status, err) = api(reqwest::Method::POST, Some(bad)).await;
+        assert_eq!(status, 422, "{err}");
+        assert_eq!(err["detail"]["field"], field, "{err}");
+        let (_, still) = api(reqwest::Method::GET, None).await;
+        assert_eq!(still["current_step_id"], "preferences", "nothing saved");
+        assert_eq!(still["completed_steps"][0]["step_id"], "about");
+    }
+    let (status, doc) = api(
+        reqwest::Method::POST,
+        Some(serde_json::json!({"feature_exploration": {"writing_assistance": true},
+            "completed_steps": [{"step_id": "about", "completed_at": "2026-11-26T10:00:00+01:00"}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["feature_exploration"]["writing_assistance"], true);
+
     // Corrupt stored data reads as the default document.
     let me = person(&app, &email).await;
     onboarding_states::ActiveModel {

@@ -160,3 +160,129 @@ async fn a_password_change_ends_every_token() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(me_with_token(&app, &secret).await, 401);
 }
+
+/// Security issue, finding 5: a personal token acts within its scope and never on the
+/// account: it cannot make tokens, start two-factor set-up, change the password, end
+/// sessions or delete the account; a read token cannot write; the Admin scope is for
+/// admins only and is the only one that reaches the admin routes.
+#[tokio::test]
+async fn tokens_act_within_their_scope_and_never_on_the_account() {
+    let app = spawn_app().await;
+    app.register("scoped").await;
+    let make = |name: &'static str, scope: &'static str| {
+        let app = &app;
+        async move {
+            let (status, _, body) = app
+                .call(
+                    "tokens/create",
+                    &[("name", name), ("expires_in_days", "7"), ("scope", scope)],
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["name"], name);
+            body["secret"].as_str().unwrap().to_owned()
+        }
+    };
+    let read = make("reader", "read").await;
+    let write = make("writer", "write").await;
+    let admin = make("admin script", "admin").await;
+    let call = |token: &str, method: reqwest::Method, path: &str, body: Value| {
+        let req = new_client()
+            .request(method, app.url(&format!("/api/v1{path}")))
+            .bearer_auth(token)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    use reqwest::Method;
+    for token in [&read, &write, &admin] {
+        for (method, path, body) in [
+            (
+                Method::POST,
+                "/account/tokens",
+                serde_json::json!({"name": "forever", "expires_in_days": 365}),
+            ),
+            (
+                Method::POST,
+                "/account/two-factor/start",
+                serde_json::json!({}),
+            ),
+            (
+                Method::POST,
+                "/auth/password-change",
+                serde_json::json!({"current_password": PASSWORD, "new_password": "violet-harbor-lantern-42"}),
+            ),
+            (Method::POST, "/account/sessions/end", serde_json::json!({})),
+            (
+                Method::POST,
+                "/account/delete",
+                serde_json::json!({"password": PASSWORD}),
+            ),
+        ] {
+            let (status, body) = call(token, method, path, body).await;
+            assert_eq!(status, 403, "{path}: {body}");
+            assert_eq!(body["code"], "FORBIDDEN", "{body}");
+        }
+        let (status, _) = call(token, Method::GET, "/auth/me", Value::Null).await;
+        assert_eq!(status, 200, "every scope reads");
+    }
+    let task = serde_json::json!({"title": "Send the report", "status": "todo"});
+    let (status, body) = call(&read, Method::POST, "/tasks", task.clone()).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("only read"),
+        "{body}"
+    );
+    let (status, body) = call(&write, Method::POST, "/tasks", task).await;
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let (status, _) = call(&write, Method::GET, "/admin/members", Value::Null).await;
+    assert_eq!(status, 403, "the admin routes need the Admin scope");
+    let (status, body) = call(&admin, Method::GET, "/admin/members", Value::Null).await;
+    assert_eq!(status, 200, "{body}");
+    // The account is untouched: still the same password, no new token, two-factor off.
+    let (status, _) = call(&read, Method::GET, "/auth/me", Value::Null).await;
+    assert_eq!(
+        status, 200,
+        "the password did not change (tokens would have ended)"
+    );
+    let (_, list) = call(&read, Method::GET, "/account/tokens", Value::Null).await;
+    assert_eq!(list.as_array().unwrap().len(), 3, "{list}");
+    let scopes: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["scope"].as_str().unwrap())
+        .collect();
+    assert!(
+        scopes.contains(&"read") && scopes.contains(&"write") && scopes.contains(&"admin"),
+        "{scopes:?}"
+    );
+
+    // A member cannot make an Admin token.
+    let tenant = person(
+        &app,
+        &app.me_with(&app.client).await["email"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+    .await
+    .tenant
+    .id;
+    let (member, _) = add_member(&app, tenant, "scoped-member").await;
+    let (status, _, body) = app
+        .call_with(
+            &member,
+            "tokens/create",
+            &[("name", "x"), ("expires_in_days", "7"), ("scope", "admin")],
+        )
+        .await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (400, Some("scope")),
+        "{body}"
+    );
+}

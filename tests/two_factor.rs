@@ -335,3 +335,64 @@ async fn rotating_the_master_key_re_seals_the_secrets_and_sign_in_goes_on() {
     let again = rotate(&app.state.db, &rotating).await.unwrap();
     assert_eq!(again.reencrypted, 0);
 }
+
+/// Security issue, finding 5: a tenant admin can reset a member's two-factor sign-in (a
+/// token holder who set it up with their own secret cannot lock the member out for good):
+/// the member then signs in with the password alone; audited; the member is mailed. Not
+/// for another company's member, nor for the admin's own.
+#[tokio::test]
+async fn an_admin_resets_a_members_two_factor() {
+    let app = spawn_app().await;
+    let admin_email = app.register("tf-reset-admin").await;
+    let admin = common::person(&app, &admin_email).await;
+    let (member, member_email) = common::add_member(&app, admin.tenant.id, "tf-reset-member").await;
+    turn_on(&app, &member).await;
+    let member_id = common::person(&app, &member_email).await.user.id;
+    let reset = |client: &reqwest::Client, id: i64| {
+        let req = client
+            .delete(app.url(&format!("/api/v1/admin/members/{id}/two-factor")))
+            .header("origin", format!("http://{}", app.host));
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    // Not by a member, nor by another company's admin.
+    let (status, _) = reset(&member, admin.user.id).await;
+    assert_eq!(status, 403);
+    let stranger = new_client();
+    app.register_with(&stranger, "tf-reset-stranger").await;
+    let (status, _) = reset(&stranger, member_id).await;
+    assert_eq!(status, 404);
+    let (status, body) = reset(&app.client, admin.user.id).await;
+    assert_eq!(status, 409, "{body}");
+
+    let (status, body) = reset(&app.client, member_id).await;
+    assert_eq!(status, 200, "{body}");
+    let after = common::person(&app, &member_email).await;
+    assert!(after.user.two_factor_enabled_at.is_none());
+    assert_eq!(
+        two_factor::Entity::find_by_id(member_id)
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+    // The member signs in with the password alone now.
+    let body = login(&app, &new_client(), &member_email).await;
+    assert_ne!(body["next"], "/login/two-factor", "{body}");
+    let audited = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("member.two_factor_reset"))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    let mailed = digame::entities::outbox::Entity::find()
+        .filter(digame::entities::outbox::Column::ToAddress.eq(member_email.as_str()))
+        .filter(digame::entities::outbox::Column::Subject.contains("two-factor sign-in was reset"))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(mailed, 1);
+}

@@ -189,6 +189,11 @@ pub struct NewTokenBody {
     name: String,
     /// 7, 30, 90 or 365.
     expires_in_days: i64,
+    /// What the token may do: `read` (the default), `write`, or `admin` (administrators
+    /// only). No token can make tokens, change the password or two-factor sign-in, end
+    /// sessions or delete the account.
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 /// Make a personal access token
@@ -207,6 +212,7 @@ async fn token_create(
         &person,
         &body.name,
         &body.expires_in_days.to_string(),
+        body.scope.as_deref().unwrap_or_default(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(created)))

@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(member_list))
         .routes(routes!(set_role))
         .routes(routes!(set_active))
+        .routes(routes!(reset_two_factor))
         .routes(routes!(invite))
         .routes(routes!(revoke_invitation))
         .routes(routes!(audit))
@@ -140,6 +141,22 @@ async fn set_active(
     JsonBody(body): JsonBody<ActiveBody>,
 ) -> Result<Json<MembersView>, ApiError> {
     members::set_active(&state.db, &admin, id, body.active).await?;
+    Ok(Json(members::members_view(&state.db, &admin).await?))
+}
+
+/// Reset a member's two-factor sign-in
+///
+/// Their authenticator secret and recovery codes are removed; they sign in with their
+/// password and set it up again. Audited; the member is mailed.
+#[utoipa::path(delete, path = "/admin/members/{id}/two-factor", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The member's id")),
+    responses((status = 200, description = "The members after the change", body = MembersView)))]
+async fn reset_two_factor(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<MembersView>, ApiError> {
+    crate::features::auth::two_factor::reset_by_admin(&state.db, &admin, id).await?;
     Ok(Json(members::members_view(&state.db, &admin).await?))
 }
 

@@ -250,6 +250,7 @@ async fn login(
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default(),
             ),
+            crate::features::auth::device::is_known(&state.settings, &headers, &body.username),
         )
         .await?;
         if person.user.two_factor_enabled_at.is_some() {

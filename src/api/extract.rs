@@ -24,6 +24,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
                     "Send the access token as `Authorization: Bearer <token>`.".into(),
                 )
             })?;
+            if let Some(super::limit::BearerCaller(owner)) = parts.extensions.get() {
+                return Ok(ApiCaller(owner.clone()?));
+            }
             let state = parts
                 .extensions
                 .get::<crate::server::state::AppState>()

@@ -15,15 +15,28 @@ use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-/// Who is asking, for counting: never the token itself.
+/// The owner of the request's bearer token, verified once by the rate limit and kept in
+/// the request for [`super::extract::ApiCaller`], so a route does not read the token again.
+#[derive(Clone)]
+pub struct BearerCaller(pub Result<crate::domain::SessionUser, AppError>);
+
+/// What the request's bearer token grants, when it verified.
+#[derive(Clone, Copy)]
+pub struct BearerGrant(pub crate::features::tokens::Grant);
+
+/// Who is asking, for counting: the verified owner of a bearer token, else the signed-in
+/// person, else the client's address. A token that does not verify counts against the
+/// address it came from (a made-up token buys no window of its own).
 fn caller_key(req: &Request) -> String {
-    if let Some(token) = crate::server::ctx::bearer_token(req.headers()) {
-        return format!("token:{}", crate::util::sha256_hex(token.trim()));
+    if let Some(Ok(person)) = req.extensions().get::<BearerCaller>().map(|b| &b.0) {
+        return format!("user:{}", person.user.id);
     }
+    let bearer = req.extensions().get::<BearerCaller>().is_some();
     if let Some(id) = req
         .extensions()
         .get::<AuthSession>()
         .and_then(|a| a.user.as_ref())
+        .filter(|_| !bearer)
         .map(|u| u.user.id)
     {
         return format!("user:{id}");
@@ -43,12 +56,25 @@ fn caller_key(req: &Request) -> String {
     }
 }
 
-pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn limit(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let limit = state.settings.api_requests_per_minute;
+    if let Some(token) = crate::server::ctx::bearer_token(req.headers()).map(str::to_owned) {
+        let owner = crate::features::tokens::authenticate_grant(&state.db, &token).await;
+        if let Ok((_, grant)) = &owner {
+            req.extensions_mut().insert(BearerGrant(*grant));
+        }
+        req.extensions_mut()
+            .insert(BearerCaller(owner.map(|(person, _)| person)));
+    }
     let verdict = state
         .api_limiter
         .count(&caller_key(&req), limit, Instant::now());
-    let mut res = if verdict.allowed {
+    let refused = req.extensions().get::<BearerGrant>().and_then(|g| {
+        crate::features::tokens::scope::permits(g.0, req.method(), req.uri().path()).err()
+    });
+    let mut res = if let (true, Some(why)) = (verdict.allowed, refused) {
+        AppError::Forbidden(why).into_response()
+    } else if verdict.allowed {
         next.run(req).await
     } else {
         AppError::RateLimited {

@@ -29,10 +29,11 @@ pub enum AuditAction {
     TwoFactorDisabled,
     TwoFactorRequirement,
     SessionsEnded,
+    TwoFactorReset,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -58,6 +59,7 @@ impl AuditAction {
         AuditAction::TwoFactorDisabled,
         AuditAction::TwoFactorRequirement,
         AuditAction::SessionsEnded,
+        AuditAction::TwoFactorReset,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -88,6 +90,7 @@ impl AuditAction {
             AuditAction::TwoFactorDisabled => "auth.two_factor_disabled",
             AuditAction::TwoFactorRequirement => "tenant.two_factor_required",
             AuditAction::SessionsEnded => "auth.sessions_ended",
+            AuditAction::TwoFactorReset => "member.two_factor_reset",
         }
     }
 

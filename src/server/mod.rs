@@ -147,6 +147,7 @@ pub async fn build_app(
         .merge(uploads)
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(page_guard))
+        .layer(middleware::from_fn(security::form_error_flash))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session_upkeep,
@@ -161,10 +162,6 @@ pub async fn build_app(
         .merge(with_session)
         .layer(middleware::from_fn(security::csrf_guard))
         .layer(middleware::from_fn(security::same_site_redirects))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            security::signed_form_errors,
-        ))
         .layer(middleware::from_fn(security::security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), security::provide_state))
         // Pages and JSON compressed on the fly with gzip only (tower-http's `compression-br`

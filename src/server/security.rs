@@ -54,81 +54,147 @@ pub async fn same_site_redirects(req: Request, next: Next) -> Response {
     res
 }
 
-/// HMAC-SHA-256 of `message` under `key`.
-fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    let mut block = [0u8; 64];
-    block[..32].copy_from_slice(key);
-    let pad = |byte: u8| block.map(|b| b ^ byte);
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
+/// The query names a failed plain-form post's error travels under (leptos_axum writes
+/// `__path` and `__err` into the redirect; the router reads them back from the page's
+/// address). `__sig` was this server's earlier signature of them.
+const FORM_ERROR_NAMES: [&str; 3] = ["__err", "__path", "__sig"];
+
+/// Where the error of a failed plain-form post waits for its page.
+const FORM_ERROR_KEY: &str = "form_error";
+
+/// How long a kept form error waits for its page to be loaded.
+const FORM_ERROR_TTL_SECS: i64 = 120;
+
+/// The error of a failed plain-form post, kept in the session for the page it returns to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct FormError {
+    page: String,
+    path: String,
+    err: String,
+    at: i64,
 }
 
-/// The signature of an error carried in a redirect's address (`__err`), so that the page
-/// shows only errors this server produced (accounts issue, finding 10). Keyed from the
-/// master key, so every replica agrees.
-pub fn error_signature(master: &crate::config::MasterKey, err: &str) -> String {
-    use base64::Engine as _;
-    let key = hmac_sha256(&master.0, b"digame: signed __err");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac_sha256(&key, err.as_bytes()))
+/// `query` without any pair whose *decoded* name is one of [`FORM_ERROR_NAMES`], however it
+/// was encoded (`%5F%5Ferr`, `_%5Ferr`) or repeated; `None` when nothing had to go.
+fn without_form_error_names(query: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if !pairs
+        .iter()
+        .any(|(k, _)| FORM_ERROR_NAMES.contains(&k.as_str()))
+    {
+        return None;
+    }
+    let mut kept = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs
+        .iter()
+        .filter(|(k, _)| !FORM_ERROR_NAMES.contains(&k.as_str()))
+    {
+        kept.append_pair(k, v);
+    }
+    Some(kept.finish())
 }
 
-fn query_value<'a>(query: &'a str, name: &str) -> Option<&'a str> {
-    query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
 }
 
-/// Signs the error a failed plain-form post carries back to its page, and drops an error
-/// from a page address that this server did not sign (anyone can put text in a link).
-pub async fn signed_form_errors(
-    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let master = &state.settings.master_key;
-    if let Some(query) = req.uri().query().filter(|q| q.contains("__err=")) {
-        let valid = match (query_value(query, "__err"), query_value(query, "__sig")) {
-            (Some(err), Some(sig)) => error_signature(master, err) == sig,
-            _ => false,
-        };
-        let kept: Vec<&str> = query
-            .split('&')
-            .filter(|p| {
-                let name = p.split('=').next().unwrap_or_default();
-                name != "__sig" && (valid || (name != "__err" && name != "__path"))
-            })
-            .collect();
-        let path = req.uri().path().to_owned();
-        let uri = if kept.is_empty() {
-            path
-        } else {
-            format!("{path}?{}", kept.join("&"))
-        };
-        if let Ok(uri) = uri.parse() {
+/// Splits a redirect's `Location` carrying a form error into the location without it and
+/// the error (`None` when it carries none).
+fn take_form_error(location: &str) -> Option<(String, FormError)> {
+    let absolute = url::Url::parse(location).is_ok();
+    let mut url = url::Url::parse(location)
+        .or_else(|_| url::Url::parse("http://local.invalid").and_then(|b| b.join(location)))
+        .ok()?;
+    let query = url.query()?.to_owned();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let err = value("__err")?;
+    let path = value("__path").unwrap_or_default();
+    let rest = without_form_error_names(&query).unwrap_or(query);
+    url.set_query((!rest.is_empty()).then_some(rest.as_str()));
+    let page = url.path().to_owned();
+    let cleaned = if absolute {
+        url.to_string()
+    } else {
+        with_query(url.path(), url.query().unwrap_or_default())
+    };
+    let at = chrono::Utc::now().timestamp();
+    Some((
+        cleaned,
+        FormError {
+            page,
+            path,
+            err,
+            at,
+        },
+    ))
+}
+
+/// Carries a failed plain-form post's error (no JavaScript) to its page in the session,
+/// shown once, instead of in the page's address, where anyone could write one into a link.
+///
+/// On the way in, every form-error name is dropped from a request's query, however it is
+/// encoded or repeated; a page loaded right after the failed post gets the kept error put
+/// back for the router to read, and the session forgets it. On the way out, the error that
+/// leptos_axum writes into a failed post's redirect moves into the session.
+pub async fn form_error_flash(mut req: Request, next: Next) -> Response {
+    let session = req.extensions().get::<tower_sessions::Session>().cloned();
+    let path = req.uri().path().to_owned();
+    let mut query = req.uri().query().unwrap_or_default().to_owned();
+    let mut rewrite = false;
+    if let Some(cleaned) = without_form_error_names(&query) {
+        query = cleaned;
+        rewrite = true;
+    }
+    if let (Some(session), &Method::GET) = (&session, req.method()) {
+        let kept: Option<FormError> = session.get(FORM_ERROR_KEY).await.ok().flatten();
+        if let Some(kept) = kept.filter(|k| k.page == path) {
+            if let Err(e) = session.remove::<FormError>(FORM_ERROR_KEY).await {
+                tracing::warn!(error = %e, "could not forget a shown form error");
+            }
+            if chrono::Utc::now().timestamp() - kept.at <= FORM_ERROR_TTL_SECS {
+                let mut q = url::form_urlencoded::Serializer::new(query);
+                q.append_pair("__path", &kept.path)
+                    .append_pair("__err", &kept.err);
+                query = q.finish();
+                rewrite = true;
+            }
+        }
+    }
+    if rewrite {
+        if let Ok(uri) = with_query(&path, &query).parse() {
             *req.uri_mut() = uri;
         }
     }
     let mut res = next.run(req).await;
-    let signed = res
+    let taken = res
         .headers()
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .filter(|l| !l.contains("__sig="))
-        .and_then(|l| {
-            let query = l.split_once('?')?.1;
-            let err = query_value(query, "__err")?;
-            Some(format!("{l}&__sig={}", error_signature(master, err)))
-        });
-    if let Some(value) = signed.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        res.headers_mut().insert(header::LOCATION, value);
+        .and_then(take_form_error);
+    if let Some((location, error)) = taken {
+        if let Some(session) = &session {
+            if let Err(e) = session.insert(FORM_ERROR_KEY, error).await {
+                tracing::warn!(error = %e, "could not keep a form error for its page");
+            }
+        }
+        if let Ok(value) = HeaderValue::from_str(&location) {
+            res.headers_mut().insert(header::LOCATION, value);
+        }
     }
     res
 }

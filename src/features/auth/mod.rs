@@ -10,6 +10,8 @@ pub mod activity;
 #[cfg(feature = "ssr")]
 pub mod backend;
 #[cfg(feature = "ssr")]
+pub mod device;
+#[cfg(feature = "ssr")]
 pub mod passwords;
 #[cfg(feature = "ssr")]
 pub mod reset;
@@ -133,7 +135,19 @@ pub async fn login(
     let mut auth = ctx::auth_session().await?;
     let ip = ctx::client_ip().await;
     let browser = activity::browser_label(&ctx::user_agent());
-    let person = service::sign_in(&state.db, &auth, &email, &password, ip, &browser).await?;
+    let headers = use_context::<http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    let known = device::is_known(&state.settings, &headers, &email);
+    let person = service::sign_in(&state.db, &auth, &email, &password, ip, &browser, known).await?;
+    // The password was right: this browser is known to the account from now on.
+    let cookie = device::remember(&state.settings, &headers, &person.user.email);
+    if let (Some(res), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&cookie),
+    ) {
+        res.append_header(http::header::SET_COOKIE, value);
+    }
     let wizard = crate::features::onboarding::service::wizard_pending(&state.db, &person).await?;
     let target = crate::util::safe_next(next.as_deref())
         .unwrap_or_else(|| if wizard { "/onboarding" } else { "/" }.to_owned());

@@ -422,11 +422,20 @@ pub async fn count_registration(
     }
 }
 
-/// Checks the throttles, then the password. Every attempt is counted against the account
-/// and the address *before* the password is verified, so a burst of parallel attempts
-/// cannot all be verified before the first failure is counted: an attempt beyond the limit
-/// is refused without touching the hashing pool. A success takes its count back (the
-/// address's) or clears the account's.
+/// Checks the throttles, then the password.
+///
+/// Three counts guard the password, each taken *before* it is verified, so a burst of
+/// parallel attempts cannot all be verified before the first failure is counted:
+/// - this account from this client address ([`throttle::ACCOUNT`]): a hard limit, which
+///   meets only that address, so strangers' failures never lock the owner out;
+/// - this client address on any account ([`throttle::ADDRESS`]);
+/// - this account from everywhere: past [`throttle::SLOWDOWN_AFTER`] failures in the window
+///   it is slowed, not locked — one attempt per [`throttle::SLOWED`] window for the whole
+///   account — except from a browser that signed in to the account before
+///   (`known_device`, see [`super::device`]). The person is mailed once when it starts.
+///
+/// A success takes back its counts (the account-wide one) and clears this address's.
+#[allow(clippy::too_many_arguments)]
 pub async fn sign_in(
     db: &DatabaseConnection,
     auth: &AuthSession,
@@ -434,6 +443,7 @@ pub async fn sign_in(
     password: &str,
     ip: Option<std::net::IpAddr>,
     browser: &str,
+    known_device: bool,
 ) -> Result<SessionUser, AppError> {
     let email = Email::parse(email)?;
     if password.is_empty() {
@@ -443,16 +453,21 @@ pub async fn sign_in(
         return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
     }
     let now = Utc::now();
+    let address = ip.map(|ip| throttle::address_key("address", ip));
+    let pair_key = format!(
+        "pair:{}|{}",
+        email.as_str(),
+        address.as_deref().unwrap_or("address:unknown")
+    );
     let account_key = format!("account:{}", email.as_str());
-    let address_key = ip.map(|ip| throttle::address_key("address", ip));
     let locked_now = |secs: i64| AppError::RateLimited {
         message: throttle::message(secs),
         retry_after_secs: secs,
     };
-    let mut locked = throttle::check(db, &account_key, now)
+    let mut locked = throttle::check(db, &pair_key, now)
         .await
         .or_internal("reading throttles")?;
-    if let Some(key) = &address_key {
+    if let Some(key) = &address {
         let by_address = throttle::check(db, key, now)
             .await
             .or_internal("reading throttles")?;
@@ -461,15 +476,32 @@ pub async fn sign_in(
     if let Some(secs) = locked {
         return Err(locked_now(secs));
     }
-    // Count first, then verify only attempts within the limit.
-    throttle::record_failure(db, &account_key, throttle::ACCOUNT, now)
+    // The account-wide count, first: past the threshold, an unknown browser needs the
+    // account's one slowed slot, and an attempt refused there is counted nowhere else.
+    let account_failures = throttle::count(db, &account_key)
         .await
         .or_internal("counting a sign-in attempt")?;
-    let mut over = throttle::count(db, &account_key)
+    if account_failures >= throttle::SLOWDOWN_AFTER && !known_device {
+        let slow_key = format!("slowed:{}", email.as_str());
+        if let Some(secs) = throttle::count_attempt(db, &slow_key, throttle::SLOWED, now)
+            .await
+            .or_internal("counting a sign-in attempt")?
+        {
+            return Err(AppError::RateLimited {
+                message: throttle::slowed_message(secs),
+                retry_after_secs: secs,
+            });
+        }
+    }
+    // Count first, then verify only attempts within the limits.
+    throttle::record_failure(db, &pair_key, throttle::ACCOUNT, now)
+        .await
+        .or_internal("counting a sign-in attempt")?;
+    let mut over = throttle::count(db, &pair_key)
         .await
         .or_internal("counting a sign-in attempt")?
         > throttle::ACCOUNT.max_failures;
-    if let Some(key) = &address_key {
+    if let Some(key) = &address {
         throttle::record_failure(db, key, throttle::ADDRESS, now)
             .await
             .or_internal("counting a sign-in attempt")?;
@@ -481,9 +513,12 @@ pub async fn sign_in(
     if over {
         return Err(locked_now(throttle::ACCOUNT.lockout.num_seconds()));
     }
+    throttle::record_failure(db, &account_key, throttle::ACCOUNT_WIDE, now)
+        .await
+        .or_internal("counting a sign-in attempt")?;
     let found = auth
         .authenticate(Credentials {
-            email,
+            email: email.clone(),
             password: password.to_owned(),
         })
         .await
@@ -492,17 +527,21 @@ pub async fn sign_in(
             other => internal("authenticating")(other),
         })?;
     let Some(person) = found else {
+        warn_of_a_burst(db, &email, now).await?;
         return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
     };
-    if let Some(key) = &address_key {
+    if let Some(key) = &address {
         throttle::forgive(db, key, throttle::ADDRESS)
             .await
             .or_internal("clearing throttles")?;
     }
+    throttle::forgive(db, &account_key, throttle::ACCOUNT_WIDE)
+        .await
+        .or_internal("clearing throttles")?;
     if person.user.active {
         super::activity::record_sign_in(db, &person, ip, browser).await?;
     }
-    throttle::clear(db, &account_key)
+    throttle::clear(db, &pair_key)
         .await
         .or_internal("clearing throttles")?;
     if !person.user.active {
@@ -511,6 +550,65 @@ pub async fn sign_in(
         ));
     }
     Ok(person)
+}
+
+/// Mails the person, at most once an hour, when failed sign-ins to their account pass the
+/// slow-down threshold (an unknown address is told nothing, and gets no mail sent).
+async fn warn_of_a_burst(
+    db: &DatabaseConnection,
+    email: &Email,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    let failures = throttle::count(db, &format!("account:{}", email.as_str()))
+        .await
+        .or_internal("counting a sign-in attempt")?;
+    if failures < throttle::SLOWDOWN_AFTER {
+        return Ok(());
+    }
+    let Some(user) = users::Entity::find()
+        .filter(users::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await
+        .or_internal("reading an account")?
+    else {
+        return Ok(());
+    };
+    let once_an_hour = throttle::Policy {
+        max_failures: 1,
+        window: chrono::Duration::hours(1),
+        lockout: chrono::Duration::hours(1),
+    };
+    let key = format!("burst_mail:{}", user.id);
+    if throttle::count_attempt(db, &key, once_an_hour, now)
+        .await
+        .or_internal("counting a warning")?
+        .is_some()
+    {
+        return Ok(());
+    }
+    crate::features::mail::service::enqueue(
+        db,
+        Some(user.tenant_id),
+        crate::features::mail::Mail {
+            to: user.email.clone(),
+            subject: "Many failed sign-ins to your Digame account".into(),
+            body: format!(
+                "Hello {name},\n\nThere have been {failures} failed attempts to sign in to your Digame account \
+                 in the last 15 minutes, from other browsers than the ones you use. Sign-ins from new browsers \
+                 are now slowed down for your account; the browsers you have signed in with before are not affected.\n\n\
+                 If these were not you, nothing needs to be done, but make sure your password is not used anywhere \
+                 else, and consider turning on two-factor sign-in in your security settings.\n",
+                name = user.display_name,
+            ),
+        },
+    )
+    .await?;
+    tracing::warn!(
+        user_id = user.id,
+        failures,
+        "a burst of failed sign-ins; the person was mailed"
+    );
+    Ok(())
 }
 
 /// Checks the signed-in person's current password before a sensitive change. Wrong ones
@@ -527,10 +625,11 @@ pub async fn confirm_password(
         return Err(AppError::validation(field, "Enter your current password."));
     }
     let throttle_key = format!("password_change:{}", person.user.id);
-    let now = Utc::now();
-    if let Some(secs) = throttle::check(db, &throttle_key, now)
+    // Counted before it is verified (atomically, in the database), so a burst of parallel
+    // guesses gets no more than the allowance verified; a right password clears the count.
+    if let Some(secs) = throttle::count_attempt(db, &throttle_key, throttle::ACCOUNT, Utc::now())
         .await
-        .or_internal("reading throttles")?
+        .or_internal("counting a password check")?
     {
         let minutes = (secs + 59) / 60;
         return Err(AppError::RateLimited {
@@ -545,9 +644,6 @@ pub async fn confirm_password(
         .verify(Some(&person.user.password_hash), password)
         .await?
     {
-        throttle::record_failure(db, &throttle_key, throttle::ACCOUNT, now)
-            .await
-            .or_internal("recording a failed password check")?;
         return Err(AppError::validation(
             field,
             "Your current password is not correct.",

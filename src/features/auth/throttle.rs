@@ -15,11 +15,32 @@ pub struct Policy {
     pub lockout: Duration,
 }
 
-/// Five wrong passwords for one account within 15 minutes lock it for 15 minutes.
+/// Five wrong passwords for one account from one client address within 15 minutes lock
+/// that address out of that account for 15 minutes (and five wrong current passwords or
+/// codes of a signed-in person lock those checks).
 pub const ACCOUNT: Policy = Policy {
     max_failures: 5,
     window: Duration::minutes(15),
     lockout: Duration::minutes(15),
+};
+
+/// The account-wide count of failed sign-ins from every address: it never locks (the
+/// limit is out of reach); past [`SLOWDOWN_AFTER`] it slows unknown browsers down.
+pub const ACCOUNT_WIDE: Policy = Policy {
+    max_failures: i32::MAX,
+    window: Duration::minutes(15),
+    lockout: Duration::minutes(15),
+};
+
+/// Failed sign-ins to one account, from all addresses, after which the account is slowed.
+pub const SLOWDOWN_AFTER: i32 = 10;
+
+/// A slowed account takes one sign-in attempt a minute from browsers it does not know:
+/// a distributed guesser gets at most 60 guesses an hour, whatever number of addresses.
+pub const SLOWED: Policy = Policy {
+    max_failures: 1,
+    window: Duration::minutes(1),
+    lockout: Duration::minutes(1),
 };
 
 /// One address may fail thirty times in 15 minutes (shared offices sit behind one address).
@@ -174,6 +195,13 @@ pub fn message(retry_after_secs: i64) -> String {
     let minutes = (retry_after_secs + 59) / 60;
     let unit = if minutes == 1 { "minute" } else { "minutes" };
     format!("Too many failed sign-in attempts. Try again in {minutes} {unit}.")
+}
+
+/// The answer of a slowed account: seconds, as the wait is short.
+pub fn slowed_message(retry_after_secs: i64) -> String {
+    format!(
+        "Many sign-ins to this account have failed recently, so it takes one attempt a minute from new browsers. Try again in {retry_after_secs} seconds."
+    )
 }
 
 #[cfg(test)]

@@ -402,23 +402,7 @@ pub async fn disable(
     }
     check_code(db, keyring, &person.user, code).await?;
     let txn = db.begin().await.or_internal("turning off two-factor")?;
-    two_factor::Entity::delete_by_id(person.user.id)
-        .exec(&txn)
-        .await
-        .or_internal("turning off two-factor")?;
-    recovery_codes::Entity::delete_many()
-        .filter(recovery_codes::Column::UserId.eq(person.user.id))
-        .exec(&txn)
-        .await
-        .or_internal("turning off two-factor")?;
-    users::ActiveModel {
-        id: Set(person.user.id),
-        two_factor_enabled_at: Set(None),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await
-    .or_internal("turning off two-factor")?;
+    turn_off(&txn, person.user.id).await?;
     record(
         &txn,
         Event {
@@ -432,6 +416,94 @@ pub async fn disable(
     )
     .await?;
     txn.commit().await.or_internal("turning off two-factor")?;
+    Ok(())
+}
+
+/// Removes `user_id`'s authenticator secret and recovery codes, in the caller's transaction.
+async fn turn_off(txn: &impl sea_orm::ConnectionTrait, user_id: i64) -> Result<(), AppError> {
+    two_factor::Entity::delete_by_id(user_id)
+        .exec(txn)
+        .await
+        .or_internal("turning off two-factor")?;
+    recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await
+        .or_internal("turning off two-factor")?;
+    users::ActiveModel {
+        id: Set(user_id),
+        two_factor_enabled_at: Set(None),
+        ..Default::default()
+    }
+    .update(txn)
+    .await
+    .or_internal("turning off two-factor")?;
+    Ok(())
+}
+
+/// A tenant admin resets a member's two-factor sign-in (a lost phone, or a set-up nobody
+/// in the company recognises): the secret and recovery codes go, the member signs in with
+/// their password and sets it up again (at once, when the company requires it). Audited,
+/// and the member is mailed. An admin resets their own on the security page instead.
+pub async fn reset_by_admin(
+    db: &DatabaseConnection,
+    admin: &SessionUser,
+    member_id: i64,
+) -> Result<(), AppError> {
+    if member_id == admin.user.id {
+        return Err(AppError::Conflict {
+            field: "member".into(),
+            message: "Turn your own two-factor sign-in off on your security page.".into(),
+        });
+    }
+    let txn = db.begin().await.or_internal("resetting two-factor")?;
+    let member = users::Entity::find_by_id(member_id)
+        .filter(users::Column::TenantId.eq(admin.tenant_id()))
+        .one(&txn)
+        .await
+        .or_internal("resetting two-factor")?
+        .ok_or_else(|| AppError::NotFound("There is no such member in your company.".into()))?;
+    if member.two_factor_enabled_at.is_none() {
+        return Err(AppError::Conflict {
+            field: "member".into(),
+            message: format!(
+                "{} has no two-factor sign-in to reset.",
+                member.display_name
+            ),
+        });
+    }
+    turn_off(&txn, member.id).await?;
+    record(
+        &txn,
+        Event {
+            tenant_id: admin.tenant_id(),
+            actor_user_id: Some(admin.user.id),
+            action: AuditAction::TwoFactorReset,
+            target: &member.email,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    crate::features::mail::service::enqueue(
+        &txn,
+        Some(admin.tenant_id()),
+        crate::features::mail::Mail {
+            to: member.email.clone(),
+            subject: "Your Digame two-factor sign-in was reset".into(),
+            body: format!(
+                "Hello {name},\n\n{admin}, an administrator of {company}, reset your two-factor sign-in: your \
+                 authenticator app's codes and your recovery codes no longer work. Sign in with your password and \
+                 set two-factor sign-in up again from your security settings.\n\n\
+                 If you did not ask for this, tell {admin} or another administrator of {company} now.\n",
+                name = member.display_name,
+                admin = admin.user.display_name,
+                company = admin.tenant.name,
+            ),
+        },
+    )
+    .await?;
+    txn.commit().await.or_internal("resetting two-factor")?;
     Ok(())
 }
 

@@ -71,11 +71,11 @@ pub fn apply_document(
                 })?;
                 let completed_at = match item.get("completed_at") {
                     None | Some(Value::Null) => None,
-                    Some(Value::String(t)) if t.chars().count() <= 64 => Some(t.clone()),
+                    Some(Value::String(t)) if is_date_time(t) => Some(t.clone()),
                     Some(_) => {
                         return Err(AppError::validation(
                             &field,
-                            "`completed_at` is a date string (at most 64 characters) or null.",
+                            "`completed_at` is a date and time (ISO 8601, e.g. 2026-11-26T10:00:00Z) or null.",
                         ))
                     }
                 };
@@ -100,6 +100,12 @@ pub fn apply_document(
         data.goals.get_or_insert_with(Map::new).extend(goals);
     }
     if let Some(features) = object(body, "feature_exploration")? {
+        if let Some((name, _)) = features.iter().find(|(_, v)| !v.is_boolean()) {
+            return Err(AppError::validation(
+                "feature_exploration",
+                format!("Each value in `feature_exploration` is true or false (`{name}` is not)."),
+            ));
+        }
         data.feature_exploration
             .get_or_insert_with(Map::new)
             .extend(features);
@@ -124,6 +130,21 @@ pub fn apply_document(
         ));
     }
     Ok(data)
+}
+
+/// A date and time as the original service (Pydantic's `datetime`) reads one: ISO 8601 with
+/// or without an offset, `T` or a space between date and time.
+fn is_date_time(text: &str) -> bool {
+    let t = text.trim();
+    t.len() <= 64
+        && (chrono::DateTime::parse_from_rfc3339(t).is_ok()
+            || [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M",
+            ]
+            .iter()
+            .any(|f| chrono::NaiveDateTime::parse_from_str(t, f).is_ok()))
 }
 
 #[cfg(test)]
@@ -186,6 +207,18 @@ mod tests {
                 "user_preferences",
             ),
             (serde_json::json!({"is_completed": "yes"}), "is_completed"),
+            (
+                serde_json::json!({"completed_steps": [{"step_id": "about", "completed_at": "yesterday"}]}),
+                "completed_steps[0]",
+            ),
+            (
+                serde_json::json!({"feature_exploration": {"meeting_insights": "yes"}}),
+                "feature_exploration",
+            ),
+            (
+                serde_json::json!({"feature_exploration": {"writing": true, "style": 1}}),
+                "feature_exploration",
+            ),
             (
                 serde_json::json!({"current_step_id": "x".repeat(65)}),
                 "current_step_id",

@@ -3,6 +3,7 @@
 //! the step funnel for admins.
 
 #[cfg(feature = "ssr")]
+#[cfg(feature = "ssr")]
 pub mod document;
 pub mod model;
 pub mod pages;

@@ -18,6 +18,8 @@ pub struct PersonalToken {
     pub expires: String,
     pub expired: bool,
     pub last_used: Option<String>,
+    /// What the token may do: `read`, `write` or `admin`.
+    pub scope: String,
 }
 
 /// A token just made: the secret, shown once.
@@ -49,6 +51,10 @@ impl From<&crate::entities::api_tokens::Model> for PersonalToken {
             expires: format_time(t.expires_at),
             expired: t.expires_at <= chrono::Utc::now(),
             last_used: t.last_used_at.map(format_time),
+            scope: crate::features::tokens::Scope::parse(&t.scope)
+                .unwrap_or(crate::features::tokens::Scope::Read)
+                .as_str()
+                .to_owned(),
         }
     }
 }
@@ -73,9 +79,10 @@ pub async fn create_token(
     person: &crate::domain::SessionUser,
     name: &str,
     expires_in_days: &str,
+    scope: &str,
 ) -> Result<CreatedToken, AppError> {
     let (secret, row) =
-        crate::features::tokens::personal::create(db, person, name, expires_in_days).await?;
+        crate::features::tokens::personal::create(db, person, name, expires_in_days, scope).await?;
     Ok(CreatedToken {
         name: row.name,
         secret,
@@ -114,11 +121,19 @@ pub async fn list_personal_tokens() -> Result<Vec<PersonalToken>, AppError> {
 pub async fn create_personal_token(
     name: String,
     expires_in_days: String,
+    scope: Option<String>,
 ) -> Result<CreatedToken, AppError> {
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    let created = create_token(&state.db, &person, &name, &expires_in_days).await?;
+    let created = create_token(
+        &state.db,
+        &person,
+        &name,
+        &expires_in_days,
+        scope.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let shown = serde_json::to_string(&created).map_err(|_| AppError::Internal)?;
     ctx::show_once_after_redirect(
         &state.keyring,

@@ -36,6 +36,15 @@ fn RevokeButton(
     }
 }
 
+/// A token's scope in words.
+fn scope_label(scope: &str) -> &'static str {
+    match scope {
+        "write" => "Read and write",
+        "admin" => "Admin",
+        _ => "Read only",
+    }
+}
+
 fn state_of(t: &PersonalToken) -> String {
     if t.expired {
         format!("Expired {}", t.expires)
@@ -72,7 +81,7 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
         <section class="card tokens-card" aria-labelledby="tokens-heading">
             <h2 id="tokens-heading">"Personal access tokens"</h2>
             <p class="muted">"For scripts that use the JSON API (/api/v1) as you: send the token in the header "
-                <code>"Authorization: Bearer <token>"</code>". A token can do what you can; it ends when you revoke it, when it expires, or when your password changes."</p>
+                <code>"Authorization: Bearer <token>"</code>". A token does only what its scope allows, and never manages your account (tokens, password, two-factor sign-in, sessions, deletion); it ends when you revoke it, when it expires, or when your password changes."</p>
             <ActionForm action=create>
                 <FormAlert message=form_error(value)/>
                 <TextField label="Token name" name="name" id="token-name" maxlength=60
@@ -86,6 +95,15 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
                         <option value="365">"365 days"</option>
                     </select>
                     {move || field_error(value, "expires_in_days").get().map(|m| view! { <p class="field-error">{m}</p> })}
+                </div>
+                <div class="field">
+                    <label for="token-scope">"What it may do"</label>
+                    <select id="token-scope" name="scope">
+                        <option value="read" selected>"Read only"</option>
+                        <option value="write">"Read and write your own data"</option>
+                        <option value="admin">"Admin: also your company's settings (administrators only)"</option>
+                    </select>
+                    {move || field_error(value, "scope").get().map(|m| view! { <p class="field-error">{m}</p> })}
                 </div>
                 <button type="submit" class="button" disabled=move || create.pending().get()>"Create token"</button>
             </ActionForm>
@@ -110,13 +128,14 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
                         <div class="table-wrap">
                             <table class="table">
                                 <thead><tr>
-                                    <th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col">"Expires"</th>
+                                    <th scope="col">"Name"</th><th scope="col">"Scope"</th><th scope="col">"Created"</th><th scope="col">"Expires"</th>
                                     <th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                 </tr></thead>
                                 <tbody>
                                     {tokens.into_iter().map(|t| { let name = t.name.clone(); view! {
                                         <tr data-token=name>
                                             <td>{t.name.clone()}</td>
+                                            <td>{scope_label(&t.scope)}</td>
                                             <td>{t.created.clone()}</td>
                                             <td>{state_of(&t)}</td>
                                             <td>{t.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
@@ -184,7 +203,7 @@ fn MemberTokenTable(
         <div class="table-wrap">
             <table class="table">
                 <thead><tr>
-                    <th scope="col">"Member"</th><th scope="col">"Token"</th><th scope="col">"Created"</th>
+                    <th scope="col">"Member"</th><th scope="col">"Token"</th><th scope="col">"Scope"</th><th scope="col">"Created"</th>
                     <th scope="col">"Expires"</th><th scope="col">"Last used"</th>
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr></thead>
@@ -193,6 +212,7 @@ fn MemberTokenTable(
                         <tr data-token=name>
                             <td>{m.owner_name}<br/><span class="muted small">{m.owner_email}</span></td>
                             <td>{m.token.name.clone()}</td>
+                            <td>{scope_label(&m.token.scope)}</td>
                             <td>{m.token.created.clone()}</td>
                             <td>{state_of(&m.token)}</td>
                             <td>{m.token.last_used.clone().unwrap_or_else(|| "Never".into())}</td>

@@ -19,6 +19,9 @@ use sea_orm::{
 use serde::Serialize;
 
 pub mod personal;
+pub mod scope;
+
+pub use scope::{Grant, Scope};
 
 pub const ACCESS_TTL_MINUTES: i64 = 15;
 pub const REFRESH_TTL_DAYS: i64 = 30;
@@ -205,6 +208,14 @@ pub async fn authenticate(
     db: &DatabaseConnection,
     access_token: &str,
 ) -> Result<SessionUser, AppError> {
+    Ok(authenticate_grant(db, access_token).await?.0)
+}
+
+/// [`authenticate`], with what the token grants ([`Grant`]).
+pub async fn authenticate_grant(
+    db: &DatabaseConnection,
+    access_token: &str,
+) -> Result<(SessionUser, Grant), AppError> {
     let row = api_tokens::Entity::find()
         .filter(api_tokens::Column::TokenHash.eq(hash(access_token.trim())))
         .filter(api_tokens::Column::Kind.is_in([ACCESS, PERSONAL]))
@@ -231,5 +242,11 @@ pub async fn authenticate(
         .await
         .or_internal("recording a token's use")?;
     }
-    Ok(person)
+    let grant = if row.kind == PERSONAL {
+        // A scope that does not read (none was stored) is the narrowest.
+        Grant::Personal(Scope::parse(&row.scope).unwrap_or(Scope::Read))
+    } else {
+        Grant::SignIn
+    };
+    Ok((person, grant))
 }

@@ -53,6 +53,26 @@ fn parse_days(raw: &str) -> Result<i64, AppError> {
         .ok_or_else(|| AppError::validation("expires_in_days", "Choose 7, 30, 90 or 365 days."))
 }
 
+/// The scope asked for; `admin` only for the company's admins. Empty means read only.
+fn parse_scope(raw: &str, person: &SessionUser) -> Result<super::Scope, AppError> {
+    if raw.trim().is_empty() {
+        return Ok(super::Scope::Read);
+    }
+    let scope = super::Scope::parse(raw).ok_or_else(|| {
+        AppError::validation(
+            "scope",
+            "Choose what the token may do: read, write or admin.",
+        )
+    })?;
+    if scope == super::Scope::Admin && !person.is_admin() {
+        return Err(AppError::validation(
+            "scope",
+            "Only administrators can make a token with the Admin scope.",
+        ));
+    }
+    Ok(scope)
+}
+
 fn live() -> sea_orm::Select<api_tokens::Entity> {
     api_tokens::Entity::find()
         .filter(api_tokens::Column::Kind.eq(PERSONAL))
@@ -65,9 +85,11 @@ pub async fn create(
     person: &SessionUser,
     name: &str,
     days: &str,
+    scope: &str,
 ) -> Result<(String, api_tokens::Model), AppError> {
     let name = parse_name(name)?;
     let days = parse_days(days)?;
+    let scope = parse_scope(scope, person)?;
     let now = Utc::now();
     let held = live()
         .filter(api_tokens::Column::UserId.eq(person.user.id))
@@ -95,6 +117,7 @@ pub async fn create(
         revoked_at: Set(None),
         last_used_at: Set(None),
         created_at: Set(now),
+        scope: Set(scope.as_str().to_owned()),
         ..Default::default()
     }
     .insert(&txn)
@@ -108,7 +131,7 @@ pub async fn create(
             action: AuditAction::PersonalTokenCreated,
             target: &name,
             before: None,
-            after: Some(serde_json::json!({ "expires_in_days": days })),
+            after: Some(serde_json::json!({ "expires_in_days": days, "scope": scope.as_str() })),
         },
     )
     .await?;
