@@ -400,6 +400,12 @@ impl Settings {
                 .unwrap_or_else(|| "Digame <no-reply@localhost>".to_owned()),
             dev_outbox: flag("DIGAME_DEV_OUTBOX")?,
         };
+        if ai.demo && environment == Environment::Production {
+            return Err(
+                "DIGAME_AI_DEMO answers every tool from a built-in test service: it cannot be used in production"
+                    .into(),
+            );
+        }
         if mail.dev_outbox && environment == Environment::Production {
             return Err(
                 "DIGAME_DEV_OUTBOX shows everyone's mail: it cannot be used in production".into(),
@@ -551,6 +557,15 @@ mod tests {
         assert_eq!(s.ai.model, DEFAULT_AI_MODEL);
         assert!(!s.ai.allow_private && !s.ai.demo);
         assert_eq!((s.ai.timeout_secs, s.ai.calls_per_minute), (60, 10));
+        // The built-in test AI service is for demos and tests, never production.
+        let err = Settings::from_lookup(lookup(&[
+            ("DIGAME_ENV", "production"),
+            ("DIGAME_MASTER_KEY", &key),
+            ("DIGAME_PUBLIC_URL", "https://digame.example.com"),
+            ("DIGAME_AI_DEMO", "true"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("DIGAME_AI_DEMO"), "{err}");
     }
 
     #[test]

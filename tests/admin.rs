@@ -1178,3 +1178,25 @@ async fn an_invitation_link_is_shown_once_without_javascript() {
         .unwrap();
     assert!(!again.contains("/register?invite="), "shown only once");
 }
+
+/// Security issue: invitations are limited per company (each sends a mail in its name).
+#[tokio::test]
+async fn invitations_are_limited_per_company() {
+    let app = spawn_app().await;
+    app.register("invite-limit").await;
+    let limit = digame::features::members::service::INVITATIONS.max_failures;
+    for i in 0..limit {
+        // The same address again replaces the pending invitation, so no seat runs out.
+        let (status, body) = invite(&app, &app.client, "again@example.com", "member").await;
+        assert_eq!(status, 200, "invitation {i}: {body}");
+    }
+    let (status, body) = invite(&app, &app.client, "again@example.com", "member").await;
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("invitations in the last hour"),
+        "{body}"
+    );
+}

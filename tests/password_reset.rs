@@ -281,3 +281,74 @@ async fn the_development_outbox_is_shown_only_when_asked_for_and_to_this_machine
         .unwrap();
     assert_eq!(res.status().as_u16(), 404);
 }
+
+/// Security issue: a new password, by a reset link or by a change, ends every other reset
+/// link still open.
+#[tokio::test]
+async fn a_new_password_ends_the_other_open_links() {
+    let app = spawn_app().await;
+    let email = app.register("reset-others").await;
+    for _ in 0..2 {
+        assert_eq!(request(&app, &email).await.0, 200);
+    }
+    let mails = mails_to(&app, &email).await;
+    assert_eq!(mails.len(), 2, "two links");
+    let (first, second) = (token_in(&mails[0]), token_in(&mails[1]));
+    let (status, body) = confirm(
+        &app,
+        &first,
+        "violet-harbor-lantern-42",
+        "violet-harbor-lantern-42",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = confirm(
+        &app,
+        &second,
+        "copper-meadow-falcon-19",
+        "copper-meadow-falcon-19",
+    )
+    .await;
+    assert_eq!(status, 400, "the other link ended with the reset: {body}");
+    assert_eq!(sign_in(&app, &email, "violet-harbor-lantern-42").await, 200);
+
+    // A password change from the security page ends an open link too.
+    assert_eq!(request(&app, &email).await.0, 200);
+    let third = token_in(
+        mails_to(&app, &email)
+            .await
+            .iter()
+            .rev()
+            .find(|m| m.body.contains("/reset-password?token="))
+            .unwrap(),
+    );
+    let client = new_client();
+    let (status, _, _) = app
+        .call_with(
+            &client,
+            "auth/login",
+            &[("email", &email), ("password", "violet-harbor-lantern-42")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, body) = app
+        .call_with(
+            &client,
+            "auth/change-password",
+            &[
+                ("current_password", "violet-harbor-lantern-42"),
+                ("new_password", "copper-meadow-falcon-19"),
+                ("confirm_password", "copper-meadow-falcon-19"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = confirm(
+        &app,
+        &third,
+        "amber-valley-piano-88",
+        "amber-valley-piano-88",
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+}

@@ -45,6 +45,14 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
+        // Deprecated site-local fec0::/10.
+        || (first & 0xffc0) == 0xfec0
+        // Addresses that reach IPv4 (or anything) through a translator or relay, whose
+        // far end the check cannot see: NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4
+        // 2002::/16, Teredo 2001::/32.
+        || (first == 0x0064 && ip.segments()[1] == 0xff9b)
+        || first == 0x2002
+        || (first == 0x2001 && ip.segments()[1] == 0)
         // The deprecated IPv4-compatible form ::a.b.c.d.
         || ip.to_ipv4().is_some_and(|v4| !is_public_v4(v4)))
 }
@@ -150,6 +158,13 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "224.0.0.1",
+            // Security issue: translators and relays, and old site-local addresses.
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }

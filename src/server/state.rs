@@ -88,6 +88,8 @@ pub fn http_client(allow_private: bool) -> Result<reqwest::Client, String> {
         .connect_timeout(HTTP_CONNECT_TIMEOUT)
         .timeout(HTTP_TOTAL_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        // HTTP(S)_PROXY would send calls to an address the resolver never checks.
+        .no_proxy()
         .user_agent(concat!("digame/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))

@@ -196,6 +196,7 @@ pub async fn confirm(
     if taken.rows_affected != 1 {
         return Err(unusable());
     }
+    end_open_links(&txn, user.id).await?;
     let updated = users::ActiveModel {
         id: Set(user.id),
         password_hash: Set(hash),
@@ -238,4 +239,20 @@ pub async fn confirm(
     .await?;
     txn.commit().await.or_internal("resetting a password")?;
     Ok(updated)
+}
+
+/// Ends every reset link of the person still open: a new password (by a link or by a
+/// change) leaves no older link that could set another one.
+pub async fn end_open_links(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: i64,
+) -> Result<(), AppError> {
+    password_resets::Entity::update_many()
+        .col_expr(password_resets::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(password_resets::Column::UserId.eq(user_id))
+        .filter(password_resets::Column::UsedAt.is_null())
+        .exec(db)
+        .await
+        .or_internal("ending reset links")?;
+    Ok(())
 }

@@ -710,8 +710,10 @@ pub async fn change_password(
         },
     )
     .await?;
-    // Every API token ends with the old password, as every other session does.
+    // Every API token ends with the old password, as every other session does, and so
+    // does every reset link still open.
     crate::features::tokens::revoke_all(&txn, person.user.id).await?;
+    super::reset::end_open_links(&txn, person.user.id).await?;
     crate::features::mail::service::enqueue(
         &txn,
         Some(person.tenant_id()),

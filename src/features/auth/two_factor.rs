@@ -17,7 +17,6 @@ use crate::features::api_keys::crypto::{Keyring, Sealed};
 use crate::features::auth::{TwoFactorSetup, TwoFactorState};
 use crate::util::sha256_hex;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -34,55 +33,35 @@ const CODE_ATTEMPTS: throttle::Policy = throttle::ACCOUNT;
 
 // ---- TOTP ----------------------------------------------------------------------------
 
-const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
 /// RFC 4648 base32 without padding, as authenticator apps take secrets.
 pub fn base32(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
-    for chunk in bytes.chunks(5) {
-        let mut buf = [0u8; 5];
-        buf[..chunk.len()].copy_from_slice(chunk);
-        let bits = u64::from_be_bytes([0, 0, 0, buf[0], buf[1], buf[2], buf[3], buf[4]]);
-        let chars = (chunk.len() * 8).div_ceil(5);
-        for i in 0..chars {
-            out.push(BASE32[((bits >> (35 - i * 5)) & 31) as usize] as char);
-        }
-    }
-    out
+    totp_rs::Secret::Raw(bytes.to_vec())
+        .to_encoded()
+        .to_string()
 }
 
-/// The bytes of a base32 secret (case and spaces ignored); `None` if it is not base32.
+/// The bytes of a base32 secret (case, spaces and padding ignored); `None` if it is not
+/// base32.
 pub fn from_base32(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for c in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
-        let value = BASE32
-            .iter()
-            .position(|b| *b as char == c.to_ascii_uppercase())? as u32;
-        buffer = (buffer << 5) | value;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    let normal: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '=')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    totp_rs::Secret::Encoded(normal).to_bytes().ok()
 }
 
-/// The HOTP value (RFC 4226) of `secret` at `counter`, with `digits` digits.
-pub fn hotp(secret: &[u8], counter: u64, digits: u32) -> u32 {
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(&counter.to_be_bytes());
-    let hash = mac.finalize().into_bytes();
-    let offset = (hash[19] & 0x0f) as usize;
-    let value = u32::from_be_bytes([
-        hash[offset] & 0x7f,
-        hash[offset + 1],
-        hash[offset + 2],
-        hash[offset + 3],
-    ]);
-    value % 10u32.pow(digits)
+/// RFC 6238 codes of `secret` (SHA-1, six digits, 30-second steps) by the `totp-rs` crate;
+/// `None` for a secret under 128 bits (ours are 160).
+fn totp(secret: &[u8], digits: usize) -> Option<totp_rs::TOTP> {
+    totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        digits,
+        0,
+        STEP_SECONDS as u64,
+        secret.to_vec(),
+    )
+    .ok()
 }
 
 /// The time step of `at`.
@@ -92,11 +71,14 @@ pub fn step_of(at: DateTime<Utc>) -> i64 {
 
 /// The six-digit code of `secret` at `step`, as the app shows it.
 pub fn code_at(secret: &[u8], step: i64) -> String {
-    format!("{:06}", hotp(secret, step.max(0) as u64, 6))
+    totp(secret, 6).map_or_else(String::new, |t| {
+        t.generate(step.max(0) as u64 * STEP_SECONDS as u64)
+    })
 }
 
 /// The step a typed code matches: the current step or a neighbour (clocks drift), and
-/// later than `last_step` (a code works once). Spaces in the code are ignored.
+/// later than `last_step` (a code works once). Spaces in the code are ignored; the crate
+/// compares in constant time.
 pub fn matching_step(
     secret: &[u8],
     code: &str,
@@ -107,18 +89,11 @@ pub fn matching_step(
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
+    let totp = totp(secret, 6)?;
     let current = step_of(now);
     (current - 1..=current + 1)
-        .filter(|step| last_step.is_none_or(|last| *step > last))
-        .find(|step| {
-            let expected = code_at(secret, *step);
-            // Compared in full, not stopping at the first different digit.
-            expected
-                .bytes()
-                .zip(code.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-        })
+        .filter(|step| *step >= 0 && last_step.is_none_or(|last| *step > last))
+        .find(|step| totp.check(&code, *step as u64 * STEP_SECONDS as u64))
 }
 
 /// The `otpauth://` address the QR code carries.
@@ -648,7 +623,8 @@ mod tests {
             (2000000000, 69279037),
             (20000000000, 65353130),
         ] {
-            assert_eq!(hotp(RFC_SECRET, time / 30, 8), expected, "t={time}");
+            let totp = totp(RFC_SECRET, 8).unwrap();
+            assert_eq!(totp.generate(time), format!("{expected:08}"), "t={time}");
         }
         assert_eq!(code_at(RFC_SECRET, 1), "287082");
     }

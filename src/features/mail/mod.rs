@@ -38,9 +38,10 @@ pub async fn dev_outbox() -> Result<Vec<OutboxMessage>, AppError> {
     let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .await
         .map(|c| c.0.ip());
-    let local = peer.is_ok_and(|ip| ip.is_loopback())
-        && use_context::<http::request::Parts>()
-            .is_some_and(|p| !p.headers.contains_key("x-forwarded-for"));
+    let local = match (peer, use_context::<http::request::Parts>()) {
+        (Ok(ip), Some(parts)) => service::is_this_machine(ip, &parts.headers, &state.settings),
+        _ => false,
+    };
     if !state.settings.mail.dev_outbox || !local {
         return Err(AppError::NotFound("There is no such page.".into()));
     }

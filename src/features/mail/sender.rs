@@ -18,6 +18,11 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+/// What a delivered message's body becomes (its links are not kept once sent).
+pub const DELIVERED_BODY: &str = "(delivered; the body is not kept)";
+/// What an undeliverable message's body becomes, once given up on.
+pub const UNDELIVERED_BODY: &str = "(not delivered; the body is not kept)";
+
 /// Tries per message before it is left undelivered (with its last error).
 pub const MAX_ATTEMPTS: i32 = 8;
 /// Messages claimed per round.
@@ -102,9 +107,12 @@ pub async fn deliver_due(
         let update = match outcome {
             Ok(()) => {
                 delivered += 1;
+                // The body held reset, confirmation or invitation links: once delivered
+                // it is not kept (the subject and address stay, for the record).
                 update
                     .col_expr(outbox::Column::SentAt, Expr::value(Some(Utc::now())))
                     .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
+                    .col_expr(outbox::Column::Body, Expr::value(DELIVERED_BODY))
             }
             Err((why, permanent)) => {
                 let why: String = why.chars().take(500).collect();
@@ -114,6 +122,11 @@ pub async fn deliver_due(
                 } else {
                     tracing::warn!(message_id = m.id, attempt, error = %why, "mail not delivered; will retry");
                 }
+                let update = if attempts >= MAX_ATTEMPTS {
+                    update.col_expr(outbox::Column::Body, Expr::value(UNDELIVERED_BODY))
+                } else {
+                    update
+                };
                 update
                     .col_expr(outbox::Column::Attempts, Expr::value(attempts))
                     .col_expr(outbox::Column::LastError, Expr::value(Some(why)))

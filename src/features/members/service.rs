@@ -203,6 +203,14 @@ pub async fn people(
         .collect())
 }
 
+/// Invitations one company may send an hour.
+pub const INVITATIONS: crate::features::auth::throttle::Policy =
+    crate::features::auth::throttle::Policy {
+        max_failures: 60,
+        window: Duration::hours(1),
+        lockout: Duration::hours(1),
+    };
+
 fn new_token() -> String {
     crate::util::secret_token()
 }
@@ -232,6 +240,23 @@ pub async fn invite(
         return Err(AppError::Conflict {
             field: "email".into(),
             message: "That person is already a member of your company.".into(),
+        });
+    }
+    // Each invitation sends a mail from the company's name: a compromised or careless
+    // admin account cannot make Digame a mail cannon.
+    let key = format!("invitations:{}", admin.tenant_id());
+    if let Some(secs) =
+        crate::features::auth::throttle::count_attempt(db, &key, INVITATIONS, Utc::now())
+            .await
+            .or_internal("counting an invitation")?
+    {
+        return Err(AppError::RateLimited {
+            message: format!(
+                "Your company has sent {} invitations in the last hour, the most allowed. Try again in {} minutes.",
+                INVITATIONS.max_failures,
+                (secs + 59) / 60
+            ),
+            retry_after_secs: secs,
         });
     }
     let token = new_token();
