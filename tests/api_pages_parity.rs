@@ -1,6 +1,7 @@
-//! "A script with a personal access token can do everything a person can do on the pages":
-//! the account, tools and admin routes of `/api/v1`, each driven with a personal access
-//! token, with its refusals (validation 422, 404 for what is not the caller's, 403 for
+//! "A script can do everything a person can do on the pages": the tools and admin routes of
+//! `/api/v1` driven with a personal access token (of the widest scope the person may make),
+//! the account routes with the access token of a sign-in (no personal token reaches them),
+//! with the refusals (validation 422, 404 for what is not the caller's, 403 for
 //! members on admin routes) and cross-tenant isolation.
 
 mod common;
@@ -69,19 +70,51 @@ impl Script<'_> {
     }
 }
 
-/// A personal access token made on the security page by the person signed in on `client`.
+/// A personal access token made on the security page by the person signed in on `client`,
+/// with the widest scope they may choose (Admin for admins, else Read and write).
 async fn token_of<'a>(app: &'a TestApp, client: &reqwest::Client) -> Script<'a> {
-    let (status, _, body) = app
-        .call_with(
-            client,
-            "tokens/create",
-            &[("name", "script"), ("expires_in_days", "30")],
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let mut made = None;
+    for scope in ["admin", "write"] {
+        let (status, _, body) = app
+            .call_with(
+                client,
+                "tokens/create",
+                &[
+                    ("name", "script"),
+                    ("expires_in_days", "30"),
+                    ("scope", scope),
+                ],
+            )
+            .await;
+        if status == 200 {
+            made = Some(body);
+            break;
+        }
+        assert_eq!(field(&body), Some("scope"), "{body}");
+    }
     Script {
         app,
-        token: body["secret"].as_str().unwrap().to_owned(),
+        token: made.expect("a token")["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    }
+}
+
+/// The access token of a sign-in with the password (`POST /api/v1/auth/login`): the
+/// person themselves, as the account routes need (no personal token reaches them).
+async fn signed_in_of<'a>(app: &'a TestApp, email: &str) -> Script<'a> {
+    let res = common::new_client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: Value = res.json().await.unwrap();
+    Script {
+        app,
+        token: body["tokens"]["access_token"].as_str().unwrap().to_owned(),
     }
 }
 
@@ -94,9 +127,11 @@ async fn a_token_does_the_account_pages_work() {
     let app = spawn_app().await;
     let email = app.register("parity").await;
     let script = token_of(&app, &app.client).await;
+    // The account itself (tokens, two-factor, sessions, deletion) is the person's, signed in.
+    let person_script = signed_in_of(&app, &email).await;
 
     // Tokens: made (the secret shown once), listed, revoked.
-    let (status, body) = script
+    let (status, body) = person_script
         .post(
             "/account/tokens",
             json!({"name": "nightly", "expires_in_days": 14}),
@@ -107,7 +142,7 @@ async fn a_token_does_the_account_pages_work() {
         (422, Some("expires_in_days")),
         "{body}"
     );
-    let (status, made) = script
+    let (status, made) = person_script
         .post(
             "/account/tokens",
             json!({"name": "nightly", "expires_in_days": 7}),
@@ -226,10 +261,10 @@ async fn a_token_does_the_account_pages_work() {
     // Two-factor sign-in: set up with the app's first code, off with a recovery code.
     let (_, state) = script.get("/account/two-factor").await;
     assert_eq!(state["enabled"], false, "{state}");
-    let codes = script.enable_two_factor().await;
+    let codes = person_script.enable_two_factor().await;
     assert_eq!(codes.len(), 10);
     assert_eq!(script.get("/account/two-factor").await.1["enabled"], true);
-    let (status, body) = script
+    let (status, body) = person_script
         .post("/account/two-factor/disable", json!({"code": codes[0]}))
         .await;
     assert_eq!(status, 204, "{body}");
@@ -250,17 +285,23 @@ async fn a_token_does_the_account_pages_work() {
     assert_eq!(exported.len(), 1);
 
     // Ending the browser sessions signs the page's browser out; the token goes on.
-    assert_eq!(script.post("/account/sessions/end", json!({})).await.0, 204);
+    assert_eq!(
+        person_script
+            .post("/account/sessions/end", json!({}))
+            .await
+            .0,
+        204
+    );
     assert_eq!(app.me_with(&app.client).await, Value::Null, "signed out");
     assert_eq!(script.get("/auth/me").await.0, 200);
 
     // Deleting the account needs the password; then the token is gone with it.
-    let (status, body) = script
+    let (status, body) = person_script
         .post("/account/delete", json!({"password": "not the password"}))
         .await;
     assert!((400..500).contains(&status), "{body}");
     assert_eq!(
-        script
+        person_script
             .post("/account/delete", json!({"password": PASSWORD}))
             .await
             .0,
@@ -350,7 +391,10 @@ async fn a_token_does_the_admin_pages_work_and_only_an_admins_does() {
     );
     // With their own second factor on, the admin requires it of everyone; the answer shows
     // the company as it is after the change, not as the request found it.
-    admin.enable_two_factor().await;
+    signed_in_of(&app, &admin_email)
+        .await
+        .enable_two_factor()
+        .await;
     for required in [true, false] {
         let (status, view) = admin
             .put("/admin/two-factor", json!({ "required": required }))

@@ -398,7 +398,11 @@ async fn the_json_api_takes_the_export_file_and_describes_it() {
     let (status, _, made) = app
         .call(
             "tokens/create",
-            &[("name", "mail script"), ("expires_in_days", "7")],
+            &[
+                ("name", "mail script"),
+                ("expires_in_days", "7"),
+                ("scope", "write"),
+            ],
         )
         .await;
     assert_eq!(status, 200, "{made}");
@@ -456,4 +460,95 @@ async fn the_json_api_takes_the_export_file_and_describes_it() {
     );
     let (status, _, body) = narrate(serde_json::json!({"analysis": "not an analysis"})).await;
     assert!((400..500).contains(&status), "{body}");
+}
+
+/// Security issue, finding 7: one enormous message in an mbox is refused with a clear error,
+/// and the server (its own process, a release or debug build of `digame serve`) stays under
+/// 150 MB of memory at its peak while it reads the 100 MB upload.
+#[tokio::test]
+async fn an_enormous_message_is_refused_within_bounded_memory() {
+    use digame::entities::outbox;
+    let dir = tempfile::tempdir().unwrap();
+    let url = match std::env::var("DIGAME_TEST_DATABASE_URL") {
+        Ok(base) => common::postgres_schema_for_this_test(&base).await,
+        Err(_) => format!("sqlite://{}/email-rss.db", dir.path().display()),
+    };
+    let server = common::binary::start(
+        &url,
+        dir.path(),
+        &[(
+            "DIGAME_MASTER_KEY",
+            "q83vEjRlZR0K9yHc0Qx8Ki3pLw9Z7nM2bV4cX6sA1dE=",
+        )],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let email = common::unique_email("email-rss");
+    let signed: Value = client
+        .post(format!("{}/api/v1/auth/register", server.base))
+        .json(&serde_json::json!({"email": email, "password": common::PASSWORD, "company_name": "Big Mail Co"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = signed["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    let mail = outbox::Entity::find()
+        .filter(outbox::Column::ToAddress.eq(email.as_str()))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let verified = client
+        .post(format!("{}/api/v1/auth/verify-email", server.base))
+        .json(&serde_json::json!({"token": common::verification_token_in(&mail.body)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status().as_u16(), 200);
+
+    // The fixture, then one 100 MB message (an attachment of no end).
+    let mut bytes = MBOX.to_vec();
+    bytes.extend_from_slice(
+        b"\nFrom big@x.test Mon Mar  2 11:00:00 2026\nFrom: big@x.test\nTo: me@digame.test\nSubject: Huge\nDate: Mon, 2 Mar 2026 11:00:00 +0100\n\n",
+    );
+    for _ in 0..100 * 1024 {
+        bytes.extend(std::iter::repeat_n(b'Q', 1023));
+        bytes.push(b'\n');
+    }
+    let res = client
+        .post(format!("{}/api/v1/ai/email-analysis/upload", server.base))
+        .bearer_auth(&token)
+        .multipart(form("huge.mbox", bytes, "me@digame.test"))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 64 MB"),
+        "{body}"
+    );
+    let status_file =
+        std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
+    let peak_kb: u64 = status_file
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    println!(
+        "server peak memory (VmHWM) during the 100 MB upload: {} MB",
+        peak_kb / 1024
+    );
+    assert!(peak_kb < 150 * 1024, "peak {} MB", peak_kb / 1024);
 }

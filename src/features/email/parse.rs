@@ -5,9 +5,8 @@
 //! start of each entry, where the headers are, is read).
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
-use mail_parser::mailbox::mbox::MessageIterator;
 use mail_parser::{Address, HeaderValue, MessageParser};
-use std::io::{BufReader, Read, Seek};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 /// What the analysis keeps of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +111,16 @@ fn looks_like_header(line: &str) -> bool {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_messages: usize,
+    /// Reading stops with an error past this moment (`None`: no time limit).
+    pub deadline: Option<std::time::Instant>,
 }
+
+/// The largest single message read from an mbox (its headers are kept, the rest skipped).
+pub const MESSAGE_BYTES_MAX: u64 = 64 * 1024 * 1024;
+/// The most entries (of any kind) a zip may list; the zip reader holds every entry's record.
+pub const ZIP_ENTRIES_MAX: u64 = 250_000;
+/// The largest central directory (the zip's list of entries) read into memory.
+pub const ZIP_DIRECTORY_BYTES_MAX: u64 = 32 * 1024 * 1024;
 
 /// What reading found besides the messages handed to the sink.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -131,6 +139,12 @@ pub fn read<R: Read + Seek>(
 ) -> Result<ReadSummary, ReadError> {
     let mut summary = ReadSummary::default();
     let mut take = |meta: Option<MessageMeta>| -> Result<(), ReadError> {
+        if limits
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() > d)
+        {
+            return fail("Reading the file took too long, so it was stopped. Export a shorter period and try again.");
+        }
         match meta {
             Some(m) => {
                 summary.messages += 1;
@@ -147,13 +161,7 @@ pub fn read<R: Read + Seek>(
         Ok(())
     };
     match format {
-        Format::Mbox => {
-            for message in MessageIterator::new(BufReader::with_capacity(256 * 1024, file)) {
-                let message = message
-                    .map_err(|_| ReadError("The file could not be read to the end.".into()))?;
-                take(headers(message.contents()))?;
-            }
-        }
+        Format::Mbox => read_mbox(file, &mut take)?,
         Format::Eml => {
             let mut head = Vec::new();
             file.take(HEADER_BYTES_MAX)
@@ -181,13 +189,135 @@ pub fn read<R: Read + Seek>(
 /// needed.
 const HEADER_BYTES_MAX: u64 = 256 * 1024;
 
-fn read_zip<R: Read + Seek>(
+/// One line of `reader` into `line`, keeping at most `cap` bytes of it (the rest of a long
+/// line is read and dropped); the bytes the line had, 0 at the end of the file.
+fn next_line(reader: &mut impl BufRead, line: &mut Vec<u8>, cap: usize) -> std::io::Result<u64> {
+    line.clear();
+    let mut read = 0u64;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(read);
+        }
+        let (len, done) = match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        let room = cap.saturating_sub(line.len());
+        line.extend_from_slice(&buf[..len.min(room)]);
+        reader.consume(len);
+        read += len as u64;
+        if done {
+            return Ok(read);
+        }
+    }
+}
+
+/// An mbox, message by message: a line starting with `From ` begins the next one. Only the
+/// start of each message is kept (the headers come first), so neither a long message nor
+/// a long line costs memory; a message over [`MESSAGE_BYTES_MAX`] is refused.
+fn read_mbox<R: Read>(
     file: R,
     take: &mut dyn FnMut(Option<MessageMeta>) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
-    let mut archive = zip::ZipArchive::new(file).map_err(|_| {
-        ReadError("This zip file cannot be opened (it is damaged or incomplete).".into())
-    })?;
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let (mut line, mut head) = (Vec::new(), Vec::new());
+    let mut message_bytes: Option<u64> = None;
+    let cap = HEADER_BYTES_MAX as usize;
+    loop {
+        let n = next_line(&mut reader, &mut line, cap)
+            .map_err(|_| ReadError("The file could not be read to the end.".into()))?;
+        if n == 0 || line.starts_with(b"From ") {
+            if message_bytes.is_some() {
+                take(headers(&head))?;
+            }
+            if n == 0 {
+                return Ok(());
+            }
+            head.clear();
+            message_bytes = Some(0);
+            continue;
+        }
+        let Some(bytes) = message_bytes.as_mut() else {
+            continue;
+        };
+        *bytes += n;
+        if *bytes > MESSAGE_BYTES_MAX {
+            return fail(format!(
+                "A message in the file is larger than {} MB, the most Digame reads in one message. Export without attachments, or a shorter period, and try again.",
+                MESSAGE_BYTES_MAX / (1024 * 1024)
+            ));
+        }
+        let room = cap.saturating_sub(head.len());
+        head.extend_from_slice(&line[..line.len().min(room)]);
+    }
+}
+
+/// The entry count and central-directory size a zip's end record announces (the zip64
+/// record when the classic one overflows), read before the zip reader loads the directory
+/// whole. Hand-written because the `zip` crate has no limit on what it loads; this reads
+/// only the file's last 64 KB and, for zip64, one more 56-byte record.
+fn zip_directory<R: Read + Seek>(file: &mut R) -> Option<(u64, u64)> {
+    let len = file.seek(SeekFrom::End(0)).ok()?;
+    let tail_len = len.min(65_535 + 22);
+    file.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = vec![0u8; tail_len as usize];
+    file.read_exact(&mut tail).ok()?;
+    let at = (0..=tail.len().checked_sub(22)?)
+        .rev()
+        .find(|&i| tail[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])?;
+    let u16_at = |b: &[u8], i: usize| u64::from(u16::from_le_bytes([b[i], b[i + 1]]));
+    let u32_at =
+        |b: &[u8], i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
+    let (entries, size) = (u16_at(&tail, at + 10), u32_at(&tail, at + 12));
+    if entries != 0xffff && size != 0xffff_ffff {
+        return Some((entries, size));
+    }
+    // Zip64: the locator sits right before the end record and points at the zip64 record.
+    let locator = at.checked_sub(20)?;
+    if tail[locator..locator + 4] != [0x50, 0x4b, 0x06, 0x07] {
+        return None;
+    }
+    let u64_at =
+        |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
+    file.seek(SeekFrom::Start(u64_at(&tail, locator + 8)))
+        .ok()?;
+    let mut record = [0u8; 56];
+    file.read_exact(&mut record).ok()?;
+    (record[..4] == [0x50, 0x4b, 0x06, 0x06]).then(|| (u64_at(&record, 32), u64_at(&record, 40)))
+}
+
+fn read_zip<R: Read + Seek>(
+    mut file: R,
+    take: &mut dyn FnMut(Option<MessageMeta>) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
+    let damaged =
+        || ReadError("This zip file cannot be opened (it is damaged or incomplete).".into());
+    let (entries, directory) = zip_directory(&mut file).ok_or_else(damaged)?;
+    if entries > ZIP_ENTRIES_MAX || directory > ZIP_DIRECTORY_BYTES_MAX {
+        return fail(format!(
+            "The zip file lists {entries} entries, more than the {ZIP_ENTRIES_MAX} Digame reads. Zip only the folder of messages, or a shorter period."
+        ));
+    }
+    file.rewind().map_err(|_| damaged())?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|_| damaged())?;
+    // Each entry's stored bytes must be its own: entries that share bytes (a "zip bomb"
+    // that unpacks one stream many times over) are refused before anything is unpacked.
+    let mut spans = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|_| damaged())?;
+        let start = entry.header_start();
+        let end = entry
+            .data_start()
+            .unwrap_or(start)
+            .saturating_add(entry.compressed_size());
+        spans.push((start, end.max(start + 1)));
+    }
+    spans.sort_unstable();
+    if spans.windows(2).any(|w| w[1].0 < w[0].1) {
+        return fail("This zip file's entries overlap one another, which no mail program writes. Zip the folder of messages again and upload that.");
+    }
+    drop(spans);
     let mut found = 0usize;
     for i in 0..archive.len() {
         let mut entry = archive
@@ -434,7 +564,10 @@ mod tests {
         let summary = read(
             Cursor::new(bytes.to_vec()),
             format,
-            Limits { max_messages: 1000 },
+            Limits {
+                max_messages: 1000,
+                deadline: None,
+            },
             &mut |m| out.push(m),
         )?;
         Ok((out, summary))
@@ -526,7 +659,10 @@ mod tests {
         let err = read(
             Cursor::new(MBOX.as_bytes().to_vec()),
             Format::Mbox,
-            Limits { max_messages: 3 },
+            Limits {
+                max_messages: 3,
+                deadline: None,
+            },
             &mut |_| n += 1,
         )
         .unwrap_err();
@@ -556,6 +692,112 @@ mod tests {
         assert_eq!(messages[0].from, "me@digame.test");
         let err = read_all(b"PK\x03\x04broken", Format::Zip).unwrap_err();
         assert!(err.0.contains("cannot be opened"), "{}", err.0);
+    }
+
+    /// A zip of `n` small .eml entries, stored.
+    fn small_zip(n: usize) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        {
+            let mut zip = zip::ZipWriter::new(Cursor::new(&mut bytes));
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            let body = MBOX
+                .split("\nFrom ")
+                .nth(1)
+                .unwrap()
+                .split_once('\n')
+                .unwrap()
+                .1;
+            for i in 0..n {
+                zip.start_file(format!("{i}.eml"), opts).unwrap();
+                std::io::Write::write_all(&mut zip, body.as_bytes()).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        bytes
+    }
+
+    fn le32(b: &[u8], at: usize) -> usize {
+        u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize
+    }
+
+    /// Security issue, finding 7: a zip whose central directory lists the same stored bytes
+    /// many times over (unpacked again for each) is refused before anything is unpacked.
+    #[test]
+    fn a_zip_with_overlapping_entries_is_refused() {
+        let zip = small_zip(1);
+        let eocd = zip.len() - 22;
+        let (cd_size, cd_start) = (le32(&zip, eocd + 12), le32(&zip, eocd + 16));
+        let record = zip[cd_start..cd_start + cd_size].to_vec();
+        // 1,000 directory records, each naming the one entry's bytes under its own name.
+        let mut crafted = zip[..cd_start].to_vec();
+        let copies = 1000usize;
+        for i in 0..copies {
+            let mut r = record.clone();
+            let name_len = u16::from_le_bytes([r[28], r[29]]) as usize;
+            let name = format!("{:0width$}", i, width = name_len);
+            r[46..46 + name_len].copy_from_slice(&name.as_bytes()[..name_len]);
+            crafted.extend_from_slice(&r);
+        }
+        let mut end = zip[eocd..].to_vec();
+        end[8..10].copy_from_slice(&(copies as u16).to_le_bytes());
+        end[10..12].copy_from_slice(&(copies as u16).to_le_bytes());
+        end[12..16].copy_from_slice(&((record.len() * copies) as u32).to_le_bytes());
+        crafted.extend_from_slice(&end);
+        let err = read_all(&crafted, Format::Zip).unwrap_err();
+        assert!(err.0.contains("overlap"), "{}", err.0);
+        // The honest zip still reads.
+        assert_eq!(read_all(&zip, Format::Zip).unwrap().1.messages, 1);
+    }
+
+    /// Security issue, finding 7: a zip announcing more entries, or a larger directory,
+    /// than Digame reads is refused from its end record, before the directory is loaded.
+    #[test]
+    fn a_zip_announcing_too_many_entries_is_refused_before_loading() {
+        let zip = small_zip(2);
+        let eocd = zip.len() - 22;
+        let mut huge = zip.clone();
+        huge[eocd + 12..eocd + 16].copy_from_slice(&(200u32 * 1024 * 1024).to_le_bytes());
+        let err = read_all(&huge, Format::Zip).unwrap_err();
+        assert!(err.0.contains("more than"), "{}", err.0);
+        assert_eq!(
+            zip_directory(&mut Cursor::new(&zip)),
+            Some((2, le32(&zip, eocd + 12) as u64))
+        );
+    }
+
+    /// Security issue, finding 7: an mbox message is never held whole: a message of any
+    /// size costs at most the header allowance, a line with no end costs no more, and a
+    /// message over the per-message limit is refused with a clear error.
+    #[test]
+    fn an_mbox_message_is_never_held_whole() {
+        let mut line = Vec::new();
+        let long = vec![b'x'; 5_000_000];
+        let mut reader = std::io::BufReader::new(Cursor::new(&long));
+        assert_eq!(next_line(&mut reader, &mut line, 1000).unwrap(), 5_000_000);
+        assert_eq!(line.len(), 1000, "only the allowance is kept");
+
+        let mut mbox = MBOX.as_bytes().to_vec();
+        mbox.extend_from_slice(b"From someone@x.test Mon Mar  2 09:00:00 2026\nFrom: a@x.test\nDate: Mon, 2 Mar 2026 09:00:00 +0000\n\n");
+        let big = MESSAGE_BYTES_MAX as usize + 10;
+        mbox.extend(std::iter::repeat_n(b'y', big));
+        let err = read_all(&mbox, Format::Mbox).unwrap_err();
+        assert!(err.0.contains("larger than 64 MB"), "{}", err.0);
+    }
+
+    #[test]
+    fn reading_stops_at_the_deadline() {
+        let err = read(
+            Cursor::new(MBOX.as_bytes().to_vec()),
+            Format::Mbox,
+            Limits {
+                max_messages: 1000,
+                deadline: Some(std::time::Instant::now() - std::time::Duration::from_secs(1)),
+            },
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(err.0.contains("took too long"), "{}", err.0);
     }
 
     #[test]

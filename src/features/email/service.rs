@@ -34,6 +34,72 @@ fn analyses() -> &'static Semaphore {
     SLOTS.get_or_init(|| Semaphore::new(CONCURRENT_ANALYSES))
 }
 
+/// How long an upload waits for one of the analysis slots before it is told to come back.
+const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+/// Uploads that may wait for a slot at once; more are told at once.
+const QUEUE_MAX: usize = 4;
+/// The longest one analysis may read for.
+pub const ANALYSIS_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The people with an upload in progress (spooling or analysing), in this process: one
+/// each at a time, so one person cannot fill the disk with spooled uploads or hold every
+/// slot.
+fn in_progress() -> &'static std::sync::Mutex<std::collections::HashSet<i64>> {
+    static PEOPLE: OnceLock<std::sync::Mutex<std::collections::HashSet<i64>>> = OnceLock::new();
+    PEOPLE.get_or_init(Default::default)
+}
+
+/// A person's one upload in progress; dropping it lets them start another.
+struct OneAtATime(i64);
+
+impl OneAtATime {
+    fn begin(user_id: i64) -> Result<OneAtATime, AppError> {
+        let mut people = in_progress().lock().unwrap_or_else(|e| e.into_inner());
+        if !people.insert(user_id) {
+            return Err(AppError::Conflict {
+                field: "file".into(),
+                message: "Your previous upload is still being analysed. Wait for its answer, then try again.".into(),
+            });
+        }
+        Ok(OneAtATime(user_id))
+    }
+}
+
+impl Drop for OneAtATime {
+    fn drop(&mut self) {
+        in_progress()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.0);
+    }
+}
+
+/// A slot to analyse in: at once, or after a short wait behind at most [`QUEUE_MAX`] others;
+/// otherwise a 429 that says why and when to come back.
+async fn analysis_slot() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    use std::sync::atomic::Ordering;
+    if let Ok(permit) = analyses().try_acquire() {
+        return Ok(permit);
+    }
+    let busy = || {
+        AppError::RateLimited {
+        message: "Digame is analysing other people's mail exports right now. Try again in a minute: your file was not kept.".into(),
+        retry_after_secs: 60,
+    }
+    };
+    if WAITING.fetch_add(1, Ordering::SeqCst) >= QUEUE_MAX {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        return Err(busy());
+    }
+    let waited = tokio::time::timeout(QUEUE_WAIT, analyses().acquire()).await;
+    WAITING.fetch_sub(1, Ordering::SeqCst);
+    match waited {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(busy()),
+    }
+}
+
 /// What the form says besides the file.
 #[derive(Debug, Clone, Default)]
 pub struct UploadForm {
@@ -157,6 +223,7 @@ pub async fn analyse_upload(
     form: &mut UploadForm,
 ) -> Result<EmailAnalysis, AppError> {
     gate::begin_builtin(&state.db, person, ToolId::EmailPatterns).await?;
+    let _one = OneAtATime::begin(person.user.id)?;
     let max = state.settings.email_upload_max_bytes;
     let too_large = || {
         AppError::PayloadTooLarge(format!(
@@ -211,10 +278,11 @@ pub async fn analyse_upload(
         ));
     }
     let (work_start, work_end) = working_hours(state, person).await?;
+    let _slot = analysis_slot().await?;
     let limits = Limits {
         max_messages: state.settings.email_max_messages,
+        deadline: Some(std::time::Instant::now() + ANALYSIS_TIME_LIMIT),
     };
-    let _slot = analyses().acquire().await.map_err(|_| AppError::Internal)?;
     let started = std::time::Instant::now();
     let analysis = tokio::task::spawn_blocking(move || {
         analyse_file(

@@ -404,7 +404,10 @@ mod tests {
         let summary = read(
             Cursor::new(MBOX.as_bytes().to_vec()),
             Format::Mbox,
-            Limits { max_messages: 100 },
+            Limits {
+                max_messages: 100,
+                deadline: None,
+            },
             &mut |m| analyzer.push(m),
         )
         .unwrap();
@@ -578,7 +581,10 @@ mod tests {
         read(
             Cursor::new(MBOX.as_bytes().to_vec()),
             Format::Mbox,
-            Limits { max_messages: 100 },
+            Limits {
+                max_messages: 100,
+                deadline: None,
+            },
             &mut |m| analyzer.push(m),
         )
         .unwrap();
