@@ -91,6 +91,7 @@ async fn new_tenants_get_their_tiers_flags_and_admins_switch_them() {
         &app.state.keyring,
         &admin,
         ToolId::MeetingInsights,
+        None,
     )
     .await
     .unwrap_err();
@@ -104,7 +105,8 @@ async fn new_tenants_get_their_tiers_flags_and_admins_switch_them() {
         &app.state.db,
         &app.state.keyring,
         &admin,
-        ToolId::TaskPrioritization
+        ToolId::TaskPrioritization,
+        None
     )
     .await
     .is_ok());
@@ -220,6 +222,7 @@ async fn flags_beyond_the_tier_are_refused() {
         &app.state.keyring,
         &admin,
         ToolId::WritingAssistance,
+        None,
     )
     .await
     .unwrap_err();
@@ -235,6 +238,7 @@ async fn flags_beyond_the_tier_are_refused() {
         &app.state.keyring,
         &admin,
         ToolId::WritingAssistance,
+        None,
     )
     .await
     .unwrap_err();

@@ -501,6 +501,15 @@ async fn admins_choose_where_a_tool_calls_and_see_its_usage() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    // The admin's own key was saved for the old address: held until they confirm.
+    let (status, _, body) = app
+        .call("tools/writing/suggest", &[("text", "very good")])
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, _, body) = app
+        .call("keys/confirm-address", &[("name", "writing_service_key")])
+        .await;
+    assert_eq!(status, 200, "{body}");
     let (status, _, body) = app
         .call("tools/writing/suggest", &[("text", "very good")])
         .await;
@@ -515,6 +524,10 @@ async fn admins_choose_where_a_tool_calls_and_see_its_usage() {
     // Back to the default, the tool works again.
     let (status, _) = set_endpoint(&app, "writing_assistance", "", "").await;
     assert_eq!(status, 200);
+    let (status, _, body) = app
+        .call("keys/confirm-address", &[("name", "writing_service_key")])
+        .await;
+    assert_eq!(status, 200, "{body}");
     let (status, _, body) = app
         .call("tools/writing/suggest", &[("text", "very good")])
         .await;
@@ -942,4 +955,127 @@ async fn a_meeting_transcript_file_is_analysed_without_javascript() {
         .await
         .unwrap();
     assert!(html.contains("This file is not plain text"), "{html}");
+}
+
+/// Security issue, finding 6: a member's key goes only to the address it was saved for.
+/// An admin who points a tool at a server of their own collects no key: the member's calls
+/// are held (and the member mailed) until the member confirms the new address on their key
+/// page, which names it; the confirmation is audited.
+#[tokio::test]
+async fn a_members_key_is_never_sent_to_an_address_an_admin_chose_later() {
+    use axum::routing::post;
+    use digame::entities::{audit_events, outbox};
+    let app = spawn_app().await;
+    let admin_email = app.register("key-bind-admin").await;
+    let admin = person(&app, &admin_email).await;
+    let (member, member_email) = common::add_member(&app, admin.tenant.id, "key-bind-member").await;
+    let (status, _, body) = app
+        .call_with(
+            &member,
+            "keys/save",
+            &[
+                ("origin", "writing_service_key"),
+                ("name", "writing_service_key"),
+                ("value", KEY),
+                ("expires_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = app
+        .call_with(&member, "tools/writing/suggest", &[("text", "very good")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The admin's own collector: it records every Authorization header it is sent.
+    let seen: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let record = seen.clone();
+    let collector = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(move |headers: axum::http::HeaderMap| {
+            let record = record.clone();
+            async move {
+                if let Some(v) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
+                    record.lock().unwrap().push(v.to_owned());
+                }
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let collector_url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, collector).await });
+    let (status, body) = set_endpoint(&app, "writing_assistance", &collector_url, "m").await;
+    assert_eq!(status, 200, "{body}");
+
+    // The member's call is held, saying where the key was saved for and where calls go now.
+    let (status, _, body) = app
+        .call_with(&member, "tools/writing/suggest", &[("text", "very good")])
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains(&app.ai_base) && message.contains(&collector_url),
+        "{message}"
+    );
+    let (status, _, check) = app
+        .call_with(&member, "keys/test", &[("name", "writing_service_key")])
+        .await;
+    assert_eq!(
+        (status, check["outcome"].as_str()),
+        (200, Some("held")),
+        "{check}"
+    );
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "no key reached the admin's server"
+    );
+    // The member was told, by mail, and the key page names the new address.
+    let mailed = outbox::Entity::find()
+        .filter(outbox::Column::ToAddress.eq(member_email.as_str()))
+        .filter(outbox::Column::Subject.contains("on hold"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(mailed.len(), 1);
+    assert!(mailed[0].body.contains(&collector_url));
+    let (_, _, rows) = app.call_with(&member, "keys/list", &[]).await;
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "writing_service_key")
+        .unwrap()
+        .clone();
+    assert_eq!(row["stored"]["held_for"], collector_url.as_str(), "{row}");
+    assert_eq!(row["stored"]["sent_to"], app.ai_base.as_str(), "{row}");
+
+    // Once the member confirms, the key goes there (the collector answers 500).
+    let (status, _, body) = app
+        .call_with(
+            &member,
+            "keys/confirm-address",
+            &[("name", "writing_service_key")],
+        )
+        .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (200, Some(collector_url.as_str())),
+        "{body}"
+    );
+    let (status, _, body) = app
+        .call_with(&member, "tools/writing/suggest", &[("text", "very good")])
+        .await;
+    assert_eq!(status, 502, "{body}");
+    let sent = seen.lock().unwrap().clone();
+    assert!(
+        !sent.is_empty() && sent.iter().all(|a| *a == format!("Bearer {KEY}")),
+        "{sent:?}"
+    );
+    let confirmed = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("api_key.address_confirmed"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(confirmed.len(), 1);
 }

@@ -293,6 +293,7 @@ async fn nobody_else_can_read_replace_or_delete_my_keys() {
         &app.state.keyring,
         &owner,
         "meeting_insights_service_key",
+        None,
     )
     .await
     .unwrap();
@@ -454,6 +455,7 @@ async fn tampered_and_expired_keys_are_refused_clearly() {
         &app.state.keyring,
         &me,
         "writing_service_key",
+        None,
     )
     .await
     .unwrap_err();
@@ -482,11 +484,12 @@ async fn tampered_and_expired_keys_are_refused_clearly() {
         &app.state.keyring,
         &me,
         "email_analysis_service_key",
+        None,
     )
     .await
     .unwrap_err();
     assert_eq!(err, KeyError::Expired);
-    let err = service::reveal(&app.state.db, &app.state.keyring, &me, "never_stored")
+    let err = service::reveal(&app.state.db, &app.state.keyring, &me, "never_stored", None)
         .await
         .unwrap_err();
     assert_eq!(err, KeyError::NotStored);
@@ -515,7 +518,7 @@ async fn rotation_re_encrypts_everything_and_can_run_again() {
     let new_only = Keyring::new(new_key.clone(), None);
     let p1 = person(&app, &first).await;
     assert!(
-        service::reveal(&app.state.db, &new_only, &p1, "writing_service_key")
+        service::reveal(&app.state.db, &new_only, &p1, "writing_service_key", None)
             .await
             .is_err()
     );
@@ -544,7 +547,7 @@ async fn rotation_re_encrypts_everything_and_can_run_again() {
 
     let p2 = person(&app, &second).await;
     assert_eq!(
-        service::reveal(&app.state.db, &new_only, &p1, "writing_service_key")
+        service::reveal(&app.state.db, &new_only, &p1, "writing_service_key", None)
             .await
             .unwrap()
             .0
@@ -552,7 +555,7 @@ async fn rotation_re_encrypts_everything_and_can_run_again() {
         SECRET
     );
     assert_eq!(
-        service::reveal(&app.state.db, &new_only, &p2, "writing_service_key")
+        service::reveal(&app.state.db, &new_only, &p2, "writing_service_key", None)
             .await
             .unwrap()
             .0
@@ -560,7 +563,7 @@ async fn rotation_re_encrypts_everything_and_can_run_again() {
         "sk-other-person-0002"
     );
     assert!(
-        service::reveal(&app.state.db, &old, &p1, "writing_service_key")
+        service::reveal(&app.state.db, &old, &p1, "writing_service_key", None)
             .await
             .is_err(),
         "the old key no longer opens"

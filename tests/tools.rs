@@ -35,6 +35,7 @@ async fn the_gate_refuses_with_the_reason_and_counts_a_successful_call() {
                 &app.state.keyring,
                 &who,
                 ToolId::MeetingInsights,
+                None,
             )
             .await
         }
@@ -123,7 +124,7 @@ async fn keyless_tools_pass_the_gate_without_using_the_allowance() {
         .unwrap();
     let me = person(&app, &email).await;
     for tool in [ToolId::TaskPrioritization, ToolId::EmailPatterns] {
-        let call = gate::begin(&app.state.db, &app.state.keyring, &me, tool)
+        let call = gate::begin(&app.state.db, &app.state.keyring, &me, tool, None)
             .await
             .unwrap_or_else(|e| panic!("{tool:?}: {e:?}"));
         assert!(call.key.is_none());

@@ -18,6 +18,7 @@ mod m20261126_000014_email_verification;
 mod m20261126_000015_two_factor;
 mod m20261126_000016_add_user_updated_at;
 mod m20261205_000017_add_api_token_scope;
+mod m20261205_000018_add_api_key_bound_url;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000015_two_factor::Migration),
             Box::new(m20261126_000016_add_user_updated_at::Migration),
             Box::new(m20261205_000017_add_api_token_scope::Migration),
+            Box::new(m20261205_000018_add_api_key_bound_url::Migration),
         ]
     }
 }

@@ -20,6 +20,35 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read, replace))
         .routes(routes!(remove))
         .routes(routes!(test))
+        .routes(routes!(confirm_address))
+}
+
+/// Where a key is sent.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyAddress {
+    key_name: String,
+    /// The AI service address the key is sent to from now on.
+    address: String,
+}
+
+/// Let a held key go to its tool's new address
+///
+/// A key is sent only to the address it was saved for. When an administrator changes where
+/// a tool's calls go, the key is held until its owner confirms the new address here.
+#[utoipa::path(post, path = "/settings/api-keys/{key_name}/confirm-address", tag = "keys", security(("bearer" = [])),
+    params(("key_name" = String, Path, description = "The key's name")),
+    responses((status = 200, description = "The address the key goes to now", body = KeyAddress)))]
+async fn confirm_address(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    ApiPath(key_name): ApiPath<String>,
+) -> Result<Json<KeyAddress>, ApiError> {
+    let name = ApiKeyName::parse(key_name.trim(), "key_name")?;
+    let address = vault::confirm_address(&state.db, &state.ai.settings, &person, &name).await?;
+    Ok(Json(KeyAddress {
+        key_name: name.as_str().to_owned(),
+        address,
+    }))
 }
 
 /// A person's stored keys, values masked to their last four characters.
@@ -94,7 +123,8 @@ async fn replace(
         match body.get("api_keys") {
             None => {}
             Some(Value::Null) => {
-                vault::replace_all(&state.db, &state.keyring, &person, &[]).await?
+                vault::replace_all(&state.db, &state.keyring, &state.ai.settings, &person, &[])
+                    .await?
             }
             Some(Value::Object(map)) => {
                 let mut keys = Vec::with_capacity(map.len());
@@ -111,7 +141,14 @@ async fn replace(
                         ApiKeyValue::parse(value, &field)?,
                     ));
                 }
-                vault::replace_all(&state.db, &state.keyring, &person, &keys).await?
+                vault::replace_all(
+                    &state.db,
+                    &state.keyring,
+                    &state.ai.settings,
+                    &person,
+                    &keys,
+                )
+                .await?
             }
             Some(_) => {
                 return Err(AppError::validation(

@@ -30,10 +30,11 @@ pub enum AuditAction {
     TwoFactorRequirement,
     SessionsEnded,
     TwoFactorReset,
+    ApiKeyAddressConfirmed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -60,6 +61,7 @@ impl AuditAction {
         AuditAction::TwoFactorRequirement,
         AuditAction::SessionsEnded,
         AuditAction::TwoFactorReset,
+        AuditAction::ApiKeyAddressConfirmed,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -91,6 +93,7 @@ impl AuditAction {
             AuditAction::TwoFactorRequirement => "tenant.two_factor_required",
             AuditAction::SessionsEnded => "auth.sessions_ended",
             AuditAction::TwoFactorReset => "member.two_factor_reset",
+            AuditAction::ApiKeyAddressConfirmed => "api_key.address_confirmed",
         }
     }
 

@@ -16,6 +16,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
     pub expires_at: Option<DateTimeUtc>,
+    /// The AI service address the key was saved for (empty: a custom key, or saved before
+    /// keys were bound); the key is sent nowhere else.
+    pub bound_url: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,7 +29,7 @@ pub fn ai_tools() -> impl Iterator<Item = ToolId> {
 
 /// Where `tool`'s calls go for the tenant: its admins' choice, else the operator's default.
 pub async fn endpoint_for(
-    db: &DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     defaults: &AiSettings,
     tenant_id: i64,
     tool: ToolId,
@@ -154,7 +154,83 @@ pub async fn set(
         },
     )
     .await?;
+    tell_key_holders(&txn, admin, tool, &shown.0).await?;
     txn.commit().await.or_internal("saving the AI endpoint")?;
+    Ok(())
+}
+
+/// A person's key goes only where it was saved for: when a tool's address changes, each
+/// member whose key for it was saved for another address is told that it is held until
+/// they confirm the new one, and the admin is told how many keys are held.
+async fn tell_key_holders(
+    txn: &sea_orm::DatabaseTransaction,
+    admin: &SessionUser,
+    tool: ToolId,
+    address: &str,
+) -> Result<(), AppError> {
+    use crate::entities::{user_api_keys, users};
+    let (KeyNeed::Required(key_name) | KeyNeed::Optional(key_name)) = tool.info().key else {
+        return Ok(());
+    };
+    let held = user_api_keys::Entity::find()
+        .filter(user_api_keys::Column::TenantId.eq(admin.tenant_id()))
+        .filter(user_api_keys::Column::KeyName.eq(key_name))
+        .filter(user_api_keys::Column::BoundUrl.ne(""))
+        .filter(user_api_keys::Column::BoundUrl.ne(address))
+        .all(txn)
+        .await
+        .or_internal("reading the keys of a tool")?;
+    let owners = users::Entity::find()
+        .filter(users::Column::TenantId.eq(admin.tenant_id()))
+        .filter(users::Column::Id.is_in(held.iter().map(|k| k.user_id)))
+        .all(txn)
+        .await
+        .or_internal("reading the keys of a tool")?;
+    for key in &held {
+        let Some(owner) = owners.iter().find(|u| u.id == key.user_id) else {
+            continue;
+        };
+        crate::features::mail::service::enqueue(
+            txn,
+            Some(admin.tenant_id()),
+            crate::features::mail::Mail {
+                to: owner.email.clone(),
+                subject: format!("Your {} key is on hold", tool.info().title),
+                body: format!(
+                    "Hello {name},\n\n{admin} changed where {company}'s {tool} calls go: from {old} to {new}.\n\n\
+                     Your key for it was saved for {old}, so Digame does not send it to the new address until you say so. \
+                     If you trust {new} with your key, confirm it on Settings → API keys; otherwise delete the key there \
+                     or ask {admin} why the address changed.\n",
+                    name = owner.display_name,
+                    admin = admin.user.display_name,
+                    company = admin.tenant.name,
+                    tool = tool.info().title,
+                    old = key.bound_url,
+                    new = address,
+                ),
+            },
+        )
+        .await?;
+    }
+    if !held.is_empty() {
+        crate::features::mail::service::enqueue(
+            txn,
+            Some(admin.tenant_id()),
+            crate::features::mail::Mail {
+                to: admin.user.email.clone(),
+                subject: format!("{} members' keys are on hold", held.len()),
+                body: format!(
+                    "Hello {name},\n\nYou changed where {tool} calls go, to {address}. {count} member(s) saved their key \
+                     for another address; their keys are not sent to the new one until each of them confirms it on their \
+                     API-key page. They have been told by mail.\n",
+                    name = admin.user.display_name,
+                    tool = tool.info().title,
+                    count = held.len(),
+                ),
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

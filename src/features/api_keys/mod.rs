@@ -33,6 +33,11 @@ pub struct ApiKeyRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredKey {
+    /// The AI service address the key was saved for: it is sent nowhere else.
+    pub sent_to: Option<String>,
+    /// When an admin changed the tool's address since: the new address, where the key is
+    /// not sent until its owner confirms it.
+    pub held_for: Option<String>,
     pub masked: String,
     pub added: String,
     pub updated: String,
@@ -65,16 +70,19 @@ pub enum KeyCheckOutcome {
     FormatOk,
     Expired,
     Unreadable,
+    /// The tool's address changed since the key was saved: not sent until confirmed.
+    Held,
 }
 
 impl KeyCheckOutcome {
-    pub const ALL: [KeyCheckOutcome; 6] = [
+    pub const ALL: [KeyCheckOutcome; 7] = [
         KeyCheckOutcome::Accepted,
         KeyCheckOutcome::Rejected,
         KeyCheckOutcome::Unreachable,
         KeyCheckOutcome::FormatOk,
         KeyCheckOutcome::Expired,
         KeyCheckOutcome::Unreadable,
+        KeyCheckOutcome::Held,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +93,7 @@ impl KeyCheckOutcome {
             KeyCheckOutcome::FormatOk => "format_ok",
             KeyCheckOutcome::Expired => "expired",
             KeyCheckOutcome::Unreadable => "unreadable",
+            KeyCheckOutcome::Held => "held",
         }
     }
 
@@ -103,6 +112,7 @@ impl KeyCheckOutcome {
             KeyCheckOutcome::FormatOk => "Stored correctly and readable. No Digame tool uses this key, so there is no service to ask.",
             KeyCheckOutcome::Expired => "This key has expired and will not be used. Replace it with a current key.",
             KeyCheckOutcome::Unreadable => "This key can no longer be read (it may have been stored under an older master key). Replace it.",
+            KeyCheckOutcome::Held => "Your company changed where this tool's calls go since you saved this key, so it is not sent (nor tested) until you confirm the new address.",
         }
     }
 }
@@ -127,7 +137,7 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyRow>, AppError> {
     use crate::server::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
-    service::list(&state.db, &person).await
+    service::list(&state.db, &state.ai.settings, &person).await
 }
 
 /// Stores or replaces one of the caller's keys. `origin` names the form it came from, so
@@ -153,6 +163,7 @@ pub async fn save_api_key(
     service::save(
         &state.db,
         &state.keyring,
+        &state.ai.settings,
         &person,
         &name,
         &value,
@@ -196,4 +207,17 @@ pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
         check.outcome.as_str()
     ));
     Ok(check)
+}
+
+/// The person lets their key `name` go to the address its tool uses now (an administrator
+/// changed it since the key was saved).
+#[server(endpoint = "keys/confirm-address")]
+pub async fn confirm_key_address(name: String) -> Result<String, AppError> {
+    use crate::server::ctx;
+    let state = ctx::state()?;
+    let person = ctx::require_user().await?;
+    let name = parse::ApiKeyName::parse(&name, "name")?;
+    let address = service::confirm_address(&state.db, &state.ai.settings, &person, &name).await?;
+    ctx::redirect_plain_form(&format!("/settings/api-keys?confirmed={}", name.as_str()));
+    Ok(address)
 }

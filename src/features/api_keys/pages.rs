@@ -1,7 +1,7 @@
 //! `/settings/api-keys`: one row per key the tools use, plus custom keys. Every action is a
 //! form that works without JavaScript; with it, the list updates in place.
 
-use super::{ApiKeyRow, DeleteApiKey, KeyCheckOutcome, SaveApiKey, TestApiKey};
+use super::{ApiKeyRow, ConfirmKeyAddress, DeleteApiKey, KeyCheckOutcome, SaveApiKey, TestApiKey};
 use crate::components::{field_error, form_error, FormAlert, RequireUser, TextField};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -13,6 +13,7 @@ struct Actions {
     save: ServerAction<SaveApiKey>,
     delete: ServerAction<DeleteApiKey>,
     test: ServerAction<TestApiKey>,
+    confirm: ServerAction<ConfirmKeyAddress>,
 }
 
 #[component]
@@ -31,9 +32,16 @@ fn ApiKeysPanel() -> impl IntoView {
         save: ServerAction::<SaveApiKey>::new(),
         delete: ServerAction::<DeleteApiKey>::new(),
         test: ServerAction::<TestApiKey>::new(),
+        confirm: ServerAction::<ConfirmKeyAddress>::new(),
     };
     let keys = Resource::new(
-        move || (actions.save.version().get(), actions.delete.version().get()),
+        move || {
+            (
+                actions.save.version().get(),
+                actions.delete.version().get(),
+                actions.confirm.version().get(),
+            )
+        },
         |_| super::list_api_keys(),
     );
     let query = use_query_map();
@@ -45,7 +53,17 @@ fn ApiKeysPanel() -> impl IntoView {
         if matches!(actions.delete.value().get(), Some(Ok(()))) {
             return Some("Key deleted.".to_owned());
         }
+        if let Some(Ok(address)) = actions.confirm.value().get() {
+            return Some(format!(
+                "Confirmed: your key is sent to {address} from now on."
+            ));
+        }
         let q = query.read();
+        if let Some(name) = q.get("confirmed") {
+            return Some(format!(
+                "Confirmed: {name} is sent to its tool's new address from now on."
+            ));
+        }
         if let Some(name) = q.get("saved") {
             return Some(format!(
                 "Saved {name}. Only its last four characters will be shown."
@@ -53,7 +71,11 @@ fn ApiKeysPanel() -> impl IntoView {
         }
         q.get("deleted").map(|name| format!("Deleted {name}."))
     });
-    let delete_error = form_error(actions.delete.value());
+    let delete_error = Signal::derive(move || {
+        form_error(actions.delete.value())
+            .get()
+            .or_else(|| form_error(actions.confirm.value()).get())
+    });
     view! {
         <section class="page-head">
             <h1>"API keys"</h1>
@@ -148,8 +170,27 @@ fn KeyRow(row: ApiKeyRow, actions: Actions) -> impl IntoView {
             </div>
             <p class="small">{usage}</p>
             {optional}
+            {stored.clone().and_then(|s| s.held_for.map(|now| {
+                let sent_to = s.sent_to.clone().unwrap_or_default();
+                let confirm_name = name.clone();
+                view! {
+                    <div class="alert alert-warn" role="alert" data-held>
+                        <p>
+                            <strong>"Your key is on hold."</strong>
+                            {format!(" You saved it for {sent_to}. Your company's administrators now send this tool's calls to {now}, \
+                                       so Digame does not send your key there until you confirm. If you do not trust that address, \
+                                       delete the key instead.")}
+                        </p>
+                        <ActionForm action=actions.confirm attr:class="inline-form">
+                            <input type="hidden" name="name" value=confirm_name/>
+                            <button type="submit" class="button button-small">{format!("Send my key to {now}")}</button>
+                        </ActionForm>
+                    </div>
+                }
+            }))}
             {stored.clone().map(|s| view! {
                 <dl class="key-facts small">
+                    <div><dt>"Sent only to"</dt><dd class="mono">{s.sent_to.unwrap_or_else(|| "No service (no tool uses it)".into())}</dd></div>
                     <div><dt>"Added"</dt><dd>{s.added}</dd></div>
                     <div><dt>"Last used by a tool"</dt><dd>{s.last_used.unwrap_or_else(|| "Never".into())}</dd></div>
                     <div><dt>"Expires"</dt><dd>{s.expires.unwrap_or_else(|| "No expiry".into())}</dd></div>

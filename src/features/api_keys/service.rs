@@ -24,6 +24,12 @@ pub enum KeyError {
     Expired,
     /// The stored ciphertext does not open (tampered, or its master key is gone).
     Undecryptable,
+    /// The key was saved for another address than the one its tool now uses: it is held
+    /// until its owner confirms the new address.
+    Held {
+        saved_for: String,
+        now: String,
+    },
     Database,
 }
 
@@ -39,9 +45,39 @@ impl From<KeyError> for AppError {
             KeyError::Undecryptable => AppError::ApiKeyMissing(
                 "This stored key can no longer be read. Replace it on Settings → API keys.".into(),
             ),
+            KeyError::Held { saved_for, now } => AppError::Conflict {
+                field: "key".into(),
+                message: held_message(&saved_for, &now),
+            },
             KeyError::Database => AppError::Internal,
         }
     }
+}
+
+/// Why a held key is not sent, and what its owner can do.
+pub fn held_message(saved_for: &str, now: &str) -> String {
+    format!(
+        "Your key for this tool was saved for {saved_for}, and your company's administrators now send this tool's calls to {now}. \
+         Your key is not sent there until you confirm the new address on Settings → API keys (/settings/api-keys)."
+    )
+}
+
+/// The address the tool that uses key `name` sends its calls to, for `tenant_id`; `None`
+/// for a custom key (no tool sends it anywhere).
+pub async fn address_for_key(
+    db: &impl sea_orm::ConnectionTrait,
+    ai: &crate::config::AiSettings,
+    tenant_id: i64,
+    name: &str,
+) -> Result<Option<String>, AppError> {
+    let Some(tool) = known_keys().find(|k| k.name == name).map(|k| k.tool.id) else {
+        return Ok(None);
+    };
+    Ok(Some(
+        crate::features::ai_admin::service::endpoint_for(db, ai, tenant_id, tool)
+            .await?
+            .0,
+    ))
 }
 
 fn owner_filter(person: &SessionUser) -> sea_orm::Condition {
@@ -53,6 +89,7 @@ fn owner_filter(person: &SessionUser) -> sea_orm::Condition {
 /// Every known key (stored or not) and every stored custom key of the caller.
 pub async fn list(
     db: &DatabaseConnection,
+    ai: &crate::config::AiSettings,
     person: &SessionUser,
 ) -> Result<Vec<ApiKeyRow>, AppError> {
     let stored = Entity::find()
@@ -64,7 +101,20 @@ pub async fn list(
     let now = Utc::now();
     let tier = person.tier();
     let flags = crate::features::tenancy::service::flags_of(db, person).await?;
+    let mut addresses = std::collections::HashMap::new();
+    for k in known_keys() {
+        addresses.insert(
+            k.name,
+            address_for_key(db, ai, person.tenant_id(), k.name).await?,
+        );
+    }
     let info = |m: &user_api_keys::Model| StoredKey {
+        sent_to: (!m.bound_url.is_empty()).then(|| m.bound_url.clone()),
+        held_for: addresses
+            .get(m.key_name.as_str())
+            .cloned()
+            .flatten()
+            .filter(|now| !m.bound_url.is_empty() && *now != m.bound_url),
         masked: mask(&m.last_four),
         added: format_time(m.created_at),
         updated: format_time(m.updated_at),
@@ -144,6 +194,7 @@ pub const CUSTOM_KEYS_MAX: usize = 20;
 pub async fn save(
     db: &DatabaseConnection,
     keyring: &Keyring,
+    ai: &crate::config::AiSettings,
     person: &SessionUser,
     name: &ApiKeyName,
     value: &ApiKeyValue,
@@ -156,15 +207,16 @@ pub async fn save(
         .one(db)
         .await
         .or_internal("reading an API key")?;
+    let bound = address_for_key(db, ai, person.tenant_id(), name.as_str()).await?;
     let txn = db.begin().await.or_internal("saving an API key")?;
     write_key(
         &txn,
         keyring,
         person,
-        name,
-        value,
+        (name, value),
         expires_at,
         existed.as_ref(),
+        bound.as_deref().unwrap_or_default(),
     )
     .await?;
     txn.commit().await.or_internal("saving an API key")?;
@@ -177,6 +229,7 @@ pub async fn save(
 pub async fn replace_all(
     db: &DatabaseConnection,
     keyring: &Keyring,
+    ai: &crate::config::AiSettings,
     person: &SessionUser,
     keys: &[(ApiKeyName, ApiKeyValue)],
 ) -> Result<(), AppError> {
@@ -199,21 +252,32 @@ pub async fn replace_all(
     }
     for (name, value) in keys {
         let existed = existing.iter().find(|m| m.key_name == name.as_str());
-        write_key(&txn, keyring, person, name, value, None, existed).await?;
+        let bound = address_for_key(&txn, ai, person.tenant_id(), name.as_str()).await?;
+        write_key(
+            &txn,
+            keyring,
+            person,
+            (name, value),
+            None,
+            existed,
+            bound.as_deref().unwrap_or_default(),
+        )
+        .await?;
     }
     txn.commit().await.or_internal("replacing API keys")?;
     Ok(())
 }
 
-/// Stores `name` inside `txn`: the upsert, the custom-key cap, the audit record.
+/// Stores `name` inside `txn`: the upsert (bound to the address `bound_url` its tool uses
+/// now: saving a key confirms where it goes), the custom-key cap, the audit record.
 async fn write_key(
     txn: &DatabaseTransaction,
     keyring: &Keyring,
     person: &SessionUser,
-    name: &ApiKeyName,
-    value: &ApiKeyValue,
+    (name, value): (&ApiKeyName, &ApiKeyValue),
     expires_at: Option<DateTime<Utc>>,
     existed: Option<&user_api_keys::Model>,
+    bound_url: &str,
 ) -> Result<(), AppError> {
     let sealed = keyring.seal(
         &SecretString::from(value.expose().to_owned()),
@@ -233,11 +297,13 @@ async fn write_key(
         updated_at: Set(now),
         last_used_at: Set(None),
         expires_at: Set(expires_at),
+        bound_url: Set(bound_url.to_owned()),
         ..Default::default()
     })
     .on_conflict(
         OnConflict::columns([Column::TenantId, Column::UserId, Column::KeyName])
             .update_columns([
+                Column::BoundUrl,
                 Column::Ciphertext,
                 Column::Nonce,
                 Column::KeyVersion,
@@ -377,13 +443,16 @@ impl KeyUse {
     }
 }
 
-/// The caller's key `name` in plaintext, for a call to its outside service, and the handle
-/// that records the use ([`KeyUse::record`]; the settings page's "Test" does not).
+/// The caller's key `name` in plaintext, for a call to its outside service at `address`,
+/// and the handle that records the use ([`KeyUse::record`]; the settings page's "Test" does
+/// not). A key is only ever sent to the address it was saved for: elsewhere it is
+/// [`KeyError::Held`]. A key saved before keys were bound is bound to `address` now.
 pub async fn reveal(
     db: &DatabaseConnection,
     keyring: &Keyring,
     person: &SessionUser,
     name: &str,
+    address: Option<&str>,
 ) -> Result<(SecretString, KeyUse), KeyError> {
     let row = Entity::find()
         .filter(owner_filter(person))
@@ -397,6 +466,27 @@ pub async fn reveal(
         .ok_or(KeyError::NotStored)?;
     if row.expires_at.is_some_and(|t| t <= Utc::now()) {
         return Err(KeyError::Expired);
+    }
+    match address {
+        Some(address) if row.bound_url.is_empty() => {
+            Entity::update_many()
+                .col_expr(Column::BoundUrl, sea_orm::sea_query::Expr::value(address))
+                .filter(Column::Id.eq(row.id))
+                .filter(Column::BoundUrl.eq(""))
+                .exec(db)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "binding an API key to its address");
+                    KeyError::Database
+                })?;
+        }
+        Some(address) if row.bound_url != address => {
+            return Err(KeyError::Held {
+                saved_for: row.bound_url.clone(),
+                now: address.to_owned(),
+            });
+        }
+        _ => {}
     }
     let sealed = Sealed {
         ciphertext: row.ciphertext.clone(),
@@ -427,6 +517,57 @@ pub async fn reveal(
             last_used_at: row.last_used_at,
         },
     ))
+}
+
+/// The person confirms that their key `name` may go to the address its tool uses now (an
+/// admin changed it): the key is bound there, and the confirmation audited.
+pub async fn confirm_address(
+    db: &DatabaseConnection,
+    ai: &crate::config::AiSettings,
+    person: &SessionUser,
+    name: &ApiKeyName,
+) -> Result<String, AppError> {
+    let Some(address) = address_for_key(db, ai, person.tenant_id(), name.as_str()).await? else {
+        return Err(AppError::validation(
+            "name",
+            "No Digame tool sends this key anywhere, so there is no address to confirm.",
+        ));
+    };
+    let txn = db.begin().await.or_internal("confirming a key's address")?;
+    let row = Entity::find()
+        .filter(owner_filter(person))
+        .filter(Column::KeyName.eq(name.as_str()))
+        .one(&txn)
+        .await
+        .or_internal("confirming a key's address")?
+        .ok_or_else(|| {
+            AppError::NotFound(format!("You have no stored key named {}.", name.as_str()))
+        })?;
+    Entity::update_many()
+        .col_expr(
+            Column::BoundUrl,
+            sea_orm::sea_query::Expr::value(address.clone()),
+        )
+        .filter(Column::Id.eq(row.id))
+        .exec(&txn)
+        .await
+        .or_internal("confirming a key's address")?;
+    record(
+        &txn,
+        Event {
+            tenant_id: person.tenant_id(),
+            actor_user_id: Some(person.user.id),
+            action: AuditAction::ApiKeyAddressConfirmed,
+            target: name.as_str(),
+            before: Some(serde_json::json!({ "address": row.bound_url })),
+            after: Some(serde_json::json!({ "address": address })),
+        },
+    )
+    .await?;
+    txn.commit()
+        .await
+        .or_internal("confirming a key's address")?;
+    Ok(address)
 }
 
 /// Names of the caller's stored keys that have not expired.
@@ -541,8 +682,24 @@ pub async fn test_key(
     name: &str,
 ) -> Result<super::KeyCheck, AppError> {
     let name = ApiKeyName::parse(name, "name")?;
-    let outcome = match reveal(&state.db, &state.keyring, person, name.as_str()).await {
+    let address = address_for_key(
+        &state.db,
+        &state.ai.settings,
+        person.tenant_id(),
+        name.as_str(),
+    )
+    .await?;
+    let revealed = reveal(
+        &state.db,
+        &state.keyring,
+        person,
+        name.as_str(),
+        address.as_deref(),
+    )
+    .await;
+    let outcome = match revealed {
         Ok((key, _)) => ask_service(&state.db, &state.ai, person, name.as_str(), &key).await,
+        Err(KeyError::Held { .. }) => KeyCheckOutcome::Held,
         Err(KeyError::Expired) => KeyCheckOutcome::Expired,
         Err(KeyError::Undecryptable) => KeyCheckOutcome::Unreadable,
         Err(KeyError::NotStored) => {

@@ -26,7 +26,7 @@ pub async fn gate(
     keyring: &Keyring,
     person: &SessionUser,
 ) -> Result<(), AppError> {
-    tool_gate::begin(db, keyring, person, ToolId::TaskPrioritization)
+    tool_gate::begin(db, keyring, person, ToolId::TaskPrioritization, None)
         .await
         .map(|_| ())
 }

@@ -114,7 +114,7 @@ pub async fn prepare(
     let (base_url, model) =
         ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
     check_minute_limit(cx.db, person, cx.ai.settings.calls_per_minute).await?;
-    let call = gate::begin(cx.db, cx.keyring, person, tool).await?;
+    let call = gate::begin(cx.db, cx.keyring, person, tool, Some(&base_url)).await?;
     let Some(key) = call.key else {
         return Err(AppError::ApiKeyMissing(
             "This tool needs your key for its AI service; add it in API-key settings (/settings/api-keys).".into(),

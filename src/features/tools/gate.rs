@@ -136,6 +136,7 @@ pub async fn begin(
     keyring: &Keyring,
     person: &SessionUser,
     tool: ToolId,
+    address: Option<&str>,
 ) -> Result<ToolCall, AppError> {
     let access = access_with(db, person, tool.info().key != KeyNeed::None).await?;
     let state = access.of(tool);
@@ -163,7 +164,7 @@ pub async fn begin(
         });
     };
     // Opened before counting, so an unreadable key does not use up the allowance.
-    let (key, used) = vault::reveal(db, keyring, person, key_name).await?;
+    let (key, used) = vault::reveal(db, keyring, person, key_name, address).await?;
     count_ai_call(db, person).await?;
     used.record(db).await;
     Ok(ToolCall {
