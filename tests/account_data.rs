@@ -203,3 +203,38 @@ async fn deleting_an_account_removes_what_it_owned_and_keeps_the_company_whole()
         assert_eq!(mails[0].subject, "Your Digame account was deleted");
     }
 }
+
+/// Security issue: the last two admins deleting themselves at once leave one admin (the
+/// company is locked, as the other admin paths do), never none.
+#[tokio::test]
+async fn the_last_two_admins_deleting_at_once_leave_one() {
+    use digame::entities::users;
+    use sea_orm::ActiveModelTrait;
+    let app = spawn_app().await;
+    let first_email = app.register("two-admins-a").await;
+    let tenant = person(&app, &first_email).await.tenant_id();
+    let (second, second_email) = add_member(&app, tenant, "two-admins-b").await;
+    let (_member, _) = add_member(&app, tenant, "two-admins-member").await;
+    users::ActiveModel {
+        id: sea_orm::ActiveValue::Set(person(&app, &second_email).await.user.id),
+        role: sea_orm::ActiveValue::Set("admin".into()),
+        ..Default::default()
+    }
+    .update(&app.state.db)
+    .await
+    .unwrap();
+    let ((a, _), (b, _)) = tokio::join!(
+        delete(&app, &app.client, common::PASSWORD),
+        delete(&app, &second, common::PASSWORD)
+    );
+    let admins = users::Entity::find()
+        .filter(users::Column::TenantId.eq(tenant))
+        .filter(users::Column::Role.eq("admin"))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(admins, 1, "statuses {a} and {b}");
+    let mut statuses = [a, b];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+}

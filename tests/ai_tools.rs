@@ -1079,3 +1079,30 @@ async fn a_members_key_is_never_sent_to_an_address_an_admin_chose_later() {
         .unwrap();
     assert_eq!(confirmed.len(), 1);
 }
+
+/// Security issue: the per-minute AI limit holds under a burst of parallel calls (each is
+/// counted before any reads the window), so no more than the limit reach the AI service.
+#[tokio::test]
+async fn a_burst_of_ai_calls_gets_no_more_than_the_minute_allows() {
+    let app = common::spawn_app_with(&[("DIGAME_AI_CALLS_PER_MINUTE", "3")]).await;
+    let email = app.register("minute-burst").await;
+    let me = person(&app, &email).await;
+    save_key(&app, "writing_service_key", KEY).await;
+    let calls = (0..12).map(|_| {
+        let app = &app;
+        async move {
+            app.call("tools/writing/suggest", &[("text", "very good")])
+                .await
+                .0
+        }
+    });
+    let statuses = common::futures_join_all(calls).await;
+    let answered = statuses.iter().filter(|s| **s == 200).count();
+    assert!(answered <= 3, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        12 - answered,
+        "{statuses:?}"
+    );
+    assert!(calls_of(&app, me.user.id).await.len() <= 3);
+}

@@ -204,10 +204,14 @@ pub async fn delete(
         crate::features::auth::two_factor::check_code(db, keyring, &person.user, code).await?;
     }
     let why = "deleting an account";
+    // The company is locked first, as every path that changes its admins does: two last
+    // admins deleting themselves at once take turns, and the second sees the first gone.
+    let txn = db.begin().await.or_internal(why)?;
+    crate::features::tenancy::service::lock_tenant(&txn, person.tenant_id()).await?;
     let others = users::Entity::find()
         .filter(users::Column::TenantId.eq(person.tenant_id()))
         .filter(users::Column::Id.ne(person.user.id))
-        .count(db)
+        .count(&txn)
         .await
         .or_internal(why)?;
     let other_admins = users::Entity::find()
@@ -215,7 +219,7 @@ pub async fn delete(
         .filter(users::Column::Id.ne(person.user.id))
         .filter(users::Column::Role.eq(crate::domain::Role::Admin.as_str()))
         .filter(users::Column::Active.eq(true))
-        .count(db)
+        .count(&txn)
         .await
         .or_internal(why)?;
     if others > 0 && person.is_admin() && other_admins == 0 {
@@ -227,7 +231,6 @@ pub async fn delete(
             ),
         });
     }
-    let txn = db.begin().await.or_internal(why)?;
     outbox::Entity::delete_many()
         .filter(outbox::Column::ToAddress.eq(person.user.email.as_str()))
         .filter(outbox::Column::SentAt.is_null())
@@ -240,6 +243,8 @@ pub async fn delete(
             format!("two_factor:{}", person.user.id),
             format!("verify_mail:{}", person.user.id),
             format!("reset_account:{}", person.user.id),
+            format!("password_change:{}", person.user.id),
+            format!("slowed:{}", person.user.email),
         ]))
         .exec(&txn)
         .await

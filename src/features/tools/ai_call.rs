@@ -59,6 +59,35 @@ pub async fn minute_window(
     Ok((per_minute.saturating_sub(used), reset))
 }
 
+/// Counts the call against the person's minute before anything else reads the window, in
+/// one atomic step (the shared throttle counter), so a burst of parallel calls cannot all
+/// read a window that none of them has entered yet: those beyond the limit are refused.
+pub async fn count_minute_call(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    per_minute: u32,
+) -> Result<(), AppError> {
+    use crate::features::auth::throttle;
+    let policy = throttle::Policy {
+        max_failures: i32::try_from(per_minute).unwrap_or(i32::MAX),
+        window: Duration::seconds(60),
+        lockout: Duration::seconds(60),
+    };
+    let key = format!("ai_minute:{}", person.user.id);
+    match throttle::count_attempt(db, &key, policy, Utc::now())
+        .await
+        .or_internal("counting an AI call")?
+    {
+        Some(wait) => Err(AppError::RateLimited {
+            message: format!(
+                "You have made {per_minute} AI calls in the last minute, the most allowed. Try again in {wait} s."
+            ),
+            retry_after_secs: wait,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Refuses when the person has made the per-minute number of calls in the last minute.
 pub async fn check_minute_limit(
     db: &DatabaseConnection,
@@ -113,6 +142,7 @@ pub async fn prepare(
 ) -> Result<PreparedCall, AppError> {
     let (base_url, model) =
         ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
+    count_minute_call(cx.db, person, cx.ai.settings.calls_per_minute).await?;
     check_minute_limit(cx.db, person, cx.ai.settings.calls_per_minute).await?;
     let call = gate::begin(cx.db, cx.keyring, person, tool, Some(&base_url)).await?;
     let Some(key) = call.key else {
