@@ -77,6 +77,7 @@ fn main() {
         "generated.mbox",
         Limits {
             max_messages: 5_000_000,
+            deadline: None,
         },
         Settings {
             own_addresses: vec!["me@digame.test".into()],

@@ -262,16 +262,8 @@ async fn tokens_act_within_their_scope_and_never_on_the_account() {
     );
 
     // A member cannot make an Admin token.
-    let tenant = person(
-        &app,
-        &app.me_with(&app.client).await["email"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    )
-    .await
-    .tenant
-    .id;
+    let me = app.me_with(&app.client).await;
+    let tenant = person(&app, me["email"].as_str().unwrap()).await.tenant.id;
     let (member, _) = add_member(&app, tenant, "scoped-member").await;
     let (status, _, body) = app
         .call_with(

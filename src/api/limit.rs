@@ -50,7 +50,7 @@ fn caller_key(req: &Request) -> String {
         (Some(peer), Some(state)) => {
             let ip =
                 crate::server::ctx::client_of(peer, req.headers(), &state.settings.trusted_proxies);
-            crate::features::auth::throttle::address_key("api", ip)
+            crate::throttle::address_key("api", ip)
         }
         _ => "unknown".to_owned(),
     }

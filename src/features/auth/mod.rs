@@ -17,8 +17,9 @@ pub mod passwords;
 pub mod reset;
 #[cfg(feature = "ssr")]
 pub mod service;
+/// The shared counters (sign-ins and everything else counted per key), at the crate root.
 #[cfg(feature = "ssr")]
-pub mod throttle;
+pub use crate::throttle;
 #[cfg(feature = "ssr")]
 pub mod two_factor;
 #[cfg(feature = "ssr")]

@@ -204,12 +204,11 @@ pub async fn people(
 }
 
 /// Invitations one company may send an hour.
-pub const INVITATIONS: crate::features::auth::throttle::Policy =
-    crate::features::auth::throttle::Policy {
-        max_failures: 60,
-        window: Duration::hours(1),
-        lockout: Duration::hours(1),
-    };
+pub const INVITATIONS: crate::throttle::Policy = crate::throttle::Policy {
+    max_failures: 60,
+    window: Duration::hours(1),
+    lockout: Duration::hours(1),
+};
 
 fn new_token() -> String {
     crate::util::secret_token()
@@ -245,10 +244,9 @@ pub async fn invite(
     // Each invitation sends a mail from the company's name: a compromised or careless
     // admin account cannot make Digame a mail cannon.
     let key = format!("invitations:{}", admin.tenant_id());
-    if let Some(secs) =
-        crate::features::auth::throttle::count_attempt(db, &key, INVITATIONS, Utc::now())
-            .await
-            .or_internal("counting an invitation")?
+    if let Some(secs) = crate::throttle::count_attempt(db, &key, INVITATIONS, Utc::now())
+        .await
+        .or_internal("counting an invitation")?
     {
         return Err(AppError::RateLimited {
             message: format!(

@@ -67,7 +67,7 @@ pub async fn count_minute_call(
     person: &SessionUser,
     per_minute: u32,
 ) -> Result<(), AppError> {
-    use crate::features::auth::throttle;
+    use crate::throttle;
     let policy = throttle::Policy {
         max_failures: i32::try_from(per_minute).unwrap_or(i32::MAX),
         window: Duration::seconds(60),

@@ -1,5 +1,7 @@
-//! Throttling of failed sign-ins, per account and per address, stored in the database so
-//! every app replica enforces the same limits.
+//! Counters in the database, so every app replica enforces the same limits: failed
+//! sign-ins per account and address, and every other attempt counted per key before the
+//! work it guards (registrations, reset mails, password and code checks, invitations, AI
+//! calls per minute).
 
 use crate::entities::login_throttles;
 use chrono::{DateTime, Duration, Utc};
