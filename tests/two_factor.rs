@@ -396,3 +396,58 @@ async fn an_admin_resets_a_members_two_factor() {
         .unwrap();
     assert_eq!(mailed, 1);
 }
+
+/// Security issue: recovery codes are stored peppered (HMAC keyed with the sealed
+/// authenticator secret), so the database alone cannot be searched for them; codes stored
+/// plainly hashed before still work, once.
+#[tokio::test]
+async fn recovery_codes_are_stored_peppered_and_old_ones_still_work() {
+    use sea_orm::ActiveModelTrait;
+    let app = spawn_app().await;
+    let email = app.register("tfa-pepper").await;
+    let (_, codes) = turn_on(&app, &app.client).await;
+    let me = common::person(&app, &email).await;
+    let stored: Vec<String> = recovery_codes::Entity::find()
+        .filter(recovery_codes::Column::UserId.eq(me.user.id))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.code_hash)
+        .collect();
+    assert_eq!(stored.len(), 10);
+    for code in &codes {
+        let plain = digame::util::sha256_hex(&format!("{}:{}", me.user.id, code.replace('-', "")));
+        assert!(
+            !stored.contains(&plain),
+            "a plain SHA-256 of a code is stored"
+        );
+    }
+    // A code stored the old way (before the pepper) signs in, once.
+    recovery_codes::ActiveModel {
+        user_id: sea_orm::ActiveValue::Set(me.user.id),
+        code_hash: sea_orm::ActiveValue::Set(digame::util::sha256_hex(&format!(
+            "{}:legacycode23",
+            me.user.id
+        ))),
+        used_at: sea_orm::ActiveValue::Set(None),
+        created_at: sea_orm::ActiveValue::Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    let client = new_client();
+    login(&app, &client, &email).await;
+    let (status, body) = second(&app, &client, "legac-ycode23").await;
+    assert_eq!(status, 200, "{body}");
+    let again = new_client();
+    login(&app, &again, &email).await;
+    let (status, _) = second(&app, &again, "legacycode23").await;
+    assert_eq!(status, 400, "used up");
+    // And a new-style code works too.
+    let third = new_client();
+    login(&app, &third, &email).await;
+    let (status, body) = second(&app, &third, &codes[1]).await;
+    assert_eq!(status, 200, "{body}");
+}

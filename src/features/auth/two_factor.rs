@@ -264,19 +264,37 @@ fn new_recovery_code() -> String {
     code
 }
 
-fn recovery_hash(user_id: i64, code: &str) -> String {
-    let normal: String = code
-        .chars()
+fn normal_recovery_code(code: &str) -> String {
+    code.chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
-        .collect();
-    sha256_hex(&format!("{user_id}:{normal}"))
+        .collect()
+}
+
+/// A recovery code as stored: HMAC-SHA-256 keyed with the person's authenticator secret (a
+/// pepper kept sealed under the master key, re-sealed when it rotates), so a copy of the
+/// database alone cannot be searched for the codes.
+fn recovery_hash(pepper: &[u8], user_id: i64, code: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(pepper).expect("HMAC takes any key length");
+    mac.update(format!("{user_id}:{}", normal_recovery_code(code)).as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// How codes made before the pepper were stored (SHA-256); still accepted until used.
+fn legacy_recovery_hash(user_id: i64, code: &str) -> String {
+    sha256_hex(&format!("{user_id}:{}", normal_recovery_code(code)))
 }
 
 /// Replaces the person's recovery codes with ten new ones, returned for showing once.
 async fn new_recovery_codes(
     db: &impl ConnectionTrait,
     user_id: i64,
+    pepper: &[u8],
 ) -> Result<Vec<String>, AppError> {
     recovery_codes::Entity::delete_many()
         .filter(recovery_codes::Column::UserId.eq(user_id))
@@ -287,7 +305,7 @@ async fn new_recovery_codes(
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
     recovery_codes::Entity::insert_many(codes.iter().map(|code| recovery_codes::ActiveModel {
         user_id: Set(user_id),
-        code_hash: Set(recovery_hash(user_id, code)),
+        code_hash: Set(recovery_hash(pepper, user_id, code)),
         used_at: Set(None),
         created_at: Set(now),
         ..Default::default()
@@ -338,7 +356,7 @@ pub async fn enable(
     .update(&txn)
     .await
     .or_internal("turning on two-factor")?;
-    let codes = new_recovery_codes(&txn, person.user.id).await?;
+    let codes = new_recovery_codes(&txn, person.user.id, &secret).await?;
     record(
         &txn,
         Event {
@@ -512,10 +530,14 @@ pub async fn check_code(
     let row = row_of(db, user.id).await?.ok_or_else(wrong_code)?;
     let accepted = if code.len() > 8 {
         // A recovery code: used up only if nobody used it in the meantime.
+        let mut hashes = vec![legacy_recovery_hash(user.id, code)];
+        if let Ok(pepper) = open_secret(keyring, &row) {
+            hashes.push(recovery_hash(&pepper, user.id, code));
+        }
         recovery_codes::Entity::update_many()
             .col_expr(recovery_codes::Column::UsedAt, Expr::value(now))
             .filter(recovery_codes::Column::UserId.eq(user.id))
-            .filter(recovery_codes::Column::CodeHash.eq(recovery_hash(user.id, code)))
+            .filter(recovery_codes::Column::CodeHash.is_in(hashes))
             .filter(recovery_codes::Column::UsedAt.is_null())
             .exec(db)
             .await
@@ -673,11 +695,24 @@ mod tests {
     fn recovery_codes_read_the_same_however_typed() {
         let code = new_recovery_code();
         assert_eq!(code.len(), 11);
+        let pepper = b"a twenty-byte secret";
         assert_eq!(
-            recovery_hash(7, &code),
-            recovery_hash(7, &code.to_uppercase().replace('-', " "))
+            recovery_hash(pepper, 7, &code),
+            recovery_hash(pepper, 7, &code.to_uppercase().replace('-', " "))
         );
-        assert_ne!(recovery_hash(7, &code), recovery_hash(8, &code));
+        assert_ne!(
+            recovery_hash(pepper, 7, &code),
+            recovery_hash(pepper, 8, &code)
+        );
+        // Peppered: the same code under another secret, or hashed plainly, differs.
+        assert_ne!(
+            recovery_hash(pepper, 7, &code),
+            recovery_hash(b"another secret bytes", 7, &code)
+        );
+        assert_ne!(
+            recovery_hash(pepper, 7, &code),
+            legacy_recovery_hash(7, &code)
+        );
     }
 
     #[test]

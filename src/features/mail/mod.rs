@@ -39,7 +39,7 @@ pub async fn dev_outbox() -> Result<Vec<OutboxMessage>, AppError> {
         .await
         .map(|c| c.0.ip());
     let local = match (peer, use_context::<http::request::Parts>()) {
-        (Ok(ip), Some(parts)) => service::is_this_machine(ip, &parts.headers, &state.settings),
+        (Ok(ip), Some(parts)) => service::is_this_machine(ip, &parts.headers),
         _ => false,
     };
     if !state.settings.mail.dev_outbox || !local {

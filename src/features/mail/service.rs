@@ -65,24 +65,19 @@ pub async fn pending(db: &impl ConnectionTrait) -> Result<u64, AppError> {
 }
 
 /// Whether a request comes from a person on this machine (the development outbox): a
-/// loopback peer that is no configured proxy and forwarded nothing. A proxy on the same
-/// host is a loopback peer too; whatever it forwards (in any of the usual headers) is
-/// someone else's request.
-pub fn is_this_machine(
-    peer: std::net::IpAddr,
-    headers: &http::HeaderMap,
-    settings: &crate::config::Settings,
-) -> bool {
-    const FORWARDING: [&str; 5] = [
+/// loopback peer that forwarded nothing. A proxy on the same host is a loopback peer too;
+/// whatever it forwards, in any of the usual headers (nginx often sends only `X-Real-IP`),
+/// is someone else's request.
+pub fn is_this_machine(peer: std::net::IpAddr, headers: &http::HeaderMap) -> bool {
+    const FORWARDING: [&str; 6] = [
         "x-forwarded-for",
         "forwarded",
         "x-real-ip",
         "x-forwarded-host",
         "x-forwarded-proto",
+        "x-client-ip",
     ];
-    peer.is_loopback()
-        && !settings.trusted_proxies.iter().any(|r| r.contains(peer))
-        && !FORWARDING.iter().any(|h| headers.contains_key(*h))
+    peer.is_loopback() && !FORWARDING.iter().any(|h| headers.contains_key(*h))
 }
 
 #[cfg(test)]
@@ -91,23 +86,20 @@ mod local_tests {
 
     #[test]
     fn only_an_unforwarded_loopback_peer_is_this_machine() {
-        let plain = crate::config::Settings::from_lookup(|_| None).unwrap();
-        let proxied = crate::config::Settings::from_lookup(|n| {
-            (n == "DIGAME_TRUSTED_PROXIES").then(|| "127.0.0.1".into())
-        })
-        .unwrap();
         let none = http::HeaderMap::new();
         let loopback: std::net::IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(is_this_machine(loopback, &none, &plain));
-        assert!(!is_this_machine("10.0.0.2".parse().unwrap(), &none, &plain));
-        assert!(
-            !is_this_machine(loopback, &none, &proxied),
-            "a configured proxy"
-        );
-        for header in ["forwarded", "x-real-ip", "x-forwarded-for"] {
+        assert!(is_this_machine(loopback, &none));
+        assert!(is_this_machine("::1".parse().unwrap(), &none));
+        assert!(!is_this_machine("10.0.0.2".parse().unwrap(), &none));
+        for header in [
+            "forwarded",
+            "x-real-ip",
+            "x-forwarded-for",
+            "x-forwarded-host",
+        ] {
             let mut h = http::HeaderMap::new();
             h.insert(header, "203.0.113.9".parse().unwrap());
-            assert!(!is_this_machine(loopback, &h, &plain), "{header}");
+            assert!(!is_this_machine(loopback, &h), "{header}");
         }
     }
 }
