@@ -419,24 +419,30 @@ async fn changing_the_password_ends_other_sessions_only() {
     assert_eq!(status, 200);
 }
 
+/// A wrong sign-in posted as a browser without JavaScript does, from the page `from` (with
+/// the `next` it carries), on the app's own client (so its session keeps the error).
+async fn failed_plain_sign_in(app: &common::TestApp, from: &str) -> reqwest::Response {
+    let next = from.split_once("next=").map_or("", |(_, n)| n);
+    app.client
+        .post(app.url("/api/auth/login"))
+        .header("origin", format!("http://{}", app.host))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url(from))
+        .form(&[
+            ("email", "nobody@example.com"),
+            ("password", "whatever-password"),
+            ("next", next),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn plain_form_posts_redirect_back_with_the_error() {
     // Without JavaScript the browser posts the form and follows a redirect.
     let app = spawn_app().await;
-    let res = app
-        .client
-        .post(app.url("/api/auth/login"))
-        .header("origin", format!("http://{}", app.host))
-        .header("accept", "text/html,application/xhtml+xml")
-        .header("referer", app.url("/login?next=/settings/security"))
-        .form(&[
-            ("email", "nobody@example.com"),
-            ("password", "whatever-password"),
-            ("next", "/settings/security"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = failed_plain_sign_in(&app, "/login?next=/settings/security").await;
     assert_eq!(res.status().as_u16(), 302);
     let location = header(res.headers(), "location").to_owned();
     assert!(
@@ -513,19 +519,7 @@ async fn a_forged_error_in_the_address_is_never_shown() {
     }
     // A genuine failed post, and the forged text appended to the page it returns to: the
     // genuine error is shown, the appended one is not.
-    let res = app
-        .client
-        .post(app.url("/api/auth/login"))
-        .header("origin", format!("http://{}", app.host))
-        .header("accept", "text/html")
-        .header("referer", app.url("/login"))
-        .form(&[
-            ("email", "nobody@example.com"),
-            ("password", "whatever-password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = failed_plain_sign_in(&app, "/login").await;
     let location = header(res.headers(), "location").to_owned();
     let sep = if location.contains('?') { '&' } else { '?' };
     let html = app

@@ -91,7 +91,7 @@ async fn get(base: &str, path: &str, token: &str) -> Value {
 
 #[tokio::test]
 async fn acknowledged_writes_survive_sigkill() {
-    use digame::entities::{outbox, users};
+    use digame::entities::users;
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let dir = tempfile::tempdir().unwrap();
     let url = match std::env::var("DIGAME_TEST_DATABASE_URL") {
@@ -114,30 +114,8 @@ async fn acknowledged_writes_survive_sigkill() {
     // One person whose onboarding document and key the rounds keep rewriting.
     let server = common::binary::start(&url, dir.path(), &env).await;
     let owner = unique_email("crash-owner");
-    let res: Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/auth/register", server.base))
-        .json(&json!({"email": owner, "password": PASSWORD, "company_name": "Crash Co"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = res["tokens"]["access_token"].as_str().unwrap().to_owned();
+    let token = server.sign_up_verified(&url, &owner, "Crash Co").await;
     let db = sea_orm::Database::connect(&url).await.unwrap();
-    let mail = outbox::Entity::find()
-        .filter(outbox::Column::ToAddress.eq(owner.as_str()))
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
-    let verified = reqwest::Client::new()
-        .post(format!("{}/api/v1/auth/verify-email", server.base))
-        .json(&json!({"token": common::verification_token_in(&mail.body)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(verified.status().as_u16(), 200);
     drop(server);
 
     let acked = Arc::new(Mutex::new(Acked::default()));

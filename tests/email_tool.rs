@@ -467,7 +467,6 @@ async fn the_json_api_takes_the_export_file_and_describes_it() {
 /// 150 MB of memory at its peak while it reads the 100 MB upload.
 #[tokio::test]
 async fn an_enormous_message_is_refused_within_bounded_memory() {
-    use digame::entities::outbox;
     let dir = tempfile::tempdir().unwrap();
     let url = match std::env::var("DIGAME_TEST_DATABASE_URL") {
         Ok(base) => common::postgres_schema_for_this_test(&base).await,
@@ -484,33 +483,7 @@ async fn an_enormous_message_is_refused_within_bounded_memory() {
     .await;
     let client = reqwest::Client::new();
     let email = common::unique_email("email-rss");
-    let signed: Value = client
-        .post(format!("{}/api/v1/auth/register", server.base))
-        .json(&serde_json::json!({"email": email, "password": common::PASSWORD, "company_name": "Big Mail Co"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = signed["tokens"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let db = sea_orm::Database::connect(&url).await.unwrap();
-    let mail = outbox::Entity::find()
-        .filter(outbox::Column::ToAddress.eq(email.as_str()))
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
-    let verified = client
-        .post(format!("{}/api/v1/auth/verify-email", server.base))
-        .json(&serde_json::json!({"token": common::verification_token_in(&mail.body)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(verified.status().as_u16(), 200);
+    let token = server.sign_up_verified(&url, &email, "Big Mail Co").await;
 
     // The fixture, then one 100 MB message (an attachment of no end).
     let mut bytes = MBOX.to_vec();

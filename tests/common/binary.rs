@@ -78,3 +78,42 @@ pub async fn start(database_url: &str, data_dir: &Path, env: &[(&str, &str)]) ->
             .join("\n")
     );
 }
+
+impl Binary {
+    /// Registers a company's first person over the JSON API and confirms the address with
+    /// the link from the outbox (read from `database_url`); returns the access token.
+    pub async fn sign_up_verified(&self, database_url: &str, email: &str, company: &str) -> String {
+        use digame::entities::outbox;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let client = reqwest::Client::new();
+        let signed: serde_json::Value = client
+            .post(format!("{}/api/v1/auth/register", self.base))
+            .json(&serde_json::json!({"email": email, "password": super::PASSWORD, "company_name": company}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = signed["tokens"]["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let db = sea_orm::Database::connect(database_url).await.unwrap();
+        let mail = outbox::Entity::find()
+            .filter(outbox::Column::ToAddress.eq(email))
+            .one(&db)
+            .await
+            .unwrap()
+            .expect("the confirmation mail");
+        db.close().await.ok();
+        let verified = client
+            .post(format!("{}/api/v1/auth/verify-email", self.base))
+            .json(&serde_json::json!({"token": super::verification_token_in(&mail.body)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(verified.status().as_u16(), 200);
+        token
+    }
+}
