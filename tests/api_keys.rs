@@ -653,3 +653,39 @@ async fn custom_keys_are_capped() {
     let (status, body) = save(&app, &app.client, "writing_service_key", SECRET).await;
     assert_eq!(status, 200, "the tools' keys are not capped: {body}");
 }
+
+/// Security issue: the custom-key cap holds under a burst of parallel saves (each save locks
+/// the person's row before counting, so on PostgreSQL too no two count without the other).
+#[tokio::test]
+async fn the_custom_key_cap_holds_under_a_burst() {
+    let app = spawn_app().await;
+    app.register("burstkeys").await;
+    let cap = digame::features::api_keys::service::CUSTOM_KEYS_MAX;
+    let saves = (0..cap + 8).map(|i| {
+        let app = &app;
+        async move {
+            save(
+                app,
+                &app.client,
+                &format!("burst_{i}"),
+                "sk-custom-0123456789",
+            )
+            .await
+            .0
+        }
+    });
+    let statuses = common::futures_join_all(saves).await;
+    let stored = list(&app, &app.client)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["name"].as_str().unwrap().starts_with("burst_"))
+        .count();
+    assert_eq!(stored, cap, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        cap,
+        "{statuses:?}"
+    );
+}

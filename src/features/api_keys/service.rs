@@ -279,6 +279,18 @@ async fn write_key(
     existed: Option<&user_api_keys::Model>,
     bound_url: &str,
 ) -> Result<(), AppError> {
+    // The person's row is locked first, so two saves at once take turns and the custom-key
+    // cap below counts the other's key (PostgreSQL would otherwise let each transaction count
+    // only its own, and a burst pass the cap).
+    crate::entities::users::Entity::update_many()
+        .col_expr(
+            crate::entities::users::Column::Id,
+            sea_orm::sea_query::Expr::col(crate::entities::users::Column::Id).into(),
+        )
+        .filter(crate::entities::users::Column::Id.eq(person.user.id))
+        .exec(txn)
+        .await
+        .or_internal("saving an API key")?;
     let sealed = keyring.seal(
         &SecretString::from(value.expose().to_owned()),
         &associated_data(person.tenant_id(), person.user.id, name.as_str()),
