@@ -67,14 +67,8 @@ pub async fn count_minute_call(
     person: &SessionUser,
     per_minute: u32,
 ) -> Result<(), AppError> {
-    use crate::throttle;
-    let policy = throttle::Policy {
-        max_failures: i32::try_from(per_minute).unwrap_or(i32::MAX),
-        window: Duration::seconds(60),
-        lockout: Duration::seconds(60),
-    };
     let key = format!("ai_minute:{}", person.user.id);
-    match throttle::count_attempt(db, &key, policy, Utc::now())
+    match crate::throttle::count_attempt(db, &key, minute_policy(per_minute), Utc::now())
         .await
         .or_internal("counting an AI call")?
     {
@@ -85,6 +79,22 @@ pub async fn count_minute_call(
             retry_after_secs: wait,
         }),
         None => Ok(()),
+    }
+}
+
+fn minute_policy(per_minute: u32) -> crate::throttle::Policy {
+    crate::throttle::Policy {
+        max_failures: i32::try_from(per_minute).unwrap_or(i32::MAX),
+        window: Duration::seconds(60),
+        lockout: Duration::seconds(60),
+    }
+}
+
+/// Takes back a call counted by [`count_minute_call`] that did not go out.
+async fn forgive_minute_call(db: &DatabaseConnection, person: &SessionUser, per_minute: u32) {
+    let key = format!("ai_minute:{}", person.user.id);
+    if let Err(e) = crate::throttle::forgive(db, &key, minute_policy(per_minute)).await {
+        tracing::warn!(error = %e, "could not take back a refused AI call's count");
     }
 }
 
@@ -142,13 +152,24 @@ pub async fn prepare(
 ) -> Result<PreparedCall, AppError> {
     let (base_url, model) =
         ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
-    count_minute_call(cx.db, person, cx.ai.settings.calls_per_minute).await?;
-    check_minute_limit(cx.db, person, cx.ai.settings.calls_per_minute).await?;
-    let call = gate::begin(cx.db, cx.keyring, person, tool, Some(&base_url)).await?;
-    let Some(key) = call.key else {
-        return Err(AppError::ApiKeyMissing(
+    let per_minute = cx.ai.settings.calls_per_minute;
+    count_minute_call(cx.db, person, per_minute).await?;
+    // A call refused before it goes out (the window read from the calls, the tool's gate, no
+    // key) gives its place in the minute back.
+    let gated = async {
+        check_minute_limit(cx.db, person, per_minute).await?;
+        let call = gate::begin(cx.db, cx.keyring, person, tool, Some(&base_url)).await?;
+        call.key.ok_or_else(|| AppError::ApiKeyMissing(
             "This tool needs your key for its AI service; add it in API-key settings (/settings/api-keys).".into(),
-        ));
+        ))
+    }
+    .await;
+    let key = match gated {
+        Ok(key) => key,
+        Err(e) => {
+            forgive_minute_call(cx.db, person, per_minute).await;
+            return Err(e);
+        }
     };
     let started = Instant::now();
     let row = ai_calls::ActiveModel {
