@@ -1,6 +1,7 @@
 //! The page shell and the route table.
 
 use crate::components::{AuthState, HydrationMark, Layout, NotFound};
+use crate::features::account_data::ProfilePage;
 use crate::features::ai_admin::pages::AdminAiPage;
 use crate::features::api_keys::pages::ApiKeysPage;
 use crate::features::audit::pages::AdminAuditPage;
@@ -14,7 +15,7 @@ use crate::features::language::pages::LanguagePage;
 use crate::features::mail::DevOutboxPage;
 use crate::features::meetings::pages::MeetingsPage;
 use crate::features::members::pages::AdminMembersPage;
-use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage, ProfilePage};
+use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage};
 use crate::features::personal_tokens::pages::AdminTokensPage;
 use crate::features::style::pages::StylePage;
 use crate::features::tasks::pages::TasksPage;
@@ -64,7 +65,7 @@ fn set_page_csp() {
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),
     ) {
-        if let Ok(value) = http::HeaderValue::from_str(&crate::server::security::page_csp(&nonce)) {
+        if let Ok(value) = http::HeaderValue::from_str(&crate::web::security::page_csp(&nonce)) {
             res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }
     }

@@ -269,13 +269,19 @@ impl FromServerFnError for AppError {
     }
 }
 
-/// Logs an internal failure with its detail and returns the generic error people see.
+/// Logs an internal failure with its detail and returns the generic error people see:
+/// [`AppError::Unavailable`] (503, "try again") when it is a database error that says the
+/// database could not be reached, [`AppError::Internal`] otherwise.
 #[cfg(feature = "ssr")]
-pub fn internal<E: fmt::Display>(context: &'static str) -> impl FnOnce(E) -> AppError {
+pub fn internal<E: fmt::Display + 'static>(context: &'static str) -> impl FnOnce(E) -> AppError {
     move |e| {
-        let text = e.to_string();
-        tracing::error!(error = %text, "{context}");
-        if is_database_unreachable(&text) {
+        tracing::error!(error = %e, "{context}");
+        let any: &dyn std::any::Any = &e;
+        let unreachable = any.downcast_ref::<sea_orm::DbErr>().is_some_and(database_unreachable)
+            || any
+                .downcast_ref::<sea_orm::sqlx::Error>()
+                .is_some_and(connection_lost);
+        if unreachable {
             AppError::Unavailable
         } else {
             AppError::Internal
@@ -283,21 +289,33 @@ pub fn internal<E: fmt::Display>(context: &'static str) -> impl FnOnce(E) -> App
     }
 }
 
-/// Whether an error's text says the database could not be reached (as opposed to a query
-/// that failed): the pool found no working connection in time, or the server refused,
-/// dropped or is shutting down its connections.
-pub fn is_database_unreachable(text: &str) -> bool {
-    const SIGNS: [&str; 8] = [
-        "pool timed out",
-        "Connection refused",
-        "connection reset",
-        "error communicating with database",
-        "terminating connection due to administrator command",
-        "the database system is shutting down",
-        "the database system is starting up",
-        "Broken pipe",
-    ];
-    SIGNS.iter().any(|sign| text.contains(sign))
+/// Whether a database error says the database could not be reached (as opposed to a query
+/// that failed): no connection could be taken from the pool in time, or the connection
+/// broke, or the server refused or is shutting down its connections.
+#[cfg(feature = "ssr")]
+pub fn database_unreachable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => connection_lost(e),
+        _ => false,
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn connection_lost(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match e {
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        // PostgreSQL's SQLSTATEs for a connection that failed or a server that is going
+        // away or not yet up (class 08, and 57P01-57P03).
+        Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
 }
 
 /// `.or_internal("reading the flags")` on any fallible database or I/O call: the cause is
@@ -308,7 +326,7 @@ pub trait ResultExt<T> {
 }
 
 #[cfg(feature = "ssr")]
-impl<T, E: fmt::Display> ResultExt<T> for Result<T, E> {
+impl<T, E: fmt::Display + 'static> ResultExt<T> for Result<T, E> {
     fn or_internal(self, context: &'static str) -> Result<T, AppError> {
         self.map_err(internal(context))
     }

@@ -20,6 +20,8 @@ pub mod audit_log;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
+pub mod crypto;
+#[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod operator;
@@ -27,6 +29,8 @@ pub mod operator;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod web;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

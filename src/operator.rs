@@ -3,10 +3,10 @@
 //! calls the owning feature's service.
 
 use crate::config::Settings;
+use crate::crypto::passwords::Passwords;
 use crate::domain::{SessionUser, Tier};
 use crate::entities::tenants;
 use crate::error::AppError;
-use crate::features::auth::passwords::Passwords;
 use crate::features::{auth, members, tenancy};
 use sea_orm::DatabaseConnection;
 
@@ -36,7 +36,7 @@ pub async fn rotate_master_key(settings: Settings) -> Result<(), String> {
     let db = crate::server::db::connect_and_migrate(&settings.database_url)
         .await
         .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
-    let keyring = crate::server::state::keyring(&settings);
+    let keyring = crate::web::state::keyring(&settings);
     let report = crate::features::api_keys::service::rotate(&db, &keyring)
         .await
         .map_err(|e| {
@@ -121,7 +121,7 @@ pub async fn tenant_command(settings: Settings, args: &[String]) -> Result<(), S
                 Some(t) => tier_arg(&t)?,
                 None => settings.default_tier,
             };
-            let passwords = crate::features::auth::passwords::Passwords::new();
+            let passwords = crate::crypto::passwords::Passwords::new();
             let (person, password) = create_tenant(&db, &passwords, &company, &email, &name, tier)
                 .await
                 .map_err(app_error)?;

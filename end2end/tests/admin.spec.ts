@@ -20,9 +20,15 @@ test('@forms an admin switches a tool off and a member sees it locked with the r
   await page.getByRole('button', { name: 'Switch off Meeting insights' }).click();
   await expect(page.locator('[data-flag="meeting_insights"]')).toContainText('Off');
 
+  // The member follows the link in their mail (the development outbox shows it): it is the
+  // shown link plus the proof that it reached their mailbox, so their address is confirmed.
   const memberContext = await browser.newContext({ javaScriptEnabled });
   const member = await memberContext.newPage();
-  await member.goto(link);
+  await member.goto('/dev/outbox');
+  const mail = member.locator(`[data-mail="${memberEmail}"]`).filter({ hasText: 'invites you to Digame' });
+  const mailed = (await mail.first().getByRole('link', { name: /register\?invite=/ }).getAttribute('href'))!;
+  expect(mailed.startsWith(`${link}.`)).toBe(true);
+  await member.goto(mailed);
   await expect(member.getByRole('heading', { name: 'Join Acme Labs on Digame' })).toBeVisible();
   await expect(member.getByLabel('Work email')).toHaveValue(memberEmail);
   if (javaScriptEnabled) await expect(member.locator('[data-hydrated="true"]')).toBeAttached();
@@ -31,6 +37,7 @@ test('@forms an admin switches a tool off and a member sees it locked with the r
   await member.getByRole('button', { name: 'Join' }).click();
   await expect(member).toHaveURL(/\/onboarding$/);
   await member.goto('/');
+  await expect(member.getByRole('region', { name: 'Confirm your email address' })).toHaveCount(0);
   const card = member.locator('[data-tool="meeting_insights"]');
   await expect(card).toContainText('Switched off');
   await expect(card).toContainText('An administrator of Acme Labs can switch it on');

@@ -7,7 +7,7 @@ use crate::features::account_data::service as account_data;
 use crate::features::auth::{activity, two_factor, SignInRow, TwoFactorState};
 use crate::features::personal_tokens::{self as tokens, CreatedToken, PersonalToken};
 use crate::features::tokens::personal;
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

@@ -10,7 +10,7 @@ use crate::features::members::{service as members, InviteCreated, MembersView};
 use crate::features::onboarding::Funnel;
 use crate::features::personal_tokens::{member_token_rows, MemberToken};
 use crate::features::tenancy::{service as tenancy, FeaturesView};
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -180,8 +180,16 @@ async fn invite(
     ApiAdmin(admin): ApiAdmin,
     JsonBody(body): JsonBody<InviteBody>,
 ) -> Result<(StatusCode, Json<InviteCreated>), ApiError> {
-    let origin = crate::server::ctx::origin_of(&state.settings, &headers);
-    let created = members::invite(&state.db, &admin, &body.email, &body.role, &origin).await?;
+    let origin = crate::web::ctx::origin_of(&state.settings, &headers);
+    let created = members::invite(
+        &state.db,
+        &admin,
+        &body.email,
+        &body.role,
+        &origin,
+        &state.settings.master_key,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

@@ -5,7 +5,7 @@
 use super::extract::{ApiCaller, ApiError, JsonBody};
 use crate::features::tools::ai_call::{minute_window, AiCallContext};
 use crate::features::{email, language, meetings, style, writing};
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};

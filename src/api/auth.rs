@@ -5,10 +5,10 @@
 use super::extract::{ApiCaller, ApiError, JsonBody};
 use super::me::Me;
 use crate::error::AppError;
-use crate::features::auth::backend::AuthSession;
 use crate::features::auth::{reset, service};
 use crate::features::tokens::{self, Tokens};
-use crate::server::state::AppState;
+use crate::web::session::AuthSession;
+use crate::web::state::AppState;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -101,7 +101,7 @@ where
 }
 
 fn client(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> std::net::IpAddr {
-    crate::server::ctx::client_of(peer.ip(), headers, &state.settings.trusted_proxies)
+    crate::web::ctx::client_of(peer.ip(), headers, &state.settings.trusted_proxies)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -163,43 +163,28 @@ async fn register(
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Response {
     let result = async {
-        let ip = client(&state, peer, &headers);
-        service::count_registration(&state.db, Some(ip), state.settings.registrations_per_hour)
-            .await?;
         let name = body.display_name();
-        let person = match body.invite_token.as_deref().filter(|t| !t.is_empty()) {
-            Some(invite) => {
-                service::join_by_invitation(
-                    &state.db,
-                    &state.passwords,
-                    invite,
-                    &name,
-                    &body.password,
-                )
-                .await?
-            }
-            None => {
-                // Without a company name the person gets a company of their own, named
-                // after them.
-                let company = body
-                    .company_name
-                    .clone()
-                    .filter(|c| !c.trim().is_empty())
-                    .unwrap_or_else(|| name.clone());
-                let account =
-                    service::NewAccount::parse(&name, &body.email, &body.password, &company)?;
-                service::register(
-                    &state.db,
-                    &state.passwords,
-                    state.settings.default_tier,
-                    account,
-                    service::Verification::Mail {
-                        origin: &crate::server::ctx::origin_of(&state.settings, &headers),
-                    },
-                )
-                .await?
-            }
-        };
+        // Without a company name the person gets a company of their own, named after them.
+        let company = body
+            .company_name
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or(&name);
+        let person = service::register_account(
+            &state.db,
+            &state.passwords,
+            &state.settings,
+            Some(client(&state, peer, &headers)),
+            &crate::web::ctx::origin_of(&state.settings, &headers),
+            service::Registration {
+                name: &name,
+                email: &body.email,
+                password: &body.password,
+                company,
+                invite: body.invite_token.as_deref(),
+            },
+        )
+        .await?;
         let tokens = tokens::issue(&state.db, &person).await?;
         Ok::<_, AppError>(SignedIn {
             user: Me::of(person),
@@ -376,7 +361,7 @@ async fn reset_request(
     FormOrJson(body): FormOrJson<ResetRequestBody>,
 ) -> Response {
     let ip = client(&state, peer, &headers);
-    let origin = crate::server::ctx::origin_of(&state.settings, &headers);
+    let origin = crate::web::ctx::origin_of(&state.settings, &headers);
     match reset::request(&state.db, &body.email, Some(ip), &origin).await {
         Ok(text) => (StatusCode::ACCEPTED, message(text)).into_response(),
         Err(e) => ApiError(e).into_response(),
@@ -443,7 +428,7 @@ async fn verify_email_resend(
     headers: HeaderMap,
     caller: ApiCaller,
 ) -> Response {
-    let origin = crate::server::ctx::origin_of(&state.settings, &headers);
+    let origin = crate::web::ctx::origin_of(&state.settings, &headers);
     match crate::features::auth::verify::resend(&state.db, &caller.0, &origin).await {
         Ok(text) => (StatusCode::ACCEPTED, message(text)).into_response(),
         Err(e) => ApiError(e).into_response(),

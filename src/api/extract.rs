@@ -2,7 +2,7 @@
 
 use crate::domain::SessionUser;
 use crate::error::AppError;
-use crate::features::auth::backend::AuthSession;
+use crate::web::session::AuthSession;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
@@ -19,7 +19,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
             .headers
             .contains_key(axum::http::header::AUTHORIZATION)
         {
-            let token = crate::server::ctx::bearer_token(&parts.headers).ok_or_else(|| {
+            let token = crate::web::ctx::bearer_token(&parts.headers).ok_or_else(|| {
                 AppError::Unauthorized(
                     "Send the access token as `Authorization: Bearer <token>`.".into(),
                 )
@@ -29,7 +29,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
             }
             let state = parts
                 .extensions
-                .get::<crate::server::state::AppState>()
+                .get::<crate::web::state::AppState>()
                 .ok_or(AppError::Internal)?;
             return Ok(ApiCaller(
                 crate::features::tokens::authenticate(&state.db, token).await?,
@@ -52,7 +52,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiAdmin {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let ApiCaller(person) = ApiCaller::from_request_parts(parts, state).await?;
-        Ok(ApiAdmin(crate::server::ctx::admin_only(person)?))
+        Ok(ApiAdmin(crate::web::ctx::admin_only(person)?))
     }
 }
 

@@ -1,7 +1,7 @@
 //! `GET /api/v1/health`: the JSON API is up and can reach its database.
 
 use crate::error::{AppError, ResultExt};
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use sea_orm::ConnectionTrait;

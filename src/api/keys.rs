@@ -8,7 +8,7 @@ use crate::domain::SessionUser;
 use crate::error::AppError;
 use crate::features::api_keys::parse::{mask, ApiKeyName, ApiKeyValue};
 use crate::features::api_keys::service as vault;
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use serde::Serialize;

@@ -6,8 +6,8 @@
 //! its headers.
 
 use crate::error::AppError;
-use crate::features::auth::backend::AuthSession;
-use crate::server::state::AppState;
+use crate::web::session::AuthSession;
+use crate::web::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -49,7 +49,7 @@ fn caller_key(req: &Request) -> String {
     match (peer, state) {
         (Some(peer), Some(state)) => {
             let ip =
-                crate::server::ctx::client_of(peer, req.headers(), &state.settings.trusted_proxies);
+                crate::web::ctx::client_of(peer, req.headers(), &state.settings.trusted_proxies);
             crate::throttle::address_key("api", ip)
         }
         _ => "unknown".to_owned(),
@@ -58,7 +58,7 @@ fn caller_key(req: &Request) -> String {
 
 pub async fn limit(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let limit = state.settings.api_requests_per_minute;
-    if let Some(token) = crate::server::ctx::bearer_token(req.headers()).map(str::to_owned) {
+    if let Some(token) = crate::web::ctx::bearer_token(req.headers()).map(str::to_owned) {
         let owner = crate::features::tokens::authenticate_grant(&state.db, &token).await;
         if let Ok((_, grant)) = &owner {
             req.extensions_mut().insert(BearerGrant(*grant));

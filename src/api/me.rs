@@ -1,7 +1,7 @@
 //! `GET /api/v1/auth/me`: the calling person, in the original service's shape.
 
 use super::extract::ApiCaller;
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::Json;
 use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -22,7 +22,7 @@ mod tasks;
 mod tools;
 
 use crate::error::AppError;
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;

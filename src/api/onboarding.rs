@@ -5,7 +5,7 @@ use super::extract::{ApiCaller, ApiError, JsonBody};
 use crate::domain::SessionUser;
 use crate::features::onboarding::model::{CompletedStep, OnboardingData};
 use crate::features::onboarding::service;
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use serde::Serialize;

@@ -4,7 +4,7 @@
 use super::extract::{ApiCaller, ApiError, ApiPath, ApiQuery, JsonBody};
 use crate::features::tasks::service::{self, TaskInput};
 use crate::features::tasks::{Suggestion, TaskRow, TasksView};
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

@@ -4,7 +4,7 @@
 use super::extract::{ApiCaller, ApiError, ApiPath, ApiQuery, JsonBody};
 use crate::error::AppError;
 use crate::features::tools::{gate, saved, SavedResult, ToolCard, ToolId};
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

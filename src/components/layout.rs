@@ -1,5 +1,5 @@
+use crate::domain::CurrentUser;
 use crate::error::AppError;
-use crate::features::auth::{get_current_user, CurrentUser};
 use leptos::prelude::*;
 
 /// Who is signed in, loaded once per page load. Signing in, out, or registering loads the
@@ -20,6 +20,13 @@ impl AuthState {
     pub fn use_context() -> AuthState {
         expect_context::<AuthState>()
     }
+}
+
+/// The signed-in person, or `None` when signed out.
+#[server(endpoint = "auth/me")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    let auth = crate::web::ctx::auth_session().await?;
+    Ok(auth.user.as_ref().map(CurrentUser::from))
 }
 
 /// A hidden mark whose `data-hydrated` an effect flips once the code around it runs in the

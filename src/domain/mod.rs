@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod audit_action;
+pub mod current_user;
 pub mod role;
 pub mod tier;
 pub mod tools;
@@ -14,6 +15,7 @@ pub mod person;
 
 pub use access::{explain, tool_access, AccessFacts, ToolAccess};
 pub use audit_action::AuditAction;
+pub use current_user::CurrentUser;
 pub use role::Role;
 pub use tier::{Tier, TierLimits};
 pub use tools::{KeyNeed, ToolId, ToolInfo, TOOLS};

@@ -5,7 +5,7 @@
 //! the outbox backlog and the database pool. Served only with `DIGAME_METRICS_TOKEN` set,
 //! to a caller sending it as a bearer token; otherwise the route does not exist.
 
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -61,7 +61,7 @@ pub async fn track(req: Request, next: Next) -> Response {
 /// Compares digests, not the tokens: the time taken says nothing about the token.
 fn authorised(expected: &str, headers: &HeaderMap) -> bool {
     use crate::util::sha256_hex;
-    crate::server::ctx::bearer_token(headers).is_some_and(|t| sha256_hex(t) == sha256_hex(expected))
+    crate::web::ctx::bearer_token(headers).is_some_and(|t| sha256_hex(t) == sha256_hex(expected))
 }
 
 /// `GET /metrics`: the Prometheus text format.

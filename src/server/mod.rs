@@ -1,21 +1,16 @@
 //! The axum server: application state, the middleware stack, probes and start-up.
 
-pub mod ctx;
 pub mod db;
-pub mod limiter;
 pub mod metrics;
 pub mod request_id;
-pub mod security;
 pub mod sessions;
-pub mod state;
-pub mod upload;
 
-pub use state::AppState;
+pub use crate::web::state::AppState;
 
 use crate::app::{shell, App};
 use crate::config::{MasterKeySource, Settings};
 use crate::error::{AppError, ErrorBody};
-use crate::features::auth::backend::{AuthSession, Backend, EPOCH_KEY, LOGIN_AT_KEY};
+use crate::web::session::{AuthSession, Backend, EPOCH_KEY, LOGIN_AT_KEY};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
@@ -147,7 +142,7 @@ pub async fn build_app(
         .merge(uploads)
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(page_guard))
-        .layer(middleware::from_fn(security::form_error_flash))
+        .layer(middleware::from_fn(crate::web::security::form_error_flash))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session_upkeep,
@@ -160,10 +155,10 @@ pub async fn build_app(
         .route("/metrics", get(metrics::serve))
         .nest_service("/pkg", build_files(&leptos_options))
         .merge(with_session)
-        .layer(middleware::from_fn(security::csrf_guard))
-        .layer(middleware::from_fn(security::same_site_redirects))
-        .layer(middleware::from_fn(security::security_headers))
-        .layer(middleware::from_fn_with_state(state.clone(), security::provide_state))
+        .layer(middleware::from_fn(crate::web::security::csrf_guard))
+        .layer(middleware::from_fn(crate::web::security::same_site_redirects))
+        .layer(middleware::from_fn(crate::web::security::security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::web::security::provide_state))
         // Pages and JSON compressed on the fly with gzip only (tower-http's `compression-br`
         // is off): brotli's encoder sets up megabytes of window and tables per response, and a
         // browser (which always offers br) got `/login` at a third of the rate it gets gzip,

@@ -3,7 +3,8 @@
 //! dates of their API keys and tokens — never a key value or a token —, tasks, saved
 //! results, their AI calls and the audit events they caused). Only the signed-in person's
 //! rows of their own company, never anyone else's; the export itself is audited. And
-//! "Delete my account" ([`delete_my_account`]).
+//! "Delete my account" ([`delete_my_account`]). Both sit on the profile page
+//! ([`ProfilePage`]), which also reopens the setup wizard.
 
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -19,7 +20,7 @@ use leptos::prelude::*;
 #[server(endpoint = "account/delete")]
 pub async fn delete_my_account(password: String, code: Option<String>) -> Result<(), AppError> {
     use crate::error::ResultExt;
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let deleted = service::delete(
@@ -113,5 +114,37 @@ pub fn YourActivity() -> impl IntoView {
                 <button type="submit" class="button button-quiet">"Sign out everywhere else"</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// `/settings/profile`: who you are here, and the way back into the setup wizard.
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    use crate::components::{AuthState, RequireUser};
+    use leptos_meta::Title;
+    let auth = AuthState::use_context();
+    view! {
+        <Title text="Profile"/>
+        <RequireUser>
+            {move || auth.user.get().and_then(|r| r.ok()).flatten().map(|u| view! {
+                <section class="card narrow">
+                    <h1>"Your profile"</h1>
+                    <dl class="review">
+                        <div class="review-item"><dt>"Name"</dt><dd>{u.name.clone()}</dd></div>
+                        <div class="review-item"><dt>"Email"</dt><dd>{u.email.clone()}</dd></div>
+                        <div class="review-item"><dt>"Company"</dt><dd>{format!("{} ({} plan)", u.tenant_name, u.tier)}</dd></div>
+                        <div class="review-item"><dt>"Role"</dt><dd>{if u.is_admin { "Administrator" } else { "Member" }}</dd></div>
+                    </dl>
+                    <h2>"Your setup"</h2>
+                    <p class="muted">"Change your role, goals, preferences and the tools you want to explore."</p>
+                    <p><a class="button" href="/onboarding?step=about">"Reopen the setup wizard"</a></p>
+                    <h2>"Your data"</h2>
+                    <p class="muted">"One JSON file of everything you have in Digame: your profile, setup answers, the names and dates of your API keys and tokens (never their values), tasks, saved results, your AI calls and the changes you made."</p>
+                    <p><a class="button button-quiet" href=EXPORT_PATH download rel="external">"Download my data"</a></p>
+                </section>
+                <YourActivity/>
+                <DeleteAccount/>
+            })}
+        </RequireUser>
     }
 }

@@ -7,8 +7,8 @@ use crate::entities::{
     user_api_keys,
 };
 use crate::error::{AppError, ResultExt};
-use crate::features::auth::backend::AuthSession;
-use crate::server::state::AppState;
+use crate::web::session::AuthSession;
+use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Json, Response};
@@ -190,8 +190,8 @@ pub enum Deleted {
 /// hand over first; the only member takes the company with them. One transaction.
 pub async fn delete(
     db: &DatabaseConnection,
-    passwords: &crate::features::auth::passwords::Passwords,
-    keyring: &crate::features::api_keys::crypto::Keyring,
+    passwords: &crate::crypto::passwords::Passwords,
+    keyring: &crate::crypto::keyring::Keyring,
     person: &SessionUser,
     password: &str,
     code: &str,

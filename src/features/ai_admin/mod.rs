@@ -49,7 +49,7 @@ pub struct AiAdminView {
 
 #[server(endpoint = "admin/ai/view")]
 pub async fn ai_settings_view() -> Result<AiAdminView, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     service::view(&state.db, &state.ai.settings, &admin).await
@@ -62,7 +62,7 @@ pub async fn set_ai_endpoint(
     base_url: String,
     model: String,
 ) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     service::set(

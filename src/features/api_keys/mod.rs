@@ -5,8 +5,6 @@ pub mod pages;
 pub mod parse;
 
 #[cfg(feature = "ssr")]
-pub mod crypto;
-#[cfg(feature = "ssr")]
 pub mod service;
 
 use crate::error::AppError;
@@ -134,7 +132,7 @@ fn origin_field(origin: &str, field: &str) -> String {
 
 #[server(endpoint = "keys/list")]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyRow>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     service::list(&state.db, &state.ai.settings, &person).await
@@ -149,7 +147,7 @@ pub async fn save_api_key(
     value: String,
     expires_on: String,
 ) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     use parse::{ApiKeyName, ApiKeyValue};
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
@@ -184,7 +182,7 @@ pub async fn save_api_key(
 
 #[server(endpoint = "keys/delete")]
 pub async fn delete_api_key(name: String) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let name = parse::ApiKeyName::parse(&name, "name")?;
@@ -197,7 +195,7 @@ pub async fn delete_api_key(name: String) -> Result<(), AppError> {
 /// the tool's AI service with the cheapest call it has (listing models).
 #[server(endpoint = "keys/test")]
 pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let check = service::test_key(&state, &person, &name).await?;
@@ -213,7 +211,7 @@ pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
 /// changed it since the key was saved).
 #[server(endpoint = "keys/confirm-address")]
 pub async fn confirm_key_address(name: String) -> Result<String, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let name = parse::ApiKeyName::parse(&name, "name")?;

@@ -1,9 +1,9 @@
 //! The key vault: the only code that turns a stored key back into plaintext.
 
-use super::crypto::{associated_data, Keyring, OpenError, Sealed};
 use super::parse::{known_keys, mask, ApiKeyName, ApiKeyValue};
 use super::{ApiKeyRow, KeyCheckOutcome, StoredKey};
 use crate::audit_log::{record, Event};
+use crate::crypto::keyring::{associated_data, Keyring, OpenError, Sealed};
 use crate::domain::{AuditAction, SessionUser, Tier};
 use crate::entities::user_api_keys::{self, Column, Entity};
 use crate::error::AppError;
@@ -689,7 +689,7 @@ pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring) -> Result<Rotati
 /// the tool's AI service asked with the cheapest call it has (listing models). 404 when
 /// `person` has no key of that name.
 pub async fn test_key(
-    state: &crate::server::state::AppState,
+    state: &crate::web::state::AppState,
     person: &SessionUser,
     name: &str,
 ) -> Result<super::KeyCheck, AppError> {

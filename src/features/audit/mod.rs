@@ -35,7 +35,7 @@ pub struct AuditView {
 
 #[server(endpoint = "admin/audit")]
 pub async fn list_audit(page: i64, action: String, actor: String) -> Result<AuditView, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     let people = crate::features::members::service::people(&state.db, &admin).await?;

@@ -8,11 +8,7 @@ pub mod two_factor_pages;
 #[cfg(feature = "ssr")]
 pub mod activity;
 #[cfg(feature = "ssr")]
-pub mod backend;
-#[cfg(feature = "ssr")]
 pub mod device;
-#[cfg(feature = "ssr")]
-pub mod passwords;
 #[cfg(feature = "ssr")]
 pub mod reset;
 #[cfg(feature = "ssr")]
@@ -29,54 +25,13 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// What the browser may know about the signed-in person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CurrentUser {
-    pub id: i64,
-    pub name: String,
-    pub email: String,
-    pub is_admin: bool,
-    pub tenant_name: String,
-    pub tenant_slug: String,
-    pub tier: String,
-    pub onboarding_completed: bool,
-    /// Whether the person has confirmed their email address.
-    pub email_verified: bool,
-    /// Whether the person's company requires two-factor sign-in and they have not set it up.
-    pub needs_two_factor: bool,
-}
-
-#[cfg(feature = "ssr")]
-impl From<&backend::SessionUser> for CurrentUser {
-    fn from(p: &backend::SessionUser) -> Self {
-        let tier = p.tier().label().to_owned();
-        CurrentUser {
-            id: p.user.id,
-            name: p.user.display_name.clone(),
-            email: p.user.email.clone(),
-            is_admin: p.is_admin(),
-            tenant_name: p.tenant.name.clone(),
-            tenant_slug: p.tenant.slug.clone(),
-            tier,
-            onboarding_completed: p.user.onboarding_completed,
-            email_verified: p.email_verified(),
-            needs_two_factor: !p.two_factor_ok(),
-        }
-    }
-}
+pub use crate::domain::CurrentUser;
 
 /// The answer to a successful sign-in or registration: who, and which page to load next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub user: CurrentUser,
     pub next: String,
-}
-
-/// The signed-in person, or `None` when signed out.
-#[server(endpoint = "auth/me")]
-pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    let auth = crate::server::ctx::auth_session().await?;
-    Ok(auth.user.as_ref().map(CurrentUser::from))
 }
 
 /// Creates a company (tenant) with this person as its first admin, or, with an invitation
@@ -89,27 +44,23 @@ pub async fn register(
     company: Option<String>,
     invite: Option<String>,
 ) -> Result<SignedIn, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
-    let invite = invite.unwrap_or_default();
-    let ip = ctx::client_ip().await;
-    service::count_registration(&state.db, ip, state.settings.registrations_per_hour).await?;
-    let person = if invite.is_empty() {
-        let company = company.unwrap_or_default();
-        let account = service::NewAccount::parse(&name, &email, &password, &company)?;
-        service::register(
-            &state.db,
-            &state.passwords,
-            state.settings.default_tier,
-            account,
-            service::Verification::Mail {
-                origin: &ctx::public_origin(),
-            },
-        )
-        .await?
-    } else {
-        service::join_by_invitation(&state.db, &state.passwords, &invite, &name, &password).await?
-    };
+    let person = service::register_account(
+        &state.db,
+        &state.passwords,
+        &state.settings,
+        ctx::client_ip().await,
+        &ctx::public_origin(),
+        service::Registration {
+            name: &name,
+            email: &email,
+            password: &password,
+            company: company.as_deref().unwrap_or_default(),
+            invite: invite.as_deref(),
+        },
+    )
+    .await?;
     let mut auth = ctx::auth_session().await?;
     service::start_session(&state.db, &mut auth, &person).await?;
     tracing::info!(
@@ -131,7 +82,7 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<SignedIn, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let mut auth = ctx::auth_session().await?;
     let ip = ctx::client_ip().await;
@@ -176,7 +127,7 @@ pub const SECOND_FACTOR_PATH: &str = "/login/two-factor";
 /// a recovery code; the session is then signed in under a new id.
 #[server(endpoint = "auth/two-factor")]
 pub async fn second_factor(code: String) -> Result<SignedIn, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let mut auth = ctx::auth_session().await?;
     let (person, target) = service::awaiting_second_factor(&state.db, &auth).await?;
@@ -215,7 +166,7 @@ pub struct TwoFactorSetup {
 /// the recovery codes kept for it are to be shown (once).
 #[server(endpoint = "auth/two-factor/status")]
 pub async fn two_factor_status(take_codes: bool) -> Result<TwoFactorState, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let mut status = two_factor::status(&state.db, &state.keyring, &person).await?;
@@ -230,7 +181,7 @@ pub async fn two_factor_status(take_codes: bool) -> Result<TwoFactorState, AppEr
 /// Starts setting up two-factor sign-in: a new secret to add to an authenticator app.
 #[server(endpoint = "auth/two-factor/start")]
 pub async fn start_two_factor() -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     two_factor::start(&state.db, &state.keyring, &person).await?;
@@ -242,7 +193,7 @@ pub async fn start_two_factor() -> Result<(), AppError> {
 /// codes (shown once).
 #[server(endpoint = "auth/two-factor/enable")]
 pub async fn enable_two_factor(code: String) -> Result<Vec<String>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let codes = two_factor::enable(&state.db, &state.keyring, &person, &code).await?;
@@ -259,7 +210,7 @@ pub async fn enable_two_factor(code: String) -> Result<Vec<String>, AppError> {
 /// Turns two-factor sign-in off with a current code (or a recovery code).
 #[server(endpoint = "auth/two-factor/disable")]
 pub async fn disable_two_factor(code: String) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     two_factor::disable(&state.db, &state.keyring, &person, &code).await?;
@@ -271,7 +222,7 @@ pub async fn disable_two_factor(code: String) -> Result<(), AppError> {
 #[server(endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
     use crate::error::ResultExt;
-    use crate::server::ctx;
+    use crate::web::ctx;
     let mut auth = ctx::auth_session().await?;
     auth.logout().await.or_internal("ending a session")?;
     leptos_axum::redirect("/login?signed_out=1");
@@ -285,7 +236,7 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let updated = service::change_password(
@@ -309,7 +260,7 @@ pub async fn change_password(
 /// address has an account.
 #[server(endpoint = "auth/password-reset/request")]
 pub async fn request_password_reset(email: String) -> Result<String, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let ip = ctx::client_ip().await;
     let said = reset::request(&state.db, &email, ip, &ctx::public_origin()).await?;
@@ -320,7 +271,7 @@ pub async fn request_password_reset(email: String) -> Result<String, AppError> {
 /// The address a reset link is for, while the link can still be used.
 #[server(endpoint = "auth/password-reset/check")]
 pub async fn check_reset_link(token: String) -> Result<String, AppError> {
-    let state = crate::server::ctx::state()?;
+    let state = crate::web::ctx::state()?;
     Ok(reset::check_token(&state.db, &token).await?.1.email)
 }
 
@@ -333,7 +284,7 @@ pub async fn reset_password(
     confirm_password: String,
 ) -> Result<(), AppError> {
     use crate::error::ResultExt;
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let user = reset::confirm(
         &state.db,
@@ -355,7 +306,7 @@ pub async fn reset_password(
 /// Mails the signed-in person a new link to confirm their address (three an hour).
 #[server(endpoint = "auth/verify-email/resend")]
 pub async fn resend_verification() -> Result<String, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let said = verify::resend(&state.db, &person, &ctx::public_origin()).await?;
@@ -366,7 +317,7 @@ pub async fn resend_verification() -> Result<String, AppError> {
 /// Confirms the address a verification link was mailed to.
 #[server(endpoint = "auth/verify-email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let user = verify::confirm(&state.db, &token).await?;
     tracing::info!(user_id = user.id, "email address confirmed");
@@ -392,7 +343,7 @@ pub struct SignInRow {
 /// The caller's recent sign-ins, newest first.
 #[server(endpoint = "account/activity")]
 pub async fn my_activity() -> Result<Vec<SignInRow>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     activity::sign_in_rows(&state.db, &person).await
@@ -401,12 +352,16 @@ pub async fn my_activity() -> Result<Vec<SignInRow>, AppError> {
 /// Signs the caller out everywhere else; this session stays.
 #[server(endpoint = "account/end-other-sessions")]
 pub async fn end_other_sessions() -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let user = activity::end_other_sessions(&state.db, &person).await?;
     let mut auth = ctx::auth_session().await?;
-    service::bind_session(&mut auth, &backend::SessionUser::new(user, person.tenant)).await?;
+    service::bind_session(
+        &mut auth,
+        &crate::web::session::SessionUser::new(user, person.tenant),
+    )
+    .await?;
     ctx::redirect_plain_form("/settings/profile?sessions_ended=1#activity");
     Ok(())
 }

@@ -4,9 +4,9 @@
 //! by mail. Requests are throttled per client address (answered 429) and per account
 //! (silently: the answer must not reveal the account).
 
-use super::passwords::Passwords;
 use super::throttle;
 use crate::audit_log::{record, Event};
+use crate::crypto::passwords::Passwords;
 use crate::domain::account::{Email, Password};
 use crate::domain::AuditAction;
 use crate::entities::{password_resets, tenants, users};

@@ -1,15 +1,16 @@
 //! Account services: plain async functions over the database, called by the thin server
 //! functions in `mod.rs` and by the operator command line.
 
-use super::backend::{AuthSession, Credentials, SessionUser, EPOCH_KEY, LOGIN_AT_KEY};
-use super::passwords::Passwords;
 use super::throttle;
 use crate::audit_log::{record, Event};
+use crate::config::MasterKey;
+use crate::crypto::passwords::Passwords;
 use crate::domain::account::{CompanyName, DisplayName, Email, Password, TenantSlug};
 use crate::domain::{AuditAction, Role, Tier};
 use crate::entities::{tenants, users};
 use crate::error::{internal, AppError, ResultExt};
 use crate::features::members;
+use crate::web::session::{AuthSession, Credentials, SessionUser, EPOCH_KEY, LOGIN_AT_KEY};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -150,18 +151,34 @@ async fn insert_tenant_and_admin(
     Ok(SessionUser::new(user, tenant))
 }
 
+/// What a person joining by invitation gives: the link's value, their name and password,
+/// and the site's address for a confirmation mail.
+struct Joining<'a> {
+    invite: &'a str,
+    name: &'a str,
+    password: &'a str,
+    origin: &'a str,
+}
+
 /// Joins the company of an invitation with the invited email: the invitation is used up,
 /// its place checked and the account created in one transaction (see
 /// `members::service::accept_invitation`), so a link works exactly once and concurrent
-/// joins cannot pass the plan's member limit.
-pub async fn join_by_invitation(
+/// joins cannot pass the plan's member limit. The address counts as confirmed only when
+/// `invite` is the mailed link (`members::service::proves_mailbox`); otherwise the new
+/// account is mailed a confirmation link built on `origin`.
+async fn join_by_invitation(
     db: &DatabaseConnection,
     passwords: &Passwords,
-    token: &str,
-    name: &str,
-    password: &str,
+    key: &MasterKey,
+    joining: Joining<'_>,
 ) -> Result<SessionUser, AppError> {
-    let (invitation, tenant) = members::service::usable_invitation(db, token).await?;
+    let Joining {
+        invite,
+        name,
+        password,
+        origin,
+    } = joining;
+    let (invitation, tenant) = members::service::usable_invitation(db, invite).await?;
     let name = DisplayName::parse(name)?;
     let email = Email::parse(&invitation.email)?;
     let password = Password::for_account(
@@ -176,8 +193,11 @@ pub async fn join_by_invitation(
     let (tenant, role) = members::service::accept_invitation(&txn, &invitation).await?;
     let now = Utc::now();
     let mut row = new_user(tenant.id, &email, &name, &hash, role, now);
-    // The invitation's link went to this address: following it proves the mailbox.
-    row.email_verified_at = Set(Some(now));
+    // Only the mailed link went to this address: following it proves the mailbox.
+    let mailbox_proven = members::service::proves_mailbox(key, invite);
+    if mailbox_proven {
+        row.email_verified_at = Set(Some(now));
+    }
     let user = row.insert(&txn).await.map_err(|e| {
         if is_unique_violation_on(&e, "email") {
             already_registered()
@@ -185,6 +205,11 @@ pub async fn join_by_invitation(
             internal("creating an invited user")(e)
         }
     })?;
+    if !mailbox_proven {
+        super::verify::write_link(&txn, &user, origin)
+            .await
+            .or_internal("mailing a confirmation link")?;
+    }
     record(
         &txn,
         Event {
@@ -199,6 +224,63 @@ pub async fn join_by_invitation(
     .await?;
     txn.commit().await.or_internal("joining a tenant")?;
     Ok(SessionUser::new(user, tenant))
+}
+
+/// A sign-up as the page's form and `POST /api/v1/auth/register` both receive it: a company
+/// of one's own (`company`), or joining one (`invite`, a link's value; the company is then
+/// the inviting one and `email` is ignored for the invited address).
+pub struct Registration<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub company: &'a str,
+    pub invite: Option<&'a str>,
+}
+
+/// The one path for every sign-up: counts it against the client address' hourly allowance,
+/// then joins by invitation or creates the company and its first admin, mailing the
+/// confirmation link built on `origin` where the address is not yet confirmed.
+pub async fn register_account(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    settings: &crate::config::Settings,
+    ip: Option<std::net::IpAddr>,
+    origin: &str,
+    registration: Registration<'_>,
+) -> Result<SessionUser, AppError> {
+    count_registration(db, ip, settings.registrations_per_hour).await?;
+    match registration.invite.filter(|i| !i.is_empty()) {
+        Some(invite) => {
+            join_by_invitation(
+                db,
+                passwords,
+                &settings.master_key,
+                Joining {
+                    invite,
+                    name: registration.name,
+                    password: registration.password,
+                    origin,
+                },
+            )
+            .await
+        }
+        None => {
+            let account = NewAccount::parse(
+                registration.name,
+                registration.email,
+                registration.password,
+                registration.company,
+            )?;
+            register(
+                db,
+                passwords,
+                settings.default_tier,
+                account,
+                Verification::Mail { origin },
+            )
+            .await
+        }
+    }
 }
 
 /// A new, active account that has not been through onboarding yet.

@@ -10,10 +10,10 @@
 
 use super::throttle;
 use crate::audit_log::{record, Event};
+use crate::crypto::keyring::{Keyring, Sealed};
 use crate::domain::{AuditAction, SessionUser};
 use crate::entities::{recovery_codes, two_factor, users};
 use crate::error::{AppError, ResultExt};
-use crate::features::api_keys::crypto::{Keyring, Sealed};
 use crate::features::auth::{TwoFactorSetup, TwoFactorState};
 use crate::util::sha256_hex;
 use chrono::{DateTime, Utc};

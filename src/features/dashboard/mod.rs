@@ -1,9 +1,9 @@
 //! The home page: what Digame is for visitors, the tool dashboard for members.
 
 use crate::components::AuthState;
+use crate::domain::CurrentUser;
 use crate::error::AppError;
 use crate::features::auth::pages::VerifyEmailNotice;
-use crate::features::auth::CurrentUser;
 use crate::features::onboarding::model::{because, Recommendation};
 use crate::features::tools::pages::unlock_action;
 use crate::features::tools::{ToolAccess, ToolCard, TOOLS};
@@ -23,7 +23,7 @@ pub struct DashboardView {
 #[server(endpoint = "dashboard")]
 pub async fn dashboard() -> Result<DashboardView, AppError> {
     use crate::features::{onboarding, tools::gate};
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let access = gate::access(&state.db, &person).await?;

@@ -214,7 +214,7 @@ pub struct Narrative {
 /// `analysis` (the JSON of an [`EmailAnalysis`]); only its anonymised aggregates are sent.
 #[server(endpoint = "tools/email/narrative")]
 pub async fn email_narrative(analysis: String) -> Result<Narrative, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let cx =

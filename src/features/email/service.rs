@@ -7,11 +7,11 @@ use super::{EmailAnalysis, Narrative, PAGE, UNANSWERED_DAYS_DEFAULT};
 use crate::ai::prompt::Prompt;
 use crate::domain::{SessionUser, ToolId};
 use crate::error::AppError;
-use crate::features::auth::backend::AuthSession;
 use crate::features::onboarding::service as onboarding;
 use crate::features::tools::ai_call::{ask, AiCallContext};
 use crate::features::tools::gate;
-use crate::server::state::AppState;
+use crate::web::session::AuthSession;
+use crate::web::state::AppState;
 use axum::extract::multipart::{Field, Multipart};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -203,7 +203,7 @@ pub async fn upload(
     }
     // Kept for the page either way: the page's own upload (JavaScript) asks for JSON, and
     // links on the page (`?answered=1&compare=…`) show the same analysis again.
-    crate::server::ctx::keep_answer(&auth.session, PAGE, form.echo(), &result).await;
+    crate::web::ctx::keep_answer(&auth.session, PAGE, form.echo(), &result).await;
     if json {
         return match result {
             Ok(analysis) => (StatusCode::OK, axum::Json(analysis)).into_response(),
@@ -352,7 +352,7 @@ fn read_up_to(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 async fn small_text(field: Field<'_>) -> Result<String, AppError> {
-    use crate::server::upload::{read_capped, Capped};
+    use crate::web::upload::{read_capped, Capped};
     let bytes = read_capped(field, 2048).await.map_err(|e| match e {
         Capped::TooLong => AppError::BadRequest("A form field is too long.".into()),
         Capped::Interrupted => {

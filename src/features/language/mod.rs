@@ -81,7 +81,7 @@ pub async fn translate(
     source: String,
 ) -> Result<Translation, AppError> {
     use crate::features::tools::ai_call::AiCallContext;
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let result = service::translate(
@@ -101,7 +101,7 @@ pub async fn translate(
 #[server(endpoint = "tools/language/define")]
 pub async fn define(word: String, language: String) -> Result<Definition, AppError> {
     use crate::features::tools::ai_call::AiCallContext;
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let result = service::define(

@@ -33,7 +33,7 @@ pub struct OutboxMessage {
 /// `DIGAME_DEV_OUTBOX` is on, and for any caller not on this machine.
 #[server(endpoint = "dev/outbox")]
 pub async fn dev_outbox() -> Result<Vec<OutboxMessage>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .await

@@ -136,7 +136,7 @@ pub fn data_url(mime: &str, text: &str) -> String {
 #[server(endpoint = "tools/meetings/analyse")]
 pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {
     use crate::features::tools::ai_call::AiCallContext;
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let input = serde_json::json!({ "notes": notes });
@@ -153,7 +153,7 @@ pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {
 /// Adds one action item to the caller's tasks as a suggested task. Answers its title.
 #[server(endpoint = "tools/meetings/add-task")]
 pub async fn add_action_item(task: String, owner: String, due: String) -> Result<String, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let title =

@@ -3,9 +3,9 @@
 pub use super::clean_transcript;
 use super::{ActionItem, MeetingResult, NOTES_MAX_CHARS};
 use crate::ai::prompt::Prompt;
+use crate::crypto::keyring::Keyring;
 use crate::domain::{SessionUser, ToolId};
 use crate::error::AppError;
-use crate::features::api_keys::crypto::Keyring;
 use crate::features::tasks::service as tasks;
 use crate::features::tools::ai_call::{self, ask, text_input, AiCallContext, PreparedCall};
 use sea_orm::DatabaseConnection;

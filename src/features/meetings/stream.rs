@@ -10,9 +10,9 @@
 
 use super::{service, MeetingResult};
 use crate::error::AppError;
-use crate::features::auth::backend::AuthSession;
 use crate::features::tools::ai_call::AiCallContext;
-use crate::server::state::AppState;
+use crate::web::session::AuthSession;
+use crate::web::state::AppState;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
 use axum::response::sse::{Event, KeepAlive, Sse};

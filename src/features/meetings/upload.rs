@@ -5,9 +5,9 @@
 
 use super::{service, MeetingResult, NOTES_MAX_CHARS};
 use crate::error::AppError;
-use crate::features::auth::backend::AuthSession;
 use crate::features::tools::ai_call::AiCallContext;
-use crate::server::state::AppState;
+use crate::web::session::AuthSession;
+use crate::web::state::AppState;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -34,7 +34,7 @@ pub async fn upload(
             }
             Err(e) => (String::new(), Err(e)),
         };
-    crate::server::ctx::keep_answer(
+    crate::web::ctx::keep_answer(
         &auth.session,
         PAGE,
         serde_json::json!({ "notes": notes }),
@@ -55,17 +55,17 @@ pub async fn read_file(
         if field.name() != Some("file") {
             continue;
         }
-        let bytes = crate::server::upload::read_capped(field, FILE_MAX_BYTES)
+        let bytes = crate::web::upload::read_capped(field, FILE_MAX_BYTES)
             .await
             .map_err(|e| match e {
-                crate::server::upload::Capped::TooLong => AppError::validation(
+                crate::web::upload::Capped::TooLong => AppError::validation(
                     "file",
                     format!(
                         "The file is larger than {} KB; a meeting's notes are at most {NOTES_MAX_CHARS} characters. Shorten it and try again.",
                         FILE_MAX_BYTES / 1024
                     ),
                 ),
-                crate::server::upload::Capped::Interrupted => interrupted(),
+                crate::web::upload::Capped::Interrupted => interrupted(),
             })?;
         if bytes.is_empty() {
             return Err(AppError::validation(

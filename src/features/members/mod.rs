@@ -61,7 +61,7 @@ pub struct InvitationInfo {
 
 #[server(endpoint = "admin/members")]
 pub async fn list_members() -> Result<MembersView, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     service::members_view(&state.db, &admin).await
@@ -69,10 +69,18 @@ pub async fn list_members() -> Result<MembersView, AppError> {
 
 #[server(endpoint = "admin/members/invite")]
 pub async fn invite_member(email: String, role: String) -> Result<InviteCreated, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
-    let created = service::invite(&state.db, &admin, &email, &role, &ctx::public_origin()).await?;
+    let created = service::invite(
+        &state.db,
+        &admin,
+        &email,
+        &role,
+        &ctx::public_origin(),
+        &state.settings.master_key,
+    )
+    .await?;
     // Without JavaScript the page is loaded again: it shows the link once from the session.
     let shown = serde_json::to_string(&created).map_err(|_| AppError::Internal)?;
     ctx::show_once_after_redirect(
@@ -88,7 +96,7 @@ pub async fn invite_member(email: String, role: String) -> Result<InviteCreated,
 /// The invitation just created by a plain form post, shown once (see `invite_member`).
 #[server(endpoint = "admin/members/new-invitation")]
 pub async fn new_invitation() -> Result<Option<InviteCreated>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     ctx::require_admin().await?;
     Ok(ctx::take_shown_once(&state.keyring, "invitation")
@@ -98,7 +106,7 @@ pub async fn new_invitation() -> Result<Option<InviteCreated>, AppError> {
 
 #[server(endpoint = "admin/members/revoke")]
 pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     service::revoke_invitation(&state.db, &admin, invitation_id).await?;
@@ -108,7 +116,7 @@ pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
 
 #[server(endpoint = "admin/members/role")]
 pub async fn set_member_role(member_id: i64, role: String) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     service::set_role(&state.db, &admin, member_id, &role).await?;
@@ -118,7 +126,7 @@ pub async fn set_member_role(member_id: i64, role: String) -> Result<(), AppErro
 
 #[server(endpoint = "admin/members/active")]
 pub async fn set_member_active(member_id: i64, active: bool) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     service::set_active(&state.db, &admin, member_id, active).await?;
@@ -129,7 +137,7 @@ pub async fn set_member_active(member_id: i64, active: bool) -> Result<(), AppEr
 /// Public: what an invitation link offers (or why it no longer works).
 #[server(endpoint = "invitations/info")]
 pub async fn get_invitation(token: String) -> Result<InvitationInfo, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     service::invitation_info(&state.db, &token).await
 }

@@ -80,7 +80,7 @@ fn MembersPanel(shown_once: ShownOnce) -> impl IntoView {
         </section>
         <section class="card invite-card">
             <h2>"Invite someone"</h2>
-            <p class="muted small">"We mail them a link that works once and expires after 7 days. The link is also shown here, once, if you would rather send it yourself."</p>
+            <p class="muted small">"We mail them a link that works once and expires after 7 days. The link is also shown here, once, if you would rather send it yourself; whoever joins with that copy confirms their address by mail afterwards."</p>
             <ActionForm action=actions.invite attr:class="invite-form">
                 <FormAlert message=form_error(invite_value)/>
                 <TextField label="Their email" name="email" kind="email" id="invite-email" maxlength=254

@@ -7,6 +7,7 @@
 
 use super::{InvitationInfo, InvitationRow, InviteCreated, MemberRow, MembersView};
 use crate::audit_log::{record, Event};
+use crate::config::MasterKey;
 use crate::domain::account::Email;
 use crate::domain::{AuditAction, Role, SessionUser, Tier};
 use crate::entities::{invitations, tenants, users};
@@ -14,10 +15,12 @@ use crate::error::{AppError, ResultExt};
 use crate::features::tenancy::service::lock_tenant;
 use crate::util::format_time;
 use chrono::{Duration, Utc};
+use hmac::{Hmac, Mac};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
+use sha2::Sha256;
 
 pub const INVITATION_DAYS: i64 = 7;
 
@@ -214,6 +217,47 @@ fn new_token() -> String {
     crate::util::secret_token()
 }
 
+/// The part of an invitation link that only the mailed copy carries: HMAC-SHA-256, under a
+/// key derived from the master key, over the token. The mailed link is
+/// `…?invite={token}.{proof}`; the link shown to the admin is `…?invite={token}` alone.
+/// Joining with the proof confirms the address (only its mailbox received it); joining
+/// without it creates the account unconfirmed and mails a confirmation link, so an admin
+/// who opens their own invitation cannot get a confirmed account at an address they do not
+/// hold.
+fn proof_mac(key: &MasterKey, token: &str) -> Hmac<Sha256> {
+    let mut derive = Hmac::<Sha256>::new_from_slice(&key.0).expect("HMAC takes any key length");
+    derive.update(b"digame: invitation mailbox proof");
+    let derived = derive.finalize().into_bytes();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&derived).expect("HMAC takes any key length");
+    mac.update(token.as_bytes());
+    mac
+}
+
+fn mailbox_proof(key: &MasterKey, token: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(proof_mac(key, token).finalize().into_bytes())
+}
+
+/// An invitation link's value split into its token and, for the mailed copy, its proof.
+pub fn split_invite(invite: &str) -> (&str, Option<&str>) {
+    match invite.split_once('.') {
+        Some((token, proof)) => (token, Some(proof)),
+        None => (invite, None),
+    }
+}
+
+/// Whether `invite` is the link that was mailed (its proof verifies, in constant time).
+pub fn proves_mailbox(key: &MasterKey, invite: &str) -> bool {
+    use base64::Engine as _;
+    let (token, Some(proof)) = split_invite(invite) else {
+        return false;
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(proof)
+        .is_ok_and(|sig| proof_mac(key, token).verify_slice(&sig).is_ok())
+}
+
 /// Creates a single-use invitation; the plaintext token exists only in the returned link.
 /// Invites `email` as `role` into the admin's company and mails them the link (built on
 /// `origin`, the site's public address), in one transaction.
@@ -223,6 +267,7 @@ pub async fn invite(
     email: &str,
     role: &str,
     origin: &str,
+    key: &MasterKey,
 ) -> Result<InviteCreated, AppError> {
     admin.require_verified("invite people")?;
     let email = Email::parse(email)?;
@@ -243,8 +288,8 @@ pub async fn invite(
     }
     // Each invitation sends a mail from the company's name: a compromised or careless
     // admin account cannot make Digame a mail cannon.
-    let key = format!("invitations:{}", admin.tenant_id());
-    if let Some(secs) = crate::throttle::count_attempt(db, &key, INVITATIONS, Utc::now())
+    let counter = format!("invitations:{}", admin.tenant_id());
+    if let Some(secs) = crate::throttle::count_attempt(db, &counter, INVITATIONS, Utc::now())
         .await
         .or_internal("counting an invitation")?
     {
@@ -307,6 +352,7 @@ pub async fn invite(
     )
     .await?;
     let link = format!("{origin}/register?invite={token}");
+    let mailed_link = format!("{link}.{}", mailbox_proof(key, &token));
     crate::features::mail::service::enqueue(
         &txn,
         Some(tenant.id),
@@ -315,7 +361,7 @@ pub async fn invite(
             subject: format!("{} invites you to Digame", admin.user.display_name),
             body: format!(
                 "Hello,\n\n{name} ({from}) invites you to join {company} on Digame, as {role}.\n\n\
-                 To accept, open this link and choose your password (it works for {INVITATION_DAYS} days):\n\n{link}\n\n\
+                 To accept, open this link and choose your password (it works for {INVITATION_DAYS} days):\n\n{mailed_link}\n\n\
                  If you were not expecting this, ignore this message.\n",
                 name = admin.user.display_name,
                 from = admin.user.email,
@@ -367,11 +413,13 @@ pub async fn revoke_invitation(
     txn.commit().await.or_internal("revoking an invitation")
 }
 
-/// A usable invitation for `token`, or a clear reason why it cannot be used.
+/// A usable invitation for `invite` (a link's value, with or without its mailed proof), or
+/// a clear reason why it cannot be used.
 pub async fn usable_invitation(
     db: &impl ConnectionTrait,
-    token: &str,
+    invite: &str,
 ) -> Result<(invitations::Model, tenants::Model), AppError> {
+    let (token, _) = split_invite(invite);
     let gone = || {
         AppError::NotFound(
             "This invitation link is not valid. Ask your administrator for a new one.".into(),

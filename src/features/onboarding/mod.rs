@@ -56,7 +56,7 @@ pub struct Funnel {
 /// The caller's onboarding, at `step` (or where they left off), recording that they entered it.
 #[server(endpoint = "onboarding/get")]
 pub async fn get_onboarding(step: Option<String>) -> Result<OnboardingView, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     service::view(&state.db, &person, step.as_deref()).await
@@ -70,7 +70,7 @@ pub async fn save_onboarding(
     nav: String,
     fields: Option<HashMap<String, String>>,
 ) -> Result<String, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let next = service::save(&state.db, &person, &step, &nav, &fields.unwrap_or_default()).await?;
@@ -81,7 +81,7 @@ pub async fn save_onboarding(
 /// The chosen tools in recommended order, for the dashboard.
 #[server(endpoint = "onboarding/picks")]
 pub async fn onboarding_picks() -> Result<Vec<Recommendation>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     service::picks(&state.db, &person).await
@@ -90,7 +90,7 @@ pub async fn onboarding_picks() -> Result<Vec<Recommendation>, AppError> {
 /// How many of the tenant's members entered and finished each step.
 #[server(endpoint = "admin/onboarding-funnel")]
 pub async fn onboarding_funnel() -> Result<Funnel, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     service::funnel(&state.db, &admin).await

@@ -1,11 +1,11 @@
 //! `/onboarding?step=…`: the wizard. Each step is a plain form (it works without
 //! JavaScript); with JavaScript it moves on in place and shows field messages inline.
-//! Also the admins' funnel page and the profile page that reopens the wizard.
+//! Also the admins' funnel page.
 
 use super::model::{self, because, label_of, OnboardingData, STEPS};
 use super::{Funnel, OnboardingView, SaveOnboarding};
 use crate::components::{admin_tabs, RequireAdmin};
-use crate::components::{field_error, form_error, AuthState, FormAlert, RequireUser};
+use crate::components::{field_error, form_error, FormAlert, RequireUser};
 use crate::error::AppError;
 use crate::features::tenancy::SetFeature;
 use leptos::form::ActionForm;
@@ -382,35 +382,5 @@ fn FunnelView(funnel: Funnel) -> impl IntoView {
                 </table>
             </div>
         </section>
-    }
-}
-
-/// `/settings/profile`: who you are here, and the way back into the setup wizard.
-#[component]
-pub fn ProfilePage() -> impl IntoView {
-    let auth = AuthState::use_context();
-    view! {
-        <Title text="Profile"/>
-        <RequireUser>
-            {move || auth.user.get().and_then(|r| r.ok()).flatten().map(|u| view! {
-                <section class="card narrow">
-                    <h1>"Your profile"</h1>
-                    <dl class="review">
-                        <div class="review-item"><dt>"Name"</dt><dd>{u.name.clone()}</dd></div>
-                        <div class="review-item"><dt>"Email"</dt><dd>{u.email.clone()}</dd></div>
-                        <div class="review-item"><dt>"Company"</dt><dd>{format!("{} ({} plan)", u.tenant_name, u.tier)}</dd></div>
-                        <div class="review-item"><dt>"Role"</dt><dd>{if u.is_admin { "Administrator" } else { "Member" }}</dd></div>
-                    </dl>
-                    <h2>"Your setup"</h2>
-                    <p class="muted">"Change your role, goals, preferences and the tools you want to explore."</p>
-                    <p><a class="button" href="/onboarding?step=about">"Reopen the setup wizard"</a></p>
-                    <h2>"Your data"</h2>
-                    <p class="muted">"One JSON file of everything you have in Digame: your profile, setup answers, the names and dates of your API keys and tokens (never their values), tasks, saved results, your AI calls and the changes you made."</p>
-                    <p><a class="button button-quiet" href=crate::features::account_data::EXPORT_PATH download rel="external">"Download my data"</a></p>
-                </section>
-                <crate::features::account_data::YourActivity/>
-                <crate::features::account_data::DeleteAccount/>
-            })}
-        </RequireUser>
     }
 }

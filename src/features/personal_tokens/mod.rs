@@ -109,7 +109,7 @@ pub async fn member_token_rows(
 
 #[server(endpoint = "tokens/list")]
 pub async fn list_personal_tokens() -> Result<Vec<PersonalToken>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     own_tokens(&state.db, &person).await
@@ -123,7 +123,7 @@ pub async fn create_personal_token(
     expires_in_days: String,
     scope: Option<String>,
 ) -> Result<CreatedToken, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let created = create_token(
@@ -148,7 +148,7 @@ pub async fn create_personal_token(
 /// The token just made by a plain form post, once (reading it takes it from the session).
 #[server(endpoint = "tokens/new")]
 pub async fn new_personal_token() -> Result<Option<CreatedToken>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     ctx::require_user().await?;
     Ok(ctx::take_shown_once(&state.keyring, "personal_token")
@@ -160,7 +160,7 @@ pub async fn new_personal_token() -> Result<Option<CreatedToken>, AppError> {
 #[server(endpoint = "tokens/revoke")]
 pub async fn revoke_personal_token(token_id: i64, back_to: String) -> Result<(), AppError> {
     use crate::features::tokens::personal;
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     // Either card: the security page lists the caller's own, the admin page every member's.
@@ -177,7 +177,7 @@ pub async fn revoke_personal_token(token_id: i64, back_to: String) -> Result<(),
 /// Every member's tokens, for the company's admins.
 #[server(endpoint = "admin/tokens")]
 pub async fn member_tokens() -> Result<Vec<MemberToken>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     member_token_rows(&state.db, &admin).await

@@ -42,7 +42,7 @@ pub struct StyleResult {
 #[server(endpoint = "tools/style/analyse")]
 pub async fn analyse_style(text: String) -> Result<StyleResult, AppError> {
     use crate::features::tools::ai_call::AiCallContext;
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let input = serde_json::json!({ "text": text });

@@ -121,7 +121,7 @@ pub struct Suggestion {
 /// (the default) or `due`.
 #[server(endpoint = "tasks/list")]
 pub async fn list_tasks(status: String, sort: String) -> Result<TasksView, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     service::gate(&state.db, &state.keyring, &person).await?;
@@ -136,7 +136,7 @@ pub async fn create_task(
     due_on: String,
     status: String,
 ) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     service::gate(&state.db, &state.keyring, &person).await?;
@@ -154,7 +154,7 @@ pub async fn update_task(
     due_on: String,
     status: String,
 ) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     service::gate(&state.db, &state.keyring, &person).await?;
@@ -167,7 +167,7 @@ pub async fn update_task(
 /// Moves a task to another status (complete, archive, reopen).
 #[server(endpoint = "tasks/status")]
 pub async fn set_task_status(task_id: i64, status: String) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     service::gate(&state.db, &state.keyring, &person).await?;
@@ -179,7 +179,7 @@ pub async fn set_task_status(task_id: i64, status: String) -> Result<(), AppErro
 
 #[server(endpoint = "tasks/delete")]
 pub async fn delete_task(task_id: i64) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     service::gate(&state.db, &state.keyring, &person).await?;
@@ -191,7 +191,7 @@ pub async fn delete_task(task_id: i64) -> Result<(), AppError> {
 /// Suggested priorities for the caller's active tasks, highest first, with the reasons.
 #[server(endpoint = "tasks/suggest")]
 pub async fn suggest_priorities() -> Result<Vec<Suggestion>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     service::gate(&state.db, &state.keyring, &person).await?;
@@ -202,7 +202,7 @@ pub async fn suggest_priorities() -> Result<Vec<Suggestion>, AppError> {
 /// `task_id` is empty, in one transaction. Answers how many were saved.
 #[server(endpoint = "tasks/apply")]
 pub async fn apply_priorities(task_id: String) -> Result<i64, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     service::gate(&state.db, &state.keyring, &person).await?;

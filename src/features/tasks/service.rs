@@ -3,10 +3,10 @@
 
 use super::priority::{score, TaskFacts};
 use super::{Suggestion, TaskRow, TaskSort, TaskStatus, TasksView};
+use crate::crypto::keyring::Keyring;
 use crate::domain::{SessionUser, ToolId};
 use crate::entities::tasks::{self, Column, Entity};
 use crate::error::{AppError, ResultExt};
-use crate::features::api_keys::crypto::Keyring;
 use crate::features::tools::gate as tool_gate;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{

@@ -40,7 +40,7 @@ pub struct FeaturesView {
 
 #[server(endpoint = "admin/features")]
 pub async fn list_features() -> Result<FeaturesView, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     service::features_view(&state.db, &admin).await
@@ -52,7 +52,7 @@ pub async fn set_feature(
     enabled: bool,
     return_to: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     let tool = ToolId::from_flag(&flag)
@@ -67,7 +67,7 @@ pub async fn set_feature(
 /// Requires two-factor sign-in of everyone in the company, or stops requiring it.
 #[server(endpoint = "admin/two-factor")]
 pub async fn set_two_factor_requirement(required: bool) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let admin = ctx::require_admin().await?;
     service::set_two_factor_requirement(&state.db, &admin, required).await?;

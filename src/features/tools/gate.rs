@@ -6,12 +6,12 @@
 //! against the tier's daily allowance, and hands back the person's key for the tool.
 
 use super::ToolCard;
+use crate::crypto::keyring::Keyring;
 use crate::domain::{
     explain, tool_access, AccessFacts, KeyNeed, SessionUser, Tier, ToolAccess, ToolId, TOOLS,
 };
 use crate::entities::ai_usage;
 use crate::error::{AppError, ResultExt};
-use crate::features::api_keys::crypto::Keyring;
 use crate::features::api_keys::service as vault;
 use crate::features::tenancy::service::flags_of;
 use chrono::{Duration, Utc};

@@ -33,7 +33,7 @@ pub struct ToolCard {
 /// The caller's six tools with what unlocks each.
 #[server(endpoint = "tools/cards")]
 pub async fn tool_cards() -> Result<Vec<ToolCard>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     gate::tool_cards(&state.db, &person).await
@@ -54,7 +54,7 @@ pub struct ToolState {
 /// The caller's access to one tool, for its page.
 #[server(endpoint = "tools/status")]
 pub async fn tool_status(tool: ToolId) -> Result<ToolState, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let access = gate::access(&state.db, &person).await?;
@@ -74,7 +74,7 @@ pub async fn tool_status(tool: ToolId) -> Result<ToolState, AppError> {
 /// `server::ctx::answer_plain_form`): `{"input": {...}, "result": {"Ok": ...} | {"Err": ...}}`.
 #[server(endpoint = "tools/answer")]
 pub async fn plain_form_answer(page: String) -> Result<Option<serde_json::Value>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     ctx::require_user().await?;
     if !TOOLS.iter().any(|t| t.path == page) {
         return Err(AppError::NotFound("There is no such tool page.".into()));
@@ -95,7 +95,7 @@ pub struct SavedResult {
 /// The caller's saved results of `tool`, newest first.
 #[server(endpoint = "tools/saved/list")]
 pub async fn saved_results(tool: ToolId) -> Result<Vec<SavedResult>, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     saved::list(&state.db, &person, tool).await
@@ -104,7 +104,7 @@ pub async fn saved_results(tool: ToolId) -> Result<Vec<SavedResult>, AppError> {
 /// Keeps a result of `tool` under `title`.
 #[server(endpoint = "tools/saved/save")]
 pub async fn save_result(tool: ToolId, title: String, payload: String) -> Result<i64, AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let id = saved::save(&state.db, &person, tool, &title, &payload).await?;
@@ -114,7 +114,7 @@ pub async fn save_result(tool: ToolId, title: String, payload: String) -> Result
 
 #[server(endpoint = "tools/saved/delete")]
 pub async fn delete_saved_result(tool: ToolId, id: i64) -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     saved::delete(&state.db, &person, id).await?;

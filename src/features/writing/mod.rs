@@ -123,7 +123,7 @@ impl WritingResult {
 #[server(endpoint = "tools/writing/suggest")]
 pub async fn suggest_writing(text: String) -> Result<WritingResult, AppError> {
     use crate::features::tools::ai_call::AiCallContext;
-    use crate::server::ctx;
+    use crate::web::ctx;
     let state = ctx::state()?;
     let person = ctx::require_user().await?;
     let input = serde_json::json!({ "text": text });

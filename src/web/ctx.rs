@@ -1,0 +1,363 @@
+//! What a server function needs from its request: the app state, the session, the caller.
+//! Every server function starts here, so authentication is never skipped.
+
+use crate::error::AppError;
+use crate::web::session::{AuthSession, SessionUser};
+use crate::web::state::AppState;
+use leptos::prelude::use_context;
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState is missing from the server function context");
+        AppError::Internal
+    })
+}
+
+pub async fn auth_session() -> Result<AuthSession, AppError> {
+    leptos_axum::extract::<AuthSession>().await.map_err(|e| {
+        tracing::error!(error = %e, "no auth session on the request");
+        AppError::Internal
+    })
+}
+
+/// The signed-in caller, or 401.
+pub async fn require_user() -> Result<SessionUser, AppError> {
+    auth_session()
+        .await?
+        .user
+        .ok_or_else(AppError::unauthorized)
+}
+
+/// The signed-in caller if they administer their tenant; 401 or 403 otherwise.
+pub async fn require_admin() -> Result<SessionUser, AppError> {
+    admin_only(require_user().await?)
+}
+
+/// `person` if they administer their tenant; 403 otherwise (the pages and the JSON API).
+pub fn admin_only(person: SessionUser) -> Result<SessionUser, AppError> {
+    if person.is_admin() {
+        Ok(person)
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Only administrators of {} can do this.",
+            person.tenant.name
+        )))
+    }
+}
+
+/// The caller's IP address, for throttling: the TCP peer, or, when the peer is one of
+/// the trusted proxies (`DIGAME_TRUSTED_PROXIES`), the address it forwarded for.
+pub async fn client_ip() -> Option<std::net::IpAddr> {
+    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()?
+        .0
+        .ip();
+    let state = use_context::<AppState>()?;
+    let parts = use_context::<http::request::Parts>()?;
+    Some(client_of(
+        peer,
+        &parts.headers,
+        &state.settings.trusted_proxies,
+    ))
+}
+
+/// The client behind `peer`, from the request's `X-Forwarded-For` headers (see
+/// [`client_address`]).
+pub fn client_of(
+    peer: std::net::IpAddr,
+    headers: &http::HeaderMap,
+    trusted: &[crate::config::IpRange],
+) -> std::net::IpAddr {
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    client_address(peer, Some(&forwarded), trusted)
+}
+
+/// The request's `User-Agent`, or empty.
+pub fn user_agent() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if the request has one.
+pub fn bearer_token(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The client behind a chain of proxies: starting from the TCP peer, each trusted proxy's
+/// word is taken for the address before it (`X-Forwarded-For` lists them left to right);
+/// the first address that is not a trusted proxy is the client. A peer that is not trusted
+/// is the client, whatever the header says (anyone can send it).
+pub fn client_address(
+    peer: std::net::IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &[crate::config::IpRange],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|r| r.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.unwrap_or_default().rsplit(',') {
+        let Ok(ip) = hop.trim().parse::<std::net::IpAddr>() else {
+            // An unreadable entry: stop at the last address known to be true.
+            break;
+        };
+        client = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// Whether this request is a plain HTML form post (no JavaScript): it accepts HTML.
+fn is_plain_form() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// Redirects a plain HTML form post (no JavaScript) to `path`. Hydrated callers get the
+/// target in the response instead and load it fully, so no stale signed-in state survives.
+pub fn redirect_plain_form(path: &str) {
+    if is_plain_form() {
+        leptos_axum::redirect(path);
+    }
+}
+
+fn answer_key(page: &str) -> String {
+    format!("answer:{page}")
+}
+
+/// For a tool's plain form post (no JavaScript): keeps the input and the answer (or the
+/// error) in the session for the tool's page, and sends the browser there to show them.
+/// The session holds only the latest answer per page; nothing is written to the database
+/// beyond the session itself, and it ends with the session.
+pub async fn answer_plain_form<T: serde::Serialize>(
+    page: &'static str,
+    input: serde_json::Value,
+    result: &Result<T, AppError>,
+) {
+    if !is_plain_form() {
+        return;
+    }
+    let Ok(auth) = auth_session().await else {
+        return;
+    };
+    if keep_answer(&auth.session, page, input, result).await {
+        leptos_axum::redirect(&format!("{page}?answered=1"));
+    }
+}
+
+/// Keeps a tool's input and answer in the session for its page (see [`answer_plain_form`]);
+/// false when the session store failed (logged).
+pub async fn keep_answer<T: serde::Serialize>(
+    session: &tower_sessions::Session,
+    page: &str,
+    input: serde_json::Value,
+    result: &Result<T, AppError>,
+) -> bool {
+    let answer = serde_json::json!({ "input": input, "result": result });
+    match session.insert(&answer_key(page), answer).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot keep a tool answer in the session");
+            false
+        }
+    }
+}
+
+/// For a plain form post (no JavaScript) whose answer holds a secret to show once (an
+/// invitation link): keeps `secret` in the session sealed under the master key (never in
+/// clear at rest) as `key`, and sends the browser to `path`, whose page takes it with
+/// [`take_shown_once`].
+pub async fn show_once_after_redirect(
+    keyring: &crate::crypto::keyring::Keyring,
+    key: &str,
+    secret: &str,
+    path: &str,
+) {
+    if !is_plain_form() {
+        return;
+    }
+    let Ok(auth) = auth_session().await else {
+        return;
+    };
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let sealed = keyring.seal(
+        &secrecy::SecretString::from(secret.to_owned()),
+        &once_aad(key),
+    );
+    let kept = serde_json::json!({
+        "ciphertext": b64.encode(&sealed.ciphertext),
+        "nonce": b64.encode(&sealed.nonce),
+        "key_version": sealed.key_version,
+    });
+    match auth.session.insert(&format!("once:{key}"), kept).await {
+        Ok(()) => leptos_axum::redirect(path),
+        Err(e) => tracing::error!(error = %e, "cannot keep a secret to show once"),
+    }
+}
+
+fn once_aad(key: &str) -> String {
+    format!("digame: shown once: {key}")
+}
+
+/// The secret kept by [`show_once_after_redirect`], removed from the session as it is read.
+pub async fn take_shown_once(
+    keyring: &crate::crypto::keyring::Keyring,
+    key: &str,
+) -> Result<Option<String>, AppError> {
+    use base64::Engine as _;
+    use secrecy::ExposeSecret as _;
+    let auth = auth_session().await?;
+    let kept: Option<serde_json::Value> = auth
+        .session
+        .remove(&format!("once:{key}"))
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let Some(kept) = kept else {
+        return Ok(None);
+    };
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let field = |name: &str| {
+        kept.get(name)
+            .and_then(serde_json::Value::as_str)
+            .and_then(|s| b64.decode(s).ok())
+    };
+    let sealed = crate::crypto::keyring::Sealed {
+        ciphertext: field("ciphertext").unwrap_or_default(),
+        nonce: field("nonce").unwrap_or_default(),
+        key_version: kept
+            .get("key_version")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or_default() as i32,
+    };
+    Ok(keyring
+        .open(&sealed, &once_aad(key))
+        .ok()
+        .map(|s| s.expose_secret().to_owned()))
+}
+
+/// The latest plain-form answer kept for `page`, if any.
+pub async fn plain_form_answer(page: &str) -> Result<Option<serde_json::Value>, AppError> {
+    let auth = auth_session().await?;
+    auth.session
+        .get::<serde_json::Value>(&answer_key(page))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read a tool answer from the session");
+            AppError::Internal
+        })
+}
+
+/// This site's origin for links that people copy elsewhere: `DIGAME_PUBLIC_URL` (required in
+/// production), never the request's `Host` when it is set. Only in development without it
+/// does the request's host stand in.
+pub fn public_origin() -> String {
+    match (
+        use_context::<AppState>(),
+        use_context::<http::request::Parts>(),
+    ) {
+        (Some(state), Some(parts)) => origin_of(&state.settings, &parts.headers),
+        (Some(state), None) => origin_of(&state.settings, &http::HeaderMap::new()),
+        _ => "http://127.0.0.1:3000".to_owned(),
+    }
+}
+
+/// [`public_origin`] for handlers outside Leptos: from the settings and the request headers.
+pub fn origin_of(settings: &crate::config::Settings, headers: &http::HeaderMap) -> String {
+    if let Some(url) = &settings.public_url {
+        return url.clone();
+    }
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:3000");
+    let scheme = if settings.is_production() {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::IpRange;
+    use crate::web::ctx::client_address;
+
+    #[test]
+    fn bearer_tokens_are_read_from_the_authorization_header_only() {
+        use crate::web::ctx::bearer_token;
+        let with = |v: &str| {
+            let mut h = http::HeaderMap::new();
+            h.insert(http::header::AUTHORIZATION, v.parse().unwrap());
+            h
+        };
+        assert_eq!(bearer_token(&with("Bearer dga_x")), Some("dga_x"));
+        assert_eq!(bearer_token(&with("bearer dga_x ")), Some("dga_x"));
+        assert_eq!(bearer_token(&with("Basic abc")), None);
+        assert_eq!(bearer_token(&http::HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_trusted_proxies() {
+        let trusted = [IpRange::parse("10.0.0.0/8").unwrap()];
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        // Straight from the internet: the header is ignored.
+        assert_eq!(
+            client_address(ip("203.0.113.9"), Some("1.2.3.4"), &trusted),
+            ip("203.0.113.9")
+        );
+        // Through one proxy.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("198.51.100.7"), &trusted),
+            ip("198.51.100.7")
+        );
+        // A forged entry on the left is not believed: the proxy appended the real one.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("6.6.6.6, 198.51.100.7"), &trusted),
+            ip("198.51.100.7")
+        );
+        // Two proxies.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("198.51.100.7, 10.0.0.3"), &trusted),
+            ip("198.51.100.7")
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), None, &trusted),
+            ip("10.0.0.2")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("not-an-ip"), &trusted),
+            ip("10.0.0.2")
+        );
+        // No trusted proxies configured: always the peer.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("1.2.3.4"), &[]),
+            ip("10.0.0.2")
+        );
+    }
+}
