@@ -22,7 +22,13 @@ fn main() {
         "plan",
         "blocker",
     ];
-    let statuses = ["suggested", "todo", "in_progress", "done"];
+    use digame::domain::TaskStatus;
+    let statuses = [
+        TaskStatus::Suggested,
+        TaskStatus::Todo,
+        TaskStatus::InProgress,
+        TaskStatus::Done,
+    ];
     let all: Vec<tasks::Model> = (0..n)
         .map(|i| tasks::Model {
             id: i as i64,
@@ -35,7 +41,7 @@ fn main() {
                 String::new()
             },
             due_on: (i % 5 != 0).then(|| today + chrono::Duration::days((i % 60) as i64 - 20)),
-            status: statuses[i % 4].into(),
+            status: statuses[i % 4],
             priority_score: None,
             created_at: now - chrono::Duration::days((i % 90) as i64),
             updated_at: now,

@@ -3,6 +3,7 @@
 
 use crate::domain::Tier;
 use base64::Engine as _;
+use secrecy::{ExposeSecret as _, SecretString};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -98,15 +99,16 @@ pub struct Settings {
     pub shutdown_grace_seconds: u64,
     pub mail: MailSettings,
     /// `DIGAME_METRICS_TOKEN`: the bearer token `/metrics` asks for; without it there is no
-    /// `/metrics`.
-    pub metrics_token: Option<String>,
+    /// `/metrics`. A secret: never in a `Debug` output or a log.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// How Digame's mail leaves: by SMTP when a server is named, else it waits in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct MailSettings {
-    /// `DIGAME_SMTP_URL`, e.g. `smtp://user:pass@host:587?tls=required`.
-    pub smtp_url: Option<String>,
+    /// `DIGAME_SMTP_URL`, e.g. `smtp://user:pass@host:587?tls=required`: it may hold the
+    /// mail server's password, so it is a secret (never in a `Debug` output or a log).
+    pub smtp_url: Option<SecretString>,
     /// `DIGAME_MAIL_FROM`, the sender (`Digame <no-reply@example.com>`).
     pub from: String,
     /// `DIGAME_DEV_OUTBOX=true`: `/dev/outbox` shows every company's mail to callers on this
@@ -176,44 +178,59 @@ pub struct AiSettings {
 pub const DEFAULT_AI_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_AI_MODEL: &str = "gpt-4o-mini";
 
-pub const ENV_HELP: &str = "\
-Environment variables (all optional in development):
-  DIGAME_ENV               development (default) or production
-  DIGAME_LISTEN_ADDR       address to listen on (default: LEPTOS_SITE_ADDR, else 127.0.0.1:3000)
-  DATABASE_URL             sqlite://data/digame.db (default) or postgres://user@host/db
-  DIGAME_DATA_DIR          folder for the SQLite file and the development master key (default: data)
-  DIGAME_MASTER_KEY        base64 of 32 random bytes; encrypts users' API keys. Required in
-                           production; in development it is generated into DIGAME_DATA_DIR/master.key
-  DIGAME_OLD_MASTER_KEY    the previous master key while rotating (see `digame rotate-master-key`)
-  DIGAME_DEFAULT_TIER      tier of new tenants: free, professional (default) or enterprise
-  DIGAME_PUBLIC_URL        this site's origin, e.g. https://digame.example.com (required in
-                           production): invitation links and the cross-site check use it
-  DIGAME_AI_BASE_URL       the OpenAI-compatible API the AI tools call (default https://api.openai.com/v1)
-  DIGAME_AI_MODEL          the model they ask (default gpt-4o-mini)
-  DIGAME_AI_ALLOW_PRIVATE  true lets the tools call http, loopback and private addresses (a local
-                           model server); default false
-  DIGAME_AI_TIMEOUT_SECONDS       give up on an AI call after this long (default 60)
-  DIGAME_AI_CALLS_PER_MINUTE      AI calls one person may make per minute (default 10)
-  DIGAME_AI_DEMO           true starts the built-in test AI service and points the tools at it;
-                           every page then says so (for demos and tests only)
-  DIGAME_TRUSTED_PROXIES   comma-separated addresses or CIDR ranges of the reverse proxies in front
-                           of Digame; their X-Forwarded-For names the client (default: none)
-  DIGAME_REGISTRATIONS_PER_HOUR   sign-ups one address may start per hour (default 10)
-  DIGAME_EMAIL_UPLOAD_MAX_MB      the largest mail export the email tool accepts (default 200)
-  DIGAME_EMAIL_MAX_MESSAGES       the most messages one email analysis reads (default 200000)
-  DIGAME_API_REQUESTS_PER_MINUTE  JSON API requests one caller may make per minute (default 300)
-  DIGAME_SHUTDOWN_GRACE_SECONDS   after SIGTERM, how long requests in flight may finish (default 30)
-  DIGAME_SMTP_URL          the mail server that delivers the outbox, e.g. smtp://user:pass@host:587?tls=required
-                           (default: none; messages wait in the outbox, shown at /dev/outbox in development)
-  DIGAME_MAIL_FROM         the sender of Digame's mail (default: Digame <no-reply@localhost>)
-  DIGAME_DEV_OUTBOX        true shows every message of the outbox at /dev/outbox to callers on this
-                           machine (development only; ./scripts/run sets it; default false)
-  DIGAME_METRICS_TOKEN     serves Prometheus metrics at /metrics to callers sending it as a bearer
-                           token (at least 16 characters; default: none, no /metrics)
-  DIGAME_SESSION_IDLE_MINUTES     sign out after this long without activity (default 120)
-  DIGAME_SESSION_ABSOLUTE_HOURS   sign out this long after signing in, whatever happens (default 12)
-  RUST_LOG                 log filter (default: info)
-  LEPTOS_SITE_ROOT, LEPTOS_SITE_PKG_DIR, LEPTOS_OUTPUT_NAME   where the built site is (set by scripts/run)";
+/// Every setting, declared once: each is read from its environment variable (or given as the
+/// option), listed with its help by `digame --help`, and checked by [`Settings::from_lookup`]
+/// (a unit test holds the two to the same names).
+pub fn settings_args() -> Vec<clap::Arg> {
+    use clap::Arg;
+    let setting = |id: &'static str, env: &'static str, help: &'static str| {
+        Arg::new(id)
+            .long(id)
+            .env(env)
+            .help(help)
+            .value_name("VALUE")
+            .global(true)
+            .help_heading("Settings (each from its environment variable, or the option)")
+    };
+    vec![
+        setting("env", "DIGAME_ENV", "development (default) or production"),
+        setting("listen-addr", "DIGAME_LISTEN_ADDR", "address to listen on (default: LEPTOS_SITE_ADDR, else 127.0.0.1:3000)"),
+        setting("database-url", "DATABASE_URL", "sqlite://data/digame.db (default) or postgres://user@host/db")
+            .hide_env_values(true),
+        setting("data-dir", "DIGAME_DATA_DIR", "folder for the SQLite file and the development master key (default: data)"),
+        setting("master-key", "DIGAME_MASTER_KEY", "base64 of 32 random bytes; encrypts users' API keys. Required in production; in development it is generated into DIGAME_DATA_DIR/master.key")
+            .hide_env_values(true),
+        setting("old-master-key", "DIGAME_OLD_MASTER_KEY", "the previous master key while rotating (see `digame rotate-master-key`)")
+            .hide_env_values(true),
+        setting("default-tier", "DIGAME_DEFAULT_TIER", "tier of new tenants: free, professional (default) or enterprise"),
+        setting("public-url", "DIGAME_PUBLIC_URL", "this site's origin, e.g. https://digame.example.com (required in production): mailed links and the cross-site check use it"),
+        setting("ai-base-url", "DIGAME_AI_BASE_URL", "the OpenAI-compatible API the AI tools call (default https://api.openai.com/v1)"),
+        setting("ai-model", "DIGAME_AI_MODEL", "the model they ask (default gpt-4o-mini)"),
+        setting("ai-allow-private", "DIGAME_AI_ALLOW_PRIVATE", "true lets the tools call http, loopback and private addresses (a local model server); default false"),
+        setting("ai-timeout-seconds", "DIGAME_AI_TIMEOUT_SECONDS", "give up on an AI call after this long (default 60)"),
+        setting("ai-calls-per-minute", "DIGAME_AI_CALLS_PER_MINUTE", "AI calls one person may make per minute (default 10)"),
+        setting("ai-demo", "DIGAME_AI_DEMO", "true starts the built-in test AI service and points the tools at it; every page then says so (demos and tests only)"),
+        setting("trusted-proxies", "DIGAME_TRUSTED_PROXIES", "comma-separated addresses or CIDR ranges of the reverse proxies in front of Digame; their X-Forwarded-For names the client (default: none)"),
+        setting("registrations-per-hour", "DIGAME_REGISTRATIONS_PER_HOUR", "sign-ups one address may start per hour (default 10)"),
+        setting("email-upload-max-mb", "DIGAME_EMAIL_UPLOAD_MAX_MB", "the largest mail export the email tool accepts (default 200)"),
+        setting("email-max-messages", "DIGAME_EMAIL_MAX_MESSAGES", "the most messages one email analysis reads (default 200000)"),
+        setting("api-requests-per-minute", "DIGAME_API_REQUESTS_PER_MINUTE", "JSON API requests one caller may make per minute (default 300)"),
+        setting("shutdown-grace-seconds", "DIGAME_SHUTDOWN_GRACE_SECONDS", "after SIGTERM, how long requests in flight may finish (default 30)"),
+        setting("smtp-url", "DIGAME_SMTP_URL", "the mail server that delivers the outbox, e.g. smtp://user:pass@host:587?tls=required (default: none; mail waits in the outbox)")
+            .hide_env_values(true),
+        setting("mail-from", "DIGAME_MAIL_FROM", "the sender of Digame's mail (default: Digame <no-reply@localhost>)"),
+        setting("dev-outbox", "DIGAME_DEV_OUTBOX", "true shows every message of the outbox at /dev/outbox to callers on this machine (development only; ./scripts/run sets it)"),
+        setting("metrics-token", "DIGAME_METRICS_TOKEN", "serves Prometheus metrics at /metrics to callers sending it as a bearer token (at least 16 characters; default: none)")
+            .hide_env_values(true),
+        setting("session-idle-minutes", "DIGAME_SESSION_IDLE_MINUTES", "sign out after this long without activity (default 120)"),
+        setting("session-absolute-hours", "DIGAME_SESSION_ABSOLUTE_HOURS", "sign out this long after signing in, whatever happens (default 12)"),
+    ]
+}
+
+/// Read by the libraries, not by [`Settings`]: shown at the end of `digame --help`.
+pub const OTHER_VARIABLES: &str =
+    "Also read from the environment: RUST_LOG (log filter, default info); LEPTOS_SITE_ROOT, \
+LEPTOS_SITE_PKG_DIR, LEPTOS_OUTPUT_NAME (where the built site is; set by ./scripts/run).";
 
 /// `https://host[:port]`, with no path, query or credentials; a trailing `/` is dropped.
 fn parse_public_url(raw: &str) -> Result<String, String> {
@@ -278,9 +295,19 @@ impl Settings {
                 .is_some_and(|u| u.starts_with("https://"))
     }
 
-    /// Reads the process environment; see [`Settings::from_lookup`].
-    pub fn from_env() -> Result<Settings, String> {
-        Settings::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    /// The settings given on a command line parsed with [`settings_args`] (each from its
+    /// option, else its environment variable); see [`Settings::from_lookup`].
+    pub fn from_matches(matches: &clap::ArgMatches) -> Result<Settings, String> {
+        let args = settings_args();
+        Settings::from_lookup(|name| {
+            let arg = args
+                .iter()
+                .find(|a| a.get_env() == Some(std::ffi::OsStr::new(name)))?;
+            matches
+                .get_one::<String>(arg.get_id().as_str())
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        })
     }
 
     /// Builds settings from a variable lookup, so tests can pass their own.
@@ -393,7 +420,8 @@ impl Settings {
         let mail = MailSettings {
             smtp_url: get("DIGAME_SMTP_URL")
                 .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty()),
+                .filter(|v| !v.is_empty())
+                .map(SecretString::from),
             from: get("DIGAME_MAIL_FROM")
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
@@ -413,8 +441,12 @@ impl Settings {
         }
         let metrics_token = get("DIGAME_METRICS_TOKEN")
             .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty());
-        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            .filter(|v| !v.is_empty())
+            .map(SecretString::from);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().len() < 16)
+        {
             return Err(
                 "DIGAME_METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)"
                     .into(),
@@ -495,6 +527,58 @@ mod tests {
     }
 
     #[test]
+    fn every_variable_read_is_declared_once_for_the_command_line() {
+        let asked = std::cell::RefCell::new(Vec::<String>::new());
+        let key = MasterKey::generate().to_base64();
+        Settings::from_lookup(|name| {
+            asked.borrow_mut().push(name.to_owned());
+            (name == "DIGAME_MASTER_KEY").then(|| key.clone())
+        })
+        .unwrap();
+        let declared: Vec<String> = settings_args()
+            .iter()
+            .filter_map(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()))
+            .collect();
+        let mut asked = asked.into_inner();
+        asked.sort();
+        asked.dedup();
+        let mut sorted = declared.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), declared.len(), "a variable declared twice");
+        assert_eq!(
+            asked, sorted,
+            "read by from_lookup vs declared in settings_args"
+        );
+    }
+
+    #[test]
+    fn options_and_the_environment_reach_the_same_settings() {
+        let key = MasterKey::generate().to_base64();
+        let command = clap::Command::new("digame").args(settings_args());
+        let matches = command
+            .try_get_matches_from([
+                "digame",
+                "--master-key",
+                &key,
+                "--ai-timeout-seconds",
+                "7",
+                "--default-tier",
+                "enterprise",
+            ])
+            .unwrap();
+        let s = Settings::from_matches(&matches).unwrap();
+        assert_eq!(s.ai.timeout_secs, 7);
+        assert_eq!(s.default_tier, Tier::Enterprise);
+        let bad = clap::Command::new("digame")
+            .args(settings_args())
+            .try_get_matches_from(["digame", "--master-key", &key, "--ai-timeout-seconds", "0"])
+            .unwrap();
+        let err = Settings::from_matches(&bad).unwrap_err();
+        assert!(err.contains("DIGAME_AI_TIMEOUT_SECONDS"), "{err}");
+    }
+
+    #[test]
     fn cookies_are_secure_in_production_and_behind_https() {
         let dev = Settings::from_lookup(lookup(&[])).unwrap();
         assert!(!dev.secure_cookies());
@@ -553,6 +637,19 @@ mod tests {
         assert_eq!(s.default_tier, Tier::Professional);
         assert_eq!(s.master_key_source, MasterKeySource::Environment);
         assert!(!format!("{s:?}").contains(&key));
+        let with_secrets = Settings::from_lookup(lookup(&[
+            (
+                "DIGAME_SMTP_URL",
+                "smtp://mailer:hunter2-secret@mail.example.com:587",
+            ),
+            ("DIGAME_METRICS_TOKEN", "metrics-token-0123456789abcdef"),
+        ]))
+        .unwrap();
+        let printed = format!("{with_secrets:?}");
+        assert!(
+            !printed.contains("hunter2-secret") && !printed.contains("metrics-token-0123456789"),
+            "{printed}"
+        );
         assert_eq!(s.ai.base_url, DEFAULT_AI_BASE_URL);
         assert_eq!(s.ai.model, DEFAULT_AI_MODEL);
         assert!(!s.ai.allow_private && !s.ai.demo);

@@ -277,7 +277,9 @@ pub fn internal<E: fmt::Display + 'static>(context: &'static str) -> impl FnOnce
     move |e| {
         tracing::error!(error = %e, "{context}");
         let any: &dyn std::any::Any = &e;
-        let unreachable = any.downcast_ref::<sea_orm::DbErr>().is_some_and(database_unreachable)
+        let unreachable = any
+            .downcast_ref::<sea_orm::DbErr>()
+            .is_some_and(database_unreachable)
             || any
                 .downcast_ref::<sea_orm::sqlx::Error>()
                 .is_some_and(connection_lost);
@@ -311,9 +313,9 @@ fn connection_lost(e: &sea_orm::sqlx::Error) -> bool {
         Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
         // PostgreSQL's SQLSTATEs for a connection that failed or a server that is going
         // away or not yet up (class 08, and 57P01-57P03).
-        Error::Database(db) => db
-            .code()
-            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")),
+        Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
         _ => false,
     }
 }

@@ -26,6 +26,8 @@ pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod operator;
 #[cfg(feature = "ssr")]
+pub mod person;
+#[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod throttle;

@@ -1,7 +1,6 @@
 //! The Digame server binary: `digame` (or `digame serve`) runs the web app.
 
-use digame::config::{Settings, ENV_HELP};
-use digame::operator::USAGE;
+use digame::config::Settings;
 use tracing_subscriber::EnvFilter;
 
 /// Server-rendering a page walks a deep view tree; worker threads get 8 MiB of stack (the
@@ -63,29 +62,23 @@ fn main() {
 }
 
 async fn start() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = args.first().cloned().unwrap_or_else(|| "serve".into());
-    match command.as_str() {
-        "serve" | "backup" | "rotate-master-key" | "tenant" => {}
-        "--help" | "-h" | "help" => {
-            println!("{USAGE}\n\n{ENV_HELP}");
-            return;
+    use clap::{CommandFactory, FromArgMatches};
+    use digame::operator::{Cli, Command};
+    // `--help`, `--version` and a mistyped command line print and exit here.
+    let matches = Cli::command()
+        .args(digame::config::settings_args())
+        .get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::FakeAi { addr } = &command {
+        // Needs no settings: the built-in test AI service on its own.
+        if let Err(e) = fake_ai(addr).await {
+            eprintln!("digame: {e}");
+            std::process::exit(1);
         }
-        "fake-ai" => {
-            // Needs no settings: the built-in test AI service on its own.
-            let addr = args.get(1).map_or("127.0.0.1:3900", String::as_str);
-            if let Err(e) = fake_ai(addr).await {
-                eprintln!("digame: {e}");
-                std::process::exit(1);
-            }
-            return;
-        }
-        other => {
-            eprintln!("digame: unknown command `{other}`\n\n{USAGE}");
-            std::process::exit(2);
-        }
+        return;
     }
-    let settings = match Settings::from_env() {
+    let settings = match Settings::from_matches(&matches) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("digame: configuration error: {e}\n\nRun `digame --help` for the settings.");
@@ -93,11 +86,11 @@ async fn start() {
         }
     };
     init_tracing(settings.is_production());
-    let result = match command.as_str() {
-        "rotate-master-key" => digame::operator::rotate_master_key(settings).await,
-        "backup" => digame::operator::backup(settings, &args[1..]).await,
-        "tenant" => digame::operator::tenant_command(settings, &args[1..]).await,
-        _ => run(settings).await,
+    let result = match command {
+        Command::RotateMasterKey => digame::operator::rotate_master_key(settings).await,
+        Command::Backup { path } => digame::operator::backup(settings, &path).await,
+        Command::Tenant { action } => digame::operator::tenant_command(settings, action).await,
+        Command::Serve | Command::FakeAi { .. } => run(settings).await,
     };
     if let Err(e) = result {
         tracing::error!("{e}");

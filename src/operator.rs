@@ -4,29 +4,82 @@
 
 use crate::config::Settings;
 use crate::crypto::passwords::Passwords;
-use crate::domain::{SessionUser, Tier};
+use crate::domain::Tier;
 use crate::entities::tenants;
 use crate::error::AppError;
 use crate::features::{auth, members, tenancy};
+use crate::person::SessionUser;
 use sea_orm::DatabaseConnection;
 
-pub const USAGE: &str =
-    "Usage: digame [serve | backup PATH | rotate-master-key | tenant ... | fake-ai [ADDR]]
+/// `digame`'s command line (the settings' options are added by `config::settings_args`).
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "digame",
+    version,
+    about = "Digame: AI productivity tools for teams. Without a command it serves the web app.",
+    after_help = crate::config::OTHER_VARIABLES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
 
-  serve               run the web app (the default)
-  tenant create --company NAME --admin-email EMAIL --admin-name NAME [--tier TIER]
-                      create a tenant and its first admin (a password is generated and printed once)
-  tenant set-tier SLUG TIER
-                      change a tenant's tier (free, professional, enterprise)
-  tenant list         list tenants with their tier and active members
-  backup PATH         copy the SQLite database to the new file PATH while the app runs
-                      (consistent, compacted, integrity-checked); for PostgreSQL use pg_dump
-  rotate-master-key   re-encrypt every stored API key under DIGAME_MASTER_KEY, reading the
-                      old ones with DIGAME_OLD_MASTER_KEY; safe to stop and run again
-  fake-ai [ADDR]      run only the built-in test AI service (OpenAI-compatible, deterministic
-                      answers, for tests and demos) at ADDR (default 127.0.0.1:3900); point
-                      DIGAME_AI_BASE_URL at http://ADDR/v1 with DIGAME_AI_ALLOW_PRIVATE=true
-  --help              this text";
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Run the web app (the default)
+    Serve,
+    /// Copy the SQLite database to the new file PATH while the app runs (consistent,
+    /// compacted, integrity-checked); for PostgreSQL use pg_dump
+    Backup {
+        /// A file that does not exist yet
+        path: std::path::PathBuf,
+    },
+    /// Re-encrypt every stored API key under DIGAME_MASTER_KEY, reading the old ones with
+    /// DIGAME_OLD_MASTER_KEY; safe to stop and run again
+    RotateMasterKey,
+    /// Create tenants, change their tier, list them
+    Tenant {
+        #[command(subcommand)]
+        action: TenantCommand,
+    },
+    /// Run only the built-in test AI service (OpenAI-compatible, deterministic answers, for
+    /// tests and demos); point DIGAME_AI_BASE_URL at http://ADDR/v1 with
+    /// DIGAME_AI_ALLOW_PRIVATE=true
+    FakeAi {
+        #[arg(default_value = "127.0.0.1:3900")]
+        addr: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant and its first admin (a password is generated and printed once)
+    Create {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        admin_name: String,
+        /// free, professional or enterprise (default: DIGAME_DEFAULT_TIER)
+        #[arg(long, value_parser = tier_arg)]
+        tier: Option<Tier>,
+    },
+    /// Change a tenant's tier
+    SetTier {
+        slug: String,
+        /// free, professional or enterprise
+        #[arg(value_parser = tier_arg)]
+        tier: Tier,
+    },
+    /// List tenants with their tier and active members
+    List,
+}
+
+fn tier_arg(value: &str) -> Result<Tier, String> {
+    Tier::parse(value)
+        .ok_or_else(|| format!("unknown tier `{value}`: use free, professional or enterprise"))
+}
 
 /// Re-encrypts stored API keys under the current master key and reports what it did.
 pub async fn rotate_master_key(settings: Settings) -> Result<(), String> {
@@ -74,14 +127,10 @@ pub async fn rotate_master_key(settings: Settings) -> Result<(), String> {
 }
 
 /// `digame backup PATH`: a consistent copy of the SQLite database, taken while the app runs.
-pub async fn backup(settings: Settings, args: &[String]) -> Result<(), String> {
-    let [target] = args else {
-        return Err("usage: digame backup PATH (a file that does not exist yet)".into());
-    };
+pub async fn backup(settings: Settings, target: &std::path::Path) -> Result<(), String> {
     let db = crate::server::db::connect_and_migrate(&settings.database_url)
         .await
         .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
-    let target = std::path::Path::new(target);
     crate::server::db::backup_sqlite(&db, target).await?;
     println!(
         "backup written to {} and checked; to restore, stop Digame and put it in place of the database file (DATABASE_URL)",
@@ -91,40 +140,24 @@ pub async fn backup(settings: Settings, args: &[String]) -> Result<(), String> {
 }
 
 /// The operator's tenant commands.
-pub async fn tenant_command(settings: Settings, args: &[String]) -> Result<(), String> {
+pub async fn tenant_command(settings: Settings, action: TenantCommand) -> Result<(), String> {
     let db = crate::server::db::connect_and_migrate(&settings.database_url)
         .await
         .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
-    let flag = |name: &str| -> Option<String> {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let tier_arg = |value: &str| {
-        Tier::parse(value)
-            .ok_or_else(|| format!("unknown tier `{value}`: use free, professional or enterprise"))
-    };
     let app_error = |e: crate::error::AppError| e.message().to_owned();
-    match args.first().map(String::as_str) {
-        Some("create") => {
-            let (Some(company), Some(email), Some(name)) = (
-                flag("--company"),
-                flag("--admin-email"),
-                flag("--admin-name"),
-            ) else {
-                return Err(format!(
-                    "tenant create needs --company, --admin-email and --admin-name\n\n{USAGE}"
-                ));
-            };
-            let tier = match flag("--tier") {
-                Some(t) => tier_arg(&t)?,
-                None => settings.default_tier,
-            };
+    match action {
+        TenantCommand::Create {
+            company,
+            admin_email,
+            admin_name,
+            tier,
+        } => {
+            let tier = tier.unwrap_or(settings.default_tier);
             let passwords = crate::crypto::passwords::Passwords::new();
-            let (person, password) = create_tenant(&db, &passwords, &company, &email, &name, tier)
-                .await
-                .map_err(app_error)?;
+            let (person, password) =
+                create_tenant(&db, &passwords, &company, &admin_email, &admin_name, tier)
+                    .await
+                    .map_err(app_error)?;
             println!(
                 "created tenant {} ({}) on the {} tier\nadmin: {}\npassword (shown once; ask them to change it in Settings → Security): {}",
                 person.tenant.name,
@@ -135,29 +168,28 @@ pub async fn tenant_command(settings: Settings, args: &[String]) -> Result<(), S
             );
             Ok(())
         }
-        Some("set-tier") => {
-            let (Some(slug), Some(tier)) = (args.get(1), args.get(2)) else {
-                return Err(format!("tenant set-tier needs SLUG and TIER\n\n{USAGE}"));
-            };
-            let tier = tier_arg(tier)?;
-            let (tenant, before) = tenancy::service::set_tier(&db, slug, tier)
+        TenantCommand::SetTier { slug, tier } => {
+            let (tenant, before) = tenancy::service::set_tier(&db, &slug, tier)
                 .await
                 .map_err(app_error)?;
             println!("{}: {} → {}", tenant.slug, before.label(), tier.label());
             Ok(())
         }
-        Some("list") => {
+        TenantCommand::List => {
             let tenants = list_tenants(&db).await.map_err(app_error)?;
             println!("{:<32} {:<14} {:>7}  name", "slug", "tier", "members");
             for (t, members) in &tenants {
-                println!("{:<32} {:<14} {:>7}  {}", t.slug, t.tier, members, t.name);
+                println!(
+                    "{:<32} {:<14} {:>7}  {}",
+                    t.slug,
+                    t.tier.as_str(),
+                    members,
+                    t.name
+                );
             }
             println!("{} tenant(s)", tenants.len());
             Ok(())
         }
-        _ => Err(format!(
-            "tenant needs a subcommand: create, set-tier or list\n\n{USAGE}"
-        )),
     }
 }
 
@@ -198,4 +230,49 @@ pub async fn list_tenants(db: &DatabaseConnection) -> Result<Vec<(tenants::Model
         out.push((t, active));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, FromArgMatches};
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let matches = Cli::command()
+            .args(crate::config::settings_args())
+            .try_get_matches_from(args)?;
+        Cli::from_arg_matches(&matches)
+    }
+
+    #[test]
+    fn the_command_line_is_consistent_and_parses_each_command() {
+        Cli::command()
+            .args(crate::config::settings_args())
+            .debug_assert();
+        assert!(parse(&["digame"]).unwrap().command.is_none());
+        assert!(matches!(
+            parse(&["digame", "tenant", "set-tier", "acme", "Enterprise"])
+                .unwrap()
+                .command,
+            Some(Command::Tenant {
+                action: TenantCommand::SetTier {
+                    tier: Tier::Enterprise,
+                    ..
+                }
+            })
+        ));
+        assert!(matches!(
+            parse(&["digame", "serve", "--ai-timeout-seconds", "5"])
+                .unwrap()
+                .command,
+            Some(Command::Serve)
+        ));
+        for bad in [
+            &["digame", "tenant", "set-tier", "acme", "gold"][..],
+            &["digame", "tenant", "create", "--company", "Acme"],
+            &["digame", "launch"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Who is calling the JSON API.
 
-use crate::domain::SessionUser;
 use crate::error::AppError;
+use crate::person::SessionUser;
 use crate::web::session::AuthSession;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

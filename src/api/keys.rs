@@ -4,10 +4,10 @@
 //! never in clear.
 
 use super::extract::{ApiCaller, ApiError, ApiPath, JsonBody};
-use crate::domain::SessionUser;
 use crate::error::AppError;
 use crate::features::api_keys::parse::{mask, ApiKeyName, ApiKeyValue};
 use crate::features::api_keys::service as vault;
+use crate::person::SessionUser;
 use crate::web::state::AppState;
 use axum::extract::State;
 use axum::Json;

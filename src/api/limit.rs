@@ -18,7 +18,7 @@ use std::time::Instant;
 /// The owner of the request's bearer token, verified once by the rate limit and kept in
 /// the request for [`super::extract::ApiCaller`], so a route does not read the token again.
 #[derive(Clone)]
-pub struct BearerCaller(pub Result<crate::domain::SessionUser, AppError>);
+pub struct BearerCaller(pub Result<crate::person::SessionUser, AppError>);
 
 /// What the request's bearer token grants, when it verified.
 #[derive(Clone, Copy)]

@@ -28,7 +28,7 @@ pub struct Me {
 }
 
 impl Me {
-    pub fn of(person: crate::domain::SessionUser) -> Me {
+    pub fn of(person: crate::person::SessionUser) -> Me {
         let email_verified = person.email_verified();
         Me {
             id: person.user.id,

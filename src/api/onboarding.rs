@@ -2,9 +2,9 @@
 //! updated with its rules. The same stored document the wizard reads and writes.
 
 use super::extract::{ApiCaller, ApiError, JsonBody};
-use crate::domain::SessionUser;
 use crate::features::onboarding::model::{CompletedStep, OnboardingData};
 use crate::features::onboarding::service;
+use crate::person::SessionUser;
 use crate::web::state::AppState;
 use axum::extract::State;
 use axum::Json;

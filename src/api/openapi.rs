@@ -118,12 +118,6 @@ pub async fn openapi_json() -> axum::Json<Value> {
     axum::Json(document().clone())
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// The name of a `$ref`erenced schema, or the type of an inline one.
 fn schema_name(schema: &Value) -> String {
     if let Some(r) = schema["$ref"].as_str() {
@@ -233,36 +227,73 @@ pub fn operations(doc: &Value) -> Vec<(String, String, String, &Value)> {
     ops
 }
 
-/// `GET /api/v1/docs`: the operations as a page, grouped by tag.
+/// `GET /api/v1/docs`: the operations as a page, grouped by tag (rendered with `view!` on
+/// the server, like every page; no client code).
 pub async fn docs_page() -> Response {
-    let doc = document();
-    let mut html = String::from(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Digame API</title></head><body><main><h1>Digame API</h1>\
-         <p>Base address <code>/api/v1</code>. Authenticate with <code>Authorization: Bearer &lt;token&gt;</code>: an access token \
-         from <code>POST /auth/login</code>, or a personal access token made on Settings → Security. Errors have the shape \
-         <code>{status_code, code, message, detail}</code>. The machine-readable document: <a href=\"/api/v1/openapi.json\">openapi.json</a>.</p>",
-    );
+    use leptos::prelude::*;
+    // `self::`: the prelude has a `document()` of its own (the browser's).
+    let doc = self::document();
     let ops = operations(doc);
-    let mut tags: Vec<&str> = ops.iter().map(|o| o.0.as_str()).collect();
+    let mut tags: Vec<String> = ops.iter().map(|o| o.0.clone()).collect();
     tags.dedup();
-    for tag in tags {
-        html.push_str(&format!("<h2>{}</h2><table><thead><tr><th scope=\"col\">Operation</th><th scope=\"col\">What it does</th><th scope=\"col\">Body</th><th scope=\"col\">Answer</th></tr></thead><tbody>", escape(tag)));
-        for (_, method, path, op) in ops.iter().filter(|o| o.0 == tag) {
-            let open = op["security"].is_null();
-            html.push_str(&format!(
-                "<tr><td><code>{method} {}</code></td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
-                escape(path),
-                escape(op["summary"].as_str().unwrap_or_default()),
-                if open { " (no token)" } else { "" },
-                escape(&body_fields(doc, &op["requestBody"])),
-                escape(&success(op)),
-            ));
-        }
-        html.push_str("</tbody></table>");
+    let sections = tags
+        .into_iter()
+        .map(|tag| {
+            let rows = ops
+                .iter()
+                .filter(|o| o.0 == tag)
+                .map(|(_, method, path, op)| {
+                    let open = if op["security"].is_null() {
+                        " (no token)"
+                    } else {
+                        ""
+                    };
+                    let what = format!("{}{open}", op["summary"].as_str().unwrap_or_default());
+                    view! {
+                        <tr>
+                            <td><code>{format!("{method} {path}")}</code></td>
+                            <td>{what}</td>
+                            <td>{body_fields(doc, &op["requestBody"])}</td>
+                            <td>{success(op)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <h2>{tag}</h2>
+                <table>
+                    <thead><tr>
+                        <th scope="col">"Operation"</th>
+                        <th scope="col">"What it does"</th>
+                        <th scope="col">"Body"</th>
+                        <th scope="col">"Answer"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+        })
+        .collect_view();
+    let body = view! {
+        <main>
+            <h1>"Digame API"</h1>
+            <p>
+                "Base address " <code>"/api/v1"</code> ". Authenticate with "
+                <code>"Authorization: Bearer <token>"</code>
+                ": an access token from " <code>"POST /auth/login"</code>
+                ", or a personal access token made on Settings → Security. Errors have the shape "
+                <code>"{status_code, code, message, detail}"</code>
+                ". The machine-readable document: " <a href="/api/v1/openapi.json">"openapi.json"</a> "."
+            </p>
+            {sections}
+        </main>
     }
-    html.push_str("</main></body></html>");
-    Html(html).into_response()
+    .to_html();
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Digame API</title></head><body>{body}</body></html>"
+    ))
+    .into_response()
 }
 
 #[cfg(test)]

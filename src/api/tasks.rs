@@ -4,6 +4,7 @@
 use super::extract::{ApiCaller, ApiError, ApiPath, ApiQuery, JsonBody};
 use crate::features::tasks::service::{self, TaskInput};
 use crate::features::tasks::{Suggestion, TaskRow, TasksView};
+use crate::features::tools::gate::Pass;
 use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -53,8 +54,8 @@ impl TaskBody {
     }
 }
 
-async fn gate(state: &AppState, caller: &ApiCaller) -> Result<(), ApiError> {
-    Ok(service::gate(&state.db, &state.keyring, &caller.0).await?)
+async fn gate<'a>(state: &AppState, caller: &'a ApiCaller) -> Result<Pass<'a>, ApiError> {
+    Ok(service::gate(&state.db, &caller.0).await?)
 }
 
 /// The caller's tasks
@@ -65,9 +66,9 @@ async fn list(
     caller: ApiCaller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<TasksView>, ApiError> {
-    gate(&state, &caller).await?;
+    let pass = gate(&state, &caller).await?;
     Ok(Json(
-        service::list(&state.db, &caller.0, &q.status, &q.sort).await?,
+        service::list(&state.db, pass, &q.status, &q.sort).await?,
     ))
 }
 
@@ -79,8 +80,8 @@ async fn create(
     caller: ApiCaller,
     JsonBody(body): JsonBody<TaskBody>,
 ) -> Result<(StatusCode, Json<TaskRow>), ApiError> {
-    gate(&state, &caller).await?;
-    let task = service::create(&state.db, &caller.0, body.parse()?).await?;
+    let pass = gate(&state, &caller).await?;
+    let task = service::create(&state.db, pass, body.parse()?).await?;
     Ok((StatusCode::CREATED, Json(task)))
 }
 
@@ -92,8 +93,8 @@ async fn one(
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TaskRow>, ApiError> {
-    gate(&state, &caller).await?;
-    Ok(Json(service::get(&state.db, &caller.0, id).await?))
+    let pass = gate(&state, &caller).await?;
+    Ok(Json(service::get(&state.db, pass, id).await?))
 }
 
 /// Replace a task
@@ -106,9 +107,9 @@ async fn update(
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody<TaskBody>,
 ) -> Result<Json<TaskRow>, ApiError> {
-    gate(&state, &caller).await?;
+    let pass = gate(&state, &caller).await?;
     Ok(Json(
-        service::update(&state.db, &caller.0, id, body.parse()?).await?,
+        service::update(&state.db, pass, id, body.parse()?).await?,
     ))
 }
 
@@ -120,8 +121,8 @@ async fn remove(
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    gate(&state, &caller).await?;
-    service::delete(&state.db, &caller.0, id).await?;
+    let pass = gate(&state, &caller).await?;
+    service::delete(&state.db, pass, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -151,11 +152,11 @@ async fn prioritize(
     caller: ApiCaller,
     JsonBody(body): JsonBody<PrioritizeBody>,
 ) -> Result<Json<Prioritized>, ApiError> {
-    gate(&state, &caller).await?;
+    let pass = gate(&state, &caller).await?;
     let today = service::today();
-    let suggestions = service::suggest(&state.db, &caller.0, today).await?;
+    let suggestions = service::suggest(&state.db, pass, today).await?;
     let saved = if body.save_suggestions {
-        service::apply(&state.db, &caller.0, None, today).await?
+        service::apply(&state.db, pass, None, today).await?
     } else {
         0
     };

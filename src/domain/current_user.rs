@@ -18,22 +18,3 @@ pub struct CurrentUser {
     /// Whether the person's company requires two-factor sign-in and they have not set it up.
     pub needs_two_factor: bool,
 }
-
-#[cfg(feature = "ssr")]
-impl From<&super::SessionUser> for CurrentUser {
-    fn from(p: &super::SessionUser) -> Self {
-        let tier = p.tier().label().to_owned();
-        CurrentUser {
-            id: p.user.id,
-            name: p.user.display_name.clone(),
-            email: p.user.email.clone(),
-            is_admin: p.is_admin(),
-            tenant_name: p.tenant.name.clone(),
-            tenant_slug: p.tenant.slug.clone(),
-            tier,
-            onboarding_completed: p.user.onboarding_completed,
-            email_verified: p.email_verified(),
-            needs_two_factor: !p.two_factor_ok(),
-        }
-    }
-}

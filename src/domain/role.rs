@@ -1,12 +1,20 @@
-//! A member's role in their company. Stored as text (`admin`, `member`) in `users.role`.
+//! A member's role in their company. Stored as text (`admin`, `member`) in `users.role` and
+//! `invitations.role`, read back as this enum: an unknown stored value is a read error,
+//! never a silent default.
 
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    derive(utoipa::ToSchema, sea_orm::DeriveActiveEnum, sea_orm::EnumIter)
+)]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 pub enum Role {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "admin"))]
     Admin,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "member"))]
     Member,
 }
 
@@ -31,11 +39,6 @@ impl Role {
     pub fn parse(value: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == value)
     }
-
-    /// The role of a stored row: an unreadable value grants the least, never the most.
-    pub fn from_stored(value: &str) -> Role {
-        Role::parse(value).unwrap_or(Role::Member)
-    }
 }
 
 #[cfg(test)]
@@ -43,7 +46,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn roles_round_trip_and_unknown_ones_grant_the_least() {
+    fn roles_round_trip_and_unknown_ones_are_refused() {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
             assert_eq!(
@@ -53,6 +56,14 @@ mod tests {
         }
         assert_eq!(Role::parse("owner"), None);
         assert_eq!(Role::parse("Admin"), None);
-        assert_eq!(Role::from_stored("superuser"), Role::Member);
+        #[cfg(feature = "ssr")]
+        {
+            use sea_orm::ActiveEnum;
+            assert_eq!(
+                Role::try_from_value(&"admin".to_owned()).ok(),
+                Some(Role::Admin)
+            );
+            assert!(Role::try_from_value(&"superuser".to_owned()).is_err());
+        }
     }
 }

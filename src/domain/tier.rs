@@ -3,10 +3,17 @@
 use super::tools::ToolId;
 use serde::{Deserialize, Serialize};
 
+/// Stored as text in `tenants.tier` (`free`, `professional`, `enterprise`) and read back as
+/// this enum: an unknown stored value is a read error, never a silent default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 pub enum Tier {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "free"))]
     Free,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "professional"))]
     Professional,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "enterprise"))]
     Enterprise,
 }
 
@@ -74,11 +81,6 @@ impl Tier {
         Tier::ALL
             .into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(value.trim()))
-    }
-
-    /// The tier of a stored tenant row: an unreadable value grants the least, never the most.
-    pub fn of_stored(value: &str) -> Tier {
-        Tier::parse(value).unwrap_or(Tier::Free)
     }
 
     /// The lowest tier that includes `tool`, for "Professional includes it" messages.

@@ -11,7 +11,7 @@ pub struct Model {
     pub description: String,
     pub due_on: Option<Date>,
     /// `suggested`, `todo`, `in_progress`, `done` or `archived`.
-    pub status: String,
+    pub status: crate::domain::TaskStatus,
     /// 0–100, set when the person saves a suggested priority.
     pub priority_score: Option<i32>,
     pub created_at: DateTimeUtc,

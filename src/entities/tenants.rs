@@ -8,7 +8,7 @@ pub struct Model {
     pub name: String,
     #[sea_orm(unique)]
     pub slug: String,
-    pub tier: String,
+    pub tier: crate::domain::Tier,
     pub created_at: DateTimeUtc,
     /// Whether every member must sign in with a second factor.
     pub require_two_factor: bool,

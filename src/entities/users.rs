@@ -10,7 +10,7 @@ pub struct Model {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: crate::domain::Role,
     pub active: bool,
     pub onboarding_completed: bool,
     pub created_at: DateTimeUtc,

@@ -66,7 +66,12 @@ fn authorised(expected: &str, headers: &HeaderMap) -> bool {
 
 /// `GET /metrics`: the Prometheus text format.
 pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(expected) = state.settings.metrics_token.as_deref() else {
+    let Some(expected) = state
+        .settings
+        .metrics_token
+        .as_ref()
+        .map(secrecy::ExposeSecret::expose_secret)
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
     if !authorised(expected, &headers) {

@@ -20,6 +20,17 @@ pub async fn auth_session() -> Result<AuthSession, AppError> {
     })
 }
 
+/// How a server function for signed-in people starts: the app state and the caller, or 401.
+pub async fn signed_in() -> Result<(AppState, SessionUser), AppError> {
+    Ok((state()?, require_user().await?))
+}
+
+/// How an administrators' server function starts: the app state and the caller if they
+/// administer their company; 401 or 403 otherwise.
+pub async fn signed_in_admin() -> Result<(AppState, SessionUser), AppError> {
+    Ok((state()?, require_admin().await?))
+}
+
 /// The signed-in caller, or 401.
 pub async fn require_user() -> Result<SessionUser, AppError> {
     auth_session()

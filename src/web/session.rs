@@ -7,7 +7,7 @@ use crate::error::{AppError, ResultExt};
 use axum_login::{AuthUser, AuthnBackend, UserId};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-pub use crate::domain::SessionUser;
+pub use crate::person::SessionUser;
 
 pub type AuthSession = axum_login::AuthSession<Backend>;
 

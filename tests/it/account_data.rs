@@ -217,7 +217,7 @@ async fn the_last_two_admins_deleting_at_once_leave_one() {
     let (_member, _) = add_member(&app, tenant, "two-admins-member").await;
     users::ActiveModel {
         id: sea_orm::ActiveValue::Set(person(&app, &second_email).await.user.id),
-        role: sea_orm::ActiveValue::Set("admin".into()),
+        role: sea_orm::ActiveValue::Set(digame::domain::Role::Admin),
         ..Default::default()
     }
     .update(&app.state.db)

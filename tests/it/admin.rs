@@ -996,7 +996,7 @@ async fn admins_demoting_each_other_at_once_leave_an_admin() {
         for id in [first.user.id, second.user.id] {
             users::ActiveModel {
                 id: Set(id),
-                role: Set("admin".into()),
+                role: Set(digame::domain::Role::Admin),
                 ..Default::default()
             }
             .update(&app.state.db)

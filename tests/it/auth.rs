@@ -48,7 +48,7 @@ async fn register_creates_tenant_and_admin_and_signs_in() {
         .await
         .unwrap()
         .expect("user stored");
-    assert_eq!(user.role, "admin");
+    assert_eq!(user.role, digame::domain::Role::Admin);
     assert!(user.password_hash.starts_with("$argon2id$"));
     let tenant = tenants::Entity::find_by_id(user.tenant_id)
         .one(&app.state.db)
@@ -56,7 +56,7 @@ async fn register_creates_tenant_and_admin_and_signs_in() {
         .unwrap()
         .unwrap();
     assert!(tenant.slug.starts_with("acme-labs"), "{}", tenant.slug);
-    assert_eq!(tenant.tier, "professional");
+    assert_eq!(tenant.tier, digame::domain::Tier::Professional);
 }
 
 #[tokio::test]

@@ -21,8 +21,7 @@ use leptos::prelude::*;
 pub async fn delete_my_account(password: String, code: Option<String>) -> Result<(), AppError> {
     use crate::error::ResultExt;
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let deleted = service::delete(
         &state.db,
         &state.passwords,

@@ -1,12 +1,13 @@
 //! Gathering a person's data, and the download route.
 
 use crate::audit_log::{record, Event};
-use crate::domain::{AuditAction, SessionUser};
+use crate::domain::AuditAction;
 use crate::entities::{
     ai_calls, api_tokens, audit_events, onboarding_events, onboarding_states, saved_results, tasks,
     user_api_keys,
 };
 use crate::error::{AppError, ResultExt};
+use crate::person::SessionUser;
 use crate::web::session::AuthSession;
 use crate::web::state::AppState;
 use axum::extract::State;
@@ -87,7 +88,7 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
             "id": u.id,
             "email": u.email,
             "name": u.display_name,
-            "role": u.role,
+            "role": u.role.as_str(),
             "company": {"name": person.tenant.name, "slug": person.tenant.slug},
             "created_at": u.created_at,
             "last_sign_in_at": u.last_login_at,
@@ -111,7 +112,7 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
         })).collect::<Vec<_>>(),
         "tasks": task_rows.iter().map(|t| json!({
             "title": t.title, "description": t.description, "due_on": t.due_on,
-            "status": t.status, "priority_score": t.priority_score,
+            "status": t.status.as_str(), "priority_score": t.priority_score,
             "created_at": t.created_at, "updated_at": t.updated_at
         })).collect::<Vec<_>>(),
         "saved_results": saved.iter().map(|s| json!({
@@ -217,7 +218,7 @@ pub async fn delete(
     let other_admins = users::Entity::find()
         .filter(users::Column::TenantId.eq(person.tenant_id()))
         .filter(users::Column::Id.ne(person.user.id))
-        .filter(users::Column::Role.eq(crate::domain::Role::Admin.as_str()))
+        .filter(users::Column::Role.eq(crate::domain::Role::Admin))
         .filter(users::Column::Active.eq(true))
         .count(&txn)
         .await

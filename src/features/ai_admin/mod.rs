@@ -50,8 +50,7 @@ pub struct AiAdminView {
 #[server(endpoint = "admin/ai/view")]
 pub async fn ai_settings_view() -> Result<AiAdminView, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     service::view(&state.db, &state.ai.settings, &admin).await
 }
 
@@ -63,8 +62,7 @@ pub async fn set_ai_endpoint(
     model: String,
 ) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     service::set(
         &state.db,
         &state.ai.settings,

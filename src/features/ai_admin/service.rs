@@ -4,9 +4,10 @@ use super::{AiAdminView, Endpoint, Usage, USAGE_DAYS};
 use crate::ai::address::check_url;
 use crate::audit_log::{record, Event};
 use crate::config::{parse_ai_base_url, AiSettings};
-use crate::domain::{AuditAction, KeyNeed, SessionUser, ToolId, TOOLS};
+use crate::domain::{AuditAction, KeyNeed, ToolId, TOOLS};
 use crate::entities::{ai_calls, tenant_ai_endpoints as endpoints};
 use crate::error::{AppError, ResultExt};
+use crate::person::SessionUser;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -42,6 +43,29 @@ pub async fn endpoint_for(
         Some(r) => (r.base_url, r.model),
         None => (defaults.base_url.clone(), defaults.model.clone()),
     })
+}
+
+/// Where each AI tool's calls go for the tenant, in one query (the key list shows all).
+pub async fn endpoints_of(
+    db: &impl sea_orm::ConnectionTrait,
+    defaults: &AiSettings,
+    tenant_id: i64,
+) -> Result<std::collections::HashMap<ToolId, (String, String)>, AppError> {
+    let rows = endpoints::Entity::find()
+        .filter(endpoints::Column::TenantId.eq(tenant_id))
+        .all(db)
+        .await
+        .or_internal("reading the AI endpoints")?;
+    Ok(ai_tools()
+        .map(|tool| {
+            let chosen = rows.iter().find(|r| r.tool == tool.info().flag);
+            let endpoint = match chosen {
+                Some(r) => (r.base_url.clone(), r.model.clone()),
+                None => (defaults.base_url.clone(), defaults.model.clone()),
+            };
+            (tool, endpoint)
+        })
+        .collect())
 }
 
 /// Where `tool`'s calls go, checked against the address policy on every call (a name is

@@ -133,8 +133,7 @@ fn origin_field(origin: &str, field: &str) -> String {
 #[server(endpoint = "keys/list")]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyRow>, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     service::list(&state.db, &state.ai.settings, &person).await
 }
 
@@ -149,8 +148,7 @@ pub async fn save_api_key(
 ) -> Result<(), AppError> {
     use crate::web::ctx;
     use parse::{ApiKeyName, ApiKeyValue};
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let name = ApiKeyName::parse(name.trim(), &origin_field(&origin, "name"))?;
     let value = ApiKeyValue::parse(&value, &origin_field(&origin, "value"))?;
     let expires_at = service::parse_expiry(
@@ -183,8 +181,7 @@ pub async fn save_api_key(
 #[server(endpoint = "keys/delete")]
 pub async fn delete_api_key(name: String) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let name = parse::ApiKeyName::parse(&name, "name")?;
     service::delete(&state.db, &person, &name).await?;
     ctx::redirect_plain_form(&format!("/settings/api-keys?deleted={}", name.as_str()));
@@ -196,8 +193,7 @@ pub async fn delete_api_key(name: String) -> Result<(), AppError> {
 #[server(endpoint = "keys/test")]
 pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let check = service::test_key(&state, &person, &name).await?;
     ctx::redirect_plain_form(&format!(
         "/settings/api-keys?tested={}&outcome={}",
@@ -212,8 +208,7 @@ pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
 #[server(endpoint = "keys/confirm-address")]
 pub async fn confirm_key_address(name: String) -> Result<String, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let name = parse::ApiKeyName::parse(&name, "name")?;
     let address = service::confirm_address(&state.db, &state.ai.settings, &person, &name).await?;
     ctx::redirect_plain_form(&format!("/settings/api-keys?confirmed={}", name.as_str()));

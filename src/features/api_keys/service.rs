@@ -4,10 +4,11 @@ use super::parse::{known_keys, mask, ApiKeyName, ApiKeyValue};
 use super::{ApiKeyRow, KeyCheckOutcome, StoredKey};
 use crate::audit_log::{record, Event};
 use crate::crypto::keyring::{associated_data, Keyring, OpenError, Sealed};
-use crate::domain::{AuditAction, SessionUser, Tier};
+use crate::domain::{AuditAction, Tier};
 use crate::entities::user_api_keys::{self, Column, Entity};
 use crate::error::AppError;
 use crate::error::ResultExt;
+use crate::person::SessionUser;
 use crate::util::format_time;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -101,19 +102,16 @@ pub async fn list(
     let now = Utc::now();
     let tier = person.tier();
     let flags = crate::features::tenancy::service::flags_of(db, person).await?;
-    let mut addresses = std::collections::HashMap::new();
-    for k in known_keys() {
-        addresses.insert(
-            k.name,
-            address_for_key(db, ai, person.tenant_id(), k.name).await?,
-        );
-    }
+    let endpoints =
+        crate::features::ai_admin::service::endpoints_of(db, ai, person.tenant_id()).await?;
+    let addresses: std::collections::HashMap<&str, &str> = known_keys()
+        .filter_map(|k| Some((k.name, endpoints.get(&k.tool.id)?.0.as_str())))
+        .collect();
     let info = |m: &user_api_keys::Model| StoredKey {
         sent_to: (!m.bound_url.is_empty()).then(|| m.bound_url.clone()),
         held_for: addresses
             .get(m.key_name.as_str())
-            .cloned()
-            .flatten()
+            .map(|now| (*now).to_owned())
             .filter(|now| !m.bound_url.is_empty() && *now != m.bound_url),
         masked: mask(&m.last_four),
         added: format_time(m.created_at),

@@ -36,8 +36,7 @@ pub struct AuditView {
 #[server(endpoint = "admin/audit")]
 pub async fn list_audit(page: i64, action: String, actor: String) -> Result<AuditView, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     let people = crate::features::members::service::people(&state.db, &admin).await?;
     service::audit_view(&state.db, &admin, people, page, &action, &actor).await
 }

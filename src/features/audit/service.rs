@@ -1,9 +1,10 @@
 //! Reading the audit log back for admins. Rows are written by `crate::audit_log::record`.
 
 use super::{AuditRow, AuditView};
-use crate::domain::{AuditAction, SessionUser};
+use crate::domain::AuditAction;
 use crate::entities::audit_events;
 use crate::error::{AppError, ResultExt};
+use crate::person::SessionUser;
 use crate::util::format_time;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 

@@ -3,10 +3,11 @@
 //! recent sign-ins mails them; and they can end every other session at once.
 
 use crate::audit_log::{record, Event};
-use crate::domain::{AuditAction, SessionUser};
+use crate::domain::AuditAction;
 use crate::entities::{audit_events, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::mail::{service::enqueue, Mail};
+use crate::person::SessionUser;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,

@@ -167,8 +167,7 @@ pub struct TwoFactorSetup {
 #[server(endpoint = "auth/two-factor/status")]
 pub async fn two_factor_status(take_codes: bool) -> Result<TwoFactorState, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let mut status = two_factor::status(&state.db, &state.keyring, &person).await?;
     if take_codes {
         status.new_codes = ctx::take_shown_once(&state.keyring, "recovery_codes")
@@ -182,8 +181,7 @@ pub async fn two_factor_status(take_codes: bool) -> Result<TwoFactorState, AppEr
 #[server(endpoint = "auth/two-factor/start")]
 pub async fn start_two_factor() -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     two_factor::start(&state.db, &state.keyring, &person).await?;
     ctx::redirect_plain_form("/settings/security#two-factor");
     Ok(())
@@ -194,8 +192,7 @@ pub async fn start_two_factor() -> Result<(), AppError> {
 #[server(endpoint = "auth/two-factor/enable")]
 pub async fn enable_two_factor(code: String) -> Result<Vec<String>, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let codes = two_factor::enable(&state.db, &state.keyring, &person, &code).await?;
     ctx::show_once_after_redirect(
         &state.keyring,
@@ -211,8 +208,7 @@ pub async fn enable_two_factor(code: String) -> Result<Vec<String>, AppError> {
 #[server(endpoint = "auth/two-factor/disable")]
 pub async fn disable_two_factor(code: String) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     two_factor::disable(&state.db, &state.keyring, &person, &code).await?;
     ctx::redirect_plain_form("/settings/security?two_factor=off#two-factor");
     Ok(())
@@ -237,8 +233,7 @@ pub async fn change_password(
     confirm_password: String,
 ) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let updated = service::change_password(
         &state.db,
         &state.passwords,
@@ -307,8 +302,7 @@ pub async fn reset_password(
 #[server(endpoint = "auth/verify-email/resend")]
 pub async fn resend_verification() -> Result<String, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let said = verify::resend(&state.db, &person, &ctx::public_origin()).await?;
     ctx::redirect_plain_form("/?verification_sent=1");
     Ok(said)
@@ -344,8 +338,7 @@ pub struct SignInRow {
 #[server(endpoint = "account/activity")]
 pub async fn my_activity() -> Result<Vec<SignInRow>, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     activity::sign_in_rows(&state.db, &person).await
 }
 
@@ -353,8 +346,7 @@ pub async fn my_activity() -> Result<Vec<SignInRow>, AppError> {
 #[server(endpoint = "account/end-other-sessions")]
 pub async fn end_other_sessions() -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let user = activity::end_other_sessions(&state.db, &person).await?;
     let mut auth = ctx::auth_session().await?;
     service::bind_session(

@@ -125,7 +125,7 @@ async fn insert_tenant_and_admin(
     let tenant = tenants::ActiveModel {
         name: Set(account.company.as_str().to_owned()),
         slug: Set(slug.as_str().to_owned()),
-        tier: Set(tier.as_str().to_owned()),
+        tier: Set(tier),
         created_at: Set(now),
         ..Default::default()
     }
@@ -297,7 +297,7 @@ pub fn new_user(
         email: Set(email.as_str().to_owned()),
         display_name: Set(name.as_str().to_owned()),
         password_hash: Set(password_hash.to_owned()),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         active: Set(true),
         onboarding_completed: Set(false),
         created_at: Set(now),

@@ -11,10 +11,11 @@
 use super::throttle;
 use crate::audit_log::{record, Event};
 use crate::crypto::keyring::{Keyring, Sealed};
-use crate::domain::{AuditAction, SessionUser};
+use crate::domain::AuditAction;
 use crate::entities::{recovery_codes, two_factor, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::auth::{TwoFactorSetup, TwoFactorState};
+use crate::person::SessionUser;
 use crate::util::sha256_hex;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;

@@ -6,10 +6,11 @@
 
 use super::throttle;
 use crate::audit_log::{record, Event};
-use crate::domain::{AuditAction, SessionUser};
+use crate::domain::AuditAction;
 use crate::entities::{email_verifications, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::mail::{service::enqueue_raw, Mail};
+use crate::person::SessionUser;
 use crate::util::{secret_token, sha256_hex};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;

@@ -24,8 +24,7 @@ pub struct DashboardView {
 pub async fn dashboard() -> Result<DashboardView, AppError> {
     use crate::features::{onboarding, tools::gate};
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let access = gate::access(&state.db, &person).await?;
     Ok(DashboardView {
         picks: onboarding::service::picks_for(&state.db, &person, &access.flags).await?,

@@ -215,8 +215,7 @@ pub struct Narrative {
 #[server(endpoint = "tools/email/narrative")]
 pub async fn email_narrative(analysis: String) -> Result<Narrative, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let cx =
         crate::features::tools::ai_call::AiCallContext::new(&state.db, &state.keyring, &state.ai);
     let result = service::narrative(&cx, &person, &analysis).await;

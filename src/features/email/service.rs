@@ -5,11 +5,12 @@ use super::analysis::{Analyzer, Settings};
 use super::parse::{detect, read, Limits};
 use super::{EmailAnalysis, Narrative, PAGE, UNANSWERED_DAYS_DEFAULT};
 use crate::ai::prompt::Prompt;
-use crate::domain::{SessionUser, ToolId};
+use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::features::onboarding::service as onboarding;
 use crate::features::tools::ai_call::{ask, AiCallContext};
 use crate::features::tools::gate;
+use crate::person::SessionUser;
 use crate::web::session::AuthSession;
 use crate::web::state::AppState;
 use axum::extract::multipart::{Field, Multipart};
@@ -164,16 +165,7 @@ pub fn unanswered_days(raw: &str) -> Result<u32, AppError> {
 
 /// The working hours the person gave in onboarding (09–17 when they gave none).
 async fn working_hours(state: &AppState, person: &SessionUser) -> Result<(u32, u32), AppError> {
-    let data = onboarding::load(&state.db, person).await?;
-    let hour = |key: &str, default: u32| {
-        data.user_preferences
-            .get(key)
-            .and_then(Value::as_u64)
-            .filter(|h| *h <= 23)
-            .map_or(default, |h| h as u32)
-    };
-    let (start, end) = (hour("work_start", 9), hour("work_end", 17));
-    Ok(if start < end { (start, end) } else { (9, 17) })
+    Ok(onboarding::preferences(&state.db, person).await?.work_hours)
 }
 
 /// `POST /tools/email/upload`: the form's file analysed. A browser's plain form post is

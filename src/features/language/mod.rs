@@ -82,8 +82,7 @@ pub async fn translate(
 ) -> Result<Translation, AppError> {
     use crate::features::tools::ai_call::AiCallContext;
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let result = service::translate(
         &AiCallContext::new(&state.db, &state.keyring, &state.ai),
         &person,
@@ -102,8 +101,7 @@ pub async fn translate(
 pub async fn define(word: String, language: String) -> Result<Definition, AppError> {
     use crate::features::tools::ai_call::AiCallContext;
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let result = service::define(
         &AiCallContext::new(&state.db, &state.keyring, &state.ai),
         &person,

@@ -2,9 +2,10 @@
 
 use super::{language_name, Definition, Sense, Translation, SNIPPET_MAX_CHARS, WORD_MAX_CHARS};
 use crate::ai::prompt::Prompt;
-use crate::domain::{SessionUser, ToolId};
+use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::features::tools::ai_call::{ask, text_input, AiCallContext};
+use crate::person::SessionUser;
 use serde::Deserialize;
 
 /// A supported language code from a form field (`field`), or a clear message.

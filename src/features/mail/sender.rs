@@ -143,7 +143,11 @@ pub async fn deliver_due(
 
 /// Starts the sender when SMTP is configured; it runs until the process ends.
 pub fn start(db: DatabaseConnection, settings: &MailSettings) -> Result<(), String> {
-    let Some(url) = settings.smtp_url.as_deref() else {
+    let Some(url) = settings
+        .smtp_url
+        .as_ref()
+        .map(secrecy::ExposeSecret::expose_secret)
+    else {
         return Ok(());
     };
     let transport = transport(url)?;

@@ -137,8 +137,7 @@ pub fn data_url(mime: &str, text: &str) -> String {
 pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {
     use crate::features::tools::ai_call::AiCallContext;
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let input = serde_json::json!({ "notes": notes });
     let result = service::analyse(
         &AiCallContext::new(&state.db, &state.keyring, &state.ai),
@@ -154,10 +153,8 @@ pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {
 #[server(endpoint = "tools/meetings/add-task")]
 pub async fn add_action_item(task: String, owner: String, due: String) -> Result<String, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
-    let title =
-        service::add_to_tasks(&state.db, &state.keyring, &person, &task, &owner, &due).await?;
+    let (state, person) = ctx::signed_in().await?;
+    let title = service::add_to_tasks(&state.db, &person, &task, &owner, &due).await?;
     ctx::redirect_plain_form("/tools/meetings?answered=1&added=1");
     Ok(title)
 }

@@ -3,11 +3,11 @@
 pub use super::clean_transcript;
 use super::{ActionItem, MeetingResult, NOTES_MAX_CHARS};
 use crate::ai::prompt::Prompt;
-use crate::crypto::keyring::Keyring;
-use crate::domain::{SessionUser, ToolId};
+use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::features::tasks::service as tasks;
 use crate::features::tools::ai_call::{self, ask, text_input, AiCallContext, PreparedCall};
+use crate::person::SessionUser;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
@@ -143,13 +143,12 @@ pub fn draft(partial: &serde_json::Value) -> MeetingResult {
 /// any other stated due in the description. The task tool's own checks apply.
 pub async fn add_to_tasks(
     db: &DatabaseConnection,
-    keyring: &Keyring,
     person: &SessionUser,
     task: &str,
     owner: &str,
     due: &str,
 ) -> Result<String, AppError> {
-    tasks::gate(db, keyring, person).await?;
+    let pass = tasks::gate(db, person).await?;
     let due = due.trim();
     let is_date = chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").is_ok();
     let mut description = vec!["From meeting notes.".to_owned()];
@@ -166,7 +165,7 @@ pub async fn add_to_tasks(
         if is_date { due } else { "" },
         "suggested",
     )?;
-    Ok(tasks::create(db, person, input).await?.title)
+    Ok(tasks::create(db, pass, input).await?.title)
 }
 
 #[cfg(test)]

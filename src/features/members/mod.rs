@@ -62,16 +62,14 @@ pub struct InvitationInfo {
 #[server(endpoint = "admin/members")]
 pub async fn list_members() -> Result<MembersView, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     service::members_view(&state.db, &admin).await
 }
 
 #[server(endpoint = "admin/members/invite")]
 pub async fn invite_member(email: String, role: String) -> Result<InviteCreated, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     let created = service::invite(
         &state.db,
         &admin,
@@ -107,8 +105,7 @@ pub async fn new_invitation() -> Result<Option<InviteCreated>, AppError> {
 #[server(endpoint = "admin/members/revoke")]
 pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     service::revoke_invitation(&state.db, &admin, invitation_id).await?;
     ctx::redirect_plain_form("/admin/members?revoked=1");
     Ok(())
@@ -117,8 +114,7 @@ pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
 #[server(endpoint = "admin/members/role")]
 pub async fn set_member_role(member_id: i64, role: String) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     service::set_role(&state.db, &admin, member_id, &role).await?;
     ctx::redirect_plain_form("/admin/members?updated=1");
     Ok(())
@@ -127,8 +123,7 @@ pub async fn set_member_role(member_id: i64, role: String) -> Result<(), AppErro
 #[server(endpoint = "admin/members/active")]
 pub async fn set_member_active(member_id: i64, active: bool) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     service::set_active(&state.db, &admin, member_id, active).await?;
     ctx::redirect_plain_form("/admin/members?updated=1");
     Ok(())

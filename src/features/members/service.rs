@@ -9,10 +9,11 @@ use super::{InvitationInfo, InvitationRow, InviteCreated, MemberRow, MembersView
 use crate::audit_log::{record, Event};
 use crate::config::MasterKey;
 use crate::domain::account::Email;
-use crate::domain::{AuditAction, Role, SessionUser, Tier};
+use crate::domain::{AuditAction, Role};
 use crate::entities::{invitations, tenants, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::tenancy::service::lock_tenant;
+use crate::person::SessionUser;
 use crate::util::format_time;
 use chrono::{Duration, Utc};
 use hmac::{Hmac, Mac};
@@ -92,7 +93,7 @@ async fn ensure_free_place(
     holding: &[i64],
     purpose: PlaceFor,
 ) -> Result<(), AppError> {
-    let tier = Tier::of_stored(&tenant.tier);
+    let tier = tenant.tier;
     let Some(max) = tier.limits().max_members else {
         return Ok(());
     };
@@ -123,12 +124,12 @@ async fn ensure_other_admin(
     field: &str,
     message: &str,
 ) -> Result<(), AppError> {
-    if Role::from_stored(&member.role) != Role::Admin || !member.active {
+    if member.role != Role::Admin || !member.active {
         return Ok(());
     }
     let others = users::Entity::find()
         .filter(users::Column::TenantId.eq(member.tenant_id))
-        .filter(users::Column::Role.eq(Role::Admin.as_str()))
+        .filter(users::Column::Role.eq(Role::Admin))
         .filter(users::Column::Active.eq(true))
         .filter(users::Column::Id.ne(member.id))
         .count(txn)
@@ -169,7 +170,7 @@ pub async fn members_view(
             .map(|u| MemberRow {
                 is_you: u.id == admin.user.id,
                 id: u.id,
-                is_admin: Role::from_stored(&u.role) == Role::Admin,
+                is_admin: u.role == Role::Admin,
                 name: u.display_name,
                 email: u.email,
                 active: u.active,
@@ -182,7 +183,7 @@ pub async fn members_view(
             .map(|i| InvitationRow {
                 id: i.id,
                 email: i.email,
-                role: Role::from_stored(&i.role),
+                role: i.role,
                 expires: format_time(i.expires_at),
             })
             .collect(),
@@ -327,7 +328,7 @@ pub async fn invite(
     invitations::ActiveModel {
         tenant_id: Set(tenant.id),
         email: Set(email.as_str().to_owned()),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         token_hash: Set(hash_token(&token)),
         invited_by: Set(Some(admin.user.id)),
         created_at: Set(now),
@@ -471,7 +472,7 @@ pub async fn invitation_info(
     Ok(InvitationInfo {
         tenant_name: tenant.name,
         email: invitation.email,
-        role: Role::from_stored(&invitation.role),
+        role: invitation.role,
     })
 }
 
@@ -499,7 +500,7 @@ pub async fn accept_invitation(
     if used.rows_affected != 1 {
         return Err(already_used());
     }
-    Ok((tenant, Role::from_stored(&invitation.role)))
+    Ok((tenant, invitation.role))
 }
 
 async fn member_of(
@@ -526,7 +527,7 @@ pub async fn set_role(
     lock_tenant(&txn, admin.tenant_id()).await?;
     // Read after the lock: a concurrent change to this member or another admin is seen.
     let member = member_of(&txn, admin, member_id).await?;
-    let before = Role::from_stored(&member.role);
+    let before = member.role;
     if before == role {
         return Ok(());
     }
@@ -541,7 +542,7 @@ pub async fn set_role(
     }
     users::ActiveModel {
         id: Set(member.id),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         ..Default::default()
     }
     .update(&txn)

@@ -57,8 +57,7 @@ pub struct Funnel {
 #[server(endpoint = "onboarding/get")]
 pub async fn get_onboarding(step: Option<String>) -> Result<OnboardingView, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     service::view(&state.db, &person, step.as_deref()).await
 }
 
@@ -71,8 +70,7 @@ pub async fn save_onboarding(
     fields: Option<HashMap<String, String>>,
 ) -> Result<String, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let next = service::save(&state.db, &person, &step, &nav, &fields.unwrap_or_default()).await?;
     ctx::redirect_plain_form(&next);
     Ok(next)
@@ -82,8 +80,7 @@ pub async fn save_onboarding(
 #[server(endpoint = "onboarding/picks")]
 pub async fn onboarding_picks() -> Result<Vec<Recommendation>, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     service::picks(&state.db, &person).await
 }
 
@@ -91,7 +88,6 @@ pub async fn onboarding_picks() -> Result<Vec<Recommendation>, AppError> {
 #[server(endpoint = "admin/onboarding-funnel")]
 pub async fn onboarding_funnel() -> Result<Funnel, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     service::funnel(&state.db, &admin).await
 }

@@ -33,7 +33,55 @@ pub struct OnboardingData {
     pub is_completed: bool,
 }
 
+/// What the tools read of a person's setup answers, typed: the one place that knows the
+/// document's keys for them ([`OnboardingData::preferences`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preferences {
+    /// `formal`, `neutral` or `casual` ([`TONES`]), when they chose one.
+    pub tone: Option<&'static str>,
+    /// `brief` or `detailed` ([`DETAILS`]), when they chose one.
+    pub detail: Option<&'static str>,
+    /// Their working day, whole hours `[start, end)` in their time; 09–17 when they gave
+    /// none or an impossible one.
+    pub work_hours: (u32, u32),
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Preferences {
+            tone: None,
+            detail: None,
+            work_hours: (9, 17),
+        }
+    }
+}
+
 impl OnboardingData {
+    /// The typed preferences; a value the wizard would not have saved reads as unset.
+    pub fn preferences(&self) -> Preferences {
+        let prefs = &self.user_preferences;
+        let known = |key: &str, choices: &[(&'static str, &'static str)]| {
+            let value = prefs.get(key).and_then(Value::as_str)?;
+            choices.iter().find(|(v, _)| *v == value).map(|(v, _)| *v)
+        };
+        let hour = |key: &str| {
+            prefs
+                .get(key)
+                .and_then(Value::as_u64)
+                .filter(|h| *h <= 23)
+                .map(|h| h as u32)
+        };
+        let work_hours = match (hour("work_start"), hour("work_end")) {
+            (Some(start), Some(end)) if start < end => (start, end),
+            _ => Preferences::default().work_hours,
+        };
+        Preferences {
+            tone: known("tone", &TONES),
+            detail: known("detail", &DETAILS),
+            work_hours,
+        }
+    }
+
     /// The wizard step to resume at: the stored one when the wizard knows it, else the first.
     pub fn wizard_step(&self) -> &str {
         self.current_step_id
@@ -446,6 +494,31 @@ pub fn because(reasons: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn preferences_are_read_typed_and_unknown_values_read_as_unset() {
+        let mut data = OnboardingData::default();
+        assert_eq!(data.preferences(), Preferences::default());
+        let set = |data: &mut OnboardingData, key: &str, value: Value| {
+            data.user_preferences.insert(key.into(), value);
+        };
+        set(&mut data, "tone", "formal".into());
+        set(&mut data, "detail", "loud".into());
+        set(&mut data, "work_start", 7.into());
+        set(&mut data, "work_end", 15.into());
+        let prefs = data.preferences();
+        assert_eq!(prefs.tone, Some("formal"));
+        assert_eq!(prefs.detail, None, "not one of the wizard's choices");
+        assert_eq!(prefs.work_hours, (7, 15));
+        set(&mut data, "work_end", 5.into());
+        assert_eq!(
+            data.preferences().work_hours,
+            (9, 17),
+            "an end before the start"
+        );
+        set(&mut data, "work_end", 30.into());
+        assert_eq!(data.preferences().work_hours, (9, 17), "no such hour");
+    }
 
     fn fields(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs

@@ -5,10 +5,11 @@ use super::model::{
     Recommendation, STEPS,
 };
 use super::{Funnel, FunnelStep, OnboardingView, ToolChoice};
-use crate::domain::{explain, tool_access, AccessFacts, SessionUser, ToolAccess, ToolId, TOOLS};
+use crate::domain::{explain, tool_access, AccessFacts, ToolAccess, ToolId, TOOLS};
 use crate::entities::{onboarding_events, onboarding_states, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::tools::gate;
+use crate::person::SessionUser;
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -28,6 +29,14 @@ pub async fn load(
         .await
         .or_internal("reading onboarding")?;
     Ok(parse_stored(row.as_ref().map(|r| r.data.as_str())))
+}
+
+/// The person's preferences as the tools read them (see [`model::Preferences`]).
+pub async fn preferences(
+    db: &impl ConnectionTrait,
+    person: &SessionUser,
+) -> Result<super::model::Preferences, AppError> {
+    Ok(load(db, person).await?.preferences())
 }
 
 async fn store(

@@ -63,7 +63,7 @@ impl From<&crate::entities::api_tokens::Model> for PersonalToken {
 #[cfg(feature = "ssr")]
 pub async fn own_tokens(
     db: &sea_orm::DatabaseConnection,
-    person: &crate::domain::SessionUser,
+    person: &crate::person::SessionUser,
 ) -> Result<Vec<PersonalToken>, AppError> {
     Ok(crate::features::tokens::personal::own(db, person)
         .await?
@@ -76,7 +76,7 @@ pub async fn own_tokens(
 #[cfg(feature = "ssr")]
 pub async fn create_token(
     db: &sea_orm::DatabaseConnection,
-    person: &crate::domain::SessionUser,
+    person: &crate::person::SessionUser,
     name: &str,
     expires_in_days: &str,
     scope: &str,
@@ -94,7 +94,7 @@ pub async fn create_token(
 #[cfg(feature = "ssr")]
 pub async fn member_token_rows(
     db: &sea_orm::DatabaseConnection,
-    admin: &crate::domain::SessionUser,
+    admin: &crate::person::SessionUser,
 ) -> Result<Vec<MemberToken>, AppError> {
     Ok(crate::features::tokens::personal::in_tenant(db, admin)
         .await?
@@ -110,8 +110,7 @@ pub async fn member_token_rows(
 #[server(endpoint = "tokens/list")]
 pub async fn list_personal_tokens() -> Result<Vec<PersonalToken>, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     own_tokens(&state.db, &person).await
 }
 
@@ -124,8 +123,7 @@ pub async fn create_personal_token(
     scope: Option<String>,
 ) -> Result<CreatedToken, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let created = create_token(
         &state.db,
         &person,
@@ -161,8 +159,7 @@ pub async fn new_personal_token() -> Result<Option<CreatedToken>, AppError> {
 pub async fn revoke_personal_token(token_id: i64, back_to: String) -> Result<(), AppError> {
     use crate::features::tokens::personal;
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     // Either card: the security page lists the caller's own, the admin page every member's.
     personal::revoke(&state.db, &person, token_id, personal::RevokeScope::Company).await?;
     let page = if back_to == "/admin/tokens" {
@@ -178,7 +175,6 @@ pub async fn revoke_personal_token(token_id: i64, back_to: String) -> Result<(),
 #[server(endpoint = "admin/tokens")]
 pub async fn member_tokens() -> Result<Vec<MemberToken>, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     member_token_rows(&state.db, &admin).await
 }

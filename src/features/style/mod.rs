@@ -43,8 +43,7 @@ pub struct StyleResult {
 pub async fn analyse_style(text: String) -> Result<StyleResult, AppError> {
     use crate::features::tools::ai_call::AiCallContext;
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let input = serde_json::json!({ "text": text });
     let result = service::analyse(
         &AiCallContext::new(&state.db, &state.keyring, &state.ai),

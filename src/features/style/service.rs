@@ -3,9 +3,10 @@
 use super::readability::Readability;
 use super::{StyleCategory, StyleResult, TEXT_MAX_CHARS};
 use crate::ai::prompt::Prompt;
-use crate::domain::{SessionUser, ToolId};
+use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::features::tools::ai_call::{ask, text_input, AiCallContext};
+use crate::person::SessionUser;
 use serde::Deserialize;
 
 const INSTRUCTIONS: &str = "You analyse how a text comes across. Name up to five style categories \

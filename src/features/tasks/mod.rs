@@ -14,56 +14,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Where a task stands. Stored and sent as its snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum TaskStatus {
-    Suggested,
-    Todo,
-    InProgress,
-    Done,
-    Archived,
-}
-
-impl TaskStatus {
-    pub const ALL: [TaskStatus; 5] = [
-        TaskStatus::Suggested,
-        TaskStatus::Todo,
-        TaskStatus::InProgress,
-        TaskStatus::Done,
-        TaskStatus::Archived,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Suggested => "suggested",
-            TaskStatus::Todo => "todo",
-            TaskStatus::InProgress => "in_progress",
-            TaskStatus::Done => "done",
-            TaskStatus::Archived => "archived",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            TaskStatus::Suggested => "Suggested",
-            TaskStatus::Todo => "To do",
-            TaskStatus::InProgress => "In progress",
-            TaskStatus::Done => "Done",
-            TaskStatus::Archived => "Archived",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<TaskStatus> {
-        TaskStatus::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
-    /// Still to be worked on (prioritization looks at these only).
-    pub fn is_active(self) -> bool {
-        !matches!(self, TaskStatus::Done | TaskStatus::Archived)
-    }
-}
+pub use crate::domain::TaskStatus;
 
 /// One factor of a suggested priority and what it added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,10 +73,9 @@ pub struct Suggestion {
 #[server(endpoint = "tasks/list")]
 pub async fn list_tasks(status: String, sort: String) -> Result<TasksView, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
-    service::gate(&state.db, &state.keyring, &person).await?;
-    service::list(&state.db, &person, &status, &sort).await
+    let (state, person) = ctx::signed_in().await?;
+    let pass = service::gate(&state.db, &person).await?;
+    service::list(&state.db, pass, &status, &sort).await
 }
 
 /// Adds a task. Optional fields may be empty.
@@ -137,11 +87,10 @@ pub async fn create_task(
     status: String,
 ) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
-    service::gate(&state.db, &state.keyring, &person).await?;
+    let (state, person) = ctx::signed_in().await?;
+    let pass = service::gate(&state.db, &person).await?;
     let input = service::TaskInput::parse(&title, &description, &due_on, &status)?;
-    service::create(&state.db, &person, input).await?;
+    service::create(&state.db, pass, input).await?;
     ctx::redirect_plain_form("/tools/tasks?saved=1");
     Ok(())
 }
@@ -155,11 +104,10 @@ pub async fn update_task(
     status: String,
 ) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
-    service::gate(&state.db, &state.keyring, &person).await?;
+    let (state, person) = ctx::signed_in().await?;
+    let pass = service::gate(&state.db, &person).await?;
     let input = service::TaskInput::parse(&title, &description, &due_on, &status)?;
-    service::update(&state.db, &person, task_id, input).await?;
+    service::update(&state.db, pass, task_id, input).await?;
     ctx::redirect_plain_form("/tools/tasks?saved=1");
     Ok(())
 }
@@ -168,11 +116,10 @@ pub async fn update_task(
 #[server(endpoint = "tasks/status")]
 pub async fn set_task_status(task_id: i64, status: String) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
-    service::gate(&state.db, &state.keyring, &person).await?;
+    let (state, person) = ctx::signed_in().await?;
+    let pass = service::gate(&state.db, &person).await?;
     let status = service::parse_status(&status)?;
-    service::set_status(&state.db, &person, task_id, status).await?;
+    service::set_status(&state.db, pass, task_id, status).await?;
     ctx::redirect_plain_form("/tools/tasks?saved=1");
     Ok(())
 }
@@ -180,10 +127,9 @@ pub async fn set_task_status(task_id: i64, status: String) -> Result<(), AppErro
 #[server(endpoint = "tasks/delete")]
 pub async fn delete_task(task_id: i64) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
-    service::gate(&state.db, &state.keyring, &person).await?;
-    service::delete(&state.db, &person, task_id).await?;
+    let (state, person) = ctx::signed_in().await?;
+    let pass = service::gate(&state.db, &person).await?;
+    service::delete(&state.db, pass, task_id).await?;
     ctx::redirect_plain_form("/tools/tasks?deleted=1");
     Ok(())
 }
@@ -192,10 +138,9 @@ pub async fn delete_task(task_id: i64) -> Result<(), AppError> {
 #[server(endpoint = "tasks/suggest")]
 pub async fn suggest_priorities() -> Result<Vec<Suggestion>, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
-    service::gate(&state.db, &state.keyring, &person).await?;
-    service::suggest(&state.db, &person, service::today()).await
+    let (state, person) = ctx::signed_in().await?;
+    let pass = service::gate(&state.db, &person).await?;
+    service::suggest(&state.db, pass, service::today()).await
 }
 
 /// Saves the suggested priority of one task (`task_id`), or of every active task when
@@ -203,9 +148,8 @@ pub async fn suggest_priorities() -> Result<Vec<Suggestion>, AppError> {
 #[server(endpoint = "tasks/apply")]
 pub async fn apply_priorities(task_id: String) -> Result<i64, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
-    service::gate(&state.db, &state.keyring, &person).await?;
+    let (state, person) = ctx::signed_in().await?;
+    let pass = service::gate(&state.db, &person).await?;
     let only = match task_id.trim() {
         "" => None,
         id => Some(
@@ -213,7 +157,7 @@ pub async fn apply_priorities(task_id: String) -> Result<i64, AppError> {
                 .map_err(|_| AppError::validation("task_id", "Choose a task from the list."))?,
         ),
     };
-    let saved = service::apply(&state.db, &person, only, service::today()).await?;
+    let saved = service::apply(&state.db, pass, only, service::today()).await?;
     ctx::redirect_plain_form(&format!("/tools/tasks?applied={saved}"));
     Ok(saved)
 }

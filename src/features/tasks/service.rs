@@ -3,11 +3,11 @@
 
 use super::priority::{score, TaskFacts};
 use super::{Suggestion, TaskRow, TaskSort, TaskStatus, TasksView};
-use crate::crypto::keyring::Keyring;
-use crate::domain::{SessionUser, ToolId};
+use crate::domain::ToolId;
 use crate::entities::tasks::{self, Column, Entity};
 use crate::error::{AppError, ResultExt};
-use crate::features::tools::gate as tool_gate;
+use crate::features::tools::gate::{self as tool_gate, Pass};
+use crate::person::SessionUser;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
@@ -21,14 +21,17 @@ pub const DESCRIPTION_MAX: usize = 2000;
 pub const TASKS_MAX: usize = 10_000;
 
 /// The tool gate for this tool: flag, tier and an active account (no key, no allowance).
-pub async fn gate(
+/// Every function below that reads or changes tasks takes the pass it returns.
+pub async fn gate<'a>(
     db: &DatabaseConnection,
-    keyring: &Keyring,
-    person: &SessionUser,
-) -> Result<(), AppError> {
-    tool_gate::begin(db, keyring, person, ToolId::TaskPrioritization, None)
-        .await
-        .map(|_| ())
+    person: &'a SessionUser,
+) -> Result<Pass<'a>, AppError> {
+    tool_gate::begin_builtin(db, person, ToolId::TaskPrioritization).await
+}
+
+/// The person a task pass was given to.
+fn holder<'a>(pass: Pass<'a>) -> Result<&'a SessionUser, AppError> {
+    pass.person_for(ToolId::TaskPrioritization)
 }
 
 /// Today in UTC, the day prioritization counts from.
@@ -129,7 +132,7 @@ fn not_found() -> AppError {
 fn row(t: tasks::Model) -> TaskRow {
     TaskRow {
         id: t.id,
-        status: TaskStatus::parse(&t.status).unwrap_or(TaskStatus::Todo),
+        status: t.status,
         title: t.title,
         description: t.description,
         due_on: t.due_on.map(|d| d.format("%Y-%m-%d").to_string()),
@@ -151,20 +154,18 @@ async fn find(
 }
 
 /// One of the caller's tasks.
-pub async fn get(
-    db: &DatabaseConnection,
-    person: &SessionUser,
-    id: i64,
-) -> Result<TaskRow, AppError> {
+pub async fn get(db: &DatabaseConnection, pass: Pass<'_>, id: i64) -> Result<TaskRow, AppError> {
+    let person = holder(pass)?;
     find(db, person, id).await.map(row)
 }
 
 pub async fn list(
     db: &DatabaseConnection,
-    person: &SessionUser,
+    pass: Pass<'_>,
     status: &str,
     sort: &str,
 ) -> Result<TasksView, AppError> {
+    let person = holder(pass)?;
     let filter = match status.trim() {
         "" | "all" => None,
         s => Some(parse_status(s)?),
@@ -175,8 +176,8 @@ pub async fn list(
     };
     let mut query = Entity::find().filter(owner(person));
     query = match filter {
-        Some(s) => query.filter(Column::Status.eq(s.as_str())),
-        None => query.filter(Column::Status.ne(TaskStatus::Archived.as_str())),
+        Some(s) => query.filter(Column::Status.eq(s)),
+        None => query.filter(Column::Status.ne(TaskStatus::Archived)),
     };
     let mut tasks: Vec<tasks::Model> = query.all(db).await.or_internal("listing tasks")?;
     // Sorted here: "no priority" and "no due date" go last on both databases alike.
@@ -206,9 +207,10 @@ pub async fn list(
 
 pub async fn create(
     db: &DatabaseConnection,
-    person: &SessionUser,
+    pass: Pass<'_>,
     input: TaskInput,
 ) -> Result<TaskRow, AppError> {
+    let person = holder(pass)?;
     use sea_orm::PaginatorTrait;
     let count = Entity::find()
         .filter(owner(person))
@@ -230,7 +232,7 @@ pub async fn create(
         title: Set(input.title),
         description: Set(input.description),
         due_on: Set(input.due_on),
-        status: Set(input.status.as_str().to_owned()),
+        status: Set(input.status),
         priority_score: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -244,17 +246,18 @@ pub async fn create(
 
 pub async fn update(
     db: &DatabaseConnection,
-    person: &SessionUser,
+    pass: Pass<'_>,
     id: i64,
     input: TaskInput,
 ) -> Result<TaskRow, AppError> {
+    let person = holder(pass)?;
     let task = find(db, person, id).await?;
     let updated = tasks::ActiveModel {
         id: Set(task.id),
         title: Set(input.title),
         description: Set(input.description),
         due_on: Set(input.due_on),
-        status: Set(input.status.as_str().to_owned()),
+        status: Set(input.status),
         updated_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -266,14 +269,15 @@ pub async fn update(
 
 pub async fn set_status(
     db: &DatabaseConnection,
-    person: &SessionUser,
+    pass: Pass<'_>,
     id: i64,
     status: TaskStatus,
 ) -> Result<(), AppError> {
+    let person = holder(pass)?;
     let task = find(db, person, id).await?;
     tasks::ActiveModel {
         id: Set(task.id),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status),
         updated_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -283,11 +287,8 @@ pub async fn set_status(
     Ok(())
 }
 
-pub async fn delete(
-    db: &DatabaseConnection,
-    person: &SessionUser,
-    id: i64,
-) -> Result<(), AppError> {
+pub async fn delete(db: &DatabaseConnection, pass: Pass<'_>, id: i64) -> Result<(), AppError> {
+    let person = holder(pass)?;
     let deleted = Entity::delete_many()
         .filter(owner(person))
         .filter(Column::Id.eq(id))
@@ -304,10 +305,7 @@ pub async fn delete(
 pub fn suggestions_for(tasks: &[tasks::Model], today: NaiveDate) -> Vec<Suggestion> {
     let mut out: Vec<(Suggestion, NaiveDate)> = tasks
         .iter()
-        .filter_map(|t| {
-            let status = TaskStatus::parse(&t.status)?;
-            status.is_active().then_some((t, status))
-        })
+        .filter_map(|t| t.status.is_active().then_some((t, t.status)))
         .map(|(t, status)| {
             let (suggested, factors) = score(
                 &TaskFacts {
@@ -353,9 +351,10 @@ async fn active_tasks(
 
 pub async fn suggest(
     db: &DatabaseConnection,
-    person: &SessionUser,
+    pass: Pass<'_>,
     today: NaiveDate,
 ) -> Result<Vec<Suggestion>, AppError> {
+    let person = holder(pass)?;
     Ok(suggestions_for(&active_tasks(db, person).await?, today))
 }
 
@@ -363,10 +362,11 @@ pub async fn suggest(
 /// all are saved or none.
 pub async fn apply(
     db: &DatabaseConnection,
-    person: &SessionUser,
+    pass: Pass<'_>,
     only: Option<i64>,
     today: NaiveDate,
 ) -> Result<i64, AppError> {
+    let person = holder(pass)?;
     let txn = db.begin().await.or_internal("saving priorities")?;
     let suggestions = suggestions_for(&active_tasks(&txn, person).await?, today);
     let chosen: Vec<&Suggestion> = suggestions
@@ -452,7 +452,7 @@ mod tests {
             title: format!("task {id}"),
             description: String::new(),
             due_on: due.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
-            status: status.into(),
+            status: TaskStatus::parse(status).unwrap(),
             priority_score: None,
             created_at: now,
             updated_at: now,

@@ -41,8 +41,7 @@ pub struct FeaturesView {
 #[server(endpoint = "admin/features")]
 pub async fn list_features() -> Result<FeaturesView, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     service::features_view(&state.db, &admin).await
 }
 
@@ -53,8 +52,7 @@ pub async fn set_feature(
     return_to: Option<String>,
 ) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     let tool = ToolId::from_flag(&flag)
         .ok_or_else(|| AppError::validation("flag", format!("There is no tool called {flag}.")))?;
     service::set_feature(&state.db, &admin, tool, enabled).await?;
@@ -68,8 +66,7 @@ pub async fn set_feature(
 #[server(endpoint = "admin/two-factor")]
 pub async fn set_two_factor_requirement(required: bool) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let admin = ctx::require_admin().await?;
+    let (state, admin) = ctx::signed_in_admin().await?;
     service::set_two_factor_requirement(&state.db, &admin, required).await?;
     ctx::redirect_plain_form("/admin/features?saved=1#two-factor");
     Ok(())

@@ -3,9 +3,10 @@
 
 use super::{FeatureRow, FeaturesView};
 use crate::audit_log::{record, Event};
-use crate::domain::{AuditAction, SessionUser, Tier, ToolId, TOOLS};
+use crate::domain::{AuditAction, Tier, ToolId, TOOLS};
 use crate::entities::{tenant_features, tenants};
 use crate::error::{AppError, ResultExt};
+use crate::person::SessionUser;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -63,7 +64,7 @@ pub async fn flags(
         .into_iter()
         .map(|r| (r.flag, r.enabled))
         .collect();
-    Ok(resolve_flags(Tier::of_stored(&tenant.tier), &stored))
+    Ok(resolve_flags(tenant.tier, &stored))
 }
 
 /// The person's tenant's flags: those read with the person on this request when they were
@@ -264,12 +265,12 @@ pub async fn set_tier(
         .await
         .or_internal("reading a tenant")?
         .ok_or_else(|| AppError::NotFound(format!("There is no tenant with the slug {slug}.")))?;
-    let before = Tier::of_stored(&tenant.tier);
+    let before = tenant.tier;
     let current = flags(db, &tenant).await?;
     let txn = db.begin().await.or_internal("changing a tier")?;
     tenants::ActiveModel {
         id: Set(tenant.id),
-        tier: Set(tier.as_str().to_owned()),
+        tier: Set(tier),
         ..Default::default()
     }
     .update(&txn)

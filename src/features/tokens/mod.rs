@@ -7,9 +7,9 @@
 //! revoked. Signing out revokes the family; a password change revokes every token of the
 //! person.
 
-use crate::domain::SessionUser;
 use crate::entities::api_tokens;
 use crate::error::{AppError, ResultExt};
+use crate::person::SessionUser;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{

@@ -6,9 +6,10 @@
 
 use super::{hash, new_secret, PERSONAL};
 use crate::audit_log::{record, Event};
-use crate::domain::{AuditAction, SessionUser};
+use crate::domain::AuditAction;
 use crate::entities::{api_tokens, users};
 use crate::error::{AppError, ResultExt};
+use crate::person::SessionUser;
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,

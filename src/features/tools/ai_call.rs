@@ -7,10 +7,11 @@ use crate::ai::prompt::{parse_json, Prompt, REPAIR};
 use crate::ai::provider::{ChatRequest, Completion, Deltas, Message, ProviderError};
 use crate::ai::Ai;
 use crate::crypto::keyring::Keyring;
-use crate::domain::{SessionUser, ToolId};
+use crate::domain::ToolId;
 use crate::entities::ai_calls;
 use crate::error::{AppError, ResultExt};
 use crate::features::ai_admin::service as ai_admin;
+use crate::person::SessionUser;
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,

@@ -7,13 +7,12 @@
 
 use super::ToolCard;
 use crate::crypto::keyring::Keyring;
-use crate::domain::{
-    explain, tool_access, AccessFacts, KeyNeed, SessionUser, Tier, ToolAccess, ToolId, TOOLS,
-};
+use crate::domain::{explain, tool_access, AccessFacts, KeyNeed, Tier, ToolAccess, ToolId, TOOLS};
 use crate::entities::ai_usage;
 use crate::error::{AppError, ResultExt};
 use crate::features::api_keys::service as vault;
 use crate::features::tenancy::service::flags_of;
+use crate::person::SessionUser;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
@@ -104,6 +103,28 @@ pub fn cards(access: &Access, person: &SessionUser) -> Vec<ToolCard> {
         .collect()
 }
 
+/// The gate's pass: proof that it let `person` through to `tool` on this request. A
+/// keyless tool's service functions take it in place of the bare person, so no route can
+/// reach the tool without passing the gate first; only this module makes one.
+#[derive(Debug, Clone, Copy)]
+pub struct Pass<'a> {
+    person: &'a SessionUser,
+    tool: ToolId,
+}
+
+impl<'a> Pass<'a> {
+    /// The person let through, when this pass is for `tool` (a pass for another tool is a
+    /// programming error: logged, and answered as an internal error).
+    pub fn person_for(&self, tool: ToolId) -> Result<&'a SessionUser, AppError> {
+        if self.tool == tool {
+            Ok(self.person)
+        } else {
+            tracing::error!(pass = ?self.tool, wanted = ?tool, "a gate pass used for another tool");
+            Err(AppError::Internal)
+        }
+    }
+}
+
 /// What a tool gets from the gate.
 pub struct ToolCall {
     pub tool: ToolId,
@@ -174,20 +195,21 @@ pub async fn begin(
     })
 }
 
-/// The gate for a tool's built-in work, which calls no outside service (the email tool's own
-/// analysis): the same refusals as [`begin`] for account, tier and flag, but no key is opened
-/// and nothing counts against the AI allowance. Not for tools that require a key.
-pub async fn begin_builtin(
+/// The gate for a tool's built-in work, which calls no outside service (task
+/// prioritisation, the email tool's own analysis): the same refusals as [`begin`] for
+/// account, tier and flag, but no key is opened and nothing counts against the AI
+/// allowance. Not for tools that require a key.
+pub async fn begin_builtin<'a>(
     db: &DatabaseConnection,
-    person: &SessionUser,
+    person: &'a SessionUser,
     tool: ToolId,
-) -> Result<(), AppError> {
+) -> Result<Pass<'a>, AppError> {
     debug_assert!(!matches!(tool.info().key, KeyNeed::Required(_)));
     let access = access_with(db, person, false).await?;
     let state = access.of(tool);
     let why = || explain(&state, &person.tenant.name, access.tier);
     match &state {
-        ToolAccess::Available | ToolAccess::NeedsKey { .. } => Ok(()),
+        ToolAccess::Available | ToolAccess::NeedsKey { .. } => Ok(Pass { person, tool }),
         ToolAccess::AccountInactive => Err(AppError::Forbidden(why())),
         ToolAccess::EmailNotVerified => Err(AppError::EmailNotVerified(why())),
         ToolAccess::TwoFactorRequired => Err(AppError::Forbidden(why())),

@@ -34,8 +34,7 @@ pub struct ToolCard {
 #[server(endpoint = "tools/cards")]
 pub async fn tool_cards() -> Result<Vec<ToolCard>, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     gate::tool_cards(&state.db, &person).await
 }
 
@@ -55,8 +54,7 @@ pub struct ToolState {
 #[server(endpoint = "tools/status")]
 pub async fn tool_status(tool: ToolId) -> Result<ToolState, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let access = gate::access(&state.db, &person).await?;
     let card = gate::cards(&access, &person)
         .into_iter()
@@ -96,8 +94,7 @@ pub struct SavedResult {
 #[server(endpoint = "tools/saved/list")]
 pub async fn saved_results(tool: ToolId) -> Result<Vec<SavedResult>, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     saved::list(&state.db, &person, tool).await
 }
 
@@ -105,8 +102,7 @@ pub async fn saved_results(tool: ToolId) -> Result<Vec<SavedResult>, AppError> {
 #[server(endpoint = "tools/saved/save")]
 pub async fn save_result(tool: ToolId, title: String, payload: String) -> Result<i64, AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let id = saved::save(&state.db, &person, tool, &title, &payload).await?;
     ctx::redirect_plain_form(&format!("{}?answered=1&kept=1", tool.info().path));
     Ok(id)
@@ -115,8 +111,7 @@ pub async fn save_result(tool: ToolId, title: String, payload: String) -> Result
 #[server(endpoint = "tools/saved/delete")]
 pub async fn delete_saved_result(tool: ToolId, id: i64) -> Result<(), AppError> {
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     saved::delete(&state.db, &person, id).await?;
     ctx::redirect_plain_form(tool.info().path);
     Ok(())

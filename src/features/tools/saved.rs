@@ -1,9 +1,10 @@
 //! Saved results: a tool's answer kept because the person chose to, private to them.
 
 use super::SavedResult;
-use crate::domain::{KeyNeed, SessionUser, ToolId};
+use crate::domain::{KeyNeed, ToolId};
 use crate::entities::saved_results::{self, Column, Entity};
 use crate::error::{AppError, ResultExt};
+use crate::person::SessionUser;
 use crate::util::format_time;
 use chrono::Utc;
 use sea_orm::{

@@ -124,8 +124,7 @@ impl WritingResult {
 pub async fn suggest_writing(text: String) -> Result<WritingResult, AppError> {
     use crate::features::tools::ai_call::AiCallContext;
     use crate::web::ctx;
-    let state = ctx::state()?;
-    let person = ctx::require_user().await?;
+    let (state, person) = ctx::signed_in().await?;
     let input = serde_json::json!({ "text": text });
     let result = service::suggest(
         &AiCallContext::new(&state.db, &state.keyring, &state.ai),

@@ -2,10 +2,11 @@
 
 use super::{Category, Suggestion, WritingResult, TEXT_MAX_CHARS};
 use crate::ai::prompt::Prompt;
-use crate::domain::{SessionUser, ToolId};
+use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::features::onboarding::service as onboarding;
 use crate::features::tools::ai_call::{ask, text_input, AiCallContext};
+use crate::person::SessionUser;
 use serde::Deserialize;
 
 const INSTRUCTIONS: &str = "You are a careful editor. Find the places where the text could be clearer, \
@@ -98,8 +99,7 @@ pub async fn suggest(
     text: String,
 ) -> Result<WritingResult, AppError> {
     let text = text_input("text", &text, TEXT_MAX_CHARS)?;
-    let prefs = onboarding::load(cx.db, person).await?;
-    let tone = prefs.user_preferences.get("tone").and_then(|t| t.as_str());
+    let tone = onboarding::preferences(cx.db, person).await?.tone;
     let prompt = prompt(&text, tone);
     ask(cx, person, ToolId::WritingAssistance, prompt, |r: Reply| {
         check(&text, r)

@@ -292,7 +292,7 @@ pub async fn person(app: &TestApp, email: &str) -> digame::web::session::Session
         .await
         .unwrap()
         .expect("user exists");
-    digame::domain::SessionUser::load_active(&app.state.db, user.id)
+    digame::person::SessionUser::load_active(&app.state.db, user.id)
         .await
         .unwrap()
         .expect("an active person with a tenant")
@@ -309,7 +309,7 @@ pub async fn add_member(app: &TestApp, tenant_id: i64, tag: &str) -> (reqwest::C
         email: Set(email.clone()),
         display_name: Set("Member".into()),
         password_hash: Set(app.state.passwords.hash(PASSWORD).await.unwrap()),
-        role: Set("member".into()),
+        role: Set(digame::domain::Role::Member),
         active: Set(true),
         onboarding_completed: Set(false),
         created_at: Set(chrono::Utc::now()),

@@ -1,8 +1,7 @@
 //! The signed-in person, as loaded for one request: their account and their company.
 //! Every service takes one of these; the tenant always comes from here, never the request.
 
-use super::role::Role;
-use super::tier::Tier;
+use crate::domain::{CurrentUser, Role, Tier};
 use crate::entities::{tenant_features, tenants, users};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::fmt;
@@ -65,7 +64,7 @@ impl SessionUser {
     }
 
     pub fn role(&self) -> Role {
-        Role::from_stored(&self.user.role)
+        self.user.role
     }
 
     pub fn is_admin(&self) -> bool {
@@ -73,7 +72,7 @@ impl SessionUser {
     }
 
     pub fn tier(&self) -> Tier {
-        Tier::of_stored(&self.tenant.tier)
+        self.tenant.tier
     }
 
     pub fn email_verified(&self) -> bool {
@@ -95,7 +94,7 @@ impl SessionUser {
         }
         if !self.two_factor_ok() {
             return Err(crate::error::AppError::Forbidden(
-                super::access::two_factor_message(what, &self.tenant.name),
+                crate::domain::access::two_factor_message(what, &self.tenant.name),
             ));
         }
         Ok(())
@@ -117,4 +116,23 @@ pub fn unverified_message(what: &str, email: &str) -> String {
     format!(
         "Confirm your email address to {what}: open the link we sent to {email}, or send a new one from your dashboard."
     )
+}
+
+/// What the browser may know of the person.
+impl From<&SessionUser> for CurrentUser {
+    fn from(p: &SessionUser) -> Self {
+        let tier = p.tier().label().to_owned();
+        CurrentUser {
+            id: p.user.id,
+            name: p.user.display_name.clone(),
+            email: p.user.email.clone(),
+            is_admin: p.is_admin(),
+            tenant_name: p.tenant.name.clone(),
+            tenant_slug: p.tenant.slug.clone(),
+            tier,
+            onboarding_completed: p.user.onboarding_completed,
+            email_verified: p.email_verified(),
+            needs_two_factor: !p.two_factor_ok(),
+        }
+    }
 }
