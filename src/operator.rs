@@ -209,13 +209,14 @@ pub async fn create_tenant(
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     };
-    let account = auth::service::NewAccount::parse(admin_name, admin_email, &password, company)?;
-    let person = auth::service::register(
+    let account =
+        auth::registration::NewAccount::parse(admin_name, admin_email, &password, company)?;
+    let person = auth::registration::register(
         db,
         passwords,
         tier,
         account,
-        auth::service::Verification::Vouched,
+        auth::registration::Verification::Vouched,
     )
     .await?;
     Ok((person, password))

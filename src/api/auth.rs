@@ -5,7 +5,7 @@
 use super::extract::{ApiCaller, ApiError, JsonBody};
 use super::me::Me;
 use crate::error::AppError;
-use crate::features::auth::{reset, service};
+use crate::features::auth::{registration, reset, service};
 use crate::features::tokens::{self, Tokens};
 use crate::web::session::AuthSession;
 use crate::web::state::AppState;
@@ -170,13 +170,13 @@ async fn register(
             .as_deref()
             .filter(|c| !c.trim().is_empty())
             .unwrap_or(&name);
-        let person = service::register_account(
+        let person = registration::register_account(
             &state.db,
             &state.passwords,
             &state.settings,
             Some(client(&state, peer, &headers)),
             &crate::web::ctx::origin_of(&state.settings, &headers),
-            service::Registration {
+            registration::Registration {
                 name: &name,
                 email: &body.email,
                 password: &body.password,

@@ -294,7 +294,7 @@ async fn write_key(
         &associated_data(person.tenant_id(), person.user.id, name.as_str()),
     );
     let now = Utc::now();
-    // An upsert, so the transaction starts with a write (see auth::service::register).
+    // An upsert, so the transaction starts with a write (see auth::registration::register).
     Entity::insert(user_api_keys::ActiveModel {
         tenant_id: Set(person.tenant_id()),
         user_id: Set(person.user.id),

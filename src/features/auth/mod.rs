@@ -10,6 +10,8 @@ pub mod activity;
 #[cfg(feature = "ssr")]
 pub mod device;
 #[cfg(feature = "ssr")]
+pub mod registration;
+#[cfg(feature = "ssr")]
 pub mod reset;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -46,13 +48,13 @@ pub async fn register(
 ) -> Result<SignedIn, AppError> {
     use crate::web::ctx;
     let state = ctx::state()?;
-    let person = service::register_account(
+    let person = registration::register_account(
         &state.db,
         &state.passwords,
         &state.settings,
         ctx::client_ip().await,
         &ctx::public_origin(),
-        service::Registration {
+        registration::Registration {
             name: &name,
             email: &email,
             password: &password,

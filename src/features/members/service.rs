@@ -479,7 +479,7 @@ pub async fn invitation_info(
 /// Inside the transaction that creates the joining account: locks the company, checks that
 /// the place the invitation holds is still within the plan, and uses the invitation up (a
 /// second use of the same link fails here). Returns the company as it is now and the role
-/// the invitation gives. The account itself is created by `auth::service::join_by_invitation`.
+/// the invitation gives. The account itself is created by `auth::registration::join_by_invitation`.
 pub async fn accept_invitation(
     txn: &DatabaseTransaction,
     invitation: &invitations::Model,
