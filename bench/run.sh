@@ -6,6 +6,8 @@
 #   ./bench/run.sh            (after ./scripts/run or ./scripts/test built the release)
 #   DURATION=20s CONNECTIONS=64 ./bench/run.sh
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1/bench ./bench/run.sh   (an empty database)
+#   DIGAME_BINARY=/tmp/other/release/digame ./bench/run.sh   (another build of the server, e.g.
+#   with other profile settings, against the same site files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -13,7 +15,8 @@ source scripts/env.sh
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
-[ -x target/release/digame ] || { echo "no release build: run ./scripts/run or ./scripts/test build first"; exit 1; }
+DIGAME_BINARY=${DIGAME_BINARY:-target/release/digame}
+[ -x "$DIGAME_BINARY" ] || { echo "no release build at $DIGAME_BINARY: run ./scripts/run or ./scripts/test build first"; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing: run ./scripts/setup"; exit 1; }
 
 dir=$(mktemp -d)
@@ -25,7 +28,7 @@ case "$db_url" in postgres*) DATABASE_KIND=PostgreSQL ;; *) DATABASE_KIND=SQLite
 # The loopback client counts as a proxy so that the sign-in burst below can come from many
 # addresses (the sign-in throttle counts per address).
 DIGAME_DATA_DIR="$dir" DATABASE_URL="$db_url" DIGAME_LISTEN_ADDR="127.0.0.1:$port" \
-  DIGAME_TRUSTED_PROXIES=127.0.0.1 DIGAME_REGISTRATIONS_PER_HOUR=100000 RUST_LOG=warn target/release/digame serve >"$dir/server.log" 2>&1 &
+  DIGAME_TRUSTED_PROXIES=127.0.0.1 DIGAME_REGISTRATIONS_PER_HOUR=100000 RUST_LOG=warn "$DIGAME_BINARY" serve >"$dir/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 1 100); do curl -fsS "$base/health" >/dev/null 2>&1 && break; sleep 0.1; done
