@@ -1,6 +1,6 @@
 //! The page shell and the route table.
 
-use crate::components::{AuthState, HydrationMark, Layout, NotFound};
+use crate::components::{AuthState, Layout, NotFound};
 use crate::features::account_data::ProfilePage;
 use crate::features::ai_admin::pages::AdminAiPage;
 use crate::features::api_keys::pages::ApiKeysPage;
@@ -24,7 +24,7 @@ use crate::features::writing::pages::WritingPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
+use leptos_router::{path, SsrMode};
 
 /// Paths only members may open; the server sends signed-out visitors to sign-in first.
 pub fn is_member_page(path: &str) -> bool {
@@ -37,6 +37,8 @@ pub fn is_member_page(path: &str) -> bool {
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_page_csp();
+    // For the pages that have islands: they load their code with `IslandCode`.
+    provide_context(options.clone());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -48,7 +50,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // In the shell (server only): the file name carries the build's content hash.
                 <HashedStylesheet id="leptos" options=options.clone()/>
-                <HydrationScripts options/>
                 <MetaTags/>
             </head>
             <body>
@@ -78,84 +79,39 @@ pub fn App() -> impl IntoView {
     view! {
         <Title formatter=|text: String| if text.is_empty() { "Digame".to_owned() } else { format!("{text} · Digame") }/>
         // Pages render whole on the server (SsrMode::Async) so that they are complete
-        // without JavaScript: the account forms and member pages must work with it off.
+        // without JavaScript; with it, only the pages' islands hydrate. Moving between
+        // pages loads the next page from the server.
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
-                    // Loaded on demand: each is its own wasm chunk (`cargo leptos build --split`).
-                    <Route path=path!("/onboarding") view={Lazy::<OnboardingRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/api-keys") view={Lazy::<ApiKeysRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/features") view={Lazy::<AdminFeaturesRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/members") view={Lazy::<AdminMembersRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/ai") view={Lazy::<AdminAiRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/audit") view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/tokens") view={Lazy::<AdminTokensRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/onboarding") view={Lazy::<AdminOnboardingRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tools/tasks") view={Lazy::<TasksRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tools/writing") view={Lazy::<WritingRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tools/style") view={Lazy::<StyleRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tools/meetings") view={Lazy::<MeetingsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tools/language") view={Lazy::<LanguageRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tools/email") view={Lazy::<EmailRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/login/two-factor") view={Lazy::<SecondFactorRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/dev/outbox") view={Lazy::<DevOutboxRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/features") view=AdminFeaturesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/members") view=AdminMembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/ai") view=AdminAiPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/tokens") view=AdminTokensPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/onboarding") view=AdminOnboardingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/tasks") view=TasksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/writing") view=WritingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/style") view=StylePage ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/meetings") view=MeetingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/language") view=LanguagePage ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/email") view=EmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/two-factor") view=SecondFactorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dev/outbox") view=DevOutboxPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>
     }
-}
-
-/// A page loaded on demand: `$route` is the lazy route whose view renders `$page` (and a
-/// [`HydrationMark`], so tests can see the chunk hydrate). The page starts its own data
-/// loads; the signed-in state it needs is already in the frame.
-macro_rules! lazy_page {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
-        #[doc = concat!("`", stringify!($page), "`, loaded on demand.")]
-        pub struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page/><HydrationMark/> }.into_any()
-            }
-        }
-    )*};
-}
-
-lazy_page! {
-    OnboardingRoute => OnboardingPage,
-    ProfileRoute => ProfilePage,
-    SecurityRoute => SecurityPage,
-    ApiKeysRoute => ApiKeysPage,
-    AdminFeaturesRoute => AdminFeaturesPage,
-    AdminMembersRoute => AdminMembersPage,
-    AdminAuditRoute => AdminAuditPage,
-    AdminAiRoute => AdminAiPage,
-    AdminTokensRoute => AdminTokensPage,
-    AdminOnboardingRoute => AdminOnboardingPage,
-    TasksRoute => TasksPage,
-    WritingRoute => WritingPage,
-    StyleRoute => StylePage,
-    MeetingsRoute => MeetingsPage,
-    LanguageRoute => LanguagePage,
-    EmailRoute => EmailPage,
-    ForgotPasswordRoute => ForgotPasswordPage,
-    ResetPasswordRoute => ResetPasswordPage,
-    VerifyEmailRoute => VerifyEmailPage,
-    SecondFactorRoute => SecondFactorPage,
-    DevOutboxRoute => DevOutboxPage,
 }
 
 #[cfg(test)]

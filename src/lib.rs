@@ -1,7 +1,7 @@
 //! Digame: a multi-tenant web platform of AI productivity tools.
 //!
 //! One crate, two builds: with `ssr` it is the axum server (SeaORM, sessions, server
-//! functions); with `hydrate` it is the WebAssembly that hydrates the server-rendered pages.
+//! functions); with `hydrate` it is the WebAssembly that hydrates the islands of the server-rendered pages.
 #![recursion_limit = "256"]
 
 pub mod app;
@@ -38,6 +38,7 @@ pub mod web;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // `hydrate_lazy` waits for the chunk of a page loaded on demand before hydrating it.
-    leptos::mount::hydrate_lazy(app::App);
+    // Islands: the page is server HTML; only the `#[island]`s on it hydrate, each from
+    // its own chunk (`#[island(lazy)]`, `cargo leptos build --split`).
+    leptos::mount::hydrate_islands();
 }

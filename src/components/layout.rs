@@ -30,8 +30,8 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 }
 
 /// A hidden mark whose `data-hydrated` an effect flips once the code around it runs in the
-/// browser. Pages loaded on demand (lazy routes) carry one, so the end-to-end suite can tell
-/// that their own chunk arrived and hydrated, not only the page frame.
+/// browser (effects never run during server rendering). Every island carries one, so the
+/// end-to-end suite can tell that the island's chunk arrived and hydrated.
 #[component]
 pub fn HydrationMark() -> impl IntoView {
     let hydrated = RwSignal::new(false);
@@ -39,16 +39,20 @@ pub fn HydrationMark() -> impl IntoView {
     view! { <span hidden data-hydrated=move || if hydrated.get() { "true" } else { "false" }></span> }
 }
 
+/// The script that loads the WebAssembly of the page's islands: rendered once, beside the
+/// islands, by the pages that have any (the tool panels, sign-up, a token shown once), so a
+/// page without islands loads no code at all.
+#[component]
+pub fn IslandCode() -> impl IntoView {
+    use_context::<LeptosOptions>().map(|options| view! { <HydrationScripts options islands=true/> })
+}
+
 /// The frame of every page: header with navigation and who is signed in, main, footer.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let auth = AuthState::use_context();
-    // Effects never run during server rendering: this flips only once the page hydrated,
-    // which the end-to-end suite checks.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     view! {
-        <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+        <div class="app">
             <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="topbar">
                 <div class="topbar-inner">

@@ -7,6 +7,6 @@ mod forms;
 mod layout;
 
 pub use admin::{admin_tabs, RequireAdmin};
-pub use copy::CopyButton;
+pub use copy::{CopyButton, CopyText};
 pub use forms::{error_alert, field_error, form_error, FormAlert, TextField};
-pub use layout::{AuthState, HydrationMark, Layout, NotFound, RequireUser};
+pub use layout::{AuthState, HydrationMark, IslandCode, Layout, NotFound, RequireUser};

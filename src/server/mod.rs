@@ -163,8 +163,9 @@ pub async fn build_app(
         // is off): brotli's encoder sets up megabytes of window and tables per response, and a
         // browser (which always offers br) got `/login` at a third of the rate it gets gzip,
         // for a body 7 % smaller (docs/BENCHMARKS.md). Build files keep their brotli q11
-        // copies, made once at build time and served by `ServeDir`.
-        .layer(CompressionLayer::new())
+        // copies, made once at build time and served by `ServeDir`. At gzip's fastest level:
+        // a page is a few kilobytes, and the CPU is better spent answering the next request.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(middleware::from_fn(too_large_as_json))
         .layer(middleware::from_fn_with_state(
             state.clone(),

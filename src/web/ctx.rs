@@ -4,7 +4,13 @@
 use crate::error::AppError;
 use crate::web::session::{AuthSession, SessionUser};
 use crate::web::state::AppState;
-use leptos::prelude::use_context;
+use leptos::prelude::{use_context, with_context};
+
+/// Reads the request's head in place: `use_context::<Parts>()` would clone its headers and
+/// extensions for every call, and a page makes several.
+fn with_parts<T>(read: impl FnOnce(&http::request::Parts) -> T) -> Option<T> {
+    with_context::<http::request::Parts, _>(read)
+}
 
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
@@ -13,11 +19,15 @@ pub fn state() -> Result<AppState, AppError> {
     })
 }
 
+/// The request's session, as axum-login's layer put it in the request's extensions (taken
+/// from there directly: `leptos_axum::extract` would clone the whole request head first).
 pub async fn auth_session() -> Result<AuthSession, AppError> {
-    leptos_axum::extract::<AuthSession>().await.map_err(|e| {
-        tracing::error!(error = %e, "no auth session on the request");
-        AppError::Internal
-    })
+    with_parts(|parts| parts.extensions.get::<AuthSession>().cloned())
+        .flatten()
+        .ok_or_else(|| {
+            tracing::error!("no auth session on the request");
+            AppError::Internal
+        })
 }
 
 /// How a server function for signed-in people starts: the app state and the caller, or 401.
@@ -59,18 +69,20 @@ pub fn admin_only(person: SessionUser) -> Result<SessionUser, AppError> {
 /// The caller's IP address, for throttling: the TCP peer, or, when the peer is one of
 /// the trusted proxies (`DIGAME_TRUSTED_PROXIES`), the address it forwarded for.
 pub async fn client_ip() -> Option<std::net::IpAddr> {
-    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .ok()?
-        .0
-        .ip();
     let state = use_context::<AppState>()?;
-    let parts = use_context::<http::request::Parts>()?;
-    Some(client_of(
-        peer,
-        &parts.headers,
-        &state.settings.trusted_proxies,
-    ))
+    with_parts(|parts| {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+            .0
+            .ip();
+        Some(client_of(
+            peer,
+            &parts.headers,
+            &state.settings.trusted_proxies,
+        ))
+    })
+    .flatten()
 }
 
 /// The client behind `peer`, from the request's `X-Forwarded-For` headers (see
@@ -91,15 +103,15 @@ pub fn client_of(
 
 /// The request's `User-Agent`, or empty.
 pub fn user_agent() -> String {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .headers
-                .get(http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default()
+    with_parts(|parts| {
+        parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+    .flatten()
+    .unwrap_or_default()
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if the request has one.
@@ -138,13 +150,14 @@ pub fn client_address(
 
 /// Whether this request is a plain HTML form post (no JavaScript): it accepts HTML.
 fn is_plain_form() -> bool {
-    use_context::<http::request::Parts>().is_some_and(|parts| {
+    with_parts(|parts| {
         parts
             .headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
     })
+    .unwrap_or(false)
 }
 
 /// Redirects a plain HTML form post (no JavaScript) to `path`. Hydrated callers get the
@@ -286,14 +299,11 @@ pub async fn plain_form_answer(page: &str) -> Result<Option<serde_json::Value>, 
 /// production), never the request's `Host` when it is set. Only in development without it
 /// does the request's host stand in.
 pub fn public_origin() -> String {
-    match (
-        use_context::<AppState>(),
-        use_context::<http::request::Parts>(),
-    ) {
-        (Some(state), Some(parts)) => origin_of(&state.settings, &parts.headers),
-        (Some(state), None) => origin_of(&state.settings, &http::HeaderMap::new()),
-        _ => "http://127.0.0.1:3000".to_owned(),
-    }
+    let Some(state) = use_context::<AppState>() else {
+        return "http://127.0.0.1:3000".to_owned();
+    };
+    with_parts(|parts| origin_of(&state.settings, &parts.headers))
+        .unwrap_or_else(|| origin_of(&state.settings, &http::HeaderMap::new()))
 }
 
 /// [`public_origin`] for handlers outside Leptos: from the settings and the request headers.

@@ -1,9 +1,12 @@
 //! Sign-in, registration and password pages. Every form is an `ActionForm`: a plain form
-//! post without JavaScript, an in-place call with field messages when hydrated.
+//! post (the server sends the page back with the message); the sign-up form is an island
+//! that checks the address and the password as they are typed.
 
 use super::SignedIn;
 use super::{ChangePassword, Login, Register};
-use crate::components::{field_error, form_error, FormAlert, RequireUser, TextField};
+use crate::components::{
+    field_error, form_error, FormAlert, HydrationMark, IslandCode, RequireUser, TextField,
+};
 use crate::domain::account::{Email, Password};
 use crate::error::AppError;
 use leptos::form::ActionForm;
@@ -60,7 +63,12 @@ pub fn RegisterPage() -> impl IntoView {
     let query = use_query_map();
     let invite = query.read_untracked().get("invite").unwrap_or_default();
     if invite.is_empty() {
-        return view! { <RegisterForm invitation=None/> }.into_any();
+        return view! {
+            <Title text="Create your account"/>
+            <RegisterForm invitation=None/>
+            <IslandCode/>
+        }
+        .into_any();
     }
     let token = invite.clone();
     let info = Resource::new(
@@ -72,7 +80,11 @@ pub fn RegisterPage() -> impl IntoView {
             {move || {
                 let invite = invite.clone();
                 info.get().map(move |res| match res {
-                    Ok(info) => view! { <RegisterForm invitation=Some((invite, info))/> }.into_any(),
+                    Ok(info) => view! {
+                        <Title text="Join your team"/>
+                        <RegisterForm invitation=Some((invite, info))/>
+                        <IslandCode/>
+                    }.into_any(),
                     Err(e) => view! {
                         <Title text="Invitation"/>
                         <section class="card narrow">
@@ -88,7 +100,9 @@ pub fn RegisterPage() -> impl IntoView {
     .into_any()
 }
 
-#[component]
+/// The sign-up form: an island, so the address and the password are checked as they are
+/// typed, with the same parsers the server uses.
+#[island(lazy)]
 fn RegisterForm(
     invitation: Option<(String, crate::features::members::InvitationInfo)>,
 ) -> impl IntoView {
@@ -135,8 +149,8 @@ fn RegisterForm(
         .unwrap_or_default();
     let email_value = Signal::derive(move || invited_email.clone());
     view! {
-        <Title text=if invited { "Join your team" } else { "Create your account" }/>
         <section class="card narrow auth-card">
+            <HydrationMark/>
             <h1>{title}</h1>
             <p class="muted">{intro}</p>
             <ActionForm action=action>

@@ -8,11 +8,10 @@ use super::{
     duration_words, offset_label, EmailAnalysis, EmailNarrative, Narrative,
     UNANSWERED_DAYS_DEFAULT, UPLOAD_PATH,
 };
-use crate::components::{field_error, form_error, FormAlert, TextField};
+use crate::components::{field_error, form_error, FormAlert, HydrationMark, TextField};
 use crate::error::AppError;
-use crate::features::tools::pages::{
-    use_tool_state, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer,
-};
+use crate::features::tools::pages::{SavedResults, ToolPage, ToolStart, WithToolStart};
+use crate::features::tools::SavedResult;
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
 
@@ -20,20 +19,19 @@ use leptos::prelude::*;
 pub fn EmailPage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::EmailPatterns intro="Upload an export of your mail: an mbox file, a zipped folder of .eml files, or a CSV with date, from, to and subject columns. Only dates, addresses, subjects and message ids are read; message bodies are discarded as the file is read, and the file itself is not kept.">
-            <WithPlainAnswer render=|answer| view! { <EmailPanel answer/> }/>
+            <WithToolStart render=|start| view! { <EmailPanel start/> }/>
         </ToolPage>
     }
 }
 
-#[component]
-fn EmailPanel(answer: PlainAnswer) -> impl IntoView {
-    let account = crate::components::AuthState::use_context()
-        .user
-        .get_untracked()
-        .and_then(Result::ok)
-        .flatten()
-        .map(|u| u.email)
-        .unwrap_or_default();
+/// The upload with its progress, the analysis, the comparison and the saved results: an
+/// island.
+#[island(lazy)]
+fn EmailPanel(start: ToolStart) -> impl IntoView {
+    let saved = start.saved();
+    let (has_key, compare) = (start.has_key, start.compare);
+    let account = start.email;
+    let answer = start.answer;
     // What the page was sent back with: an analysis (or the upload's error), or a narrative
     // about the analysis it names.
     let narrative_for = answer.input("narrative_for");
@@ -109,9 +107,10 @@ fn EmailPanel(answer: PlainAnswer) -> impl IntoView {
                 <p class="muted small" role="status" aria-live="polite" data-upload-status>{move || sending.get()}</p>
             </form>
         </section>
-        {move || current.get().map(|a| view! { <Analysis a narrate/> })}
-        <Comparison current/>
-        <SavedResults tool=ToolId::EmailPatterns current name=name_of render=|a| view! { <Summary a/> }/>
+        {move || current.get().map(|a| view! { <Analysis a narrate has_key/> })}
+        <Comparison current saved=saved.list compare/>
+        <SavedResults tool=ToolId::EmailPatterns current name=name_of render=|a| view! { <Summary a/> } start=saved/>
+        <HydrationMark/>
     }
 }
 
@@ -149,7 +148,11 @@ fn Summary(a: EmailAnalysis) -> impl IntoView {
 }
 
 #[component]
-fn Analysis(a: EmailAnalysis, narrate: ServerAction<EmailNarrative>) -> impl IntoView {
+fn Analysis(
+    a: EmailAnalysis,
+    narrate: ServerAction<EmailNarrative>,
+    has_key: bool,
+) -> impl IntoView {
     let zone = offset_label(a.utc_offset_minutes);
     let weeks = a.weekly.len();
     let correspondents: Vec<(String, u32)> = a
@@ -275,14 +278,17 @@ fn Analysis(a: EmailAnalysis, narrate: ServerAction<EmailNarrative>) -> impl Int
                 <ul>{a.longest_threads.iter().map(|t| view! { <li>{format!("{} ({} messages)", t.label, t.count)}</li> }).collect_view()}</ul>
             })}
         </section>
-        <NarrativeCard a narrate/>
+        <NarrativeCard a narrate has_key/>
     }
 }
 
 /// The narrative from the person's AI service: what is sent is shown before it is sent.
 #[component]
-fn NarrativeCard(a: EmailAnalysis, narrate: ServerAction<EmailNarrative>) -> impl IntoView {
-    let has_key = use_tool_state().is_some_and(|s| s.has_key);
+fn NarrativeCard(
+    a: EmailAnalysis,
+    narrate: ServerAction<EmailNarrative>,
+    has_key: bool,
+) -> impl IntoView {
     let sent = serde_json::to_string_pretty(&a.anonymised()).unwrap_or_default();
     let analysis = serde_json::to_string(&a).unwrap_or_default();
     let value = narrate.value();
@@ -326,27 +332,21 @@ fn NarrativeCard(a: EmailAnalysis, narrate: ServerAction<EmailNarrative>) -> imp
     }
 }
 
-/// This analysis beside a saved one (`?compare=<id>`).
+/// This analysis beside a saved one (`compare`, from `?compare=<id>`), chosen among the
+/// person's saved results.
 #[component]
-fn Comparison(#[prop(into)] current: Signal<Option<EmailAnalysis>>) -> impl IntoView {
-    let saved = crate::features::tools::pages::use_saved_results();
-    let query = leptos_router::hooks::use_query_map();
-    let chosen = move || {
-        query
-            .read()
-            .get("compare")
-            .and_then(|c| c.parse::<i64>().ok())
-    };
+fn Comparison(
+    #[prop(into)] current: Signal<Option<EmailAnalysis>>,
+    saved: RwSignal<Result<Vec<SavedResult>, AppError>>,
+    compare: Option<i64>,
+) -> impl IntoView {
     let shown = move || {
         let a = current.get()?;
-        let items = saved
-            .and_then(|s| s.get())
-            .and_then(Result::ok)
-            .unwrap_or_default();
+        let items = saved.get().unwrap_or_default();
         if items.is_empty() {
             return None;
         }
-        let picked = chosen().and_then(|id| items.iter().find(|i| i.id == id).cloned());
+        let picked = compare.and_then(|id| items.iter().find(|i| i.id == id).cloned());
         let other = picked.as_ref().and_then(|p| {
             serde_json::from_str::<EmailAnalysis>(&p.payload)
                 .ok()
@@ -372,7 +372,7 @@ fn Comparison(#[prop(into)] current: Signal<Option<EmailAnalysis>>) -> impl Into
             </section>
         })
     };
-    view! { <Transition fallback=|| ()>{shown}</Transition> }
+    shown
 }
 
 fn comparison_table(a: &EmailAnalysis, title: &str, o: &EmailAnalysis) -> impl IntoView {

@@ -4,9 +4,9 @@ use super::{
     language_name, Define, Definition, LanguageResult, Translate, Translation, LANGUAGES,
     SNIPPET_MAX_CHARS, WORD_MAX_CHARS,
 };
-use crate::components::{field_error, form_error, FormAlert, TextField};
+use crate::components::{field_error, form_error, FormAlert, HydrationMark, TextField};
 use crate::features::tools::pages::{
-    Cancel, CountedText, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
+    Cancel, CountedText, PlainAnswer, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -15,16 +15,23 @@ use leptos::prelude::*;
 pub fn LanguagePage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::LanguageTools intro="Translate a snippet into another language, or look up what a word means.">
-            <WithPlainAnswer render=|answer| {
-                // The latest answer of either form, for "Save this result".
-                let latest = RwSignal::new(None::<LanguageResult>);
-                view! {
-                    <TranslatePanel answer=answer.clone() latest/>
-                    <DefinePanel answer latest/>
-                    <SavedResults tool=ToolId::LanguageTools current=latest name=name_of render=saved_view/>
-                }
-            }/>
+            <WithToolStart render=|start| view! { <LanguagePanels start/> }/>
         </ToolPage>
+    }
+}
+
+/// Both forms, their answers and the saved results: an island.
+#[island(lazy)]
+fn LanguagePanels(start: ToolStart) -> impl IntoView {
+    // The latest answer of either form, for "Save this result".
+    let latest = RwSignal::new(None::<LanguageResult>);
+    let saved = start.saved();
+    let answer = start.answer;
+    view! {
+        <TranslatePanel answer=answer.clone() latest/>
+        <DefinePanel answer latest/>
+        <SavedResults tool=ToolId::LanguageTools current=latest name=name_of render=saved_view start=saved/>
+        <HydrationMark/>
     }
 }
 

@@ -2,9 +2,9 @@
 //! a Markdown export and each action item one click from the task list.
 
 use super::{data_url, AddActionItem, AnalyseMeeting, MeetingResult, NOTES_MAX_CHARS};
-use crate::components::{field_error, form_error, FormAlert};
+use crate::components::{field_error, form_error, FormAlert, HydrationMark};
 use crate::features::tools::pages::{
-    Cancel, CountedText, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
+    Cancel, CountedText, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -13,13 +13,17 @@ use leptos::prelude::*;
 pub fn MeetingsPage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::MeetingInsights intro="Paste your notes or a transcript, or upload them as a .txt or .vtt file. You get a summary, the decisions and the action items.">
-            <WithPlainAnswer render=|answer| view! { <MeetingsPanel answer/> }/>
+            <WithToolStart render=|start| view! { <MeetingsPanel start/> }/>
         </ToolPage>
     }
 }
 
-#[component]
-fn MeetingsPanel(answer: PlainAnswer) -> impl IntoView {
+/// The form, the answer as it streams in, and the saved results: an island.
+#[island(lazy)]
+fn MeetingsPanel(start: ToolStart) -> impl IntoView {
+    let saved = start.saved();
+    let added = start.says("added");
+    let answer = start.answer;
     let action = ServerAction::<AnalyseMeeting>::new();
     let notes = RwSignal::new(answer.input("notes").unwrap_or_default());
     if let Some(r) = answer.result::<MeetingResult>() {
@@ -116,11 +120,12 @@ fn MeetingsPanel(answer: PlainAnswer) -> impl IntoView {
         </section>
         {move || draft.get().map(|r| view! { <Draft r/> })}
         {move || match value.get() {
-            Some(Ok(r)) if !streaming.get() => Some(view! { <Insights r/> }),
+            Some(Ok(r)) if !streaming.get() => Some(view! { <Insights r added/> }),
             _ => None,
         }}
         <SavedResults tool=ToolId::MeetingInsights current=Signal::derive(move || value.get().and_then(Result::ok).filter(|_| !streaming.get()))
-            name=name_of render=|r| view! { <Insights r/> }/>
+            name=name_of render=|r| view! { <Insights r added=false/> } start=saved/>
+        <HydrationMark/>
     }
 }
 
@@ -153,16 +158,15 @@ fn Draft(r: MeetingResult) -> impl IntoView {
     }
 }
 
+/// The insights; `added` when the page came back from adding an action item as a task.
 #[component]
-fn Insights(r: MeetingResult) -> impl IntoView {
+fn Insights(r: MeetingResult, added: bool) -> impl IntoView {
     let add = ServerAction::<AddActionItem>::new();
+    let was_added = added;
     let added = add.value();
-    let query = leptos_router::hooks::use_query_map();
     let notice = Signal::derive(move || match added.get() {
         Some(Ok(title)) => Some(format!("Added “{title}” to your tasks as a suggestion.")),
-        _ if query.read().get("added").is_some() => {
-            Some("Added to your tasks as a suggestion.".to_owned())
-        }
+        _ if was_added => Some("Added to your tasks as a suggestion.".to_owned()),
         _ => None,
     });
     let markdown = r.to_markdown();

@@ -3,7 +3,7 @@
 
 use super::{CreatePersonalToken, CreatedToken, MemberToken, PersonalToken, RevokePersonalToken};
 use crate::components::{
-    admin_tabs, field_error, form_error, CopyButton, FormAlert, RequireAdmin, TextField,
+    admin_tabs, field_error, form_error, CopyText, FormAlert, IslandCode, RequireAdmin, TextField,
 };
 use crate::error::AppError;
 use leptos::form::ActionForm;
@@ -110,11 +110,13 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || created.get().map(|c| {
                     let secret = c.secret.clone();
+                    let label = "Copy the token".to_owned();
                     view! {
                         <div class="alert alert-success" role="status" data-new-token>
                             <p>{format!("Token “{}” created, valid until {}. Copy it now: it is shown only this once.", c.name, c.expires)}</p>
                             <p><code class="invite-link" data-testid="token-secret">{c.secret}</code></p>
-                            <CopyButton text=Signal::derive(move || secret.clone()) label="Copy the token"/>
+                            <CopyText text=secret label/>
+                            <IslandCode/>
                         </div>
                     }
                 })}

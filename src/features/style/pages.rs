@@ -2,9 +2,9 @@
 //! sentiment and hedging, and the readability grade.
 
 use super::{AnalyseStyle, StyleResult, TEXT_MAX_CHARS};
-use crate::components::{field_error, form_error, FormAlert};
+use crate::components::{field_error, form_error, FormAlert, HydrationMark};
 use crate::features::tools::pages::{
-    Cancel, CountedText, Meter, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
+    Cancel, CountedText, Meter, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -13,13 +13,16 @@ use leptos::prelude::*;
 pub fn StylePage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::CommunicationStyle intro="Paste a message or a document to see how it comes across: its style, its tone, and how easy it is to read.">
-            <WithPlainAnswer render=|answer| view! { <StylePanel answer/> }/>
+            <WithToolStart render=|start| view! { <StylePanel start/> }/>
         </ToolPage>
     }
 }
 
-#[component]
-fn StylePanel(answer: PlainAnswer) -> impl IntoView {
+/// The form, the report and the saved results: an island.
+#[island(lazy)]
+fn StylePanel(start: ToolStart) -> impl IntoView {
+    let saved = start.saved();
+    let answer = start.answer;
     let action = ServerAction::<AnalyseStyle>::new();
     let text = RwSignal::new(answer.input("text").unwrap_or_default());
     if let Some(r) = answer.result::<StyleResult>() {
@@ -47,7 +50,8 @@ fn StylePanel(answer: PlainAnswer) -> impl IntoView {
             _ => None,
         }}
         <SavedResults tool=ToolId::CommunicationStyle current=Signal::derive(move || value.get().and_then(Result::ok))
-            name=name_of render=|r| view! { <StyleReport r/> }/>
+            name=name_of render=|r| view! { <StyleReport r/> } start=saved/>
+        <HydrationMark/>
     }
 }
 

@@ -3,7 +3,7 @@
 //! notice that answers come from the built-in test service in demo mode.
 
 use super::{ToolAccess, ToolCard, ToolId};
-use crate::components::{error_alert, FormAlert, RequireUser, TextField};
+use crate::components::{error_alert, FormAlert, IslandCode, RequireUser, TextField};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,13 +33,15 @@ pub fn ToolPage(tool: ToolId, intro: &'static str, children: ChildrenFn) -> impl
     // re-renders while the server waits would be created again, and the browser, hydrating
     // once, would then read another resource's data.
     let status = Resource::new(|| (), move |_| super::tool_status(tool));
-    let saved_version = RwSignal::new(0usize);
-    let saved = Resource::new(
-        move || saved_version.get(),
-        move |_| super::saved_results(tool),
-    );
-    let answered =
-        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("answered").is_some());
+    let saved = Resource::new(|| (), move |_| super::saved_results(tool));
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let answered = query.get("answered").is_some();
+    let notices = NOTICES
+        .iter()
+        .filter(|n| query.get(n).is_some())
+        .map(|n| (*n).to_owned())
+        .collect();
+    let compare = query.get("compare").and_then(|c| c.parse().ok());
     let answer = answered.then(|| {
         Resource::new(
             || (),
@@ -49,8 +51,9 @@ pub fn ToolPage(tool: ToolId, intro: &'static str, children: ChildrenFn) -> impl
     provide_context(ToolData {
         status,
         saved,
-        saved_version,
         answer,
+        notices,
+        compare,
     });
     view! {
         <Title text=info.title/>
@@ -65,15 +68,21 @@ pub fn ToolPage(tool: ToolId, intro: &'static str, children: ChildrenFn) -> impl
 }
 
 /// What a tool page loads once for its panels.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct ToolData {
     status: Resource<Result<super::ToolState, AppError>>,
     saved: Resource<Result<Vec<super::SavedResult>, AppError>>,
-    /// Bumped after a save or a delete, to load the list again.
-    saved_version: RwSignal<usize>,
     /// The answer of a form posted without JavaScript (`?answered=1`).
     answer: Option<Resource<Result<Option<serde_json::Value>, AppError>>>,
+    /// The notices in the page's address (`?kept=1`), see [`NOTICES`].
+    notices: Vec<String>,
+    /// `?compare=<id>`.
+    compare: Option<i64>,
 }
+
+/// The notices a form posted without JavaScript may send the page back with: `kept` (a
+/// result was saved), `added` (an action item became a task), `compared` is not one.
+const NOTICES: [&str; 2] = ["kept", "added"];
 
 #[component]
 fn ToolGate(
@@ -91,6 +100,7 @@ fn ToolGate(
                         </p>
                     })}
                     {children.with_value(|c| c())}
+                    <IslandCode/>
                 }.into_any(),
                 Ok(s) => {
                     let action = unlock_action(&s.card, s.is_admin);
@@ -106,16 +116,6 @@ fn ToolGate(
             })}
         </Suspense>
     }
-}
-
-/// The tool's state as its page loaded it, for panels (shown only once it has loaded).
-pub fn use_tool_state() -> Option<super::ToolState> {
-    use_context::<ToolData>()?.status.get_untracked()?.ok()
-}
-
-/// The person's saved results of the page's tool, as `ToolPage` loads them.
-pub fn use_saved_results() -> Option<Resource<Result<Vec<super::SavedResult>, AppError>>> {
-    use_context::<ToolData>().map(|d| d.saved)
 }
 
 /// A text box with its character count against `max`, its error, and its label.
@@ -237,7 +237,7 @@ pub fn Meter(#[prop(into)] label: String, value: f32) -> impl IntoView {
 
 /// A tool form's answer when it was posted without JavaScript: the page is sent back with
 /// `?answered=1` and reads the input and the answer kept in the session.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct PlainAnswer(pub Option<serde_json::Value>);
 
 impl PlainAnswer {
@@ -258,27 +258,84 @@ impl PlainAnswer {
     }
 }
 
-/// Renders a tool's panel with the answer of a form posted without JavaScript, when the
-/// page was sent back with one (`?answered=1`), else with none.
+/// What a tool's island starts from, read on the server (an island sees no context in the
+/// browser, so all of it travels as its props).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct ToolStart {
+    /// The answer of a form posted without JavaScript, when the page came back with one.
+    pub answer: PlainAnswer,
+    /// The person's saved results of the tool, newest first.
+    pub saved: Result<Vec<super::SavedResult>, AppError>,
+    /// Whether the person holds a key for the tool's service (else the built-in answer).
+    pub has_key: bool,
+    /// The notices in the page's address, see [`NOTICES`].
+    pub notices: Vec<String>,
+    /// The saved result to compare with (`?compare=<id>`).
+    pub compare: Option<i64>,
+    /// The signed-in person's address.
+    pub email: String,
+}
+
+impl ToolStart {
+    /// Whether the page came back with `notice` (`?kept=1`).
+    pub fn says(&self, notice: &str) -> bool {
+        self.notices.iter().any(|n| n == notice)
+    }
+
+    /// The saved-results list, for [`SavedResults`] and whatever else on the panel shows it
+    /// (it is loaded again after a save or a delete).
+    pub fn saved(&self) -> SavedStart {
+        SavedStart {
+            list: RwSignal::new(self.saved.clone()),
+            kept: self.says("kept"),
+        }
+    }
+}
+
+/// Renders a tool's panel (an island) with what it starts from, once `ToolPage` loaded it.
 #[component]
-pub fn WithPlainAnswer<F, V>(render: F) -> impl IntoView
+pub fn WithToolStart<F, V>(render: F) -> impl IntoView
 where
-    F: Fn(PlainAnswer) -> V + Send + Sync + Clone + 'static,
+    F: Fn(ToolStart) -> V + Send + Sync + Clone + 'static,
     V: IntoView + 'static,
 {
-    // Loaded by `ToolPage` when the page was sent back with an answer.
-    let Some(answer) = use_context::<ToolData>().and_then(|d| d.answer) else {
-        return render(PlainAnswer(None)).into_any();
-    };
+    let data = expect_context::<ToolData>();
+    let auth = crate::components::AuthState::use_context();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {
                 let render = render.clone();
-                move || answer.get().map(|r| render(PlainAnswer(r.ok().flatten())))
+                let notices = data.notices.clone();
+                move || {
+                    let (render, notices) = (render.clone(), notices.clone());
+                    Suspend::new(async move {
+                        let email = auth.user.await.ok().flatten().map(|u| u.email);
+                        let answer = match data.answer {
+                            Some(answer) => answer.await.ok().flatten(),
+                            None => None,
+                        };
+                        let has_key = data.status.await.is_ok_and(|s| s.has_key);
+                        render(ToolStart {
+                            answer: PlainAnswer(answer),
+                            saved: data.saved.await,
+                            has_key,
+                            notices,
+                            compare: data.compare,
+                            email: email.unwrap_or_default(),
+                        })
+                    })
+                }
             }
         </Suspense>
     }
-    .into_any()
+}
+
+/// What [`SavedResults`] shows: the list (as the page loaded it, then as loaded again after
+/// each save or delete), and whether the page came back from a save (`?kept=1`).
+#[derive(Clone, Copy)]
+pub struct SavedStart {
+    pub list: RwSignal<Result<Vec<super::SavedResult>, AppError>>,
+    pub kept: bool,
 }
 
 /// "Save this result" for the result on screen, and the person's saved results of the
@@ -292,6 +349,8 @@ pub fn SavedResults<T, F, V>(
     /// A default name for the result on screen.
     name: fn(&T) -> String,
     render: F,
+    /// The list as the page loaded it.
+    start: SavedStart,
 ) -> impl IntoView
 where
     T: serde::Serialize + serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
@@ -300,19 +359,17 @@ where
 {
     let save = ServerAction::<super::SaveResult>::new();
     let delete = ServerAction::<super::DeleteSavedResult>::new();
-    // Loaded by `ToolPage`; loaded again after a save or a delete.
-    let data = expect_context::<ToolData>();
-    let list = data.saved;
+    // As the page loaded it; loaded again after a save or a delete.
+    let list = start.list;
     Effect::new(move |_| {
         let saved = matches!(save.value().get(), Some(Ok(_)));
         let deleted = matches!(delete.value().get(), Some(Ok(())));
         if saved || deleted {
-            data.saved_version.update(|n| *n += 1);
+            leptos::task::spawn_local(async move { list.set(super::saved_results(tool).await) });
         }
     });
-    let query = leptos_router::hooks::use_query_map();
     let kept = Signal::derive(move || {
-        (matches!(save.value().get(), Some(Ok(_))) || query.read().get("kept").is_some())
+        (matches!(save.value().get(), Some(Ok(_))) || start.kept)
             .then(|| "Saved. It is listed under Saved results.".to_owned())
     });
     let flag = tool.info().flag;
@@ -338,8 +395,7 @@ where
         <section class="card" aria-labelledby="saved-heading">
             <h2 id="saved-heading">"Saved results"</h2>
             <FormAlert message=crate::components::form_error(delete.value())/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || list.get().map(|res| match res {
+            {move || match list.get() {
                     Ok(items) if items.is_empty() => view! {
                         <p class="muted small">"Nothing saved yet. Results are kept only when you save them; only you can see them."</p>
                     }.into_any(),
@@ -365,8 +421,7 @@ where
                         </ul>
                     }.into_any(),
                     Err(e) => error_alert(&e),
-                })}
-            </Transition>
+                }}
         </section>
     }
 }

@@ -2,9 +2,9 @@
 //! applied with a click (or all at once); the edited text stays in the box to copy.
 
 use super::{SuggestWriting, WritingResult, TEXT_MAX_CHARS};
-use crate::components::{field_error, form_error, CopyButton, FormAlert};
+use crate::components::{field_error, form_error, CopyButton, FormAlert, HydrationMark};
 use crate::features::tools::pages::{
-    Cancel, CountedText, PlainAnswer, SavedResults, ToolPage, WithPlainAnswer, Working,
+    Cancel, CountedText, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -13,13 +13,17 @@ use leptos::prelude::*;
 pub fn WritingPage() -> impl IntoView {
     view! {
         <ToolPage tool=ToolId::WritingAssistance intro="Paste a draft. Each suggestion points at the words it is about; apply the ones you like, then copy the result from the box.">
-            <WithPlainAnswer render=|answer| view! { <WritingPanel answer/> }/>
+            <WithToolStart render=|start| view! { <WritingPanel start/> }/>
         </ToolPage>
     }
 }
 
-#[component]
-fn WritingPanel(answer: PlainAnswer) -> impl IntoView {
+/// The form, the suggestions and the saved results: an island, so applying a suggestion
+/// and copying the text happen in place.
+#[island(lazy)]
+fn WritingPanel(start: ToolStart) -> impl IntoView {
+    let saved = start.saved();
+    let answer = start.answer;
     let action = ServerAction::<SuggestWriting>::new();
     let text = RwSignal::new(answer.input("text").unwrap_or_default());
     let answered = answer.result::<WritingResult>();
@@ -71,7 +75,8 @@ fn WritingPanel(answer: PlainAnswer) -> impl IntoView {
             </form>
         </section>
         {move || result.get().map(|r| view! { <Suggestions result=r apply apply_all/> })}
-        <SavedResults tool=ToolId::WritingAssistance current=result name=name_of render=saved_view/>
+        <SavedResults tool=ToolId::WritingAssistance current=result name=name_of render=saved_view start=saved/>
+        <HydrationMark/>
     }
 }
 
