@@ -7,6 +7,7 @@ use super::extract::{ApiCaller, ApiError, ApiPath, JsonBody};
 use crate::error::AppError;
 use crate::features::api_keys::parse::{mask, ApiKeyName, ApiKeyValue};
 use crate::features::api_keys::service as vault;
+use crate::features::api_keys::{binding, check};
 use crate::person::SessionUser;
 use crate::web::state::AppState;
 use axum::extract::State;
@@ -44,7 +45,7 @@ async fn confirm_address(
     ApiPath(key_name): ApiPath<String>,
 ) -> Result<Json<KeyAddress>, ApiError> {
     let name = ApiKeyName::parse(key_name.trim(), "key_name")?;
-    let address = vault::confirm_address(&state.db, &state.ai.settings, &person, &name).await?;
+    let address = binding::confirm_address(&state.db, &state.ai.settings, &person, &name).await?;
     Ok(Json(KeyAddress {
         key_name: name.as_str().to_owned(),
         address,
@@ -192,6 +193,6 @@ async fn test(
     ApiPath(key_name): ApiPath<String>,
 ) -> Result<Json<crate::features::api_keys::KeyCheck>, ApiError> {
     Ok(Json(
-        vault::test_key(&state, &person, key_name.trim()).await?,
+        check::test_key(&state, &person, key_name.trim()).await?,
     ))
 }

@@ -381,7 +381,7 @@ async fn test_asks_the_service_and_says_what_it_answered() {
     ai.settings.base_url = "http://127.0.0.1:9/v1".into();
     let key = secrecy::SecretString::from("sk-0123456789abcdef");
     let me = person(&app, &email).await;
-    let outcome = digame::features::api_keys::service::ask_service(
+    let outcome = digame::features::api_keys::check::ask_service(
         &app.state.db,
         &ai,
         &me,

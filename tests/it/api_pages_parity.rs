@@ -8,7 +8,7 @@ use crate::common;
 
 use common::{add_member, person, spawn_app, TestApp, PASSWORD};
 use digame::entities::{audit_events, users};
-use digame::features::auth::two_factor::{code_at, from_base32, step_of};
+use digame::features::auth::totp::{code_at, from_base32, step_of};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 

@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{new_client, spawn_app, TestApp, PASSWORD};
 use digame::entities::{audit_events, recovery_codes, two_factor};
-use digame::features::auth::two_factor::{code_at, from_base32, step_of};
+use digame::features::auth::totp::{code_at, from_base32, step_of};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 
@@ -86,7 +86,7 @@ async fn set_up_then_sign_in_with_a_code_or_a_recovery_code_each_once() {
         .await
         .unwrap()
         .unwrap();
-    let text = digame::features::auth::two_factor::base32(&secret);
+    let text = digame::features::auth::totp::base32(&secret);
     assert!(!String::from_utf8_lossy(&row.secret_ciphertext).contains(&text));
     assert_eq!(
         audit_events::Entity::find()

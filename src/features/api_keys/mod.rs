@@ -1,6 +1,10 @@
 //! Personal API keys: the settings page where people store the keys the AI tools use, the
 //! encrypted vault behind it, and the one function that gives a tool its plaintext key.
 
+#[cfg(feature = "ssr")]
+pub mod binding;
+#[cfg(feature = "ssr")]
+pub mod check;
 pub mod pages;
 pub mod parse;
 
@@ -194,7 +198,7 @@ pub async fn delete_api_key(name: String) -> Result<(), AppError> {
 pub async fn test_api_key(name: String) -> Result<KeyCheck, AppError> {
     use crate::web::ctx;
     let (state, person) = ctx::signed_in().await?;
-    let check = service::test_key(&state, &person, &name).await?;
+    let check = check::test_key(&state, &person, &name).await?;
     ctx::redirect_plain_form(&format!(
         "/settings/api-keys?tested={}&outcome={}",
         check.name,
@@ -210,7 +214,7 @@ pub async fn confirm_key_address(name: String) -> Result<String, AppError> {
     use crate::web::ctx;
     let (state, person) = ctx::signed_in().await?;
     let name = parse::ApiKeyName::parse(&name, "name")?;
-    let address = service::confirm_address(&state.db, &state.ai.settings, &person, &name).await?;
+    let address = binding::confirm_address(&state.db, &state.ai.settings, &person, &name).await?;
     ctx::redirect_plain_form(&format!("/settings/api-keys?confirmed={}", name.as_str()));
     Ok(address)
 }

@@ -1,7 +1,8 @@
 //! The key vault: the only code that turns a stored key back into plaintext.
 
+use super::binding::{address_for_key, held_message, owner_filter};
 use super::parse::{known_keys, mask, ApiKeyName, ApiKeyValue};
-use super::{ApiKeyRow, KeyCheckOutcome, StoredKey};
+use super::{ApiKeyRow, StoredKey};
 use crate::audit_log::{record, Event};
 use crate::crypto::keyring::{associated_data, Keyring, OpenError, Sealed};
 use crate::domain::{AuditAction, Tier};
@@ -53,38 +54,6 @@ impl From<KeyError> for AppError {
             KeyError::Database => AppError::Internal,
         }
     }
-}
-
-/// Why a held key is not sent, and what its owner can do.
-pub fn held_message(saved_for: &str, now: &str) -> String {
-    format!(
-        "Your key for this tool was saved for {saved_for}, and your company's administrators now send this tool's calls to {now}. \
-         Your key is not sent there until you confirm the new address on Settings → API keys (/settings/api-keys)."
-    )
-}
-
-/// The address the tool that uses key `name` sends its calls to, for `tenant_id`; `None`
-/// for a custom key (no tool sends it anywhere).
-pub async fn address_for_key(
-    db: &impl sea_orm::ConnectionTrait,
-    ai: &crate::config::AiSettings,
-    tenant_id: i64,
-    name: &str,
-) -> Result<Option<String>, AppError> {
-    let Some(tool) = known_keys().find(|k| k.name == name).map(|k| k.tool.id) else {
-        return Ok(None);
-    };
-    Ok(Some(
-        crate::features::ai_admin::service::endpoint_for(db, ai, tenant_id, tool)
-            .await?
-            .0,
-    ))
-}
-
-fn owner_filter(person: &SessionUser) -> sea_orm::Condition {
-    sea_orm::Condition::all()
-        .add(Column::TenantId.eq(person.tenant_id()))
-        .add(Column::UserId.eq(person.user.id))
 }
 
 /// Every known key (stored or not) and every stored custom key of the caller.
@@ -529,57 +498,6 @@ pub async fn reveal(
     ))
 }
 
-/// The person confirms that their key `name` may go to the address its tool uses now (an
-/// admin changed it): the key is bound there, and the confirmation audited.
-pub async fn confirm_address(
-    db: &DatabaseConnection,
-    ai: &crate::config::AiSettings,
-    person: &SessionUser,
-    name: &ApiKeyName,
-) -> Result<String, AppError> {
-    let Some(address) = address_for_key(db, ai, person.tenant_id(), name.as_str()).await? else {
-        return Err(AppError::validation(
-            "name",
-            "No Digame tool sends this key anywhere, so there is no address to confirm.",
-        ));
-    };
-    let txn = db.begin().await.or_internal("confirming a key's address")?;
-    let row = Entity::find()
-        .filter(owner_filter(person))
-        .filter(Column::KeyName.eq(name.as_str()))
-        .one(&txn)
-        .await
-        .or_internal("confirming a key's address")?
-        .ok_or_else(|| {
-            AppError::NotFound(format!("You have no stored key named {}.", name.as_str()))
-        })?;
-    Entity::update_many()
-        .col_expr(
-            Column::BoundUrl,
-            sea_orm::sea_query::Expr::value(address.clone()),
-        )
-        .filter(Column::Id.eq(row.id))
-        .exec(&txn)
-        .await
-        .or_internal("confirming a key's address")?;
-    record(
-        &txn,
-        Event {
-            tenant_id: person.tenant_id(),
-            actor_user_id: Some(person.user.id),
-            action: AuditAction::ApiKeyAddressConfirmed,
-            target: name.as_str(),
-            before: Some(serde_json::json!({ "address": row.bound_url })),
-            after: Some(serde_json::json!({ "address": address })),
-        },
-    )
-    .await?;
-    txn.commit()
-        .await
-        .or_internal("confirming a key's address")?;
-    Ok(address)
-}
-
 /// Names of the caller's stored keys that have not expired.
 pub async fn usable_key_names(
     db: &DatabaseConnection,
@@ -681,91 +599,6 @@ pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring) -> Result<Rotati
         txn.commit().await?;
     }
     Ok(report)
-}
-
-/// "Test" on a stored key: that it is unexpired and decrypts, then, for a key a tool uses,
-/// the tool's AI service asked with the cheapest call it has (listing models). 404 when
-/// `person` has no key of that name.
-pub async fn test_key(
-    state: &crate::web::state::AppState,
-    person: &SessionUser,
-    name: &str,
-) -> Result<super::KeyCheck, AppError> {
-    let name = ApiKeyName::parse(name, "name")?;
-    let address = address_for_key(
-        &state.db,
-        &state.ai.settings,
-        person.tenant_id(),
-        name.as_str(),
-    )
-    .await?;
-    let revealed = reveal(
-        &state.db,
-        &state.keyring,
-        person,
-        name.as_str(),
-        address.as_deref(),
-    )
-    .await;
-    let outcome = match revealed {
-        Ok((key, _)) => ask_service(&state.db, &state.ai, person, name.as_str(), &key).await,
-        Err(KeyError::Held { .. }) => KeyCheckOutcome::Held,
-        Err(KeyError::Expired) => KeyCheckOutcome::Expired,
-        Err(KeyError::Undecryptable) => KeyCheckOutcome::Unreadable,
-        Err(KeyError::NotStored) => {
-            return Err(AppError::NotFound(format!(
-                "You have no stored key named {}.",
-                name.as_str()
-            )))
-        }
-        Err(KeyError::Database) => return Err(AppError::Internal),
-    };
-    Ok(super::KeyCheck {
-        name: name.as_str().to_owned(),
-        outcome,
-        message: outcome.message().to_owned(),
-    })
-}
-
-/// Asks the AI service whether it accepts `key`, when a tool uses a key of this name (at
-/// the address the tenant uses for that tool); otherwise there is no service to ask.
-pub async fn ask_service(
-    db: &DatabaseConnection,
-    ai: &crate::ai::Ai,
-    person: &SessionUser,
-    name: &str,
-    key: &SecretString,
-) -> KeyCheckOutcome {
-    use crate::ai::provider::ProviderError;
-    use crate::domain::{KeyNeed, TOOLS};
-    let Some(tool) = TOOLS
-        .iter()
-        .find(|t| matches!(t.key, KeyNeed::Required(k) | KeyNeed::Optional(k) if k == name))
-    else {
-        return KeyCheckOutcome::FormatOk;
-    };
-    // The address the tenant's calls for that tool use, under the same policy.
-    let Ok((base_url, _)) = crate::features::ai_admin::service::usable_endpoint(
-        db,
-        &ai.settings,
-        person.tenant_id(),
-        tool.id,
-    )
-    .await
-    else {
-        return KeyCheckOutcome::Unreachable;
-    };
-    match ai.provider.check_key(&base_url, key, ai.timeout()).await {
-        Ok(()) => KeyCheckOutcome::Accepted,
-        Err(ProviderError::KeyRejected) => KeyCheckOutcome::Rejected,
-        Err(e) => {
-            tracing::info!(
-                outcome = e.outcome(),
-                "key check could not reach the AI service"
-            );
-            KeyCheckOutcome::Unreachable
-        }
-    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub use crate::throttle;
 #[cfg(feature = "ssr")]
+pub mod totp;
+#[cfg(feature = "ssr")]
 pub mod two_factor;
 #[cfg(feature = "ssr")]
 pub mod verify;
