@@ -22,7 +22,7 @@ use crate::features::tasks::pages::TasksPage;
 use crate::features::tenancy::pages::AdminFeaturesPage;
 use crate::features::writing::pages::WritingPage;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -31,6 +31,38 @@ pub fn is_member_page(path: &str) -> bool {
     ["/onboarding", "/settings", "/admin", "/tools"]
         .iter()
         .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+}
+
+/// The stylesheet's address, with the build's content hash in the file name where the build
+/// hashes its files (`hash.txt` beside the binary, as cargo-leptos writes it): read once, not
+/// on every page as leptos_meta's `HashedStylesheet` does.
+fn stylesheet_href(options: &LeptosOptions) -> &'static str {
+    static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HREF.get_or_init(|| {
+        let hashes = options
+            .hash_files
+            .then(|| {
+                let exe = std::env::current_exe().ok()?;
+                std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()
+            })
+            .flatten()
+            .unwrap_or_default();
+        stylesheet_name(options, &hashes)
+    })
+}
+
+/// `/<pkg dir>/<output name>[.<css hash>].css`, from the lines of `hash.txt` (`css: <hash>`).
+fn stylesheet_name(options: &LeptosOptions, hashes: &str) -> String {
+    let hash = hashes
+        .lines()
+        .filter_map(|line| line.trim().split_once(':'))
+        .find(|(file, _)| file.trim() == "css")
+        .map(|(_, hash)| format!(".{}", hash.trim()))
+        .unwrap_or_default();
+    format!(
+        "/{}/{}{hash}.css",
+        options.site_pkg_dir, options.output_name
+    )
 }
 
 /// The HTML document around the app (server only).
@@ -49,7 +81,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="Digame: AI productivity tools for teams. Writing help, communication-style analysis, meeting insights, email patterns, language tools and task prioritisation, switched on per company."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // In the shell (server only): the file name carries the build's content hash.
-                <HashedStylesheet id="leptos" options=options.clone()/>
+                <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
                 <MetaTags/>
             </head>
             <body>
@@ -138,5 +170,16 @@ mod tests {
         ] {
             assert!(!is_member_page(p), "{p}");
         }
+    }
+
+    #[test]
+    fn the_stylesheet_name_carries_the_css_hash_when_there_is_one() {
+        let options = LeptosOptions::builder().output_name("digame").build();
+        assert_eq!(
+            stylesheet_name(&options, "js: aaa\ncss: 0f1e2d\nwasm: bbb\n"),
+            "/pkg/digame.0f1e2d.css"
+        );
+        assert_eq!(stylesheet_name(&options, ""), "/pkg/digame.css");
+        assert_eq!(stylesheet_name(&options, "js: aaa"), "/pkg/digame.css");
     }
 }

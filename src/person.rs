@@ -111,6 +111,27 @@ impl fmt::Debug for SessionUser {
     }
 }
 
+/// Takes the person's row lock for the rest of `txn`, so that two requests of one person that
+/// must not interleave (a double click that would save twice, two key saves counting against
+/// one cap) take turns: a no-op `UPDATE`, which on PostgreSQL locks the row and on SQLite
+/// takes the write lock before anything is read (see `tenancy::service::lock_tenant`). It
+/// changes nothing, so it announces no change (`entities::changes`).
+pub async fn lock_row(
+    txn: &sea_orm::DatabaseTransaction,
+    user_id: i64,
+) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::Id,
+            sea_orm::sea_query::Expr::col(users::Column::Id).into(),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// Why something waits for the address to be confirmed, and how to do it.
 pub fn unverified_message(what: &str, email: &str) -> String {
     format!(

@@ -100,6 +100,8 @@ test('style, meetings and language panels answer, and the admin sees the usage',
   await expect(download).toHaveAttribute('href', /^data:text\/markdown/);
   await page.locator('[data-action-item="send the draft"]').getByRole('button', { name: 'Add to my tasks' }).click();
   await expect(page.getByText('Added “send the draft” to your tasks')).toBeVisible();
+  // Its button says so, and a second click cannot add it again.
+  await expect(page.locator('[data-action-item="send the draft"]').getByRole('button', { name: 'Added' })).toBeDisabled();
 
   await page.goto('/tools/language');
   await accounts.ready();

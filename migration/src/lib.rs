@@ -19,6 +19,7 @@ mod m20261126_000015_two_factor;
 mod m20261126_000016_add_user_updated_at;
 mod m20261205_000017_add_api_token_scope;
 mod m20261205_000018_add_api_key_bound_url;
+mod m20261206_000019_memory_notifications;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000016_add_user_updated_at::Migration),
             Box::new(m20261205_000017_add_api_token_scope::Migration),
             Box::new(m20261205_000018_add_api_key_bound_url::Migration),
+            Box::new(m20261206_000019_memory_notifications::Migration),
         ]
     }
 }

@@ -32,7 +32,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
                 .get::<crate::web::state::AppState>()
                 .ok_or(AppError::Internal)?;
             return Ok(ApiCaller(
-                crate::features::tokens::authenticate(&state.db, token).await?,
+                crate::features::tokens::authenticate(&state.db, &state.memory, token).await?,
             ));
         }
         parts

@@ -59,7 +59,8 @@ fn caller_key(req: &Request) -> String {
 pub async fn limit(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let limit = state.settings.api_requests_per_minute;
     if let Some(token) = crate::web::ctx::bearer_token(req.headers()).map(str::to_owned) {
-        let owner = crate::features::tokens::authenticate_grant(&state.db, &token).await;
+        let owner =
+            crate::features::tokens::authenticate_grant(&state.db, &state.memory, &token).await;
         if let Ok((_, grant)) = &owner {
             req.extensions_mut().insert(BearerGrant(*grant));
         }

@@ -4,6 +4,7 @@ pub mod ai_calls;
 pub mod ai_usage;
 pub mod api_tokens;
 pub mod audit_events;
+pub mod changes;
 pub mod email_verifications;
 pub mod invitations;
 pub mod login_throttles;

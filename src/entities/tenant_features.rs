@@ -14,4 +14,23 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    async fn after_save<C>(model: Model, _db: &C, _insert: bool) -> Result<Model, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        super::changes::announce(super::changes::Change::Tenant(model.tenant_id));
+        Ok(model)
+    }
+
+    async fn after_delete<C>(self, _db: &C) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        if let Some(id) = super::changes::known(&self.tenant_id) {
+            super::changes::announce(super::changes::Change::Tenant(id));
+        }
+        Ok(self)
+    }
+}

@@ -38,4 +38,23 @@ impl Related<super::users::Entity> for Entity {
     }
 }
 
-impl ActiveModelBehavior for ActiveModel {}
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    async fn after_save<C>(model: Model, _db: &C, _insert: bool) -> Result<Model, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        super::changes::announce(super::changes::Change::Tenant(model.id));
+        Ok(model)
+    }
+
+    async fn after_delete<C>(self, _db: &C) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        if let Some(id) = super::changes::known(&self.id) {
+            super::changes::announce(super::changes::Change::Tenant(id));
+        }
+        Ok(self)
+    }
+}

@@ -52,4 +52,22 @@ impl ActiveModelBehavior for ActiveModel {
         self.updated_at = sea_orm::ActiveValue::Set(Some(chrono::Utc::now()));
         Ok(self)
     }
+
+    async fn after_save<C>(model: Model, _db: &C, _insert: bool) -> Result<Model, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        super::changes::announce(super::changes::Change::Person(model.id));
+        Ok(model)
+    }
+
+    async fn after_delete<C>(self, _db: &C) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        if let Some(id) = super::changes::known(&self.id) {
+            super::changes::announce(super::changes::Change::Person(id));
+        }
+        Ok(self)
+    }
 }

@@ -10,6 +10,7 @@ pub use crate::web::state::AppState;
 use crate::app::{shell, App};
 use crate::config::{MasterKeySource, Settings};
 use crate::error::{AppError, ErrorBody};
+use crate::web::memory::Memory;
 use crate::web::session::{AuthSession, Backend, EPOCH_KEY, LOGIN_AT_KEY};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -68,7 +69,16 @@ pub async fn build_app(
     let db = db::connect_and_migrate(&settings.database_url)
         .await
         .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
-    let store = AppSessionStore::new(&db)?;
+    // On PostgreSQL nothing is kept until the listener hears the other replicas' changes.
+    let on_postgres = matches!(
+        db,
+        sea_orm::DatabaseConnection::SqlxPostgresPoolConnection(_)
+    );
+    let memory = Memory::new(!on_postgres);
+    if on_postgres {
+        crate::web::memory::listen(memory.clone(), db.get_postgres_connection_pool().clone());
+    }
+    let store = AppSessionStore::new(&db, memory.clone())?;
     spawn_expired_session_cleanup(db.clone(), store.clone());
     if settings.mail.smtp_url.is_none() && settings.is_production() {
         tracing::warn!("DIGAME_SMTP_URL is not set: mail (password resets, invitations) waits in the outbox undelivered");
@@ -76,7 +86,7 @@ pub async fn build_app(
     crate::features::mail::sender::start(db.clone(), &settings.mail)?;
     metrics::init();
 
-    let state = AppState::new(leptos_options.clone(), db.clone(), settings)?;
+    let state = AppState::new(leptos_options.clone(), db.clone(), settings, memory)?;
 
     let secure = state.settings.secure_cookies();
     let session_layer = SessionManagerLayer::new(store)
@@ -96,7 +106,7 @@ pub async fn build_app(
             state.settings.session_idle_minutes,
         )));
     let auth_layer = axum_login::AuthManagerLayerBuilder::new(
-        Backend::new(db, state.passwords.clone()),
+        Backend::new(db, state.passwords.clone(), state.memory.clone()),
         session_layer,
     )
     .build();

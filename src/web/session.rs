@@ -4,8 +4,10 @@ use crate::crypto::passwords::Passwords;
 use crate::domain::account::Email;
 use crate::entities::{tenants, users};
 use crate::error::{AppError, ResultExt};
+use crate::web::memory::Memory;
 use axum_login::{AuthUser, AuthnBackend, UserId};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use std::sync::Arc;
 
 pub use crate::person::SessionUser;
 
@@ -41,11 +43,16 @@ pub struct Credentials {
 pub struct Backend {
     db: DatabaseConnection,
     passwords: Passwords,
+    memory: Arc<Memory>,
 }
 
 impl Backend {
-    pub fn new(db: DatabaseConnection, passwords: Passwords) -> Backend {
-        Backend { db, passwords }
+    pub fn new(db: DatabaseConnection, passwords: Passwords, memory: Arc<Memory>) -> Backend {
+        Backend {
+            db,
+            passwords,
+            memory,
+        }
     }
 }
 
@@ -107,10 +114,29 @@ impl AuthnBackend for Backend {
         })
     }
 
-    /// A deactivated person is signed out on their next request.
+    /// A deactivated person is signed out on their next request. Read from memory where
+    /// kept (`web::memory`: dropped on every change to the person or their company).
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, AppError> {
-        SessionUser::load_active(&self.db, *id)
-            .await
-            .or_internal("loading the session user")
+        load_person(&self.db, &self.memory, *id).await
     }
+}
+
+/// The active person with this id (with their company and its flags), from memory where
+/// kept, else from the database (and then kept). `None` for an unknown or deactivated person.
+pub async fn load_person(
+    db: &DatabaseConnection,
+    memory: &Memory,
+    id: i64,
+) -> Result<Option<SessionUser>, AppError> {
+    if let Some(person) = memory.person(id) {
+        return Ok(Some(person));
+    }
+    let ticket = memory.ticket();
+    let person = SessionUser::load_active(db, id)
+        .await
+        .or_internal("loading the session user")?;
+    if let Some(person) = &person {
+        memory.keep_person(ticket, person);
+    }
+    Ok(person)
 }

@@ -53,6 +53,8 @@ pub struct Shared {
     pub ai: Ai,
     /// The JSON API's per-caller request counts (in this process).
     pub api_limiter: crate::web::limiter::ApiLimiter,
+    /// The session records and signed-in people kept in memory.
+    pub memory: Arc<crate::web::memory::Memory>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
         leptos_options: LeptosOptions,
         db: DatabaseConnection,
         settings: Settings,
+        memory: Arc<crate::web::memory::Memory>,
     ) -> Result<AppState, String> {
         let keyring = keyring(&settings);
         let http = http_client(settings.ai.allow_private)?;
@@ -76,6 +79,7 @@ impl AppState {
             keyring: Arc::new(keyring),
             http,
             api_limiter: Default::default(),
+            memory,
         })))
     }
 }

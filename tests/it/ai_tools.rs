@@ -169,6 +169,21 @@ async fn style_meetings_and_language_answer_through_their_panels() {
         .as_str()
         .unwrap()
         .contains("Owner: Ana"));
+    // Added again (a second click, two at once): still one task.
+    let again = [
+        ("task", "send the draft"),
+        ("owner", "Ana"),
+        ("due", "2026-12-01"),
+    ];
+    let (first, second) = tokio::join!(
+        app.call("tools/meetings/add-task", &again),
+        app.call("tools/meetings/add-task", &again)
+    );
+    assert_eq!((first.0, second.0), (200, 200), "{} {}", first.2, second.2);
+    let (_, _, list) = app
+        .call("tasks/list", &[("status", "suggested"), ("sort", "")])
+        .await;
+    assert_eq!(list["tasks"].as_array().map(Vec::len), Some(1), "{list}");
 
     let (status, _, body) = app
         .call(
@@ -827,6 +842,22 @@ async fn saved_results_are_private_and_deletable() {
         .await;
     assert_eq!(list[0]["title"], "My draft", "{list}");
     assert_eq!(list[0]["payload"], payload);
+    // Saved again, even by two clicks at once: the one kept copy, not a second.
+    let again = [
+        ("tool", "writing_assistance"),
+        ("title", "My draft"),
+        ("payload", payload),
+    ];
+    let (first, second) = tokio::join!(
+        app.call("tools/saved/save", &again),
+        app.call("tools/saved/save", &again)
+    );
+    assert_eq!((first.0, second.0), (200, 200), "{} {}", first.2, second.2);
+    assert_eq!((&first.2, &second.2), (&id, &id));
+    let (_, _, list) = app
+        .call("tools/saved/list", &[("tool", "writing_assistance")])
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     let (_, _, other_tool) = app
         .call("tools/saved/list", &[("tool", "meeting_insights")])
         .await;

@@ -92,6 +92,12 @@ async fn add_replace_delete_and_list_with_audit() {
     // A custom key appears after the known ones.
     let (status, body) = save(&app, &app.client, "my_own_service", "custom-key-value-1").await;
     assert_eq!(status, 200, "{body}");
+    // The same key saved again, by two clicks at once: nothing changes, nothing more audited.
+    let (first, second) = tokio::join!(
+        save(&app, &app.client, "my_own_service", "custom-key-value-1"),
+        save(&app, &app.client, "my_own_service", "custom-key-value-1")
+    );
+    assert_eq!((first.0, second.0), (200, 200), "{} {}", first.1, second.1);
     assert_eq!(
         row(&list(&app, &app.client).await, "my_own_service")["used_by"],
         serde_json::Value::Null

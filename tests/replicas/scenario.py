@@ -7,7 +7,9 @@ PostgreSQL database behind haproxy (round-robin):
 A person signs up, confirms their address and signs in through the proxy, and stays signed in
 whichever replica answers; the sign-in throttle and the AI calls' minute window count once
 across both; a tool switched off on one replica is off on the other at once; then replica A is
-killed (SIGKILL) and everything carries on through B. Exits non-zero on the first surprise.
+killed (SIGKILL) and everything carries on through B. In between, signing out everywhere
+else, a password change and a sign-out through A take effect on B within one second (what B
+keeps in memory is dropped by PostgreSQL's notifications). Exits non-zero on the first surprise.
 """
 import http.cookiejar
 import json
@@ -137,6 +139,69 @@ statuses = [send(plain, "POST", proxy + "/api/v1/auth/login",
             for _ in range(6)]
 expect("wrong passwords through both replicas", statuses, [401] * 5 + [429])
 step("the sign-in throttle counts once across both replicas (5 failures, then 429)")
+
+# What each replica keeps in memory (the session record, the signed-in person) is dropped on
+# the other replicas within a second of a change: each device below is seen on B first, so B
+# keeps it, and then changed through A.
+def device():
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+
+def sign_in(opener, password):
+    status, _ = send(opener, "POST", proxy + "/api/auth/login",
+                     form={"email": admin_email, "password": password, "next": ""})
+    expect("sign-in of another device", status, 200)
+
+
+def who(opener, replica, headers=None):
+    status, me = send(opener, "POST", replica + "/api/auth/me", headers=headers)
+    return (me or {}).get("email") if status == 200 and isinstance(me, dict) else None
+
+
+def kept_on_b(opener, headers=None):
+    for _ in range(3):
+        expect("signed in on replica B", who(opener, replica_b, headers), admin_email)
+
+
+def within_a_second(what, done):
+    start = time.monotonic()
+    while not done():
+        if time.monotonic() - start > 1.0:
+            sys.exit(f"FAILED: {what} did not take effect on replica B within one second")
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+phone = device()
+sign_in(phone, PASSWORD)
+kept_on_b(phone)
+status, _ = send(browser, "POST", replica_a + "/api/account/end-other-sessions")
+expect("sign out everywhere else, through A", status, 200)
+took = within_a_second("signing out everywhere else", lambda: who(phone, replica_b) is None)
+expect("the device that asked stays signed in on B", who(browser, replica_b), admin_email)
+step(f"'sign out everywhere else' through A ended the other session on B in {took * 1000:.0f} ms")
+
+laptop = device()
+sign_in(laptop, PASSWORD)
+kept_on_b(laptop)
+NEW_PASSWORD = "cobalt-harbour-lantern-58"
+status, _ = send(browser, "POST", replica_a + "/api/auth/change-password",
+                 form={"current_password": PASSWORD, "new_password": NEW_PASSWORD,
+                       "confirm_password": NEW_PASSWORD})
+expect("password changed through A", status, 200)
+took = within_a_second("a password change", lambda: who(laptop, replica_b) is None)
+expect("the device that changed it stays signed in on B", who(browser, replica_b), admin_email)
+step(f"a password change through A ended the other session on B in {took * 1000:.0f} ms")
+
+tablet_jar = http.cookiejar.CookieJar()
+tablet = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(tablet_jar))
+sign_in(tablet, NEW_PASSWORD)
+cookie = "; ".join(f"{c.name}={c.value}" for c in tablet_jar)
+kept_on_b(plain, {"cookie": cookie})
+status, _ = send(tablet, "POST", replica_a + "/api/auth/logout")
+expect("signed out through A", status, 200)
+took = within_a_second("signing out", lambda: who(plain, replica_b, {"cookie": cookie}) is None)
+step(f"a session signed out through A is refused on B in {took * 1000:.0f} ms, its cookie replayed")
 
 a_served, b_served = served(replica_a), served(replica_b)
 if a_served < 5 or b_served < 5:

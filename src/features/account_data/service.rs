@@ -276,6 +276,9 @@ pub async fn delete(
             .exec(&txn)
             .await
             .or_internal(why)?;
+        crate::entities::changes::announce(crate::entities::changes::Change::Tenant(
+            person.tenant_id(),
+        ));
         Deleted::Company
     } else {
         audit_events::Entity::delete_many()
@@ -294,6 +297,9 @@ pub async fn delete(
             .exec(&txn)
             .await
             .or_internal(why)?;
+        crate::entities::changes::announce(crate::entities::changes::Change::Person(
+            person.user.id,
+        ));
         record(
             &txn,
             Event {

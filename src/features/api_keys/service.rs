@@ -17,7 +17,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
     DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Why a tool cannot have a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,12 +168,6 @@ pub async fn save(
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<(), AppError> {
     person.require_verified("store API keys")?;
-    let existed = Entity::find()
-        .filter(owner_filter(person))
-        .filter(Column::KeyName.eq(name.as_str()))
-        .one(db)
-        .await
-        .or_internal("reading an API key")?;
     let bound = address_for_key(db, ai, person.tenant_id(), name.as_str()).await?;
     let txn = db.begin().await.or_internal("saving an API key")?;
     write_key(
@@ -182,7 +176,6 @@ pub async fn save(
         person,
         (name, value),
         expires_at,
-        existed.as_ref(),
         bound.as_deref().unwrap_or_default(),
     )
     .await?;
@@ -218,7 +211,6 @@ pub async fn replace_all(
         remove_key(&txn, person, &old.key_name).await?;
     }
     for (name, value) in keys {
-        let existed = existing.iter().find(|m| m.key_name == name.as_str());
         let bound = address_for_key(&txn, ai, person.tenant_id(), name.as_str()).await?;
         write_key(
             &txn,
@@ -226,7 +218,6 @@ pub async fn replace_all(
             person,
             (name, value),
             None,
-            existed,
             bound.as_deref().unwrap_or_default(),
         )
         .await?;
@@ -243,21 +234,29 @@ async fn write_key(
     person: &SessionUser,
     (name, value): (&ApiKeyName, &ApiKeyValue),
     expires_at: Option<DateTime<Utc>>,
-    existed: Option<&user_api_keys::Model>,
     bound_url: &str,
 ) -> Result<(), AppError> {
     // The person's row is locked first, so two saves at once take turns and the custom-key
     // cap below counts the other's key (PostgreSQL would otherwise let each transaction count
     // only its own, and a burst pass the cap).
-    crate::entities::users::Entity::update_many()
-        .col_expr(
-            crate::entities::users::Column::Id,
-            sea_orm::sea_query::Expr::col(crate::entities::users::Column::Id).into(),
-        )
-        .filter(crate::entities::users::Column::Id.eq(person.user.id))
-        .exec(txn)
+    crate::person::lock_row(txn, person.user.id)
         .await
         .or_internal("saving an API key")?;
+    // Read again under the lock: a second click on "Save key" finds the first one's key, the
+    // same value for the same address, and changes nothing (nor audits anything again).
+    let current = Entity::find()
+        .filter(owner_filter(person))
+        .filter(Column::KeyName.eq(name.as_str()))
+        .one(txn)
+        .await
+        .or_internal("reading an API key")?;
+    if current
+        .as_ref()
+        .is_some_and(|c| same_key(keyring, person, c, value, expires_at, bound_url))
+    {
+        return Ok(());
+    }
+    let existed = current.as_ref();
     let sealed = keyring.seal(
         &SecretString::from(value.expose().to_owned()),
         &associated_data(person.tenant_id(), person.user.id, name.as_str()),
@@ -331,6 +330,36 @@ async fn write_key(
         },
     )
     .await
+}
+
+/// Whether the stored key `current` already is `value`, with the same expiry (to the minute:
+/// one picked as a number of days is counted from the moment of saving) for the same address.
+fn same_key(
+    keyring: &Keyring,
+    person: &SessionUser,
+    current: &user_api_keys::Model,
+    value: &ApiKeyValue,
+    expires_at: Option<DateTime<Utc>>,
+    bound_url: &str,
+) -> bool {
+    let same_expiry = match (current.expires_at, expires_at) {
+        (None, None) => true,
+        (Some(a), Some(b)) => (a - b).num_seconds().abs() < 60,
+        _ => false,
+    };
+    let sealed = Sealed {
+        ciphertext: current.ciphertext.clone(),
+        nonce: current.nonce.clone(),
+        key_version: current.key_version,
+    };
+    same_expiry
+        && current.bound_url == bound_url
+        && keyring
+            .open(
+                &sealed,
+                &associated_data(person.tenant_id(), person.user.id, &current.key_name),
+            )
+            .is_ok_and(|v| v.expose_secret() == value.expose())
 }
 
 /// Deletes one of the caller's keys; "not found" when there is none of that name.

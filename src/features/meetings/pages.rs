@@ -164,6 +164,16 @@ fn Insights(r: MeetingResult, added: bool) -> impl IntoView {
     let add = ServerAction::<AddActionItem>::new();
     let was_added = added;
     let added = add.value();
+    // The items added from this page: their buttons say so, and no second click adds again.
+    let last = RwSignal::new(None::<String>);
+    let done = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        if matches!(added.get(), Some(Ok(_))) {
+            if let Some(task) = last.get_untracked() {
+                done.update(|d| d.push(task));
+            }
+        }
+    });
     let notice = Signal::derive(move || match added.get() {
         Some(Ok(title)) => Some(format!("Added “{title}” to your tasks as a suggestion.")),
         _ if was_added => Some("Added to your tasks as a suggestion.".to_owned()),
@@ -193,6 +203,8 @@ fn Insights(r: MeetingResult, added: bool) -> impl IntoView {
                                     owner: a.owner.clone().unwrap_or_default(),
                                     due: a.due.clone().unwrap_or_default(),
                                 };
+                                let task = a.task.clone();
+                                let is_done = Signal::derive(move || done.with(|d| d.contains(&task)));
                                 view! {
                                     <tr data-action-item=a.task.clone()>
                                         <td>{a.task.clone()}</td>
@@ -200,11 +212,18 @@ fn Insights(r: MeetingResult, added: bool) -> impl IntoView {
                                         <td>{a.due.clone().unwrap_or_else(|| "—".into())}</td>
                                         <td>
                                             <form method="post" action="/api/tools/meetings/add-task" class="inline-form"
-                                                on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); add.dispatch(input.clone()); }>
+                                                on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                                    ev.prevent_default();
+                                                    last.set(Some(input.task.clone()));
+                                                    add.dispatch(input.clone());
+                                                }>
                                                 <input type="hidden" name="task" value=a.task.clone()/>
                                                 <input type="hidden" name="owner" value=a.owner.clone().unwrap_or_default()/>
                                                 <input type="hidden" name="due" value=a.due.clone().unwrap_or_default()/>
-                                                <button type="submit" class="button button-small button-quiet">"Add to my tasks"</button>
+                                                <button type="submit" class="button button-small button-quiet"
+                                                    disabled=move || add.pending().get() || is_done.get()>
+                                                    {move || if is_done.get() { "Added" } else { "Add to my tasks" }}
+                                                </button>
                                             </form>
                                         </td>
                                     </tr>

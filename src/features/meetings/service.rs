@@ -5,10 +5,11 @@ use super::{ActionItem, MeetingResult, NOTES_MAX_CHARS};
 use crate::ai::prompt::Prompt;
 use crate::domain::ToolId;
 use crate::error::AppError;
+use crate::error::ResultExt;
 use crate::features::tasks::service as tasks;
 use crate::features::tools::ai_call::{self, ask, text_input, AiCallContext, PreparedCall};
 use crate::person::SessionUser;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::Deserialize;
 
 const INSTRUCTIONS: &str =
@@ -165,7 +166,18 @@ pub async fn add_to_tasks(
         if is_date { due } else { "" },
         "suggested",
     )?;
-    Ok(tasks::create(db, pass, input).await?.title)
+    // One person's additions take turns, so a second click finds the first one's task and
+    // adds nothing.
+    let txn = db.begin().await.or_internal("adding a task")?;
+    crate::person::lock_row(&txn, person.user.id)
+        .await
+        .or_internal("adding a task")?;
+    if let Some(same) = tasks::find_same(&txn, pass, &input).await? {
+        return Ok(same.title);
+    }
+    let added = tasks::create(&txn, pass, input).await?;
+    txn.commit().await.or_internal("adding a task")?;
+    Ok(added.title)
 }
 
 #[cfg(test)]

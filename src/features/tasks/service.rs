@@ -10,8 +10,8 @@ use crate::features::tools::gate::{self as tool_gate, Pass};
 use crate::person::SessionUser;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use std::cmp::Reverse;
 
@@ -206,7 +206,7 @@ pub async fn list(
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     pass: Pass<'_>,
     input: TaskInput,
 ) -> Result<TaskRow, AppError> {
@@ -242,6 +242,24 @@ pub async fn create(
     .await
     .or_internal("creating a task")?;
     Ok(row(task))
+}
+
+/// The holder's task with exactly this title and description, if there is one (so that adding
+/// the same suggestion twice keeps one task).
+pub async fn find_same(
+    db: &impl ConnectionTrait,
+    pass: Pass<'_>,
+    input: &TaskInput,
+) -> Result<Option<TaskRow>, AppError> {
+    let person = holder(pass)?;
+    Ok(Entity::find()
+        .filter(owner(person))
+        .filter(Column::Title.eq(input.title.as_str()))
+        .filter(Column::Description.eq(input.description.as_str()))
+        .one(db)
+        .await
+        .or_internal("reading tasks")?
+        .map(row))
 }
 
 pub async fn update(

@@ -120,6 +120,7 @@ async fn write_flag(
     )
     .exec_without_returning(db)
     .await?;
+    crate::entities::changes::announce(crate::entities::changes::Change::Tenant(tenant_id));
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 use crate::entities::api_tokens;
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
+use crate::web::memory::Memory;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -206,14 +207,16 @@ pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> Result<(), A
 /// minute).
 pub async fn authenticate(
     db: &DatabaseConnection,
+    memory: &Memory,
     access_token: &str,
 ) -> Result<SessionUser, AppError> {
-    Ok(authenticate_grant(db, access_token).await?.0)
+    Ok(authenticate_grant(db, memory, access_token).await?.0)
 }
 
 /// [`authenticate`], with what the token grants ([`Grant`]).
 pub async fn authenticate_grant(
     db: &DatabaseConnection,
+    memory: &Memory,
     access_token: &str,
 ) -> Result<(SessionUser, Grant), AppError> {
     let row = api_tokens::Entity::find()
@@ -227,7 +230,10 @@ pub async fn authenticate_grant(
     if row.revoked_at.is_some() || row.expires_at <= now {
         return Err(expired());
     }
-    let person = owner(db, row.user_id).await?;
+    // The owner from memory where kept, like a signed-in session's person.
+    let person = crate::web::session::load_person(db, memory, row.user_id)
+        .await?
+        .ok_or_else(expired)?;
     if row.kind == PERSONAL
         && row
             .last_used_at

@@ -387,7 +387,7 @@ where
                         <TextField label="Name" name="title" id="keep-title" maxlength=200
                             value=Signal::derive({ let n = name(&r); move || n.clone() })
                             error=crate::components::field_error(save.value(), "title")/>
-                        <button type="submit" class="button button-quiet">"Save this result"</button>
+                        <button type="submit" class="button button-quiet" disabled=move || save.pending().get()>"Save this result"</button>
                     </leptos::form::ActionForm>
                 </section>
             }

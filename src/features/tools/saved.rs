@@ -9,7 +9,7 @@ use crate::util::format_time;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 
 /// The most results one person keeps per tool.
@@ -84,10 +84,26 @@ pub async fn save(
             "That result cannot be saved: it is not one the tool gave, or it is too large.",
         ));
     }
+    let txn = db.begin().await.or_internal("saving a result")?;
+    // One person's saves take turns, so a second click finds the first one's row.
+    crate::person::lock_row(&txn, person.user.id)
+        .await
+        .or_internal("saving a result")?;
+    let same = Entity::find()
+        .filter(owner(person))
+        .filter(Column::Tool.eq(tool.info().flag))
+        .filter(Column::Payload.eq(payload))
+        .one(&txn)
+        .await
+        .or_internal("reading saved results")?;
+    if let Some(same) = same {
+        // The same result saved again (a double click, a form posted twice) is the one kept.
+        return Ok(same.id);
+    }
     let count = Entity::find()
         .filter(owner(person))
         .filter(Column::Tool.eq(tool.info().flag))
-        .count(db)
+        .count(&txn)
         .await
         .or_internal("counting saved results")?;
     if count >= SAVED_MAX {
@@ -105,9 +121,10 @@ pub async fn save(
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
     .or_internal("saving a result")?;
+    txn.commit().await.or_internal("saving a result")?;
     Ok(row.id)
 }
 
