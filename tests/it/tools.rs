@@ -167,13 +167,80 @@ async fn the_json_api_has_a_home() {
 #[tokio::test]
 async fn the_dashboard_reads_cards_and_picks_in_one_call() {
     let app = spawn_app().await;
-    app.register("dash").await;
+    let email = app.register("dash").await;
     let (status, _, body) = app.call("dashboard", &[]).await;
     assert_eq!(status, 200, "{body}");
     let cards = body["cards"].as_array().unwrap();
     assert_eq!(cards.len(), 6);
     assert_eq!(cards[0]["flag"], "writing_assistance");
     assert!(body["picks"].as_array().unwrap().is_empty(), "{body}");
+    let card = |body: &serde_json::Value, flag: &str| {
+        body["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["flag"] == flag)
+            .map(|c| match &c["access"] {
+                // `"Available"`, or `{"NeedsKey": {…}}` for a state that carries details.
+                serde_json::Value::Object(o) => o.keys().next().cloned().unwrap_or_default(),
+                other => other.as_str().unwrap_or_default().to_owned(),
+            })
+            .unwrap()
+    };
+    assert_eq!(card(&body, "writing_assistance"), "NeedsKey", "{body}");
+
+    // The keys and the setup answers are read in the page's one query: a stored key opens
+    // its tool, an expired one does not, and the chosen tools become picks.
+    for (name, value) in [
+        ("writing_service_key", "sk-dash-writing-0123456789"),
+        ("meeting_insights_service_key", "sk-dash-meeting-0123456789"),
+    ] {
+        let (status, _, body) = app
+            .call(
+                "keys/save",
+                &[
+                    ("origin", name),
+                    ("name", name),
+                    ("value", value),
+                    ("expires_on", ""),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    digame::entities::user_api_keys::Entity::update_many()
+        .col_expr(
+            digame::entities::user_api_keys::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::days(1)),
+        )
+        .filter(digame::entities::user_api_keys::Column::KeyName.eq("meeting_insights_service_key"))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let me = person(&app, &email).await;
+    use sea_orm::ActiveModelTrait;
+    digame::entities::onboarding_states::ActiveModel {
+        user_id: sea_orm::Set(me.user.id),
+        tenant_id: sea_orm::Set(me.tenant.id),
+        data: sea_orm::Set(
+            r#"{"feature_exploration":{"writing_assistance":true},"is_completed":true,"completed_steps":[],"user_preferences":{}}"#
+                .to_owned(),
+        ),
+        updated_at: sea_orm::Set(chrono::Utc::now()),
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    let (_, _, body) = app.call("dashboard", &[]).await;
+    assert_eq!(card(&body, "writing_assistance"), "Available", "{body}");
+    assert_eq!(card(&body, "meeting_insights"), "NeedsKey", "{body}");
+    let picks: Vec<&str> = body["picks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["flag"].as_str())
+        .collect();
+    assert_eq!(picks, ["writing_assistance"], "{body}");
     let (status, _, body) = app.call_with(&common::new_client(), "dashboard", &[]).await;
     assert_eq!((status, body["code"].as_str()), (401, Some("UNAUTHORIZED")));
 }

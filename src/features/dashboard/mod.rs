@@ -12,6 +12,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+pub mod service;
+
 /// Everything the dashboard shows, read in one call: the tenant's flags and the person's
 /// keys once for both the picks and the cards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,12 +25,14 @@ pub struct DashboardView {
 
 #[server(endpoint = "dashboard")]
 pub async fn dashboard() -> Result<DashboardView, AppError> {
+    use crate::features::tenancy::service::flags_of;
     use crate::features::{onboarding, tools::gate};
     use crate::web::ctx;
     let (state, person) = ctx::signed_in().await?;
-    let access = gate::access(&state.db, &person).await?;
+    let data = service::read(&state.db, &person).await?;
+    let access = gate::access_from(&person, flags_of(&state.db, &person).await?, data.keys);
     Ok(DashboardView {
-        picks: onboarding::service::picks_for(&state.db, &person, &access.flags).await?,
+        picks: onboarding::service::picks_from(&data.onboarding, &access.flags),
         cards: gate::cards(&access, &person),
     })
 }

@@ -348,18 +348,14 @@ pub async fn picks(
     db: &DatabaseConnection,
     person: &SessionUser,
 ) -> Result<Vec<Recommendation>, AppError> {
-    let flags = gate::access(db, person).await?.flags;
-    picks_for(db, person, &flags).await
+    let flags = crate::features::tenancy::service::flags_of(db, person).await?;
+    Ok(picks_from(&load(db, person).await?, &flags))
 }
 
-/// The person's chosen tools, most relevant first, given the tenant's flags already read.
-pub async fn picks_for(
-    db: &DatabaseConnection,
-    person: &SessionUser,
-    flags: &HashMap<ToolId, bool>,
-) -> Result<Vec<Recommendation>, AppError> {
-    let data = load(db, person).await?;
-    let recs = recommend(&data, flags);
+/// The person's chosen tools, most relevant first, from their setup answers and the tenant's
+/// flags already read.
+pub fn picks_from(data: &OnboardingData, flags: &HashMap<ToolId, bool>) -> Vec<Recommendation> {
+    let recs = recommend(data, flags);
     let chosen = |flag: &str| data.explores(flag);
     let mut out: Vec<Recommendation> = recs
         .into_iter()
@@ -378,7 +374,7 @@ pub async fn picks_for(
             available: flags[&tool.id],
         });
     }
-    Ok(out)
+    out
 }
 
 pub async fn funnel(db: &DatabaseConnection, admin: &SessionUser) -> Result<Funnel, AppError> {

@@ -64,18 +64,30 @@ async fn access_with(
     person: &SessionUser,
     with_keys: bool,
 ) -> Result<Access, AppError> {
-    Ok(Access {
+    let keys = if with_keys {
+        vault::usable_key_names(db, person).await?
+    } else {
+        Vec::new()
+    };
+    Ok(access_from(person, flags_of(db, person).await?, keys))
+}
+
+/// The access facts from the person, their company's flags and the names of their usable
+/// keys, read by the caller (the dashboard reads the keys in the same query as the rest of
+/// its page).
+pub fn access_from(
+    person: &SessionUser,
+    flags: HashMap<ToolId, bool>,
+    keys: Vec<String>,
+) -> Access {
+    Access {
         tier: person.tier(),
-        flags: flags_of(db, person).await?,
+        flags,
         user_active: person.user.active,
         email_verified: person.email_verified(),
         two_factor_ok: person.two_factor_ok(),
-        keys: if with_keys {
-            vault::usable_key_names(db, person).await?
-        } else {
-            Vec::new()
-        },
-    })
+        keys,
+    }
 }
 
 /// The person's access to every tool, for the dashboard.
