@@ -30,7 +30,7 @@ use sea_orm::sqlx::postgres::{PgListener, PgPool};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tower_sessions::session::{Id, Record};
@@ -41,6 +41,10 @@ pub const KEPT_FOR: Duration = Duration::from_secs(30);
 pub const QUIET: Duration = Duration::from_secs(1);
 /// The PostgreSQL channel the triggers and the session store notify on.
 pub const CHANNEL: &str = "digame_memory";
+/// How long the memory on PostgreSQL trusts itself after the last notification it heard.
+pub const HEARD_WITHIN: Duration = Duration::from_secs(3);
+/// The keep-alive each replica sends every second, so that a listener hears something.
+const KEEP_ALIVE: &str = "p";
 /// Entries per map before the expired ones are swept (and, if that is not enough, all).
 const ROOM: usize = 50_000;
 
@@ -132,8 +136,12 @@ pub struct Memory {
     clock: AtomicU64,
     /// The tick of the last full drop: reads that started before it keep nothing.
     dropped_at: AtomicU64,
-    /// Whether entries may be kept: on PostgreSQL only while [`listen`] is listening.
-    open: AtomicBool,
+    /// Until when (milliseconds since `born`) entries may be kept and served: always on
+    /// SQLite; on PostgreSQL only while [`listen`] hears notifications (its own keep-alive
+    /// every second among them), so a listening connection that silently stopped delivering
+    /// closes the memory within [`HEARD_WITHIN`].
+    trusted_until: AtomicU64,
+    born: Instant,
     sessions: RwLock<Shelf<u128, Record>>,
     people: RwLock<People>,
 }
@@ -154,7 +162,8 @@ impl Memory {
         let memory = Arc::new(Memory {
             clock: AtomicU64::new(1),
             dropped_at: AtomicU64::new(0),
-            open: AtomicBool::new(open),
+            trusted_until: AtomicU64::new(if open { u64::MAX } else { 0 }),
+            born: Instant::now(),
             sessions: RwLock::new(Shelf::new()),
             people: RwLock::new(People {
                 shelf: Shelf::new(),
@@ -176,12 +185,12 @@ impl Memory {
     }
 
     fn may_keep(&self, ticket: Ticket) -> bool {
-        self.open.load(Ordering::SeqCst) && ticket.0 >= self.dropped_at.load(Ordering::SeqCst)
+        self.is_open() && ticket.0 >= self.dropped_at.load(Ordering::SeqCst)
     }
 
     /// The session record kept for `id`, unexpired.
     pub fn session(&self, id: &Id) -> Option<Record> {
-        if !self.open.load(Ordering::SeqCst) {
+        if !self.is_open() {
             return None;
         }
         let record = read(&self.sessions).get(&session_key(id), Instant::now())?;
@@ -215,7 +224,7 @@ impl Memory {
             },
         );
         if let Some(record) = written {
-            if self.open.load(Ordering::SeqCst) {
+            if self.is_open() {
                 shelf.put(key, record.clone(), now);
             }
         }
@@ -223,7 +232,7 @@ impl Memory {
 
     /// The active person with this id, as kept.
     pub fn person(&self, id: i64) -> Option<SessionUser> {
-        if !self.open.load(Ordering::SeqCst) {
+        if !self.is_open() {
             return None;
         }
         read(&self.people).shelf.get(&id, Instant::now())
@@ -292,6 +301,9 @@ impl Memory {
     /// Applies one notification's payload (`u:<id>`, `t:<id>`, `s:<hex key>`); an unknown
     /// one drops everything, to be safe.
     pub fn apply(&self, payload: &str) {
+        if payload == KEEP_ALIVE {
+            return;
+        }
         let parsed = payload.split_once(':').and_then(|(kind, rest)| match kind {
             "u" => rest
                 .parse()
@@ -315,8 +327,29 @@ impl Memory {
         }
     }
 
+    fn millis(&self) -> u64 {
+        self.born.elapsed().as_millis() as u64
+    }
+
+    /// Whether entries may be kept and served now.
+    fn is_open(&self) -> bool {
+        self.millis() < self.trusted_until.load(Ordering::SeqCst)
+    }
+
+    /// Trusted for [`HEARD_WITHIN`] more: the listener heard a notification. After a silence
+    /// that closed the memory, everything kept before it is dropped first.
+    fn heard(&self) {
+        if !self.is_open() {
+            self.drop_all();
+        }
+        let until = self.millis() + HEARD_WITHIN.as_millis() as u64;
+        self.trusted_until.store(until, Ordering::SeqCst);
+    }
+
+    /// Keeps and serves nothing until [`Self::heard`] (or for good, on SQLite, `open`).
     fn set_open(&self, open: bool) {
-        self.open.store(open, Ordering::SeqCst);
+        self.trusted_until
+            .store(if open { u64::MAX } else { 0 }, Ordering::SeqCst);
     }
 }
 
@@ -341,18 +374,38 @@ pub fn session_payload(id: &Id) -> String {
 
 /// On PostgreSQL: listens for the other processes' changes for as long as the server runs.
 /// Keeps nothing until listening; when the connection is lost, drops everything and keeps
-/// nothing until it listens again (retrying every second).
+/// nothing until it listens again (retrying every second). A keep-alive notification every
+/// second proves the listening connection still delivers: after [`HEARD_WITHIN`] without
+/// one (a database that stopped answering, a silent network), nothing is served from memory.
 pub fn listen(memory: Arc<Memory>, pool: PgPool) {
+    let pinger = pool.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(KEEP_ALIVE)
+                .execute(&pinger)
+                .await;
+            if let Err(e) = sent {
+                tracing::debug!(error = %e, "memory keep-alive not sent");
+            }
+        }
+    });
     tokio::spawn(async move {
         loop {
             match subscribe(&pool).await {
                 Ok(mut listener) => {
                     memory.drop_all();
-                    memory.set_open(true);
+                    memory.heard();
                     tracing::debug!("listening for changes on {CHANNEL}");
                     loop {
                         match listener.try_recv().await {
-                            Ok(Some(note)) => memory.apply(note.payload()),
+                            Ok(Some(note)) => {
+                                memory.heard();
+                                memory.apply(note.payload());
+                            }
                             Ok(None) => {
                                 tracing::warn!("lost the {CHANNEL} listener's connection: keeping nothing until it is back");
                                 break;
@@ -499,6 +552,25 @@ mod tests {
             - tower_sessions::cookie::time::Duration::seconds(1);
         memory.keep_session(memory.ticket(), &old);
         assert!(memory.session(&Id(7)).is_none());
+    }
+
+    #[test]
+    fn on_postgresql_memory_is_trusted_only_while_notifications_are_heard() {
+        let memory = Memory::new(false);
+        memory.heard();
+        memory.keep_person(memory.ticket(), &person(9, 50));
+        assert!(memory.person(9).is_some());
+        // Silence past the window: nothing is served…
+        memory
+            .trusted_until
+            .store(memory.millis(), Ordering::SeqCst);
+        assert!(memory.person(9).is_none());
+        // …and what was kept before it is gone once notifications are heard again.
+        memory.heard();
+        assert!(memory.person(9).is_none());
+        memory.apply(KEEP_ALIVE);
+        memory.keep_person(memory.ticket(), &person(9, 50));
+        assert!(memory.person(9).is_some());
     }
 
     #[test]
