@@ -192,6 +192,11 @@ expect("password changed through A", status, 200)
 took = within_a_second("a password change", lambda: who(laptop, replica_b) is None)
 expect("the device that changed it stays signed in on B", who(browser, replica_b), admin_email)
 step(f"a password change through A ended the other session on B in {took * 1000:.0f} ms")
+# The password change revoked the person's tokens too: a new one for the steps below.
+status, signed_in = send(plain, "POST", proxy + "/api/v1/auth/login",
+                         {"username": admin_email, "password": NEW_PASSWORD})
+expect("token sign-in with the new password", status, 200)
+token = signed_in["tokens"]["access_token"]
 
 tablet_jar = http.cookiejar.CookieJar()
 tablet = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(tablet_jar))
