@@ -64,7 +64,7 @@ test('@forms the dashboard shows each tool with what unlocks it', async ({ page,
   await expect(email).toContainText('Ready');
   await expect(email.getByRole('link', { name: 'Open Email pattern analysis' })).toHaveAttribute('href', '/tools/email');
   const writing = page.locator('[data-tool="writing_assistance"]');
-  await expect(writing).toContainText('Add your writing_service_key in Settings → API keys');
+  await expect(writing).toContainText('Add your key for Writing assistance (an OpenAI-compatible service key of your own) in Settings → API keys');
   await writing.getByRole('link', { name: 'Add your key' }).click();
   await expect(page).toHaveURL(/\/settings\/api-keys#writing_service_key$/);
 });

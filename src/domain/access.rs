@@ -77,11 +77,29 @@ pub fn explain(access: &ToolAccess, tenant_name: &str, tier: Tier) -> String {
         ToolAccess::SwitchedOff => format!(
             "Switched off for {tenant_name}. An administrator of {tenant_name} can switch it on in Admin → Features."
         ),
-        ToolAccess::NeedsKey { key } => format!("Add your {key} in Settings → API keys to use it."),
+        ToolAccess::NeedsKey { key } => format!(
+            "Add your {} (an OpenAI-compatible service key of your own) in Settings → API keys to use it.",
+            key_words(key)
+        ),
         ToolAccess::AccountInactive => "Your account has been deactivated.".to_owned(),
         ToolAccess::EmailNotVerified => "Confirm your email address to use it: open the link we sent you, or send a new one from your dashboard.".to_owned(),
         ToolAccess::TwoFactorRequired => two_factor_message("use it", tenant_name),
     }
+}
+
+/// A key's name in people's words: "key for Writing assistance" for a tool's key (the wire
+/// name, `writing_service_key`, stays for the API and its docs).
+pub fn key_words(key: &str) -> String {
+    crate::domain::tools::TOOLS
+        .iter()
+        .find(|t| match t.key {
+            KeyNeed::Required(k) | KeyNeed::Optional(k) => k == key,
+            KeyNeed::None => false,
+        })
+        .map_or_else(
+            || format!("key “{key}”"),
+            |t| format!("key for {}", t.title),
+        )
 }
 
 /// Why something waits for the company's two-factor requirement, and where to meet it.
@@ -95,6 +113,23 @@ pub fn two_factor_message(what: &str, tenant_name: &str) -> String {
 mod tests {
     use super::*;
     use crate::domain::tools::TOOLS;
+
+    #[test]
+    fn a_missing_key_is_named_in_words_with_its_tool() {
+        let said = explain(
+            &ToolAccess::NeedsKey {
+                key: "writing_service_key".into(),
+            },
+            "Acme",
+            Tier::Professional,
+        );
+        assert!(
+            said.starts_with("Add your key for Writing assistance"),
+            "{said}"
+        );
+        assert!(!said.contains("writing_service_key"), "{said}");
+        assert_eq!(key_words("my_own"), "key “my_own”");
+    }
 
     #[test]
     fn every_combination_of_tier_flag_user_and_key() {

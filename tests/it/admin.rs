@@ -438,6 +438,12 @@ async fn roles_and_deactivation_with_the_last_admin_protected() {
     let member_id = person(&app, &member_email).await.user.id.to_string();
     let admin_id = admin.user.id.to_string();
 
+    // The page does not offer the last administrator a step down it would refuse.
+    let page = app.get("/admin/members").await.text().await.unwrap();
+    assert!(page.contains("data-last-admin"), "{page}");
+    assert!(!page.contains("Make member"), "{page}");
+    assert!(page.contains("Make administrator"), "offered on the member");
+
     let (status, _, body) = app
         .call(
             "admin/members/role",
@@ -505,6 +511,9 @@ async fn roles_and_deactivation_with_the_last_admin_protected() {
         )
         .await;
     assert_eq!(status, 200);
+    let page = app.get("/admin/members").await.text().await.unwrap();
+    assert!(!page.contains("data-last-admin"), "two administrators now");
+    assert!(page.contains("Make member"));
     // Now there are two admins, so the first may step down.
     let (status, _, body) = app
         .call(

@@ -13,24 +13,25 @@ use serde::{Deserialize, Serialize};
 pub const SNIPPET_MAX_CHARS: usize = 2_000;
 pub const WORD_MAX_CHARS: usize = 60;
 
-/// The languages offered, as ISO 639-1 codes and English names.
+/// The languages offered, as ISO 639-1 codes and English names, in the order of their names
+/// (as people look for them in the list).
 pub const LANGUAGES: [(&str, &str); 16] = [
     ("ar", "Arabic"),
-    ("de", "German"),
+    ("zh", "Chinese"),
+    ("nl", "Dutch"),
     ("en", "English"),
-    ("es", "Spanish"),
     ("fr", "French"),
+    ("de", "German"),
     ("hi", "Hindi"),
     ("it", "Italian"),
     ("ja", "Japanese"),
     ("ko", "Korean"),
-    ("nl", "Dutch"),
     ("pl", "Polish"),
     ("pt", "Portuguese"),
     ("ru", "Russian"),
+    ("es", "Spanish"),
     ("sv", "Swedish"),
     ("tr", "Turkish"),
-    ("zh", "Chinese"),
 ];
 
 /// The English name of a supported language code.

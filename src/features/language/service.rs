@@ -189,6 +189,14 @@ pub async fn define(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_language_list_is_in_the_order_of_its_names() {
+        let names: Vec<&str> = super::super::LANGUAGES.iter().map(|(_, n)| *n).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+    }
     use crate::ai::prompt::parse_json;
 
     #[test]

@@ -143,6 +143,19 @@ fn bullet_list(title: &'static str, items: Vec<String>) -> impl IntoView {
     })
 }
 
+/// A section of the finished answer: its items, or a line saying there were none (a section
+/// that disappears reads as a fault).
+fn answer_list(title: &'static str, none: &'static str, items: Vec<String>) -> impl IntoView {
+    view! {
+        <h3>{title}</h3>
+        {if items.is_empty() {
+            view! { <p class="muted small" data-none=title>{none}</p> }.into_any()
+        } else {
+            view! { <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }.into_any()
+        }}
+    }
+}
+
 /// The answer while it is being written: what it says so far, nothing to act on yet.
 #[component]
 fn Draft(r: MeetingResult) -> impl IntoView {
@@ -187,8 +200,12 @@ fn Insights(r: MeetingResult, added: bool) -> impl IntoView {
             <h2 id="insights-heading">"Insights"</h2>
             <h3>"Summary"</h3>
             <p data-summary>{r.summary.clone()}</p>
-            {bullet_list("Key points", r.key_points.clone())}
-            {bullet_list("Decisions", r.decisions.clone())}
+            {answer_list("Key points", "No key points found.", r.key_points.clone())}
+            {answer_list("Decisions", "No decisions found.", r.decisions.clone())}
+            {items.is_empty().then(|| view! {
+                <h3>"Action items"</h3>
+                <p class="muted small" data-none="Action items">"No action items found."</p>
+            })}
             {(!items.is_empty()).then(|| view! {
                 <h3>"Action items"</h3>
                 <FormAlert message=notice success=true/>

@@ -115,6 +115,11 @@ fn MembersPanel(shown_once: ShownOnce) -> impl IntoView {
 #[component]
 fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
     let invitations = data.invitations.clone();
+    let active_admins = data
+        .members
+        .iter()
+        .filter(|m| m.is_admin && m.active)
+        .count();
     view! {
         <section class="card">
             <h2>"People"</h2>
@@ -130,6 +135,9 @@ fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
                         {data.members.into_iter().map(|m| {
                             let id = m.id.to_string();
                             let id2 = id.clone();
+                            // The last active administrator cannot step down (the server
+                            // refuses it): the button is not offered.
+                            let last_admin = m.is_admin && m.active && active_admins <= 1;
                             view! {
                                 <tr data-member=m.email.clone()>
                                     <td>{m.name.clone()}{m.is_you.then_some(" (you)")}</td>
@@ -139,13 +147,18 @@ fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
                                     <td>{m.last_sign_in.clone().unwrap_or_else(|| "Never".into())}</td>
                                     <td>{if m.onboarding_completed { "Finished" } else { "Not yet" }}</td>
                                     <td><div class="row-actions">
-                                        <ActionForm action=actions.role attr:class="inline-form">
-                                            <input type="hidden" name="member_id" value=id/>
-                                            <input type="hidden" name="role" value=if m.is_admin { Role::Member.as_str() } else { Role::Admin.as_str() }/>
-                                            <button type="submit" class="button button-small button-quiet">
-                                                {if m.is_admin { "Make member" } else { "Make administrator" }}
-                                            </button>
-                                        </ActionForm>
+                                        {(!last_admin).then(|| view! {
+                                            <ActionForm action=actions.role attr:class="inline-form">
+                                                <input type="hidden" name="member_id" value=id/>
+                                                <input type="hidden" name="role" value=if m.is_admin { Role::Member.as_str() } else { Role::Admin.as_str() }/>
+                                                <button type="submit" class="button button-small button-quiet">
+                                                    {if m.is_admin { "Make member" } else { "Make administrator" }}
+                                                </button>
+                                            </ActionForm>
+                                        })}
+                                        {last_admin.then(|| view! {
+                                            <span class="muted small" data-last-admin>"The only administrator"</span>
+                                        })}
                                         {(!m.is_you).then(|| view! {
                                             <ActionForm action=actions.active attr:class="inline-form">
                                                 <input type="hidden" name="member_id" value=id2/>

@@ -94,7 +94,9 @@ fn StyleReport(r: StyleResult) -> impl IntoView {
             <h3>"Tone"</h3>
             <dl class="facts">
                 <dt>"Sentiment"</dt><dd>{format!("{sentiment} ({:+.2})", r.sentiment)}</dd>
-                <dt>"Hedging"</dt><dd>{format!("{:.0} %", r.hedging * 100.0)}</dd>
+                <dt>"Hedging"</dt>
+                <dd>{format!("{:.0} %", r.hedging * 100.0)}
+                    <span class="muted small">" — how much the text softens its claims (“maybe”, “I think”, “sort of”): 0 % states everything plainly, 100 % qualifies everything"</span></dd>
                 <dt>"Readability"</dt>
                 <dd data-readability>{format!("grade {grade:.1}, {} ({} words, {} sentences; computed by Digame, not the model)", r.readability.label(), r.readability.words, r.readability.sentences)}</dd>
             </dl>

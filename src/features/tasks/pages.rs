@@ -197,7 +197,7 @@ fn TaskList(data: TasksView, actions: Actions) -> impl IntoView {
             } else {
                 view! {
                     <div class="table-wrap">
-                        <table class="table">
+                        <table class="table table-stack">
                             <thead><tr>
                                 <th scope="col">"Task"</th><th scope="col">"Due"</th><th scope="col">"Status"</th>
                                 <th scope="col">"Priority"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -234,10 +234,10 @@ fn TaskLine(task: TaskRow, actions: Actions) -> impl IntoView {
                 <strong>{task.title.clone()}</strong>
                 {(!task.description.is_empty()).then(|| view! { <br/><span class="muted small">{task.description.clone()}</span> })}
             </td>
-            <td>{task.due_on.clone().unwrap_or_else(|| "—".into())}</td>
-            <td>{task.status.label()}</td>
-            <td data-priority>{task.priority.map_or_else(|| "—".to_owned(), |p| p.to_string())}</td>
-            <td><div class="row-actions">
+            <td data-label="Due">{task.due_on.clone().unwrap_or_else(|| "—".into())}</td>
+            <td data-label="Status">{task.status.label()}</td>
+            <td data-label="Priority" data-priority>{task.priority.map_or_else(|| "—".to_owned(), |p| p.to_string())}</td>
+            <td class="cell-actions"><div class="row-actions">
                 {active.then(|| status_form(TaskStatus::Done, "Done"))}
                 {(!active).then(|| status_form(TaskStatus::Todo, "Reopen"))}
                 {(!archived).then(|| status_form(TaskStatus::Archived, "Archive"))}
@@ -368,7 +368,7 @@ fn Suggestions(list: Vec<Suggestion>, apply: ServerAction<ApplyPriorities>) -> i
     }
     view! {
         <div class="table-wrap">
-            <table class="table">
+            <table class="table table-stack">
                 <thead><tr>
                     <th scope="col">"Task"</th><th scope="col">"Now"</th><th scope="col">"Suggested"</th>
                     <th scope="col">"Why"</th><th scope="col"><span class="visually-hidden">"Save"</span></th>
@@ -383,10 +383,10 @@ fn Suggestions(list: Vec<Suggestion>, apply: ServerAction<ApplyPriorities>) -> i
                         view! {
                             <tr data-suggestion=s.title.clone()>
                                 <td>{s.title.clone()}</td>
-                                <td>{s.current.map_or_else(|| "—".to_owned(), |p| p.to_string())}</td>
-                                <td><strong>{s.suggested}</strong></td>
-                                <td class="small">{why}</td>
-                                <td>
+                                <td data-label="Now">{s.current.map_or_else(|| "—".to_owned(), |p| p.to_string())}</td>
+                                <td data-label="Suggested"><strong>{s.suggested}</strong></td>
+                                <td data-label="Why" class="small">{why}</td>
+                                <td class="cell-actions">
                                     <ActionForm action=apply attr:class="inline-form">
                                         <input type="hidden" name="task_id" value=s.task_id.to_string()/>
                                         <button type="submit" class="button button-small button-quiet">"Save"</button>
