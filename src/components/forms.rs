@@ -30,6 +30,21 @@ where
     })
 }
 
+/// The message of an action's last error, whatever it belongs to: for forms that show no
+/// field of their own (a switch, a button), where a field's message would have nowhere to go.
+pub fn action_error<T, S>(value: S) -> Signal<Option<String>>
+where
+    T: 'static,
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        value.with(|v| match v {
+            Some(Err(e)) => Some(e.message().to_owned()),
+            _ => None,
+        })
+    })
+}
+
 /// A form-level message, announced to screen readers.
 #[component]
 pub fn FormAlert(

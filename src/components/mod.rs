@@ -8,5 +8,5 @@ mod layout;
 
 pub use admin::{admin_tabs, RequireAdmin};
 pub use copy::{CopyButton, CopyText};
-pub use forms::{error_alert, field_error, form_error, FormAlert, TextField};
+pub use forms::{action_error, error_alert, field_error, form_error, FormAlert, TextField};
 pub use layout::{AuthState, HydrationMark, IslandCode, Layout, NotFound, RequireUser};

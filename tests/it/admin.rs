@@ -1213,3 +1213,30 @@ async fn invitations_are_limited_per_company() {
         "{body}"
     );
 }
+
+/// Without JavaScript, "Require two-factor sign-in" refused (the admin has none themselves)
+/// comes back to Admin → Features with the reason on the page, not silently.
+#[tokio::test]
+async fn a_refused_two_factor_requirement_says_why_on_the_features_page() {
+    let app = spawn_app().await;
+    app.register("require-2fa").await;
+    let res = app
+        .client
+        .post(app.url("/api/admin/two-factor"))
+        .header("origin", format!("http://{}", app.host))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url("/admin/features"))
+        .form(&[("required", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 302);
+    let location = common::header(res.headers(), "location").to_owned();
+    assert_eq!(location, "/admin/features");
+    let page = app.get(&location).await.text().await.unwrap();
+    assert!(
+        page.contains("Turn on two-factor sign-in for yourself first"),
+        "the refusal is shown: {page}"
+    );
+    assert!(!page.contains("Saved."), "and no success beside it");
+}

@@ -1,7 +1,7 @@
 //! The tenant admin page for feature flags, within the tier.
 
 use super::{FeaturesView, SetFeature, SetTwoFactorRequirement};
-use crate::components::{admin_tabs, form_error, FormAlert, RequireAdmin};
+use crate::components::{action_error, admin_tabs, FormAlert, RequireAdmin};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -37,8 +37,9 @@ fn FeaturesPanel() -> impl IntoView {
             <h1>"Administration"</h1>
             {admin_tabs("/admin/features")}
             <FormAlert message=notice success=true/>
-            <FormAlert message=form_error(set.value())/>
-            <FormAlert message=form_error(require.value())/>
+            // Neither form has a field to show its message beside: every error shows here.
+            <FormAlert message=action_error(set.value())/>
+            <FormAlert message=action_error(require.value())/>
         </section>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || view_data.get().map(|res| match res {
