@@ -64,8 +64,8 @@ async fn the_gate_refuses_with_the_reason_and_counts_a_successful_call() {
     let err = begin(me.clone()).await.unwrap_err();
     assert_eq!(err.code(), "API_KEY_MISSING", "{err:?}");
     assert!(
-        err.message().contains("meeting_insights_service_key"),
-        "{err}"
+        err.message().contains("key for Meeting insights"),
+        "the key named in words: {err}"
     );
     assert_eq!(usage_today(&app, me.user.id).await, 0);
 
