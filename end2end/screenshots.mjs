@@ -132,6 +132,10 @@ for (const [title, due, status] of [
 await desktop.goto(`${base}/tools/tasks?suggest=1`);
 await desktop.locator('tr[data-suggestion]').first().waitFor();
 await shot(desktop, 'tasks');
+// On a phone each task and suggestion is a card: nothing off-screen to the right.
+await desktop.setViewportSize({ width: 390, height: 844 });
+await shot(desktop, 'tasks-phone');
+await desktop.setViewportSize({ width: 1280, height: 800 });
 
 for (const name of ['communication_style_service_key', 'meeting_insights_service_key', 'language_learning_api_key']) {
   await desktop.request.post(`${base}/api/keys/save`, {
