@@ -24,7 +24,7 @@ test('writing: a locked panel says what unlocks it; with a key, suggestions are 
   await page.goto('/tools/writing');
   await accounts.ready();
   const locked = page.locator('[data-locked]');
-  await expect(locked).toContainText('writing_service_key');
+  await expect(locked).toContainText('Add your key for Writing assistance');
   await locked.getByRole('link', { name: 'Add your key' }).click();
   await expect(page).toHaveURL(/\/settings\/api-keys#writing_service_key$/);
 
