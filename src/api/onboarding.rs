@@ -20,11 +20,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The tools the caller's answers point to, best first (the dashboard's picks)
 #[utoipa::path(get, path = "/auth/me/onboarding/recommendations", tag = "onboarding", security(("bearer" = [])),
-    responses((status = 200, description = "The chosen tools, in recommended order, with the reasons", body = Vec<crate::features::onboarding::model::Recommendation>)))]
+    responses((status = 200, description = "The chosen tools, in recommended order, with the reasons", body = Vec<crate::features::onboarding::recommend::Recommendation>)))]
 async fn recommendations(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-) -> Result<Json<Vec<crate::features::onboarding::model::Recommendation>>, ApiError> {
+) -> Result<Json<Vec<crate::features::onboarding::recommend::Recommendation>>, ApiError> {
     Ok(Json(service::picks(&state.db, &person).await?))
 }
 

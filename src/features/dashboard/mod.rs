@@ -4,7 +4,7 @@ use crate::components::AuthState;
 use crate::domain::CurrentUser;
 use crate::error::AppError;
 use crate::features::auth::pages::VerifyEmailNotice;
-use crate::features::onboarding::model::{because, Recommendation};
+use crate::features::onboarding::recommend::{because, Recommendation};
 use crate::features::tools::pages::unlock_action;
 use crate::features::tools::{ToolAccess, ToolCard, TOOLS};
 use leptos::prelude::*;

@@ -7,13 +7,15 @@
 pub mod document;
 pub mod model;
 pub mod pages;
+pub mod recommend;
 
 #[cfg(feature = "ssr")]
 pub mod service;
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use model::{OnboardingData, Recommendation};
+use model::OnboardingData;
+use recommend::Recommendation;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -2,7 +2,8 @@
 //! JavaScript); with JavaScript it moves on in place and shows field messages inline.
 //! Also the admins' funnel page.
 
-use super::model::{self, because, label_of, OnboardingData, STEPS};
+use super::model::{self, label_of, OnboardingData, STEPS};
+use super::recommend::{because, Recommendation};
 use super::{Funnel, OnboardingView, SaveOnboarding};
 use crate::components::{admin_tabs, RequireAdmin};
 use crate::components::{field_error, form_error, FormAlert, RequireUser};
@@ -258,7 +259,7 @@ fn WizardStep(
 }
 
 #[component]
-fn Review(data: OnboardingData, recs: Vec<model::Recommendation>) -> impl IntoView {
+fn Review(data: OnboardingData, recs: Vec<Recommendation>) -> impl IntoView {
     let role = label_of(&model::ROLES, &pref(&data, "role"))
         .unwrap_or("Not answered")
         .to_owned();

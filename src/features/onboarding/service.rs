@@ -1,9 +1,9 @@
 //! Onboarding storage: the document per person (tenant-scoped), the step events, the funnel.
 
 use super::model::{
-    self, parse_stored, recommend, step_index, CompletedStep, OnboardingData, OnboardingUpdate,
-    Recommendation, STEPS,
+    self, parse_stored, step_index, CompletedStep, OnboardingData, OnboardingUpdate, STEPS,
 };
+use super::recommend::{recommend, Recommendation};
 use super::{Funnel, FunnelStep, OnboardingView, ToolChoice};
 use crate::domain::{explain, tool_access, AccessFacts, ToolAccess, ToolId, TOOLS};
 use crate::entities::{onboarding_events, onboarding_states, users};
