@@ -3,6 +3,7 @@
 use crate::components::{AuthState, Layout, NotFound};
 use crate::features::account_data::ProfilePage;
 use crate::features::ai_admin::pages::AdminAiPage;
+use crate::features::api_docs::ApiDocsPage;
 use crate::features::api_keys::pages::ApiKeysPage;
 use crate::features::audit::pages::AdminAuditPage;
 use crate::features::auth::pages::{
@@ -140,6 +141,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/login/two-factor") view=SecondFactorPage ssr=SsrMode::Async/>
                     <Route path=path!("/dev/outbox") view=DevOutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/developers/api") view=ApiDocsPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -14,6 +14,19 @@ pub fn encode_query_value(value: &str) -> String {
     out
 }
 
+/// Percent-encodes text for a `data:` link (everything but unreserved characters).
+pub fn data_url(mime: &str, text: &str) -> String {
+    let mut out = format!("data:{mime};charset=utf-8,");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Returns `next` when it is a same-site relative path that is safe to redirect to.
 ///
 /// Only paths that start with a single `/` are honoured: `//host`, `/\host`, absolute URLs
@@ -104,5 +117,13 @@ mod tests {
         assert_eq!(login_url_for("/a?b=c&d"), "/login?next=/a%3Fb%3Dc%26d");
         assert_eq!(login_url_for("/"), "/login");
         assert_eq!(login_url_for("//evil"), "/login");
+    }
+
+    #[test]
+    fn data_urls_encode_everything_but_unreserved_characters() {
+        assert_eq!(
+            data_url("text/markdown", "# A é\n"),
+            "data:text/markdown;charset=utf-8,%23%20A%20%C3%A9%0A"
+        );
     }
 }

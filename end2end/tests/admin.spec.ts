@@ -61,7 +61,11 @@ test('@forms the audit log lists changes and filters by action', async ({ page, 
   await page.getByRole('button', { name: 'Switch off Language tools' }).click();
   await expect(page.locator('[data-flag="language_learning_support"]')).toContainText('Off');
   await page.goto('/admin/audit');
-  await expect(page.getByRole('cell', { name: 'feature.disabled' })).toBeVisible();
+  // In words: who did what, and what changed as a readable line.
+  const row = page.locator('tr[data-action="feature.disabled"]');
+  await expect(row).toContainText('switched off Language tools');
+  await expect(row).toContainText('Enabled: yes → no');
+  await expect(page.getByLabel('Action').locator('option', { hasText: 'Tool switched off' })).toHaveCount(1);
   await page.getByLabel('Action').selectOption('feature.disabled');
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(page).toHaveURL(/action=feature\.disabled/);

@@ -1,18 +1,8 @@
-import { test, expect, uniqueEmail } from './fixtures';
+import { test, expect, uniqueEmail, storeKey } from './fixtures';
 import type { Page } from '@playwright/test';
 
 // The e2e server runs with DIGAME_AI_DEMO=true: the tools answer from the built-in test
 // AI service, deterministically.
-
-/// Stores a key the way the settings page does (its server function), from this origin.
-async function storeKey(page: Page, name: string, value = 'sk-e2e-0123456789abcdef') {
-  const origin = new URL(page.url()).origin;
-  const res = await page.request.post('/api/keys/save', {
-    form: { origin: 'new', name, value, expires_on: '' },
-    headers: { origin, accept: 'application/json' },
-  });
-  expect(res.status()).toBe(200);
-}
 
 async function signUp(page: Page, accounts: { register(e: string): Promise<void> }, tag: string) {
   await accounts.registerVerified(uniqueEmail(tag));
@@ -140,6 +130,18 @@ test('the meeting answer streams in as it is written, and can be cancelled', asy
   await expect(page.locator('[data-draft]')).toHaveCount(0);
   await expect(page.locator('[data-action-item="book the room"]')).toBeVisible();
 
+  // A reload while the next answer streams loses neither the notes nor the answer: the
+  // server finishes it and the page shows it when it is done.
+  const second = notes.replace('Quarterly', 'Yearly');
+  await page.getByLabel('Notes or transcript').fill(second);
+  await page.getByRole('button', { name: 'Get the insights' }).click();
+  await expect(page.locator('[data-draft-summary]')).toBeVisible();
+  await page.reload();
+  await accounts.ready();
+  await expect(page.getByLabel('Notes or transcript')).toHaveValue(second);
+  await expect(page.locator('[data-summary]')).toContainText('Yearly roadmap review', { timeout: 20_000 });
+  await expect(page.locator('[data-still-answering]')).toHaveCount(0);
+
   // Cancelled while it streams: no answer, the notes kept, the form ready again.
   await page.getByLabel('Notes or transcript').fill(notes.replace('Quarterly', 'Monthly'));
   await page.getByRole('button', { name: 'Get the insights' }).click();
@@ -148,7 +150,7 @@ test('the meeting answer streams in as it is written, and can be cancelled', asy
   await expect(page.locator('[data-draft]')).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Get the insights' })).toBeEnabled();
   await expect(page.getByLabel('Notes or transcript')).toHaveValue(notes.replace('Quarterly', 'Monthly'));
-  await expect(page.locator('[data-summary]')).toContainText('Quarterly roadmap review');
+  await expect(page.locator('[data-summary]')).toContainText('Yearly roadmap review');
   await expect(page.locator('[data-summary]')).not.toContainText('Monthly');
 });
 
@@ -162,6 +164,11 @@ test('@forms the writing and language tools answer with and without JavaScript',
   await page.getByRole('button', { name: 'Check my writing' }).click();
   await expect(page.getByRole('heading', { name: 'Suggestions (1)' })).toBeVisible();
   await expect(page.getByLabel('Your text')).toHaveValue('We utilize it.');
+  // A reload keeps the text and the answer that was paid for.
+  await page.reload();
+  await accounts.ready();
+  await expect(page.getByRole('heading', { name: 'Suggestions (1)' })).toBeVisible();
+  await expect(page.getByLabel('Your text')).toHaveValue('We utilize it.');
 
   await page.goto('/tools/language');
   await accounts.ready();
@@ -170,6 +177,14 @@ test('@forms the writing and language tools answer with and without JavaScript',
   await page.getByRole('button', { name: 'Translate' }).click();
   await expect(page.locator('[data-result="translation"]')).toContainText('[de] guten Morgen');
   await expect(page.getByLabel('Into')).toHaveValue('de');
+
+  // Back to the writing page: its last answer is still there.
+  await page.goto('/tools/writing');
+  await accounts.ready();
+  await expect(page.getByRole('heading', { name: 'Suggestions (1)' })).toBeVisible();
+  await page.goBack();
+  await accounts.ready();
+  await expect(page.locator('[data-result="translation"]')).toContainText('[de] guten Morgen');
 });
 
 const TRANSCRIPT = 'WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nLaunch review\n\n2\n00:00:05.000 --> 00:00:08.000\nAction: Ana - send the draft by 2026-12-01\n';

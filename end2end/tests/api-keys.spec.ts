@@ -18,8 +18,12 @@ test('@forms add a key, see it masked, test, replace and delete it', async ({ pa
   await expect(row.getByText('Not set')).toBeVisible();
   await row.getByLabel('Key', { exact: true }).fill(KEY);
   await row.getByRole('button', { name: 'Save key' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'saved' }).first()).toBeVisible();
+  // Confirmed on the key's own card (the page comes back scrolled to it), the box cleared.
+  await expect(page).toHaveURL(/#writing_service_key$/);
+  await expect(row.getByRole('status')).toContainText('Key saved.');
+  await expect(row).toBeInViewport();
   await expect(row.getByText('••••LAST')).toBeVisible();
+  await expect(row.getByLabel('Replace with a new key')).toHaveValue('');
 
   await row.getByRole('button', { name: 'Test' }).click();
   await expect(row.getByText('The AI service accepted this key.')).toBeVisible();

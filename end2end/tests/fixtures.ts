@@ -67,6 +67,16 @@ export async function verificationToken(page: Page, email: string): Promise<stri
   return found![1];
 }
 
+/// Stores a key the way the settings page does (its server function), from this origin.
+export async function storeKey(page: Page, name: string, value = 'sk-e2e-0123456789abcdef') {
+  const origin = new URL(page.url()).origin;
+  const res = await page.request.post('/api/keys/save', {
+    form: { origin: 'new', name, value, expires_on: '' },
+    headers: { origin, accept: 'application/json' },
+  });
+  expect(res.status()).toBe(200);
+}
+
 /// Every test fails on an uncaught error in the page.
 export const test = base.extend<{ accounts: Accounts; pageErrors: Error[] }>({
   pageErrors: [

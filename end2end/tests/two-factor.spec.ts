@@ -37,6 +37,8 @@ test('@forms set up two-factor sign-in, then sign in with a code and with a reco
   await expect(card.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
   const secret = (await card.locator('[data-secret]').getAttribute('data-secret'))!;
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  // Shown in groups of four for typing by hand.
+  await expect(card.locator('[data-secret]')).toHaveText(/^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/);
 
   await card.getByLabel('Code from the app').fill('000000');
   await card.getByRole('button', { name: 'Turn on' }).click();
@@ -46,6 +48,11 @@ test('@forms set up two-factor sign-in, then sign in with a code and with a reco
   await expect(card.getByText('Keep these recovery codes somewhere safe.')).toBeVisible();
   const codes = await card.locator('.recovery-codes code').allTextContents();
   expect(codes).toHaveLength(10);
+  // They can be downloaded as a text file (a link that needs no JavaScript).
+  const download = card.getByRole('link', { name: 'Download the codes (.txt)' });
+  await expect(download).toHaveAttribute('download', 'digame-recovery-codes.txt');
+  const file = decodeURIComponent((await download.getAttribute('href'))!.split(',')[1]);
+  for (const code of codes) expect(file).toContain(code);
   // Shown once: a fresh load of the page no longer has them.
   await page.reload();
   await expect(page.getByRole('region', { name: 'Two-factor sign-in' }).getByText('On', { exact: true })).toBeVisible();

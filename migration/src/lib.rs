@@ -20,6 +20,7 @@ mod m20261126_000016_add_user_updated_at;
 mod m20261205_000017_add_api_token_scope;
 mod m20261205_000018_add_api_key_bound_url;
 mod m20261206_000019_memory_notifications;
+mod m20261206_000020_create_last_answers;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_add_api_token_scope::Migration),
             Box::new(m20261205_000018_add_api_key_bound_url::Migration),
             Box::new(m20261206_000019_memory_notifications::Migration),
+            Box::new(m20261206_000020_create_last_answers::Migration),
         ]
     }
 }

@@ -263,7 +263,112 @@ fn writing(text: &str) -> Value {
     if text.contains("!!") {
         suggestions.push(json!({"original": "!!", "message": "Several exclamation marks can read as shouting.", "replacements": ["!"], "category": "tone"}));
     }
+    for w in &words {
+        let bare = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+        if let Some((_, right)) = MISSPELLINGS
+            .iter()
+            .find(|(wrong, _)| bare.eq_ignore_ascii_case(wrong))
+        {
+            suggestions.push(json!({"original": bare, "message": format!("Did you mean “{right}”?"), "replacements": [right], "category": "spelling"}));
+        }
+    }
+    for pair in words.windows(2) {
+        let (a, b) = (
+            pair[0],
+            pair[1].trim_matches(|c: char| !c.is_alphanumeric()),
+        );
+        let lower = (a.to_lowercase(), b.to_lowercase());
+        let confusion = match (lower.0.as_str(), lower.1.as_str()) {
+            ("you're", noun) if NOUNS.contains(&noun) => {
+                Some(("your", "“You're” is “you are”; before a noun it is “your”."))
+            }
+            ("your", "welcome") => Some((
+                "you're",
+                "“Your welcome” should be “you're welcome” (you are).",
+            )),
+            ("could" | "should" | "would", "of") => {
+                Some(("have", "After could, should or would, “of” is “have”."))
+            }
+            ("more" | "less" | "better" | "rather" | "other", "then") => {
+                Some(("than", "In a comparison it is “than”, not “then”."))
+            }
+            _ => None,
+        };
+        if let Some((replacement, message)) = confusion {
+            let (original, replaced) = if lower.0 == "your" || lower.0 == "you're" {
+                (
+                    format!("{a} {b}"),
+                    format!("{} {b}", match_case(a, replacement)),
+                )
+            } else {
+                (
+                    format!("{a} {b}"),
+                    format!("{a} {}", match_case(b, replacement)),
+                )
+            };
+            suggestions.push(json!({"original": original, "message": message, "replacements": [replaced], "category": "grammar"}));
+        }
+    }
     json!({"suggestions": suggestions})
+}
+
+/// Common misspellings, as the demo's writing check knows them.
+const MISSPELLINGS: [(&str, &str); 24] = [
+    ("definately", "definitely"),
+    ("alot", "a lot"),
+    ("recieve", "receive"),
+    ("recieved", "received"),
+    ("seperate", "separate"),
+    ("occured", "occurred"),
+    ("untill", "until"),
+    ("wich", "which"),
+    ("teh", "the"),
+    ("accomodate", "accommodate"),
+    ("goverment", "government"),
+    ("tommorow", "tomorrow"),
+    ("tommorrow", "tomorrow"),
+    ("beleive", "believe"),
+    ("thier", "their"),
+    ("wierd", "weird"),
+    ("neccessary", "necessary"),
+    ("existance", "existence"),
+    ("calender", "calendar"),
+    ("publically", "publicly"),
+    ("occassion", "occasion"),
+    ("responsability", "responsibility"),
+    ("adress", "address"),
+    ("succesful", "successful"),
+];
+
+/// Nouns that follow "your", for the you're/your check.
+const NOUNS: [&str; 16] = [
+    "patience",
+    "help",
+    "time",
+    "email",
+    "message",
+    "team",
+    "work",
+    "support",
+    "feedback",
+    "input",
+    "order",
+    "account",
+    "name",
+    "reply",
+    "question",
+    "understanding",
+];
+
+/// `word` written with the capital `like` starts with.
+fn match_case(like: &str, word: &str) -> String {
+    if like.starts_with(char::is_uppercase) {
+        let mut c = word.chars();
+        c.next()
+            .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+    } else {
+        word.to_owned()
+    }
 }
 
 fn count_any(text: &str, words: &[&str]) -> Vec<String> {
@@ -311,6 +416,9 @@ fn style(text: &str) -> Value {
     })
 }
 
+/// Decisions and action items from how people write them: `Decision:` and `Action:` lines,
+/// and ordinary sentences ("we agreed to…", "Ana will send the draft by Friday", "I'll…"
+/// after a speaker's name).
 fn meetings(text: &str) -> Value {
     let lines: Vec<&str> = text
         .lines()
@@ -322,22 +430,40 @@ fn meetings(text: &str) -> Value {
     let mut points = Vec::new();
     for line in &lines {
         let lower = line.to_lowercase();
-        if let Some(rest) = lower
-            .strip_prefix("decision:")
-            .map(|_| line["decision:".len()..].trim())
-        {
-            decisions.push(rest.to_owned());
-        } else if lower.starts_with("action:") {
+        if lower.starts_with("decision:") {
+            decisions.push(line["decision:".len()..].trim().to_owned());
+            continue;
+        }
+        if lower.starts_with("action:") {
             // "Action: Ana - send the draft by 2026-12-01"
             let rest = line["action:".len()..].trim();
             let (owner, task) = rest
                 .split_once(" - ")
                 .map_or((None, rest), |(o, t)| (Some(o.trim()), t.trim()));
-            let (task, due) = task
-                .rsplit_once(" by ")
-                .map_or((task, None), |(t, d)| (t.trim(), Some(d.trim())));
+            let (task, due) = split_due(task);
             actions.push(json!({"owner": owner, "task": task, "due": due}));
-        } else {
+            continue;
+        }
+        // "Ana: I will send it." — a speaker's name, then what they said.
+        let (speaker, said) = match line.split_once(": ") {
+            Some((who, rest))
+                if who.split_whitespace().count() <= 3 && who.starts_with(char::is_uppercase) =>
+            {
+                (Some(who.trim()), rest)
+            }
+            _ => (None, *line),
+        };
+        let mut found = false;
+        for sentence in sentences(said) {
+            if let Some(decision) = decision_in(sentence) {
+                decisions.push(decision);
+                found = true;
+            } else if let Some(action) = action_in(sentence, speaker) {
+                actions.push(action);
+                found = true;
+            }
+        }
+        if !found {
             points.push((*line).to_owned());
         }
     }
@@ -350,6 +476,65 @@ fn meetings(text: &str) -> Value {
         None => "The notes are empty.".to_owned(),
     };
     json!({"summary": summary, "key_points": points.into_iter().take(5).collect::<Vec<_>>(), "decisions": decisions, "action_items": actions})
+}
+
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive(['.', '!', '?'])
+        .map(|s| s.trim().trim_end_matches(['.', '!', '?']).trim())
+        .filter(|s| !s.is_empty())
+}
+
+/// "We agreed to ship on the 1st" → "ship on the 1st".
+fn decision_in(sentence: &str) -> Option<String> {
+    const MARKS: [&str; 7] = [
+        "we agreed to ",
+        "we agreed that ",
+        "we agreed on ",
+        "we decided to ",
+        "we decided that ",
+        "it was decided to ",
+        "the decision is to ",
+    ];
+    let lower = sentence.to_lowercase();
+    MARKS.iter().find_map(|m| {
+        let at = lower.find(m)?;
+        let rest = sentence[at + m.len()..].trim();
+        (!rest.is_empty()).then(|| rest.to_owned())
+    })
+}
+
+/// "Ana will send the draft by Friday" → Ana, "send the draft", Friday; "I'll…" is the
+/// speaker's.
+fn action_in(sentence: &str, speaker: Option<&str>) -> Option<Value> {
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    let at = words.iter().position(|w| {
+        let w = w.to_lowercase();
+        w == "will" || w == "i'll" || w == "i’ll"
+    })?;
+    let subject = if words[at].eq_ignore_ascii_case("will") {
+        *words.get(at.checked_sub(1)?)?
+    } else {
+        "I"
+    };
+    let owner = match subject {
+        "I" => speaker.map(str::to_owned),
+        s if s.starts_with(char::is_uppercase)
+            && !["We", "It", "This", "That", "They"].contains(&s) =>
+        {
+            Some(s.trim_matches(|c: char| !c.is_alphanumeric()).to_owned())
+        }
+        _ => return None,
+    };
+    let task = words[at + 1..].join(" ");
+    let (task, due) = split_due(&task);
+    (task.split_whitespace().count() >= 2)
+        .then(|| json!({"owner": owner, "task": task, "due": due}))
+}
+
+/// "send the draft by Friday" → ("send the draft", Some("Friday")).
+fn split_due(task: &str) -> (&str, Option<&str>) {
+    task.rsplit_once(" by ")
+        .map_or((task, None), |(t, d)| (t.trim(), Some(d.trim())))
 }
 
 fn option_after(system: &str, label: &str) -> String {
@@ -397,4 +582,51 @@ fn define(text: &str, system: &str) -> Value {
             {"meaning": format!("({language}) A second, rarer sense of “{word}”."), "example": null}
         ]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_and_actions_are_found_in_ordinary_phrasing() {
+        let notes = "Weekly sync\nWe looked at the budget. We agreed to move the launch to March.\n\
+                     Ana: I'll send the revised plan by Friday.\nBen will book the room by 2026-12-01.\n\
+                     We will meet again next week.";
+        let answer = meetings(notes);
+        assert_eq!(answer["decisions"], json!(["move the launch to March"]));
+        assert_eq!(
+            answer["action_items"],
+            json!([
+                {"owner": "Ana", "task": "send the revised plan", "due": "Friday"},
+                {"owner": "Ben", "task": "book the room", "due": "2026-12-01"},
+            ])
+        );
+        assert_eq!(
+            answer["key_points"],
+            json!(["Weekly sync", "We will meet again next week."])
+        );
+        // The labelled forms still work.
+        let labelled =
+            meetings("Decision: ship on the 1st\nAction: Ana - send the draft by 2026-12-01");
+        assert_eq!(labelled["decisions"], json!(["ship on the 1st"]));
+        assert_eq!(labelled["action_items"][0]["owner"], "Ana");
+    }
+
+    #[test]
+    fn common_misspellings_and_confusions_are_flagged() {
+        let answer = writing("I definately need alot of you're patience, more then before.");
+        let originals: Vec<&str> = answer["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["original"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            originals,
+            vec!["definately", "alot", "you're patience", "more then"]
+        );
+        assert_eq!(answer["suggestions"][2]["replacements"][0], "your patience");
+        assert_eq!(answer["suggestions"][3]["replacements"][0], "more than");
+    }
 }

@@ -9,7 +9,7 @@
 //! operation shares: the error answer in the project's shape.
 
 use crate::error::ErrorBody;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -227,17 +227,21 @@ pub fn operations(doc: &Value) -> Vec<(String, String, String, &Value)> {
     ops
 }
 
-/// `GET /api/v1/docs`: the operations as a page, grouped by tag (rendered with `view!` on
-/// the server, like every page; no client code).
+/// `GET /api/v1/docs`: the reference moved into the app's frame, at `/developers/api`.
 pub async fn docs_page() -> Response {
+    axum::response::Redirect::permanent("/developers/api").into_response()
+}
+
+/// The operations, grouped by tag, one table each: the body of `/developers/api` (rendered
+/// with `view!` on the server, like every page; no client code).
+pub fn reference() -> impl leptos::prelude::IntoView {
     use leptos::prelude::*;
     // `self::`: the prelude has a `document()` of its own (the browser's).
     let doc = self::document();
     let ops = operations(doc);
     let mut tags: Vec<String> = ops.iter().map(|o| o.0.clone()).collect();
     tags.dedup();
-    let sections = tags
-        .into_iter()
+    tags.into_iter()
         .map(|tag| {
             let rows = ops
                 .iter()
@@ -251,49 +255,32 @@ pub async fn docs_page() -> Response {
                     let what = format!("{}{open}", op["summary"].as_str().unwrap_or_default());
                     view! {
                         <tr>
-                            <td><code>{format!("{method} {path}")}</code></td>
-                            <td>{what}</td>
-                            <td>{body_fields(doc, &op["requestBody"])}</td>
-                            <td>{success(op)}</td>
+                            <td><code class="api-op">{format!("{method} {path}")}</code></td>
+                            <td data-label="What">{what}</td>
+                            <td data-label="Body">{body_fields(doc, &op["requestBody"])}</td>
+                            <td data-label="Answer">{success(op)}</td>
                         </tr>
                     }
                 })
                 .collect_view();
             view! {
-                <h2>{tag}</h2>
-                <table>
-                    <thead><tr>
-                        <th scope="col">"Operation"</th>
-                        <th scope="col">"What it does"</th>
-                        <th scope="col">"Body"</th>
-                        <th scope="col">"Answer"</th>
-                    </tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
+                <section class="card">
+                    <h2>{tag}</h2>
+                    <div class="table-wrap">
+                        <table class="table table-stack">
+                            <thead><tr>
+                                <th scope="col">"Operation"</th>
+                                <th scope="col">"What it does"</th>
+                                <th scope="col">"Body"</th>
+                                <th scope="col">"Answer"</th>
+                            </tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                </section>
             }
         })
-        .collect_view();
-    let body = view! {
-        <main>
-            <h1>"Digame API"</h1>
-            <p>
-                "Base address " <code>"/api/v1"</code> ". Authenticate with "
-                <code>"Authorization: Bearer <token>"</code>
-                ": an access token from " <code>"POST /auth/login"</code>
-                ", or a personal access token made on Settings → Security. Errors have the shape "
-                <code>"{status_code, code, message, detail}"</code>
-                ". The machine-readable document: " <a href="/api/v1/openapi.json">"openapi.json"</a> "."
-            </p>
-            {sections}
-        </main>
-    }
-    .to_html();
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Digame API</title></head><body>{body}</body></html>"
-    ))
-    .into_response()
+        .collect_view()
 }
 
 #[cfg(test)]

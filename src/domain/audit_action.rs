@@ -100,6 +100,94 @@ impl AuditAction {
     pub fn parse(value: &str) -> Option<AuditAction> {
         AuditAction::ALL.into_iter().find(|a| a.as_str() == value)
     }
+
+    /// What happened, in words, for the audit log's filter.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::FeatureEnabled => "Tool switched on",
+            AuditAction::FeatureDisabled => "Tool switched off",
+            AuditAction::TenantTierChanged => "Plan changed",
+            AuditAction::InvitationCreated => "Invitation sent",
+            AuditAction::InvitationRevoked => "Invitation withdrawn",
+            AuditAction::MemberJoined => "Member joined",
+            AuditAction::MemberRoleChanged => "Role changed",
+            AuditAction::MemberDeactivated => "Member deactivated",
+            AuditAction::MemberReactivated => "Member reactivated",
+            AuditAction::ApiKeyAdded => "Key added",
+            AuditAction::ApiKeyReplaced => "Key replaced",
+            AuditAction::ApiKeyDeleted => "Key deleted",
+            AuditAction::AiEndpointChanged => "AI service address changed",
+            AuditAction::SignedIn => "Signed in",
+            AuditAction::PasswordChanged => "Password changed",
+            AuditAction::PasswordReset => "Password reset by email",
+            AuditAction::PersonalTokenCreated => "Access token made",
+            AuditAction::PersonalTokenRevoked => "Access token revoked",
+            AuditAction::AccountExported => "Data downloaded",
+            AuditAction::AccountDeleted => "Account deleted",
+            AuditAction::EmailVerified => "Address confirmed",
+            AuditAction::TwoFactorEnabled => "Two-factor sign-in turned on",
+            AuditAction::TwoFactorDisabled => "Two-factor sign-in turned off",
+            AuditAction::TwoFactorRequirement => "Two-factor requirement changed",
+            AuditAction::SessionsEnded => "Other sessions ended",
+            AuditAction::TwoFactorReset => "Two-factor sign-in reset",
+            AuditAction::ApiKeyAddressConfirmed => "Key's new address confirmed",
+        }
+    }
+
+    /// The event as a sentence: `actor` did this to `target` (as the log stores it: a
+    /// tool's flag, a key's name, an address, a token's name).
+    pub fn sentence(self, actor: &str, target: &str) -> String {
+        let tool = || {
+            crate::domain::ToolId::from_flag(target)
+                .map_or_else(|| target.to_owned(), |t| t.info().title.to_owned())
+        };
+        let key = || crate::domain::access::key_words(target);
+        match self {
+            AuditAction::FeatureEnabled => format!("{actor} switched on {}", tool()),
+            AuditAction::FeatureDisabled => format!("{actor} switched off {}", tool()),
+            AuditAction::TenantTierChanged => format!("{actor} changed the company's plan"),
+            AuditAction::InvitationCreated => format!("{actor} invited {target}"),
+            AuditAction::InvitationRevoked => {
+                format!("{actor} withdrew the invitation to {target}")
+            }
+            AuditAction::MemberJoined => format!("{target} joined the company"),
+            AuditAction::MemberRoleChanged => format!("{actor} changed the role of {target}"),
+            AuditAction::MemberDeactivated => format!("{actor} deactivated {target}"),
+            AuditAction::MemberReactivated => format!("{actor} reactivated {target}"),
+            AuditAction::ApiKeyAdded => format!("{actor} added their {}", key()),
+            AuditAction::ApiKeyReplaced => format!("{actor} replaced their {}", key()),
+            AuditAction::ApiKeyDeleted => format!("{actor} deleted their {}", key()),
+            AuditAction::ApiKeyAddressConfirmed => {
+                format!("{actor} let their {} go to its tool's new address", key())
+            }
+            AuditAction::AiEndpointChanged => {
+                format!("{actor} changed the AI service address of {}", tool())
+            }
+            AuditAction::SignedIn => format!("{actor} signed in"),
+            AuditAction::PasswordChanged => format!("{actor} changed their password"),
+            AuditAction::PasswordReset => {
+                format!("The password of {target} was reset with an emailed link")
+            }
+            AuditAction::PersonalTokenCreated => {
+                format!("{actor} made the personal access token “{target}”")
+            }
+            AuditAction::PersonalTokenRevoked => {
+                format!("{actor} revoked the personal access token “{target}”")
+            }
+            AuditAction::AccountExported => format!("{actor} downloaded their data"),
+            AuditAction::AccountDeleted => format!("{actor} deleted their account"),
+            AuditAction::EmailVerified => format!("{target} confirmed their address"),
+            AuditAction::TwoFactorEnabled => format!("{actor} turned on two-factor sign-in"),
+            AuditAction::TwoFactorDisabled => format!("{actor} turned off two-factor sign-in"),
+            AuditAction::TwoFactorRequirement => {
+                format!("{actor} changed whether the company requires two-factor sign-in")
+            }
+            AuditAction::SessionsEnded => format!("{actor} signed out their other sessions"),
+            AuditAction::TwoFactorReset => {
+                format!("{actor} reset two-factor sign-in for {target}")
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -119,5 +207,25 @@ mod tests {
             );
         }
         assert_eq!(AuditAction::parse("tenant.deleted"), None);
+    }
+
+    #[test]
+    fn events_read_as_sentences() {
+        assert_eq!(
+            AuditAction::ApiKeyReplaced.sentence("Marta", "writing_service_key"),
+            "Marta replaced their key for Writing assistance"
+        );
+        assert_eq!(
+            AuditAction::FeatureDisabled.sentence("Ana", "meeting_insights"),
+            "Ana switched off Meeting insights"
+        );
+        assert_eq!(
+            AuditAction::InvitationCreated.sentence("Ana", "bo@example.com"),
+            "Ana invited bo@example.com"
+        );
+        for action in AuditAction::ALL {
+            assert!(!action.label().is_empty());
+            assert!(!action.sentence("A", "t").contains('_'), "{action:?}");
+        }
     }
 }

@@ -23,6 +23,16 @@ pub enum KeyNeed {
     None,
 }
 
+impl KeyNeed {
+    /// The key's wire name, when the tool uses one.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            KeyNeed::Required(k) | KeyNeed::Optional(k) => Some(k),
+            KeyNeed::None => None,
+        }
+    }
+}
+
 pub struct ToolInfo {
     pub id: ToolId,
     pub title: &'static str,

@@ -7,6 +7,7 @@ pub mod audit_events;
 pub mod changes;
 pub mod email_verifications;
 pub mod invitations;
+pub mod last_answers;
 pub mod login_throttles;
 pub mod onboarding_events;
 pub mod onboarding_states;

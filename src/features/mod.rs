@@ -2,6 +2,7 @@
 //! services (`ssr`), and page components.
 pub mod account_data;
 pub mod ai_admin;
+pub mod api_docs;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;

@@ -168,48 +168,6 @@ pub fn redirect_plain_form(path: &str) {
     }
 }
 
-fn answer_key(page: &str) -> String {
-    format!("answer:{page}")
-}
-
-/// For a tool's plain form post (no JavaScript): keeps the input and the answer (or the
-/// error) in the session for the tool's page, and sends the browser there to show them.
-/// The session holds only the latest answer per page; nothing is written to the database
-/// beyond the session itself, and it ends with the session.
-pub async fn answer_plain_form<T: serde::Serialize>(
-    page: &'static str,
-    input: serde_json::Value,
-    result: &Result<T, AppError>,
-) {
-    if !is_plain_form() {
-        return;
-    }
-    let Ok(auth) = auth_session().await else {
-        return;
-    };
-    if keep_answer(&auth.session, page, input, result).await {
-        leptos_axum::redirect(&format!("{page}?answered=1"));
-    }
-}
-
-/// Keeps a tool's input and answer in the session for its page (see [`answer_plain_form`]);
-/// false when the session store failed (logged).
-pub async fn keep_answer<T: serde::Serialize>(
-    session: &tower_sessions::Session,
-    page: &str,
-    input: serde_json::Value,
-    result: &Result<T, AppError>,
-) -> bool {
-    let answer = serde_json::json!({ "input": input, "result": result });
-    match session.insert(&answer_key(page), answer).await {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot keep a tool answer in the session");
-            false
-        }
-    }
-}
-
 /// For a plain form post (no JavaScript) whose answer holds a secret to show once (an
 /// invitation link): keeps `secret` in the session sealed under the master key (never in
 /// clear at rest) as `key`, and sends the browser to `path`, whose page takes it with
@@ -281,18 +239,6 @@ pub async fn take_shown_once(
         .open(&sealed, &once_aad(key))
         .ok()
         .map(|s| s.expose_secret().to_owned()))
-}
-
-/// The latest plain-form answer kept for `page`, if any.
-pub async fn plain_form_answer(page: &str) -> Result<Option<serde_json::Value>, AppError> {
-    let auth = auth_session().await?;
-    auth.session
-        .get::<serde_json::Value>(&answer_key(page))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot read a tool answer from the session");
-            AppError::Internal
-        })
 }
 
 /// This site's origin for links that people copy elsewhere: `DIGAME_PUBLIC_URL` (required in

@@ -740,8 +740,51 @@ async fn the_json_api_runs_each_tool_with_the_same_checks_and_rate_headers() {
     assert_eq!(status, 400, "{body}");
 }
 
+/// A tool's last input and answer come back with the page (Back, a reload) for a day, to
+/// its person only, whichever way it was asked (here as the page with JavaScript does).
+#[tokio::test]
+async fn the_last_answer_comes_back_with_the_page() {
+    use digame::entities::last_answers;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+    let app = spawn_app().await;
+    let email = app.register("last").await;
+    save_key(&app, "writing_service_key", KEY).await;
+    let (status, _, body) = app
+        .call("tools/writing/suggest", &[("text", "We utilize it.")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let html = app.get("/tools/writing").await.text().await.unwrap();
+    assert!(
+        html.contains("We utilize it.</textarea>") && html.contains("Apply “use”"),
+        "the input and the answer are shown again"
+    );
+
+    // Not to a colleague.
+    let me = common::person(&app, &email).await;
+    let (colleague, _) = common::add_member(&app, me.tenant_id(), "last-colleague").await;
+    let ask = |client| app.call_with(client, "tools/answer", &[("tool", "writing_assistance")]);
+    let (status, _, mine) = ask(&app.client).await;
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!(mine["input"]["text"], "We utilize it.");
+    let (status, _, theirs) = ask(&colleague).await;
+    assert_eq!(status, 200, "{theirs}");
+    assert!(theirs.is_null(), "only its person sees it: {theirs}");
+
+    // A day later it is gone.
+    let row = last_answers::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("kept");
+    let mut row = row.into_active_model();
+    row.updated_at = Set(chrono::Utc::now() - chrono::Duration::hours(25));
+    row.update(&app.state.db).await.unwrap();
+    let html = app.get("/tools/writing").await.text().await.unwrap();
+    assert!(!html.contains("We utilize it."), "forgotten after a day");
+}
+
 /// Without JavaScript a tool form posts to its server function, which keeps the input and
-/// the answer in the session and sends the browser back to the tool's page to show them.
+/// the answer as the person's last and sends the browser back to the tool's page to show them.
 #[tokio::test]
 async fn tool_forms_work_without_javascript() {
     let app = spawn_app().await;

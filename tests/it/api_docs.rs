@@ -37,7 +37,17 @@ async fn every_documented_operation_is_routed_and_the_docs_page_lists_it() {
         );
         assert_ne!(status, 500, "{method} {path}: {body}");
     }
-    let html = app.get("/api/v1/docs").await.text().await.unwrap();
+    let moved = app.get("/api/v1/docs").await;
+    assert_eq!(moved.status().as_u16(), 308);
+    assert_eq!(
+        common::header(moved.headers(), "location"),
+        "/developers/api"
+    );
+    let html = app.get("/developers/api").await.text().await.unwrap();
+    assert!(
+        html.contains("<header class=\"topbar\""),
+        "the reference is in the app's frame"
+    );
     for (_, method, path, _) in &ops {
         assert!(
             html.contains(&format!("{method} {path}")),

@@ -137,6 +137,11 @@ async fn the_upload_works_as_a_plain_form_and_the_page_shows_the_charts() {
         html.contains("Budget review follow-up"),
         "the unanswered thread is listed"
     );
+    assert!(
+        html.contains("1 message was left out")
+            && html.contains("“No sender on this one”: it has no readable sender (From)."),
+        "what was left out is named, with why"
+    );
 
     // A bad file comes back to the form with its message and the addresses as typed.
     let res = app

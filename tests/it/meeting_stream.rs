@@ -76,6 +76,14 @@ async fn the_answer_arrives_as_drafts_then_the_checked_result() {
         calls[0].prompt_tokens > 0 && calls[0].completion_tokens > 0,
         "the stream's usage is recorded"
     );
+
+    // Coming back to the page (Back, a reload, a dropped connection) shows the notes and
+    // the answer again.
+    let html = app.get("/tools/meetings").await.text().await.unwrap();
+    assert!(
+        html.contains("Budget is tight") && html.contains("ship on the 1st"),
+        "the last notes and answer are shown again"
+    );
 }
 
 #[tokio::test]

@@ -3,8 +3,8 @@
 use crate::audit_log::{record, Event};
 use crate::domain::AuditAction;
 use crate::entities::{
-    ai_calls, api_tokens, audit_events, onboarding_events, onboarding_states, saved_results, tasks,
-    user_api_keys,
+    ai_calls, api_tokens, audit_events, last_answers, onboarding_events, onboarding_states,
+    saved_results, tasks, user_api_keys,
 };
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
@@ -67,6 +67,13 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
         .all(db)
         .await
         .or_internal(why)?;
+    let last = last_answers::Entity::find()
+        .filter(last_answers::Column::UserId.eq(user_id))
+        .filter(last_answers::Column::TenantId.eq(tenant_id))
+        .order_by_asc(last_answers::Column::Tool)
+        .all(db)
+        .await
+        .or_internal(why)?;
     let calls = ai_calls::Entity::find()
         .filter(ai_calls::Column::UserId.eq(user_id))
         .filter(ai_calls::Column::TenantId.eq(tenant_id))
@@ -117,6 +124,10 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
         })).collect::<Vec<_>>(),
         "saved_results": saved.iter().map(|s| json!({
             "tool": s.tool, "title": s.title, "result": parsed(Some(&s.payload)), "saved_at": s.created_at
+        })).collect::<Vec<_>>(),
+        "last_answers": last.iter().map(|a| json!({
+            "tool": a.tool, "input": parsed(Some(&a.input)), "result": parsed(a.result.as_deref()),
+            "at": a.updated_at
         })).collect::<Vec<_>>(),
         "ai_calls": calls.iter().map(|c| json!({
             "tool": c.tool, "model": c.model, "prompt_tokens": c.prompt_tokens,

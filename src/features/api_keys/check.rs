@@ -64,11 +64,8 @@ pub async fn ask_service(
     key: &SecretString,
 ) -> KeyCheckOutcome {
     use crate::ai::provider::ProviderError;
-    use crate::domain::{KeyNeed, TOOLS};
-    let Some(tool) = TOOLS
-        .iter()
-        .find(|t| matches!(t.key, KeyNeed::Required(k) | KeyNeed::Optional(k) if k == name))
-    else {
+    use crate::domain::TOOLS;
+    let Some(tool) = TOOLS.iter().find(|t| t.key.name() == Some(name)) else {
         return KeyCheckOutcome::FormatOk;
     };
     // The address the tenant's calls for that tool use, under the same policy.

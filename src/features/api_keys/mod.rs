@@ -178,7 +178,7 @@ pub async fn save_api_key(
         },
         other => other,
     })?;
-    ctx::redirect_plain_form(&format!("/settings/api-keys?saved={}", name.as_str()));
+    ctx::redirect_plain_form(&format!("/settings/api-keys?saved={0}#{0}", name.as_str()));
     Ok(())
 }
 
@@ -188,7 +188,10 @@ pub async fn delete_api_key(name: String) -> Result<(), AppError> {
     let (state, person) = ctx::signed_in().await?;
     let name = parse::ApiKeyName::parse(&name, "name")?;
     service::delete(&state.db, &person, &name).await?;
-    ctx::redirect_plain_form(&format!("/settings/api-keys?deleted={}", name.as_str()));
+    ctx::redirect_plain_form(&format!(
+        "/settings/api-keys?deleted={0}#{0}",
+        name.as_str()
+    ));
     Ok(())
 }
 
@@ -215,6 +218,9 @@ pub async fn confirm_key_address(name: String) -> Result<String, AppError> {
     let (state, person) = ctx::signed_in().await?;
     let name = parse::ApiKeyName::parse(&name, "name")?;
     let address = binding::confirm_address(&state.db, &state.ai.settings, &person, &name).await?;
-    ctx::redirect_plain_form(&format!("/settings/api-keys?confirmed={}", name.as_str()));
+    ctx::redirect_plain_form(&format!(
+        "/settings/api-keys?confirmed={0}#{0}",
+        name.as_str()
+    ));
     Ok(address)
 }

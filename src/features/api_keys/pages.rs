@@ -45,31 +45,14 @@ fn ApiKeysPanel() -> impl IntoView {
         |_| super::list_api_keys(),
     );
     let query = use_query_map();
-    // One announcement for whichever action finished last (in place, or by a form post).
+    // What was done to a key is said on its own card (see `KeyRow`); only a custom key that
+    // was deleted has no card left to say it on.
     let notice = Signal::derive(move || {
-        if matches!(actions.save.value().get(), Some(Ok(()))) {
-            return Some("Key saved. Only its last four characters will be shown.".to_owned());
-        }
-        if matches!(actions.delete.value().get(), Some(Ok(()))) {
-            return Some("Key deleted.".to_owned());
-        }
-        if let Some(Ok(address)) = actions.confirm.value().get() {
-            return Some(format!(
-                "Confirmed: your key is sent to {address} from now on."
-            ));
-        }
-        let q = query.read();
-        if let Some(name) = q.get("confirmed") {
-            return Some(format!(
-                "Confirmed: {name} is sent to its tool's new address from now on."
-            ));
-        }
-        if let Some(name) = q.get("saved") {
-            return Some(format!(
-                "Saved {name}. Only its last four characters will be shown."
-            ));
-        }
-        q.get("deleted").map(|name| format!("Deleted {name}."))
+        let name = query.read().get("deleted")?;
+        let is_tool_key = crate::domain::TOOLS
+            .iter()
+            .any(|t| t.key.name() == Some(name.as_str()));
+        (!is_tool_key).then(|| format!("Deleted {name}."))
     });
     let delete_error = Signal::derive(move || {
         form_error(actions.delete.value())
@@ -122,6 +105,25 @@ fn KeyRow(row: ApiKeyRow, actions: Actions) -> impl IntoView {
                     .map_or("Unknown result.", KeyCheckOutcome::message)
                     .to_owned()
             })
+        })
+    };
+    // What the last form post did to this key (the page comes back scrolled to its card).
+    let done = {
+        let name = name.clone();
+        Signal::derive(move || {
+            let q = query.read();
+            let mine = |what: &str| q.get(what).as_deref() == Some(name.as_str());
+            if mine("saved") {
+                Some("Key saved. Only its last four characters will be shown.".to_owned())
+            } else if mine("confirmed") {
+                Some(
+                    "Confirmed: your key is sent to the tool's new address from now on.".to_owned(),
+                )
+            } else if mine("deleted") {
+                Some("Key deleted.".to_owned())
+            } else {
+                None
+            }
         })
     };
     let stored = row.stored.clone();
@@ -216,6 +218,7 @@ fn KeyRow(row: ApiKeyRow, actions: Actions) -> impl IntoView {
                 </div>
             })}
             <div role="status" aria-live="polite" class="alert-slot">
+                {move || done.get().map(|m| view! { <p class="alert alert-success">{m}</p> })}
                 {move || check.get().map(|m| view! { <p class="alert alert-info">{m}</p> })}
             </div>
             {move || confirming().then(|| {

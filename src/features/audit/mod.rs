@@ -17,8 +17,25 @@ use serde::{Deserialize, Serialize};
 pub struct AuditRow {
     pub when: String,
     pub actor: String,
+    /// The stable code (`api_key.replaced`), as the filter takes it.
     pub action: String,
     pub target: String,
+    /// The value before, as stored (JSON).
+    pub before: Option<String>,
+    /// The value after, as stored (JSON).
+    pub after: Option<String>,
+    /// What happened, in words ("Marta replaced their key for Writing assistance").
+    pub summary: String,
+    /// What changed, one line per field, readable.
+    pub details: Vec<AuditDetail>,
+}
+
+/// One field an event changed: its name in words, and its values before and after, as
+/// people read them (`None`: the event has no such side).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditDetail {
+    pub field: String,
     pub before: Option<String>,
     pub after: Option<String>,
 }

@@ -70,8 +70,9 @@ fn AuditTable(data: AuditView) -> impl IntoView {
                 <label for="audit-action">"Action"</label>
                 <select id="audit-action" name="action">
                     <option value="" selected=current_action.is_empty()>"All actions"</option>
-                    {data.actions.iter().map(|a| view! {
-                        <option value=a.clone() selected=*a == current_action>{a.clone()}</option>
+                    {data.actions.iter().map(|a| {
+                        let label = crate::domain::AuditAction::parse(a).map_or(a.as_str(), |x| x.label()).to_owned();
+                        view! { <option value=a.clone() selected=*a == current_action>{label}</option> }
                     }).collect_view()}
                 </select>
             </div>
@@ -92,18 +93,22 @@ fn AuditTable(data: AuditView) -> impl IntoView {
             } else {
                 view! {
                     <div class="table-wrap">
-                        <table class="table">
+                        <table class="table table-stack audit-table">
                             <thead><tr>
-                                <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th>
-                                <th scope="col">"Target"</th><th scope="col">"Before"</th><th scope="col">"After"</th>
+                                <th scope="col">"When"</th><th scope="col">"What happened"</th><th scope="col">"What changed"</th>
                             </tr></thead>
                             <tbody>
                                 {data.rows.into_iter().map(|r| view! {
-                                    <tr>
-                                        <td>{r.when}</td><td>{r.actor}</td><td class="mono">{r.action}</td>
-                                        <td>{r.target}</td>
-                                        <td class="mono small">{r.before.unwrap_or_default()}</td>
-                                        <td class="mono small">{r.after.unwrap_or_default()}</td>
+                                    <tr data-action=r.action.clone()>
+                                        <td class="nowrap small">{r.when}</td>
+                                        <td>{r.summary}</td>
+                                        <td data-label="Changed">{(!r.details.is_empty()).then(|| view! {
+                                            <ul class="plain-list audit-details small">
+                                                {r.details.into_iter().map(|d| view! {
+                                                    <li><span class="muted">{d.field}": "</span>{change_words(d.before, d.after)}</li>
+                                                }).collect_view()}
+                                            </ul>
+                                        })}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -117,5 +122,16 @@ fn AuditTable(data: AuditView) -> impl IntoView {
                 {next.map(|href| view! { <a href=href>"Older →"</a> })}
             </nav>
         </section>
+    }
+}
+
+/// "none → 12 Jan 2027", or the one side an event has.
+fn change_words(before: Option<String>, after: Option<String>) -> String {
+    match (before, after) {
+        (Some(b), Some(a)) if b == a => a,
+        (Some(b), Some(a)) => format!("{b} → {a}"),
+        (Some(b), None) => format!("was {b}"),
+        (None, Some(a)) => a,
+        (None, None) => String::new(),
     }
 }

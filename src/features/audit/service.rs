@@ -1,6 +1,6 @@
 //! Reading the audit log back for admins. Rows are written by `crate::audit_log::record`.
 
-use super::{AuditRow, AuditView};
+use super::{AuditDetail, AuditRow, AuditView};
 use crate::domain::AuditAction;
 use crate::entities::audit_events;
 use crate::error::{AppError, ResultExt};
@@ -64,13 +64,22 @@ pub async fn audit_view(
     Ok(AuditView {
         rows: events
             .into_iter()
-            .map(|e| AuditRow {
-                when: format_time(e.created_at),
-                actor: name_of(e.actor_user_id),
-                action: e.action,
-                target: e.target,
-                before: e.before_value,
-                after: e.after_value,
+            .map(|e| {
+                let actor = name_of(e.actor_user_id);
+                let summary = AuditAction::parse(&e.action).map_or_else(
+                    || format!("{actor}: {} {}", e.action, e.target),
+                    |a| a.sentence(&actor, &e.target),
+                );
+                AuditRow {
+                    when: format_time(e.created_at),
+                    details: details(e.before_value.as_deref(), e.after_value.as_deref()),
+                    summary,
+                    actor,
+                    action: e.action,
+                    target: e.target,
+                    before: e.before_value,
+                    after: e.after_value,
+                }
             })
             .collect(),
         page,
@@ -78,4 +87,91 @@ pub async fn audit_view(
         actions,
         people,
     })
+}
+
+/// The fields an event's before and after values hold, one line each, in words: objects
+/// are read field by field, anything else is one line called "Value".
+fn details(before: Option<&str>, after: Option<&str>) -> Vec<AuditDetail> {
+    use serde_json::{Map, Value};
+    let read = |text: Option<&str>| -> Option<Map<String, Value>> {
+        let value: Value = serde_json::from_str(text?)
+            .unwrap_or_else(|_| Value::String(text.unwrap_or_default().to_owned()));
+        Some(match value {
+            Value::Object(map) => map,
+            other => Map::from_iter([("value".to_owned(), other)]),
+        })
+    };
+    let (before, after) = (read(before), read(after));
+    let mut fields: Vec<&String> = before
+        .iter()
+        .chain(after.iter())
+        .flat_map(Map::keys)
+        .collect();
+    fields.sort();
+    fields.dedup();
+    fields
+        .into_iter()
+        .map(|field| AuditDetail {
+            field: field_words(field),
+            before: before.as_ref().map(|m| value_words(m.get(field))),
+            after: after.as_ref().map(|m| value_words(m.get(field))),
+        })
+        .collect()
+}
+
+/// `expires_at` → "Expires at".
+fn field_words(field: &str) -> String {
+    let words = field.replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+fn value_words(value: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => "none".to_owned(),
+        Some(Value::Bool(true)) => "yes".to_owned(),
+        Some(Value::Bool(false)) => "no".to_owned(),
+        Some(Value::String(s)) => crate::domain::ToolId::from_flag(s)
+            .map_or_else(|| s.clone(), |t| t.info().title.to_owned()),
+        Some(other) => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn before_and_after_read_as_lines_in_words() {
+        let lines = details(
+            Some(r#"{"expires_at":null,"enabled":true}"#),
+            Some(r#"{"expires_at":"2027-01-12","enabled":false}"#),
+        );
+        assert_eq!(
+            lines,
+            vec![
+                AuditDetail {
+                    field: "Enabled".into(),
+                    before: Some("yes".into()),
+                    after: Some("no".into())
+                },
+                AuditDetail {
+                    field: "Expires at".into(),
+                    before: Some("none".into()),
+                    after: Some("2027-01-12".into())
+                },
+            ]
+        );
+        let added = details(None, Some(r#"{"expires_at":null}"#));
+        assert_eq!(added[0].before, None);
+        assert_eq!(added[0].after.as_deref(), Some("none"));
+        let plain = details(Some("member"), Some(r#""admin""#));
+        assert_eq!(plain[0].field, "Value");
+        assert_eq!(plain[0].before.as_deref(), Some("member"));
+        assert_eq!(plain[0].after.as_deref(), Some("admin"));
+        assert!(details(None, None).is_empty());
+    }
 }

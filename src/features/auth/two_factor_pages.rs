@@ -155,7 +155,7 @@ fn ConfirmSetup(setup: TwoFactorSetup, enable: ServerAction<EnableTwoFactor>) ->
             <li>"Type the 6-digit code the app shows."</li>
         </ol>
         <div class="qr" inner_html=setup.qr_svg></div>
-        <p>"Key: " <code data-secret=setup.secret.clone()>{setup.secret.clone()}</code></p>
+        <p>"Key: " <code class="secret-key" data-secret=setup.secret.clone()>{in_fours(&setup.secret)}</code></p>
         <ActionForm action=enable>
             <FormAlert message=form_error(enable.value())/>
             <TextField label="Code from the app" name="code" kind="text" autocomplete="one-time-code"
@@ -165,8 +165,24 @@ fn ConfirmSetup(setup: TwoFactorSetup, enable: ServerAction<EnableTwoFactor>) ->
     }
 }
 
+/// The key in groups of four, as people type it (authenticator apps ignore the spaces).
+fn in_fours(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[component]
 fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
+    // A download that needs no JavaScript: the codes as a text file in the link itself.
+    let file = format!(
+        "Digame recovery codes\nEach one signs you in once, in place of a code from your app.\n\n{}\n",
+        codes.join("\n")
+    );
+    let download = crate::util::data_url("text/plain", &file);
     view! {
         <div class="alert alert-success" role="status">
             <p><strong>"Two-factor sign-in is on. Keep these recovery codes somewhere safe."</strong>
@@ -174,6 +190,16 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
             <ul class="recovery-codes">
                 {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
             </ul>
+            <a class="button button-small button-quiet" href=download download="digame-recovery-codes.txt">"Download the codes (.txt)"</a>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_key_is_shown_in_groups_of_four() {
+        assert_eq!(super::in_fours("ABCDEFGHIJ"), "ABCD EFGH IJ");
+        assert_eq!(super::in_fours(""), "");
     }
 }

@@ -116,7 +116,7 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
             })}
         </Suspense>
         <Suspense fallback=|| view! { <p class="muted">"Loading your tools…"</p> }>
-            {move || data.get().map(|res| match res.map(|d| d.cards) {
+            {move || data.get().map(|res| match res.map(|d| ordered(d.cards, &d.picks)) {
                 Ok(cards) => view! {
                     <section class="tool-grid" aria-label="Your tools">
                         {cards.into_iter().map(|card| view! { <ToolCardView card is_admin/> }).collect_view()}
@@ -126,6 +126,18 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The tool cards with the person's picks first, most relevant first, then the rest in
+/// catalogue order.
+fn ordered(mut cards: Vec<ToolCard>, picks: &[Recommendation]) -> Vec<ToolCard> {
+    cards.sort_by_key(|c| {
+        picks
+            .iter()
+            .position(|p| p.flag == c.flag)
+            .unwrap_or(usize::MAX)
+    });
+    cards
 }
 
 #[component]
@@ -177,5 +189,43 @@ fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
             <p class="muted small lock-reason">{card.message.clone()}</p>
             {action}
         </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ToolId;
+
+    #[test]
+    fn the_cards_put_the_picks_first_in_their_order() {
+        let card = |t: &crate::domain::tools::ToolInfo| ToolCard {
+            flag: t.id,
+            title: t.title.to_owned(),
+            summary: String::new(),
+            access: ToolAccess::Available,
+            message: String::new(),
+        };
+        let pick = |flag: ToolId| Recommendation {
+            flag,
+            title: String::new(),
+            score: 0,
+            reasons: Vec::new(),
+            available: true,
+        };
+        let cards = TOOLS.iter().map(card).collect();
+        let picks = [pick(ToolId::LanguageTools), pick(ToolId::MeetingInsights)];
+        let order: Vec<ToolId> = ordered(cards, &picks).iter().map(|c| c.flag).collect();
+        assert_eq!(
+            order,
+            vec![
+                ToolId::LanguageTools,
+                ToolId::MeetingInsights,
+                ToolId::WritingAssistance,
+                ToolId::CommunicationStyle,
+                ToolId::EmailPatterns,
+                ToolId::TaskPrioritization,
+            ]
+        );
     }
 }

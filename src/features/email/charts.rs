@@ -134,6 +134,9 @@ pub fn BarList(
     title: String,
     unit: &'static str,
     items: Vec<(String, u32)>,
+    /// How a value reads (a count by default; a duration for answer times).
+    #[prop(default = |n: u32| n.to_string())]
+    shown: fn(u32) -> String,
 ) -> impl IntoView {
     let max = items.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
     let row = 24.0;
@@ -145,16 +148,16 @@ pub fn BarList(
         .map(|(i, (label, n))| {
             let y = i as f64 * row;
             let len = f64::from(*n) / max * bar_w;
-            let shown: String = if label.chars().count() > 32 {
+            let label: String = if label.chars().count() > 32 {
                 format!("{}…", label.chars().take(31).collect::<String>())
             } else {
                 label.clone()
             };
             view! {
                 <g>
-                    <text x=0.0 y=y + 16.0>{shown}</text>
+                    <text x=0.0 y=y + 16.0>{label}</text>
                     <rect class="bar" x=label_w y=y + 4.0 width=len.max(1.0) height=row - 8.0></rect>
-                    <text x=label_w + len + 6.0 y=y + 16.0>{n.to_string()}</text>
+                    <text x=label_w + len + 6.0 y=y + 16.0>{shown(*n)}</text>
                 </g>
             }
         })
@@ -173,7 +176,7 @@ pub fn BarList(
                     <table class="table" data-table=id>
                         <thead><tr><th scope="col">{title.clone()}</th><th scope="col">{unit}</th></tr></thead>
                         <tbody>
-                            {items.into_iter().map(|(label, n)| view! { <tr><th scope="row">{label}</th><td>{n}</td></tr> }).collect_view()}
+                            {items.into_iter().map(|(label, n)| view! { <tr><th scope="row">{label}</th><td>{shown(n)}</td></tr> }).collect_view()}
                         </tbody>
                     </table>
                 </div>

@@ -72,6 +72,15 @@ pub struct Unanswered {
 
 /// Everything the built-in analysis found. Aggregates only: no message body, and no
 /// message beyond the subjects of unanswered and long threads.
+/// A message the analysis left out: which (its subject, or where it is in the file), and
+/// why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LeftOut {
+    pub which: String,
+    pub why: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EmailAnalysis {
@@ -82,6 +91,9 @@ pub struct EmailAnalysis {
     pub received: u32,
     /// Messages that could not be used (no readable date or sender).
     pub skipped: u32,
+    /// The first of them (at most 20), each with why it was left out.
+    #[serde(default)]
+    pub left_out: Vec<LeftOut>,
     /// `YYYY-MM-DD`, first and last day with mail.
     pub first_day: String,
     pub last_day: String,
@@ -219,8 +231,10 @@ pub async fn email_narrative(analysis: String) -> Result<Narrative, AppError> {
     let cx =
         crate::features::tools::ai_call::AiCallContext::new(&state.db, &state.keyring, &state.ai);
     let result = service::narrative(&cx, &person, &analysis).await;
-    ctx::answer_plain_form(
-        PAGE,
+    crate::features::tools::last::answered(
+        &state.db,
+        &person,
+        crate::domain::ToolId::EmailPatterns,
         serde_json::json!({ "narrative_for": analysis }),
         &result,
     )

@@ -194,18 +194,31 @@ fn Analysis(
         })
         .collect();
     let skipped = (a.skipped > 0).then(|| {
-        format!(
-            " {} messages without a readable date or sender were left out.",
-            a.skipped
-        )
+        let listed = a.left_out.len() as u32;
+        let more = (a.skipped > listed).then(|| {
+            view! { <li class="muted">{format!("and {} more", a.skipped - listed)}</li> }
+        });
+        view! {
+            <details class="left-out" data-left-out>
+                <summary>{if a.skipped == 1 {
+                    "1 message was left out: see which and why".to_owned()
+                } else {
+                    format!("{} messages were left out: see which and why", a.skipped)
+                }}</summary>
+                <ul class="small">
+                    {a.left_out.iter().map(|l| view! { <li>{format!("{}: {}.", l.which, l.why)}</li> }).collect_view()}
+                    {more}
+                </ul>
+            </details>
+        }
     });
     view! {
         <section class="card" data-result aria-labelledby="analysis-heading">
             <h2 id="analysis-heading">"What your mail says"</h2>
             <p class="muted small" data-source>
                 {format!("{} messages ({} sent, {} received) from {}, {} to {}; times in {zone}.", a.messages, a.sent, a.received, a.source, a.first_day, a.last_day)}
-                {skipped}
             </p>
+            {skipped}
             <ul class="findings" data-findings>
                 {a.findings.iter().map(|f| view! { <li>{f.clone()}</li> }).collect_view()}
             </ul>
@@ -248,7 +261,7 @@ fn Analysis(
                 <div><dt>"90th percentile"</dt><dd>{a.p90_response_minutes.map_or_else(|| "—".into(), duration_words)}</dd></div>
             </dl>
             {(!answer_times.is_empty()).then(|| view! {
-                <BarList id="response-times" title="Your median answer per correspondent, in minutes".into() unit="Minutes" items=answer_times/>
+                <BarList id="response-times" title="Your median answer per correspondent".into() unit="Median answer" items=answer_times shown=duration_words/>
             })}
             <h3>{format!("Waiting for you more than {} days: {}", a.unanswered_days, a.unanswered_total)}</h3>
             {(!a.unanswered.is_empty()).then(|| view! {
@@ -375,11 +388,18 @@ fn Comparison(
     shown
 }
 
+/// Messages per week as people say it: "fewer than one" rather than 0.
+fn per_week_words(messages: u32, weeks: usize) -> String {
+    let rate = f64::from(messages) / weeks.max(1) as f64;
+    if messages > 0 && rate < 0.5 {
+        "fewer than one".to_owned()
+    } else {
+        format!("{rate:.0}")
+    }
+}
+
 fn comparison_table(a: &EmailAnalysis, title: &str, o: &EmailAnalysis) -> impl IntoView {
-    let per_week = |x: &EmailAnalysis| {
-        let weeks = x.weekly.len().max(1) as f64;
-        format!("{:.0}", f64::from(x.messages) / weeks)
-    };
+    let per_week = |x: &EmailAnalysis| per_week_words(x.messages, x.weekly.len());
     let minutes = |m: Option<u32>| m.map_or_else(|| "—".into(), duration_words);
     let top = |x: &EmailAnalysis| {
         x.top_correspondents
@@ -476,5 +496,16 @@ mod progress {
         });
         xhr.set_onloadend(Some(done.unchecked_ref()));
         xhr.send_with_opt_form_data(Some(&data))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_small_export_has_fewer_than_one_message_a_week() {
+        assert_eq!(super::per_week_words(3, 10), "fewer than one");
+        assert_eq!(super::per_week_words(0, 10), "0");
+        assert_eq!(super::per_week_words(30, 10), "3");
+        assert_eq!(super::per_week_words(5, 0), "5");
     }
 }

@@ -127,11 +127,24 @@ pub const ZIP_ENTRIES_MAX: u64 = 250_000;
 pub const ZIP_DIRECTORY_BYTES_MAX: u64 = 32 * 1024 * 1024;
 
 /// What reading found besides the messages handed to the sink.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadSummary {
     pub messages: usize,
     /// Messages without a readable date or sender.
     pub skipped: usize,
+    /// The first [`LEFT_OUT_LISTED`] of them: which, and why.
+    pub left_out: Vec<Skip>,
+}
+
+/// How many of the messages left out are named, in file order.
+pub const LEFT_OUT_LISTED: usize = 20;
+
+/// A message left out of the analysis: which one (its subject, or where it is in the file)
+/// and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub which: String,
+    pub why: &'static str,
 }
 
 /// Reads every message of `file` (a `format` file) into `sink`, in file order.
@@ -142,7 +155,7 @@ pub fn read<R: Read + Seek>(
     sink: &mut dyn FnMut(MessageMeta),
 ) -> Result<ReadSummary, ReadError> {
     let mut summary = ReadSummary::default();
-    let mut take = |meta: Option<MessageMeta>| -> Result<(), ReadError> {
+    let mut take = |meta: Result<MessageMeta, Skip>| -> Result<(), ReadError> {
         if limits
             .deadline
             .is_some_and(|d| std::time::Instant::now() > d)
@@ -150,7 +163,7 @@ pub fn read<R: Read + Seek>(
             return fail("Reading the file took too long, so it was stopped. Export a shorter period and try again.");
         }
         match meta {
-            Some(m) => {
+            Ok(m) => {
                 summary.messages += 1;
                 if summary.messages > limits.max_messages {
                     return fail(format!(
@@ -160,7 +173,12 @@ pub fn read<R: Read + Seek>(
                 }
                 sink(m);
             }
-            None => summary.skipped += 1,
+            Err(skip) => {
+                summary.skipped += 1;
+                if summary.left_out.len() < LEFT_OUT_LISTED {
+                    summary.left_out.push(skip);
+                }
+            }
         }
         Ok(())
     };
@@ -171,7 +189,7 @@ pub fn read<R: Read + Seek>(
             file.take(HEADER_BYTES_MAX)
                 .read_to_end(&mut head)
                 .map_err(|_| ReadError("The file could not be read.".into()))?;
-            take(headers(&head))?;
+            take(headers(&head, None))?;
         }
         Format::Zip => read_zip(file, &mut take)?,
         Format::Csv => read_csv(file, &mut take)?,
@@ -219,25 +237,28 @@ fn next_line(reader: &mut impl BufRead, line: &mut Vec<u8>, cap: usize) -> std::
 
 /// An mbox, message by message: a line starting with `From ` begins the next one. Only the
 /// start of each message is kept (the headers come first), so neither a long message nor
-/// a long line costs memory; a message over [`MESSAGE_BYTES_MAX`] is refused.
+/// a long line costs memory; a message over [`MESSAGE_BYTES_MAX`] is refused. A message
+/// without a `Date` header is dated by its `From ` line.
 fn read_mbox<R: Read>(
     file: R,
-    take: &mut dyn FnMut(Option<MessageMeta>) -> Result<(), ReadError>,
+    take: &mut dyn FnMut(Result<MessageMeta, Skip>) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let (mut line, mut head) = (Vec::new(), Vec::new());
     let mut message_bytes: Option<u64> = None;
+    let mut envelope: Option<i64> = None;
     let cap = HEADER_BYTES_MAX as usize;
     loop {
         let n = next_line(&mut reader, &mut line, cap)
             .map_err(|_| ReadError("The file could not be read to the end.".into()))?;
         if n == 0 || line.starts_with(b"From ") {
             if message_bytes.is_some() {
-                take(headers(&head))?;
+                take(headers(&head, envelope))?;
             }
             if n == 0 {
                 return Ok(());
             }
+            envelope = envelope_date(&line);
             head.clear();
             message_bytes = Some(0);
             continue;
@@ -291,9 +312,25 @@ fn zip_directory<R: Read + Seek>(file: &mut R) -> Option<(u64, u64)> {
     (record[..4] == [0x50, 0x4b, 0x06, 0x06]).then(|| (u64_at(&record, 32), u64_at(&record, 40)))
 }
 
+/// The moment an mbox `From ` line gives (`From sender Mon Mar  2 08:00:00 2026`, in UTC
+/// by custom), as seconds since the epoch.
+fn envelope_date(line: &[u8]) -> Option<i64> {
+    let line = std::str::from_utf8(line).ok()?;
+    let mut words = line.strip_prefix("From ")?.split_whitespace();
+    words.next()?;
+    let rest = words.collect::<Vec<_>>().join(" ");
+    chrono::DateTime::parse_from_str(&rest, "%a %b %d %H:%M:%S %z %Y")
+        .map(|t| t.timestamp())
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(&rest, "%a %b %d %H:%M:%S %Y")
+                .map(|t| t.and_utc().timestamp())
+        })
+        .ok()
+}
+
 fn read_zip<R: Read + Seek>(
     mut file: R,
-    take: &mut dyn FnMut(Option<MessageMeta>) -> Result<(), ReadError>,
+    take: &mut dyn FnMut(Result<MessageMeta, Skip>) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
     let damaged =
         || ReadError("This zip file cannot be opened (it is damaged or incomplete).".into());
@@ -343,7 +380,10 @@ fn read_zip<R: Read + Seek>(
                     raw_name
                 ))
             })?;
-        take(headers(&head))?;
+        take(headers(&head, None).map_err(|skip| Skip {
+            which: format!("{} ({})", skip.which, raw_name),
+            why: skip.why,
+        }))?;
     }
     if found == 0 {
         return fail("The zip file holds no .eml files. Zip the folder of messages your mail program exported.");
@@ -351,21 +391,50 @@ fn read_zip<R: Read + Seek>(
     Ok(())
 }
 
-/// The metadata of one message from its raw bytes; `None` without a date or a sender.
-pub fn headers(raw: &[u8]) -> Option<MessageMeta> {
-    let message = MessageParser::new().parse_headers(raw)?;
-    let date = message.date().filter(|d| d.is_valid())?;
-    let from = first_address(message.from())?;
+/// The metadata of one message from its raw bytes, dated by `envelope` (seconds since the
+/// epoch, from an mbox `From ` line) when it has no readable `Date`; why it is left out
+/// when it has no date or no sender.
+pub fn headers(raw: &[u8], envelope: Option<i64>) -> Result<MessageMeta, Skip> {
+    let message = MessageParser::new().parse_headers(raw).ok_or(Skip {
+        which: "A message".to_owned(),
+        why: "its headers cannot be read",
+    })?;
+    let subject = message.subject().unwrap_or_default().trim().to_owned();
+    let which = || {
+        if subject.is_empty() {
+            "A message without a subject".to_owned()
+        } else {
+            format!("“{}”", subject.chars().take(80).collect::<String>())
+        }
+    };
+    let from = first_address(message.from()).ok_or_else(|| Skip {
+        which: which(),
+        why: "it has no readable sender (From)",
+    })?;
+    let (timestamp, offset) = match message.date().filter(|d| d.is_valid()) {
+        Some(date) => (
+            date.to_timestamp(),
+            Some(
+                (i32::from(date.tz_hour) * 60 + i32::from(date.tz_minute))
+                    * if date.tz_before_gmt { -1 } else { 1 },
+            ),
+        ),
+        None => (
+            envelope.ok_or_else(|| Skip {
+                which: which(),
+                why: "it has no readable date",
+            })?,
+            None,
+        ),
+    };
     let mut to = addresses(message.to());
     to.extend(addresses(message.cc()));
-    let offset = (i32::from(date.tz_hour) * 60 + i32::from(date.tz_minute))
-        * if date.tz_before_gmt { -1 } else { 1 };
-    Some(MessageMeta {
-        timestamp: date.to_timestamp(),
-        offset_minutes: Some(offset),
+    Ok(MessageMeta {
+        timestamp,
+        offset_minutes: offset,
         from,
         to,
-        subject: message.subject().unwrap_or_default().trim().to_owned(),
+        subject,
         message_id: message.message_id().map(str::to_owned),
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
@@ -462,12 +531,16 @@ mod tests {
     #[test]
     fn mbox_messages_keep_only_metadata_with_zones_and_threads() {
         let (messages, summary) = read_all(MBOX.as_bytes(), Format::Mbox).unwrap();
-        // The fixture has 10 messages; one has no Date header and is skipped.
+        // The fixture has 10 messages; one has no sender and is left out.
         assert_eq!(
             summary,
             ReadSummary {
                 messages: 9,
-                skipped: 1
+                skipped: 1,
+                left_out: vec![Skip {
+                    which: "“No sender on this one”".into(),
+                    why: "it has no readable sender (From)"
+                }]
             }
         );
         let first = &messages[0];
@@ -489,6 +562,26 @@ mod tests {
         assert!(messages
             .iter()
             .any(|m| m.subject == "Café plans" && m.offset_minutes == Some(-300)));
+    }
+
+    #[test]
+    fn an_mbox_message_without_a_date_is_dated_by_its_from_line() {
+        let mbox = "From ana@example.com Mon Mar  2 08:00:00 2026\nFrom: ana@example.com\nSubject: Hi\n\nbody\n\
+                    From bo@example.com Tue Mar  3 09:30:00 +0100 2026\nFrom: bo@example.com\nSubject: Re: Hi\n\nbody\n\
+                    From cy@example.com\nFrom: cy@example.com\nSubject: Undated\n\nbody\n";
+        let (messages, summary) = read_all(mbox.as_bytes(), Format::Mbox).unwrap();
+        assert_eq!(messages.len(), 2);
+        // Mon, 2 Mar 2026 08:00 UTC, with no zone of its own.
+        assert_eq!(messages[0].timestamp, 1_772_438_400);
+        assert_eq!(messages[0].offset_minutes, None);
+        assert_eq!(messages[1].timestamp, 1_772_438_400 + 86_400 + 30 * 60);
+        assert_eq!(
+            summary.left_out,
+            vec![Skip {
+                which: "“Undated”".into(),
+                why: "it has no readable date"
+            }]
+        );
     }
 
     #[test]

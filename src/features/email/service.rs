@@ -195,7 +195,14 @@ pub async fn upload(
     }
     // Kept for the page either way: the page's own upload (JavaScript) asks for JSON, and
     // links on the page (`?answered=1&compare=…`) show the same analysis again.
-    crate::web::ctx::keep_answer(&auth.session, PAGE, form.echo(), &result).await;
+    crate::features::tools::last::keep_or_log(
+        &state.db,
+        &person,
+        crate::domain::ToolId::EmailPatterns,
+        &form.echo(),
+        Some(&result),
+    )
+    .await;
     if json {
         return match result {
             Ok(analysis) => (StatusCode::OK, axum::Json(analysis)).into_response(),
@@ -329,7 +336,7 @@ pub fn analyse_file(
             name.chars().take(80).collect::<String>()
         )
     };
-    Ok(analyzer.finish(label, summary.skipped as u32))
+    Ok(analyzer.finish(label, &summary))
 }
 
 fn read_up_to(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -451,7 +458,7 @@ pub async fn analyse_messages(
     for (i, m) in messages.into_iter().enumerate() {
         analyzer.push(message_meta(i, m)?);
     }
-    Ok(analyzer.finish("messages sent to the API".into(), 0))
+    Ok(analyzer.finish("messages sent to the API".into(), &Default::default()))
 }
 
 fn message_meta(i: usize, m: MessageInput) -> Result<super::parse::MessageMeta, AppError> {

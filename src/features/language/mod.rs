@@ -93,7 +93,14 @@ pub async fn translate(
     )
     .await;
     let input = serde_json::json!({ "mode": "translate", "text": text, "target": target, "source": source });
-    ctx::answer_plain_form("/tools/language", input, &result).await;
+    crate::features::tools::last::answered(
+        &state.db,
+        &person,
+        crate::domain::ToolId::LanguageTools,
+        input,
+        &result,
+    )
+    .await;
     result
 }
 
@@ -111,6 +118,13 @@ pub async fn define(word: String, language: String) -> Result<Definition, AppErr
     )
     .await;
     let input = serde_json::json!({ "mode": "define", "word": word, "language": language });
-    ctx::answer_plain_form("/tools/language", input, &result).await;
+    crate::features::tools::last::answered(
+        &state.db,
+        &person,
+        crate::domain::ToolId::LanguageTools,
+        input,
+        &result,
+    )
+    .await;
     result
 }

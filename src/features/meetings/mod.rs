@@ -119,19 +119,6 @@ pub fn take_events(text: &str, seen: &mut usize) -> Vec<(String, String)> {
     out
 }
 
-/// Percent-encodes text for a `data:` link (everything but unreserved characters).
-pub fn data_url(mime: &str, text: &str) -> String {
-    let mut out = format!("data:{mime};charset=utf-8,");
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The insights of `notes`.
 #[server(endpoint = "tools/meetings/analyse")]
 pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {
@@ -145,7 +132,14 @@ pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {
         notes,
     )
     .await;
-    ctx::answer_plain_form("/tools/meetings", input, &result).await;
+    crate::features::tools::last::answered(
+        &state.db,
+        &person,
+        crate::domain::ToolId::MeetingInsights,
+        input,
+        &result,
+    )
+    .await;
     result
 }
 
@@ -195,14 +189,6 @@ mod tests {
         assert_eq!(
             take_events(&more, &mut seen),
             vec![("result".to_owned(), "{}".to_owned())]
-        );
-    }
-
-    #[test]
-    fn data_urls_encode_everything_but_unreserved_characters() {
-        assert_eq!(
-            data_url("text/markdown", "# A é\n"),
-            "data:text/markdown;charset=utf-8,%23%20A%20%C3%A9%0A"
         );
     }
 }

@@ -1,7 +1,7 @@
 //! `/tools/meetings`: notes in; summary, key points, decisions and action items out, with
 //! a Markdown export and each action item one click from the task list.
 
-use super::{data_url, AddActionItem, AnalyseMeeting, MeetingResult, NOTES_MAX_CHARS};
+use super::{AddActionItem, AnalyseMeeting, MeetingResult, NOTES_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert, HydrationMark};
 use crate::features::tools::pages::{
     Cancel, CountedText, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
@@ -28,6 +28,12 @@ fn MeetingsPanel(start: ToolStart) -> impl IntoView {
     let notes = RwSignal::new(answer.input("notes").unwrap_or_default());
     if let Some(r) = answer.result::<MeetingResult>() {
         action.value().set(Some(r));
+    }
+    // The page was left while its answer streamed: it is still being written on the server.
+    let waiting = RwSignal::new(answer.pending());
+    #[cfg(feature = "hydrate")]
+    if waiting.get_untracked() {
+        wait_for_answer(waiting, action);
     }
     let cancel = Cancel::new();
     let value = action.value();
@@ -118,6 +124,11 @@ fn MeetingsPanel(start: ToolStart) -> impl IntoView {
                 </div>
             </form>
         </section>
+        <Show when=move || waiting.get()>
+            <p class="alert alert-info" role="status" data-still-answering>
+                "Your last notes are still being read. The answer appears here when it is ready (or reload the page in a moment)."
+            </p>
+        </Show>
         {move || draft.get().map(|r| view! { <Draft r/> })}
         {move || match value.get() {
             Some(Ok(r)) if !streaming.get() => Some(view! { <Insights r added/> }),
@@ -127,6 +138,28 @@ fn MeetingsPanel(start: ToolStart) -> impl IntoView {
             name=name_of render=|r| view! { <Insights r added=false/> } start=saved/>
         <HydrationMark/>
     }
+}
+
+/// Asks every two seconds for the answer still being written, and shows it when it is.
+#[cfg(feature = "hydrate")]
+fn wait_for_answer(waiting: RwSignal<bool>, action: ServerAction<AnalyseMeeting>) {
+    set_timeout(
+        move || {
+            leptos::task::spawn_local(async move {
+                let last = crate::features::tools::last_answer(ToolId::MeetingInsights).await;
+                let answer = crate::features::tools::pages::PlainAnswer(last.ok().flatten());
+                if answer.pending() {
+                    wait_for_answer(waiting, action);
+                    return;
+                }
+                waiting.set(false);
+                if let Some(r) = answer.result::<MeetingResult>() {
+                    action.value().set(Some(r));
+                }
+            });
+        },
+        std::time::Duration::from_secs(2),
+    );
 }
 
 fn name_of(r: &MeetingResult) -> String {
@@ -193,7 +226,7 @@ fn Insights(r: MeetingResult, added: bool) -> impl IntoView {
         _ => None,
     });
     let markdown = r.to_markdown();
-    let download = data_url("text/markdown", &markdown);
+    let download = crate::util::data_url("text/markdown", &markdown);
     let items = r.action_items.clone();
     view! {
         <section class="card" data-result aria-labelledby="insights-heading">

@@ -6,11 +6,15 @@
 //! before the stream starts and refuses with the usual error body and status. Then the
 //! events are `draft` (what the answer says so far, as a [`MeetingResult`]; shown, never
 //! kept), and one `result` (the checked answer) or `error` (an [`AppError`]) at the end.
-//! A person who leaves does not stop the call: it runs to its end and its usage is recorded.
+//! A person who leaves does not stop the call: it runs to its end, its usage is recorded,
+//! and its answer is kept as their last (`tools::last`), which the page shows when they
+//! come back.
 
 use super::{service, MeetingResult};
+use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::features::tools::ai_call::AiCallContext;
+use crate::features::tools::last;
 use crate::web::session::AuthSession;
 use crate::web::state::AppState;
 use axum::extract::rejection::FormRejection;
@@ -45,10 +49,24 @@ pub async fn stream(
         Ok(call) => call,
         Err(e) => return e.into_response(),
     };
+    // Kept as the person's last answer from the start (still being written) to the end, so
+    // a reload or a dropped connection shows the notes and then the answer.
+    let input = serde_json::json!({ "notes": super::clean_transcript(&form.notes) });
+    last::keep_or_log::<MeetingResult>(&state.db, &person, ToolId::MeetingInsights, &input, None)
+        .await;
     let (deltas, received) = unbounded_channel();
     let task = tokio::spawn(async move {
         let cx = AiCallContext::new(&state.db, &state.keyring, &state.ai);
-        call.run(&cx, service::check, Some(deltas)).await
+        let result = call.run(&cx, service::check, Some(deltas)).await;
+        last::keep_or_log(
+            &state.db,
+            &person,
+            ToolId::MeetingInsights,
+            &input,
+            Some(&result),
+        )
+        .await;
+        result
     });
     Sse::new(events(received, task))
         .keep_alive(KeepAlive::default())

@@ -34,11 +34,12 @@ pub async fn upload(
             }
             Err(e) => (String::new(), Err(e)),
         };
-    crate::web::ctx::keep_answer(
-        &auth.session,
-        PAGE,
-        serde_json::json!({ "notes": notes }),
-        &result,
+    crate::features::tools::last::keep_or_log(
+        &state.db,
+        &person,
+        crate::domain::ToolId::MeetingInsights,
+        &serde_json::json!({ "notes": notes }),
+        Some(&result),
     )
     .await;
     Redirect::to(&format!("{PAGE}?answered=1")).into_response()

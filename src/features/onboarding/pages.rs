@@ -55,7 +55,21 @@ fn Wizard() -> impl IntoView {
             navigate(&next, Default::default());
         }
     });
+    let auth = crate::components::AuthState::use_context();
+    let unconfirmed = move || {
+        auth.user
+            .get()
+            .and_then(|r| r.ok().flatten())
+            .filter(|u| !u.email_verified)
+            .map(|u| u.email)
+    };
     view! {
+        {move || unconfirmed().map(|email| view! {
+            <p class="alert alert-info" role="note" data-mail-waiting>
+                "We sent a confirmation link to " <strong>{email}</strong>
+                ". Open it when you can: you can finish this setup first, and the tools, keys and invitations wait for it."
+            </p>
+        })}
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || view_data.get().map(|res| match res {
                 Ok(v) => view! { <WizardStep v save switch_on/> }.into_any(),
@@ -146,7 +160,7 @@ fn WizardStep(
                 .map(|a| a.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect()).unwrap_or_default();
             let custom = data.goal("custom").and_then(Value::as_str).unwrap_or_default().to_owned();
             view! {
-                <fieldset class="choices" aria-describedby="goals-hint">
+                <fieldset class="choices goal-choices" aria-describedby="goals-hint">
                     <legend>"What do you want Digame to help with?"</legend>
                     <p class="field-hint" id="goals-hint">{format!("Pick up to {}.", model::MAX_GOALS)}</p>
                     {model::GOALS.iter().map(|(id, label)| view! {
@@ -155,6 +169,8 @@ fn WizardStep(
                             {*label}
                         </label>
                     }).collect_view()}
+                    // Counted as they are ticked, by the stylesheet (no script): "3 picked, up to 5".
+                    <p class="field-hint goals-count" data-max=model::MAX_GOALS.to_string() aria-hidden="true"></p>
                     {move || err("goals").get().map(|m| view! { <p class="field-error">{m}</p> })}
                 </fieldset>
                 {text_input("custom_goal", "Another goal of your own (optional)", custom, err("custom_goal"))}
@@ -229,6 +245,9 @@ fn WizardStep(
             <Progress current=index data=v.data.clone()/>
             <h1>{step.title}</h1>
             <ActionForm action=save attr:class="wizard-form">
+                {(!is_last).then_some(view! {
+                    <p class="muted small">"“Skip this step” moves on without saving this page; “Leave the setup” takes you to your tools now, and you can finish it later from your profile."</p>
+                })}
                 <FormAlert message=form_error(value)/>
                 <input type="hidden" name="step" value=step.id/>
                 {body}
@@ -237,8 +256,8 @@ fn WizardStep(
                         {if is_last { "Finish" } else { "Next" }}
                     </button>
                     {(index > 0).then_some(view! { <button type="submit" name="nav" value="back" class="button button-quiet" formnovalidate=true>"Back"</button> })}
-                    {(!is_last).then_some(view! { <button type="submit" name="nav" value="skip" class="button button-quiet" formnovalidate=true>"Skip for now"</button> })}
-                    <button type="submit" name="nav" value="skip_all" class="link-button" formnovalidate=true>"Skip the whole setup"</button>
+                    {(!is_last).then_some(view! { <button type="submit" name="nav" value="skip" class="button button-quiet" formnovalidate=true>"Skip this step"</button> })}
+                    <button type="submit" name="nav" value="skip_all" class="link-button" formnovalidate=true>"Leave the setup, go to my tools"</button>
                 </div>
             </ActionForm>
             {(!switchable.is_empty()).then(|| view! {
@@ -274,6 +293,42 @@ fn Review(data: OnboardingData, recs: Vec<Recommendation>) -> impl IntoView {
                 .collect()
         })
         .unwrap_or_default();
+    let team = label_of(&model::TEAM_SIZES, &pref(&data, "team_size"));
+    let about = [
+        Some(role),
+        team.map(|t| {
+            if t == "Just me" {
+                "works alone".to_owned()
+            } else {
+                format!("team of {t}")
+            }
+        }),
+        Some(pref(&data, "industry")).filter(|i| !i.is_empty()),
+        Some(pref(&data, "primary_language"))
+            .filter(|l| !l.is_empty())
+            .map(|l| format!("works in {l}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let custom = data
+        .goal("custom")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    let goals: Vec<String> = goals.into_iter().chain(custom).collect();
+    let hour = |key: &str, default: i64| {
+        data.user_preferences
+            .get(key)
+            .and_then(Value::as_i64)
+            .unwrap_or(default)
+    };
+    let digest = data
+        .user_preferences
+        .get("email_digest")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let tone = label_of(&model::TONES, &pref(&data, "tone")).unwrap_or("Not answered");
     let detail = label_of(&model::DETAILS, &pref(&data, "detail")).unwrap_or("Not answered");
     let chosen: Vec<String> = recs
@@ -305,9 +360,15 @@ fn Review(data: OnboardingData, recs: Vec<Recommendation>) -> impl IntoView {
     view! {
         <p class="muted">"Check your answers. You can change them now or later from your profile."</p>
         <dl class="review">
-            {section("About you", "about", format!("{role}{}", match pref(&data, "industry") { i if i.is_empty() => String::new(), i => format!(" · {i}") }))}
+            {section("About you", "about", about)}
             {section("Goals", "goals", list(&goals))}
-            {section("Preferences", "preferences", format!("{tone} tone, {} detail", detail.to_lowercase()))}
+            {section("Preferences", "preferences", format!(
+                "{tone} tone, {} detail; working hours {:02}:00–{:02}:00; {}",
+                detail.to_lowercase(),
+                hour("work_start", 9),
+                hour("work_end", 17),
+                if digest { "an email digest" } else { "no email digest" }
+            ))}
             {section("Your tools", "tools", list(&chosen))}
         </dl>
     }
@@ -383,5 +444,17 @@ fn FunnelView(funnel: Funnel) -> impl IntoView {
                 </table>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_stylesheet_counts_goals_against_the_same_limit() {
+        let css = include_str!("../../../style/main.css");
+        assert!(css.contains(&format!(
+            "content: counter(picked) \" picked, up to {}\"",
+            super::model::MAX_GOALS
+        )));
     }
 }

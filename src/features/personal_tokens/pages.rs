@@ -81,7 +81,8 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
         <section class="card tokens-card" aria-labelledby="tokens-heading">
             <h2 id="tokens-heading">"Personal access tokens"</h2>
             <p class="muted">"For scripts that use the JSON API (/api/v1) as you: send the token in the header "
-                <code>"Authorization: Bearer <token>"</code>". A token does only what its scope allows, and never manages your account (tokens, password, two-factor sign-in, sessions, deletion); it ends when you revoke it, when it expires, or when your password changes."</p>
+                <code>"Authorization: Bearer <token>"</code>". A token does only what its scope allows, and never manages your account (tokens, password, two-factor sign-in, sessions, deletion); it ends when you revoke it, when it expires, or when your password changes. "
+                <a href="/developers/api">"What the API does"</a>"."</p>
             <ActionForm action=create>
                 <FormAlert message=form_error(value)/>
                 <TextField label="Token name" name="name" id="token-name" maxlength=60

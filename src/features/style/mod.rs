@@ -51,6 +51,13 @@ pub async fn analyse_style(text: String) -> Result<StyleResult, AppError> {
         text,
     )
     .await;
-    ctx::answer_plain_form("/tools/style", input, &result).await;
+    crate::features::tools::last::answered(
+        &state.db,
+        &person,
+        crate::domain::ToolId::CommunicationStyle,
+        input,
+        &result,
+    )
+    .await;
     result
 }

@@ -9,6 +9,8 @@ pub mod ai_call;
 #[cfg(feature = "ssr")]
 pub mod gate;
 #[cfg(feature = "ssr")]
+pub mod last;
+#[cfg(feature = "ssr")]
 pub mod saved;
 
 pub use crate::domain::access::ToolAccess;
@@ -68,16 +70,14 @@ pub async fn tool_status(tool: ToolId) -> Result<ToolState, AppError> {
     })
 }
 
-/// The latest answer to a tool's form posted without JavaScript (see
-/// `server::ctx::answer_plain_form`): `{"input": {...}, "result": {"Ok": ...} | {"Err": ...}}`.
+/// The caller's last input and answer of `tool`, kept a day (see `last`): `{"input":
+/// {...}, "result": {"Ok": ...} | {"Err": ...}}`, or `"pending": true` instead of the result
+/// while it is still being written.
 #[server(endpoint = "tools/answer")]
-pub async fn plain_form_answer(page: String) -> Result<Option<serde_json::Value>, AppError> {
+pub async fn last_answer(tool: ToolId) -> Result<Option<serde_json::Value>, AppError> {
     use crate::web::ctx;
-    ctx::require_user().await?;
-    if !TOOLS.iter().any(|t| t.path == page) {
-        return Err(AppError::NotFound("There is no such tool page.".into()));
-    }
-    ctx::plain_form_answer(&page).await
+    let (state, person) = ctx::signed_in().await?;
+    last::recall(&state.db, &person, tool).await
 }
 
 /// A result the person saved: `payload` is the tool's result as JSON.

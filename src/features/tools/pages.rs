@@ -35,19 +35,13 @@ pub fn ToolPage(tool: ToolId, intro: &'static str, children: ChildrenFn) -> impl
     let status = Resource::new(|| (), move |_| super::tool_status(tool));
     let saved = Resource::new(|| (), move |_| super::saved_results(tool));
     let query = leptos_router::hooks::use_query_map().get_untracked();
-    let answered = query.get("answered").is_some();
     let notices = NOTICES
         .iter()
         .filter(|n| query.get(n).is_some())
         .map(|n| (*n).to_owned())
         .collect();
     let compare = query.get("compare").and_then(|c| c.parse().ok());
-    let answer = answered.then(|| {
-        Resource::new(
-            || (),
-            move |_| super::plain_form_answer(tool.info().path.to_owned()),
-        )
-    });
+    let answer = Resource::new(|| (), move |_| super::last_answer(tool));
     provide_context(ToolData {
         status,
         saved,
@@ -72,8 +66,8 @@ pub fn ToolPage(tool: ToolId, intro: &'static str, children: ChildrenFn) -> impl
 struct ToolData {
     status: Resource<Result<super::ToolState, AppError>>,
     saved: Resource<Result<Vec<super::SavedResult>, AppError>>,
-    /// The answer of a form posted without JavaScript (`?answered=1`).
-    answer: Option<Resource<Result<Option<serde_json::Value>, AppError>>>,
+    /// The person's last input and answer of the tool (kept a day, see `tools::last`).
+    answer: Resource<Result<Option<serde_json::Value>, AppError>>,
     /// The notices in the page's address (`?kept=1`), see [`NOTICES`].
     notices: Vec<String>,
     /// `?compare=<id>`.
@@ -235,8 +229,8 @@ pub fn Meter(#[prop(into)] label: String, value: f32) -> impl IntoView {
     }
 }
 
-/// A tool form's answer when it was posted without JavaScript: the page is sent back with
-/// `?answered=1` and reads the input and the answer kept in the session.
+/// The person's last input and answer of a tool, as kept for a day (`tools::last`): what the
+/// page shows again after Back, a reload, or a form posted without JavaScript.
 #[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct PlainAnswer(pub Option<serde_json::Value>);
 
@@ -251,6 +245,15 @@ impl PlainAnswer {
             .map(str::to_owned)
     }
 
+    /// Whether the answer is still being written (a stream the page was left during).
+    pub fn pending(&self) -> bool {
+        self.0
+            .as_ref()
+            .and_then(|v| v.get("pending"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    }
+
     /// The answer, or the error, as the server function gave it.
     pub fn result<T: serde::de::DeserializeOwned>(&self) -> Option<Result<T, AppError>> {
         let r = self.0.as_ref()?.get("result")?;
@@ -262,7 +265,7 @@ impl PlainAnswer {
 /// browser, so all of it travels as its props).
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct ToolStart {
-    /// The answer of a form posted without JavaScript, when the page came back with one.
+    /// The person's last input and answer of the tool, if kept.
     pub answer: PlainAnswer,
     /// The person's saved results of the tool, newest first.
     pub saved: Result<Vec<super::SavedResult>, AppError>,
@@ -310,10 +313,7 @@ where
                     let (render, notices) = (render.clone(), notices.clone());
                     Suspend::new(async move {
                         let email = auth.user.await.ok().flatten().map(|u| u.email);
-                        let answer = match data.answer {
-                            Some(answer) => answer.await.ok().flatten(),
-                            None => None,
-                        };
+                        let answer = data.answer.await.ok().flatten();
                         let has_key = data.status.await.is_ok_and(|s| s.has_key);
                         render(ToolStart {
                             answer: PlainAnswer(answer),

@@ -132,7 +132,14 @@ pub async fn suggest_writing(text: String) -> Result<WritingResult, AppError> {
         text,
     )
     .await;
-    ctx::answer_plain_form("/tools/writing", input, &result).await;
+    crate::features::tools::last::answered(
+        &state.db,
+        &person,
+        crate::domain::ToolId::WritingAssistance,
+        input,
+        &result,
+    )
+    .await;
     result
 }
 

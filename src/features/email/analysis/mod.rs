@@ -8,7 +8,7 @@ mod stats;
 mod subjects;
 mod threads;
 
-use super::parse::MessageMeta;
+use super::parse::{MessageMeta, ReadSummary};
 use super::{Correspondent, Count, EmailAnalysis, Unanswered};
 use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use findings::findings;
@@ -156,7 +156,17 @@ impl Analyzer {
         });
     }
 
-    pub fn finish(mut self, source: String, skipped: u32) -> EmailAnalysis {
+    /// The analysis of what was pushed; `read` is what reading the file left out.
+    pub fn finish(mut self, source: String, read: &ReadSummary) -> EmailAnalysis {
+        let skipped = read.skipped as u32;
+        let left_out = read
+            .left_out
+            .iter()
+            .map(|s| super::LeftOut {
+                which: s.which.clone(),
+                why: s.why.to_owned(),
+            })
+            .collect();
         self.records.sort_by_key(|r| r.timestamp);
         let offset = self.offset();
         let local = |ts: i64| {
@@ -334,6 +344,7 @@ impl Analyzer {
             sent,
             received,
             skipped,
+            left_out,
             first_day: first.map(|d| d.to_string()).unwrap_or_default(),
             last_day: last.map(|d| d.to_string()).unwrap_or_default(),
             own_addresses,
@@ -411,7 +422,7 @@ mod tests {
             &mut |m| analyzer.push(m),
         )
         .unwrap();
-        analyzer.finish("small.mbox".into(), summary.skipped as u32)
+        analyzer.finish("small.mbox".into(), &summary)
     }
 
     // Every figure below is counted by hand from tests/fixtures/email/small.mbox.
@@ -588,7 +599,7 @@ mod tests {
             &mut |m| analyzer.push(m),
         )
         .unwrap();
-        let a = analyzer.finish("x".into(), 0);
+        let a = analyzer.finish("x".into(), &Default::default());
         assert_eq!((a.sent, a.received, a.answered), (0, 9, 0));
         assert!(a.findings[0].contains("None of these messages was sent from someone@else.test"));
         // No sent mail: the zone is the most common of all messages.
@@ -666,7 +677,7 @@ mod tests {
             "r1-reply",
             &[],
         ));
-        let a = analyzer.finish("x".into(), 0);
+        let a = analyzer.finish("x".into(), &Default::default());
         let lengths: Vec<u32> = a.thread_lengths.iter().map(|t| t.count).collect();
         // r2 alone; r1 with its reply; the offsite pair.
         assert_eq!(lengths, vec![1, 2, 0, 0, 0]);

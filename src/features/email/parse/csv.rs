@@ -1,13 +1,13 @@
 //! CSV exports (date, from, to and subject columns, found by name) and the many ways mail
 //! exports write a date.
 
-use super::{clean_address, fail, MessageMeta, ReadError};
+use super::{clean_address, fail, MessageMeta, ReadError, Skip};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use std::io::{BufReader, Read};
 
 pub(super) fn read_csv<R: Read>(
     file: R,
-    take: &mut dyn FnMut(Option<MessageMeta>) -> Result<(), ReadError>,
+    take: &mut dyn FnMut(Result<MessageMeta, Skip>) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
@@ -68,7 +68,10 @@ pub(super) fn read_csv<R: Read>(
             ))
         })?;
         let Some(from) = clean_address(cell(from_col)) else {
-            take(None)?;
+            take(Err(Skip {
+                which: format!("Line {line}"),
+                why: "it has no readable sender (from)",
+            }))?;
             continue;
         };
         let mut to: Vec<String> = split_addresses(cell(to_col));
@@ -79,7 +82,7 @@ pub(super) fn read_csv<R: Read>(
             col.map(|c| cell(c).trim_matches(|ch| ch == '<' || ch == '>').to_owned())
                 .filter(|s| !s.is_empty())
         };
-        take(Some(MessageMeta {
+        take(Ok(MessageMeta {
             timestamp,
             offset_minutes,
             from,
