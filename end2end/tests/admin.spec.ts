@@ -14,6 +14,14 @@ test('@forms an admin switches a tool off and a member sees it locked with the r
   if (!javaScriptEnabled) await expect(page).toHaveURL(/\/admin\/members\?invited=1$/);
   const link = (await page.getByTestId('invite-link').textContent())!.trim();
   expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/register\?invite=/);
+  if (javaScriptEnabled) {
+    // One click puts it on the clipboard.
+    await accounts.ready();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByRole('button', { name: 'Copy the link' }).click();
+    await expect(page.getByText('Copied.')).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+  }
 
   await page.goto('/admin/features');
   await accounts.ready();

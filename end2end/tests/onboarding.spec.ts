@@ -83,7 +83,7 @@ test('@forms skip the wizard, then reopen it from the profile', async ({ page, a
   await accounts.register(uniqueEmail('skip'));
   await expect(page).toHaveURL(/\/onboarding$/);
   await accounts.ready();
-  await page.getByRole('button', { name: 'Skip the whole setup' }).click();
+  await page.getByRole('button', { name: 'Leave the setup, go to my tools' }).click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('link', { name: 'open the setup' })).toBeVisible();
   await page.goto('/settings/profile');

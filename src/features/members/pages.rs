@@ -1,7 +1,9 @@
 //! The members page: people, roles, deactivation and invitations.
 
 use super::{InviteMember, MembersView, RevokeInvitation, SetMemberActive, SetMemberRole};
-use crate::components::{admin_tabs, field_error, form_error, FormAlert, RequireAdmin, TextField};
+use crate::components::{
+    admin_tabs, field_error, form_error, CopyText, FormAlert, IslandCode, RequireAdmin, TextField,
+};
 use crate::domain::Role;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -95,11 +97,17 @@ fn MembersPanel(shown_once: ShownOnce) -> impl IntoView {
                 <button type="submit" class="button">"Create invitation"</button>
             </ActionForm>
             <Transition fallback=|| ()>
-                {move || link.get().map(|created| view! {
-                    <div class="alert alert-success" role="status">
-                        <p>{format!("Invitation for {} created. Send them this link (it is shown only now):", created.email)}</p>
-                        <p><code class="invite-link" data-testid="invite-link">{created.link}</code></p>
-                    </div>
+                {move || link.get().map(|created| {
+                    let text = created.link.clone();
+                    view! {
+                        <div class="alert alert-success" role="status">
+                            <p>{format!("Invitation for {} created. Send them this link (it is shown only now):", created.email)}</p>
+                            <p><code class="invite-link" data-testid="invite-link">{created.link}</code></p>
+                            // The copy button's code loads only here, where a link is shown.
+                            <CopyText text label="Copy the link".to_owned()/>
+                            <IslandCode/>
+                        </div>
+                    }
                 })}
             </Transition>
         </section>
