@@ -27,7 +27,7 @@ function totp(secret: string, offset = 0): string {
   return value.toString().padStart(6, '0');
 }
 
-test('@forms set up two-factor sign-in, then sign in with a code and with a recovery code', async ({ page, accounts }) => {
+test('@forms set up two-factor sign-in, then sign in with a code and with a recovery code', async ({ page, accounts, javaScriptEnabled }) => {
   const email = uniqueEmail('tfa');
   await accounts.registerVerified(email);
   await page.goto('/settings/security');
@@ -53,6 +53,14 @@ test('@forms set up two-factor sign-in, then sign in with a code and with a reco
   await expect(download).toHaveAttribute('download', 'digame-recovery-codes.txt');
   const file = decodeURIComponent((await download.getAttribute('href'))!.split(',')[1]);
   for (const code of codes) expect(file).toContain(code);
+  if (javaScriptEnabled) {
+    // Or copied in one click.
+    await accounts.ready();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await card.getByRole('button', { name: 'Copy the codes' }).click();
+    await expect(card.getByText('Copied.')).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(codes.join('\n'));
+  }
   // Shown once: a fresh load of the page no longer has them.
   await page.reload();
   await expect(page.getByRole('region', { name: 'Two-factor sign-in' }).getByText('On', { exact: true })).toBeVisible();

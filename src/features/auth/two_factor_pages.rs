@@ -183,6 +183,7 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
         codes.join("\n")
     );
     let download = crate::util::data_url("text/plain", &file);
+    let codes_text = codes.join("\n");
     view! {
         <div class="alert alert-success" role="status">
             <p><strong>"Two-factor sign-in is on. Keep these recovery codes somewhere safe."</strong>
@@ -190,7 +191,12 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
             <ul class="recovery-codes">
                 {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
             </ul>
-            <a class="button button-small button-quiet" href=download download="digame-recovery-codes.txt">"Download the codes (.txt)"</a>
+            <p class="row-actions">
+                <a class="button button-small button-quiet" href=download download="digame-recovery-codes.txt">"Download the codes (.txt)"</a>
+                // The copy button's code loads only here, where the codes are shown.
+                <crate::components::CopyText text=codes_text label="Copy the codes".to_owned()/>
+            </p>
+            <crate::components::IslandCode/>
         </div>
     }
 }
