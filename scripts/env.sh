@@ -8,6 +8,8 @@ export LEPTOS_ENV=PROD
 export LEPTOS_HASH_FILES=true
 # The API fuzz tier's schemathesis, installed by ./scripts/setup.
 export SCHEMATHESIS_VENV=target/tools/schemathesis
+# The client-generation tier's openapi-python-client (scripts/clients), installed by ./scripts/setup.
+export OPENAPI_PYTHON_CLIENT_VENV=target/tools/openapi-python-client
 
 # Builds the release server and the optimised WebAssembly bundle. One CI run saw
 # cargo-leptos stop with an error that no rerun reproduced (stop 19: a fresh clone of the same

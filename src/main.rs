@@ -78,6 +78,11 @@ async fn start() {
         }
         return;
     }
+    if let Command::Openapi = &command {
+        // Needs no settings: the document is built from the code.
+        println!("{}", digame::api::openapi::document());
+        return;
+    }
     let settings = match Settings::from_matches(&matches) {
         Ok(s) => s,
         Err(e) => {
@@ -91,6 +96,8 @@ async fn start() {
         Command::Backup { path } => digame::operator::backup(settings, &path).await,
         Command::Tenant { action } => digame::operator::tenant_command(settings, action).await,
         Command::Serve | Command::FakeAi { .. } => run(settings).await,
+        // Printed above, before the settings are read.
+        Command::Openapi => Ok(()),
     };
     if let Err(e) = result {
         tracing::error!("{e}");

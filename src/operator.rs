@@ -49,6 +49,9 @@ pub enum Command {
         #[arg(default_value = "127.0.0.1:3900")]
         addr: String,
     },
+    /// Print the JSON API's OpenAPI document (what /api/v1/openapi.json serves), for client
+    /// generators
+    Openapi,
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -69,7 +69,9 @@ struct ServiceHealth {
 }
 
 /// A body as JSON or as an HTML form (`application/x-www-form-urlencoded`), whichever the
-/// `Content-Type` says; the original service's login is an OAuth2 password form.
+/// `Content-Type` says; the original service's login is an OAuth2 password form. The
+/// document declares JSON only (one schema per body is what client generators read) and says
+/// the form is accepted too.
 pub struct FormOrJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for FormOrJson<T>
@@ -212,7 +214,7 @@ struct LoginBody {
 /// Sign in
 ///
 /// The OAuth2 password form (`username` is the email) or the same fields as JSON. With two-factor sign-in on, `code` is the authenticator app's code or a recovery code. Throttled like the page.
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body(content((LoginBody = "application/json"), (LoginBody = "application/x-www-form-urlencoded"))), 
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body(content = LoginBody, description = "JSON; the same fields as an HTML form (`application/x-www-form-urlencoded`) are accepted too"), 
     responses((status = 200, description = "The person and their tokens", body = SignedIn)))]
 async fn login(
     State(state): State<AppState>,
@@ -269,7 +271,7 @@ struct RefreshBody {
 /// Exchange a refresh token for the next pair
 ///
 /// Reusing an old refresh token ends the whole family.
-#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body(content((RefreshBody = "application/json"), (RefreshBody = "application/x-www-form-urlencoded"))), 
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body(content = RefreshBody, description = "JSON; the same fields as an HTML form (`application/x-www-form-urlencoded`) are accepted too"), 
     responses((status = 200, description = "The next tokens; the old refresh token stops working", body = Tokens)))]
 async fn refresh(
     State(state): State<AppState>,
@@ -282,7 +284,7 @@ async fn refresh(
 }
 
 /// End the tokens of one sign-in
-#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])), request_body(content((RefreshBody = "application/json"), (RefreshBody = "application/x-www-form-urlencoded"))), 
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])), request_body(content = RefreshBody, description = "JSON; the same fields as an HTML form (`application/x-www-form-urlencoded`) are accepted too"), 
     responses((status = 204, description = "Signed out")))]
 async fn logout(
     State(state): State<AppState>,
@@ -352,7 +354,7 @@ struct ResetRequestBody {
 /// Mail a reset link
 ///
 /// The same answer (202) whether or not the address has an account.
-#[utoipa::path(post, path = "/auth/password-reset/request", tag = "auth", request_body(content((ResetRequestBody = "application/json"), (ResetRequestBody = "application/x-www-form-urlencoded"))), 
+#[utoipa::path(post, path = "/auth/password-reset/request", tag = "auth", request_body(content = ResetRequestBody, description = "JSON; the same fields as an HTML form (`application/x-www-form-urlencoded`) are accepted too"), 
     responses((status = 202, description = "The same answer for any address", body = Message)))]
 async fn reset_request(
     State(state): State<AppState>,
@@ -377,7 +379,7 @@ struct ResetConfirmBody {
 /// Set a new password with the mailed token
 ///
 /// Every session and token of the person ends.
-#[utoipa::path(post, path = "/auth/password-reset/confirm", tag = "auth", request_body(content((ResetConfirmBody = "application/json"), (ResetConfirmBody = "application/x-www-form-urlencoded"))), 
+#[utoipa::path(post, path = "/auth/password-reset/confirm", tag = "auth", request_body(content = ResetConfirmBody, description = "JSON; the same fields as an HTML form (`application/x-www-form-urlencoded`) are accepted too"), 
     responses((status = 200, description = "Changed; every session and token ended", body = Message)))]
 async fn reset_confirm(
     State(state): State<AppState>,
@@ -408,7 +410,7 @@ struct VerifyEmailBody {
 /// Confirm the email address
 ///
 /// With the token from the verification mail.
-#[utoipa::path(post, path = "/auth/verify-email", tag = "auth", request_body(content((VerifyEmailBody = "application/json"), (VerifyEmailBody = "application/x-www-form-urlencoded"))), 
+#[utoipa::path(post, path = "/auth/verify-email", tag = "auth", request_body(content = VerifyEmailBody, description = "JSON; the same fields as an HTML form (`application/x-www-form-urlencoded`) are accepted too"), 
     responses((status = 200, description = "Confirmed", body = Message)))]
 async fn verify_email(
     State(state): State<AppState>,

@@ -5,8 +5,11 @@ use super::tier::Tier;
 use super::tools::{KeyNeed, ToolId};
 use serde::{Deserialize, Serialize};
 
+/// On the wire an object named by its `state`, with the state's details beside it
+/// (`{"state": "NeedsKey", "key": "writing_service_key"}`): one shape client generators read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(tag = "state")]
 pub enum ToolAccess {
     Available,
     /// The tenant's plan does not include the tool; `tier` is the lowest that does.

@@ -118,14 +118,15 @@ async fn new_tenants_get_their_tiers_flags_and_admins_switch_them() {
         .iter()
         .find(|c| c["flag"] == "meeting_insights")
         .unwrap();
-    assert_eq!(meeting["access"], "SwitchedOff");
+    assert_eq!(meeting["access"]["state"], "SwitchedOff");
     let writing = cards
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["flag"] == "writing_assistance")
         .unwrap();
-    assert_eq!(writing["access"]["NeedsKey"]["key"], "writing_service_key");
+    assert_eq!(writing["access"]["state"], "NeedsKey");
+    assert_eq!(writing["access"]["key"], "writing_service_key");
 
     // Without JavaScript (a plain form post) the switch returns to the page it came from,
     // if that is a same-site path: the onboarding wizard uses this.

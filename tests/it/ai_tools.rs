@@ -290,7 +290,7 @@ async fn locked_tools_refuse_with_the_reason() {
     let (_, _, page) = app
         .call("tools/status", &[("tool", "writing_assistance")])
         .await;
-    assert_eq!(page["card"]["access"], "SwitchedOff", "{page}");
+    assert_eq!(page["card"]["access"]["state"], "SwitchedOff", "{page}");
 
     app.call(
         "admin/features/set",
@@ -554,8 +554,8 @@ async fn admins_choose_where_a_tool_calls_and_see_its_usage() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t[0] == "writing_assistance")
-        .unwrap()[1]
+        .find(|t| t["tool"] == "writing_assistance")
+        .unwrap()["usage"]
         .clone();
     assert_eq!(
         (writing["calls"].as_i64(), writing["errors"].as_i64()),
@@ -565,7 +565,7 @@ async fn admins_choose_where_a_tool_calls_and_see_its_usage() {
     assert!(writing["median_ms"].as_i64().is_some());
     let days = view["by_day"].as_array().unwrap();
     assert_eq!(days.len(), 14);
-    assert_eq!(days[13][1]["calls"], 2, "today is last: {view}");
+    assert_eq!(days[13]["usage"]["calls"], 2, "today is last: {view}");
     let calls = calls_of(&app, me.user.id).await;
     assert_eq!(calls[0].model, "other-model");
     assert_eq!(calls[0].outcome, "unreachable");

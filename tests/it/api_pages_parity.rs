@@ -374,7 +374,7 @@ async fn a_token_does_the_admin_pages_work_and_only_an_admins_does() {
         .find(|c| c["flag"] == "writing_assistance")
         .unwrap()
         .clone();
-    assert_eq!(card["access"], "SwitchedOff", "{card}");
+    assert_eq!(card["access"]["state"], "SwitchedOff", "{card}");
     assert_eq!(
         admin
             .put("/admin/features/nope", json!({"enabled": true}))

@@ -64,7 +64,7 @@ async fn until_the_link_is_opened_keys_tools_and_invitations_wait() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|c| c["access"] == "EmailNotVerified"));
+        .any(|c| c["access"]["state"] == "EmailNotVerified"));
 
     // The link confirms the address, once.
     let (status, _, body) = app.call("auth/verify-email", &[("token", &token)]).await;

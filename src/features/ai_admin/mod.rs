@@ -42,9 +42,27 @@ pub struct AiAdminView {
     pub default_model: String,
     /// Whether plain http and private addresses are allowed (local model servers).
     pub allow_private: bool,
-    pub by_tool: Vec<(ToolId, Usage)>,
-    /// Oldest first, one entry per day (`YYYY-MM-DD`), days without calls included.
-    pub by_day: Vec<(String, Usage)>,
+    pub by_tool: Vec<ToolUsage>,
+    /// Oldest first, one entry per day, days without calls included.
+    pub by_day: Vec<DayUsage>,
+}
+
+/// One tool's calls over the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ToolUsage {
+    pub tool: ToolId,
+    pub usage: Usage,
+}
+
+/// One day's calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DayUsage {
+    /// `YYYY-MM-DD`, in UTC.
+    #[cfg_attr(feature = "ssr", schema(format = Date))]
+    pub day: String,
+    pub usage: Usage,
 }
 
 #[server(endpoint = "admin/ai/view")]

@@ -1,7 +1,7 @@
 //! `/admin/ai`: each AI tool's service address and model, and the usage chart with its
 //! numbers in tables.
 
-use super::{AiAdminView, Endpoint, SetAiEndpoint, Usage};
+use super::{AiAdminView, DayUsage, Endpoint, SetAiEndpoint, ToolUsage, Usage};
 use crate::components::{
     admin_tabs, error_alert, field_error, form_error, FormAlert, RequireAdmin,
 };
@@ -116,13 +116,13 @@ fn usage_cells(u: &Usage) -> impl IntoView {
 }
 
 /// Calls per day as bars (errors in a darker part of each bar), drawn on the server.
-fn chart(days: &[(String, Usage)]) -> impl IntoView {
-    let max = days.iter().map(|(_, u)| u.calls).max().unwrap_or(0).max(1) as f64;
+fn chart(days: &[DayUsage]) -> impl IntoView {
+    let max = days.iter().map(|d| d.usage.calls).max().unwrap_or(0).max(1) as f64;
     let (w, h, bar) = (560.0, 160.0, 560.0 / days.len().max(1) as f64);
     let bars = days
         .iter()
         .enumerate()
-        .map(|(i, (day, u))| {
+        .map(|(i, DayUsage { day, usage: u })| {
             let x = i as f64 * bar + 4.0;
             let total = u.calls as f64 / max * (h - 30.0);
             let errors = u.errors as f64 / max * (h - 30.0);
@@ -146,7 +146,7 @@ fn chart(days: &[(String, Usage)]) -> impl IntoView {
 
 #[component]
 fn UsageReport(v: AiAdminView) -> impl IntoView {
-    let total: i64 = v.by_day.iter().map(|(_, u)| u.calls).sum();
+    let total: i64 = v.by_day.iter().map(|d| d.usage.calls).sum();
     view! {
         <section class="card" aria-labelledby="usage-heading" data-usage-total=total>
             <h2 id="usage-heading">"Usage, last 14 days"</h2>
@@ -157,7 +157,7 @@ fn UsageReport(v: AiAdminView) -> impl IntoView {
                 <table class="table">
                     <thead><tr><th scope="col">"Tool"</th><th scope="col">"Calls"</th><th scope="col">"Tokens"</th><th scope="col">"Errors"</th><th scope="col">"Median latency"</th></tr></thead>
                     <tbody>
-                        {v.by_tool.iter().map(|(t, u)| view! { <tr data-tool=t.info().flag><th scope="row">{t.info().title}</th>{usage_cells(u)}</tr> }).collect_view()}
+                        {v.by_tool.iter().map(|ToolUsage { tool: t, usage: u }| view! { <tr data-tool=t.info().flag><th scope="row">{t.info().title}</th>{usage_cells(u)}</tr> }).collect_view()}
                     </tbody>
                 </table>
             </div>
@@ -167,7 +167,7 @@ fn UsageReport(v: AiAdminView) -> impl IntoView {
                     <table class="table">
                         <thead><tr><th scope="col">"Day (UTC)"</th><th scope="col">"Calls"</th><th scope="col">"Tokens"</th><th scope="col">"Errors"</th><th scope="col">"Median latency"</th></tr></thead>
                         <tbody>
-                            {v.by_day.iter().rev().map(|(d, u)| view! { <tr><th scope="row">{d.clone()}</th>{usage_cells(u)}</tr> }).collect_view()}
+                            {v.by_day.iter().rev().map(|DayUsage { day: d, usage: u }| view! { <tr><th scope="row">{d.clone()}</th>{usage_cells(u)}</tr> }).collect_view()}
                         </tbody>
                     </table>
                 </div>

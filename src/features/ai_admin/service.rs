@@ -1,6 +1,6 @@
 //! Tenant AI endpoints and usage figures.
 
-use super::{AiAdminView, Endpoint, Usage, USAGE_DAYS};
+use super::{AiAdminView, DayUsage, Endpoint, ToolUsage, Usage, USAGE_DAYS};
 use crate::ai::address::check_url;
 use crate::audit_log::{record, Event};
 use crate::config::{parse_ai_base_url, AiSettings};
@@ -363,17 +363,21 @@ pub async fn view(
         default_model: defaults.model.clone(),
         allow_private: defaults.allow_private,
         by_tool: ai_tools()
-            .map(|t| {
-                (
-                    t,
-                    by_tool
-                        .remove(t.info().flag)
-                        .map(Tally::usage)
-                        .unwrap_or_default(),
-                )
+            .map(|tool| ToolUsage {
+                tool,
+                usage: by_tool
+                    .remove(tool.info().flag)
+                    .map(Tally::usage)
+                    .unwrap_or_default(),
             })
             .collect(),
-        by_day: by_day.into_iter().map(|(d, t)| (d, t.usage())).collect(),
+        by_day: by_day
+            .into_iter()
+            .map(|(day, t)| DayUsage {
+                day,
+                usage: t.usage(),
+            })
+            .collect(),
     })
 }
 

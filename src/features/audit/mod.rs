@@ -40,6 +40,14 @@ pub struct AuditDetail {
     pub after: Option<String>,
 }
 
+/// A member the log can be filtered by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditPerson {
+    pub id: i64,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditView {
@@ -47,7 +55,7 @@ pub struct AuditView {
     pub page: i64,
     pub has_more: bool,
     pub actions: Vec<String>,
-    pub people: Vec<(i64, String)>,
+    pub people: Vec<AuditPerson>,
 }
 
 #[server(endpoint = "admin/audit")]

@@ -80,7 +80,7 @@ fn AuditTable(data: AuditView) -> impl IntoView {
                 <label for="audit-actor">"Person"</label>
                 <select id="audit-actor" name="actor">
                     <option value="" selected=current_actor.is_empty()>"Everyone"</option>
-                    {data.people.iter().map(|(id, name)| view! {
+                    {data.people.iter().map(|crate::features::audit::AuditPerson { id, name }| view! {
                         <option value=id.to_string() selected=id.to_string() == current_actor>{name.clone()}</option>
                     }).collect_view()}
                 </select>

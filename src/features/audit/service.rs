@@ -1,6 +1,6 @@
 //! Reading the audit log back for admins. Rows are written by `crate::audit_log::record`.
 
-use super::{AuditDetail, AuditRow, AuditView};
+use super::{AuditDetail, AuditPerson, AuditRow, AuditView};
 use crate::domain::AuditAction;
 use crate::entities::audit_events;
 use crate::error::{AppError, ResultExt};
@@ -85,7 +85,10 @@ pub async fn audit_view(
         page,
         has_more,
         actions,
-        people,
+        people: people
+            .into_iter()
+            .map(|(id, name)| AuditPerson { id, name })
+            .collect(),
     })
 }
 
