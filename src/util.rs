@@ -50,6 +50,33 @@ pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%-d %b %Y, %H:%M UTC").to_string()
 }
 
+/// A time as the JSON API carries it: RFC 3339 in UTC, to the millisecond
+/// (`2026-03-07T14:05:00.000Z`). Pages show it with [`time_words`].
+#[cfg(feature = "ssr")]
+pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// An RFC 3339 UTC time (as [`rfc3339`] writes it) as people read it, `7 Mar 2026, 14:05
+/// UTC`, in the browser too (no date library there); anything else is shown as it is.
+pub fn time_words(rfc3339: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts = (|| {
+        let (date, time) = rfc3339.split_once('T')?;
+        let mut d = date.splitn(3, '-');
+        let (year, month, day) = (d.next()?, d.next()?, d.next()?);
+        let month = MONTHS.get(month.parse::<usize>().ok()?.checked_sub(1)?)?;
+        let day: u32 = day.parse().ok()?;
+        let hm = time
+            .get(..5)
+            .filter(|hm| hm.as_bytes().get(2) == Some(&b':'))?;
+        (time.ends_with('Z') && year.len() == 4).then(|| format!("{day} {month} {year}, {hm} UTC"))
+    })();
+    parts.unwrap_or_else(|| rfc3339.to_owned())
+}
+
 /// The sign-in URL that returns to `path` afterwards.
 pub fn login_url_for(path: &str) -> String {
     match safe_next(Some(path)) {
@@ -125,5 +152,17 @@ mod tests {
             data_url("text/markdown", "# A é\n"),
             "data:text/markdown;charset=utf-8,%23%20A%20%C3%A9%0A"
         );
+    }
+
+    #[test]
+    fn api_times_read_as_people_say_them() {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-03-07T14:05:09.5+00:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(rfc3339(t), "2026-03-07T14:05:09.500Z");
+        assert_eq!(time_words(&rfc3339(t)), format_time(t));
+        assert_eq!(time_words("2026-11-26T20:48:00Z"), "26 Nov 2026, 20:48 UTC");
+        assert_eq!(time_words("not a time"), "not a time");
+        assert_eq!(time_words("2026-13-01T00:00:00Z"), "2026-13-01T00:00:00Z");
     }
 }

@@ -62,8 +62,10 @@ pub struct KeySet {
     #[schema(value_type = std::collections::BTreeMap<String, String>)]
     api_keys: Map<String, Value>,
     /// When the first stored key was added (the account's creation with none).
+    #[schema(format = DateTime)]
     created_at: String,
     /// When a key last changed (the account's creation with none).
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -86,8 +88,8 @@ async fn key_set(state: &AppState, person: &SessionUser) -> Result<KeySet, AppEr
             .into_iter()
             .map(|r| (r.key_name, Value::String(mask(&r.last_four))))
             .collect(),
-        created_at: created.to_rfc3339(),
-        updated_at: updated.to_rfc3339(),
+        created_at: crate::util::rfc3339(created),
+        updated_at: crate::util::rfc3339(updated),
     })
 }
 

@@ -23,7 +23,9 @@ pub struct Me {
     /// Whether the person confirmed their email address (keys, tools and invitations wait
     /// for it).
     pub email_verified: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -39,12 +41,10 @@ impl Me {
             is_active: person.user.active,
             onboarding_completed: person.user.onboarding_completed,
             email_verified,
-            created_at: person.user.created_at.to_rfc3339(),
-            updated_at: person
-                .user
-                .updated_at
-                .unwrap_or(person.user.created_at)
-                .to_rfc3339(),
+            created_at: crate::util::rfc3339(person.user.created_at),
+            updated_at: crate::util::rfc3339(
+                person.user.updated_at.unwrap_or(person.user.created_at),
+            ),
         }
     }
 }

@@ -33,7 +33,8 @@ async fn cards(
 pub struct KeptResult {
     id: i64,
     title: String,
-    /// When it was kept (UTC, as the page shows it).
+    /// When it was kept.
+    #[schema(format = DateTime)]
     saved: String,
     /// The tool's answer, as the tool's route gave it.
     #[schema(value_type = Object)]

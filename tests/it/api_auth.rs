@@ -736,3 +736,64 @@ async fn made_up_bearer_tokens_count_against_the_address() {
         "the address' five, then refusals: {statuses:?}"
     );
 }
+
+/// Every time the API answers is RFC 3339 in UTC, to the millisecond, whichever route
+/// (the original service's or the ones added for the pages' work) gives it.
+#[tokio::test]
+async fn every_time_in_the_api_is_rfc_3339_utc() {
+    let app = spawn_app().await;
+    let email = unique_email("api-times");
+    register(&app, &email).await;
+    // A sign-in, so the activity and the members list have one to show.
+    let (status, _, body) = send(
+        script()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"username": email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let auth = bearer(&body["tokens"]["access_token"]);
+    let get = |path: &str| send(script().get(app.url(path)).header("authorization", &auth));
+    let (status, _, made) = send(
+        script()
+            .post(app.url("/api/v1/account/tokens"))
+            .header("authorization", &auth)
+            .json(&json!({"name": "times", "expires_in_days": 30})),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+
+    let (status, _, invited) = send(
+        script()
+            .post(app.url("/api/v1/admin/invitations"))
+            .header("authorization", &auth)
+            .json(&json!({"email": unique_email("api-times-invitee"), "role": "member"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{invited}");
+
+    let me = get("/api/v1/auth/me").await.2;
+    let tokens = get("/api/v1/account/tokens").await.2;
+    let activity = get("/api/v1/account/activity").await.2;
+    let audit = get("/api/v1/admin/audit").await.2;
+    let members = get("/api/v1/admin/members").await.2;
+    let times = [
+        &me["created_at"],
+        &me["updated_at"],
+        &made["expires"],
+        &tokens[0]["created"],
+        &tokens[0]["expires"],
+        &activity[0]["at"],
+        &audit["rows"][0]["when"],
+        &members["invitations"][0]["expires"],
+    ];
+    for (i, t) in times.into_iter().enumerate() {
+        let t = t.as_str().unwrap_or_else(|| panic!("time {i}: {t}"));
+        let parsed = chrono::DateTime::parse_from_rfc3339(t).expect(t);
+        assert_eq!(parsed.offset().local_minus_utc(), 0, "{t} is UTC");
+        assert!(
+            t.ends_with('Z') && t.len() == "2026-03-07T14:05:09.500Z".len(),
+            "{t}"
+        );
+    }
+}

@@ -99,7 +99,7 @@ pub fn YourActivity() -> impl IntoView {
                             <thead><tr><th scope="col">"When"</th><th scope="col">"Browser"</th><th scope="col">"Address"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|r| view! {
-                                    <tr><td>{r.at}</td><td>{r.browser}</td><td>{if r.address.is_empty() { "unknown".to_owned() } else { r.address }}</td></tr>
+                                    <tr><td>{crate::util::time_words(&r.at)}</td><td>{r.browser}</td><td>{if r.address.is_empty() { "unknown".to_owned() } else { r.address }}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table></div>

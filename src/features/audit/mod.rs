@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditRow {
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub when: String,
     pub actor: String,
     /// The stable code (`api_key.replaced`), as the filter takes it.

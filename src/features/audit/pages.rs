@@ -100,7 +100,7 @@ fn AuditTable(data: AuditView) -> impl IntoView {
                             <tbody>
                                 {data.rows.into_iter().map(|r| view! {
                                     <tr data-action=r.action.clone()>
-                                        <td class="nowrap small">{r.when}</td>
+                                        <td class="nowrap small">{crate::util::time_words(&r.when)}</td>
                                         <td>{r.summary}</td>
                                         <td data-label="Changed">{(!r.details.is_empty()).then(|| view! {
                                             <ul class="plain-list audit-details small">

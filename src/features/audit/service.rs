@@ -5,7 +5,7 @@ use crate::domain::AuditAction;
 use crate::entities::audit_events;
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
-use crate::util::format_time;
+use crate::util::rfc3339;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 const PAGE_SIZE: u64 = 25;
@@ -71,7 +71,7 @@ pub async fn audit_view(
                     |a| a.sentence(&actor, &e.target),
                 );
                 AuditRow {
-                    when: format_time(e.created_at),
+                    when: rfc3339(e.created_at),
                     details: details(e.before_value.as_deref(), e.after_value.as_deref()),
                     summary,
                     actor,

@@ -124,7 +124,7 @@ pub async fn sign_in_rows(
         .await?
         .into_iter()
         .map(|s| crate::features::auth::SignInRow {
-            at: s.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            at: crate::util::rfc3339(s.at),
             address: s.address,
             browser: s.browser,
         })

@@ -333,6 +333,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignInRow {
     /// `YYYY-MM-DD HH:MM UTC`.
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub at: String,
     pub address: String,
     pub browser: String,

@@ -369,7 +369,7 @@ fn Comparison(
             .iter()
             .map(|i| {
                 let selected = picked.as_ref().is_some_and(|p| p.id == i.id);
-                view! { <option value=i.id.to_string() selected=selected>{format!("{} ({})", i.title, i.saved)}</option> }
+                view! { <option value=i.id.to_string() selected=selected>{format!("{} ({})", i.title, crate::util::time_words(&i.saved))}</option> }
             })
             .collect_view();
         Some(view! {

@@ -20,6 +20,7 @@ pub struct MemberRow {
     pub email: String,
     pub is_admin: bool,
     pub active: bool,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub last_sign_in: Option<String>,
     pub onboarding_completed: bool,
     pub is_you: bool,
@@ -31,6 +32,7 @@ pub struct InvitationRow {
     pub id: i64,
     pub email: String,
     pub role: Role,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub expires: String,
 }
 

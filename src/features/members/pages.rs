@@ -152,7 +152,7 @@ fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
                                     <td>{m.email.clone()}</td>
                                     <td>{if m.is_admin { "Administrator" } else { "Member" }}</td>
                                     <td>{if m.active { "Active" } else { "Deactivated" }}</td>
-                                    <td>{m.last_sign_in.clone().unwrap_or_else(|| "Never".into())}</td>
+                                    <td>{m.last_sign_in.as_deref().map_or_else(|| "Never".into(), crate::util::time_words)}</td>
                                     <td>{if m.onboarding_completed { "Finished" } else { "Not yet" }}</td>
                                     <td><div class="row-actions">
                                         {(!last_admin).then(|| view! {
@@ -193,7 +193,7 @@ fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
                     <ul class="plain-list">
                         {invitations.into_iter().map(|i| view! {
                             <li data-invitation=i.email.clone()>
-                                <span>{format!("{} · {} · expires {}", i.email, i.role.as_str(), i.expires)}</span>
+                                <span>{format!("{} · {} · expires {}", i.email, i.role.as_str(), crate::util::time_words(&i.expires))}</span>
                                 <ActionForm action=actions.revoke attr:class="inline-form">
                                     <input type="hidden" name="invitation_id" value=i.id.to_string()/>
                                     <button type="submit" class="button button-small button-danger-quiet">"Revoke"</button>

@@ -14,7 +14,7 @@ use crate::entities::{invitations, tenants, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::tenancy::service::lock_tenant;
 use crate::person::SessionUser;
-use crate::util::format_time;
+use crate::util::rfc3339;
 use chrono::{Duration, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::{
@@ -174,7 +174,7 @@ pub async fn members_view(
                 name: u.display_name,
                 email: u.email,
                 active: u.active,
-                last_sign_in: u.last_login_at.map(format_time),
+                last_sign_in: u.last_login_at.map(rfc3339),
                 onboarding_completed: u.onboarding_completed,
             })
             .collect(),
@@ -184,7 +184,7 @@ pub async fn members_view(
                 id: i.id,
                 email: i.email,
                 role: i.role,
-                expires: format_time(i.expires_at),
+                expires: rfc3339(i.expires_at),
             })
             .collect(),
         seats,

@@ -14,9 +14,12 @@ use serde::{Deserialize, Serialize};
 pub struct PersonalToken {
     pub id: i64,
     pub name: String,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub created: String,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub expires: String,
     pub expired: bool,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub last_used: Option<String>,
     /// What the token may do: `read`, `write` or `admin`.
     pub scope: String,
@@ -28,6 +31,7 @@ pub struct PersonalToken {
 pub struct CreatedToken {
     pub name: String,
     pub secret: String,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub expires: String,
 }
 
@@ -43,14 +47,14 @@ pub struct MemberToken {
 #[cfg(feature = "ssr")]
 impl From<&crate::entities::api_tokens::Model> for PersonalToken {
     fn from(t: &crate::entities::api_tokens::Model) -> Self {
-        use crate::util::format_time;
+        use crate::util::rfc3339;
         PersonalToken {
             id: t.id,
             name: t.name.clone(),
-            created: format_time(t.created_at),
-            expires: format_time(t.expires_at),
+            created: rfc3339(t.created_at),
+            expires: rfc3339(t.expires_at),
             expired: t.expires_at <= chrono::Utc::now(),
-            last_used: t.last_used_at.map(format_time),
+            last_used: t.last_used_at.map(rfc3339),
             scope: crate::features::tokens::Scope::parse(&t.scope)
                 .unwrap_or(crate::features::tokens::Scope::Read)
                 .as_str()
@@ -86,7 +90,7 @@ pub async fn create_token(
     Ok(CreatedToken {
         name: row.name,
         secret,
-        expires: crate::util::format_time(row.expires_at),
+        expires: crate::util::rfc3339(row.expires_at),
     })
 }
 

@@ -47,9 +47,9 @@ fn scope_label(scope: &str) -> &'static str {
 
 fn state_of(t: &PersonalToken) -> String {
     if t.expired {
-        format!("Expired {}", t.expires)
+        format!("Expired {}", crate::util::time_words(&t.expires))
     } else {
-        format!("Until {}", t.expires)
+        format!("Until {}", crate::util::time_words(&t.expires))
     }
 }
 
@@ -114,7 +114,7 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
                     let label = "Copy the token".to_owned();
                     view! {
                         <div class="alert alert-success" role="status" data-new-token>
-                            <p>{format!("Token “{}” created, valid until {}. Copy it now: it is shown only this once.", c.name, c.expires)}</p>
+                            <p>{format!("Token “{}” created, valid until {}. Copy it now: it is shown only this once.", c.name, crate::util::time_words(&c.expires))}</p>
                             <p><code class="invite-link" data-testid="token-secret">{c.secret}</code></p>
                             <CopyText text=secret label/>
                             <IslandCode/>
@@ -139,9 +139,9 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
                                         <tr data-token=name>
                                             <td>{t.name.clone()}</td>
                                             <td>{scope_label(&t.scope)}</td>
-                                            <td>{t.created.clone()}</td>
+                                            <td>{crate::util::time_words(&t.created)}</td>
                                             <td>{state_of(&t)}</td>
-                                            <td>{t.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
+                                            <td>{t.last_used.as_deref().map_or_else(|| "Never".into(), crate::util::time_words)}</td>
                                             <td><RevokeButton token=t back_to="/settings/security" action=revoke/></td>
                                         </tr>
                                     }}).collect_view()}
@@ -216,9 +216,9 @@ fn MemberTokenTable(
                             <td>{m.owner_name}<br/><span class="muted small">{m.owner_email}</span></td>
                             <td>{m.token.name.clone()}</td>
                             <td>{scope_label(&m.token.scope)}</td>
-                            <td>{m.token.created.clone()}</td>
+                            <td>{crate::util::time_words(&m.token.created)}</td>
                             <td>{state_of(&m.token)}</td>
-                            <td>{m.token.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
+                            <td>{m.token.last_used.as_deref().map_or_else(|| "Never".into(), crate::util::time_words)}</td>
                             <td><RevokeButton token=m.token back_to="/admin/tokens" action=revoke/></td>
                         </tr>
                     }}).collect_view()}

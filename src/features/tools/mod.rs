@@ -86,6 +86,7 @@ pub async fn last_answer(tool: ToolId) -> Result<Option<serde_json::Value>, AppE
 pub struct SavedResult {
     pub id: i64,
     pub title: String,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub saved: String,
     pub payload: String,
 }

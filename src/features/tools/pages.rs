@@ -407,7 +407,7 @@ where
                                 view! {
                                     <li data-saved=item.title.clone()>
                                         <details>
-                                            <summary><strong>{item.title.clone()}</strong>" "<span class="muted small">{item.saved.clone()}</span></summary>
+                                            <summary><strong>{item.title.clone()}</strong>" "<span class="muted small">{crate::util::time_words(&item.saved)}</span></summary>
                                             {shown}
                                         </details>
                                         <leptos::form::ActionForm action=delete attr:class="inline-form">

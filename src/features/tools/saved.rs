@@ -5,7 +5,7 @@ use crate::domain::{KeyNeed, ToolId};
 use crate::entities::saved_results::{self, Column, Entity};
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
-use crate::util::format_time;
+use crate::util::rfc3339;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
@@ -52,7 +52,7 @@ pub async fn list(
         .map(|r| SavedResult {
             id: r.id,
             title: r.title,
-            saved: format_time(r.created_at),
+            saved: rfc3339(r.created_at),
             payload: r.payload,
         })
         .collect())
