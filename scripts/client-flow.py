@@ -6,6 +6,7 @@ ends the run with its answer.
 
     python scripts/client-flow.py BASE_URL   (the generated package `digame_client` on PYTHONPATH)
 """
+import datetime
 import re
 import sys
 import time
@@ -85,7 +86,7 @@ task = expect(
     "add a task",
     create.sync_detailed(
         client=client,
-        body=TaskBody(title="Send the board pack", description="urgent: due before the board meets", due_on=time.strftime("%Y-%m-%d")),
+        body=TaskBody(title="Send the board pack", description="urgent: due before the board meets", due_on=datetime.date.today()),
     ),
     201,
 )

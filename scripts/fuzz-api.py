@@ -9,6 +9,7 @@ is read from /dev/outbox). Fails on any 5xx, any error not in the project's erro
 answer whose status or content type the document does not allow.
 """
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import time
 import urllib.request
 
 base = sys.argv[1].rstrip("/")
+HAR = "target/fuzz/requests.har"
+os.makedirs(os.path.dirname(HAR), exist_ok=True)
 extra = sys.argv[2:]
 
 
@@ -51,7 +54,25 @@ command = [
     "--exclude-path-regex", "^/auth/(logout|password-change|refresh)$|^/account/delete$|^/admin/features/",
     "--workers", "1",
     "--no-color",
+    # Every request and answer, to count below how many got past validation.
+    "--report", "har", "--report-har-path", HAR,
     *extra,
 ]
 print("running:", " ".join(c if "Bearer" not in c else "Authorization: Bearer …" for c in command), flush=True)
-sys.exit(subprocess.call(command))
+status = subprocess.call(command)
+
+# How far the generated requests got: the schemas carry the parsers' rules, so most should
+# pass validation and reach the feature behind it.
+try:
+    with open(HAR) as f:
+        entries = json.load(f)["log"]["entries"]
+    by_class = {}
+    for e in entries:
+        code = e["response"]["status"]
+        key = f"{code // 100}xx" if code else "no answer"
+        by_class[key] = by_class.get(key, 0) + 1
+    shown = ", ".join(f"{n} {k}" for k, n in sorted(by_class.items()))
+    print(f"answers to {len(entries)} generated requests: {shown}", flush=True)
+except (OSError, KeyError, ValueError) as e:
+    print(f"no request log to count ({e})", flush=True)
+sys.exit(status)

@@ -18,6 +18,7 @@ pub mod limit;
 mod me;
 mod onboarding;
 pub mod openapi;
+mod rules;
 mod tasks;
 mod tools;
 

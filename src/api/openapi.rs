@@ -111,7 +111,14 @@ pub fn finish(doc: &mut Document) {
 /// The whole document as JSON, made once.
 pub fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| serde_json::to_value(super::document()).unwrap_or_default())
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(super::document()).unwrap_or_default();
+        // Checked by its test on every build; a stale rule is logged, never fatal.
+        if let Err(e) = super::rules::apply(&mut doc) {
+            tracing::error!(error = %e, "a request rule has no field in the OpenAPI document");
+        }
+        doc
+    })
 }
 
 pub async fn openapi_json() -> axum::Json<Value> {

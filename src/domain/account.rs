@@ -6,6 +6,10 @@ use std::fmt;
 
 pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 128;
+pub const EMAIL_MAX_CHARS: usize = 254;
+pub const NAME_MAX_CHARS: usize = 100;
+pub const COMPANY_MIN_CHARS: usize = 2;
+pub const COMPANY_MAX_CHARS: usize = 120;
 
 /// A syntactically valid email address, trimmed and lower-cased (emails are unique
 /// case-insensitively).
@@ -19,7 +23,7 @@ impl Email {
         if value.is_empty() {
             return err("Enter your email address.");
         }
-        if value.chars().count() > 254 {
+        if value.chars().count() > EMAIL_MAX_CHARS {
             return err("That email address is too long (254 characters at most).");
         }
         let Some((local, domain)) = value.split_once('@') else {
@@ -259,7 +263,7 @@ impl DisplayName {
         if value.is_empty() {
             return Err(AppError::validation("name", "Enter your name."));
         }
-        if value.chars().count() > 100 {
+        if value.chars().count() > NAME_MAX_CHARS {
             return Err(AppError::validation(
                 "name",
                 "Use at most 100 characters for your name.",
@@ -291,10 +295,10 @@ impl CompanyName {
         if value.is_empty() {
             return err("Enter your company's name.");
         }
-        if value.chars().count() < 2 {
+        if value.chars().count() < COMPANY_MIN_CHARS {
             return err("Use at least 2 characters for the company name.");
         }
-        if value.chars().count() > 120 {
+        if value.chars().count() > COMPANY_MAX_CHARS {
             return err("Use at most 120 characters for the company name.");
         }
         if value.chars().any(char::is_control) {
