@@ -111,7 +111,7 @@ fn fmt_ms(ms: Option<i64>) -> String {
 
 fn usage_cells(u: &Usage) -> impl IntoView {
     view! {
-        <td>{u.calls}</td><td>{u.tokens}</td><td>{u.errors}</td><td>{fmt_ms(u.median_ms)}</td>
+        <td data-label="Calls">{u.calls}</td><td data-label="Tokens">{u.tokens}</td><td data-label="Errors">{u.errors}</td><td data-label="Median latency">{fmt_ms(u.median_ms)}</td>
     }
 }
 
@@ -154,7 +154,7 @@ fn UsageReport(v: AiAdminView) -> impl IntoView {
             <p class="small muted"><span class="swatch swatch-ok"></span>" calls "<span class="swatch swatch-error"></span>" of which failed"</p>
             <h3>"By tool"</h3>
             <div class="table-wrap">
-                <table class="table">
+                <table class="table table-stack">
                     <thead><tr><th scope="col">"Tool"</th><th scope="col">"Calls"</th><th scope="col">"Tokens"</th><th scope="col">"Errors"</th><th scope="col">"Median latency"</th></tr></thead>
                     <tbody>
                         {v.by_tool.iter().map(|ToolUsage { tool: t, usage: u }| view! { <tr data-tool=t.info().flag><th scope="row">{t.info().title}</th>{usage_cells(u)}</tr> }).collect_view()}
@@ -164,7 +164,7 @@ fn UsageReport(v: AiAdminView) -> impl IntoView {
             <details>
                 <summary>"By day"</summary>
                 <div class="table-wrap">
-                    <table class="table">
+                    <table class="table table-stack">
                         <thead><tr><th scope="col">"Day (UTC)"</th><th scope="col">"Calls"</th><th scope="col">"Tokens"</th><th scope="col">"Errors"</th><th scope="col">"Median latency"</th></tr></thead>
                         <tbody>
                             {v.by_day.iter().rev().map(|DayUsage { day: d, usage: u }| view! { <tr><th scope="row">{d.clone()}</th>{usage_cells(u)}</tr> }).collect_view()}

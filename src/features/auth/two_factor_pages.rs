@@ -191,11 +191,11 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
             <ul class="recovery-codes">
                 {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
             </ul>
-            <p class="row-actions">
-                <a class="button button-small button-quiet" href=download download="digame-recovery-codes.txt">"Download the codes (.txt)"</a>
+            <div class="row-actions">
+                <a class="button button-quiet" href=download download="digame-recovery-codes.txt">"Download the codes (.txt)"</a>
                 // The copy button's code loads only here, where the codes are shown.
                 <crate::components::CopyText text=codes_text label="Copy the codes".to_owned()/>
-            </p>
+            </div>
             <crate::components::IslandCode/>
         </div>
     }

@@ -133,7 +133,7 @@ fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
             <h2>"People"</h2>
             <p class="muted small">{data.seats.clone()}</p>
             <div class="table-wrap">
-                <table class="table">
+                <table class="table table-stack">
                     <thead><tr>
                         <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
                         <th scope="col">"Status"</th><th scope="col">"Last sign-in"</th><th scope="col">"Onboarding"</th>
@@ -149,12 +149,12 @@ fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
                             view! {
                                 <tr data-member=m.email.clone()>
                                     <td>{m.name.clone()}{m.is_you.then_some(" (you)")}</td>
-                                    <td>{m.email.clone()}</td>
-                                    <td>{if m.is_admin { "Administrator" } else { "Member" }}</td>
-                                    <td>{if m.active { "Active" } else { "Deactivated" }}</td>
-                                    <td>{m.last_sign_in.as_deref().map_or_else(|| "Never".into(), crate::util::time_words)}</td>
-                                    <td>{if m.onboarding_completed { "Finished" } else { "Not yet" }}</td>
-                                    <td><div class="row-actions">
+                                    <td data-label="Email">{m.email.clone()}</td>
+                                    <td data-label="Role">{if m.is_admin { "Administrator" } else { "Member" }}</td>
+                                    <td data-label="Status">{if m.active { "Active" } else { "Deactivated" }}</td>
+                                    <td data-label="Last sign-in">{m.last_sign_in.as_deref().map_or_else(|| "Never".into(), crate::util::time_words)}</td>
+                                    <td data-label="Onboarding">{if m.onboarding_completed { "Finished" } else { "Not yet" }}</td>
+                                    <td class="cell-actions"><div class="row-actions">
                                         {(!last_admin).then(|| view! {
                                             <ActionForm action=actions.role attr:class="inline-form">
                                                 <input type="hidden" name="member_id" value=id/>

@@ -428,16 +428,16 @@ fn FunnelView(funnel: Funnel) -> impl IntoView {
             </svg>
             <p class="legend small"><span class="swatch swatch-entered"></span>"Opened" <span class="swatch swatch-completed"></span>"Finished"</p>
             <div class="table-wrap">
-                <table class="table">
+                <table class="table table-stack">
                     <caption class="visually-hidden">"People who opened and finished each onboarding step"</caption>
                     <thead><tr><th scope="col">"Step"</th><th scope="col">"Opened"</th><th scope="col">"Finished"</th><th scope="col">"Dropped off"</th></tr></thead>
                     <tbody>
                         {funnel.steps.into_iter().map(|s| view! {
                             <tr data-step=s.step_id.clone()>
                                 <th scope="row">{s.title}</th>
-                                <td>{s.entered}</td>
-                                <td>{s.completed}</td>
-                                <td>{(s.entered - s.completed).max(0)}</td>
+                                <td data-label="Opened">{s.entered}</td>
+                                <td data-label="Finished">{s.completed}</td>
+                                <td data-label="Dropped off">{(s.entered - s.completed).max(0)}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
