@@ -80,17 +80,28 @@ pub fn finish(doc: &mut Document) {
                 .build(),
         )
         .build();
-    for item in doc.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
+    let error_with = |description: &str| {
+        let mut answer = error.clone();
+        answer.description = description.to_owned();
+        RefOr::T(answer)
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, op) in [
+            ("GET", &mut item.get),
+            ("PUT", &mut item.put),
+            ("POST", &mut item.post),
+            ("DELETE", &mut item.delete),
+            ("PATCH", &mut item.patch),
         ]
         .into_iter()
-        .flatten()
+        .filter_map(|(m, op)| Some((m, op.as_mut()?)))
         {
+            for (status, description) in error_codes(path, method, op) {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error_with(description));
+            }
             for (status, answer) in op.responses.responses.iter_mut() {
                 if let (true, RefOr::T(answer)) = (status.starts_with('2'), answer) {
                     for (name, header) in &window {
@@ -106,6 +117,61 @@ pub fn finish(doc: &mut Document) {
                 .or_insert_with(|| RefOr::T(error.clone()));
         }
     }
+}
+
+/// The errors an operation can answer, from what every route goes through: the rate limit
+/// and the database (all), the bearer token (401) and what it may do (403: admin routes,
+/// writes, and the tools' gates), the body's parsing (400 malformed, 422 a field's rule) or
+/// the query's (422), and the item in the path (404). A route's own conflicts (409) and
+/// anything else stay under `default`.
+fn error_codes(
+    path: &str,
+    method: &str,
+    op: &utoipa::openapi::path::Operation,
+) -> Vec<(&'static str, &'static str)> {
+    use utoipa::openapi::path::ParameterIn;
+    let mut codes = Vec::new();
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let params = op.parameters.as_deref().unwrap_or_default();
+    if op.request_body.is_some() {
+        codes.push((
+            "400",
+            "The body is malformed: not the documented shape or content type",
+        ));
+        codes.push((
+            "422",
+            "A field breaks its rule; `detail.field` names it and `message` says why",
+        ));
+    } else if params
+        .iter()
+        .any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)))
+    {
+        codes.push((
+            "422",
+            "A query value breaks its rule; `message` says which and why",
+        ));
+    }
+    if secured {
+        codes.push((
+            "401",
+            "No bearer token, or one that is not valid (expired, revoked, made up)",
+        ));
+        if path.starts_with("/admin") || path.starts_with("/ai/") || method != "GET" {
+            codes.push((
+                "403",
+                "The token's scope or the person's role does not allow it, or the person must first confirm their address or set up two-factor sign-in",
+            ));
+        }
+    }
+    if path.contains('{') {
+        codes.push(("404", "Nothing of the caller's has that id or name"));
+    }
+    codes.push((
+        "429",
+        "Too many requests in this minute; `Retry-After` says when to try again",
+    ));
+    codes.push(("503", "The database did not answer; try again shortly"));
+    codes
 }
 
 /// The whole document as JSON, made once.
@@ -353,6 +419,29 @@ mod tests {
         );
         assert_eq!(schema(json!({"type": ["integer", "null"]})), "integer");
         assert_eq!(schema(json!({})), "any");
+    }
+
+    #[test]
+    fn every_operation_lists_the_errors_it_can_answer() {
+        for (_, method, path, op) in operations(document()) {
+            let has = |code: &str| op["responses"][code]["content"].is_object();
+            assert!(has("429") && has("503"), "{method} {path}");
+            if !op["security"].is_null() {
+                assert!(has("401"), "{method} {path} lists 401");
+            }
+            if op["requestBody"].is_object() {
+                assert!(
+                    has("400") && has("422"),
+                    "{method} {path} lists 400 and 422"
+                );
+            }
+            if path.contains('{') {
+                assert!(has("404"), "{method} {path} lists 404");
+            }
+            if path.starts_with("/admin") {
+                assert!(has("403"), "{method} {path} lists 403");
+            }
+        }
     }
 
     /// What client generators refuse or mishandle: tuples (`prefixItems`, `items: false`),
