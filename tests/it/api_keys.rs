@@ -63,6 +63,13 @@ async fn add_replace_delete_and_list_with_audit() {
     );
     assert!(row(&rows, "writing_service_key")["stored"].is_null());
     assert_eq!(row(&rows, "writing_service_key")["in_plan"], true);
+    // Before a key is stored, the page says where it would be sent.
+    assert_eq!(row(&rows, "writing_service_key")["goes_to"], app.ai_base);
+    let page = app.get("/settings/api-keys").await.text().await.unwrap();
+    assert!(
+        page.contains("A key saved here is sent only to ") && page.contains(&app.ai_base),
+        "the address is on the page"
+    );
 
     let (status, body) = save(&app, &app.client, "writing_service_key", SECRET).await;
     assert_eq!(status, 200, "{body}");

@@ -30,6 +30,9 @@ pub struct ApiKeyRow {
     pub enabled: Option<bool>,
     /// The lowest plan that includes the tool, when the tenant's does not.
     pub plan_needed: Option<String>,
+    /// Where the tool's calls go now (the address the company's admins chose, else the
+    /// operator's default): where a key saved now would be sent.
+    pub goes_to: Option<String>,
     pub stored: Option<StoredKey>,
 }
 

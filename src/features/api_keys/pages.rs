@@ -145,6 +145,19 @@ fn KeyRow(row: ApiKeyRow, actions: Actions) -> impl IntoView {
         ),
         (None, _) => "A custom key of yours; no tool uses it yet.".to_owned(),
     };
+    // Before a key is stored: which service it will be sent to.
+    let goes_to = row
+        .goes_to
+        .clone()
+        .filter(|_| row.stored.is_none())
+        .map(|address| {
+            view! {
+                <p class="small muted" data-goes-to>
+                    "A key saved here is sent only to " <span class="mono">{address}</span>
+                    ", the AI service your company uses for this tool."
+                </p>
+            }
+        });
     let optional = row.optional.then_some(view! {
         <p class="muted small">"Optional: the tool has a built-in analysis without it."</p>
     });
@@ -171,6 +184,7 @@ fn KeyRow(row: ApiKeyRow, actions: Actions) -> impl IntoView {
                 {status}
             </div>
             <p class="small">{usage}</p>
+            {goes_to}
             {optional}
             {stored.clone().and_then(|s| s.held_for.map(|now| {
                 let sent_to = s.sent_to.clone().unwrap_or_default();

@@ -99,6 +99,7 @@ pub async fn list(
             enabled: Some(flags[&k.tool.id]),
             plan_needed: (!tier.includes(k.tool.id))
                 .then(|| Tier::lowest_including(k.tool.id).label().to_owned()),
+            goes_to: addresses.get(k.name).map(|a| (*a).to_owned()),
             stored: stored.iter().find(|m| m.key_name == k.name).map(info),
         })
         .collect();
@@ -114,6 +115,7 @@ pub async fn list(
                 in_plan: None,
                 enabled: None,
                 plan_needed: None,
+                goes_to: None,
                 stored: Some(info(m)),
             }),
     );
