@@ -100,13 +100,11 @@ async function check(page: Page, accounts: Accounts, path: string, info: TestInf
   expect.soft(await cutOff(page), `${path} at 390 × 844`).toEqual([]);
 }
 
-test('every signed-out page is accessible and fits a phone', async ({ page, accounts, javaScriptEnabled }, info) => {
-  test.skip(!javaScriptEnabled, 'axe-core runs in the page');
+test('every signed-out page is accessible and fits a phone', async ({ page, accounts }, info) => {
   for (const path of SIGNED_OUT) await check(page, accounts, path, info);
 });
 
-test('every signed-in page is accessible and fits a phone', async ({ page, accounts, javaScriptEnabled }, info) => {
-  test.skip(!javaScriptEnabled, 'axe-core runs in the page');
+test('every signed-in page is accessible and fits a phone', async ({ page, accounts }, info) => {
   test.setTimeout(180_000);
   await accounts.registerVerified(uniqueEmail('every-page'));
   await expect(page).toHaveURL(/\/onboarding$/);
