@@ -1,8 +1,8 @@
 """A first script with the Python client generated from Digame's OpenAPI document
 (openapi-python-client), as someone scripting against the API would write it: sign up,
-confirm the address (the development outbox), sign in, store keys, list them, add a task
-and read the prioritisation. Every step must answer as documented; the first that does not
-ends the run with its answer.
+confirm the address (the development outbox), sign in, store keys, list them, add a task,
+read the prioritisation and page through the tasks. Every step must answer as documented;
+the first that does not ends the run with its answer.
 
     python scripts/client-flow.py BASE_URL   (the generated package `digame_client` on PYTHONPATH)
 """
@@ -15,7 +15,7 @@ import urllib.request
 from digame_client import AuthenticatedClient, Client
 from digame_client.api.auth import login, me, register, verify_email
 from digame_client.api.keys import read, replace
-from digame_client.api.tasks import create, prioritize
+from digame_client.api.tasks import create, list_, prioritize
 from digame_client.models import (
     KeysReplacement,
     KeysReplacementApiKeysType0,
@@ -98,3 +98,23 @@ ranked = expect(
 mine = [s for s in ranked.suggestions if s.task_id == task.id]
 assert mine and mine[0].factors, ranked
 print(f"ok  {task.title!r} scores {mine[0].suggested}, for {len(mine[0].factors)} stated reasons")
+
+second = expect(
+    "add a second task",
+    create.sync_detailed(client=client, body=TaskBody(title="Book the venue")),
+    201,
+)
+walked = []
+page = 1
+while True:
+    listed_tasks = expect(
+        f"list the tasks, page {page}",
+        list_.sync_detailed(client=client, page=page, per_page=1),
+        200,
+    )
+    walked += [t.id for t in listed_tasks.tasks]
+    if not listed_tasks.paging.has_more:
+        break
+    page += 1
+assert sorted(walked) == sorted([task.id, second.id]), walked
+print(f"ok  both tasks, one per page, over {page} pages")

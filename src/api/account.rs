@@ -2,10 +2,10 @@
 //! sign-ins and ending the other sessions, two-factor sign-in, and personal access tokens —
 //! what the profile and security pages do, through the same services.
 
-use super::extract::{ApiCaller, ApiError, ApiPath, JsonBody};
+use super::extract::{ApiCaller, ApiError, ApiPage, ApiPath, JsonBody, PageQuery};
 use crate::features::account_data::service as account_data;
 use crate::features::auth::{activity, two_factor, SignInRow, TwoFactorState};
-use crate::features::personal_tokens::{self as tokens, CreatedToken, PersonalToken};
+use crate::features::personal_tokens::{self as tokens, CreatedToken, TokenPage};
 use crate::features::tokens::personal;
 use crate::web::state::AppState;
 use axum::extract::State;
@@ -173,14 +173,15 @@ async fn two_factor_disable(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The caller's personal access tokens (never their secrets)
-#[utoipa::path(get, path = "/account/tokens", tag = "account", security(("bearer" = [])),
-    responses((status = 200, description = "Tokens not revoked, newest first (expired ones marked)", body = Vec<PersonalToken>)))]
+/// The caller's personal access tokens (never their secrets), a page at a time
+#[utoipa::path(get, path = "/account/tokens", tag = "account", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, description = "One page of the tokens not revoked, newest first (expired ones marked)", body = TokenPage)))]
 async fn token_list(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-) -> Result<Json<Vec<PersonalToken>>, ApiError> {
-    Ok(Json(tokens::own_tokens(&state.db, &person).await?))
+    ApiPage(page): ApiPage,
+) -> Result<Json<TokenPage>, ApiError> {
+    Ok(Json(tokens::own_tokens(&state.db, &person, page).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -3,12 +3,12 @@
 //! members' personal tokens and the onboarding funnel — the admin pages' work through the
 //! same services. Every route answers 403 to anyone but the company's administrators.
 
-use super::extract::{ApiAdmin, ApiError, ApiPath, ApiQuery, JsonBody};
-use crate::domain::ToolId;
+use super::extract::{ApiAdmin, ApiError, ApiPage, ApiPath, ApiQuery, JsonBody, PageQuery};
+use crate::domain::{PageRequest, ToolId};
 use crate::features::ai_admin::{service as ai_admin, AiAdminView};
 use crate::features::members::{service as members, InviteCreated, MembersView};
 use crate::features::onboarding::Funnel;
-use crate::features::personal_tokens::{member_token_rows, MemberToken};
+use crate::features::personal_tokens::{member_token_rows, MemberTokenPage};
 use crate::features::tenancy::{service as tenancy, FeaturesView};
 use crate::web::state::AppState;
 use axum::extract::State;
@@ -90,14 +90,15 @@ async fn set_two_factor(
     Ok(Json(tenancy::features_view(&state.db, &admin).await?))
 }
 
-/// The company's members and pending invitations, with the seats used
-#[utoipa::path(get, path = "/admin/members", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Members, invitations and seats", body = MembersView)))]
+/// The company's members (a page at a time) and pending invitations, with the seats used
+#[utoipa::path(get, path = "/admin/members", tag = "admin", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, description = "One page of the members by name, every pending invitation, and the seats", body = MembersView)))]
 async fn member_list(
     State(state): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
+    ApiPage(page): ApiPage,
 ) -> Result<Json<MembersView>, ApiError> {
-    Ok(Json(members::members_view(&state.db, &admin).await?))
+    Ok(Json(members::members_view(&state.db, &admin, page).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -112,7 +113,7 @@ pub struct RoleBody {
 #[utoipa::path(put, path = "/admin/members/{id}/role", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The member's id")),
     request_body = RoleBody,
-    responses((status = 200, description = "The members after the change", body = MembersView)))]
+    responses((status = 200, description = "The members after the change (the first page)", body = MembersView)))]
 async fn set_role(
     State(state): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
@@ -120,7 +121,9 @@ async fn set_role(
     JsonBody(body): JsonBody<RoleBody>,
 ) -> Result<Json<MembersView>, ApiError> {
     members::set_role(&state.db, &admin, id, &body.role).await?;
-    Ok(Json(members::members_view(&state.db, &admin).await?))
+    Ok(Json(
+        members::members_view(&state.db, &admin, PageRequest::default()).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -133,7 +136,7 @@ pub struct ActiveBody {
 #[utoipa::path(put, path = "/admin/members/{id}/active", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The member's id")),
     request_body = ActiveBody,
-    responses((status = 200, description = "The members after the change", body = MembersView)))]
+    responses((status = 200, description = "The members after the change (the first page)", body = MembersView)))]
 async fn set_active(
     State(state): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
@@ -141,7 +144,9 @@ async fn set_active(
     JsonBody(body): JsonBody<ActiveBody>,
 ) -> Result<Json<MembersView>, ApiError> {
     members::set_active(&state.db, &admin, id, body.active).await?;
-    Ok(Json(members::members_view(&state.db, &admin).await?))
+    Ok(Json(
+        members::members_view(&state.db, &admin, PageRequest::default()).await?,
+    ))
 }
 
 /// Reset a member's two-factor sign-in
@@ -150,14 +155,16 @@ async fn set_active(
 /// password and set it up again. Audited; the member is mailed.
 #[utoipa::path(delete, path = "/admin/members/{id}/two-factor", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The member's id")),
-    responses((status = 200, description = "The members after the change", body = MembersView)))]
+    responses((status = 200, description = "The members after the change (the first page)", body = MembersView)))]
 async fn reset_two_factor(
     State(state): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<MembersView>, ApiError> {
     crate::features::auth::two_factor::reset_by_admin(&state.db, &admin, id).await?;
-    Ok(Json(members::members_view(&state.db, &admin).await?))
+    Ok(Json(
+        members::members_view(&state.db, &admin, PageRequest::default()).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -209,9 +216,6 @@ async fn revoke_invitation(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Page number, from 1.
-    #[serde(default)]
-    page: Option<i64>,
     /// Only events of this action (one of `actions` in the answer).
     #[serde(default)]
     action: String,
@@ -221,22 +225,18 @@ pub struct AuditQuery {
 }
 
 /// The company's audit log, newest first
-#[utoipa::path(get, path = "/admin/audit", tag = "admin", security(("bearer" = [])), params(AuditQuery),
+#[utoipa::path(get, path = "/admin/audit", tag = "admin", security(("bearer" = [])), params(AuditQuery, PageQuery),
     responses((status = 200, description = "One page of events, and the filters' choices", body = crate::features::audit::AuditView)))]
 async fn audit(
     State(state): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
     ApiQuery(q): ApiQuery<AuditQuery>,
+    ApiPage(page): ApiPage,
 ) -> Result<Json<crate::features::audit::AuditView>, ApiError> {
     let people = members::people(&state.db, &admin).await?;
     Ok(Json(
         crate::features::audit::service::audit_view(
-            &state.db,
-            &admin,
-            people,
-            q.page.unwrap_or(1),
-            &q.action,
-            &q.actor,
+            &state.db, &admin, people, page, &q.action, &q.actor,
         )
         .await?,
     ))
@@ -290,14 +290,15 @@ async fn ai_set(
     ))
 }
 
-/// Every member's personal access tokens (never their secrets)
-#[utoipa::path(get, path = "/admin/tokens", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Tokens not revoked, with their owners", body = Vec<MemberToken>)))]
+/// Every member's personal access tokens (never their secrets), a page at a time
+#[utoipa::path(get, path = "/admin/tokens", tag = "admin", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, description = "One page of the tokens not revoked, newest first, with their owners", body = MemberTokenPage)))]
 async fn member_tokens(
     State(state): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-) -> Result<Json<Vec<MemberToken>>, ApiError> {
-    Ok(Json(member_token_rows(&state.db, &admin).await?))
+    ApiPage(page): ApiPage,
+) -> Result<Json<MemberTokenPage>, ApiError> {
+    Ok(Json(member_token_rows(&state.db, &admin, page).await?))
 }
 
 /// Revoke a member's personal access token

@@ -175,3 +175,31 @@ where
             })
     }
 }
+
+/// A list's `?page=&per_page=` (`crate::domain::paging`): the same on every list that can
+/// grow. Their bounds are written into the document from the paging constants
+/// (`rules::apply`).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The page, from 1 (the default).
+    #[serde(default)]
+    page: Option<i64>,
+    /// Items on the page (50 when not given).
+    #[serde(default)]
+    per_page: Option<i64>,
+}
+
+/// The page of a list a caller asked for, checked: out of range is a 422 naming the field.
+pub struct ApiPage(pub crate::domain::PageRequest);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiPage {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let ApiQuery(q) = ApiQuery::<PageQuery>::from_request_parts(parts, state).await?;
+        Ok(ApiPage(crate::domain::PageRequest::parse(
+            q.page, q.per_page,
+        )?))
+    }
+}

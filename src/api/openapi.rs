@@ -18,7 +18,9 @@ use utoipa::{Modify, OpenApi};
 
 const DESCRIPTION: &str = "The JSON API of Digame. Authenticate with a bearer token: an access \
 token from /auth/login, or a personal access token from Settings → Security. Every error has the \
-shape {status_code, code, message, detail}; every answer carries X-RateLimit-Limit/Remaining/Reset.";
+shape {status_code, code, message, detail}; every answer carries X-RateLimit-Limit/Remaining/Reset. \
+Lists that can grow take ?page= (from 1) and ?per_page= (1-100, default 50) and answer \
+paging: {page, per_page, has_more}.";
 
 /// What the document says before the routes add their operations.
 #[derive(OpenApi)]

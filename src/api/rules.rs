@@ -104,6 +104,7 @@ fn rules() -> Vec<Rule> {
 /// Merges every rule into `doc`; a rule whose schema or field is not in the document is
 /// named in the error (a renamed field must not leave its rule behind silently).
 pub fn apply(doc: &mut Value) -> Result<(), String> {
+    page_bounds(doc)?;
     for Rule {
         schema,
         field,
@@ -161,6 +162,44 @@ pub fn apply(doc: &mut Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The bounds of every list's `page` and `per_page` (`api::extract::PageQuery`), from the
+/// paging constants; an error if no operation has them (the query was renamed).
+fn page_bounds(doc: &mut Value) -> Result<(), String> {
+    use crate::domain::paging::{DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE};
+    let mut found = 0;
+    let paths = doc
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .ok_or("the document has no paths")?;
+    for param in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("parameters")?.as_array_mut())
+        .flatten()
+    {
+        let bounds = match param["name"].as_str() {
+            Some("page") => json!({ "minimum": 1, "maximum": MAX_PAGE, "default": 1 }),
+            Some("per_page") => {
+                json!({ "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE })
+            }
+            _ => continue,
+        };
+        let schema = param
+            .get_mut("schema")
+            .and_then(Value::as_object_mut)
+            .ok_or("a paging parameter has no schema")?;
+        for (k, v) in bounds.as_object().into_iter().flatten() {
+            schema.insert(k.clone(), v.clone());
+        }
+        found += 1;
+    }
+    if found == 0 {
+        return Err("no operation has a page or per_page parameter".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +224,37 @@ mod tests {
             "#/components/schemas/TaskStatus"
         );
         assert_eq!(status["oneOf"][1]["type"], "null");
+    }
+
+    #[test]
+    fn every_list_pages_the_same_way_within_the_paging_constants() {
+        use crate::domain::paging::MAX_PER_PAGE;
+        let mut doc = serde_json::to_value(crate::api::document()).unwrap();
+        apply(&mut doc).unwrap();
+        for path in [
+            "/tasks",
+            "/account/tokens",
+            "/saved-results",
+            "/admin/members",
+            "/admin/tokens",
+            "/admin/audit",
+        ] {
+            let op = &doc["paths"][path]["get"];
+            let params = op["parameters"].as_array().unwrap();
+            let per_page = params.iter().find(|p| p["name"] == "per_page");
+            assert_eq!(
+                per_page.map(|p| &p["schema"]["maximum"]),
+                Some(&json!(MAX_PER_PAGE)),
+                "{path}"
+            );
+            assert!(params.iter().any(|p| p["name"] == "page"), "{path}");
+            let answer = &op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"];
+            let name = answer.as_str().unwrap().rsplit('/').next().unwrap();
+            assert_eq!(
+                doc["components"]["schemas"][name]["properties"]["paging"]["$ref"],
+                "#/components/schemas/Paging",
+                "{path}"
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Tasks over JSON: CRUD under `/api/v1/tasks` and the prioritization under
 //! `/api/v1/ai/tasks/prioritization/prioritize`, with the same gate and rules as the page.
 
-use super::extract::{ApiCaller, ApiError, ApiPath, ApiQuery, JsonBody};
+use super::extract::{ApiCaller, ApiError, ApiPage, ApiPath, ApiQuery, JsonBody, PageQuery};
 use crate::features::tasks::service::{self, TaskInput};
 use crate::features::tasks::{Suggestion, TaskRow, TasksView};
 use crate::features::tools::gate::Pass;
@@ -58,17 +58,18 @@ async fn gate<'a>(state: &AppState, caller: &'a ApiCaller) -> Result<Pass<'a>, A
     Ok(service::gate(&state.db, &caller.0).await?)
 }
 
-/// The caller's tasks
-#[utoipa::path(get, path = "/tasks", tag = "tasks", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "The tasks, filtered and sorted", body = TasksView)))]
+/// The caller's tasks, a page at a time
+#[utoipa::path(get, path = "/tasks", tag = "tasks", security(("bearer" = [])), params(ListQuery, PageQuery),
+    responses((status = 200, description = "One page of the tasks, filtered and sorted", body = TasksView)))]
 async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(q): ApiQuery<ListQuery>,
+    ApiPage(page): ApiPage,
 ) -> Result<Json<TasksView>, ApiError> {
     let pass = gate(&state, &caller).await?;
     Ok(Json(
-        service::list(&state.db, pass, &q.status, &q.sort).await?,
+        service::list(&state.db, pass, &q.status, &q.sort, page).await?,
     ))
 }
 

@@ -1,7 +1,7 @@
 //! The tools as a whole over JSON: what the caller may use (`GET /tools`, the dashboard's
 //! cards), and the results they keep (`/saved-results`, the tool pages' "Keep this result").
 
-use super::extract::{ApiCaller, ApiError, ApiPath, ApiQuery, JsonBody};
+use super::extract::{ApiCaller, ApiError, ApiPage, ApiPath, ApiQuery, JsonBody, PageQuery};
 use crate::error::AppError;
 use crate::features::tools::{gate, saved, SavedResult, ToolCard, ToolId};
 use crate::web::state::AppState;
@@ -53,6 +53,13 @@ impl From<SavedResult> for KeptResult {
     }
 }
 
+/// One page of the results the caller kept of a tool, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeptResults {
+    results: Vec<KeptResult>,
+    paging: crate::domain::Paging,
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ToolQuery {
@@ -75,17 +82,21 @@ fn tool_named(flag: Option<&str>) -> Result<ToolId, AppError> {
     })
 }
 
-/// The caller's kept results of one tool, newest first
-#[utoipa::path(get, path = "/saved-results", tag = "tools", security(("bearer" = [])), params(ToolQuery),
-    responses((status = 200, description = "The kept results", body = Vec<KeptResult>)))]
+/// The caller's kept results of one tool, newest first, a page at a time
+#[utoipa::path(get, path = "/saved-results", tag = "tools", security(("bearer" = [])), params(ToolQuery, PageQuery),
+    responses((status = 200, description = "One page of the kept results", body = KeptResults)))]
 async fn list_saved(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
     ApiQuery(q): ApiQuery<ToolQuery>,
-) -> Result<Json<Vec<KeptResult>>, ApiError> {
+    ApiPage(page): ApiPage,
+) -> Result<Json<KeptResults>, ApiError> {
     let tool = tool_named(q.tool.as_deref())?;
-    let rows = saved::list(&state.db, &person, tool).await?;
-    Ok(Json(rows.into_iter().map(KeptResult::from).collect()))
+    let found = saved::list(&state.db, &person, tool, page).await?;
+    Ok(Json(KeptResults {
+        results: found.results.into_iter().map(KeptResult::from).collect(),
+        paging: found.paging,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -151,7 +151,7 @@ async fn a_token_does_the_account_pages_work() {
     assert_eq!(status, 201, "{made}");
     assert!(made["secret"].as_str().unwrap().starts_with("dgp_"));
     let (_, list) = script.get("/account/tokens").await;
-    let names: Vec<&str> = list
+    let names: Vec<&str> = list["tokens"]
         .as_array()
         .unwrap()
         .iter()
@@ -159,7 +159,7 @@ async fn a_token_does_the_account_pages_work() {
         .collect();
     assert_eq!(names, ["nightly", "script"], "{list}");
     assert!(!list.to_string().contains(made["secret"].as_str().unwrap()));
-    let id = list[0]["id"].as_i64().unwrap();
+    let id = list["tokens"][0]["id"].as_i64().unwrap();
     assert_eq!(script.delete(&format!("/account/tokens/{id}")).await.0, 204);
     assert_eq!(script.delete(&format!("/account/tokens/{id}")).await.0, 404);
     let nightly = Script {
@@ -196,8 +196,12 @@ async fn a_token_does_the_account_pages_work() {
         .await;
     assert_eq!(status, 201, "{kept}");
     let (_, list) = script.get("/saved-results?tool=writing_assistance").await;
-    assert_eq!(list[0]["title"], "Intro", "{list}");
-    assert_eq!(list[0]["result"]["improved_text"], "Hello.");
+    assert_eq!(list["results"][0]["title"], "Intro", "{list}");
+    assert_eq!(list["results"][0]["result"]["improved_text"], "Hello.");
+    assert_eq!(
+        list["paging"],
+        json!({"page": 1, "per_page": 50, "has_more": false})
+    );
     let kept_id = kept["id"].as_i64().unwrap();
     // Another company's person reaches neither this result nor this person's tokens.
     let other_client = common::new_client();
@@ -208,7 +212,7 @@ async fn a_token_does_the_account_pages_work() {
         404
     );
     let (_, mine) = script.get("/account/tokens").await;
-    let script_token = mine[0]["id"].as_i64().unwrap();
+    let script_token = mine["tokens"][0]["id"].as_i64().unwrap();
     assert_eq!(
         other
             .delete(&format!("/account/tokens/{script_token}"))
@@ -218,7 +222,7 @@ async fn a_token_does_the_account_pages_work() {
     );
     assert_eq!(script.get("/auth/me").await.0, 200);
     assert_eq!(
-        other.get("/saved-results?tool=writing_assistance").await.1,
+        other.get("/saved-results?tool=writing_assistance").await.1["results"],
         json!([])
     );
     assert_eq!(
@@ -457,6 +461,23 @@ async fn a_token_does_the_admin_pages_work_and_only_an_admins_does() {
     );
     let (_, view) = admin.get("/admin/members").await;
     let invitation = view["invitations"][0]["id"].as_i64().unwrap();
+    // Members come a page at a time, by name; the invitations and the count of active
+    // administrators (the last one cannot step down) are whole on every page.
+    let everyone = view["members"].as_array().unwrap().len();
+    assert!(everyone >= 2, "{view}");
+    let (status, last) = admin
+        .get(&format!("/admin/members?per_page=1&page={everyone}"))
+        .await;
+    assert_eq!(status, 200, "{last}");
+    assert_eq!(last["members"].as_array().unwrap().len(), 1);
+    assert_eq!(last["members"][0], view["members"][everyone - 1]);
+    assert_eq!(
+        last["paging"],
+        json!({"page": everyone, "per_page": 1, "has_more": false})
+    );
+    assert_eq!(last["active_admins"], view["active_admins"]);
+    assert!(view["active_admins"].as_u64().unwrap() >= 1);
+    assert_eq!(last["invitations"], view["invitations"]);
     assert_eq!(
         admin
             .delete(&format!("/admin/invitations/{invitation}"))
@@ -480,7 +501,7 @@ async fn a_token_does_the_admin_pages_work_and_only_an_admins_does() {
 
     // Members' tokens: listed with their owner, revoked.
     let (_, tokens) = admin.get("/admin/tokens").await;
-    let theirs = tokens
+    let theirs = tokens["tokens"]
         .as_array()
         .unwrap()
         .iter()

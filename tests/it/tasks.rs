@@ -462,3 +462,78 @@ async fn the_json_api_manages_and_prioritizes_tasks_with_the_same_rules() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["code"], "FEATURE_DISABLED");
 }
+
+#[tokio::test]
+async fn the_task_list_pages_in_its_order_with_no_priority_and_no_date_last() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let app = spawn_app().await;
+    app.register("taskpages").await;
+    // (title, due in days, priority)
+    let rows = [
+        ("a", Some(3), Some(40)),
+        ("b", None, Some(90)),
+        ("c", Some(1), None),
+        ("d", None, None),
+        ("e", Some(2), Some(40)),
+    ];
+    for (title, due, _) in rows {
+        add(
+            &app,
+            &app.client,
+            title,
+            &due.map(in_days).unwrap_or_default(),
+            "todo",
+        )
+        .await;
+    }
+    for (title, _, priority) in rows {
+        let task = tasks::Entity::find()
+            .filter(tasks::Column::Title.eq(title))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut task: tasks::ActiveModel = task.into();
+        task.priority_score = Set(priority);
+        task.update(&app.state.db).await.unwrap();
+    }
+    let url = |p: &str| app.url(&format!("/api/v1{p}"));
+    let get = |path: String| {
+        let c = &app.client;
+        let url = url(&path);
+        async move {
+            let res = c.get(url).send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    for (sort, expected) in [
+        ("priority", ["b", "e", "a", "c", "d"]),
+        ("due", ["c", "e", "a", "b", "d"]),
+    ] {
+        let mut walked = Vec::new();
+        for page in 1..=3 {
+            let (status, body) = get(format!("/tasks?sort={sort}&per_page=2&page={page}")).await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["paging"]["page"], page);
+            assert_eq!(body["paging"]["per_page"], 2);
+            assert_eq!(body["paging"]["has_more"], page < 3, "{sort} page {page}");
+            walked.extend(titles(&body));
+        }
+        assert_eq!(walked, expected, "{sort}");
+        // The page's server function reads the same order, a page at a time.
+        assert_eq!(titles(&list(&app, &app.client, "", sort).await), expected);
+    }
+    for (query, field) in [
+        ("page=0", "page"),
+        ("per_page=101", "per_page"),
+        ("per_page=x", "per_page"),
+    ] {
+        let (status, body) = get(format!("/tasks?{query}")).await;
+        assert_eq!(
+            (status, body["detail"]["field"].as_str()),
+            (422, Some(field)),
+            "{query}: {body}"
+        );
+    }
+}

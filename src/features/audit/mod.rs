@@ -53,8 +53,7 @@ pub struct AuditPerson {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditView {
     pub rows: Vec<AuditRow>,
-    pub page: i64,
-    pub has_more: bool,
+    pub paging: crate::domain::Paging,
     pub actions: Vec<String>,
     pub people: Vec<AuditPerson>,
 }
@@ -64,5 +63,6 @@ pub async fn list_audit(page: i64, action: String, actor: String) -> Result<Audi
     use crate::web::ctx;
     let (state, admin) = ctx::signed_in_admin().await?;
     let people = crate::features::members::service::people(&state.db, &admin).await?;
+    let page = crate::domain::PageRequest::numbered(page);
     service::audit_view(&state.db, &admin, people, page, &action, &actor).await
 }

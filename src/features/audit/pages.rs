@@ -22,9 +22,7 @@ fn AuditPanel() -> impl IntoView {
     let params = move || {
         let q = query.read();
         (
-            q.get("page")
-                .and_then(|p| p.parse::<i64>().ok())
-                .unwrap_or(1),
+            crate::components::page_number(&q.get("page").unwrap_or_default()),
             q.get("action").unwrap_or_default(),
             q.get("actor").unwrap_or_default(),
         )
@@ -51,18 +49,12 @@ fn AuditTable(data: AuditView) -> impl IntoView {
     let query = use_query_map();
     let current_action = query.read_untracked().get("action").unwrap_or_default();
     let current_actor = query.read_untracked().get("actor").unwrap_or_default();
-    let page_link = {
-        let (a, p) = (current_action.clone(), current_actor.clone());
-        move |page: i64| {
-            format!(
-                "/admin/audit?page={page}&action={}&actor={}",
-                crate::util::encode_query_value(&a),
-                crate::util::encode_query_value(&p)
-            )
-        }
+    let pages = {
+        let query = query.get_untracked();
+        crate::components::pager(data.paging, "Pages", ("← Newer", "Older →"), move |n| {
+            crate::components::page_href("/admin/audit", &query, &["action", "actor"], "page", n)
+        })
     };
-    let prev = (data.page > 1).then(|| page_link(data.page - 1));
-    let next = data.has_more.then(|| page_link(data.page + 1));
     view! {
         // A plain GET form: filtering works the same with or without JavaScript.
         <form method="get" action="/admin/audit" class="filters card">
@@ -116,11 +108,7 @@ fn AuditTable(data: AuditView) -> impl IntoView {
                     </div>
                 }.into_any()
             }}
-            <nav class="pager" aria-label="Pages">
-                {prev.map(|href| view! { <a href=href>"← Newer"</a> })}
-                <span class="muted small">{format!("Page {}", data.page)}</span>
-                {next.map(|href| view! { <a href=href>"Older →"</a> })}
-            </nav>
+            {pages}
         </section>
     }
 }

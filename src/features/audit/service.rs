@@ -1,14 +1,12 @@
 //! Reading the audit log back for admins. Rows are written by `crate::audit_log::record`.
 
 use super::{AuditDetail, AuditPerson, AuditRow, AuditView};
-use crate::domain::AuditAction;
+use crate::domain::{AuditAction, PageRequest};
 use crate::entities::audit_events;
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
 use crate::util::rfc3339;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-
-const PAGE_SIZE: u64 = 25;
 
 /// One page of the admin's tenant's audit log. `people` are the tenant's members by id,
 /// used for the actor filter and to name each row's actor.
@@ -16,11 +14,10 @@ pub async fn audit_view(
     db: &DatabaseConnection,
     admin: &SessionUser,
     people: Vec<(i64, String)>,
-    page: i64,
+    page: PageRequest,
     action: &str,
     actor: &str,
 ) -> Result<AuditView, AppError> {
-    let page = page.clamp(1, 10_000);
     let mut query =
         audit_events::Entity::find().filter(audit_events::Column::TenantId.eq(admin.tenant_id()));
     if !action.is_empty() {
@@ -34,16 +31,15 @@ pub async fn audit_view(
             .map_err(|_| AppError::validation("actor", "Choose a person from the list."))?;
         query = query.filter(audit_events::Column::ActorUserId.eq(id));
     }
-    let mut events = query
+    let events = query
         .order_by_desc(audit_events::Column::CreatedAt)
         .order_by_desc(audit_events::Column::Id)
-        .offset(((page - 1) as u64) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
+        .offset(page.offset())
+        .limit(page.fetch())
         .all(db)
         .await
         .or_internal("reading the audit log")?;
-    let has_more = events.len() as u64 > PAGE_SIZE;
-    events.truncate(PAGE_SIZE as usize);
+    let (events, paging) = page.cut(events);
     let actions: Vec<String> = audit_events::Entity::find()
         .select_only()
         .column(audit_events::Column::Action)
@@ -82,8 +78,7 @@ pub async fn audit_view(
                 }
             })
             .collect(),
-        page,
-        has_more,
+        paging,
         actions,
         people: people
             .into_iter()

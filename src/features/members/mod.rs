@@ -39,7 +39,12 @@ pub struct InvitationRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MembersView {
+    /// One page of the members, by name.
     pub members: Vec<MemberRow>,
+    pub paging: crate::domain::Paging,
+    /// Active administrators, on every page (the last one cannot step down).
+    pub active_admins: u64,
+    /// Every pending invitation, newest first.
     pub invitations: Vec<InvitationRow>,
     /// "3 of 50 places used", counting pending invitations.
     pub seats: String,
@@ -62,10 +67,11 @@ pub struct InvitationInfo {
 }
 
 #[server(endpoint = "admin/members")]
-pub async fn list_members() -> Result<MembersView, AppError> {
+pub async fn list_members(page: Option<i64>) -> Result<MembersView, AppError> {
     use crate::web::ctx;
     let (state, admin) = ctx::signed_in_admin().await?;
-    service::members_view(&state.db, &admin).await
+    let page = crate::domain::PageRequest::numbered(page.unwrap_or(1));
+    service::members_view(&state.db, &admin, page).await
 }
 
 #[server(endpoint = "admin/members/invite")]

@@ -43,16 +43,18 @@ fn MembersPanel(shown_once: ShownOnce) -> impl IntoView {
         role: ServerAction::<SetMemberRole>::new(),
         active: ServerAction::<SetMemberActive>::new(),
     };
+    let query = leptos_router::hooks::use_query_map();
     let data = Resource::new(
         move || {
             (
+                crate::components::page_number(&query.read().get("page").unwrap_or_default()),
                 actions.invite.version().get(),
                 actions.revoke.version().get(),
                 actions.role.version().get(),
                 actions.active.version().get(),
             )
         },
-        |_| super::list_members(),
+        |(page, ..)| super::list_members(Some(page)),
     );
     let invite_value = actions.invite.value();
     let link = Signal::derive(move || match invite_value.get() {
@@ -123,11 +125,16 @@ fn MembersPanel(shown_once: ShownOnce) -> impl IntoView {
 #[component]
 fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
     let invitations = data.invitations.clone();
-    let active_admins = data
-        .members
-        .iter()
-        .filter(|m| m.is_admin && m.active)
-        .count();
+    let active_admins = data.active_admins;
+    let pages = crate::components::pager(
+        data.paging,
+        "Pages of people",
+        ("← Previous", "Next →"),
+        |n| {
+            let none = leptos_router::params::ParamsMap::new();
+            crate::components::page_href("/admin/members", &none, &[], "page", n)
+        },
+    );
     view! {
         <section class="card">
             <h2>"People"</h2>
@@ -183,6 +190,7 @@ fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            {pages}
         </section>
         <section class="card">
             <h2>"Pending invitations"</h2>

@@ -9,7 +9,7 @@ use super::{InvitationInfo, InvitationRow, InviteCreated, MemberRow, MembersView
 use crate::audit_log::{record, Event};
 use crate::config::MasterKey;
 use crate::domain::account::Email;
-use crate::domain::{AuditAction, Role};
+use crate::domain::{AuditAction, PageRequest, Role};
 use crate::entities::{invitations, tenants, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::tenancy::service::lock_tenant;
@@ -19,7 +19,8 @@ use chrono::{Duration, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use sha2::Sha256;
 
@@ -147,13 +148,24 @@ async fn ensure_other_admin(
 pub async fn members_view(
     db: &DatabaseConnection,
     admin: &SessionUser,
+    page: PageRequest,
 ) -> Result<MembersView, AppError> {
-    let members = users::Entity::find()
-        .filter(users::Column::TenantId.eq(admin.tenant_id()))
+    let in_company = || users::Entity::find().filter(users::Column::TenantId.eq(admin.tenant_id()));
+    let found = in_company()
         .order_by_asc(users::Column::DisplayName)
+        .order_by_asc(users::Column::Id)
+        .offset(page.offset())
+        .limit(page.fetch())
         .all(db)
         .await
         .or_internal("listing members")?;
+    let (members, paging) = page.cut(found);
+    let active_admins = in_company()
+        .filter(users::Column::Role.eq(Role::Admin))
+        .filter(users::Column::Active.eq(true))
+        .count(db)
+        .await
+        .or_internal("counting administrators")?;
     let pending = pending_invitations(admin.tenant_id())
         .order_by_desc(invitations::Column::CreatedAt)
         .all(db)
@@ -178,6 +190,8 @@ pub async fn members_view(
                 onboarding_completed: u.onboarding_completed,
             })
             .collect(),
+        paging,
+        active_admins,
         invitations: pending
             .into_iter()
             .map(|i| InvitationRow {

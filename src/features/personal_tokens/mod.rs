@@ -4,6 +4,7 @@
 
 pub mod pages;
 
+use crate::domain::Paging;
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,22 @@ pub struct MemberToken {
     pub token: PersonalToken,
 }
 
+/// One page of a person's tokens, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TokenPage {
+    pub tokens: Vec<PersonalToken>,
+    pub paging: Paging,
+}
+
+/// One page of the company's tokens with their owners, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MemberTokenPage {
+    pub tokens: Vec<MemberToken>,
+    pub paging: Paging,
+}
+
 #[cfg(feature = "ssr")]
 impl From<&crate::entities::api_tokens::Model> for PersonalToken {
     fn from(t: &crate::entities::api_tokens::Model) -> Self {
@@ -63,17 +80,18 @@ impl From<&crate::entities::api_tokens::Model> for PersonalToken {
     }
 }
 
-/// `person`'s own tokens, for the security page and the API.
+/// One page of `person`'s own tokens, for the security page and the API.
 #[cfg(feature = "ssr")]
 pub async fn own_tokens(
     db: &sea_orm::DatabaseConnection,
     person: &crate::person::SessionUser,
-) -> Result<Vec<PersonalToken>, AppError> {
-    Ok(crate::features::tokens::personal::own(db, person)
-        .await?
-        .iter()
-        .map(PersonalToken::from)
-        .collect())
+    page: crate::domain::PageRequest,
+) -> Result<TokenPage, AppError> {
+    let (tokens, paging) = crate::features::tokens::personal::own(db, person, page).await?;
+    Ok(TokenPage {
+        tokens: tokens.iter().map(PersonalToken::from).collect(),
+        paging,
+    })
 }
 
 /// Makes a token for `person`: the secret is in the answer, and nowhere else.
@@ -94,28 +112,37 @@ pub async fn create_token(
     })
 }
 
-/// Every member's tokens in `admin`'s company.
+/// One page of every member's tokens in `admin`'s company.
 #[cfg(feature = "ssr")]
 pub async fn member_token_rows(
     db: &sea_orm::DatabaseConnection,
     admin: &crate::person::SessionUser,
-) -> Result<Vec<MemberToken>, AppError> {
-    Ok(crate::features::tokens::personal::in_tenant(db, admin)
-        .await?
-        .iter()
-        .map(|(t, owner)| MemberToken {
-            owner_name: owner.display_name.clone(),
-            owner_email: owner.email.clone(),
-            token: PersonalToken::from(t),
-        })
-        .collect())
+    page: crate::domain::PageRequest,
+) -> Result<MemberTokenPage, AppError> {
+    let (rows, paging) = crate::features::tokens::personal::in_tenant(db, admin, page).await?;
+    Ok(MemberTokenPage {
+        tokens: rows
+            .iter()
+            .map(|(t, owner)| MemberToken {
+                owner_name: owner.display_name.clone(),
+                owner_email: owner.email.clone(),
+                token: PersonalToken::from(t),
+            })
+            .collect(),
+        paging,
+    })
 }
 
 #[server(endpoint = "tokens/list")]
-pub async fn list_personal_tokens() -> Result<Vec<PersonalToken>, AppError> {
+pub async fn list_personal_tokens(page: Option<i64>) -> Result<TokenPage, AppError> {
     use crate::web::ctx;
     let (state, person) = ctx::signed_in().await?;
-    own_tokens(&state.db, &person).await
+    own_tokens(
+        &state.db,
+        &person,
+        crate::domain::PageRequest::numbered(page.unwrap_or(1)),
+    )
+    .await
 }
 
 /// Makes a token; its secret is in the answer (and, after a plain form post, shown once on
@@ -177,8 +204,13 @@ pub async fn revoke_personal_token(token_id: i64, back_to: String) -> Result<(),
 
 /// Every member's tokens, for the company's admins.
 #[server(endpoint = "admin/tokens")]
-pub async fn member_tokens() -> Result<Vec<MemberToken>, AppError> {
+pub async fn member_tokens(page: Option<i64>) -> Result<MemberTokenPage, AppError> {
     use crate::web::ctx;
     let (state, admin) = ctx::signed_in_admin().await?;
-    member_token_rows(&state.db, &admin).await
+    member_token_rows(
+        &state.db,
+        &admin,
+        crate::domain::PageRequest::numbered(page.unwrap_or(1)),
+    )
+    .await
 }

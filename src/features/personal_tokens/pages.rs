@@ -1,14 +1,19 @@
 //! The personal-token cards: the person's own (on `/settings/security`) and every member's
 //! for tenant admins (`/admin/tokens`). Plain forms: they work without JavaScript.
 
-use super::{CreatePersonalToken, CreatedToken, MemberToken, PersonalToken, RevokePersonalToken};
+use super::{
+    CreatePersonalToken, CreatedToken, MemberToken, MemberTokenPage, PersonalToken,
+    RevokePersonalToken, TokenPage,
+};
 use crate::components::{
-    admin_tabs, field_error, form_error, CopyText, FormAlert, IslandCode, RequireAdmin, TextField,
+    admin_tabs, field_error, form_error, page_href, page_number, pager, CopyText, FormAlert,
+    IslandCode, RequireAdmin, TextField,
 };
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::params::ParamsMap;
 
 /// The token made by a plain form post, read once by the page (see `SecurityPage`).
 pub type ShownOnce = Option<Resource<Result<Option<CreatedToken>, AppError>>>;
@@ -59,9 +64,11 @@ fn state_of(t: &PersonalToken) -> String {
 pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
     let create = ServerAction::<CreatePersonalToken>::new();
     let revoke = ServerAction::<RevokePersonalToken>::new();
+    let query = leptos_router::hooks::use_query_map();
+    let page = move || page_number(&query.read().get("tokens_page").unwrap_or_default());
     let list = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| super::list_personal_tokens(),
+        move || (page(), create.version().get(), revoke.version().get()),
+        |(page, ..)| super::list_personal_tokens(Some(page)),
     );
     let value = create.value();
     let created = Signal::derive(move || match value.get() {
@@ -71,7 +78,6 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
             .and_then(Result::ok)
             .flatten(),
     });
-    let query = leptos_router::hooks::use_query_map();
     let revoked = Signal::derive(move || {
         (matches!(revoke.value().get(), Some(Ok(())))
             || query.read().get("token_revoked").is_some())
@@ -126,8 +132,8 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
             <FormAlert message=form_error(revoke.value())/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || list.get().map(|res| match res {
-                    Ok(tokens) if tokens.is_empty() => view! { <p class="muted">"You have no tokens."</p> }.into_any(),
-                    Ok(tokens) => view! {
+                    Ok(TokenPage { tokens, .. }) if tokens.is_empty() => view! { <p class="muted">"You have no tokens."</p> }.into_any(),
+                    Ok(TokenPage { tokens, paging }) => view! {
                         <div class="table-wrap">
                             <table class="table">
                                 <thead><tr>
@@ -148,6 +154,10 @@ pub fn PersonalTokens(shown_once: ShownOnce) -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
+                        {pager(paging, "Pages of tokens", ("← Newer", "Older →"), move |n| {
+                            let page = page_href("/settings/security", &ParamsMap::new(), &[], "tokens_page", n);
+                            format!("{page}#tokens-heading")
+                        })}
                     }.into_any(),
                     Err(e) => crate::components::error_alert(&e),
                 })}
@@ -170,8 +180,12 @@ pub fn AdminTokensPage() -> impl IntoView {
 #[component]
 fn MemberTokens() -> impl IntoView {
     let revoke = ServerAction::<RevokePersonalToken>::new();
-    let list = Resource::new(move || revoke.version().get(), |_| super::member_tokens());
     let query = leptos_router::hooks::use_query_map();
+    let page = move || page_number(&query.read().get("page").unwrap_or_default());
+    let list = Resource::new(
+        move || (page(), revoke.version().get()),
+        |(page, _)| super::member_tokens(Some(page)),
+    );
     let revoked = Signal::derive(move || {
         (matches!(revoke.value().get(), Some(Ok(()))) || query.read().get("revoked").is_some())
             .then(|| "The token was revoked.".to_owned())
@@ -188,8 +202,13 @@ fn MemberTokens() -> impl IntoView {
             <FormAlert message=form_error(revoke.value())/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || list.get().map(|res| match res {
-                    Ok(tokens) if tokens.is_empty() => view! { <p class="muted">"No member has a token."</p> }.into_any(),
-                    Ok(tokens) => view! { <MemberTokenTable tokens revoke/> }.into_any(),
+                    Ok(MemberTokenPage { tokens, .. }) if tokens.is_empty() => view! { <p class="muted">"No member has a token."</p> }.into_any(),
+                    Ok(MemberTokenPage { tokens, paging }) => view! {
+                        <MemberTokenTable tokens revoke/>
+                        {pager(paging, "Pages of tokens", ("← Newer", "Older →"), |n| {
+                            page_href("/admin/tokens", &ParamsMap::new(), &[], "page", n)
+                        })}
+                    }.into_any(),
                     Err(e) => crate::components::error_alert(&e),
                 })}
             </Suspense>

@@ -43,6 +43,7 @@ pub struct TasksView {
     /// `None`: every task that is not archived.
     pub filter: Option<TaskStatus>,
     pub sort: TaskSort,
+    pub paging: crate::domain::Paging,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,14 +69,19 @@ pub struct Suggestion {
     pub factors: Vec<Factor>,
 }
 
-/// The caller's tasks: `status` filters (empty: all but archived), `sort` is `priority`
-/// (the default) or `due`.
+/// One page of the caller's tasks: `status` filters (empty: all but archived), `sort` is
+/// `priority` (the default) or `due`.
 #[server(endpoint = "tasks/list")]
-pub async fn list_tasks(status: String, sort: String) -> Result<TasksView, AppError> {
+pub async fn list_tasks(
+    status: String,
+    sort: String,
+    page: Option<i64>,
+) -> Result<TasksView, AppError> {
     use crate::web::ctx;
     let (state, person) = ctx::signed_in().await?;
     let pass = service::gate(&state.db, &person).await?;
-    service::list(&state.db, pass, &status, &sort).await
+    let page = crate::domain::PageRequest::numbered(page.unwrap_or(1));
+    service::list(&state.db, pass, &status, &sort, page).await
 }
 
 /// Adds a task. Optional fields may be empty.

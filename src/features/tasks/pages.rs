@@ -6,7 +6,10 @@ use super::{
     ApplyPriorities, CreateTask, DeleteTask, SetTaskStatus, Suggestion, TaskRow, TaskSort,
     TaskStatus, TasksView, UpdateTask,
 };
-use crate::components::{error_alert, field_error, form_error, FormAlert, RequireUser, TextField};
+use crate::components::{
+    error_alert, field_error, form_error, page_href, page_number, pager, FormAlert, RequireUser,
+    TextField,
+};
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -60,8 +63,8 @@ fn TasksPanel() -> impl IntoView {
         )
     };
     let tasks = Resource::new(
-        move || (q("status"), q("sort"), changed()),
-        |(status, sort, _)| super::list_tasks(status, sort),
+        move || (q("status"), q("sort"), page_number(&q("page")), changed()),
+        |(status, sort, page, _)| super::list_tasks(status, sort, Some(page)),
     );
     let suggesting = move || !q("suggest").is_empty();
     let suggestions = Resource::new(
@@ -177,6 +180,20 @@ fn TaskList(data: TasksView, actions: Actions) -> impl IntoView {
         view! { <a href=href(value, sort_param) class:tab-current=here aria-current=here.then_some("page")>{label}</a> }
     };
     let empty = data.tasks.is_empty();
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    const KEEP: [&str; 2] = ["status", "sort"];
+    let pages = pager(
+        data.paging,
+        "Pages of tasks",
+        ("← Previous", "Next →"),
+        {
+            let query = query.clone();
+            move |n| page_href("/tools/tasks", &query, &KEEP, "page", n)
+        },
+    );
+    // "Edit" comes back to this list: same filter, sort and page.
+    let here = page_href("/tools/tasks", &query, &KEEP, "page", data.paging.page);
+    let edit_base = format!("{here}{}edit=", if here.contains('?') { '&' } else { '?' });
     view! {
         <section class="card" aria-labelledby="list-heading">
             <h2 id="list-heading">"Your tasks"</h2>
@@ -203,18 +220,19 @@ fn TaskList(data: TasksView, actions: Actions) -> impl IntoView {
                                 <th scope="col">"Priority"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
                             </tr></thead>
                             <tbody>
-                                {data.tasks.into_iter().map(|t| view! { <TaskLine task=t actions/> }).collect_view()}
+                                {data.tasks.into_iter().map(|t| view! { <TaskLine task=t actions edit_base=edit_base.clone()/> }).collect_view()}
                             </tbody>
                         </table>
                     </div>
                 }.into_any()
             }}
+            {pages}
         </section>
     }
 }
 
 #[component]
-fn TaskLine(task: TaskRow, actions: Actions) -> impl IntoView {
+fn TaskLine(task: TaskRow, actions: Actions, edit_base: String) -> impl IntoView {
     let id = task.id.to_string();
     let status_form = move |to: TaskStatus, label: &'static str| {
         let id = id.clone();
@@ -241,7 +259,7 @@ fn TaskLine(task: TaskRow, actions: Actions) -> impl IntoView {
                 {active.then(|| status_form(TaskStatus::Done, "Done"))}
                 {(!active).then(|| status_form(TaskStatus::Todo, "Reopen"))}
                 {(!archived).then(|| status_form(TaskStatus::Archived, "Archive"))}
-                <a class="button button-small button-quiet" href=format!("/tools/tasks?edit={}", task.id)>"Edit"</a>
+                <a class="button button-small button-quiet" href=format!("{edit_base}{}", task.id)>"Edit"</a>
                 <ActionForm action=actions.delete attr:class="inline-form">
                     <input type="hidden" name="task_id" value=task.id.to_string()/>
                     <button type="submit" class="button button-small button-danger-quiet">"Delete"</button>

@@ -3,15 +3,16 @@
 
 use super::priority::{score, TaskFacts};
 use super::{Suggestion, TaskRow, TaskSort, TaskStatus, TasksView};
-use crate::domain::ToolId;
+use crate::domain::{PageRequest, ToolId};
 use crate::entities::tasks::{self, Column, Entity};
 use crate::error::{AppError, ResultExt};
 use crate::features::tools::gate::{self as tool_gate, Pass};
 use crate::person::SessionUser;
 use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::NullOrdering;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::cmp::Reverse;
 
@@ -164,6 +165,7 @@ pub async fn list(
     pass: Pass<'_>,
     status: &str,
     sort: &str,
+    page: PageRequest,
 ) -> Result<TasksView, AppError> {
     let person = holder(pass)?;
     let filter = match status.trim() {
@@ -179,27 +181,30 @@ pub async fn list(
         Some(s) => query.filter(Column::Status.eq(s)),
         None => query.filter(Column::Status.ne(TaskStatus::Archived)),
     };
-    let mut tasks: Vec<tasks::Model> = query.all(db).await.or_internal("listing tasks")?;
-    // Sorted here: "no priority" and "no due date" go last on both databases alike.
-    let far = NaiveDate::MAX;
-    match sort {
-        TaskSort::Priority => tasks.sort_by_key(|t| {
-            (
-                Reverse(t.priority_score.unwrap_or(-1)),
-                t.due_on.unwrap_or(far),
-                t.id,
-            )
-        }),
-        TaskSort::Due => tasks.sort_by_key(|t| {
-            (
-                t.due_on.unwrap_or(far),
-                Reverse(t.priority_score.unwrap_or(-1)),
-                t.id,
-            )
-        }),
+    // Sorted by the database, "no priority" and "no due date" last on both databases alike,
+    // so that a page is read with its offset and never more.
+    let (priority, due) = (
+        (Column::PriorityScore, Order::Desc),
+        (Column::DueOn, Order::Asc),
+    );
+    let keys = match sort {
+        TaskSort::Priority => [priority, due],
+        TaskSort::Due => [due, priority],
+    };
+    for (column, order) in keys {
+        query = query.order_by_with_nulls(column, order, NullOrdering::Last);
     }
+    let found: Vec<tasks::Model> = query
+        .order_by_asc(Column::Id)
+        .offset(page.offset())
+        .limit(page.fetch())
+        .all(db)
+        .await
+        .or_internal("listing tasks")?;
+    let (tasks, paging) = page.cut(found);
     Ok(TasksView {
         tasks: tasks.into_iter().map(row).collect(),
+        paging,
         filter,
         sort,
     })

@@ -6,14 +6,14 @@
 
 use super::{hash, new_secret, PERSONAL};
 use crate::audit_log::{record, Event};
-use crate::domain::AuditAction;
+use crate::domain::{AuditAction, PageRequest, Paging};
 use crate::entities::{api_tokens, users};
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 /// The longest name, in characters.
@@ -144,38 +144,48 @@ pub async fn create(
 pub async fn own(
     db: &DatabaseConnection,
     person: &SessionUser,
-) -> Result<Vec<api_tokens::Model>, AppError> {
-    live()
+    page: PageRequest,
+) -> Result<(Vec<api_tokens::Model>, Paging), AppError> {
+    let found = live()
         .filter(api_tokens::Column::UserId.eq(person.user.id))
         .order_by_desc(api_tokens::Column::Id)
+        .offset(page.offset())
+        .limit(page.fetch())
         .all(db)
         .await
-        .or_internal("listing tokens")
+        .or_internal("listing tokens")?;
+    Ok(page.cut(found))
 }
 
-/// Every member's tokens in the admin's company, with their owner, newest first.
+/// One page of every member's tokens in the admin's company, with their owner, newest first.
 pub async fn in_tenant(
     db: &DatabaseConnection,
     admin: &SessionUser,
-) -> Result<Vec<(api_tokens::Model, users::Model)>, AppError> {
-    let tokens = live()
+    page: PageRequest,
+) -> Result<(Vec<(api_tokens::Model, users::Model)>, Paging), AppError> {
+    let found = live()
         .filter(api_tokens::Column::TenantId.eq(admin.tenant_id()))
         .order_by_desc(api_tokens::Column::Id)
+        .offset(page.offset())
+        .limit(page.fetch())
         .all(db)
         .await
         .or_internal("listing tokens")?;
+    let (tokens, paging) = page.cut(found);
     let owners = users::Entity::find()
         .filter(users::Column::TenantId.eq(admin.tenant_id()))
+        .filter(users::Column::Id.is_in(tokens.iter().map(|t| t.user_id)))
         .all(db)
         .await
         .or_internal("listing tokens")?;
-    Ok(tokens
+    let rows = tokens
         .into_iter()
         .filter_map(|t| {
             let owner = owners.iter().find(|u| u.id == t.user_id)?.clone();
             Some((t, owner))
         })
-        .collect())
+        .collect();
+    Ok((rows, paging))
 }
 
 /// Whose tokens a revocation may reach.

@@ -91,12 +91,21 @@ pub struct SavedResult {
     pub payload: String,
 }
 
-/// The caller's saved results of `tool`, newest first.
+/// One page of a person's saved results of one tool, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedPage {
+    pub results: Vec<SavedResult>,
+    pub paging: crate::domain::Paging,
+}
+
+/// The caller's saved results of `tool`, newest first: all of them, as a person keeps at
+/// most [`saved::SAVED_MAX`] per tool, one page's worth (the API pages them all the same).
 #[server(endpoint = "tools/saved/list")]
 pub async fn saved_results(tool: ToolId) -> Result<Vec<SavedResult>, AppError> {
     use crate::web::ctx;
     let (state, person) = ctx::signed_in().await?;
-    saved::list(&state.db, &person, tool).await
+    let all = crate::domain::PageRequest::default();
+    Ok(saved::list(&state.db, &person, tool, all).await?.results)
 }
 
 /// Keeps a result of `tool` under `title`.

@@ -1,7 +1,7 @@
 //! Saved results: a tool's answer kept because the person chose to, private to them.
 
-use super::SavedResult;
-use crate::domain::{KeyNeed, ToolId};
+use super::{SavedPage, SavedResult};
+use crate::domain::{KeyNeed, PageRequest, ToolId};
 use crate::entities::saved_results::{self, Column, Entity};
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
@@ -9,11 +9,13 @@ use crate::util::rfc3339;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 /// The most results one person keeps per tool.
 pub const SAVED_MAX: u64 = 50;
+// The tool pages show the first page only: it must hold every result a person can keep.
+const _: () = assert!(SAVED_MAX <= crate::domain::paging::DEFAULT_PER_PAGE);
 /// The largest result kept, in bytes of JSON.
 pub const PAYLOAD_MAX_BYTES: usize = 64 * 1024;
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -38,24 +40,31 @@ pub async fn list(
     db: &DatabaseConnection,
     person: &SessionUser,
     tool: ToolId,
-) -> Result<Vec<SavedResult>, AppError> {
+    page: PageRequest,
+) -> Result<SavedPage, AppError> {
     ai_tool(tool)?;
     let rows = Entity::find()
         .filter(owner(person))
         .filter(Column::Tool.eq(tool.info().flag))
         .order_by_desc(Column::Id)
+        .offset(page.offset())
+        .limit(page.fetch())
         .all(db)
         .await
         .or_internal("reading saved results")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| SavedResult {
-            id: r.id,
-            title: r.title,
-            saved: rfc3339(r.created_at),
-            payload: r.payload,
-        })
-        .collect())
+    let (rows, paging) = page.cut(rows);
+    Ok(SavedPage {
+        results: rows
+            .into_iter()
+            .map(|r| SavedResult {
+                id: r.id,
+                title: r.title,
+                saved: rfc3339(r.created_at),
+                payload: r.payload,
+            })
+            .collect(),
+        paging,
+    })
 }
 
 pub async fn save(
