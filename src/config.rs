@@ -125,8 +125,10 @@ pub struct MailSettings {
 /// Where the AI tools' calls go, and the limits on them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AiSettings {
-    /// An OpenAI-compatible API, e.g. `https://api.openai.com/v1`.
+    /// The API's address, e.g. `https://api.openai.com/v1`.
     pub base_url: String,
+    /// Which API that address speaks.
+    pub provider: crate::domain::ProviderKind,
     pub model: String,
     /// Whether `http`, loopback and private addresses may be called (local model servers).
     pub allow_private: bool,
@@ -298,6 +300,15 @@ impl Settings {
             base_url: match get("DIGAME_AI_BASE_URL") {
                 Some(v) => parse_ai_base_url(&v)?,
                 None => DEFAULT_AI_BASE_URL.to_owned(),
+            },
+            provider: match get("DIGAME_AI_PROVIDER") {
+                None => crate::domain::ProviderKind::default(),
+                Some(v) => crate::domain::ProviderKind::parse(&v).ok_or_else(|| {
+                    format!(
+                        "DIGAME_AI_PROVIDER must be openai or anthropic, not `{}`",
+                        v.trim()
+                    )
+                })?,
             },
             model: get("DIGAME_AI_MODEL")
                 .map(|m| m.trim().to_owned())
@@ -602,6 +613,7 @@ mod tests {
             ("DIGAME_SESSION_IDLE_MINUTES", "0"),
             ("DIGAME_AI_BASE_URL", "api.openai.com/v1"),
             ("DIGAME_AI_BASE_URL", "https://user:pw@api.example.com/v1"),
+            ("DIGAME_AI_PROVIDER", "claude"),
             ("DIGAME_AI_ALLOW_PRIVATE", "sometimes"),
             ("DIGAME_AI_TIMEOUT_SECONDS", "0"),
             ("DIGAME_TRUSTED_PROXIES", "10.0.0.0/33"),

@@ -21,6 +21,7 @@ mod m20261205_000017_add_api_token_scope;
 mod m20261205_000018_add_api_key_bound_url;
 mod m20261206_000019_memory_notifications;
 mod m20261206_000020_create_last_answers;
+mod m20261206_000021_add_ai_endpoint_provider;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_add_api_key_bound_url::Migration),
             Box::new(m20261206_000019_memory_notifications::Migration),
             Box::new(m20261206_000020_create_last_answers::Migration),
+            Box::new(m20261206_000021_add_ai_endpoint_provider::Migration),
         ]
     }
 }

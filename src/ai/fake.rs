@@ -1,6 +1,7 @@
-//! The built-in test AI service: the OpenAI-compatible API on loopback, answering each
-//! Digame tool deterministically from the prompt, for tests and demos (`digame fake-ai`,
-//! `./scripts/run --demo`). Nothing uses it unless told to.
+//! The built-in test AI service: the OpenAI-compatible API on loopback (and Anthropic's
+//! Messages API, `messages`), answering each Digame tool deterministically from the
+//! prompt, for tests and demos (`digame fake-ai`, `./scripts/run --demo`). Nothing uses it
+//! unless told to.
 //!
 //! Behaviours on request, by what the text or key contains:
 //! - a key starting with `reject`: 401 (also from `GET /v1/models`);
@@ -12,6 +13,8 @@
 //!   an event, 10 ms apart (`[[fake:slow-stream]]`: 150 ms apart, to watch it arrive);
 //! - `[[fake:garbage]]`: content that is not JSON, every time; `[[fake:garbage-once]]`: not
 //!   JSON, then good JSON when asked to repair it.
+
+mod messages;
 
 use super::prompt::{extract_text, TOOL_MARKER};
 use axum::body::Body;
@@ -35,7 +38,8 @@ struct Fake {
 pub fn router() -> Router {
     Router::new()
         .route("/v1/chat/completions", post(complete))
-        .route("/v1/models", get(models))
+        .route("/v1/models", get(any_models))
+        .route("/v1/messages", post(messages::messages))
         .with_state(Fake::default())
 }
 
@@ -54,6 +58,15 @@ fn key_rejected(headers: &HeaderMap) -> bool {
 
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"error": {"message": message}}))).into_response()
+}
+
+/// `GET /v1/models`, as the API the caller speaks lists them.
+async fn any_models(headers: HeaderMap) -> Response {
+    if headers.contains_key("anthropic-version") {
+        messages::models(headers).await
+    } else {
+        models(headers).await
+    }
 }
 
 async fn models(headers: HeaderMap) -> Response {

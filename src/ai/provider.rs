@@ -233,23 +233,18 @@ async fn next_chunk(
         .map_err(transport_error)
 }
 
-/// Reads a server-sent-events answer (`data: {...}` lines, `data: [DONE]` at the end),
-/// sending each piece of text to `deltas`; at most [`MAX_REPLY_BYTES`] in all.
-async fn read_events(
+/// Reads a server-sent-events body, at most [`MAX_REPLY_BYTES`] of it, giving each event's
+/// data (`data: ...` lines; comments, `event:` and `id:` lines skipped) to `on_data`, until
+/// the body ends or `on_data` answers `false`.
+pub(crate) async fn each_event(
     mut res: reqwest::Response,
     deadline: Instant,
-    deltas: &Deltas,
-) -> Result<Completion, ProviderError> {
-    let mut completion = Completion {
-        text: String::new(),
-        prompt_tokens: 0,
-        completion_tokens: 0,
-    };
+    mut on_data: impl FnMut(&str) -> Result<bool, ProviderError>,
+) -> Result<(), ProviderError> {
     let (mut pending, mut read) = (Vec::<u8>::new(), 0usize);
-    let mut done = false;
-    while !done {
+    loop {
         let Some(chunk) = next_chunk(&mut res, deadline).await? else {
-            break;
+            return Ok(());
         };
         read += chunk.len();
         if read > MAX_REPLY_BYTES {
@@ -260,31 +255,51 @@ async fn read_events(
             let line: Vec<u8> = pending.drain(..=end).collect();
             let line = String::from_utf8_lossy(&line);
             let Some(data) = line.trim().strip_prefix("data:").map(str::trim) else {
-                continue; // comments, `event:` and `id:` lines, blank separators
+                continue;
             };
-            if data == "[DONE]" {
-                done = true;
-                break;
-            }
-            let event: WireChunk = serde_json::from_str(data)
-                .map_err(|e| ProviderError::BadReply(format!("not a stream event: {e}")))?;
-            if let Some(usage) = event.usage {
-                completion.prompt_tokens = usage.prompt_tokens;
-                completion.completion_tokens = usage.completion_tokens;
-            }
-            if let Some(text) = event
-                .choices
-                .into_iter()
-                .next()
-                .and_then(|c| c.delta.content)
-            {
-                if !text.is_empty() {
-                    completion.text.push_str(&text);
-                    let _ = deltas.send(text);
-                }
+            if !on_data(data)? {
+                return Ok(());
             }
         }
     }
+}
+
+/// Reads a chat-completions stream (`data: {...}` events, `data: [DONE]` at the end),
+/// sending each piece of text to `deltas`.
+async fn read_events(
+    res: reqwest::Response,
+    deadline: Instant,
+    deltas: &Deltas,
+) -> Result<Completion, ProviderError> {
+    let mut completion = Completion {
+        text: String::new(),
+        prompt_tokens: 0,
+        completion_tokens: 0,
+    };
+    each_event(res, deadline, |data| {
+        if data == "[DONE]" {
+            return Ok(false);
+        }
+        let event: WireChunk = serde_json::from_str(data)
+            .map_err(|e| ProviderError::BadReply(format!("not a stream event: {e}")))?;
+        if let Some(usage) = event.usage {
+            completion.prompt_tokens = usage.prompt_tokens;
+            completion.completion_tokens = usage.completion_tokens;
+        }
+        if let Some(text) = event
+            .choices
+            .into_iter()
+            .next()
+            .and_then(|c| c.delta.content)
+        {
+            if !text.is_empty() {
+                completion.text.push_str(&text);
+                let _ = deltas.send(text);
+            }
+        }
+        Ok(true)
+    })
+    .await?;
     if completion.text.is_empty() {
         return Err(ProviderError::BadReply("empty stream".into()));
     }
@@ -292,7 +307,7 @@ async fn read_events(
 }
 
 /// Reads an answer's body up to [`MAX_REPLY_BYTES`].
-async fn read_capped(
+pub(crate) async fn read_capped(
     mut res: reqwest::Response,
     deadline: Instant,
 ) -> Result<Vec<u8>, ProviderError> {
@@ -367,60 +382,53 @@ fn read_reply(bytes: &[u8]) -> Result<Completion, ProviderError> {
         .into_completion()
 }
 
-impl OpenAiCompatible {
-    /// One request and its whole answer (see [`OpenAiCompatible::start`]).
-    async fn send(
-        &self,
-        build: impl Fn() -> reqwest::RequestBuilder,
-        timeout: Duration,
-    ) -> Result<Vec<u8>, ProviderError> {
-        let deadline = Instant::now() + timeout;
-        let res = self.start(build, deadline).await?;
-        read_capped(res, deadline).await
-    }
+/// One request and its whole answer (see [`start`]).
+pub(crate) async fn send(
+    build: impl Fn() -> reqwest::RequestBuilder,
+    timeout: Duration,
+) -> Result<Vec<u8>, ProviderError> {
+    let deadline = Instant::now() + timeout;
+    let res = start(build, deadline).await?;
+    read_capped(res, deadline).await
+}
 
-    /// One request until a successful status, with at most one retry on 429 or 5xx. The
-    /// retry waits `Retry-After` when it is short (else gives up with it), or one second.
-    async fn start(
-        &self,
-        build: impl Fn() -> reqwest::RequestBuilder,
-        deadline: Instant,
-    ) -> Result<reqwest::Response, ProviderError> {
-        let mut retried = false;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let res = build()
-                .timeout(left)
-                .send()
-                .await
-                .map_err(transport_error)?;
-            let status = res.status();
-            if status.is_success() {
-                return Ok(res);
-            }
-            if status == reqwest::StatusCode::UNAUTHORIZED
-                || status == reqwest::StatusCode::FORBIDDEN
-            {
-                return Err(ProviderError::KeyRejected);
-            }
-            let retryable =
-                status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-            let wait = retry_after(&res);
-            let failure = if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-                ProviderError::RateLimited {
-                    retry_after_secs: wait,
-                }
-            } else {
-                ProviderError::BadReply(format!("status {status}"))
-            };
-            let pause = wait.map_or(Duration::from_secs(1), Duration::from_secs);
-            if !retryable || retried || pause > MAX_RETRY_WAIT || Instant::now() + pause >= deadline
-            {
-                return Err(failure);
-            }
-            retried = true;
-            tokio::time::sleep(pause).await;
+/// One request until a successful status, with at most one retry on 429 or 5xx. The
+/// retry waits `Retry-After` when it is short (else gives up with it), or one second.
+pub(crate) async fn start(
+    build: impl Fn() -> reqwest::RequestBuilder,
+    deadline: Instant,
+) -> Result<reqwest::Response, ProviderError> {
+    let mut retried = false;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let res = build()
+            .timeout(left)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = res.status();
+        if status.is_success() {
+            return Ok(res);
         }
+        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            return Err(ProviderError::KeyRejected);
+        }
+        let retryable =
+            status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+        let wait = retry_after(&res);
+        let failure = if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            ProviderError::RateLimited {
+                retry_after_secs: wait,
+            }
+        } else {
+            ProviderError::BadReply(format!("status {status}"))
+        };
+        let pause = wait.map_or(Duration::from_secs(1), Duration::from_secs);
+        if !retryable || retried || pause > MAX_RETRY_WAIT || Instant::now() + pause >= deadline {
+            return Err(failure);
+        }
+        retried = true;
+        tokio::time::sleep(pause).await;
     }
 }
 
@@ -433,17 +441,16 @@ impl ChatProvider for OpenAiCompatible {
     ) -> Result<Completion, ProviderError> {
         let url = format!("{}/chat/completions", request.base_url);
         let body = wire_request(request, false);
-        let bytes = self
-            .send(
-                || {
-                    self.http
-                        .post(&url)
-                        .bearer_auth(key.expose_secret())
-                        .json(&body)
-                },
-                request.timeout,
-            )
-            .await?;
+        let bytes = send(
+            || {
+                self.http
+                    .post(&url)
+                    .bearer_auth(key.expose_secret())
+                    .json(&body)
+            },
+            request.timeout,
+        )
+        .await?;
         read_reply(&bytes)
     }
 
@@ -456,17 +463,16 @@ impl ChatProvider for OpenAiCompatible {
         let url = format!("{}/chat/completions", request.base_url);
         let body = wire_request(request, true);
         let deadline = Instant::now() + request.timeout;
-        let res = self
-            .start(
-                || {
-                    self.http
-                        .post(&url)
-                        .bearer_auth(key.expose_secret())
-                        .json(&body)
-                },
-                deadline,
-            )
-            .await?;
+        let res = start(
+            || {
+                self.http
+                    .post(&url)
+                    .bearer_auth(key.expose_secret())
+                    .json(&body)
+            },
+            deadline,
+        )
+        .await?;
         let is_stream = res
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -488,7 +494,7 @@ impl ChatProvider for OpenAiCompatible {
         timeout: Duration,
     ) -> Result<(), ProviderError> {
         let url = format!("{base_url}/models");
-        self.send(
+        send(
             || self.http.get(&url).bearer_auth(key.expose_secret()),
             timeout,
         )

@@ -256,6 +256,9 @@ async fn ai_view(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EndpointBody {
+    /// Which API the address speaks: `openai` (OpenAI-compatible, the default) or `anthropic`.
+    #[serde(default)]
+    provider: Option<String>,
     /// The service's base URL (https; a private address only where the operator allows).
     #[serde(default)]
     base_url: String,
@@ -265,7 +268,7 @@ pub struct EndpointBody {
 
 /// Set where one AI tool's calls go
 ///
-/// Both fields empty return the tool to the operator's default.
+/// `base_url` and `model` both empty return the tool to the operator's default.
 #[utoipa::path(put, path = "/admin/ai/{flag}", tag = "admin", security(("bearer" = [])),
     params(("flag" = ToolId, Path, description = "An AI tool's flag name")),
     request_body = EndpointBody,
@@ -281,6 +284,7 @@ async fn ai_set(
         &state.ai.settings,
         &admin,
         tool,
+        body.provider.as_deref().unwrap_or_default(),
         &body.base_url,
         &body.model,
     )

@@ -7,7 +7,7 @@
 use crate::domain::account::{
     COMPANY_MAX_CHARS, COMPANY_MIN_CHARS, EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
 };
-use crate::domain::{Role, TaskStatus};
+use crate::domain::{ProviderKind, Role, TaskStatus};
 use serde_json::{json, Value};
 
 /// One field's rules: the schema, the field, and what to merge into the field's schema.
@@ -39,6 +39,7 @@ fn rules() -> Vec<Rule> {
         .iter()
         .map(|s| s.as_str())
         .collect();
+    let providers: Vec<&str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
     let rule = |schema, field, rule| Rule {
         schema,
         field,
@@ -98,6 +99,11 @@ fn rules() -> Vec<Rule> {
             length(1, tools::saved::TITLE_MAX_CHARS),
         ),
         rule("EndpointBody", "base_url", json!({ "format": "uri" })),
+        rule(
+            "EndpointBody",
+            "provider",
+            choice("ProviderKind", json!(providers)),
+        ),
     ]
 }
 

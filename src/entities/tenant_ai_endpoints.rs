@@ -10,6 +10,8 @@ pub struct Model {
     pub tool: String,
     pub base_url: String,
     pub model: String,
+    /// Which API the address speaks (`ProviderKind::as_str`).
+    pub provider: String,
     pub updated_at: DateTimeUtc,
 }
 

@@ -2,7 +2,6 @@
 //! `State`) and server function (Leptos context, read through `ctx::state()`).
 
 use crate::ai::address::PublicOnly;
-use crate::ai::provider::OpenAiCompatible;
 use crate::ai::Ai;
 use crate::config::Settings;
 use crate::crypto::keyring::Keyring;
@@ -66,10 +65,7 @@ impl AppState {
     ) -> Result<AppState, String> {
         let keyring = keyring(&settings);
         let http = http_client(settings.ai.allow_private)?;
-        let ai = Ai {
-            provider: Arc::new(OpenAiCompatible { http: http.clone() }),
-            settings: settings.ai.clone(),
-        };
+        let ai = Ai::new(http.clone(), settings.ai.clone());
         Ok(AppState(Arc::new(Shared {
             ai,
             leptos_options,

@@ -619,6 +619,7 @@ async fn without_private_addresses_allowed_admins_cannot_point_a_tool_inside() {
                 strict,
                 me,
                 digame::domain::ToolId::WritingAssistance,
+                "",
                 url,
                 "m",
             )

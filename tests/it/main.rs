@@ -26,6 +26,7 @@ mod onboarding;
 mod password_reset;
 mod personal_tokens;
 mod platform;
+mod providers;
 mod replicas;
 mod shutdown;
 mod tasks;

@@ -1,13 +1,13 @@
-//! `/admin/ai`: where each AI tool's calls go for this tenant (base URL and model, within
-//! what the operator allows), and what the tools have used: calls, tokens, errors and
-//! median latency per tool and per day.
+//! `/admin/ai`: where each AI tool's calls go for this tenant (kind of API, base URL and
+//! model, within what the operator allows), and what the tools have used: calls, tokens,
+//! errors and median latency per tool and per day.
 
 pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod service;
 
-use crate::domain::ToolId;
+use crate::domain::{ProviderKind, ToolId};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,8 @@ pub const USAGE_DAYS: i64 = 14;
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Endpoint {
     pub tool: ToolId,
+    /// Which API the address speaks.
+    pub provider: ProviderKind,
     pub base_url: String,
     pub model: String,
     /// Chosen by the tenant's admins (not the operator's default).
@@ -38,6 +40,7 @@ pub struct Usage {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AiAdminView {
     pub endpoints: Vec<Endpoint>,
+    pub default_provider: ProviderKind,
     pub default_base_url: String,
     pub default_model: String,
     /// Whether plain http and private addresses are allowed (local model servers).
@@ -72,10 +75,12 @@ pub async fn ai_settings_view() -> Result<AiAdminView, AppError> {
     service::view(&state.db, &state.ai.settings, &admin).await
 }
 
-/// Sets where `tool`'s calls go; both fields empty return it to the operator's default.
+/// Sets where `tool`'s calls go and which API the address speaks (empty: OpenAI-compatible);
+/// address and model both empty return it to the operator's default.
 #[server(endpoint = "admin/ai/set")]
 pub async fn set_ai_endpoint(
     tool: ToolId,
+    #[server(default)] provider: String,
     base_url: String,
     model: String,
 ) -> Result<(), AppError> {
@@ -86,6 +91,7 @@ pub async fn set_ai_endpoint(
         &state.ai.settings,
         &admin,
         tool,
+        &provider,
         &base_url,
         &model,
     )

@@ -1,10 +1,11 @@
-//! `/admin/ai`: each AI tool's service address and model, and the usage chart with its
+//! `/admin/ai`: each AI tool's kind of service, address and model, and the usage chart with its
 //! numbers in tables.
 
 use super::{AiAdminView, DayUsage, Endpoint, SetAiEndpoint, ToolUsage, Usage};
 use crate::components::{
     admin_tabs, error_alert, field_error, form_error, FormAlert, RequireAdmin,
 };
+use crate::domain::ProviderKind;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,7 +56,7 @@ fn Endpoints(v: AiAdminView, changed: RwSignal<usize>) -> impl IntoView {
         <section class="card" aria-labelledby="endpoints-heading">
             <h2 id="endpoints-heading">"Where each tool's calls go"</h2>
             <p class="muted small">
-                {format!("Any OpenAI-compatible API works (OpenAI, OpenRouter, Groq, Together, Ollama, vLLM). Without a choice here, calls go to {} with the model {}. {rule} People's own keys are sent to the address set here.", v.default_base_url, v.default_model)}
+                {format!("Any OpenAI-compatible API works (OpenAI, OpenRouter, Groq, Together, Mistral, Ollama, vLLM), and Anthropic's. Without a choice here, calls go to {} ({}) with the model {}. {rule} People's own keys are sent to the address set here.", v.default_base_url, v.default_provider.short(), v.default_model)}
             </p>
             {v.endpoints.into_iter().map(|e| view! { <EndpointForm e changed/> }).collect_view()}
         </section>
@@ -75,12 +76,23 @@ fn EndpointForm(e: Endpoint, changed: RwSignal<usize>) -> impl IntoView {
     });
     let url_error = field_error(set.value(), "base_url");
     let model_error = field_error(set.value(), "model");
+    let provider_error = field_error(set.value(), "provider");
+    let chosen = e.provider;
     view! {
         <ActionForm action=set attr:class="endpoint-form" attr:data-endpoint=flag>
             <FormAlert message=form_error(set.value())/>
             <h3>{info.title}{(!e.custom).then(|| view! { " " <span class="badge">"default"</span> })}</h3>
             <input type="hidden" name="tool" value=flag/>
             <div class="form-row">
+                <div class="field" class:field-invalid=move || provider_error.with(Option::is_some)>
+                    <label for=format!("{flag}-provider")>"Kind of service"</label>
+                    <select id=format!("{flag}-provider") name="provider">
+                        {ProviderKind::ALL.into_iter().map(|k| view! {
+                            <option value=k.as_str() selected=k == chosen>{k.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    {move || provider_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                </div>
                 <div class="field" class:field-invalid=move || url_error.with(Option::is_some)>
                     <label for=format!("{flag}-url")>"API address"</label>
                     <input id=format!("{flag}-url") name="base_url" type="url" value=e.base_url.clone() maxlength="500"/>

@@ -4,7 +4,7 @@ use super::{AiAdminView, DayUsage, Endpoint, ToolUsage, Usage, USAGE_DAYS};
 use crate::ai::address::check_url;
 use crate::audit_log::{record, Event};
 use crate::config::{parse_ai_base_url, AiSettings};
-use crate::domain::{AuditAction, KeyNeed, ToolId, TOOLS};
+use crate::domain::{AuditAction, KeyNeed, ProviderKind, ToolId, TOOLS};
 use crate::entities::{ai_calls, tenant_ai_endpoints as endpoints};
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
@@ -28,21 +28,56 @@ pub fn ai_tools() -> impl Iterator<Item = ToolId> {
         .map(|t| t.id)
 }
 
+/// Where a tool's calls go: which API, at which address, asking which model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub provider: ProviderKind,
+    pub base_url: String,
+    pub model: String,
+}
+
+impl Target {
+    fn default_of(defaults: &AiSettings) -> Target {
+        Target {
+            provider: defaults.provider,
+            base_url: defaults.base_url.clone(),
+            model: defaults.model.clone(),
+        }
+    }
+
+    fn of(row: &endpoints::Model) -> Target {
+        Target {
+            // Written only from `ProviderKind::as_str`; the column's default is `openai`.
+            provider: ProviderKind::parse(&row.provider).unwrap_or_default(),
+            base_url: row.base_url.clone(),
+            model: row.model.clone(),
+        }
+    }
+
+    /// As the audit log keeps it.
+    fn audited(&self) -> serde_json::Value {
+        serde_json::json!({
+            "provider": self.provider.as_str(),
+            "base_url": self.base_url,
+            "model": self.model,
+        })
+    }
+}
+
 /// Where `tool`'s calls go for the tenant: its admins' choice, else the operator's default.
 pub async fn endpoint_for(
     db: &impl sea_orm::ConnectionTrait,
     defaults: &AiSettings,
     tenant_id: i64,
     tool: ToolId,
-) -> Result<(String, String), AppError> {
+) -> Result<Target, AppError> {
     let row = endpoints::Entity::find_by_id((tenant_id, tool.info().flag.to_owned()))
         .one(db)
         .await
         .or_internal("reading the AI endpoint")?;
-    Ok(match row {
-        Some(r) => (r.base_url, r.model),
-        None => (defaults.base_url.clone(), defaults.model.clone()),
-    })
+    Ok(row
+        .as_ref()
+        .map_or_else(|| Target::default_of(defaults), Target::of))
 }
 
 /// Where each AI tool's calls go for the tenant, in one query (the key list shows all).
@@ -50,7 +85,7 @@ pub async fn endpoints_of(
     db: &impl sea_orm::ConnectionTrait,
     defaults: &AiSettings,
     tenant_id: i64,
-) -> Result<std::collections::HashMap<ToolId, (String, String)>, AppError> {
+) -> Result<std::collections::HashMap<ToolId, Target>, AppError> {
     let rows = endpoints::Entity::find()
         .filter(endpoints::Column::TenantId.eq(tenant_id))
         .all(db)
@@ -59,11 +94,8 @@ pub async fn endpoints_of(
     Ok(ai_tools()
         .map(|tool| {
             let chosen = rows.iter().find(|r| r.tool == tool.info().flag);
-            let endpoint = match chosen {
-                Some(r) => (r.base_url.clone(), r.model.clone()),
-                None => (defaults.base_url.clone(), defaults.model.clone()),
-            };
-            (tool, endpoint)
+            let target = chosen.map_or_else(|| Target::default_of(defaults), Target::of);
+            (tool, target)
         })
         .collect())
 }
@@ -76,15 +108,15 @@ pub async fn usable_endpoint(
     defaults: &AiSettings,
     tenant_id: i64,
     tool: ToolId,
-) -> Result<(String, String), AppError> {
-    let (base_url, model) = endpoint_for(db, defaults, tenant_id, tool).await?;
-    if let Err(why) = check_url(&base_url, defaults.allow_private) {
+) -> Result<Target, AppError> {
+    let target = endpoint_for(db, defaults, tenant_id, tool).await?;
+    if let Err(why) = check_url(&target.base_url, defaults.allow_private) {
         tracing::warn!(%why, tool = tool.info().flag, "AI endpoint not allowed");
         return Err(AppError::Upstream(format!(
             "This tool's AI service address is not allowed: {why} An administrator can change it in Admin → AI services."
         )));
     }
-    Ok((base_url, model))
+    Ok(target)
 }
 
 /// A model name: printable, no spaces, at most 200 characters.
@@ -107,6 +139,7 @@ pub async fn set(
     defaults: &AiSettings,
     admin: &SessionUser,
     tool: ToolId,
+    provider: &str,
     base_url: &str,
     model: &str,
 ) -> Result<(), AppError> {
@@ -128,7 +161,20 @@ pub async fn set(
         })?;
         check_url(&url, defaults.allow_private)
             .map_err(|why| AppError::validation("base_url", why))?;
-        Some((url, parse_model(model)?))
+        let provider = match provider.trim() {
+            "" => ProviderKind::default(),
+            raw => ProviderKind::parse(raw).ok_or_else(|| {
+                AppError::validation(
+                    "provider",
+                    "Choose the kind of service: openai (OpenAI-compatible) or anthropic.",
+                )
+            })?,
+        };
+        Some(Target {
+            provider,
+            base_url: url,
+            model: parse_model(model)?,
+        })
     };
     let before = endpoint_for(db, defaults, admin.tenant_id(), tool).await?;
     let txn = db.begin().await.or_internal("saving the AI endpoint")?;
@@ -139,12 +185,13 @@ pub async fn set(
                 .await
                 .or_internal("saving the AI endpoint")?;
         }
-        Some((url, model)) => {
+        Some(target) => {
             endpoints::Entity::insert(endpoints::ActiveModel {
                 tenant_id: Set(admin.tenant_id()),
                 tool: Set(tool.info().flag.to_owned()),
-                base_url: Set(url.clone()),
-                model: Set(model.clone()),
+                base_url: Set(target.base_url.clone()),
+                model: Set(target.model.clone()),
+                provider: Set(target.provider.as_str().to_owned()),
                 updated_at: Set(Utc::now()),
             })
             .on_conflict(
@@ -152,6 +199,7 @@ pub async fn set(
                     .update_columns([
                         endpoints::Column::BaseUrl,
                         endpoints::Column::Model,
+                        endpoints::Column::Provider,
                         endpoints::Column::UpdatedAt,
                     ])
                     .to_owned(),
@@ -161,9 +209,7 @@ pub async fn set(
             .or_internal("saving the AI endpoint")?;
         }
     }
-    let shown = after
-        .clone()
-        .unwrap_or((defaults.base_url.clone(), defaults.model.clone()));
+    let shown = after.unwrap_or_else(|| Target::default_of(defaults));
     record(
         &txn,
         Event {
@@ -171,14 +217,16 @@ pub async fn set(
             actor_user_id: Some(admin.user.id),
             action: AuditAction::AiEndpointChanged,
             target: tool.info().flag,
-            before: Some(serde_json::json!({ "base_url": before.0, "model": before.1 })),
-            after: Some(
-                serde_json::json!({ "base_url": shown.0, "model": shown.1, "default": reset }),
-            ),
+            before: Some(before.audited()),
+            after: Some({
+                let mut after = shown.audited();
+                after["default"] = reset.into();
+                after
+            }),
         },
     )
     .await?;
-    tell_key_holders(&txn, admin, tool, &shown.0).await?;
+    tell_key_holders(&txn, admin, tool, &shown.base_url).await?;
     txn.commit().await.or_internal("saving the AI endpoint")?;
     Ok(())
 }
@@ -317,12 +365,14 @@ pub async fn view(
             |tool| match custom.iter().find(|e| e.tool == tool.info().flag) {
                 Some(e) => Endpoint {
                     tool,
+                    provider: Target::of(e).provider,
                     base_url: e.base_url.clone(),
                     model: e.model.clone(),
                     custom: true,
                 },
                 None => Endpoint {
                     tool,
+                    provider: defaults.provider,
                     base_url: defaults.base_url.clone(),
                     model: defaults.model.clone(),
                     custom: false,
@@ -359,6 +409,7 @@ pub async fn view(
     }
     Ok(AiAdminView {
         endpoints,
+        default_provider: defaults.provider,
         default_base_url: defaults.base_url.clone(),
         default_model: defaults.model.clone(),
         allow_private: defaults.allow_private,

@@ -31,7 +31,7 @@ pub async fn address_for_key(
     Ok(Some(
         crate::features::ai_admin::service::endpoint_for(db, ai, tenant_id, tool)
             .await?
-            .0,
+            .base_url,
     ))
 }
 

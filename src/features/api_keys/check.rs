@@ -69,7 +69,7 @@ pub async fn ask_service(
         return KeyCheckOutcome::FormatOk;
     };
     // The address the tenant's calls for that tool use, under the same policy.
-    let Ok((base_url, _)) = crate::features::ai_admin::service::usable_endpoint(
+    let Ok(target) = crate::features::ai_admin::service::usable_endpoint(
         db,
         &ai.settings,
         person.tenant_id(),
@@ -79,7 +79,11 @@ pub async fn ask_service(
     else {
         return KeyCheckOutcome::Unreachable;
     };
-    match ai.provider.check_key(&base_url, key, ai.timeout()).await {
+    let provider = ai.provider(target.provider);
+    match provider
+        .check_key(&target.base_url, key, ai.timeout())
+        .await
+    {
         Ok(()) => KeyCheckOutcome::Accepted,
         Err(ProviderError::KeyRejected) => KeyCheckOutcome::Rejected,
         Err(e) => {

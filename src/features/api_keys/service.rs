@@ -74,7 +74,7 @@ pub async fn list(
     let endpoints =
         crate::features::ai_admin::service::endpoints_of(db, ai, person.tenant_id()).await?;
     let addresses: std::collections::HashMap<&str, &str> = known_keys()
-        .filter_map(|k| Some((k.name, endpoints.get(&k.tool.id)?.0.as_str())))
+        .filter_map(|k| Some((k.name, endpoints.get(&k.tool.id)?.base_url.as_str())))
         .collect();
     let info = |m: &user_api_keys::Model| StoredKey {
         sent_to: (!m.bound_url.is_empty()).then(|| m.bound_url.clone()),

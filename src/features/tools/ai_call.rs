@@ -7,7 +7,7 @@ use crate::ai::prompt::{parse_json, Prompt, REPAIR};
 use crate::ai::provider::{ChatRequest, Completion, Deltas, Message, ProviderError};
 use crate::ai::Ai;
 use crate::crypto::keyring::Keyring;
-use crate::domain::ToolId;
+use crate::domain::{ProviderKind, ToolId};
 use crate::entities::ai_calls;
 use crate::error::{AppError, ResultExt};
 use crate::features::ai_admin::service as ai_admin;
@@ -138,6 +138,8 @@ pub async fn ask<R: DeserializeOwned, T>(
 pub struct PreparedCall {
     tool: ToolId,
     key: SecretString,
+    /// Which adapter speaks to the service.
+    provider: ProviderKind,
     request: ChatRequest,
     row: ai_calls::Model,
     started: Instant,
@@ -151,8 +153,11 @@ pub async fn prepare(
     tool: ToolId,
     prompt: Prompt,
 ) -> Result<PreparedCall, AppError> {
-    let (base_url, model) =
-        ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
+    let ai_admin::Target {
+        provider,
+        base_url,
+        model,
+    } = ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
     let per_minute = cx.ai.settings.calls_per_minute;
     count_minute_call(cx.db, person, per_minute).await?;
     // A call refused before it goes out (the window read from the calls, the tool's gate, no
@@ -191,6 +196,7 @@ pub async fn prepare(
     Ok(PreparedCall {
         tool,
         key,
+        provider,
         request: ChatRequest {
             base_url,
             model,
@@ -215,6 +221,7 @@ impl PreparedCall {
         let PreparedCall {
             tool,
             key,
+            provider,
             mut request,
             row,
             started,
@@ -229,11 +236,11 @@ impl PreparedCall {
             let first = match &deltas {
                 Some(deltas) => {
                     cx.ai
-                        .provider
+                        .provider(provider)
                         .complete_streaming(&request, &key, deltas)
                         .await?
                 }
-                None => cx.ai.provider.complete(&request, &key).await?,
+                None => cx.ai.provider(provider).complete(&request, &key).await?,
             };
             match attempt(&first) {
                 Ok(result) => Ok(result),
@@ -241,7 +248,7 @@ impl PreparedCall {
                     tracing::info!(tool = tool.info().flag, %why, "AI reply unusable; asking once to repair it");
                     request.messages.push(Message::assistant(first.text));
                     request.messages.push(Message::user(REPAIR));
-                    let second = cx.ai.provider.complete(&request, &key).await?;
+                    let second = cx.ai.provider(provider).complete(&request, &key).await?;
                     attempt(&second).map_err(ProviderError::BadReply)
                 }
             }

@@ -1,0 +1,125 @@
+//! The kind of API a tool's service speaks: an admin points a tool at a service that speaks
+//! Anthropic's Messages API, and the tool's calls, the streamed meeting notes and the key
+//! check speak it (the test service answers both APIs, each in its own shape).
+
+use crate::common::{person, save_key, spawn_app};
+use digame::entities::{ai_calls, audit_events};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+const KEY: &str = "sk-ant-4f9c2e7a1b3d5e6f";
+
+#[tokio::test]
+async fn a_tool_pointed_at_an_anthropic_service_speaks_its_api() {
+    let app = spawn_app().await;
+    let email = app.register("claude").await;
+    let me = person(&app, &email).await;
+    let service = app.state.ai.settings.base_url.clone();
+    let set = |tool: &'static str, provider: &'static str| {
+        let (app, service) = (&app, service.clone());
+        async move {
+            app.call(
+                "admin/ai/set",
+                &[
+                    ("tool", tool),
+                    ("provider", provider),
+                    ("base_url", &service),
+                    ("model", "fake-claude"),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, _, body) = set("writing_assistance", "claude").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"]["field"], "provider", "{body}");
+    for tool in ["writing_assistance", "meeting_insights"] {
+        let (status, _, body) = set(tool, "anthropic").await;
+        assert_eq!(status, 200, "{tool}: {body}");
+    }
+    let (_, _, view) = app.call("admin/ai/view", &[]).await;
+    let writing = view["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["tool"] == "writing_assistance")
+        .unwrap();
+    assert_eq!(writing["provider"], "anthropic", "{view}");
+    assert_eq!(view["default_provider"], "openai");
+
+    // The key check asks the Messages API's model list with the key in `x-api-key`.
+    save_key(&app, "writing_service_key", KEY).await;
+    let (_, _, body) = app
+        .call("keys/test", &[("name", "writing_service_key")])
+        .await;
+    assert_eq!(body["outcome"], "accepted", "{body}");
+
+    // A whole answer, read from content blocks, its tokens recorded.
+    let (status, _, body) = app
+        .call(
+            "tools/writing/suggest",
+            &[("text", "We utilize very good tools.")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !body["suggestions"].as_array().unwrap().is_empty(),
+        "{body}"
+    );
+    let calls = ai_calls::Entity::find()
+        .filter(ai_calls::Column::UserId.eq(me.user.id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        (calls[0].outcome.as_str(), calls[0].model.as_str()),
+        ("ok", "fake-claude")
+    );
+    assert!(calls[0].prompt_tokens > 0 && calls[0].completion_tokens > 0);
+
+    // A streamed answer, read from the Messages events as they come.
+    save_key(&app, "meeting_insights_service_key", KEY).await;
+    let res = app
+        .client
+        .post(app.url("/tools/meetings/stream"))
+        .header("origin", &app.base)
+        .header("accept", "text/event-stream")
+        .form(&[(
+            "notes",
+            "Launch planning\nDecision: ship on the 1st\nAction: Ana - send the draft by 2026-12-01",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body = res.text().await.unwrap();
+    let mut seen = 0;
+    let events = digame::features::meetings::take_events(&body, &mut seen);
+    let (last, drafts) = events.split_last().expect("events");
+    assert_eq!(last.0, "result", "{body}");
+    let result: serde_json::Value = serde_json::from_str(&last.1).unwrap();
+    assert_eq!(result["action_items"][0]["owner"], "Ana", "{result}");
+    assert!(
+        drafts.len() >= 2 && drafts.iter().all(|(name, _)| name == "draft"),
+        "the answer arrives over several drafts: {body}"
+    );
+
+    // A key the service refuses is told as refused.
+    save_key(&app, "writing_service_key", "reject-0123456789abcdef").await;
+    let (_, _, body) = app
+        .call("keys/test", &[("name", "writing_service_key")])
+        .await;
+    assert_eq!(body["outcome"], "rejected", "{body}");
+
+    // The audit log keeps which API the address speaks.
+    let changed = audit_events::Entity::find()
+        .filter(audit_events::Column::TenantId.eq(me.tenant_id()))
+        .filter(audit_events::Column::Action.eq("ai.endpoint_changed"))
+        .order_by_asc(audit_events::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let after: serde_json::Value =
+        serde_json::from_str(changed[0].after_value.as_deref().unwrap()).unwrap();
+    assert_eq!(after["provider"], "anthropic", "{after}");
+}
