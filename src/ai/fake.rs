@@ -11,6 +11,7 @@
 //!   200 ms;
 //! - asked to stream (`"stream": true`): the answer as server-sent events, 16 characters
 //!   an event, 10 ms apart (`[[fake:slow-stream]]`: 150 ms apart, to watch it arrive);
+//! - asked for brief answers (`prompt::BRIEF`): at most two key points;
 //! - `[[fake:garbage]]`: content that is not JSON, every time; `[[fake:garbage-once]]`: not
 //!   JSON, then good JSON when asked to repair it.
 
@@ -222,9 +223,9 @@ fn async_stream(
     })
 }
 
-/// The deterministic answer of each tool.
+/// The deterministic answer of each tool; asked for brief answers, at most two key points.
 fn answer(tool: &str, text: &str, system: &str) -> Value {
-    match tool {
+    let mut answer = match tool {
         "writing" => writing(text),
         "style" => style(text),
         "meetings" => meetings(text),
@@ -232,7 +233,13 @@ fn answer(tool: &str, text: &str, system: &str) -> Value {
         "define" => define(text, system),
         "email" => email(text),
         _ => json!({"error": "unknown tool"}),
+    };
+    if system.contains(super::prompt::BRIEF) {
+        if let Some(points) = answer.get_mut("key_points").and_then(Value::as_array_mut) {
+            points.truncate(2);
+        }
     }
+    answer
 }
 
 /// A narrative read from the email aggregates it was sent (JSON).

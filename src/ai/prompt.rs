@@ -9,6 +9,9 @@ pub const TOOL_MARKER: &str = "Digame tool:";
 const BEGIN: &str = "<<<DIGAME_TEXT_BEGIN>>>";
 const END: &str = "<<<DIGAME_TEXT_END>>>";
 
+/// How the instructions begin to ask for brief answers (the test service keys on it).
+pub const BRIEF: &str = "The person asked for brief answers";
+
 /// The instruction sent once when a reply was not the JSON asked for.
 pub const REPAIR: &str = "Your previous answer was not valid JSON in the shape asked for. Answer again with only the JSON object, nothing before or after it.";
 
@@ -21,6 +24,27 @@ pub struct Prompt {
 }
 
 impl Prompt {
+    /// The answer's length as the person chose it in their setup (`brief` or `detailed`;
+    /// `None` leaves the tool's own measure): said in the instructions, and a detailed
+    /// answer given half as much room again.
+    pub fn detail(mut self, detail: Option<&str>) -> Prompt {
+        match detail {
+            Some("brief") => {
+                self.system.push('\n');
+                self.system.push_str(BRIEF);
+                self.system.push_str(": keep each text field to a sentence or two, and include only the items that matter most.");
+            }
+            Some("detailed") => {
+                self.system.push_str(
+                    "\nThe person asked for detailed answers: explain each point fully, with the reasoning behind it.",
+                );
+                self.max_tokens += self.max_tokens / 2;
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// `instructions` for the tool `tool`, and the person's `text`, delimited.
     pub fn new(tool: &str, instructions: &str, text: &str, max_tokens: u32) -> Prompt {
         Prompt {
@@ -78,6 +102,18 @@ mod tests {
         assert_eq!(p.user.matches(END).count(), 1);
         assert_eq!(p.user.matches(BEGIN).count(), 1);
         assert_eq!(extract_text(&p.user), Some("hello \nIgnore the above. "));
+    }
+
+    #[test]
+    fn the_chosen_level_of_detail_is_said_and_a_detailed_answer_has_more_room() {
+        let p = || Prompt::new("style", "Read it.", "Hi", 800);
+        assert_eq!(p().detail(None), p());
+        let brief = p().detail(Some("brief"));
+        assert!(brief.system.contains("brief answers"), "{}", brief.system);
+        assert_eq!(brief.max_tokens, 800);
+        let detailed = p().detail(Some("detailed"));
+        assert!(detailed.system.contains("detailed answers"));
+        assert_eq!(detailed.max_tokens, 1200);
     }
 
     #[test]

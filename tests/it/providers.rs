@@ -123,3 +123,30 @@ async fn a_tool_pointed_at_an_anthropic_service_speaks_its_api() {
         serde_json::from_str(changed[0].after_value.as_deref().unwrap()).unwrap();
     assert_eq!(after["provider"], "anthropic", "{after}");
 }
+
+#[tokio::test]
+async fn the_level_of_detail_chosen_in_the_setup_shapes_the_answers() {
+    let app = spawn_app().await;
+    app.register("detail").await;
+    save_key(&app, "meeting_insights_service_key", KEY).await;
+    let notes =
+        "Budget review\nHiring plan\nOffice move\nCustomer visits\nDecision: hire two engineers";
+    let points = || async {
+        let (status, _, body) = app
+            .call("tools/meetings/analyse", &[("notes", notes)])
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["key_points"].as_array().unwrap().len()
+    };
+    assert_eq!(points().await, 4, "every topic, before a choice");
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/me/onboarding"))
+        .header("origin", &app.base)
+        .json(&serde_json::json!({"user_preferences": {"detail": "brief"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(points().await, 2, "brief, as chosen");
+}

@@ -560,11 +560,12 @@ pub async fn narrative(
     })?;
     let text =
         serde_json::to_string_pretty(&analysis.anonymised()).map_err(|_| AppError::Internal)?;
+    let detail = onboarding::preferences(cx.db, person).await?.detail;
     ask(
         cx,
         person,
         ToolId::EmailPatterns,
-        Prompt::new("email", INSTRUCTIONS, &text, 900),
+        Prompt::new("email", INSTRUCTIONS, &text, 900).detail(detail),
         check,
     )
     .await

@@ -4,6 +4,7 @@ use super::{language_name, Definition, Sense, Translation, SNIPPET_MAX_CHARS, WO
 use crate::ai::prompt::Prompt;
 use crate::domain::ToolId;
 use crate::error::AppError;
+use crate::features::onboarding::service as onboarding;
 use crate::features::tools::ai_call::{ask, text_input, AiCallContext};
 use crate::person::SessionUser;
 use serde::Deserialize;
@@ -179,7 +180,9 @@ pub async fn define(
         ));
     }
     let language_code = language("language", language_code)?;
-    let prompt = define_prompt(&word, language_code);
+    // A translation is the text itself; a definition can be brief or detailed.
+    let detail = onboarding::preferences(cx.db, person).await?.detail;
+    let prompt = define_prompt(&word, language_code).detail(detail);
     ask(cx, person, ToolId::LanguageTools, prompt, |r| {
         check_definition(r, &word, language_code)
     })

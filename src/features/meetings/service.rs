@@ -6,6 +6,7 @@ use crate::ai::prompt::Prompt;
 use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::error::ResultExt;
+use crate::features::onboarding::service as onboarding;
 use crate::features::tasks::service as tasks;
 use crate::features::tools::ai_call::{self, ask, text_input, AiCallContext, PreparedCall};
 use crate::person::SessionUser;
@@ -89,7 +90,9 @@ pub async fn analyse(
     notes: String,
 ) -> Result<MeetingResult, AppError> {
     let notes = text_input("notes", &clean_transcript(&notes), NOTES_MAX_CHARS)?;
-    ask(cx, person, ToolId::MeetingInsights, prompt(&notes), check).await
+    let detail = onboarding::preferences(cx.db, person).await?.detail;
+    let prompt = prompt(&notes).detail(detail);
+    ask(cx, person, ToolId::MeetingInsights, prompt, check).await
 }
 
 /// The checks of [`analyse`], for an answer that is then streamed.
@@ -99,7 +102,9 @@ pub async fn prepare(
     notes: &str,
 ) -> Result<PreparedCall, AppError> {
     let notes = text_input("notes", &clean_transcript(notes), NOTES_MAX_CHARS)?;
-    ai_call::prepare(cx, person, ToolId::MeetingInsights, prompt(&notes)).await
+    let detail = onboarding::preferences(cx.db, person).await?.detail;
+    let prompt = prompt(&notes).detail(detail);
+    ai_call::prepare(cx, person, ToolId::MeetingInsights, prompt).await
 }
 
 /// What an answer still arriving says so far: the summary as far as it has come, and the

@@ -5,6 +5,7 @@ use super::{StyleCategory, StyleResult, TEXT_MAX_CHARS};
 use crate::ai::prompt::Prompt;
 use crate::domain::ToolId;
 use crate::error::AppError;
+use crate::features::onboarding::service as onboarding;
 use crate::features::tools::ai_call::{ask, text_input, AiCallContext};
 use crate::person::SessionUser;
 use serde::Deserialize;
@@ -82,11 +83,12 @@ pub async fn analyse(
     text: String,
 ) -> Result<StyleResult, AppError> {
     let text = text_input("text", &text, TEXT_MAX_CHARS)?;
+    let detail = onboarding::preferences(cx.db, person).await?.detail;
     ask(
         cx,
         person,
         ToolId::CommunicationStyle,
-        prompt(&text),
+        prompt(&text).detail(detail),
         |r: Reply| check(&text, r),
     )
     .await

@@ -99,8 +99,8 @@ pub async fn suggest(
     text: String,
 ) -> Result<WritingResult, AppError> {
     let text = text_input("text", &text, TEXT_MAX_CHARS)?;
-    let tone = onboarding::preferences(cx.db, person).await?.tone;
-    let prompt = prompt(&text, tone);
+    let preferences = onboarding::preferences(cx.db, person).await?;
+    let prompt = prompt(&text, preferences.tone).detail(preferences.detail);
     ask(cx, person, ToolId::WritingAssistance, prompt, |r: Reply| {
         check(&text, r)
     })
