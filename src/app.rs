@@ -21,6 +21,7 @@ use crate::features::personal_tokens::pages::AdminTokensPage;
 use crate::features::style::pages::StylePage;
 use crate::features::tasks::pages::TasksPage;
 use crate::features::tenancy::pages::AdminFeaturesPage;
+use crate::features::usage::pages::UsagePage;
 use crate::features::writing::pages::WritingPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -123,6 +124,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/usage") view=UsagePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/features") view=AdminFeaturesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/members") view=AdminMembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/ai") view=AdminAiPage ssr=SsrMode::Async/>

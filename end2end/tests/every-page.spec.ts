@@ -27,6 +27,7 @@ const SIGNED_IN = [
   '/settings/profile',
   '/settings/security',
   '/settings/api-keys',
+  '/settings/usage',
   '/tools/tasks',
   '/tools/writing',
   '/tools/style',

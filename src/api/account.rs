@@ -7,6 +7,7 @@ use crate::features::account_data::service as account_data;
 use crate::features::auth::{activity, two_factor, SignInRow, TwoFactorState};
 use crate::features::personal_tokens::{self as tokens, CreatedToken, TokenPage};
 use crate::features::tokens::personal;
+use crate::features::usage::UsageView;
 use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export))
         .routes(routes!(delete_account))
         .routes(routes!(sign_ins))
+        .routes(routes!(usage))
         .routes(routes!(end_sessions))
         .routes(routes!(two_factor_state))
         .routes(routes!(two_factor_start))
@@ -87,6 +89,18 @@ async fn sign_ins(
     ApiCaller(person): ApiCaller,
 ) -> Result<Json<Vec<SignInRow>>, ApiError> {
     Ok(Json(activity::sign_in_rows(&state.db, &person).await?))
+}
+
+/// The caller's AI usage: this month by tool, today's allowance, the last calls
+#[utoipa::path(get, path = "/account/usage", tag = "account", security(("bearer" = [])),
+    responses((status = 200, description = "The month's calls and tokens by tool (UTC), today's calls against the plan's allowance, and the last 20 calls", body = UsageView)))]
+async fn usage(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<UsageView>, ApiError> {
+    Ok(Json(
+        crate::features::usage::service::usage_view(&state.db, &person).await?,
+    ))
 }
 
 /// Sign the caller out of every browser session

@@ -20,4 +20,5 @@ pub mod tenancy;
 #[cfg(feature = "ssr")]
 pub mod tokens;
 pub mod tools;
+pub mod usage;
 pub mod writing;

@@ -32,3 +32,4 @@ mod shutdown;
 mod tasks;
 mod tools;
 mod two_factor;
+mod usage;

@@ -140,6 +140,9 @@ pub fn ProfilePage() -> impl IntoView {
                     <h2>"Your data"</h2>
                     <p class="muted">"One JSON file of everything you have in Digame: your profile, setup answers, the names and dates of your API keys and tokens (never their values), tasks, saved results, your AI calls and the changes you made."</p>
                     <p><a class="button button-quiet" href=EXPORT_PATH download rel="external">"Download my data"</a></p>
+                    <h2>"Your AI usage"</h2>
+                    <p class="muted">"Your calls to the AI tools this month, tool by tool, what is left of today's allowance, and your last calls."</p>
+                    <p><a class="button button-quiet" href="/settings/usage">"See your AI usage"</a></p>
                 </section>
                 <YourActivity/>
                 <DeleteAccount/>

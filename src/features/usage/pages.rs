@@ -1,0 +1,150 @@
+//! `/settings/usage`: the person's AI calls this month by tool, today's allowance, and the
+//! last calls. Read only: it works the same without JavaScript.
+
+use super::{outcome_words, MonthTotals, UsageView};
+use crate::components::{error_alert, RequireUser};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn UsagePage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| super::my_usage());
+    view! {
+        <Title text="Your AI usage"/>
+        <RequireUser>
+            <section class="page-head">
+                <h1>"Your AI usage"</h1>
+                <p class="muted">"What your calls to the AI tools used: tokens are what AI services count and charge. Only you (and the data export) see this page's figures by name."</p>
+            </section>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || data.get().map(|res| match res {
+                    Ok(v) => view! { <Usage v/> }.into_any(),
+                    Err(e) => error_alert(&e),
+                })}
+            </Suspense>
+        </RequireUser>
+    }
+}
+
+/// "December 2026" from `2026-12`.
+fn month_words(month: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (year, number) = month.split_once('-').unwrap_or((month, ""));
+    let name = number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| MONTHS.get(n.wrapping_sub(1)));
+    name.map_or_else(|| month.to_owned(), |n| format!("{n} {year}"))
+}
+
+fn today_words(used: i64, per_day: i64) -> String {
+    match per_day {
+        0 => "Your company's plan includes no AI calls.".to_owned(),
+        _ => format!(
+            "{used} of your {per_day} AI calls used today; {} left. The allowance renews at midnight UTC.",
+            (per_day - used).max(0)
+        ),
+    }
+}
+
+fn totals_cells(t: MonthTotals) -> impl IntoView {
+    view! {
+        <td data-label="Calls">{t.calls}</td>
+        <td data-label="Tokens sent">{t.prompt_tokens}</td>
+        <td data-label="Tokens answered">{t.completion_tokens}</td>
+        <td data-label="Errors">{t.errors}</td>
+    }
+}
+
+#[component]
+fn Usage(v: UsageView) -> impl IntoView {
+    let month = month_words(&v.month);
+    view! {
+        <section class="card" aria-labelledby="today-heading">
+            <h2 id="today-heading">"Today"</h2>
+            <p data-testid="allowance">{today_words(v.today.used, v.today.per_day)}</p>
+        </section>
+        <section class="card" aria-labelledby="month-heading">
+            <h2 id="month-heading">{month}</h2>
+            <div class="table-wrap">
+                <table class="table table-stack">
+                    <thead><tr>
+                        <th scope="col">"Tool"</th><th scope="col">"Calls"</th><th scope="col">"Tokens sent"</th>
+                        <th scope="col">"Tokens answered"</th><th scope="col">"Errors"</th>
+                    </tr></thead>
+                    <tbody>
+                        {v.by_tool.into_iter().map(|r| view! {
+                            <tr data-tool=r.tool.info().flag>
+                                <th scope="row">{r.tool.info().title}</th>
+                                {totals_cells(r.totals)}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                    <tfoot>
+                        <tr data-tool="all"><th scope="row">"All tools"</th>{totals_cells(v.total)}</tr>
+                    </tfoot>
+                </table>
+            </div>
+        </section>
+        <section class="card" aria-labelledby="last-heading">
+            <h2 id="last-heading">"Your last calls"</h2>
+            {if v.last.is_empty() {
+                view! { <p class="muted">"No AI calls yet. Each call you make with a tool is listed here."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table table-stack">
+                            <thead><tr>
+                                <th scope="col">"When"</th><th scope="col">"Tool"</th><th scope="col">"Model"</th>
+                                <th scope="col">"Tokens"</th><th scope="col">"Time"</th><th scope="col">"Outcome"</th>
+                            </tr></thead>
+                            <tbody>
+                                {v.last.into_iter().map(|c| view! {
+                                    <tr data-call=c.tool.info().flag>
+                                        <td>{crate::util::time_words(&c.at)}</td>
+                                        <td data-label="Tool">{c.tool.info().title}</td>
+                                        <td data-label="Model">{c.model}</td>
+                                        <td data-label="Tokens">{format!("{} sent, {} answered", c.prompt_tokens, c.completion_tokens)}</td>
+                                        <td data-label="Time">{format!("{:.1} s", c.latency_ms as f64 / 1000.0)}</td>
+                                        <td data-label="Outcome">{outcome_words(&c.outcome)}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_and_allowances_read_as_words() {
+        assert_eq!(month_words("2026-12"), "December 2026");
+        assert_eq!(month_words("2027-01"), "January 2027");
+        assert_eq!(month_words("garbled"), "garbled");
+        assert_eq!(
+            today_words(3, 100),
+            "3 of your 100 AI calls used today; 97 left. The allowance renews at midnight UTC."
+        );
+        assert!(today_words(0, 0).contains("includes no AI calls"));
+        assert!(today_words(120, 100).contains("; 0 left"));
+    }
+}

@@ -1,0 +1,94 @@
+//! "Your usage": a person's AI calls this month by tool, today's allowance and the last
+//! calls, on the page, the server function and the JSON API alike, and nobody else's.
+
+use crate::common::{add_member, person, save_key, spawn_app};
+use digame::domain::Tier;
+
+const KEY: &str = "sk-live-4f9c2e7a1b3d5e6f";
+
+#[tokio::test]
+async fn a_person_sees_their_own_calls_tokens_errors_and_what_is_left_today() {
+    let app = spawn_app().await;
+    let email = app.register("usage").await;
+    let me = person(&app, &email).await;
+    save_key(&app, "writing_service_key", KEY).await;
+
+    let (_, _, empty) = app.call("account/usage", &[]).await;
+    assert_eq!(empty["total"]["calls"], 0, "{empty}");
+    assert_eq!(empty["last"], serde_json::json!([]));
+    let per_day = Tier::Professional.limits().ai_calls_per_user_per_day;
+    assert_eq!(empty["today"]["per_day"], per_day);
+
+    for text in ["We utilize very good tools.", "Another very good text."] {
+        let (status, _, body) = app.call("tools/writing/suggest", &[("text", text)]).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, _, body) = app
+        .call("tools/writing/suggest", &[("text", "Broken [[fake:500]]")])
+        .await;
+    assert_eq!(status, 502, "{body}");
+    // A colleague's call is theirs alone.
+    let (colleague, _) = add_member(&app, me.tenant_id(), "usage-colleague").await;
+    save_key_for(&app, &colleague).await;
+    let (status, _, body) = app
+        .call_with(
+            &colleague,
+            "tools/writing/suggest",
+            &[("text", "Mine, very good.")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, _, view) = app.call("account/usage", &[]).await;
+    assert_eq!(status, 200, "{view}");
+    let writing = view["by_tool"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["tool"] == "writing_assistance")
+        .unwrap()
+        .clone();
+    assert_eq!(writing["totals"]["calls"], 3, "{view}");
+    assert_eq!(writing["totals"]["errors"], 1);
+    assert!(writing["totals"]["prompt_tokens"].as_i64().unwrap() > 0);
+    assert_eq!(view["total"], writing["totals"], "one tool used");
+    assert_eq!(view["today"]["used"], 3);
+    let last = view["last"].as_array().unwrap();
+    assert_eq!(last.len(), 3, "only my calls: {view}");
+    assert_eq!(last[0]["outcome"], "bad_reply", "newest first");
+    assert_eq!(last[2]["outcome"], "ok");
+    assert!(last[0]["at"].as_str().unwrap().ends_with('Z'));
+
+    // The JSON API answers the same; the page says it in words.
+    let api: serde_json::Value = app.get("/api/v1/account/usage").await.json().await.unwrap();
+    assert_eq!(api, view);
+    let page = app.get("/settings/usage").await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("3 of your {per_day} AI calls used today")),
+        "{page}"
+    );
+    assert!(page.contains("Unreadable answer") && page.contains("Writing assistance"));
+    // Signed out: sign in first.
+    let res = crate::common::new_client()
+        .get(app.url("/api/v1/account/usage"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+}
+
+async fn save_key_for(app: &crate::common::TestApp, client: &reqwest::Client) {
+    let (status, _, body) = app
+        .call_with(
+            client,
+            "keys/save",
+            &[
+                ("origin", "new"),
+                ("name", "writing_service_key"),
+                ("value", KEY),
+                ("expires_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
