@@ -127,6 +127,10 @@ pub async fn build_app(
             get(crate::features::account_data::service::download),
         )
         .route(
+            crate::features::ai_admin::CSV_PATH,
+            get(crate::features::ai_admin::figures::download),
+        )
+        .route(
             crate::features::meetings::STREAM_PATH,
             axum::routing::post(crate::features::meetings::stream::stream),
         )

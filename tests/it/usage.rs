@@ -92,3 +92,82 @@ async fn save_key_for(app: &crate::common::TestApp, client: &reqwest::Client) {
         .await;
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test]
+async fn admins_see_calls_by_person_and_model_and_download_them_safe_for_a_spreadsheet() {
+    use digame::entities::users;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let app = spawn_app().await;
+    let email = app.register("figures").await;
+    let me = person(&app, &email).await;
+    save_key(&app, "writing_service_key", KEY).await;
+    let (member, member_email) = add_member(&app, me.tenant_id(), "figures-member").await;
+    save_key_for(&app, &member).await;
+    // A name a spreadsheet would run as a formula.
+    let row = users::Entity::find_by_id(person(&app, &member_email).await.user.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: users::ActiveModel = row.into();
+    row.display_name = Set("=HYPERLINK(\"http://evil.example\")".into());
+    row.update(&app.state.db).await.unwrap();
+
+    let (status, _, body) = app
+        .call(
+            "tools/writing/suggest",
+            &[("text", "We utilize very good tools.")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for text in ["Mine, very good.", "Broken [[fake:500]]"] {
+        app.call_with(&member, "tools/writing/suggest", &[("text", text)])
+            .await;
+    }
+
+    let (status, _, view) = app.call("admin/ai/view", &[]).await;
+    assert_eq!(status, 200, "{view}");
+    let people = view["by_person"].as_array().unwrap();
+    assert_eq!(people.len(), 2, "{view}");
+    let theirs = people
+        .iter()
+        .find(|p| p["email"] == member_email.to_lowercase().as_str())
+        .unwrap();
+    assert_eq!(theirs["usage"]["calls"], 2);
+    assert_eq!(theirs["usage"]["errors"], 1);
+    assert!(theirs["usage"]["p95_ms"].as_i64().is_some(), "{theirs}");
+    let model = app.state.ai.settings.model.clone();
+    assert_eq!(view["by_model"][0]["model"], model.as_str());
+    assert_eq!(view["by_model"][0]["usage"]["calls"], 3);
+
+    let res = app.get("/admin/ai/calls.csv").await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(common_header(&res, "content-type").starts_with("text/csv"));
+    assert!(common_header(&res, "content-disposition").contains("digame-ai-calls-"));
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "a header and three calls: {csv}");
+    assert!(lines[0].starts_with("time_utc,person,email,tool,model"));
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""),
+        "the formula is kept as text: {csv}"
+    );
+    assert!(!csv.contains(",=HYPERLINK"), "{csv}");
+    // Members and strangers do not get it.
+    let res = member
+        .get(app.url("/admin/ai/calls.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let res = crate::common::new_client()
+        .get(app.url("/admin/ai/calls.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+}
+
+fn common_header<'a>(res: &'a reqwest::Response, name: &str) -> &'a str {
+    crate::common::header(res.headers(), name)
+}

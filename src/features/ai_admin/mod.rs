@@ -1,11 +1,17 @@
 //! `/admin/ai`: where each AI tool's calls go for this tenant (kind of API, base URL and
 //! model, within what the operator allows), and what the tools have used: calls, tokens,
-//! errors and median latency per tool and per day.
+//! errors, median and 95th-percentile latency per tool, day, person and model, and the
+//! calls as a CSV download.
 
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod figures;
+#[cfg(feature = "ssr")]
 pub mod service;
+
+/// The company's calls of the window as CSV, for admins.
+pub const CSV_PATH: &str = "/admin/ai/calls.csv";
 
 use crate::domain::{ProviderKind, ToolId};
 use crate::error::AppError;
@@ -34,6 +40,8 @@ pub struct Usage {
     pub tokens: i64,
     pub errors: i64,
     pub median_ms: Option<i64>,
+    /// 95 % of the calls took at most this long (nearest rank).
+    pub p95_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +56,28 @@ pub struct AiAdminView {
     pub by_tool: Vec<ToolUsage>,
     /// Oldest first, one entry per day, days without calls included.
     pub by_day: Vec<DayUsage>,
+    /// Each person who made calls, most tokens first.
+    pub by_person: Vec<PersonUsage>,
+    /// Each model asked, most calls first.
+    pub by_model: Vec<ModelUsage>,
+}
+
+/// One person's calls over the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PersonUsage {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub usage: Usage,
+}
+
+/// One model's calls over the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ModelUsage {
+    pub model: String,
+    pub usage: Usage,
 }
 
 /// One tool's calls over the window.

@@ -123,7 +123,15 @@ fn fmt_ms(ms: Option<i64>) -> String {
 
 fn usage_cells(u: &Usage) -> impl IntoView {
     view! {
-        <td data-label="Calls">{u.calls}</td><td data-label="Tokens">{u.tokens}</td><td data-label="Errors">{u.errors}</td><td data-label="Median latency">{fmt_ms(u.median_ms)}</td>
+        <td data-label="Calls">{u.calls}</td><td data-label="Tokens">{u.tokens}</td><td data-label="Errors">{u.errors}</td>
+        <td data-label="Median latency">{fmt_ms(u.median_ms)}</td><td data-label="95th percentile">{fmt_ms(u.p95_ms)}</td>
+    }
+}
+
+fn usage_heads() -> impl IntoView {
+    view! {
+        <th scope="col">"Calls"</th><th scope="col">"Tokens"</th><th scope="col">"Errors"</th>
+        <th scope="col">"Median latency"</th><th scope="col">"95th percentile"</th>
     }
 }
 
@@ -167,7 +175,7 @@ fn UsageReport(v: AiAdminView) -> impl IntoView {
             <h3>"By tool"</h3>
             <div class="table-wrap">
                 <table class="table table-stack">
-                    <thead><tr><th scope="col">"Tool"</th><th scope="col">"Calls"</th><th scope="col">"Tokens"</th><th scope="col">"Errors"</th><th scope="col">"Median latency"</th></tr></thead>
+                    <thead><tr><th scope="col">"Tool"</th>{usage_heads()}</tr></thead>
                     <tbody>
                         {v.by_tool.iter().map(|ToolUsage { tool: t, usage: u }| view! { <tr data-tool=t.info().flag><th scope="row">{t.info().title}</th>{usage_cells(u)}</tr> }).collect_view()}
                     </tbody>
@@ -177,13 +185,52 @@ fn UsageReport(v: AiAdminView) -> impl IntoView {
                 <summary>"By day"</summary>
                 <div class="table-wrap">
                     <table class="table table-stack">
-                        <thead><tr><th scope="col">"Day (UTC)"</th><th scope="col">"Calls"</th><th scope="col">"Tokens"</th><th scope="col">"Errors"</th><th scope="col">"Median latency"</th></tr></thead>
+                        <thead><tr><th scope="col">"Day (UTC)"</th>{usage_heads()}</tr></thead>
                         <tbody>
                             {v.by_day.iter().rev().map(|DayUsage { day: d, usage: u }| view! { <tr><th scope="row">{d.clone()}</th>{usage_cells(u)}</tr> }).collect_view()}
                         </tbody>
                     </table>
                 </div>
             </details>
+            <details>
+                <summary>"By person"</summary>
+                {if v.by_person.is_empty() {
+                    view! { <p class="muted">"Nobody has made a call in these 14 days."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-wrap">
+                            <table class="table table-stack">
+                                <thead><tr><th scope="col">"Person"</th>{usage_heads()}</tr></thead>
+                                <tbody>
+                                    {v.by_person.iter().map(|p| view! {
+                                        <tr data-person=p.email.clone()><th scope="row">{p.name.clone()}<br/><span class="muted small">{p.email.clone()}</span></th>{usage_cells(&p.usage)}</tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }}
+            </details>
+            <details>
+                <summary>"By model"</summary>
+                {if v.by_model.is_empty() {
+                    view! { <p class="muted">"No model has been asked in these 14 days."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-wrap">
+                            <table class="table table-stack">
+                                <thead><tr><th scope="col">"Model"</th>{usage_heads()}</tr></thead>
+                                <tbody>
+                                    {v.by_model.iter().map(|m| view! {
+                                        <tr data-model=m.model.clone()><th scope="row">{m.model.clone()}</th>{usage_cells(&m.usage)}</tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }}
+            </details>
+            <p><a class="button button-quiet" href=super::CSV_PATH download rel="external">"Download every call as CSV"</a></p>
         </section>
     }
 }

@@ -1,23 +1,18 @@
 //! Tenant AI endpoints and usage figures.
 
-use super::{AiAdminView, DayUsage, Endpoint, ToolUsage, Usage, USAGE_DAYS};
+use super::{AiAdminView, Endpoint};
 use crate::ai::address::check_url;
 use crate::audit_log::{record, Event};
 use crate::config::{parse_ai_base_url, AiSettings};
 use crate::domain::{AuditAction, KeyNeed, ProviderKind, ToolId, TOOLS};
-use crate::entities::{ai_calls, tenant_ai_endpoints as endpoints};
+use crate::entities::tenant_ai_endpoints as endpoints;
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
-use std::collections::BTreeMap;
-
-/// The most call rows read for the usage figures (about 14 days of a large tenant).
-const USAGE_ROWS_MAX: u64 = 200_000;
 
 /// The tools that call an AI service: those with a key and a page (email analysis gets
 /// its row when its page lands; until then its form here would change nothing).
@@ -306,50 +301,6 @@ async fn tell_key_holders(
     Ok(())
 }
 
-/// The median of some latencies.
-pub fn median(values: &mut [i64]) -> Option<i64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_unstable();
-    let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2
-    } else {
-        values[mid]
-    })
-}
-
-#[derive(Default)]
-struct Tally {
-    calls: i64,
-    tokens: i64,
-    errors: i64,
-    latencies: Vec<i64>,
-}
-
-impl Tally {
-    fn add(&mut self, c: &ai_calls::Model) {
-        self.calls += 1;
-        self.tokens += c.prompt_tokens + c.completion_tokens;
-        if c.outcome != "ok" && c.outcome != "pending" {
-            self.errors += 1;
-        }
-        if c.outcome != "pending" {
-            self.latencies.push(c.latency_ms);
-        }
-    }
-
-    fn usage(mut self) -> Usage {
-        Usage {
-            calls: self.calls,
-            tokens: self.tokens,
-            errors: self.errors,
-            median_ms: median(&mut self.latencies),
-        }
-    }
-}
-
 pub async fn view(
     db: &DatabaseConnection,
     defaults: &AiSettings,
@@ -380,68 +331,23 @@ pub async fn view(
             },
         )
         .collect();
-    let today = Utc::now().date_naive();
-    let first = today - Duration::days(USAGE_DAYS - 1);
-    let since = first
-        .and_hms_opt(0, 0, 0)
-        .map_or_else(Utc::now, |t| t.and_utc());
-    let calls = ai_calls::Entity::find()
-        .filter(ai_calls::Column::TenantId.eq(admin.tenant_id()))
-        .filter(ai_calls::Column::CreatedAt.gte(since))
-        .limit(USAGE_ROWS_MAX)
-        .all(db)
-        .await
-        .or_internal("reading AI usage")?;
-    let mut by_tool: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut by_day: BTreeMap<String, Tally> = (0..USAGE_DAYS)
-        .map(|i| {
-            (
-                (first + Duration::days(i)).format("%Y-%m-%d").to_string(),
-                Tally::default(),
-            )
-        })
-        .collect();
-    for c in &calls {
-        by_tool.entry(c.tool.clone()).or_default().add(c);
-        if let Some(t) = by_day.get_mut(&c.created_at.format("%Y-%m-%d").to_string()) {
-            t.add(c);
-        }
-    }
+    let figures = super::figures::figures(db, admin).await?;
     Ok(AiAdminView {
         endpoints,
         default_provider: defaults.provider,
         default_base_url: defaults.base_url.clone(),
         default_model: defaults.model.clone(),
         allow_private: defaults.allow_private,
-        by_tool: ai_tools()
-            .map(|tool| ToolUsage {
-                tool,
-                usage: by_tool
-                    .remove(tool.info().flag)
-                    .map(Tally::usage)
-                    .unwrap_or_default(),
-            })
-            .collect(),
-        by_day: by_day
-            .into_iter()
-            .map(|(day, t)| DayUsage {
-                day,
-                usage: t.usage(),
-            })
-            .collect(),
+        by_tool: figures.by_tool,
+        by_day: figures.by_day,
+        by_person: figures.by_person,
+        by_model: figures.by_model,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn medians_of_odd_even_and_empty_lists() {
-        assert_eq!(median(&mut [5, 1, 3]), Some(3));
-        assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
-        assert_eq!(median(&mut []), None);
-    }
 
     #[test]
     fn model_names_are_checked() {
