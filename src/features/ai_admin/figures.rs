@@ -2,8 +2,7 @@
 //! person and by model (calls, tokens, errors, median and 95th-percentile latency), and the
 //! calls themselves as a CSV file for a spreadsheet.
 
-use super::service::ai_tools;
-use super::{DayUsage, ModelUsage, PersonUsage, ToolUsage, Usage, USAGE_DAYS};
+use super::{ai_tools, DayUsage, ModelUsage, PersonUsage, ToolUsage, Usage, USAGE_DAYS};
 use crate::entities::{ai_calls, users};
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
@@ -158,7 +157,7 @@ pub async fn figures(db: &DatabaseConnection, admin: &SessionUser) -> Result<Fig
             usage: t.usage(),
         })
         .collect();
-    by_model.sort_by(|a, b| b.usage.calls.cmp(&a.usage.calls));
+    by_model.sort_by_key(|m| std::cmp::Reverse(m.usage.calls));
     Ok(Figures {
         by_tool: ai_tools()
             .map(|tool| ToolUsage {

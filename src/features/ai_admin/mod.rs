@@ -18,6 +18,14 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// The tools that call an AI service: those with a key.
+pub fn ai_tools() -> impl Iterator<Item = ToolId> {
+    crate::domain::TOOLS
+        .iter()
+        .filter(|t| t.key != crate::domain::KeyNeed::None)
+        .map(|t| t.id)
+}
+
 /// How many days of usage the page shows.
 pub const USAGE_DAYS: i64 = 14;
 

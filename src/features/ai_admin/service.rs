@@ -1,10 +1,10 @@
 //! Tenant AI endpoints and usage figures.
 
-use super::{AiAdminView, Endpoint};
+use super::{ai_tools, AiAdminView, Endpoint};
 use crate::ai::address::check_url;
 use crate::audit_log::{record, Event};
 use crate::config::{parse_ai_base_url, AiSettings};
-use crate::domain::{AuditAction, KeyNeed, ProviderKind, ToolId, TOOLS};
+use crate::domain::{AuditAction, KeyNeed, ProviderKind, ToolId};
 use crate::entities::tenant_ai_endpoints as endpoints;
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
@@ -13,15 +13,6 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
-
-/// The tools that call an AI service: those with a key and a page (email analysis gets
-/// its row when its page lands; until then its form here would change nothing).
-pub fn ai_tools() -> impl Iterator<Item = ToolId> {
-    TOOLS
-        .iter()
-        .filter(|t| t.key != KeyNeed::None)
-        .map(|t| t.id)
-}
 
 /// Where a tool's calls go: which API, at which address, asking which model.
 #[derive(Debug, Clone, PartialEq, Eq)]
