@@ -32,18 +32,8 @@ impl ProviderKind {
         Self::ALL.into_iter().find(|k| k.as_str() == raw.trim())
     }
 
-    /// What an admin reads in the choice.
+    /// What an admin reads in the choice and beside an address.
     pub fn label(self) -> &'static str {
-        match self {
-            ProviderKind::OpenAi => {
-                "OpenAI-compatible (OpenAI, OpenRouter, Groq, Mistral, Ollama, vLLM…)"
-            }
-            ProviderKind::Anthropic => "Anthropic (Claude, Messages API)",
-        }
-    }
-
-    /// A short name, for tables.
-    pub fn short(self) -> &'static str {
         match self {
             ProviderKind::OpenAi => "OpenAI-compatible",
             ProviderKind::Anthropic => "Anthropic",

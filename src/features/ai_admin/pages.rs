@@ -56,7 +56,7 @@ fn Endpoints(v: AiAdminView, changed: RwSignal<usize>) -> impl IntoView {
         <section class="card" aria-labelledby="endpoints-heading">
             <h2 id="endpoints-heading">"Where each tool's calls go"</h2>
             <p class="muted small">
-                {format!("Any OpenAI-compatible API works (OpenAI, OpenRouter, Groq, Together, Mistral, Ollama, vLLM), and Anthropic's. Without a choice here, calls go to {} ({}) with the model {}. {rule} People's own keys are sent to the address set here.", v.default_base_url, v.default_provider.short(), v.default_model)}
+                {format!("Any OpenAI-compatible API works (OpenAI, OpenRouter, Groq, Together, Mistral, Ollama, vLLM), and Anthropic's. Without a choice here, calls go to {} ({}) with the model {}. {rule} People's own keys are sent to the address set here.", v.default_base_url, v.default_provider.label(), v.default_model)}
             </p>
             {v.endpoints.into_iter().map(|e| view! { <EndpointForm e changed/> }).collect_view()}
         </section>

@@ -14,7 +14,7 @@ pub fn UsagePage() -> impl IntoView {
         <RequireUser>
             <section class="page-head">
                 <h1>"Your AI usage"</h1>
-                <p class="muted">"What your calls to the AI tools used: tokens are what AI services count and charge. Only you (and the data export) see this page's figures by name."</p>
+                <p class="muted">"What your calls to the AI tools used: tokens are what AI services count and charge. Your company's administrators see every member's figures on their AI services page."</p>
             </section>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || data.get().map(|res| match res {
@@ -57,6 +57,15 @@ fn today_words(used: i64, per_day: i64) -> String {
             "{used} of your {per_day} AI calls used today; {} left. The allowance renews at midnight UTC.",
             (per_day - used).max(0)
         ),
+    }
+}
+
+/// "240 ms", or "3.5 s" from a second on.
+fn duration_words(ms: i64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
     }
 }
 
@@ -118,7 +127,7 @@ fn Usage(v: UsageView) -> impl IntoView {
                                         <td data-label="Tool">{c.tool.info().title}</td>
                                         <td data-label="Model">{c.model}</td>
                                         <td data-label="Tokens">{format!("{} sent, {} answered", c.prompt_tokens, c.completion_tokens)}</td>
-                                        <td data-label="Time">{format!("{:.1} s", c.latency_ms as f64 / 1000.0)}</td>
+                                        <td data-label="Time">{duration_words(c.latency_ms)}</td>
                                         <td data-label="Outcome">{outcome_words(&c.outcome)}</td>
                                     </tr>
                                 }).collect_view()}
@@ -146,5 +155,7 @@ mod tests {
         );
         assert!(today_words(0, 0).contains("includes no AI calls"));
         assert!(today_words(120, 100).contains("; 0 left"));
+        assert_eq!(duration_words(240), "240 ms");
+        assert_eq!(duration_words(3480), "3.5 s");
     }
 }
