@@ -6,8 +6,8 @@
 //! OpenAI-compatible adapter.
 
 use super::provider::{
-    each_event, read_capped, send, start, ChatProvider, ChatRequest, Completion, Deltas,
-    ProviderError,
+    each_event, is_event_stream, read_capped, send, start, ChatProvider, ChatRequest, Completion,
+    Deltas, ProviderError,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -185,21 +185,12 @@ impl ChatProvider for Anthropic {
         let body = wire_request(request, true);
         let deadline = Instant::now() + request.timeout;
         let res = start(|| self.post(&url, key, &body), deadline).await?;
-        let is_stream = res
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/event-stream"));
-        if !is_stream {
+        if !is_event_stream(&res) {
             let completion = read_reply(&read_capped(res, deadline).await?)?;
             let _ = deltas.send(completion.text.clone());
             return Ok(completion);
         }
-        let mut completion = Completion {
-            text: String::new(),
-            prompt_tokens: 0,
-            completion_tokens: 0,
-        };
+        let mut completion = Completion::default();
         each_event(res, deadline, |data| {
             let event: WireEvent = serde_json::from_str(data)
                 .map_err(|e| ProviderError::BadReply(format!("not a stream event: {e}")))?;

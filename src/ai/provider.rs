@@ -52,7 +52,7 @@ pub struct ChatRequest {
 }
 
 /// A model's answer and what it cost.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Completion {
     pub text: String,
     pub prompt_tokens: i64,
@@ -233,6 +233,15 @@ async fn next_chunk(
         .map_err(transport_error)
 }
 
+/// Whether a service answered with server-sent events (else it answered whole, as a
+/// service that does not stream does).
+pub(crate) fn is_event_stream(res: &reqwest::Response) -> bool {
+    res.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
+}
+
 /// Reads a server-sent-events body, at most [`MAX_REPLY_BYTES`] of it, giving each event's
 /// data (`data: ...` lines; comments, `event:` and `id:` lines skipped) to `on_data`, until
 /// the body ends or `on_data` answers `false`.
@@ -271,11 +280,7 @@ async fn read_events(
     deadline: Instant,
     deltas: &Deltas,
 ) -> Result<Completion, ProviderError> {
-    let mut completion = Completion {
-        text: String::new(),
-        prompt_tokens: 0,
-        completion_tokens: 0,
-    };
+    let mut completion = Completion::default();
     each_event(res, deadline, |data| {
         if data == "[DONE]" {
             return Ok(false);
@@ -473,12 +478,7 @@ impl ChatProvider for OpenAiCompatible {
             deadline,
         )
         .await?;
-        let is_stream = res
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/event-stream"));
-        if is_stream {
+        if is_event_stream(&res) {
             return read_events(res, deadline, deltas).await;
         }
         // A service that does not stream answers whole.

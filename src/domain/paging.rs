@@ -102,16 +102,6 @@ impl PageRequest {
         };
         (rows, paging)
     }
-
-    /// This page of a list already in memory, in its order.
-    pub fn slice<T>(self, rows: Vec<T>) -> (Vec<T>, Paging) {
-        let rows = rows
-            .into_iter()
-            .skip(self.offset() as usize)
-            .take(self.fetch() as usize)
-            .collect();
-        self.cut(rows)
-    }
 }
 
 #[cfg(test)]
@@ -128,11 +118,6 @@ mod tests {
         let (rows, paging) = second.cut(vec![4, 5, 6]);
         assert_eq!(rows, vec![4, 5, 6]);
         assert!(!paging.has_more);
-        let (rows, paging) = second.slice((1..=8).collect());
-        assert_eq!(
-            (rows, paging.page, paging.has_more),
-            (vec![4, 5, 6], 2, true)
-        );
     }
 
     #[test]

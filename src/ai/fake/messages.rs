@@ -67,11 +67,8 @@ pub(super) async fn messages(
         }
         return res;
     }
-    let Ok(bytes) = axum::body::to_bytes(
-        answered.into_body(),
-        super::super::provider::MAX_REPLY_BYTES,
-    )
-    .await
+    let Ok(bytes) =
+        axum::body::to_bytes(answered.into_body(), crate::ai::provider::MAX_REPLY_BYTES).await
     else {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "api_error");
     };
