@@ -128,6 +128,18 @@ fn usage_cells(u: &Usage) -> impl IntoView {
     }
 }
 
+/// A table of usage figures: a first column named `first`, then the figures, one row each.
+fn usage_table(first: &'static str, rows: impl IntoView) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table table-stack">
+                <thead><tr><th scope="col">{first}</th>{usage_heads()}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
 fn usage_heads() -> impl IntoView {
     view! {
         <th scope="col">"Calls"</th><th scope="col">"Tokens"</th><th scope="col">"Errors"</th>
@@ -173,42 +185,19 @@ fn UsageReport(v: AiAdminView) -> impl IntoView {
             {chart(&v.by_day)}
             <p class="small muted"><span class="swatch swatch-ok"></span>" calls "<span class="swatch swatch-error"></span>" of which failed"</p>
             <h3>"By tool"</h3>
-            <div class="table-wrap">
-                <table class="table table-stack">
-                    <thead><tr><th scope="col">"Tool"</th>{usage_heads()}</tr></thead>
-                    <tbody>
-                        {v.by_tool.iter().map(|ToolUsage { tool: t, usage: u }| view! { <tr data-tool=t.info().flag><th scope="row">{t.info().title}</th>{usage_cells(u)}</tr> }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            {usage_table("Tool", v.by_tool.iter().map(|ToolUsage { tool: t, usage: u }| view! { <tr data-tool=t.info().flag><th scope="row">{t.info().title}</th>{usage_cells(u)}</tr> }).collect_view())}
             <details>
                 <summary>"By day"</summary>
-                <div class="table-wrap">
-                    <table class="table table-stack">
-                        <thead><tr><th scope="col">"Day (UTC)"</th>{usage_heads()}</tr></thead>
-                        <tbody>
-                            {v.by_day.iter().rev().map(|DayUsage { day: d, usage: u }| view! { <tr><th scope="row">{d.clone()}</th>{usage_cells(u)}</tr> }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                {usage_table("Day (UTC)", v.by_day.iter().rev().map(|DayUsage { day: d, usage: u }| view! { <tr><th scope="row">{d.clone()}</th>{usage_cells(u)}</tr> }).collect_view())}
             </details>
             <details>
                 <summary>"By person"</summary>
                 {if v.by_person.is_empty() {
                     view! { <p class="muted">"Nobody has made a call in these 14 days."</p> }.into_any()
                 } else {
-                    view! {
-                        <div class="table-wrap">
-                            <table class="table table-stack">
-                                <thead><tr><th scope="col">"Person"</th>{usage_heads()}</tr></thead>
-                                <tbody>
-                                    {v.by_person.iter().map(|p| view! {
-                                        <tr data-person=p.email.clone()><th scope="row">{p.name.clone()}<br/><span class="muted small">{p.email.clone()}</span></th>{usage_cells(&p.usage)}</tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any()
+                    usage_table("Person", v.by_person.iter().map(|p| view! {
+                        <tr data-person=p.email.clone()><th scope="row">{p.name.clone()}<br/><span class="muted small">{p.email.clone()}</span></th>{usage_cells(&p.usage)}</tr>
+                    }).collect_view()).into_any()
                 }}
             </details>
             <details>
@@ -216,18 +205,9 @@ fn UsageReport(v: AiAdminView) -> impl IntoView {
                 {if v.by_model.is_empty() {
                     view! { <p class="muted">"No model has been asked in these 14 days."</p> }.into_any()
                 } else {
-                    view! {
-                        <div class="table-wrap">
-                            <table class="table table-stack">
-                                <thead><tr><th scope="col">"Model"</th>{usage_heads()}</tr></thead>
-                                <tbody>
-                                    {v.by_model.iter().map(|m| view! {
-                                        <tr data-model=m.model.clone()><th scope="row">{m.model.clone()}</th>{usage_cells(&m.usage)}</tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any()
+                    usage_table("Model", v.by_model.iter().map(|m| view! {
+                        <tr data-model=m.model.clone()><th scope="row">{m.model.clone()}</th>{usage_cells(&m.usage)}</tr>
+                    }).collect_view()).into_any()
                 }}
             </details>
             <p><a class="button button-quiet" href=super::CSV_PATH download rel="external">"Download every call as CSV"</a></p>
