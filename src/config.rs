@@ -107,6 +107,8 @@ pub struct Settings {
     /// `DIGAME_METRICS_TOKEN`: the bearer token `/metrics` asks for; without it there is no
     /// `/metrics`. A secret: never in a `Debug` output or a log.
     pub metrics_token: Option<SecretString>,
+    /// `DIGAME_RETENTION_MONTHS`: how long AI usage records and audit events are kept.
+    pub retention_months: u32,
 }
 
 /// How Digame's mail leaves: by SMTP when a server is named, else it waits in the outbox.
@@ -337,6 +339,7 @@ impl Settings {
         let api_requests_per_minute =
             number("DIGAME_API_REQUESTS_PER_MINUTE", 300, 1_000_000)? as u32;
         let shutdown_grace_seconds = number("DIGAME_SHUTDOWN_GRACE_SECONDS", 30, 3600)? as u64;
+        let retention_months = number("DIGAME_RETENTION_MONTHS", 13, 120)? as u32;
         let mail = MailSettings {
             smtp_url: get("DIGAME_SMTP_URL")
                 .map(|v| v.trim().to_owned())
@@ -376,6 +379,7 @@ impl Settings {
             metrics_token,
             mail,
             shutdown_grace_seconds,
+            retention_months,
             api_requests_per_minute,
             email_upload_max_bytes,
             email_max_messages,

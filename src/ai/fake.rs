@@ -14,6 +14,9 @@
 //! - asked for brief answers (`prompt::BRIEF`): at most two key points;
 //! - `[[fake:garbage]]`: content that is not JSON, every time; `[[fake:garbage-once]]`: not
 //!   JSON, then good JSON when asked to repair it.
+//!
+//! `GET /v1/fake/abandoned` says how many streamed answers were left before their end (the
+//! caller closed the connection): how tests see that a cancelled call stops upstream.
 
 mod messages;
 
@@ -26,6 +29,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,6 +37,8 @@ use std::time::Duration;
 struct Fake {
     /// Texts already answered with a one-time failure.
     failed_once: Arc<Mutex<HashSet<String>>>,
+    /// Streamed answers whose caller went away before their end.
+    abandoned: Arc<AtomicUsize>,
 }
 
 /// The fake service's routes, under `/v1`.
@@ -41,12 +47,28 @@ pub fn router() -> Router {
         .route("/v1/chat/completions", post(complete))
         .route("/v1/models", get(any_models))
         .route("/v1/messages", post(messages::messages))
+        .route("/v1/fake/abandoned", get(abandoned))
         .with_state(Fake::default())
 }
 
 /// Serves the fake on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener) -> std::io::Result<()> {
     axum::serve(listener, router()).await
+}
+
+async fn abandoned(State(fake): State<Fake>) -> Json<Value> {
+    Json(json!({ "abandoned": fake.abandoned.load(Ordering::SeqCst) }))
+}
+
+/// Counts a stream as abandoned when it is dropped before its last event was sent.
+struct Unfinished(Option<Arc<AtomicUsize>>);
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(count) = self.0.take() {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+    }
 }
 
 fn key_rejected(headers: &HeaderMap) -> bool {
@@ -159,6 +181,7 @@ async fn complete(
                 &content,
                 usage,
                 Duration::from_millis(pause),
+                fake.abandoned.clone(),
             )))
             .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "stream"));
     }
@@ -186,6 +209,7 @@ fn event_stream(
     content: &str,
     usage: Value,
     pause: Duration,
+    abandoned: Arc<AtomicUsize>,
 ) -> impl futures_util::Stream<Item = Result<String, std::io::Error>> {
     let chars: Vec<char> = content.chars().collect();
     let mut events: Vec<String> = chars
@@ -200,10 +224,15 @@ fn event_stream(
         .map(|event| format!("data: {event}\n\n"))
         .collect();
     events.push("data: [DONE]\n\n".into());
-    futures_util::stream::unfold(events.into_iter(), move |mut events| async move {
-        let event = events.next()?;
+    let start = (events.into_iter(), Unfinished(Some(abandoned)));
+    futures_util::stream::unfold(start, move |(mut events, mut watch)| async move {
+        let Some(event) = events.next() else {
+            // Every event was sent: the stream ended as it should.
+            watch.0 = None;
+            return None;
+        };
         tokio::time::sleep(pause).await;
-        Some((Ok(event), events))
+        Some((Ok(event), (events, watch)))
     })
 }
 

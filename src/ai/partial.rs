@@ -72,6 +72,81 @@ pub fn complete_prefix(text: &str) -> Option<Value> {
     })
 }
 
+/// As [`complete_prefix`], but a list shows only its whole items: an item still arriving
+/// (a suggestion half written, a string in a list cut short) is left out until it is
+/// complete, while a text outside any list (a summary) grows as it arrives.
+pub fn complete_items(text: &str) -> Option<Value> {
+    let from = text.find('{')?;
+    let body = &text[from..];
+    // For each open container: whether it is a list, where its current item may be cut
+    // off (after `[` or before the `,` that precedes the item), and whether an item has
+    // begun there and not yet ended.
+    struct Open {
+        list: bool,
+        cut: usize,
+        item_open: bool,
+    }
+    let mut stack: Vec<Open> = Vec::new();
+    let (mut in_string, mut escaped) = (false, false);
+    for (i, &b) in body.as_bytes().iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => {
+                    in_string = false;
+                    // A string in a list is a whole item once closed.
+                    if let Some(top) = stack.last_mut().filter(|t| t.list) {
+                        top.item_open = false;
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let item_begins = |stack: &mut Vec<Open>| {
+            if let Some(top) = stack.last_mut().filter(|t| t.list) {
+                top.item_open = true;
+            }
+        };
+        match b {
+            b'"' => {
+                item_begins(&mut stack);
+                in_string = true;
+            }
+            b'{' | b'[' => {
+                item_begins(&mut stack);
+                stack.push(Open {
+                    list: b == b'[',
+                    cut: i + 1,
+                    item_open: false,
+                });
+            }
+            b'}' | b']' => {
+                stack.pop();
+                match stack.last_mut() {
+                    None => return serde_json::from_str(&body[..=i]).ok(),
+                    Some(top) if top.list => top.item_open = false,
+                    Some(_) => {}
+                }
+            }
+            b',' => {
+                if let Some(top) = stack.last_mut().filter(|t| t.list) {
+                    top.cut = i;
+                    top.item_open = false;
+                }
+            }
+            b if b.is_ascii_whitespace() || b == b':' => {}
+            _ => item_begins(&mut stack),
+        }
+    }
+    // The outermost list with an item still arriving: cut there, and close what is open.
+    match stack.iter().find(|o| o.list && o.item_open) {
+        Some(open) => complete_prefix(&body[..open.cut]),
+        None => complete_prefix(body),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +193,40 @@ mod tests {
             complete_prefix("{\"a\": 1} and some words {\"b\""),
             Some(json!({"a": 1}))
         );
+    }
+
+    #[test]
+    fn lists_show_only_their_whole_items() {
+        assert_eq!(
+            complete_items(r#"{"summary": "We agr"#),
+            Some(json!({"summary": "We agr"}))
+        );
+        assert_eq!(
+            complete_items(r#"{"summary": "x", "points": ["a", "b"#),
+            Some(json!({"summary": "x", "points": ["a"]}))
+        );
+        assert_eq!(
+            complete_items(r#"{"points": ["a", "b""#),
+            Some(json!({"points": ["a", "b"]}))
+        );
+        assert_eq!(
+            complete_items(r#"{"items": [{"from": "teh", "to": "th"#),
+            Some(json!({"items": []}))
+        );
+        assert_eq!(
+            complete_items(r#"{"items": [{"from": "teh", "to": "the"}, {"from": "#),
+            Some(json!({"items": [{"from": "teh", "to": "the"}]}))
+        );
+        assert_eq!(complete_items(r#"{"n": [1, 2"#), Some(json!({"n": [1]})));
+        let answer = r#"{"s": "a\"b", "items": [{"k": [1, "x"]}, {"k": []}], "t": "é"}"#;
+        let full: Value = serde_json::from_str(answer).unwrap();
+        for (end, _) in answer.char_indices().skip(1) {
+            let v = complete_items(&answer[..end]).unwrap();
+            let items = v["items"].as_array().map_or(0, Vec::len);
+            // An item is shown only once its closing brace has arrived.
+            let closed = answer[..end].matches('}').count();
+            assert!(items <= closed, "{:?} gave {v}", &answer[..end]);
+        }
+        assert_eq!(complete_items(answer), Some(full));
     }
 }

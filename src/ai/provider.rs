@@ -72,6 +72,9 @@ pub enum ProviderError {
     TimedOut,
     /// 5xx, an answer larger than allowed, or one that is not the API's shape.
     BadReply(String),
+    /// The person stopped waiting (Cancel, or the connection closed) while the answer was
+    /// streamed; `streamed_chars` of it had arrived.
+    Cancelled { streamed_chars: usize },
 }
 
 impl ProviderError {
@@ -84,6 +87,7 @@ impl ProviderError {
             ProviderError::Unreachable(why) => format!("The AI service could not be reached ({why})."),
             ProviderError::TimedOut => "The AI service took too long to answer. Try again, or with a shorter text.".into(),
             ProviderError::BadReply(_) => "The AI service sent an answer Digame could not read. Try again in a moment.".into(),
+            ProviderError::Cancelled { .. } => "The answer was cancelled before it was complete.".into(),
         }
     }
 
@@ -95,12 +99,14 @@ impl ProviderError {
             ProviderError::Unreachable(_) => "unreachable",
             ProviderError::TimedOut => "timed_out",
             ProviderError::BadReply(_) => "bad_reply",
+            ProviderError::Cancelled { .. } => "cancelled",
         }
     }
 }
 
-/// Where a streamed answer's pieces go as they arrive. A closed receiver (the person left)
-/// does not stop the call: it runs to its end, so that its usage is recorded.
+/// Where a streamed answer's pieces go as they arrive. A closed receiver (the person
+/// cancelled, or left) stops the call (`features::tools::ai_call` stops waiting, which
+/// closes the request to the service).
 pub type Deltas = tokio::sync::mpsc::UnboundedSender<String>;
 
 #[async_trait]

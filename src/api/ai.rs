@@ -1,13 +1,20 @@
 //! The AI tools over JSON, under `/api/v1/ai/…`: the same checks and rules as the panels
 //! (the same service functions), with `X-RateLimit-Limit/Remaining/Reset` on every answer
 //! and `Retry-After` on a 429.
+//!
+//! Each route that asks an AI service streams its answer when the request says
+//! `Accept: text/event-stream`: `draft` events while the model writes, then `result`
+//! (`{"result": …, "usage": {prompt_tokens, completion_tokens, total_tokens}}`) or `error`
+//! (`tools::stream`). Closing the connection cancels the call.
 
 use super::extract::{ApiCaller, ApiError, JsonBody};
-use crate::features::tools::ai_call::{minute_window, AiCallContext};
+use crate::error::AppError;
+use crate::features::tools::ai_call::{minute_window, AiCallContext, Ready};
+use crate::features::tools::stream;
 use crate::features::{email, language, meetings, style, writing};
 use crate::web::state::AppState;
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -66,12 +73,17 @@ pub struct DefineBody {
 async fn answer<T: Serialize>(
     state: &AppState,
     caller: &ApiCaller,
-    result: Result<T, crate::error::AppError>,
+    result: Result<T, AppError>,
 ) -> Response {
-    let mut res = match result {
+    let res = match result {
         Ok(v) => Json(v).into_response(),
         Err(e) => ApiError(e).into_response(),
     };
+    with_window(state, caller, res).await
+}
+
+/// `res` with the caller's per-minute window in `X-RateLimit-*` headers.
+async fn with_window(state: &AppState, caller: &ApiCaller, mut res: Response) -> Response {
     let limit = state.ai.settings.calls_per_minute;
     if let Ok((remaining, reset)) = minute_window(&state.db, &caller.0, limit).await {
         for (name, value) in [
@@ -87,58 +99,89 @@ async fn answer<T: Serialize>(
     res
 }
 
+/// A prepared call's answer: as events when the caller asks for them
+/// (`Accept: text/event-stream`), else as one JSON body.
+async fn run<T: Serialize + Send + 'static>(
+    state: AppState,
+    caller: &ApiCaller,
+    headers: &HeaderMap,
+    ready: Result<Ready<T>, AppError>,
+) -> Response {
+    let ready = match ready {
+        Ok(ready) => ready,
+        Err(e) => return answer::<T>(&state, caller, Err(e)).await,
+    };
+    if stream::wants_events(headers) {
+        let res = stream::respond(state.clone(), ready, None).await;
+        return with_window(&state, caller, res).await;
+    }
+    let result = ready.run(&cx(&state), None).await;
+    answer(&state, caller, result).await
+}
+
 fn cx(state: &AppState) -> AiCallContext<'_> {
     AiCallContext::new(&state.db, &state.keyring, &state.ai)
 }
 
 /// Writing suggestions anchored to spans
 ///
-/// Needs the writing tool on and the caller's `writing_service_key`.
+/// Needs the writing tool on and the caller's `writing_service_key`. Streams with
+/// `Accept: text/event-stream`.
 #[utoipa::path(post, path = "/ai/writing-assistance/suggest", tag = "ai", security(("bearer" = [])), request_body = TextBody,
     responses((status = 200, description = "The text and its suggestions", body = writing::WritingResult)))]
 async fn writing_suggest(
     State(state): State<AppState>,
     caller: ApiCaller,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<TextBody>,
 ) -> Response {
-    let result = writing::service::suggest(&cx(&state), &caller.0, body.text).await;
-    answer(&state, &caller, result).await
+    let ready = writing::service::prepare(&cx(&state), &caller.0, body.text).await;
+    run(state, &caller, &headers, ready).await
 }
 
 /// Communication style, tone and readability
+///
+/// Streams with `Accept: text/event-stream`.
 #[utoipa::path(post, path = "/ai/communication-style/analyze", tag = "ai", security(("bearer" = [])), request_body = TextBody,
     responses((status = 200, description = "The style report", body = style::StyleResult)))]
 async fn style_analyze(
     State(state): State<AppState>,
     caller: ApiCaller,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<TextBody>,
 ) -> Response {
-    let result = style::service::analyse(&cx(&state), &caller.0, body.text).await;
-    answer(&state, &caller, result).await
+    let ready = style::service::prepare(&cx(&state), &caller.0, body.text).await;
+    run(state, &caller, &headers, ready).await
 }
 
 /// Summary, key points, decisions, action items
+///
+/// Streams with `Accept: text/event-stream`.
 #[utoipa::path(post, path = "/ai/meeting-insights/analyze", tag = "ai", security(("bearer" = [])), request_body = NotesBody,
     responses((status = 200, description = "The meeting's insights", body = meetings::MeetingResult)))]
 async fn meeting_analyze(
     State(state): State<AppState>,
     caller: ApiCaller,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<NotesBody>,
 ) -> Response {
-    let result = meetings::service::analyse(&cx(&state), &caller.0, body.notes).await;
-    answer(&state, &caller, result).await
+    let ready = meetings::service::prepare(&cx(&state), &caller.0, &body.notes).await;
+    run(state, &caller, &headers, ready).await
 }
 
 /// Translate a snippet
+///
+/// Streams with `Accept: text/event-stream`.
 #[utoipa::path(post, path = "/ai/language/translate", tag = "ai", security(("bearer" = [])), request_body = TranslateBody,
     responses((status = 200, description = "The translation", body = language::Translation)))]
 async fn translate(
     State(state): State<AppState>,
     caller: ApiCaller,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<TranslateBody>,
 ) -> Response {
     let source = body.source_language.unwrap_or_default();
-    let result = language::service::translate(
+    let ready = language::service::prepare_translation(
         &cx(&state),
         &caller.0,
         &body.text,
@@ -146,20 +189,25 @@ async fn translate(
         &source,
     )
     .await;
-    answer(&state, &caller, result).await
+    run(state, &caller, &headers, ready).await
 }
 
 /// Define a word
+///
+/// Streams with `Accept: text/event-stream`.
 #[utoipa::path(post, path = "/ai/language/define", tag = "ai", security(("bearer" = [])), request_body = DefineBody,
     responses((status = 200, description = "The definition", body = language::Definition)))]
 async fn define(
     State(state): State<AppState>,
     caller: ApiCaller,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<DefineBody>,
 ) -> Response {
     let language = body.language.unwrap_or_else(|| "en".into());
-    let result = language::service::define(&cx(&state), &caller.0, &body.word, &language).await;
-    answer(&state, &caller, result).await
+    let ready =
+        language::service::prepare_definition(&cx(&state), &caller.0, &body.word, &language)
+            .await;
+    run(state, &caller, &headers, ready).await
 }
 
 /// A list of messages' metadata, or `{"messages": [...], "own_addresses"?, "unanswered_days"?}`.
@@ -226,17 +274,20 @@ pub struct NarrativeBody {
 
 /// A short narrative with suggestions about an email analysis
 ///
-/// An AI call (the email tool's key, its allowance and rate limit).
+/// An AI call (the email tool's key, its allowance and rate limit). Streams with
+/// `Accept: text/event-stream`.
 #[utoipa::path(post, path = "/ai/email-analysis/narrative", tag = "ai", security(("bearer" = [])), request_body = NarrativeBody,
     responses((status = 200, description = "The narrative", body = email::Narrative)))]
 async fn email_narrative(
     State(state): State<AppState>,
     caller: ApiCaller,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<NarrativeBody>,
 ) -> Response {
-    let result =
-        email::service::narrative(&cx(&state), &caller.0, &body.analysis.to_string()).await;
-    answer(&state, &caller, result).await
+    let ready =
+        email::service::prepare_narrative(&cx(&state), &caller.0, &body.analysis.to_string())
+            .await;
+    run(state, &caller, &headers, ready).await
 }
 
 /// The upload's form fields (describes the multipart body for the document).

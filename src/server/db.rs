@@ -104,6 +104,9 @@ where
 /// The expired-session clean-up's job lock (see [`on_one_replica`]).
 pub const SESSION_CLEANUP_LOCK_KEY: i64 = STARTUP_LOCK_KEY + 1;
 
+/// The retention job's lock (`server::retention`).
+pub const RETENTION_LOCK_KEY: i64 = STARTUP_LOCK_KEY + 3;
+
 impl StartupLock {
     /// The advisory lock, on PostgreSQL; `None` on anything else.
     async fn for_postgres(db: &DatabaseConnection) -> Result<StartupLock, DbErr> {

@@ -3,6 +3,7 @@
 pub mod db;
 pub mod metrics;
 pub mod request_id;
+pub mod retention;
 pub mod sessions;
 
 pub use crate::web::state::AppState;
@@ -80,6 +81,7 @@ pub async fn build_app(
     }
     let store = AppSessionStore::new(&db, memory.clone())?;
     spawn_expired_session_cleanup(db.clone(), store.clone());
+    spawn_retention(db.clone(), settings.retention_months);
     if settings.mail.smtp_url.is_none() && settings.is_production() {
         tracing::warn!("DIGAME_SMTP_URL is not set: mail (password resets, invitations) waits in the outbox undelivered");
     }
@@ -346,6 +348,27 @@ fn spawn_expired_session_cleanup(db: sea_orm::DatabaseConnection, store: AppSess
                 Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
                 // Done here, or by another replica this round.
                 Ok(Some(Ok(()))) | Ok(None) => {}
+            }
+        }
+    });
+}
+
+/// Deletes usage records and audit events past the retention period, hourly, on one
+/// replica at a time (`retention`).
+fn spawn_retention(db: sea_orm::DatabaseConnection, months: u32) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let run = retention::delete_expired(&db, months, chrono::Utc::now());
+            match db::on_one_replica(&db, db::RETENTION_LOCK_KEY, run).await {
+                Ok(Some(Ok(removed))) if removed != retention::Removed::default() => {
+                    tracing::info!(?removed, months, "deleted records past the retention period")
+                }
+                Ok(Some(Err(e))) | Err(e) => {
+                    tracing::warn!(error = %e, "could not delete records past the retention period")
+                }
+                Ok(Some(Ok(_))) | Ok(None) => {}
             }
         }
     });

@@ -50,15 +50,15 @@ async fn the_answer_arrives_as_drafts_then_the_checked_result() {
     let events = events_of(&body);
     let (last, drafts) = events.split_last().expect("events");
     assert_eq!(last.0, "result", "{body}");
-    assert_eq!(last.1["decisions"][0], "ship on the 1st");
-    assert_eq!(last.1["action_items"][0]["owner"], "Ana");
+    assert_eq!(last.1["result"]["decisions"][0], "ship on the 1st");
+    assert_eq!(last.1["result"]["action_items"][0]["owner"], "Ana");
     assert!(
         drafts.len() >= 2,
         "the summary grows over several drafts: {body}"
     );
     assert!(drafts.iter().all(|(name, _)| name == "draft"));
     let first = drafts[0].1["summary"].as_str().unwrap();
-    let summary = last.1["summary"].as_str().unwrap();
+    let summary = last.1["result"]["summary"].as_str().unwrap();
     assert!(
         summary.starts_with(first) && first.len() < summary.len(),
         "a draft is the start of the answer: {first:?} / {summary:?}"
@@ -75,6 +75,14 @@ async fn the_answer_arrives_as_drafts_then_the_checked_result() {
     assert!(
         calls[0].prompt_tokens > 0 && calls[0].completion_tokens > 0,
         "the stream's usage is recorded"
+    );
+    // The last event says what the call used, as recorded.
+    let usage = &last.1["usage"];
+    assert_eq!(usage["prompt_tokens"], calls[0].prompt_tokens);
+    assert_eq!(usage["completion_tokens"], calls[0].completion_tokens);
+    assert_eq!(
+        usage["total_tokens"],
+        calls[0].prompt_tokens + calls[0].completion_tokens
     );
 
     // Coming back to the page (Back, a reload, a dropped connection) shows the notes and

@@ -25,7 +25,7 @@ impl Tally {
     fn add(&mut self, c: &ai_calls::Model) {
         self.calls += 1;
         self.tokens += c.prompt_tokens + c.completion_tokens;
-        if c.outcome != "ok" && c.outcome != "pending" {
+        if crate::features::usage::is_failure(&c.outcome) {
             self.errors += 1;
         }
         if c.outcome != "pending" {

@@ -8,7 +8,7 @@ use crate::ai::prompt::Prompt;
 use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::features::onboarding::service as onboarding;
-use crate::features::tools::ai_call::{ask, AiCallContext};
+use crate::features::tools::ai_call::{ready, AiCallContext, Ready};
 use crate::features::tools::gate;
 use crate::person::SessionUser;
 use crate::web::session::AuthSession;
@@ -546,6 +546,18 @@ pub async fn narrative(
     person: &SessionUser,
     analysis_json: &str,
 ) -> Result<Narrative, AppError> {
+    prepare_narrative(cx, person, analysis_json)
+        .await?
+        .run(cx, None)
+        .await
+}
+
+/// The checks of [`narrative`] and its call, ready to run (streamed or not).
+pub async fn prepare_narrative(
+    cx: &AiCallContext<'_>,
+    person: &SessionUser,
+    analysis_json: &str,
+) -> Result<Ready<Narrative>, AppError> {
     if analysis_json.len() > ANALYSIS_MAX_BYTES {
         return Err(AppError::validation(
             "analysis",
@@ -561,7 +573,7 @@ pub async fn narrative(
     let text =
         serde_json::to_string_pretty(&analysis.anonymised()).map_err(|_| AppError::Internal)?;
     let detail = onboarding::preferences(cx.db, person).await?.detail;
-    ask(
+    ready(
         cx,
         person,
         ToolId::EmailPatterns,

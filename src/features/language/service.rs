@@ -5,7 +5,7 @@ use crate::ai::prompt::Prompt;
 use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::features::onboarding::service as onboarding;
-use crate::features::tools::ai_call::{ask, text_input, AiCallContext};
+use crate::features::tools::ai_call::{ready, text_input, AiCallContext, Ready};
 use crate::person::SessionUser;
 use serde::Deserialize;
 
@@ -147,6 +147,20 @@ pub async fn translate(
     target: &str,
     source: &str,
 ) -> Result<Translation, AppError> {
+    prepare_translation(cx, person, text, target, source)
+        .await?
+        .run(cx, None)
+        .await
+}
+
+/// The checks of [`translate`] and its call, ready to run (streamed or not).
+pub async fn prepare_translation(
+    cx: &AiCallContext<'_>,
+    person: &SessionUser,
+    text: &str,
+    target: &str,
+    source: &str,
+) -> Result<Ready<Translation>, AppError> {
     let text = text_input("text", text, SNIPPET_MAX_CHARS)?;
     let target = language("target", target)?;
     let source = match source.trim() {
@@ -160,7 +174,7 @@ pub async fn translate(
         ));
     }
     let prompt = translate_prompt(&text, target, source);
-    ask(cx, person, ToolId::LanguageTools, prompt, |r| {
+    ready(cx, person, ToolId::LanguageTools, prompt, move |r| {
         check_translation(r, target, source)
     })
     .await
@@ -172,6 +186,19 @@ pub async fn define(
     word: &str,
     language_code: &str,
 ) -> Result<Definition, AppError> {
+    prepare_definition(cx, person, word, language_code)
+        .await?
+        .run(cx, None)
+        .await
+}
+
+/// The checks of [`define`] and its call, ready to run (streamed or not).
+pub async fn prepare_definition(
+    cx: &AiCallContext<'_>,
+    person: &SessionUser,
+    word: &str,
+    language_code: &str,
+) -> Result<Ready<Definition>, AppError> {
     let word = text_input("word", word, WORD_MAX_CHARS)?;
     if word.split_whitespace().count() > 4 || word.contains('\n') {
         return Err(AppError::validation(
@@ -183,7 +210,7 @@ pub async fn define(
     // A translation is the text itself; a definition can be brief or detailed.
     let detail = onboarding::preferences(cx.db, person).await?.detail;
     let prompt = define_prompt(&word, language_code).detail(detail);
-    ask(cx, person, ToolId::LanguageTools, prompt, |r| {
+    ready(cx, person, ToolId::LanguageTools, prompt, move |r| {
         check_definition(r, &word, language_code)
     })
     .await

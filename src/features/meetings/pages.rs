@@ -299,6 +299,7 @@ fn Insights(r: MeetingResult, added: bool) -> impl IntoView {
 mod live {
     use super::MeetingResult;
     use crate::error::AppError;
+    use crate::features::tools::Finished;
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
     use wasm_bindgen::closure::Closure;
@@ -348,8 +349,11 @@ mod live {
                             }
                         }
                         "result" => {
-                            *answer.borrow_mut() =
-                                Some(serde_json::from_str(&data).map_err(|_| AppError::Internal));
+                            *answer.borrow_mut() = Some(
+                                serde_json::from_str::<Finished<MeetingResult>>(&data)
+                                    .map(|f| f.result)
+                                    .map_err(|_| AppError::Internal),
+                            );
                         }
                         "error" => {
                             *answer.borrow_mut() = Some(Err(

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::error::ResultExt;
 use crate::features::onboarding::service as onboarding;
 use crate::features::tasks::service as tasks;
-use crate::features::tools::ai_call::{self, ask, text_input, AiCallContext, PreparedCall};
+use crate::features::tools::ai_call::{self, text_input, AiCallContext, Ready};
 use crate::person::SessionUser;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::Deserialize;
@@ -89,60 +89,21 @@ pub async fn analyse(
     person: &SessionUser,
     notes: String,
 ) -> Result<MeetingResult, AppError> {
-    let notes = text_input("notes", &clean_transcript(&notes), NOTES_MAX_CHARS)?;
-    let detail = onboarding::preferences(cx.db, person).await?.detail;
-    let prompt = prompt(&notes).detail(detail);
-    ask(cx, person, ToolId::MeetingInsights, prompt, check).await
+    prepare(cx, person, &notes).await?.run(cx, None).await
 }
 
-/// The checks of [`analyse`], for an answer that is then streamed.
+/// The checks of [`analyse`] and its call, ready to run (streamed or not).
 pub async fn prepare(
     cx: &AiCallContext<'_>,
     person: &SessionUser,
     notes: &str,
-) -> Result<PreparedCall, AppError> {
+) -> Result<Ready<MeetingResult>, AppError> {
     let notes = text_input("notes", &clean_transcript(notes), NOTES_MAX_CHARS)?;
     let detail = onboarding::preferences(cx.db, person).await?.detail;
     let prompt = prompt(&notes).detail(detail);
-    ai_call::prepare(cx, person, ToolId::MeetingInsights, prompt).await
-}
-
-/// What an answer still arriving says so far: the summary as far as it has come, and the
-/// points, decisions and action items complete enough to show. Never checked or kept.
-pub fn draft(partial: &serde_json::Value) -> MeetingResult {
-    let strings = |key: &str| -> Vec<String> {
-        partial[key]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str())
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let text = |v: &serde_json::Value| present(v.as_str().map(str::to_owned));
-    MeetingResult {
-        summary: partial["summary"].as_str().unwrap_or("").trim().to_owned(),
-        key_points: strings("key_points"),
-        decisions: strings("decisions"),
-        action_items: partial["action_items"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| {
-                        Some(ActionItem {
-                            task: text(&i["task"])?,
-                            owner: text(&i["owner"]),
-                            due: text(&i["due"]),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    }
+    Ok(ai_call::prepare(cx, person, ToolId::MeetingInsights, prompt)
+        .await?
+        .expecting(check))
 }
 
 /// One action item as a suggested task: the due date kept when it is a date, the owner and
@@ -198,10 +159,19 @@ mod tests {
     }
 
     #[test]
-    fn drafts_show_what_has_arrived() {
-        let d = draft(&crate::ai::partial::complete_prefix(
+    fn drafts_are_checked_answers_with_whole_items_only() {
+        // What the stream shows (`tools::stream`): the partial answer's whole items,
+        // through the same checks as the answer.
+        let draft = |text: &str| {
+            use serde::Deserialize;
+            let partial = crate::ai::partial::complete_items(text).unwrap();
+            Reply::deserialize(&partial).ok().and_then(|r| check(r).ok())
+        };
+        assert_eq!(draft(r#"{"summary": ""#), None, "nothing to show yet");
+        let d = draft(
             r#"{"summary": "We planned", "key_points": ["Budget", ""], "action_items": [{"owner": "Ana", "task": "Send"}, {"owner": "Ben""#,
-        ).unwrap());
+        )
+        .unwrap();
         assert_eq!(d.summary, "We planned");
         assert_eq!(d.key_points, vec!["Budget".to_owned()]);
         assert!(d.decisions.is_empty());

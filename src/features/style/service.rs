@@ -6,7 +6,7 @@ use crate::ai::prompt::Prompt;
 use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::features::onboarding::service as onboarding;
-use crate::features::tools::ai_call::{ask, text_input, AiCallContext};
+use crate::features::tools::ai_call::{ready, text_input, AiCallContext, Ready};
 use crate::person::SessionUser;
 use serde::Deserialize;
 
@@ -82,14 +82,23 @@ pub async fn analyse(
     person: &SessionUser,
     text: String,
 ) -> Result<StyleResult, AppError> {
+    prepare(cx, person, text).await?.run(cx, None).await
+}
+
+/// The checks of [`analyse`] and its call, ready to run (streamed or not).
+pub async fn prepare(
+    cx: &AiCallContext<'_>,
+    person: &SessionUser,
+    text: String,
+) -> Result<Ready<StyleResult>, AppError> {
     let text = text_input("text", &text, TEXT_MAX_CHARS)?;
     let detail = onboarding::preferences(cx.db, person).await?.detail;
-    ask(
+    ready(
         cx,
         person,
         ToolId::CommunicationStyle,
         prompt(&text).detail(detail),
-        |r: Reply| check(&text, r),
+        move |r: Reply| check(&text, r),
     )
     .await
 }

@@ -4,7 +4,8 @@
 
 use super::gate;
 use crate::ai::prompt::{parse_json, Prompt, REPAIR};
-use crate::ai::provider::{ChatRequest, Completion, Deltas, Message, ProviderError};
+use super::TokenUsage;
+use crate::ai::provider::{ChatProvider, ChatRequest, Completion, Deltas, Message, ProviderError};
 use crate::ai::Ai;
 use crate::crypto::keyring::Keyring;
 use crate::domain::{ProviderKind, ToolId};
@@ -116,25 +117,23 @@ pub async fn check_minute_limit(
     }
 }
 
-/// Runs `prompt` for `tool` as `person`, reads the answer as `R` and turns it into the
+/// A call of `prompt` for `tool` as `person`, checked and recorded as pending, ready to
+/// run, streamed (`tools::stream`) or not: its answer is read as `R` and turned into the
 /// tool's result with `check` (which compares it with the person's input; its error says
 /// why the answer is unusable, for the log and the one repair attempt).
-pub async fn ask<R: DeserializeOwned, T>(
+pub async fn ready<R: DeserializeOwned, T>(
     cx: &AiCallContext<'_>,
     person: &SessionUser,
     tool: ToolId,
     prompt: Prompt,
-    check: impl Fn(R) -> Result<T, String>,
-) -> Result<T, AppError> {
-    prepare(cx, person, tool, prompt)
-        .await?
-        .run(cx, check, None)
-        .await
+    check: impl Fn(R) -> Result<T, String> + Send + Sync + 'static,
+) -> Result<Ready<T>, AppError> {
+    Ok(prepare(cx, person, tool, prompt).await?.expecting(check))
 }
 
 /// A call that has passed every check and is recorded as pending: what is left is asking
-/// the service ([`PreparedCall::run`]). Splitting the two lets a streamed answer refuse
-/// with a plain HTTP error before its stream starts.
+/// the service ([`Ready::run`]). Splitting the two lets a streamed answer refuse with a
+/// plain HTTP error before its stream starts.
 pub struct PreparedCall {
     tool: ToolId,
     key: SecretString,
@@ -144,6 +143,17 @@ pub struct PreparedCall {
     row: ai_calls::Model,
     started: Instant,
 }
+
+/// A prepared call with the way its answer is read into the tool's result `T`.
+pub struct Ready<T> {
+    call: PreparedCall,
+    read: Box<dyn Fn(&str) -> Result<T, String> + Send + Sync>,
+    draft: Drafts<T>,
+}
+
+/// What an answer still arriving (`partial`: its whole items, `ai::partial`) would be if it
+/// ended there, when the tool's checks accept it: a draft to show, never kept.
+pub type Drafts<T> = std::sync::Arc<dyn Fn(&serde_json::Value) -> Option<T> + Send + Sync>;
 
 /// The checks of a call (where it may go, the per-minute limit, the gate: flag, tier, key,
 /// daily allowance) and its usage row, written as pending.
@@ -210,14 +220,47 @@ pub async fn prepare(
 }
 
 impl PreparedCall {
+    /// The call, reading its answer as `R` and turning it into the tool's result with
+    /// `check`.
+    pub fn expecting<R: DeserializeOwned, T>(
+        self,
+        check: impl Fn(R) -> Result<T, String> + Send + Sync + 'static,
+    ) -> Ready<T> {
+        let check = std::sync::Arc::new(check);
+        let for_drafts = check.clone();
+        Ready {
+            call: self,
+            read: Box::new(move |text| parse_json::<R>(text).and_then(|r| check(r))),
+            draft: std::sync::Arc::new(move |partial| {
+                R::deserialize(partial)
+                    .ok()
+                    .and_then(|r| for_drafts(r).ok())
+            }),
+        }
+    }
+}
+
+impl<T> Ready<T> {
+    /// How drafts of this call's answer are read.
+    pub fn drafts(&self) -> Drafts<T> {
+        self.draft.clone()
+    }
+
     /// Asks the service, streaming the first answer's text to `deltas` when given, reads
     /// it (asking once for a repair when it does not read), and records the outcome.
-    pub async fn run<R: DeserializeOwned, T>(
+    pub async fn run(self, cx: &AiCallContext<'_>, deltas: Option<Deltas>) -> Result<T, AppError> {
+        self.run_counted(cx, deltas).await.0
+    }
+
+    /// As [`Ready::run`], with what the call used. A streamed call stops when `deltas`'
+    /// receiver is dropped (the person cancelled or left): the request to the service is
+    /// closed and the call is recorded as `cancelled`, with the tokens of what had arrived.
+    pub async fn run_counted(
         self,
         cx: &AiCallContext<'_>,
-        check: impl Fn(R) -> Result<T, String>,
         deltas: Option<Deltas>,
-    ) -> Result<T, AppError> {
+    ) -> (Result<T, AppError>, TokenUsage) {
+        let Ready { call, read, .. } = self;
         let PreparedCall {
             tool,
             key,
@@ -225,36 +268,49 @@ impl PreparedCall {
             mut request,
             row,
             started,
-        } = self;
-        let mut tokens = (0, 0);
-        let mut attempt = |c: &Completion| {
-            tokens.0 += c.prompt_tokens;
-            tokens.1 += c.completion_tokens;
-            parse_json::<R>(&c.text).and_then(&check)
+        } = call;
+        let adapter = cx.ai.provider(provider);
+        let mut used = TokenUsage::default();
+        let mut count = |c: &Completion| {
+            used.prompt_tokens += c.prompt_tokens;
+            used.completion_tokens += c.completion_tokens;
         };
-        let outcome: Result<T, ProviderError> = async {
-            let first = match &deltas {
-                Some(deltas) => {
-                    cx.ai
-                        .provider(provider)
-                        .complete_streaming(&request, &key, deltas)
-                        .await?
-                }
-                None => cx.ai.provider(provider).complete(&request, &key).await?,
-            };
-            match attempt(&first) {
-                Ok(result) => Ok(result),
-                Err(why) => {
-                    tracing::info!(tool = tool.info().flag, %why, "AI reply unusable; asking once to repair it");
-                    request.messages.push(Message::assistant(first.text));
-                    request.messages.push(Message::user(REPAIR));
-                    let second = cx.ai.provider(provider).complete(&request, &key).await?;
-                    attempt(&second).map_err(ProviderError::BadReply)
+        let first = match &deltas {
+            Some(out) => relay(adapter, &request, &key, out).await,
+            None => adapter.complete(&request, &key).await,
+        };
+        let outcome: Result<T, ProviderError> = match first {
+            Err(ProviderError::Cancelled { streamed_chars }) => {
+                let asked: usize = request.messages.iter().map(|m| m.content.len()).sum();
+                count(&Completion {
+                    prompt_tokens: estimate_tokens(asked),
+                    completion_tokens: estimate_tokens(streamed_chars),
+                    ..Completion::default()
+                });
+                Err(ProviderError::Cancelled { streamed_chars })
+            }
+            Err(e) => Err(e),
+            Ok(first) => {
+                count(&first);
+                match read(&first.text) {
+                    Ok(result) => Ok(result),
+                    Err(why) => {
+                        tracing::info!(tool = tool.info().flag, %why, "AI reply unusable; asking once to repair it");
+                        request.messages.push(Message::assistant(first.text));
+                        request.messages.push(Message::user(REPAIR));
+                        match adapter.complete(&request, &key).await {
+                            Ok(second) => {
+                                count(&second);
+                                read(&second.text).map_err(ProviderError::BadReply)
+                            }
+                            Err(e) => Err(e),
+                        }
+                    }
                 }
             }
-        }
-        .await;
+        };
         drop(deltas);
+        used.total_tokens = used.prompt_tokens + used.completion_tokens;
         let latency_ms = started.elapsed().as_millis() as i64;
         let label = match &outcome {
             Ok(_) => "ok",
@@ -272,14 +328,51 @@ impl PreparedCall {
         metrics::histogram!("digame_ai_call_duration_seconds", "tool" => tool.info().flag)
             .record(started.elapsed().as_secs_f64());
         let mut done: ai_calls::ActiveModel = row.into();
-        done.prompt_tokens = Set(tokens.0);
-        done.completion_tokens = Set(tokens.1);
+        done.prompt_tokens = Set(used.prompt_tokens);
+        done.completion_tokens = Set(used.completion_tokens);
         done.latency_ms = Set(latency_ms);
         done.outcome = Set(label.to_owned());
-        done.update(cx.db)
-            .await
-            .or_internal("recording an AI call")?;
-        outcome.map_err(|e| AppError::Upstream(e.message()))
+        if let Err(e) = done.update(cx.db).await.or_internal("recording an AI call") {
+            return (Err(e), used);
+        }
+        (outcome.map_err(|e| AppError::Upstream(e.message())), used)
+    }
+}
+
+/// About four characters a token: the estimate for a call stopped before the service said.
+fn estimate_tokens(chars: usize) -> i64 {
+    i64::try_from(chars.div_ceil(4)).unwrap_or(i64::MAX)
+}
+
+/// Streams a call's answer to `out`, stopping as soon as `out`'s receiver is gone: the
+/// adapter's future is dropped, which closes its request to the service.
+async fn relay(
+    adapter: &dyn ChatProvider,
+    request: &ChatRequest,
+    key: &SecretString,
+    out: &Deltas,
+) -> Result<Completion, ProviderError> {
+    let (pieces, mut arriving) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let call = adapter.complete_streaming(request, key, &pieces);
+    tokio::pin!(call);
+    let mut streamed_chars = 0;
+    loop {
+        tokio::select! {
+            biased;
+            Some(piece) = arriving.recv() => {
+                streamed_chars += piece.len();
+                if out.send(piece).is_err() {
+                    return Err(ProviderError::Cancelled { streamed_chars });
+                }
+            }
+            done = &mut call => {
+                while let Ok(piece) = arriving.try_recv() {
+                    let _ = out.send(piece);
+                }
+                return done;
+            }
+            () = out.closed() => return Err(ProviderError::Cancelled { streamed_chars }),
+        }
     }
 }
 

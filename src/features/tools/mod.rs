@@ -12,6 +12,8 @@ pub mod gate;
 pub mod last;
 #[cfg(feature = "ssr")]
 pub mod saved;
+#[cfg(feature = "ssr")]
+pub mod stream;
 
 pub use crate::domain::access::ToolAccess;
 pub use crate::domain::tools::{KeyNeed, ToolId, ToolInfo, TOOLS};
@@ -19,6 +21,23 @@ pub use crate::domain::tools::{KeyNeed, ToolId, ToolInfo, TOOLS};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+/// What an AI call used, in the service's tokens (estimated from the text for a call
+/// cancelled while it streamed: about four characters a token).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TokenUsage {
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub total_tokens: i64,
+}
+
+/// The last event of a streamed answer (`result`): the checked answer and what it used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finished<T> {
+    pub result: T,
+    pub usage: TokenUsage,
+}
 
 /// One tool card on the dashboard, with exactly what unlocks it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

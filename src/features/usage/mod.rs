@@ -72,7 +72,7 @@ pub struct CallRow {
     /// From asking to the whole answer.
     pub latency_ms: i64,
     /// `ok`, `pending` (still running), `key_rejected`, `rate_limited`, `unreachable`,
-    /// `timed_out` or `bad_reply`.
+    /// `timed_out`, `bad_reply` or `cancelled` (the person stopped it while it streamed).
     pub outcome: String,
 }
 
@@ -86,8 +86,15 @@ pub fn outcome_words(outcome: &str) -> &'static str {
         "unreachable" => "Service unreachable",
         "timed_out" => "Too slow",
         "bad_reply" => "Unreadable answer",
+        "cancelled" => "Cancelled",
         _ => "Other",
     }
+}
+
+/// Whether a call with this outcome counts as an error in the figures: not an answer, not
+/// still running, and not stopped by the person.
+pub fn is_failure(outcome: &str) -> bool {
+    !matches!(outcome, "ok" | "pending" | "cancelled")
 }
 
 #[server(endpoint = "account/usage")]

@@ -14,7 +14,7 @@ impl MonthTotals {
         self.calls += 1;
         self.prompt_tokens += call.prompt_tokens;
         self.completion_tokens += call.completion_tokens;
-        if !matches!(call.outcome.as_str(), "ok" | "pending") {
+        if super::is_failure(&call.outcome) {
             self.errors += 1;
         }
     }

@@ -5,7 +5,7 @@ use crate::ai::prompt::Prompt;
 use crate::domain::ToolId;
 use crate::error::AppError;
 use crate::features::onboarding::service as onboarding;
-use crate::features::tools::ai_call::{ask, text_input, AiCallContext};
+use crate::features::tools::ai_call::{ready, text_input, AiCallContext, Ready};
 use crate::person::SessionUser;
 use serde::Deserialize;
 
@@ -98,10 +98,19 @@ pub async fn suggest(
     person: &SessionUser,
     text: String,
 ) -> Result<WritingResult, AppError> {
+    prepare(cx, person, text).await?.run(cx, None).await
+}
+
+/// The checks of [`suggest`] and its call, ready to run (streamed or not).
+pub async fn prepare(
+    cx: &AiCallContext<'_>,
+    person: &SessionUser,
+    text: String,
+) -> Result<Ready<WritingResult>, AppError> {
     let text = text_input("text", &text, TEXT_MAX_CHARS)?;
     let preferences = onboarding::preferences(cx.db, person).await?;
     let prompt = prompt(&text, preferences.tone).detail(preferences.detail);
-    ask(cx, person, ToolId::WritingAssistance, prompt, |r: Reply| {
+    ready(cx, person, ToolId::WritingAssistance, prompt, move |r: Reply| {
         check(&text, r)
     })
     .await

@@ -1,0 +1,66 @@
+//! How long usage records and audit events are kept: `DIGAME_RETENTION_MONTHS` (13 by
+//! default, so a year can be compared with the one before), after which an hourly job on
+//! one replica deletes them. Only records are deleted: tasks, keys, saved answers and the
+//! people themselves stay as long as their owners keep them.
+
+use crate::entities::{ai_calls, ai_usage, audit_events};
+use chrono::{DateTime, Months, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+/// What one round deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub ai_calls: u64,
+    pub ai_usage_days: u64,
+    pub audit_events: u64,
+}
+
+/// The oldest moment still kept at `now`: `months` calendar months before it (the last day
+/// of a shorter month when the day does not exist there).
+pub fn kept_since(now: DateTime<Utc>, months: u32) -> DateTime<Utc> {
+    now.checked_sub_months(Months::new(months))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Deletes the AI calls, daily AI counts and audit events older than `months` months.
+pub async fn delete_expired(
+    db: &DatabaseConnection,
+    months: u32,
+    now: DateTime<Utc>,
+) -> Result<Removed, DbErr> {
+    let since = kept_since(now, months);
+    let ai_calls = ai_calls::Entity::delete_many()
+        .filter(ai_calls::Column::CreatedAt.lt(since))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let ai_usage_days = ai_usage::Entity::delete_many()
+        .filter(ai_usage::Column::Day.lt(since.format("%Y-%m-%d").to_string()))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let audit_events = audit_events::Entity::delete_many()
+        .filter(audit_events::Column::CreatedAt.lt(since))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(Removed {
+        ai_calls,
+        ai_usage_days,
+        audit_events,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_kept_window_counts_calendar_months() {
+        let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap();
+        assert_eq!(kept_since(at(2026, 12, 6), 13), at(2025, 11, 6));
+        assert_eq!(kept_since(at(2026, 3, 31), 1), at(2026, 2, 28));
+        assert_eq!(kept_since(at(2026, 1, 15), 120), at(2016, 1, 15));
+    }
+}

@@ -1,0 +1,250 @@
+//! Every AI route of the JSON API streams with `Accept: text/event-stream`: drafts in the
+//! result's shape (lists only with whole items), then the checked result with the tokens
+//! used, as recorded; refusals keep their status; closing the connection cancels the call
+//! upstream and records only what was used.
+
+use crate::common;
+
+use common::{person, save_key, spawn_app, TestApp};
+use digame::entities::ai_calls;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const KEY: &str = "sk-live-4f9c2e7a1b3d5e6f";
+
+/// Posts `body` to `/api/v1/ai{path}` asking for events; the status and the events.
+async fn stream(app: &TestApp, path: &str, body: Value) -> (u16, Vec<(String, Value)>, String) {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/ai{path}")))
+        .header("accept", "text/event-stream")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let kind = common::header(res.headers(), "content-type").to_owned();
+    let text = res.text().await.unwrap();
+    if status != 200 {
+        return (status, Vec::new(), text);
+    }
+    assert!(kind.starts_with("text/event-stream"), "{kind}");
+    let mut seen = 0;
+    let events = digame::features::meetings::take_events(&text, &mut seen)
+        .into_iter()
+        .map(|(name, data)| (name, serde_json::from_str(&data).expect("JSON data")))
+        .collect();
+    (status, events, text)
+}
+
+async fn calls_of(app: &TestApp, email: &str) -> Vec<ai_calls::Model> {
+    let who = person(app, email).await;
+    ai_calls::Entity::find()
+        .filter(ai_calls::Column::UserId.eq(who.user.id))
+        .order_by_asc(ai_calls::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_ai_route_streams_drafts_then_the_result_with_its_usage() {
+    let app = spawn_app().await;
+    let email = app.register("api-stream").await;
+
+    // A refusal comes before the stream, with its status and the error shape.
+    let (status, _, body) = stream(
+        &app,
+        "/writing-assistance/suggest",
+        json!({"text": "very good"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("API_KEY_MISSING"), "{body}");
+
+    for key in [
+        "writing_service_key",
+        "communication_style_service_key",
+        "meeting_insights_service_key",
+        "language_learning_api_key",
+        "email_analysis_service_key",
+    ] {
+        save_key(&app, key, KEY).await;
+    }
+    let (status, _, body) = stream(&app, "/language/translate", json!({"text": "cat", "target_language": "xx"})).await;
+    assert_eq!(status, 422, "bad input is refused before the stream: {body}");
+
+    let analysis: Value = app
+        .client
+        .post(app.url("/api/v1/ai/email-analysis/analyze"))
+        .json(&json!([
+            {"sender": "ana@example.com", "recipients": "me@example.com", "timestamp": "2026-11-02T09:00:00Z", "subject": "Plan"},
+            {"sender": "me@example.com", "recipients": "ana@example.com", "timestamp": "2026-11-02T10:00:00Z", "subject": "Re: Plan"}
+        ]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let routes = [
+        (
+            "/writing-assistance/suggest",
+            json!({"text": "I recieve teh report and its very good, we will definately send it."}),
+            "suggestions",
+        ),
+        (
+            "/communication-style/analyze",
+            json!({"text": "Thanks so much! Maybe we could perhaps meet later, if that is fine?"}),
+            "categories",
+        ),
+        (
+            "/meeting-insights/analyze",
+            json!({"notes": "Launch planning\nBudget is tight\nDecision: ship on the 1st\nAction: Ana - send the draft by 2026-12-01"}),
+            "summary",
+        ),
+        (
+            "/language/translate",
+            json!({"text": "cat", "target_language": "fr"}),
+            "translation",
+        ),
+        ("/language/define", json!({"word": "cat"}), "senses"),
+        (
+            "/email-analysis/narrative",
+            json!({ "analysis": analysis }),
+            "narrative",
+        ),
+    ];
+    for (path, body, field) in routes {
+        let (status, events, text) = stream(&app, path, body).await;
+        assert_eq!(status, 200, "{path}: {text}");
+        let (last, drafts) = events.split_last().expect("events");
+        assert_eq!(last.0, "result", "{path}: {text}");
+        assert!(
+            !last.1["result"][field].is_null(),
+            "{path}: the checked result has its {field}: {text}"
+        );
+        assert!(
+            drafts.iter().all(|(name, d)| name == "draft" && d.is_object()),
+            "{path}: {text}"
+        );
+        if matches!(field, "suggestions" | "summary") {
+            assert!(!drafts.is_empty(), "{path}: the answer is seen arriving: {text}");
+        }
+        // The last event's usage is the call's, as recorded.
+        let call = calls_of(&app, &email).await.pop().unwrap();
+        assert_eq!(call.outcome, "ok", "{path}");
+        let usage = &last.1["usage"];
+        assert_eq!(usage["prompt_tokens"], call.prompt_tokens, "{path}");
+        assert_eq!(usage["completion_tokens"], call.completion_tokens, "{path}");
+        assert_eq!(
+            usage["total_tokens"],
+            call.prompt_tokens + call.completion_tokens,
+            "{path}"
+        );
+        assert!(call.completion_tokens > 0, "{path}");
+    }
+
+    // The writing suggestions arrive whole: every suggestion in a draft is one of the
+    // result's, never half of one.
+    let (_, events, text) = stream(
+        &app,
+        "/writing-assistance/suggest",
+        json!({"text": "I recieve teh report and its very good, we will definately send it."}),
+    )
+    .await;
+    let (last, drafts) = events.split_last().unwrap();
+    let whole = last.1["result"]["suggestions"].as_array().unwrap();
+    assert!(whole.len() >= 2, "{text}");
+    let mut grew = false;
+    for (_, draft) in drafts {
+        let Some(items) = draft["suggestions"].as_array() else {
+            continue;
+        };
+        for item in items {
+            assert!(
+                whole.iter().any(|w| w == item),
+                "a draft shows a suggestion that is not whole: {item}"
+            );
+        }
+        grew |= !items.is_empty() && items.len() < whole.len();
+    }
+    assert!(grew, "suggestions appear one by one: {text}");
+}
+
+#[tokio::test]
+async fn closing_the_connection_cancels_the_call_upstream_and_counts_what_was_used() {
+    let app = spawn_app().await;
+    let email = app.register("api-cancel").await;
+    save_key(&app, "meeting_insights_service_key", KEY).await;
+
+    let notes = format!(
+        "Launch planning [[fake:slow-stream]]\n{}",
+        "Budget is tight and we talked about it at length.\n".repeat(20)
+    );
+    let mut res = app
+        .client
+        .post(app.url("/api/v1/ai/meeting-insights/analyze"))
+        .header("accept", "text/event-stream")
+        .json(&json!({ "notes": notes }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    // The first draft has arrived: the answer is being written. Then the client leaves.
+    let mut seen = String::new();
+    while !seen.contains("event: draft") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk())
+            .await
+            .expect("a draft within 10 s")
+            .unwrap()
+            .expect("more of the stream");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(res);
+
+    // The test service sees its stream left before its end, and the call is recorded as
+    // cancelled with what had arrived (less than a whole answer).
+    let fake = reqwest::Client::new();
+    let mut abandoned = 0;
+    let mut call = None;
+    for _ in 0..100 {
+        abandoned = fake
+            .get(format!("{}/fake/abandoned", app.ai_base))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["abandoned"]
+            .as_u64()
+            .unwrap();
+        call = calls_of(&app, &email).await.pop();
+        if abandoned == 1 && call.as_ref().is_some_and(|c| c.outcome != "pending") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(abandoned, 1, "the upstream request was closed");
+    let call = call.unwrap();
+    assert_eq!(call.outcome, "cancelled");
+    assert!(call.prompt_tokens > 0 && call.completion_tokens > 0, "{call:?}");
+
+    // The same notes answered whole use more: only what was used was counted.
+    let whole = stream(
+        &app,
+        "/meeting-insights/analyze",
+        json!({ "notes": notes.replace("[[fake:slow-stream]]", "") }),
+    )
+    .await;
+    assert_eq!(whole.0, 200, "{}", whole.2);
+    let answered = calls_of(&app, &email).await.pop().unwrap();
+    assert_eq!(answered.outcome, "ok");
+    assert!(
+        call.completion_tokens < answered.completion_tokens,
+        "cancelled {} < whole {}",
+        call.completion_tokens,
+        answered.completion_tokens
+    );
+}
