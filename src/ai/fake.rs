@@ -228,7 +228,7 @@ fn event_stream(
     futures_util::stream::unfold(start, move |(mut events, mut watch)| async move {
         let Some(event) = events.next() else {
             // Every event was sent: the stream ended as it should.
-            watch.0 = None;
+            watch.0.take();
             return None;
         };
         tokio::time::sleep(pause).await;

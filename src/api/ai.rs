@@ -9,7 +9,7 @@
 
 use super::extract::{ApiCaller, ApiError, JsonBody};
 use crate::error::AppError;
-use crate::features::tools::ai_call::{minute_window, AiCallContext, Ready};
+use crate::features::tools::ai_call::{minute_window, AiCallContext, Ready, Stop};
 use crate::features::tools::stream;
 use crate::features::{email, language, meetings, style, writing};
 use crate::web::state::AppState;
@@ -101,7 +101,7 @@ async fn with_window(state: &AppState, caller: &ApiCaller, mut res: Response) ->
 
 /// A prepared call's answer: as events when the caller asks for them
 /// (`Accept: text/event-stream`), else as one JSON body.
-async fn run<T: Serialize + Send + 'static>(
+async fn run<T: Serialize + Send + Sync + 'static>(
     state: AppState,
     caller: &ApiCaller,
     headers: &HeaderMap,
@@ -112,10 +112,10 @@ async fn run<T: Serialize + Send + 'static>(
         Err(e) => return answer::<T>(&state, caller, Err(e)).await,
     };
     if stream::wants_events(headers) {
-        let res = stream::respond(state.clone(), ready, None).await;
+        let res = stream::respond(state.clone(), ready, None, Stop::OnDisconnect).await;
         return with_window(&state, caller, res).await;
     }
-    let result = ready.run(&cx(&state), None).await;
+    let result = ready.run(&cx(&state)).await;
     answer(&state, caller, result).await
 }
 

@@ -132,10 +132,7 @@ pub async fn build_app(
             crate::features::ai_admin::CSV_PATH,
             get(crate::features::ai_admin::figures::download),
         )
-        .route(
-            crate::features::meetings::STREAM_PATH,
-            axum::routing::post(crate::features::meetings::stream::stream),
-        )
+        .merge(tool_streams())
         .fallback_service(site_files(&leptos_options, context))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
     let upload_limit = state.settings.upload_body_limit();
@@ -351,6 +348,34 @@ fn spawn_expired_session_cleanup(db: sea_orm::DatabaseConnection, store: AppSess
             }
         }
     });
+}
+
+/// The tools' answers as events, for their pages with JavaScript (`tools::stream`): each
+/// route takes the same form as the tool's server function.
+fn tool_streams() -> Router<AppState> {
+    use crate::features::tools::stream::{cancel, page, CANCEL_PATH};
+    use crate::features::{email, language, meetings, style, writing};
+    use axum::routing::post;
+    Router::new()
+        .route(CANCEL_PATH, post(cancel))
+        .route(
+            meetings::STREAM_PATH,
+            post(page::<meetings::AnalyseMeeting>),
+        )
+        .route(
+            writing::STREAM_PATH,
+            post(page::<writing::SuggestWriting>),
+        )
+        .route(style::STREAM_PATH, post(page::<style::AnalyseStyle>))
+        .route(
+            language::TRANSLATE_STREAM_PATH,
+            post(page::<language::Translate>),
+        )
+        .route(language::DEFINE_STREAM_PATH, post(page::<language::Define>))
+        .route(
+            email::NARRATIVE_STREAM_PATH,
+            post(page::<email::EmailNarrative>),
+        )
 }
 
 /// Deletes usage records and audit events past the retention period, hourly, on one

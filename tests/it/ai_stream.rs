@@ -30,12 +30,21 @@ async fn stream(app: &TestApp, path: &str, body: Value) -> (u16, Vec<(String, Va
         return (status, Vec::new(), text);
     }
     assert!(kind.starts_with("text/event-stream"), "{kind}");
+    (status, events_of(&text), text)
+}
+
+/// The events of a body after the first (`call`, the call's id): name and data, in order.
+fn events_of(text: &str) -> Vec<(String, Value)> {
     let mut seen = 0;
-    let events = digame::features::meetings::take_events(&text, &mut seen)
-        .into_iter()
-        .map(|(name, data)| (name, serde_json::from_str(&data).expect("JSON data")))
-        .collect();
-    (status, events, text)
+    let mut events: Vec<(String, Value)> =
+        digame::features::tools::live::take_events(text, &mut seen)
+            .into_iter()
+            .map(|(name, data)| (name, serde_json::from_str(&data).expect("JSON data")))
+            .collect();
+    let (first, call) = events.remove(0);
+    assert_eq!(first, "call", "{text}");
+    assert!(call["id"].as_i64().is_some(), "{text}");
+    events
 }
 
 async fn calls_of(app: &TestApp, email: &str) -> Vec<ai_calls::Model> {
@@ -247,4 +256,190 @@ async fn closing_the_connection_cancels_the_call_upstream_and_counts_what_was_us
         call.completion_tokens,
         answered.completion_tokens
     );
+}
+
+/// Posts a tool's form as its page with JavaScript does; the status and the events.
+async fn page_stream(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, Vec<(String, Value)>, String) {
+    let res = app
+        .client
+        .post(app.url(path))
+        .header("origin", &app.base)
+        .header("accept", "text/event-stream")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    if status != 200 {
+        return (status, Vec::new(), text);
+    }
+    (status, events_of(&text), text)
+}
+
+#[tokio::test]
+async fn each_tool_page_streams_its_answer_and_keeps_it_for_a_reload() {
+    let app = spawn_app().await;
+    let (status, _, body) = page_stream(&app, "/tools/writing/stream", &[("text", "very good")]).await;
+    assert_eq!(status, 401, "signed out: {body}");
+    app.register("page-stream").await;
+    for key in [
+        "writing_service_key",
+        "communication_style_service_key",
+        "language_learning_api_key",
+    ] {
+        save_key(&app, key, KEY).await;
+    }
+    let (status, _, body) = page_stream(&app, "/tools/style/stream", &[("txt", "x")]).await;
+    assert_eq!(status, 400, "a form without its field: {body}");
+
+    let pages = [
+        (
+            "/tools/writing/stream",
+            vec![("text", "I recieve teh report and its very good.")],
+            "/tools/writing",
+            "recieve teh report",
+        ),
+        (
+            "/tools/style/stream",
+            vec![("text", "Thanks so much! Maybe we could meet later.")],
+            "/tools/style",
+            "Maybe we could meet later",
+        ),
+        (
+            "/tools/language/translate/stream",
+            vec![("text", "cat"), ("target", "fr"), ("source", "")],
+            "/tools/language",
+            "[fr] chat",
+        ),
+        (
+            "/tools/language/define/stream",
+            vec![("word", "serendipity"), ("language", "en")],
+            "/tools/language",
+            "serendipity",
+        ),
+    ];
+    for (path, form, page, shown) in pages {
+        let (status, events, text) = page_stream(&app, path, &form).await;
+        assert_eq!(status, 200, "{path}: {text}");
+        let last = events.last().expect("events");
+        assert_eq!(last.0, "result", "{path}: {text}");
+        assert!(last.1["usage"]["total_tokens"].as_i64().unwrap() > 0, "{path}");
+        // Coming back to the page shows the input and the answer again.
+        let html = app.get(page).await.text().await.unwrap();
+        assert!(html.contains(shown), "{page} shows {shown:?} again");
+    }
+}
+
+/// Reads `res` until its text so far contains `wanted`; the text so far.
+async fn read_until(res: &mut reqwest::Response, seen: &mut String, wanted: &str) {
+    while !seen.contains(wanted) {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("{wanted:?} within 10 s: {seen}"))
+            .unwrap()
+            .unwrap_or_else(|| panic!("the stream ended before {wanted:?}: {seen}"));
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+async fn abandoned(app: &TestApp) -> u64 {
+    reqwest::get(format!("{}/fake/abandoned", app.ai_base))
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["abandoned"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_page_left_mid_answer_gets_it_kept_and_cancel_stops_it_upstream() {
+    let app = spawn_app().await;
+    let email = app.register("page-cancel").await;
+    save_key(&app, "meeting_insights_service_key", KEY).await;
+    let notes = |title: &str| {
+        format!(
+            "{title} planning [[fake:slow-stream]]\n{}",
+            "Budget is tight and we talked about it.\n".repeat(10)
+        )
+    };
+    let start = |notes: String| {
+        app.client
+            .post(app.url("/tools/meetings/stream"))
+            .header("origin", &app.base)
+            .header("accept", "text/event-stream")
+            .form(&[("notes", notes)])
+            .send()
+    };
+
+    // Left (a reload, a closed tab) once the answer is under way: the call goes on, and
+    // its answer is kept for the page.
+    let mut res = start(notes("Yearly")).await.unwrap();
+    let mut seen = String::new();
+    read_until(&mut res, &mut seen, "event: draft").await;
+    drop(res);
+    let mut done = None;
+    for _ in 0..100 {
+        done = calls_of(&app, &email)
+            .await
+            .pop()
+            .filter(|c| c.outcome != "pending");
+        if done.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(done.expect("the call ended").outcome, "ok");
+    assert_eq!(abandoned(&app).await, 0, "nothing was stopped upstream");
+    let html = app.get("/tools/meetings").await.text().await.unwrap();
+    assert!(html.contains("Yearly planning"), "the answer is kept");
+
+    // Cancel: the call is named in the first event, asked to stop, and stops upstream.
+    let mut res = start(notes("Monthly")).await.unwrap();
+    let mut seen = String::new();
+    read_until(&mut res, &mut seen, "event: draft").await;
+    let call: Value = serde_json::from_str(
+        seen.split("event: call\ndata: ")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .expect("the call event"),
+    )
+    .unwrap();
+    let id = call["id"].as_i64().unwrap().to_string();
+    let cancel = |id: String| {
+        app.client
+            .post(app.url("/tools/stream/cancel"))
+            .header("origin", &app.base)
+            .form(&[("call", id)])
+            .send()
+    };
+    assert_eq!(cancel(id.clone()).await.unwrap().status().as_u16(), 204);
+    read_until(&mut res, &mut seen, "event: error").await;
+    assert!(seen.contains("cancelled"), "{seen}");
+    let call = calls_of(&app, &email).await.pop().unwrap();
+    assert_eq!(call.outcome, "cancelled");
+    assert!(call.completion_tokens > 0);
+    let mut stopped = 0;
+    for _ in 0..50 {
+        stopped = abandoned(&app).await;
+        if stopped == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stopped, 1, "the request to the AI service was closed");
+    // Once ended, or for anybody else, there is nothing to cancel.
+    assert_eq!(cancel(id.clone()).await.unwrap().status().as_u16(), 404);
+    let other = common::new_client();
+    app.register_with(&other, "page-cancel-other").await;
+    let res = other
+        .post(app.url("/tools/stream/cancel"))
+        .header("origin", &app.base)
+        .form(&[("call", id)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
 }

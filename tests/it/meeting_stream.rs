@@ -29,13 +29,18 @@ async fn stream(app: &TestApp, notes: &str) -> (u16, String, String) {
     (status, kind, res.text().await.unwrap())
 }
 
-/// The events of a body: name and data, in order.
+/// The events of a body after the first (`call`, the call's id): name and data, in order.
 fn events_of(body: &str) -> Vec<(String, Value)> {
     let mut seen = 0;
-    digame::features::meetings::take_events(body, &mut seen)
-        .into_iter()
-        .map(|(name, data)| (name, serde_json::from_str(&data).unwrap()))
-        .collect()
+    let mut events: Vec<(String, Value)> =
+        digame::features::tools::live::take_events(body, &mut seen)
+            .into_iter()
+            .map(|(name, data)| (name, serde_json::from_str(&data).unwrap()))
+            .collect();
+    let (first, call) = events.remove(0);
+    assert_eq!(first, "call", "{body}");
+    assert!(call["id"].as_i64().is_some(), "{body}");
+    events
 }
 
 #[tokio::test]

@@ -94,11 +94,12 @@ async fn a_tool_pointed_at_an_anthropic_service_speaks_its_api() {
     assert_eq!(res.status().as_u16(), 200);
     let body = res.text().await.unwrap();
     let mut seen = 0;
-    let events = digame::features::meetings::take_events(&body, &mut seen);
+    let mut events = digame::features::tools::live::take_events(&body, &mut seen);
+    assert_eq!(events.remove(0).0, "call", "{body}");
     let (last, drafts) = events.split_last().expect("events");
     assert_eq!(last.0, "result", "{body}");
     let result: serde_json::Value = serde_json::from_str(&last.1).unwrap();
-    assert_eq!(result["action_items"][0]["owner"], "Ana", "{result}");
+    assert_eq!(result["result"]["action_items"][0]["owner"], "Ana", "{result}");
     assert!(
         drafts.len() >= 2 && drafts.iter().all(|(name, _)| name == "draft"),
         "the answer arrives over several drafts: {body}"

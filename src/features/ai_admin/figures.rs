@@ -28,7 +28,7 @@ impl Tally {
         if crate::features::usage::is_failure(&c.outcome) {
             self.errors += 1;
         }
-        if c.outcome != "pending" {
+        if !matches!(c.outcome.as_str(), "pending" | "cancel_requested") {
             self.latencies.push(c.latency_ms);
         }
     }

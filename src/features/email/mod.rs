@@ -27,6 +27,8 @@ use serde::{Deserialize, Serialize};
 
 /// Where the upload form posts (multipart: `own_addresses`, `unanswered_days`, `file`).
 pub const UPLOAD_PATH: &str = "/tools/email/upload";
+/// Where the page with JavaScript asks for the narrative as it is written.
+pub const NARRATIVE_STREAM_PATH: &str = "/tools/email/narrative/stream";
 /// The page, where the answer to a plain form post is shown.
 pub const PAGE: &str = "/tools/email";
 /// Threads waiting longer than this many days count as unanswered, unless the person

@@ -10,7 +10,8 @@ use super::{
 };
 use crate::components::{field_error, form_error, FormAlert, HydrationMark, TextField};
 use crate::error::AppError;
-use crate::features::tools::pages::{SavedResults, ToolPage, ToolStart, WithToolStart};
+use crate::features::tools::live::{Drafted, Live};
+use crate::features::tools::pages::{SavedResults, ToolPage, ToolStart, WithToolStart, Working};
 use crate::features::tools::SavedResult;
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -305,6 +306,9 @@ fn NarrativeCard(
     let sent = serde_json::to_string_pretty(&a.anonymised()).unwrap_or_default();
     let analysis = serde_json::to_string(&a).unwrap_or_default();
     let value = narrate.value();
+    // With JavaScript the narrative streams in (`live.draft`); without it the form posts.
+    let live = Live::<Narrative>::new();
+    let pending = live.pending(narrate.pending());
     let body = if has_key {
         let input = analysis.clone();
         view! {
@@ -315,20 +319,18 @@ fn NarrativeCard(
             </details>
             <form method="post" action="/api/tools/email/narrative" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
-                narrate.dispatch(EmailNarrative { analysis: input.clone() });
+                let input = input.clone();
+                live.ask(super::NARRATIVE_STREAM_PATH, &[("analysis", &input)], value, || {
+                    narrate.dispatch(EmailNarrative { analysis: input.clone() })
+                });
             }>
                 <input type="hidden" name="analysis" value=analysis/>
                 <FormAlert message=form_error(value)/>
-                <button type="submit" class="button button-quiet" disabled=move || narrate.pending().get()>"Ask for a narrative"</button>
-                <p class="muted small" role="status">{move || narrate.pending().get().then_some("Asking your AI service…")}</p>
+                <button type="submit" class="button button-quiet" disabled=move || pending.get()>"Ask for a narrative"</button>
+                <Working pending label="Asking your AI service…" on_cancel=live.on_cancel()/>
             </form>
-            {move || value.get().and_then(Result::ok).map(|n| view! {
-                <div data-narrative>
-                    <p>{n.narrative}</p>
-                    <h3>"Suggestions"</h3>
-                    <ul>{n.suggestions.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
-                </div>
-            })}
+            {move || live.draft.get().map(|n| view! { <Drafted>{narrative_view(n)}</Drafted> })}
+            {move || value.get().and_then(Result::ok).filter(|_| !live.streaming()).map(narrative_view)}
         }
         .into_any()
     } else {
@@ -342,6 +344,16 @@ fn NarrativeCard(
             <h2 id="narrative-heading">"Narrative"</h2>
             {body}
         </section>
+    }
+}
+
+fn narrative_view(n: Narrative) -> impl IntoView {
+    view! {
+        <div data-narrative>
+            <p>{n.narrative}</p>
+            <h3>"Suggestions"</h3>
+            <ul>{n.suggestions.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+        </div>
     }
 }
 

@@ -548,7 +548,7 @@ pub async fn narrative(
 ) -> Result<Narrative, AppError> {
     prepare_narrative(cx, person, analysis_json)
         .await?
-        .run(cx, None)
+        .run(cx)
         .await
 }
 
@@ -581,6 +581,23 @@ pub async fn prepare_narrative(
         check,
     )
     .await
+}
+
+impl crate::features::tools::stream::Streamable for super::EmailNarrative {
+    type Output = Narrative;
+    const TOOL: ToolId = ToolId::EmailPatterns;
+
+    fn kept(&self) -> Value {
+        serde_json::json!({ "narrative_for": self.analysis })
+    }
+
+    async fn prepare(
+        self,
+        cx: &AiCallContext<'_>,
+        person: &SessionUser,
+    ) -> Result<Ready<Narrative>, AppError> {
+        prepare_narrative(cx, person, &self.analysis).await
+    }
 }
 
 #[cfg(test)]

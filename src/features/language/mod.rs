@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 pub const SNIPPET_MAX_CHARS: usize = 2_000;
 pub const WORD_MAX_CHARS: usize = 60;
+/// Where the page with JavaScript asks for a translation as it is written.
+pub const TRANSLATE_STREAM_PATH: &str = "/tools/language/translate/stream";
+/// Where the page with JavaScript asks for a definition as it is written.
+pub const DEFINE_STREAM_PATH: &str = "/tools/language/define/stream";
 
 /// The languages offered, as ISO 639-1 codes and English names, in the order of their names
 /// (as people look for them in the list).

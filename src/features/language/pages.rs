@@ -5,8 +5,9 @@ use super::{
     SNIPPET_MAX_CHARS, WORD_MAX_CHARS,
 };
 use crate::components::{field_error, form_error, FormAlert, HydrationMark, TextField};
+use crate::features::tools::live::{Drafted, Live};
 use crate::features::tools::pages::{
-    Cancel, CountedText, PlainAnswer, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
+    CountedText, PlainAnswer, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -80,15 +81,25 @@ fn TranslatePanel(answer: PlainAnswer, latest: RwSignal<Option<LanguageResult>>)
         latest.set(r.clone().ok().map(LanguageResult::Translation));
         action.value().set(Some(r));
     }
-    let cancel = Cancel::new();
     let value = action.value();
+    // With JavaScript the translation streams in (`live.draft`); without it the form posts.
+    let live = Live::<Translation>::new();
+    let pending = live.pending(action.pending());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        cancel.keep(action.dispatch(Translate {
+        let form = Translate {
             text: text.get_untracked(),
             target: target.get_untracked(),
             source: source.get_untracked(),
-        }));
+        };
+        let fields = [
+            ("text", form.text.as_str()),
+            ("target", form.target.as_str()),
+            ("source", form.source.as_str()),
+        ];
+        live.ask(super::TRANSLATE_STREAM_PATH, &fields, value, || {
+            action.dispatch(form.clone())
+        });
     };
     view! {
         <section class="card" aria-labelledby="translate-heading">
@@ -100,11 +111,12 @@ fn TranslatePanel(answer: PlainAnswer, latest: RwSignal<Option<LanguageResult>>)
                     <LanguageSelect label="From" name="source" detect=true value=source error=field_error(value, "source")/>
                     <LanguageSelect label="Into" name="target" value=target error=field_error(value, "target")/>
                 </div>
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Translate"</button>
-                <Working pending=action.pending() label="Translating…" on_cancel=cancel.callback()/>
+                <button type="submit" class="button" disabled=move || pending.get()>"Translate"</button>
+                <Working pending label="Translating…" on_cancel=live.on_cancel()/>
             </form>
+            {move || live.draft.get().map(|t| view! { <Drafted>{translation_view(t)}</Drafted> })}
             {move || match value.get() {
-                Some(Ok(t)) => Some(translation_view(t)),
+                Some(Ok(t)) if !live.streaming() => Some(translation_view(t)),
                 _ => None,
             }}
         </section>
@@ -132,14 +144,23 @@ fn DefinePanel(answer: PlainAnswer, latest: RwSignal<Option<LanguageResult>>) ->
         latest.set(r.clone().ok().map(LanguageResult::Definition));
         action.value().set(Some(r));
     }
-    let cancel = Cancel::new();
     let value = action.value();
+    // With JavaScript the definition streams in, a sense at a time (`live.draft`).
+    let live = Live::<Definition>::new();
+    let pending = live.pending(action.pending());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        cancel.keep(action.dispatch(Define {
+        let form = Define {
             word: word.get_untracked(),
             language: language.get_untracked(),
-        }));
+        };
+        let fields = [
+            ("word", form.word.as_str()),
+            ("language", form.language.as_str()),
+        ];
+        live.ask(super::DEFINE_STREAM_PATH, &fields, value, || {
+            action.dispatch(form.clone())
+        });
     };
     view! {
         <section class="card" aria-labelledby="define-heading">
@@ -152,11 +173,12 @@ fn DefinePanel(answer: PlainAnswer, latest: RwSignal<Option<LanguageResult>>) ->
                         error=field_error(value, "word")/>
                     <LanguageSelect label="Explain in" name="language" value=language error=field_error(value, "language")/>
                 </div>
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Define"</button>
-                <Working pending=action.pending() label="Looking it up…" on_cancel=cancel.callback()/>
+                <button type="submit" class="button" disabled=move || pending.get()>"Define"</button>
+                <Working pending label="Looking it up…" on_cancel=live.on_cancel()/>
             </form>
+            {move || live.draft.get().map(|d| view! { <Drafted>{definition_view(d)}</Drafted> })}
             {move || match value.get() {
-                Some(Ok(d)) => Some(definition_view(d)),
+                Some(Ok(d)) if !live.streaming() => Some(definition_view(d)),
                 _ => None,
             }}
         </section>

@@ -149,7 +149,7 @@ pub async fn translate(
 ) -> Result<Translation, AppError> {
     prepare_translation(cx, person, text, target, source)
         .await?
-        .run(cx, None)
+        .run(cx)
         .await
 }
 
@@ -188,7 +188,7 @@ pub async fn define(
 ) -> Result<Definition, AppError> {
     prepare_definition(cx, person, word, language_code)
         .await?
-        .run(cx, None)
+        .run(cx)
         .await
 }
 
@@ -214,6 +214,40 @@ pub async fn prepare_definition(
         check_definition(r, &word, language_code)
     })
     .await
+}
+
+impl crate::features::tools::stream::Streamable for super::Translate {
+    type Output = Translation;
+    const TOOL: ToolId = ToolId::LanguageTools;
+
+    fn kept(&self) -> serde_json::Value {
+        serde_json::json!({ "mode": "translate", "text": self.text, "target": self.target, "source": self.source })
+    }
+
+    async fn prepare(
+        self,
+        cx: &AiCallContext<'_>,
+        person: &SessionUser,
+    ) -> Result<Ready<Translation>, AppError> {
+        prepare_translation(cx, person, &self.text, &self.target, &self.source).await
+    }
+}
+
+impl crate::features::tools::stream::Streamable for super::Define {
+    type Output = Definition;
+    const TOOL: ToolId = ToolId::LanguageTools;
+
+    fn kept(&self) -> serde_json::Value {
+        serde_json::json!({ "mode": "define", "word": self.word, "language": self.language })
+    }
+
+    async fn prepare(
+        self,
+        cx: &AiCallContext<'_>,
+        person: &SessionUser,
+    ) -> Result<Ready<Definition>, AppError> {
+        prepare_definition(cx, person, &self.word, &self.language).await
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,6 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
-pub mod stream;
-#[cfg(feature = "ssr")]
 pub mod upload;
 
 use crate::error::AppError;
@@ -95,29 +93,6 @@ pub fn clean_transcript(text: &str) -> String {
     out.join("\n")
 }
 
-/// The complete events in `text` after `seen` (moved past them): name and data.
-pub fn take_events(text: &str, seen: &mut usize) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    while let Some(end) = text.get(*seen..).and_then(|rest| rest.find("\n\n")) {
-        let block = &text[*seen..*seen + end];
-        *seen += end + 2;
-        let (mut name, mut data) = ("message", String::new());
-        for line in block.lines() {
-            if let Some(v) = line.strip_prefix("event:") {
-                name = v.trim();
-            } else if let Some(v) = line.strip_prefix("data:") {
-                if !data.is_empty() {
-                    data.push('\n');
-                }
-                data.push_str(v.strip_prefix(' ').unwrap_or(v));
-            }
-        }
-        if !data.is_empty() {
-            out.push((name.to_owned(), data));
-        }
-    }
-    out
-}
 
 /// The insights of `notes`.
 #[server(endpoint = "tools/meetings/analyse")]
@@ -174,21 +149,5 @@ mod tests {
         assert!(md.contains("## Key points\n\n- Budget\n"));
         assert!(!md.contains("Decisions"));
         assert!(md.contains("- [ ] Send the draft — Ana (due 2026-12-01)\n"));
-    }
-
-    #[test]
-    fn stream_events_are_read_once_complete() {
-        let text = "event: draft\ndata: {\"a\":1}\n\n:\n\nevent: result\ndata: {";
-        let mut seen = 0;
-        assert_eq!(
-            take_events(text, &mut seen),
-            vec![("draft".to_owned(), "{\"a\":1}".to_owned())]
-        );
-        assert!(take_events(text, &mut seen).is_empty());
-        let more = format!("{text}}}\n\n");
-        assert_eq!(
-            take_events(&more, &mut seen),
-            vec![("result".to_owned(), "{}".to_owned())]
-        );
     }
 }

@@ -3,8 +3,9 @@
 
 use super::{AddActionItem, AnalyseMeeting, MeetingResult, NOTES_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert, HydrationMark};
+use crate::features::tools::live::Live;
 use crate::features::tools::pages::{
-    Cancel, CountedText, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
+    CountedText, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -35,46 +36,17 @@ fn MeetingsPanel(start: ToolStart) -> impl IntoView {
     if waiting.get_untracked() {
         wait_for_answer(waiting, action);
     }
-    let cancel = Cancel::new();
     let value = action.value();
-    // With JavaScript the answer streams in: `draft` is what it says so far.
-    let draft = RwSignal::new(None::<MeetingResult>);
-    let streaming = RwSignal::new(false);
-    let pending = Signal::derive(move || action.pending().get() || streaming.get());
-    #[cfg(feature = "hydrate")]
-    let live = StoredValue::new_local(None::<live::Live>);
+    // With JavaScript the answer streams in: `live.draft` is what it says so far.
+    let live = Live::<MeetingResult>::new();
+    let pending = live.pending(action.pending());
     let ask = move || {
-        #[cfg(feature = "hydrate")]
-        {
-            let started = live::start(
-                &notes.get_untracked(),
-                move |d| draft.set(Some(d)),
-                move |answer| {
-                    streaming.set(false);
-                    draft.set(None);
-                    if let Some(answer) = answer {
-                        value.set(Some(answer));
-                    }
-                },
-            );
-            if let Ok(request) = started {
-                streaming.set(true);
-                live.set_value(Some(request));
-                return;
-            }
-        }
-        // Without streaming (the request could not be made), the whole answer at once.
-        cancel.keep(action.dispatch(AnalyseMeeting {
-            notes: notes.get_untracked(),
-        }));
+        let notes = notes.get_untracked();
+        live.ask(super::STREAM_PATH, &[("notes", &notes)], value, || {
+            action.dispatch(AnalyseMeeting { notes: notes.clone() })
+        });
     };
-    let on_cancel = Callback::new(move |_| {
-        cancel.callback().run(());
-        #[cfg(feature = "hydrate")]
-        if let Some(request) = live.try_update_value(Option::take).flatten() {
-            request.cancel();
-        }
-    });
+    let on_cancel = live.on_cancel();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         ask();
@@ -129,12 +101,12 @@ fn MeetingsPanel(start: ToolStart) -> impl IntoView {
                 "Your last notes are still being read. The answer appears here when it is ready (or reload the page in a moment)."
             </p>
         </Show>
-        {move || draft.get().map(|r| view! { <Draft r/> })}
+        {move || live.draft.get().map(|r| view! { <Draft r/> })}
         {move || match value.get() {
-            Some(Ok(r)) if !streaming.get() => Some(view! { <Insights r added/> }),
+            Some(Ok(r)) if !live.streaming() => Some(view! { <Insights r added/> }),
             _ => None,
         }}
-        <SavedResults tool=ToolId::MeetingInsights current=Signal::derive(move || value.get().and_then(Result::ok).filter(|_| !streaming.get()))
+        <SavedResults tool=ToolId::MeetingInsights current=Signal::derive(move || value.get().and_then(Result::ok).filter(|_| !live.streaming()))
             name=name_of render=|r| view! { <Insights r added=false/> } start=saved/>
         <HydrationMark/>
     }
@@ -290,114 +262,5 @@ fn Insights(r: MeetingResult, added: bool) -> impl IntoView {
                 <textarea class="code" rows="10" readonly aria-label="The notes as Markdown">{markdown}</textarea>
             </details>
         </section>
-    }
-}
-
-/// The streamed answer in the browser: an `XMLHttpRequest` whose text grows as the server's
-/// events arrive (`stream.rs` on the server).
-#[cfg(feature = "hydrate")]
-mod live {
-    use super::MeetingResult;
-    use crate::error::AppError;
-    use crate::features::tools::Finished;
-    use std::cell::{Cell, RefCell};
-    use std::rc::Rc;
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::{JsCast, JsValue};
-    use web_sys::{UrlSearchParams, XmlHttpRequest};
-
-    /// A running request.
-    pub struct Live {
-        request: XmlHttpRequest,
-        cancelled: Rc<Cell<bool>>,
-    }
-
-    impl Live {
-        /// Stops waiting; the page keeps the notes and shows no answer.
-        pub fn cancel(&self) {
-            self.cancelled.set(true);
-            let _ = self.request.abort();
-        }
-    }
-
-    /// Asks for the insights of `notes`: `on_draft` gets each draft, `on_done` the answer
-    /// once the request ends (`None` when it was cancelled).
-    pub fn start(
-        notes: &str,
-        on_draft: impl Fn(MeetingResult) + 'static,
-        on_done: impl FnOnce(Option<Result<MeetingResult, AppError>>) + 'static,
-    ) -> Result<Live, JsValue> {
-        let request = XmlHttpRequest::new()?;
-        request.open("POST", super::super::STREAM_PATH)?;
-        request.set_request_header("Content-Type", "application/x-www-form-urlencoded")?;
-        request.set_request_header("Accept", "text/event-stream")?;
-        let seen = Rc::new(Cell::new(0usize));
-        let answer: Rc<RefCell<Option<Result<MeetingResult, AppError>>>> = Rc::default();
-        let read = {
-            let (request, seen, answer) = (request.clone(), seen.clone(), answer.clone());
-            Rc::new(move || {
-                if request.status().unwrap_or(0) != 200 {
-                    return;
-                }
-                let text = request.response_text().ok().flatten().unwrap_or_default();
-                let mut at = seen.get();
-                for (name, data) in super::super::take_events(&text, &mut at) {
-                    match name.as_str() {
-                        "draft" => {
-                            if let Ok(d) = serde_json::from_str(&data) {
-                                on_draft(d);
-                            }
-                        }
-                        "result" => {
-                            *answer.borrow_mut() = Some(
-                                serde_json::from_str::<Finished<MeetingResult>>(&data)
-                                    .map(|f| f.result)
-                                    .map_err(|_| AppError::Internal),
-                            );
-                        }
-                        "error" => {
-                            *answer.borrow_mut() = Some(Err(
-                                serde_json::from_str(&data).unwrap_or(AppError::Internal)
-                            ));
-                        }
-                        _ => {}
-                    }
-                }
-                seen.set(at);
-            })
-        };
-        let on_progress = {
-            let read = read.clone();
-            Closure::<dyn FnMut()>::new(move || read())
-        };
-        request.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-        let cancelled = Rc::new(Cell::new(false));
-        let ended = {
-            let (request, cancelled) = (request.clone(), cancelled.clone());
-            // Called once, when the request ends however it ends; it frees the closures.
-            Closure::once_into_js(move || {
-                drop(on_progress);
-                read();
-                if cancelled.get() {
-                    return on_done(None);
-                }
-                let status = request.status().unwrap_or(0);
-                let text = request.response_text().ok().flatten().unwrap_or_default();
-                let answer = answer.borrow_mut().take();
-                on_done(Some(match (status, answer) {
-                    (200, Some(answer)) => answer,
-                    (200, None) | (0, _) => Err(AppError::Upstream(
-                        "The answer stopped before it was complete. Check your connection and try again.".into(),
-                    )),
-                    _ => Err(serde_json::from_str(&text).unwrap_or(AppError::Internal)),
-                }));
-            })
-        };
-        request.set_onloadend(Some(ended.unchecked_ref()));
-        let form = UrlSearchParams::new()?;
-        form.append("notes", notes);
-        let body = String::from(form.to_string());
-        request.send_with_opt_str(Some(body.as_str()))?;
-        Ok(Live { request, cancelled })
     }
 }

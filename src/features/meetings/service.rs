@@ -89,7 +89,7 @@ pub async fn analyse(
     person: &SessionUser,
     notes: String,
 ) -> Result<MeetingResult, AppError> {
-    prepare(cx, person, &notes).await?.run(cx, None).await
+    prepare(cx, person, &notes).await?.run(cx).await
 }
 
 /// The checks of [`analyse`] and its call, ready to run (streamed or not).
@@ -104,6 +104,23 @@ pub async fn prepare(
     Ok(ai_call::prepare(cx, person, ToolId::MeetingInsights, prompt)
         .await?
         .expecting(check))
+}
+
+impl crate::features::tools::stream::Streamable for super::AnalyseMeeting {
+    type Output = MeetingResult;
+    const TOOL: ToolId = ToolId::MeetingInsights;
+
+    fn kept(&self) -> serde_json::Value {
+        serde_json::json!({ "notes": clean_transcript(&self.notes) })
+    }
+
+    async fn prepare(
+        self,
+        cx: &AiCallContext<'_>,
+        person: &SessionUser,
+    ) -> Result<Ready<MeetingResult>, AppError> {
+        prepare(cx, person, &self.notes).await
+    }
 }
 
 /// One action item as a suggested task: the due date kept when it is a date, the owner and

@@ -14,6 +14,8 @@ use readability::Readability;
 use serde::{Deserialize, Serialize};
 
 pub const TEXT_MAX_CHARS: usize = 5_000;
+/// Where the page with JavaScript asks for the report as it is written.
+pub const STREAM_PATH: &str = "/tools/style/stream";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -3,8 +3,9 @@
 
 use super::{AnalyseStyle, StyleResult, TEXT_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert, HydrationMark};
+use crate::features::tools::live::{Drafted, Live};
 use crate::features::tools::pages::{
-    Cancel, CountedText, Meter, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
+    CountedText, Meter, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -28,28 +29,32 @@ fn StylePanel(start: ToolStart) -> impl IntoView {
     if let Some(r) = answer.result::<StyleResult>() {
         action.value().set(Some(r));
     }
-    let cancel = Cancel::new();
     let value = action.value();
+    // With JavaScript the report streams in (`live.draft`); without it the form posts.
+    let live = Live::<StyleResult>::new();
+    let pending = live.pending(action.pending());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        cancel.keep(action.dispatch(AnalyseStyle {
-            text: text.get_untracked(),
-        }));
+        let text = text.get_untracked();
+        live.ask(super::STREAM_PATH, &[("text", &text)], value, || {
+            action.dispatch(AnalyseStyle { text: text.clone() })
+        });
     };
     view! {
         <section class="card">
             <form method="post" action="/api/tools/style/analyse" on:submit=submit>
                 <FormAlert message=form_error(value)/>
                 <CountedText label="Your text" name="text" max=TEXT_MAX_CHARS value=text error=field_error(value, "text")/>
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Analyse the style"</button>
-                <Working pending=action.pending() label="Analysing…" on_cancel=cancel.callback()/>
+                <button type="submit" class="button" disabled=move || pending.get()>"Analyse the style"</button>
+                <Working pending label="Analysing…" on_cancel=live.on_cancel()/>
             </form>
         </section>
+        {move || live.draft.get().map(|r| view! { <Drafted><StyleReport r/></Drafted> })}
         {move || match value.get() {
-            Some(Ok(r)) => Some(view! { <StyleReport r/> }),
+            Some(Ok(r)) if !live.streaming() => Some(view! { <StyleReport r/> }),
             _ => None,
         }}
-        <SavedResults tool=ToolId::CommunicationStyle current=Signal::derive(move || value.get().and_then(Result::ok))
+        <SavedResults tool=ToolId::CommunicationStyle current=Signal::derive(move || value.get().and_then(Result::ok).filter(|_| !live.streaming()))
             name=name_of render=|r| view! { <StyleReport r/> } start=saved/>
         <HydrationMark/>
     }

@@ -82,7 +82,7 @@ pub async fn analyse(
     person: &SessionUser,
     text: String,
 ) -> Result<StyleResult, AppError> {
-    prepare(cx, person, text).await?.run(cx, None).await
+    prepare(cx, person, text).await?.run(cx).await
 }
 
 /// The checks of [`analyse`] and its call, ready to run (streamed or not).
@@ -101,6 +101,23 @@ pub async fn prepare(
         move |r: Reply| check(&text, r),
     )
     .await
+}
+
+impl crate::features::tools::stream::Streamable for super::AnalyseStyle {
+    type Output = StyleResult;
+    const TOOL: ToolId = ToolId::CommunicationStyle;
+
+    fn kept(&self) -> serde_json::Value {
+        serde_json::json!({ "text": self.text })
+    }
+
+    async fn prepare(
+        self,
+        cx: &AiCallContext<'_>,
+        person: &SessionUser,
+    ) -> Result<Ready<StyleResult>, AppError> {
+        prepare(cx, person, self.text).await
+    }
 }
 
 #[cfg(test)]

@@ -248,17 +248,23 @@ impl<T> Ready<T> {
 
     /// Asks the service, streaming the first answer's text to `deltas` when given, reads
     /// it (asking once for a repair when it does not read), and records the outcome.
-    pub async fn run(self, cx: &AiCallContext<'_>, deltas: Option<Deltas>) -> Result<T, AppError> {
-        self.run_counted(cx, deltas).await.0
+    pub async fn run(self, cx: &AiCallContext<'_>) -> Result<T, AppError> {
+        self.run_counted(cx, None, Stop::OnRequest).await.0
     }
 
-    /// As [`Ready::run`], with what the call used. A streamed call stops when `deltas`'
-    /// receiver is dropped (the person cancelled or left): the request to the service is
-    /// closed and the call is recorded as `cancelled`, with the tokens of what had arrived.
+    /// The call's usage row, which [`request_cancel`] names.
+    pub fn call_id(&self) -> i64 {
+        self.call.row.id
+    }
+
+    /// As [`Ready::run`], streaming the answer's text to `deltas` when given, with what the
+    /// call used. A streamed call stops as `stop` says: the request to the service is closed
+    /// and the call is recorded as `cancelled`, with the tokens of what had arrived.
     pub async fn run_counted(
         self,
         cx: &AiCallContext<'_>,
         deltas: Option<Deltas>,
+        stop: Stop,
     ) -> (Result<T, AppError>, TokenUsage) {
         let Ready { call, read, .. } = self;
         let PreparedCall {
@@ -276,7 +282,7 @@ impl<T> Ready<T> {
             used.completion_tokens += c.completion_tokens;
         };
         let first = match &deltas {
-            Some(out) => relay(adapter, &request, &key, out).await,
+            Some(out) => relay(cx.db, row.id, stop, adapter, &request, &key, out).await,
             None => adapter.complete(&request, &key).await,
         };
         let outcome: Result<T, ProviderError> = match first {
@@ -344,9 +350,62 @@ fn estimate_tokens(chars: usize) -> i64 {
     i64::try_from(chars.div_ceil(4)).unwrap_or(i64::MAX)
 }
 
-/// Streams a call's answer to `out`, stopping as soon as `out`'s receiver is gone: the
-/// adapter's future is dropped, which closes its request to the service.
+/// What stops a streamed call before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The caller's connection closing, or [`request_cancel`] (the JSON API: a client that
+    /// closes the connection does not want the rest).
+    OnDisconnect,
+    /// Only [`request_cancel`] (the pages: a person who reloads or leaves gets the answer
+    /// when they come back, and Cancel asks for the stop).
+    OnRequest,
+}
+
+/// The outcome a call waits in while a stop has been asked for it.
+pub const CANCEL_REQUESTED: &str = "cancel_requested";
+
+/// How often a streaming call looks whether a stop was asked for it (on any replica).
+const CANCEL_CHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Asks the person's call `call_id` to stop, wherever it runs: it is marked, and the replica
+/// streaming it stops at its next piece. `false` when it is not theirs or not running.
+pub async fn request_cancel(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+    call_id: i64,
+) -> Result<bool, AppError> {
+    let marked = ai_calls::Entity::update_many()
+        .col_expr(
+            ai_calls::Column::Outcome,
+            sea_orm::sea_query::Expr::value(CANCEL_REQUESTED),
+        )
+        .filter(ai_calls::Column::Id.eq(call_id))
+        .filter(ai_calls::Column::UserId.eq(person.user.id))
+        .filter(ai_calls::Column::TenantId.eq(person.tenant_id()))
+        .filter(ai_calls::Column::Outcome.eq("pending"))
+        .exec(db)
+        .await
+        .or_internal("cancelling an AI call")?;
+    Ok(marked.rows_affected == 1)
+}
+
+async fn cancel_requested(db: &DatabaseConnection, call_id: i64) -> bool {
+    match ai_calls::Entity::find_by_id(call_id).one(db).await {
+        Ok(row) => row.is_some_and(|r| r.outcome == CANCEL_REQUESTED),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read whether a call was cancelled");
+            false
+        }
+    }
+}
+
+/// Streams a call's answer to `out` until its end or a stop (`stop`, or the call's row
+/// marked by [`request_cancel`]): the adapter's future is then dropped, which closes its
+/// request to the service.
 async fn relay(
+    db: &DatabaseConnection,
+    call_id: i64,
+    stop: Stop,
     adapter: &dyn ChatProvider,
     request: &ChatRequest,
     key: &SecretString,
@@ -356,13 +415,28 @@ async fn relay(
     let call = adapter.complete_streaming(request, key, &pieces);
     tokio::pin!(call);
     let mut streamed_chars = 0;
+    let mut checked = Instant::now();
+    let left = async {
+        match stop {
+            Stop::OnDisconnect => out.closed().await,
+            Stop::OnRequest => std::future::pending().await,
+        }
+    };
+    tokio::pin!(left);
     loop {
         tokio::select! {
             biased;
             Some(piece) = arriving.recv() => {
                 streamed_chars += piece.len();
-                if out.send(piece).is_err() {
+                // A page whose person left still gets its answer kept: only the API stops here.
+                if out.send(piece).is_err() && stop == Stop::OnDisconnect {
                     return Err(ProviderError::Cancelled { streamed_chars });
+                }
+                if checked.elapsed() >= CANCEL_CHECK_EVERY {
+                    checked = Instant::now();
+                    if cancel_requested(db, call_id).await {
+                        return Err(ProviderError::Cancelled { streamed_chars });
+                    }
                 }
             }
             done = &mut call => {
@@ -371,7 +445,7 @@ async fn relay(
                 }
                 return done;
             }
-            () = out.closed() => return Err(ProviderError::Cancelled { streamed_chars }),
+            () = &mut left => return Err(ProviderError::Cancelled { streamed_chars }),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the rest) and, on the server, the gate every tool call goes through (`gate`). The
 //! catalogue itself is shared vocabulary in `crate::domain::tools`.
 
+pub mod live;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
@@ -21,6 +22,9 @@ pub use crate::domain::tools::{KeyNeed, ToolId, ToolInfo, TOOLS};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+/// Where a page's Cancel asks for its streamed call to stop (`stream::cancel`).
+pub const CANCEL_PATH: &str = "/tools/stream/cancel";
 
 /// What an AI call used, in the service's tokens (estimated from the text for a call
 /// cancelled while it streamed: about four characters a token).

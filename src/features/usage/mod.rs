@@ -80,7 +80,7 @@ pub struct CallRow {
 pub fn outcome_words(outcome: &str) -> &'static str {
     match outcome {
         "ok" => "Answered",
-        "pending" => "Still running",
+        "pending" | "cancel_requested" => "Still running",
         "key_rejected" => "Key refused",
         "rate_limited" => "Service busy",
         "unreachable" => "Service unreachable",
@@ -94,7 +94,7 @@ pub fn outcome_words(outcome: &str) -> &'static str {
 /// Whether a call with this outcome counts as an error in the figures: not an answer, not
 /// still running, and not stopped by the person.
 pub fn is_failure(outcome: &str) -> bool {
-    !matches!(outcome, "ok" | "pending" | "cancelled")
+    !matches!(outcome, "ok" | "pending" | "cancel_requested" | "cancelled")
 }
 
 #[server(endpoint = "account/usage")]

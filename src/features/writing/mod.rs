@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 /// The most characters checked at once.
 pub const TEXT_MAX_CHARS: usize = 5_000;
+/// Where the page with JavaScript asks for the suggestions as they are written.
+pub const STREAM_PATH: &str = "/tools/writing/stream";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

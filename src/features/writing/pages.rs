@@ -3,8 +3,9 @@
 
 use super::{SuggestWriting, WritingResult, TEXT_MAX_CHARS};
 use crate::components::{field_error, form_error, CopyButton, FormAlert, HydrationMark};
+use crate::features::tools::live::{Drafted, Live};
 use crate::features::tools::pages::{
-    Cancel, CountedText, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
+    CountedText, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
 use crate::features::tools::ToolId;
 use leptos::prelude::*;
@@ -31,19 +32,22 @@ fn WritingPanel(start: ToolStart) -> impl IntoView {
     if let Some(Err(e)) = answered {
         action.value().set(Some(Err(e)));
     }
-    let cancel = Cancel::new();
     let value = action.value();
     Effect::new(move |_| {
         if let Some(Ok(r)) = value.get() {
             result.set(Some(r));
         }
     });
+    // With JavaScript the suggestions stream in, each once whole (`live.draft`).
+    let live = Live::<WritingResult>::new();
+    let pending = live.pending(action.pending());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         result.set(None);
-        cancel.keep(action.dispatch(SuggestWriting {
-            text: text.get_untracked(),
-        }));
+        let text = text.get_untracked();
+        live.ask(super::STREAM_PATH, &[("text", &text)], value, || {
+            action.dispatch(SuggestWriting { text: text.clone() })
+        });
     };
     // Applying edits the text in the box too, so the result is always there to copy.
     let apply = move |index: usize, choice: usize| {
@@ -69,11 +73,12 @@ fn WritingPanel(start: ToolStart) -> impl IntoView {
             <form method="post" action="/api/tools/writing/suggest" on:submit=submit>
                 <FormAlert message=form_error(value)/>
                 <CountedText label="Your text" name="text" max=TEXT_MAX_CHARS value=text error=field_error(value, "text")/>
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Check my writing"</button>
+                <button type="submit" class="button" disabled=move || pending.get()>"Check my writing"</button>
                 " "<CopyButton text=text label="Copy the text"/>
-                <Working pending=action.pending() label="Reading your text…" on_cancel=cancel.callback()/>
+                <Working pending label="Reading your text…" on_cancel=live.on_cancel()/>
             </form>
         </section>
+        {move || live.draft.get().map(|r| view! { <Drafted><Suggestions result=r apply=|_, _| {} apply_all=|_| {}/></Drafted> })}
         {move || result.get().map(|r| view! { <Suggestions result=r apply apply_all/> })}
         <SavedResults tool=ToolId::WritingAssistance current=result name=name_of render=saved_view start=saved/>
         <HydrationMark/>

@@ -98,7 +98,7 @@ pub async fn suggest(
     person: &SessionUser,
     text: String,
 ) -> Result<WritingResult, AppError> {
-    prepare(cx, person, text).await?.run(cx, None).await
+    prepare(cx, person, text).await?.run(cx).await
 }
 
 /// The checks of [`suggest`] and its call, ready to run (streamed or not).
@@ -114,6 +114,23 @@ pub async fn prepare(
         check(&text, r)
     })
     .await
+}
+
+impl crate::features::tools::stream::Streamable for super::SuggestWriting {
+    type Output = WritingResult;
+    const TOOL: ToolId = ToolId::WritingAssistance;
+
+    fn kept(&self) -> serde_json::Value {
+        serde_json::json!({ "text": self.text })
+    }
+
+    async fn prepare(
+        self,
+        cx: &AiCallContext<'_>,
+        person: &SessionUser,
+    ) -> Result<Ready<WritingResult>, AppError> {
+        prepare(cx, person, self.text).await
+    }
 }
 
 #[cfg(test)]
