@@ -1,11 +1,15 @@
 //! A company's administration over JSON, under `/api/v1/admin`: the tools switched on, the
-//! two-factor requirement, members and invitations, the audit log, where AI calls go, the
-//! members' personal tokens and the onboarding funnel — the admin pages' work through the
+//! two-factor requirement, members and invitations, the audit log, where AI calls go and
+//! what they used (`/admin/analytics`), the members' personal tokens and the onboarding
+//! funnel — the admin pages' work through the
 //! same services. Every route answers 403 to anyone but the company's administrators.
 
 use super::extract::{ApiAdmin, ApiError, ApiPage, ApiPath, ApiQuery, JsonBody, PageQuery};
 use crate::domain::{PageRequest, ToolId};
-use crate::features::ai_admin::{service as ai_admin, AiAdminView};
+use crate::features::ai_admin::figures::{self, PeriodQuery};
+use crate::features::ai_admin::{
+    service as ai_admin, AiAdminView, DayUsage, ModelUsage, PersonUsage, Period, ToolUsage,
+};
 use crate::features::members::{service as members, InviteCreated, MembersView};
 use crate::features::onboarding::Funnel;
 use crate::features::personal_tokens::{member_token_rows, MemberTokenPage};
@@ -14,7 +18,7 @@ use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -31,6 +35,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit))
         .routes(routes!(ai_view))
         .routes(routes!(ai_set))
+        .routes(routes!(analytics))
+        .routes(routes!(analytics_calls))
         .routes(routes!(member_tokens))
         .routes(routes!(revoke_member_token))
         .routes(routes!(funnel))
@@ -243,15 +249,70 @@ async fn audit(
 }
 
 /// Where each AI tool's calls go for the company, and what the tools have used
-#[utoipa::path(get, path = "/admin/ai", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Endpoints and usage (per tool, per day)", body = AiAdminView)))]
+///
+/// The figures cover `from`–`to` (UTC days, both included; default: the last 14 days).
+#[utoipa::path(get, path = "/admin/ai", tag = "admin", security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, description = "Endpoints and usage (per tool, day, person and model)", body = AiAdminView)))]
 async fn ai_view(
     State(state): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
+    ApiQuery(period): ApiQuery<PeriodQuery>,
 ) -> Result<Json<AiAdminView>, ApiError> {
+    let days = period.days()?;
     Ok(Json(
-        ai_admin::view(&state.db, &state.ai.settings, &admin).await?,
+        ai_admin::view(&state.db, &state.ai.settings, &admin, days).await?,
     ))
+}
+
+/// What the company's AI calls used over a period
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Analytics {
+    period: Period,
+    by_tool: Vec<ToolUsage>,
+    /// Oldest first, one entry per day, days without calls included.
+    by_day: Vec<DayUsage>,
+    /// Each person who made calls, most tokens first.
+    by_person: Vec<PersonUsage>,
+    /// Each model asked, most calls first.
+    by_model: Vec<ModelUsage>,
+}
+
+/// The company's AI usage by tool, day, person and model
+///
+/// Calls, tokens, errors, median and 95th-percentile latency over `from`–`to` (UTC days,
+/// both included; default: the last 14 days; at most 366 days).
+#[utoipa::path(get, path = "/admin/analytics", tag = "admin", security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, description = "The figures of the period", body = Analytics)))]
+async fn analytics(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    ApiQuery(period): ApiQuery<PeriodQuery>,
+) -> Result<Json<Analytics>, ApiError> {
+    let f = figures::figures(&state.db, &admin, period.days()?).await?;
+    Ok(Json(Analytics {
+        period: f.period,
+        by_tool: f.by_tool,
+        by_day: f.by_day,
+        by_person: f.by_person,
+        by_model: f.by_model,
+    }))
+}
+
+/// The company's AI calls of a period, as CSV
+///
+/// One row per call, oldest first: `time_utc, person, email, tool, model, prompt_tokens,
+/// completion_tokens, latency_ms, outcome`; cells a spreadsheet would run as a formula are
+/// kept as text.
+#[utoipa::path(get, path = "/admin/analytics/calls", tag = "admin", security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, description = "The calls", content_type = "text/csv", body = String)))]
+async fn analytics_calls(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    ApiQuery(period): ApiQuery<PeriodQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let days = period.days()?;
+    let text = figures::calls_csv(&state.db, &admin, days).await?;
+    Ok(figures::csv_download(text, days))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -289,8 +350,9 @@ async fn ai_set(
         &body.model,
     )
     .await?;
+    let days = PeriodQuery::default().days()?;
     Ok(Json(
-        ai_admin::view(&state.db, &state.ai.settings, &admin).await?,
+        ai_admin::view(&state.db, &state.ai.settings, &admin, days).await?,
     ))
 }
 

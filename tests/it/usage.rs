@@ -95,8 +95,8 @@ async fn save_key_for(app: &crate::common::TestApp, client: &reqwest::Client) {
 
 #[tokio::test]
 async fn admins_see_calls_by_person_and_model_and_download_them_safe_for_a_spreadsheet() {
-    use digame::entities::users;
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    use digame::entities::{ai_calls, users};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
     let app = spawn_app().await;
     let email = app.register("figures").await;
     let me = person(&app, &email).await;
@@ -166,6 +166,59 @@ async fn admins_see_calls_by_person_and_model_and_download_them_safe_for_a_sprea
         .await
         .unwrap();
     assert!(res.status().is_redirection(), "{}", res.status());
+
+    // A period: one call moved 30 days back leaves the last two weeks and is found in its own.
+    let failed = ai_calls::Entity::find()
+        .filter(ai_calls::Column::Outcome.ne("ok"))
+        .filter(ai_calls::Column::TenantId.eq(me.tenant_id()))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut moved: ai_calls::ActiveModel = failed.into();
+    moved.created_at = Set(chrono::Utc::now() - chrono::Duration::days(30));
+    moved.update(&app.state.db).await.unwrap();
+    let (_, _, view) = app.call("admin/ai/view", &[]).await;
+    assert_eq!(view["by_model"][0]["usage"]["calls"], 2, "{view}");
+    assert_eq!(view["by_day"].as_array().unwrap().len(), 14);
+    let today = chrono::Utc::now().date_naive();
+    let from = (today - chrono::Duration::days(40)).to_string();
+    let to = (today - chrono::Duration::days(20)).to_string();
+    let (status, _, view) = app
+        .call("admin/ai/view", &[("from", &from), ("to", &to)])
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["period"]["from"], from.as_str());
+    assert_eq!(view["by_day"].as_array().unwrap().len(), 21);
+    assert_eq!(view["by_model"][0]["usage"]["errors"], 1, "{view}");
+    let (status, _, body) = app
+        .call("admin/ai/view", &[("from", &to), ("to", &from)])
+        .await;
+    assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("to")), "{body}");
+
+    // The same over the JSON API, and the period's calls as CSV.
+    let api = |path: String| app.client.get(app.url(&path)).send();
+    let res = api(format!("/api/v1/admin/analytics?from={from}&to={to}")).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let figures: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(figures["by_tool"][0]["usage"]["calls"], 1, "{figures}");
+    assert_eq!(figures["period"]["to"], to.as_str());
+    let res = api(format!("/api/v1/admin/analytics/calls?from={from}&to={to}")).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(common_header(&res, "content-disposition").contains(&format!("{from}-to-{to}")));
+    assert_eq!(res.text().await.unwrap().lines().count(), 2, "a header and one call");
+    let res = api(format!("/admin/ai/calls.csv?from={from}&to={to}")).await.unwrap();
+    assert_eq!(res.text().await.unwrap().lines().count(), 2);
+    let res = api("/api/v1/admin/analytics?from=2026-13-01".into()).await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["detail"]["field"], "from", "{body}");
+    let res = member
+        .get(app.url("/api/v1/admin/analytics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
 }
 
 fn common_header<'a>(res: &'a reqwest::Response, name: &str) -> &'a str {

@@ -26,8 +26,29 @@ pub fn ai_tools() -> impl Iterator<Item = ToolId> {
         .map(|t| t.id)
 }
 
-/// How many days of usage the page shows.
+/// How many days of usage the page shows when no period is chosen.
 pub const USAGE_DAYS: i64 = 14;
+/// The longest period the figures cover at once.
+pub const PERIOD_MAX_DAYS: i64 = 366;
+
+/// The days the figures cover, in UTC, both included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Period {
+    /// `YYYY-MM-DD`.
+    #[cfg_attr(feature = "ssr", schema(format = Date))]
+    pub from: String,
+    /// `YYYY-MM-DD`.
+    #[cfg_attr(feature = "ssr", schema(format = Date))]
+    pub to: String,
+}
+
+impl Period {
+    /// The query string that asks for this period (`from=…&to=…`).
+    pub fn query(&self) -> String {
+        format!("from={}&to={}", self.from, self.to)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -61,6 +82,8 @@ pub struct AiAdminView {
     pub default_model: String,
     /// Whether plain http and private addresses are allowed (local model servers).
     pub allow_private: bool,
+    /// The days the figures below cover.
+    pub period: Period,
     pub by_tool: Vec<ToolUsage>,
     /// Oldest first, one entry per day, days without calls included.
     pub by_day: Vec<DayUsage>,
@@ -106,11 +129,17 @@ pub struct DayUsage {
     pub usage: Usage,
 }
 
+/// The endpoints, and the figures over `from`–`to` (`YYYY-MM-DD`, UTC, both included;
+/// empty: the last [`USAGE_DAYS`] days).
 #[server(endpoint = "admin/ai/view")]
-pub async fn ai_settings_view() -> Result<AiAdminView, AppError> {
+pub async fn ai_settings_view(
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+) -> Result<AiAdminView, AppError> {
     use crate::web::ctx;
     let (state, admin) = ctx::signed_in_admin().await?;
-    service::view(&state.db, &state.ai.settings, &admin).await
+    let period = figures::period(&from, &to, chrono::Utc::now().date_naive())?;
+    service::view(&state.db, &state.ai.settings, &admin, period).await
 }
 
 /// Sets where `tool`'s calls go and which API the address speaks (empty: OpenAI-compatible);

@@ -1,7 +1,7 @@
 //! `/admin/ai`: each AI tool's kind of service, address and model, and the usage chart with its
 //! numbers in tables.
 
-use super::{AiAdminView, DayUsage, Endpoint, SetAiEndpoint, ToolUsage, Usage};
+use super::{AiAdminView, DayUsage, Endpoint, Period, SetAiEndpoint, ToolUsage, Usage};
 use crate::components::{
     admin_tabs, error_alert, field_error, form_error, FormAlert, RequireAdmin,
 };
@@ -25,8 +25,19 @@ pub fn AdminAiPage() -> impl IntoView {
 fn AdminAi() -> impl IntoView {
     // Bumped by each tool's form when it saved, to reload the figures.
     let changed = RwSignal::new(0usize);
-    let data = Resource::new(move || changed.get(), |_| super::ai_settings_view());
     let query = use_query_map();
+    // The figures' period, from the address (`?from=&to=`, a plain GET form).
+    let period = move || {
+        let q = query.read();
+        (
+            q.get("from").unwrap_or_default(),
+            q.get("to").unwrap_or_default(),
+        )
+    };
+    let data = Resource::new(
+        move || (changed.get(), period()),
+        |(_, (from, to))| super::ai_settings_view(from, to),
+    );
     let saved = Signal::derive(move || {
         (changed.get() > 0 || query.read().get("saved").is_some()).then(|| "Saved.".to_owned())
     });
@@ -39,7 +50,10 @@ fn AdminAi() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || data.get().map(|res| match res {
                 Ok(v) => view! { <Endpoints v=v.clone() changed/><UsageReport v/> }.into_any(),
-                Err(e) => error_alert(&e),
+                Err(e) => view! {
+                    {error_alert(&e)}
+                    <p><a href="/admin/ai">"Show the last 14 days"</a></p>
+                }.into_any(),
             })}
         </Transition>
     }
@@ -147,30 +161,33 @@ fn usage_heads() -> impl IntoView {
     }
 }
 
-/// Calls per day as bars (errors in a darker part of each bar), drawn on the server.
-fn chart(days: &[DayUsage]) -> impl IntoView {
+/// Calls per day as bars (errors in a darker part of each bar), drawn on the server; at
+/// most about 14 dates written under them.
+fn chart(days: &[DayUsage], title: String) -> impl IntoView {
     let max = days.iter().map(|d| d.usage.calls).max().unwrap_or(0).max(1) as f64;
     let (w, h, bar) = (560.0, 160.0, 560.0 / days.len().max(1) as f64);
+    let every = days.len().div_ceil(14).max(1);
+    let gap = if bar > 12.0 { 8.0 } else { 1.0 };
     let bars = days
         .iter()
         .enumerate()
         .map(|(i, DayUsage { day, usage: u })| {
-            let x = i as f64 * bar + 4.0;
+            let x = i as f64 * bar + gap / 2.0;
             let total = u.calls as f64 / max * (h - 30.0);
             let errors = u.errors as f64 / max * (h - 30.0);
-            let label = day.get(5..).unwrap_or(day).to_owned();
+            let label = (i % every == 0).then(|| day.get(5..).unwrap_or(day).to_owned());
             view! {
                 <g>
-                    <rect class="bar" x=x y=h - 20.0 - total width=bar - 8.0 height=total></rect>
-                    <rect class="bar-error" x=x y=h - 20.0 - errors width=bar - 8.0 height=errors></rect>
-                    <text x=x + (bar - 8.0) / 2.0 y=h - 6.0 text-anchor="middle">{label}</text>
+                    <rect class="bar" x=x y=h - 20.0 - total width=bar - gap height=total></rect>
+                    <rect class="bar-error" x=x y=h - 20.0 - errors width=bar - gap height=errors></rect>
+                    {label.map(|l| view! { <text x=x + (bar - gap) / 2.0 y=h - 6.0 text-anchor="middle">{l}</text> })}
                 </g>
             }
         })
         .collect_view();
     view! {
         <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-labelledby="chart-title">
-            <title id="chart-title">"AI calls per day for the last 14 days; the table below has the numbers."</title>
+            <title id="chart-title">{title}</title>
             {bars}
         </svg>
     }
@@ -179,10 +196,26 @@ fn chart(days: &[DayUsage]) -> impl IntoView {
 #[component]
 fn UsageReport(v: AiAdminView) -> impl IntoView {
     let total: i64 = v.by_day.iter().map(|d| d.usage.calls).sum();
+    let Period { from, to } = v.period.clone();
+    let span = format!("{from} to {to}");
+    let csv = format!("{}?{}", super::CSV_PATH, v.period.query());
     view! {
         <section class="card" aria-labelledby="usage-heading" data-usage-total=total>
-            <h2 id="usage-heading">"Usage, last 14 days"</h2>
-            {chart(&v.by_day)}
+            <h2 id="usage-heading">{format!("Usage, {span}")}</h2>
+            <form method="get" action="/admin/ai" class="form-row period-form" aria-label="Period">
+                <div class="field">
+                    <label for="period-from">"From"</label>
+                    <input id="period-from" name="from" type="date" value=from required/>
+                </div>
+                <div class="field">
+                    <label for="period-to">"To (UTC days, included)"</label>
+                    <input id="period-to" name="to" type="date" value=to required/>
+                </div>
+                <div class="field field-action">
+                    <button type="submit" class="button button-small">"Show"</button>
+                </div>
+            </form>
+            {chart(&v.by_day, format!("AI calls per day, {span}; the table below has the numbers."))}
             <p class="small muted"><span class="swatch swatch-ok"></span>" calls "<span class="swatch swatch-error"></span>" of which failed"</p>
             <h3>"By tool"</h3>
             {usage_table("Tool", v.by_tool.iter().map(|ToolUsage { tool: t, usage: u }| view! { <tr data-tool=t.info().flag><th scope="row">{t.info().title}</th>{usage_cells(u)}</tr> }).collect_view())}
@@ -193,7 +226,7 @@ fn UsageReport(v: AiAdminView) -> impl IntoView {
             <details>
                 <summary>"By person"</summary>
                 {if v.by_person.is_empty() {
-                    view! { <p class="muted">"Nobody has made a call in these 14 days."</p> }.into_any()
+                    view! { <p class="muted">"Nobody made a call in this period."</p> }.into_any()
                 } else {
                     usage_table("Person", v.by_person.iter().map(|p| view! {
                         <tr data-person=p.email.clone()><th scope="row">{p.name.clone()}<br/><span class="muted small">{p.email.clone()}</span></th>{usage_cells(&p.usage)}</tr>
@@ -203,14 +236,14 @@ fn UsageReport(v: AiAdminView) -> impl IntoView {
             <details>
                 <summary>"By model"</summary>
                 {if v.by_model.is_empty() {
-                    view! { <p class="muted">"No model has been asked in these 14 days."</p> }.into_any()
+                    view! { <p class="muted">"No model was asked in this period."</p> }.into_any()
                 } else {
                     usage_table("Model", v.by_model.iter().map(|m| view! {
                         <tr data-model=m.model.clone()><th scope="row">{m.model.clone()}</th>{usage_cells(&m.usage)}</tr>
                     }).collect_view()).into_any()
                 }}
             </details>
-            <p><a class="button button-quiet" href=super::CSV_PATH download rel="external">"Download every call as CSV"</a></p>
+            <p><a class="button button-quiet" href=csv download rel="external">"Download this period's calls as CSV"</a></p>
         </section>
     }
 }

@@ -296,6 +296,7 @@ pub async fn view(
     db: &DatabaseConnection,
     defaults: &AiSettings,
     admin: &SessionUser,
+    period: super::figures::Days,
 ) -> Result<AiAdminView, AppError> {
     let custom = endpoints::Entity::find()
         .filter(endpoints::Column::TenantId.eq(admin.tenant_id()))
@@ -322,13 +323,14 @@ pub async fn view(
             },
         )
         .collect();
-    let figures = super::figures::figures(db, admin).await?;
+    let figures = super::figures::figures(db, admin, period).await?;
     Ok(AiAdminView {
         endpoints,
         default_provider: defaults.provider,
         default_base_url: defaults.base_url.clone(),
         default_model: defaults.model.clone(),
         allow_private: defaults.allow_private,
+        period: figures.period,
         by_tool: figures.by_tool,
         by_day: figures.by_day,
         by_person: figures.by_person,
