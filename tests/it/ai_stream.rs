@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{person, save_key, spawn_app, TestApp};
+use common::{person, save_key, spawn_app, spawn_app_with, TestApp};
 use digame::entities::ai_calls;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
@@ -184,7 +184,8 @@ async fn each_ai_route_streams_drafts_then_the_result_with_its_usage() {
 
 #[tokio::test]
 async fn closing_the_connection_cancels_the_call_upstream_and_counts_what_was_used() {
-    let app = spawn_app().await;
+    // Slow answers (an event every 150 ms) need more than the tests' usual 3 s.
+    let app = spawn_app_with(&[("DIGAME_AI_TIMEOUT_SECONDS", "60")]).await;
     let email = app.register("api-cancel").await;
     save_key(&app, "meeting_insights_service_key", KEY).await;
 
@@ -356,13 +357,13 @@ async fn abandoned(app: &TestApp) -> u64 {
 
 #[tokio::test]
 async fn a_page_left_mid_answer_gets_it_kept_and_cancel_stops_it_upstream() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[("DIGAME_AI_TIMEOUT_SECONDS", "60")]).await;
     let email = app.register("page-cancel").await;
     save_key(&app, "meeting_insights_service_key", KEY).await;
     let notes = |title: &str| {
         format!(
             "{title} planning [[fake:slow-stream]]\n{}",
-            "Budget is tight and we talked about it.\n".repeat(10)
+            "Budget is tight and we talked about it.\n".repeat(3)
         )
     };
     let start = |notes: String| {
@@ -381,7 +382,7 @@ async fn a_page_left_mid_answer_gets_it_kept_and_cancel_stops_it_upstream() {
     read_until(&mut res, &mut seen, "event: draft").await;
     drop(res);
     let mut done = None;
-    for _ in 0..100 {
+    for _ in 0..300 {
         done = calls_of(&app, &email)
             .await
             .pop()
