@@ -74,7 +74,9 @@ pub enum ProviderError {
     BadReply(String),
     /// The person stopped waiting (Cancel, or the connection closed) while the answer was
     /// streamed; `streamed_chars` of it had arrived.
-    Cancelled { streamed_chars: usize },
+    Cancelled {
+        streamed_chars: usize,
+    },
 }
 
 impl ProviderError {

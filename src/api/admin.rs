@@ -8,7 +8,7 @@ use super::extract::{ApiAdmin, ApiError, ApiPage, ApiPath, ApiQuery, JsonBody, P
 use crate::domain::{PageRequest, ToolId};
 use crate::features::ai_admin::figures::{self, PeriodQuery};
 use crate::features::ai_admin::{
-    service as ai_admin, AiAdminView, DayUsage, ModelUsage, PersonUsage, Period, ToolUsage,
+    service as ai_admin, AiAdminView, DayUsage, ModelUsage, Period, PersonUsage, ToolUsage,
 };
 use crate::features::members::{service as members, InviteCreated, MembersView};
 use crate::features::onboarding::Funnel;

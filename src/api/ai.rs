@@ -205,8 +205,7 @@ async fn define(
 ) -> Response {
     let language = body.language.unwrap_or_else(|| "en".into());
     let ready =
-        language::service::prepare_definition(&cx(&state), &caller.0, &body.word, &language)
-            .await;
+        language::service::prepare_definition(&cx(&state), &caller.0, &body.word, &language).await;
     run(state, &caller, &headers, ready).await
 }
 
@@ -285,8 +284,7 @@ async fn email_narrative(
     JsonBody(body): JsonBody<NarrativeBody>,
 ) -> Response {
     let ready =
-        email::service::prepare_narrative(&cx(&state), &caller.0, &body.analysis.to_string())
-            .await;
+        email::service::prepare_narrative(&cx(&state), &caller.0, &body.analysis.to_string()).await;
     run(state, &caller, &headers, ready).await
 }
 

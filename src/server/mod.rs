@@ -362,10 +362,7 @@ fn tool_streams() -> Router<AppState> {
             meetings::STREAM_PATH,
             post(page::<meetings::AnalyseMeeting>),
         )
-        .route(
-            writing::STREAM_PATH,
-            post(page::<writing::SuggestWriting>),
-        )
+        .route(writing::STREAM_PATH, post(page::<writing::SuggestWriting>))
         .route(style::STREAM_PATH, post(page::<style::AnalyseStyle>))
         .route(
             language::TRANSLATE_STREAM_PATH,
@@ -388,7 +385,11 @@ fn spawn_retention(db: sea_orm::DatabaseConnection, months: u32) {
             let run = retention::delete_expired(&db, months, chrono::Utc::now());
             match db::on_one_replica(&db, db::RETENTION_LOCK_KEY, run).await {
                 Ok(Some(Ok(removed))) if removed != retention::Removed::default() => {
-                    tracing::info!(?removed, months, "deleted records past the retention period")
+                    tracing::info!(
+                        ?removed,
+                        months,
+                        "deleted records past the retention period"
+                    )
                 }
                 Ok(Some(Err(e))) | Err(e) => {
                     tracing::warn!(error = %e, "could not delete records past the retention period")

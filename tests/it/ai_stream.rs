@@ -81,8 +81,16 @@ async fn each_ai_route_streams_drafts_then_the_result_with_its_usage() {
     ] {
         save_key(&app, key, KEY).await;
     }
-    let (status, _, body) = stream(&app, "/language/translate", json!({"text": "cat", "target_language": "xx"})).await;
-    assert_eq!(status, 422, "bad input is refused before the stream: {body}");
+    let (status, _, body) = stream(
+        &app,
+        "/language/translate",
+        json!({"text": "cat", "target_language": "xx"}),
+    )
+    .await;
+    assert_eq!(
+        status, 422,
+        "bad input is refused before the stream: {body}"
+    );
 
     let analysis: Value = app
         .client
@@ -135,11 +143,16 @@ async fn each_ai_route_streams_drafts_then_the_result_with_its_usage() {
             "{path}: the checked result has its {field}: {text}"
         );
         assert!(
-            drafts.iter().all(|(name, d)| name == "draft" && d.is_object()),
+            drafts
+                .iter()
+                .all(|(name, d)| name == "draft" && d.is_object()),
             "{path}: {text}"
         );
         if matches!(field, "suggestions" | "summary") {
-            assert!(!drafts.is_empty(), "{path}: the answer is seen arriving: {text}");
+            assert!(
+                !drafts.is_empty(),
+                "{path}: the answer is seen arriving: {text}"
+            );
         }
         // The last event's usage is the call's, as recorded.
         let call = calls_of(&app, &email).await.pop().unwrap();
@@ -239,7 +252,10 @@ async fn closing_the_connection_cancels_the_call_upstream_and_counts_what_was_us
     assert_eq!(abandoned, 1, "the upstream request was closed");
     let call = call.unwrap();
     assert_eq!(call.outcome, "cancelled");
-    assert!(call.prompt_tokens > 0 && call.completion_tokens > 0, "{call:?}");
+    assert!(
+        call.prompt_tokens > 0 && call.completion_tokens > 0,
+        "{call:?}"
+    );
 
     // The same notes answered whole use more: only what was used was counted.
     let whole = stream(
@@ -260,7 +276,11 @@ async fn closing_the_connection_cancels_the_call_upstream_and_counts_what_was_us
 }
 
 /// Posts a tool's form as its page with JavaScript does; the status and the events.
-async fn page_stream(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, Vec<(String, Value)>, String) {
+async fn page_stream(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, Vec<(String, Value)>, String) {
     let res = app
         .client
         .post(app.url(path))
@@ -281,7 +301,8 @@ async fn page_stream(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, 
 #[tokio::test]
 async fn each_tool_page_streams_its_answer_and_keeps_it_for_a_reload() {
     let app = spawn_app().await;
-    let (status, _, body) = page_stream(&app, "/tools/writing/stream", &[("text", "very good")]).await;
+    let (status, _, body) =
+        page_stream(&app, "/tools/writing/stream", &[("text", "very good")]).await;
     assert_eq!(status, 401, "signed out: {body}");
     app.register("page-stream").await;
     for key in [
@@ -325,7 +346,10 @@ async fn each_tool_page_streams_its_answer_and_keeps_it_for_a_reload() {
         assert_eq!(status, 200, "{path}: {text}");
         let last = events.last().expect("events");
         assert_eq!(last.0, "result", "{path}: {text}");
-        assert!(last.1["usage"]["total_tokens"].as_i64().unwrap() > 0, "{path}");
+        assert!(
+            last.1["usage"]["total_tokens"].as_i64().unwrap() > 0,
+            "{path}"
+        );
         // Coming back to the page shows the input and the answer again.
         let html = app.get(page).await.text().await.unwrap();
         assert!(html.contains(shown), "{page} shows {shown:?} again");

@@ -99,7 +99,10 @@ async fn a_tool_pointed_at_an_anthropic_service_speaks_its_api() {
     let (last, drafts) = events.split_last().expect("events");
     assert_eq!(last.0, "result", "{body}");
     let result: serde_json::Value = serde_json::from_str(&last.1).unwrap();
-    assert_eq!(result["result"]["action_items"][0]["owner"], "Ana", "{result}");
+    assert_eq!(
+        result["result"]["action_items"][0]["owner"], "Ana",
+        "{result}"
+    );
     assert!(
         drafts.len() >= 2 && drafts.iter().all(|(name, _)| name == "draft"),
         "the answer arrives over several drafts: {body}"

@@ -65,7 +65,11 @@ async fn records_older_than_the_retention_period_are_deleted() {
         .await
         .unwrap();
     assert_eq!(
-        (removed.ai_calls, removed.ai_usage_days, removed.audit_events),
+        (
+            removed.ai_calls,
+            removed.ai_usage_days,
+            removed.audit_events
+        ),
         (1, 1, 1),
         "{removed:?}"
     );

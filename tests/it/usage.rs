@@ -194,22 +194,38 @@ async fn admins_see_calls_by_person_and_model_and_download_them_safe_for_a_sprea
     let (status, _, body) = app
         .call("admin/ai/view", &[("from", &to), ("to", &from)])
         .await;
-    assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("to")), "{body}");
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (400, Some("to")),
+        "{body}"
+    );
 
     // The same over the JSON API, and the period's calls as CSV.
     let api = |path: String| app.client.get(app.url(&path)).send();
-    let res = api(format!("/api/v1/admin/analytics?from={from}&to={to}")).await.unwrap();
+    let res = api(format!("/api/v1/admin/analytics?from={from}&to={to}"))
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let figures: serde_json::Value = res.json().await.unwrap();
     assert_eq!(figures["by_tool"][0]["usage"]["calls"], 1, "{figures}");
     assert_eq!(figures["period"]["to"], to.as_str());
-    let res = api(format!("/api/v1/admin/analytics/calls?from={from}&to={to}")).await.unwrap();
+    let res = api(format!("/api/v1/admin/analytics/calls?from={from}&to={to}"))
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert!(common_header(&res, "content-disposition").contains(&format!("{from}-to-{to}")));
-    assert_eq!(res.text().await.unwrap().lines().count(), 2, "a header and one call");
-    let res = api(format!("/admin/ai/calls.csv?from={from}&to={to}")).await.unwrap();
+    assert_eq!(
+        res.text().await.unwrap().lines().count(),
+        2,
+        "a header and one call"
+    );
+    let res = api(format!("/admin/ai/calls.csv?from={from}&to={to}"))
+        .await
+        .unwrap();
     assert_eq!(res.text().await.unwrap().lines().count(), 2);
-    let res = api("/api/v1/admin/analytics?from=2026-13-01".into()).await.unwrap();
+    let res = api("/api/v1/admin/analytics?from=2026-13-01".into())
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["detail"]["field"], "from", "{body}");

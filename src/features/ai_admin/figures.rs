@@ -4,7 +4,7 @@
 //! a CSV file for a spreadsheet.
 
 use super::{
-    ai_tools, DayUsage, ModelUsage, PersonUsage, Period, ToolUsage, Usage, PERIOD_MAX_DAYS,
+    ai_tools, DayUsage, ModelUsage, Period, PersonUsage, ToolUsage, Usage, PERIOD_MAX_DAYS,
     USAGE_DAYS,
 };
 use crate::entities::{ai_calls, users};
@@ -96,9 +96,14 @@ pub fn period(from: &str, to: &str, today: NaiveDate) -> Result<Days, AppError> 
     let day = |field: &str, raw: &str| -> Result<Option<NaiveDate>, AppError> {
         match raw.trim() {
             "" => Ok(None),
-            text => NaiveDate::parse_from_str(text, "%Y-%m-%d").map(Some).map_err(|_| {
-                AppError::validation(field, format!("“{text}” is not a date; use YYYY-MM-DD, e.g. 2026-11-30."))
-            }),
+            text => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| {
+                    AppError::validation(
+                        field,
+                        format!("“{text}” is not a date; use YYYY-MM-DD, e.g. 2026-11-30."),
+                    )
+                }),
         }
     };
     let to = day("to", to)?.unwrap_or(today);
@@ -375,14 +380,31 @@ mod tests {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         assert_eq!(
             period("", "", today).unwrap(),
-            Days { from: d("2026-11-23"), to: today }
+            Days {
+                from: d("2026-11-23"),
+                to: today
+            }
         );
         assert_eq!(
             period("2026-01-01", "2026-01-31", today).unwrap(),
-            Days { from: d("2026-01-01"), to: d("2026-01-31") }
+            Days {
+                from: d("2026-01-01"),
+                to: d("2026-01-31")
+            }
         );
-        assert_eq!(period("", "2026-02-14", today).unwrap().from, d("2026-02-01"));
-        assert_eq!(Days { from: d("2026-02-27"), to: d("2026-03-02") }.each().count(), 4);
+        assert_eq!(
+            period("", "2026-02-14", today).unwrap().from,
+            d("2026-02-01")
+        );
+        assert_eq!(
+            Days {
+                from: d("2026-02-27"),
+                to: d("2026-03-02")
+            }
+            .each()
+            .count(),
+            4
+        );
         for (from, to, field) in [
             ("2026-13-01", "", "from"),
             ("", "yesterday", "to"),
@@ -392,7 +414,10 @@ mod tests {
             let e = period(from, to, today).unwrap_err();
             assert_eq!(e.field(), Some(field), "{from}..{to}: {}", e.message());
         }
-        assert!(period("2025-12-06", "2026-12-06", today).is_ok(), "366 days");
+        assert!(
+            period("2025-12-06", "2026-12-06", today).is_ok(),
+            "366 days"
+        );
     }
 
     #[test]

@@ -93,7 +93,6 @@ pub fn clean_transcript(text: &str) -> String {
     out.join("\n")
 }
 
-
 /// The insights of `notes`.
 #[server(endpoint = "tools/meetings/analyse")]
 pub async fn analyse_meeting(notes: String) -> Result<MeetingResult, AppError> {

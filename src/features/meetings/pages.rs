@@ -43,7 +43,9 @@ fn MeetingsPanel(start: ToolStart) -> impl IntoView {
     let ask = move || {
         let notes = notes.get_untracked();
         live.ask(super::STREAM_PATH, &[("notes", &notes)], value, || {
-            action.dispatch(AnalyseMeeting { notes: notes.clone() })
+            action.dispatch(AnalyseMeeting {
+                notes: notes.clone(),
+            })
         });
     };
     let on_cancel = live.on_cancel();

@@ -101,9 +101,11 @@ pub async fn prepare(
     let notes = text_input("notes", &clean_transcript(notes), NOTES_MAX_CHARS)?;
     let detail = onboarding::preferences(cx.db, person).await?.detail;
     let prompt = prompt(&notes).detail(detail);
-    Ok(ai_call::prepare(cx, person, ToolId::MeetingInsights, prompt)
-        .await?
-        .expecting(check))
+    Ok(
+        ai_call::prepare(cx, person, ToolId::MeetingInsights, prompt)
+            .await?
+            .expecting(check),
+    )
 }
 
 impl crate::features::tools::stream::Streamable for super::AnalyseMeeting {
@@ -182,7 +184,9 @@ mod tests {
         let draft = |text: &str| {
             use serde::Deserialize;
             let partial = crate::ai::partial::complete_items(text).unwrap();
-            Reply::deserialize(&partial).ok().and_then(|r| check(r).ok())
+            Reply::deserialize(&partial)
+                .ok()
+                .and_then(|r| check(r).ok())
         };
         assert_eq!(draft(r#"{"summary": ""#), None, "nothing to show yet");
         let d = draft(

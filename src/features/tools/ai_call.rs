@@ -3,8 +3,8 @@
 //! reply into the tool's typed result with one repair attempt, and the outcome recorded.
 
 use super::gate;
-use crate::ai::prompt::{parse_json, Prompt, REPAIR};
 use super::TokenUsage;
+use crate::ai::prompt::{parse_json, Prompt, REPAIR};
 use crate::ai::provider::{ChatProvider, ChatRequest, Completion, Deltas, Message, ProviderError};
 use crate::ai::Ai;
 use crate::crypto::keyring::Keyring;
@@ -147,9 +147,12 @@ pub struct PreparedCall {
 /// A prepared call with the way its answer is read into the tool's result `T`.
 pub struct Ready<T> {
     call: PreparedCall,
-    read: Box<dyn Fn(&str) -> Result<T, String> + Send + Sync>,
+    read: Reader<T>,
     draft: Drafts<T>,
 }
+
+/// How a whole answer's text is read into the tool's result (the error says why not).
+type Reader<T> = Box<dyn Fn(&str) -> Result<T, String> + Send + Sync>;
 
 /// What an answer still arriving (`partial`: its whole items, `ai::partial`) would be if it
 /// ended there, when the tool's checks accept it: a draft to show, never kept.

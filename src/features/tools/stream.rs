@@ -19,8 +19,8 @@
 //! reloads or leaves is not stopped: the answer is kept for when they come back.
 
 use super::ai_call::{request_cancel, AiCallContext, Drafts, Ready, Stop};
-use super::{last, Finished, ToolId};
 pub use super::CANCEL_PATH;
+use super::{last, Finished, ToolId};
 use crate::error::AppError;
 use crate::person::SessionUser;
 use crate::web::session::AuthSession;
@@ -129,7 +129,12 @@ pub async fn cancel(
 }
 
 /// Runs `ready` in its own task and answers with its events; `stop` says what stops it.
-pub async fn respond<T>(state: AppState, ready: Ready<T>, keep: Option<Keep>, stop: Stop) -> Response
+pub async fn respond<T>(
+    state: AppState,
+    ready: Ready<T>,
+    keep: Option<Keep>,
+    stop: Stop,
+) -> Response
 where
     T: Serialize + Send + Sync + 'static,
 {

@@ -110,9 +110,13 @@ pub async fn prepare(
     let text = text_input("text", &text, TEXT_MAX_CHARS)?;
     let preferences = onboarding::preferences(cx.db, person).await?;
     let prompt = prompt(&text, preferences.tone).detail(preferences.detail);
-    ready(cx, person, ToolId::WritingAssistance, prompt, move |r: Reply| {
-        check(&text, r)
-    })
+    ready(
+        cx,
+        person,
+        ToolId::WritingAssistance,
+        prompt,
+        move |r: Reply| check(&text, r),
+    )
     .await
 }
 
