@@ -2,6 +2,7 @@
 
 use crate::components::{AuthState, Layout, NotFound};
 use crate::features::account_data::ProfilePage;
+use crate::features::notifications::UnsubscribePage;
 use crate::features::ai_admin::pages::AdminAiPage;
 use crate::features::api_docs::ApiDocsPage;
 use crate::features::api_keys::pages::ApiKeysPage;
@@ -132,6 +133,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/tokens") view=AdminTokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/onboarding") view=AdminOnboardingPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/tools/tasks") view=TasksPage ssr=SsrMode::Async/>
                     <Route path=path!("/tools/writing") view=WritingPage ssr=SsrMode::Async/>
                     <Route path=path!("/tools/style") view=StylePage ssr=SsrMode::Async/>

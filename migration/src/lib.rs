@@ -22,6 +22,7 @@ mod m20261205_000018_add_api_key_bound_url;
 mod m20261206_000019_memory_notifications;
 mod m20261206_000020_create_last_answers;
 mod m20261206_000021_add_ai_endpoint_provider;
+mod m20261207_000022_create_notification_settings;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_memory_notifications::Migration),
             Box::new(m20261206_000020_create_last_answers::Migration),
             Box::new(m20261206_000021_add_ai_endpoint_provider::Migration),
+            Box::new(m20261207_000022_create_notification_settings::Migration),
         ]
     }
 }

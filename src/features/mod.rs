@@ -12,6 +12,7 @@ pub mod language;
 pub mod mail;
 pub mod meetings;
 pub mod members;
+pub mod notifications;
 pub mod onboarding;
 pub mod personal_tokens;
 pub mod style;

@@ -89,6 +89,7 @@ pub async fn build_app(
     metrics::init();
 
     let state = AppState::new(leptos_options.clone(), db.clone(), settings, memory)?;
+    spawn_digests(db.clone(), state.settings.clone());
 
     let secure = state.settings.secure_cookies();
     let session_layer = SessionManagerLayer::new(store)
@@ -395,6 +396,23 @@ fn spawn_retention(db: sea_orm::DatabaseConnection, months: u32) {
                     tracing::warn!(error = %e, "could not delete records past the retention period")
                 }
                 Ok(Some(Ok(_))) | Ok(None) => {}
+            }
+        }
+    });
+}
+
+/// Sends the week's digests that are due, every quarter of an hour; each person's week is
+/// claimed in the database, so any number of replicas send each digest once.
+fn spawn_digests(db: sea_orm::DatabaseConnection, settings: std::sync::Arc<crate::config::Settings>) {
+    use crate::features::notifications::digest;
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(900));
+        loop {
+            every.tick().await;
+            match digest::send_due(&db, &settings, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "weekly digests put in the outbox"),
+                Err(e) => tracing::warn!(error = %e, "could not send the weekly digests"),
             }
         }
     });

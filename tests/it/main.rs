@@ -19,6 +19,7 @@ mod backup;
 mod concurrency;
 mod crash;
 mod db_outage;
+mod digest;
 mod email_tool;
 mod email_verification;
 mod mail;
