@@ -2,7 +2,6 @@
 
 use crate::components::{AuthState, Layout, NotFound};
 use crate::features::account_data::ProfilePage;
-use crate::features::notifications::UnsubscribePage;
 use crate::features::ai_admin::pages::AdminAiPage;
 use crate::features::api_docs::ApiDocsPage;
 use crate::features::api_keys::pages::ApiKeysPage;
@@ -17,6 +16,7 @@ use crate::features::language::pages::LanguagePage;
 use crate::features::mail::DevOutboxPage;
 use crate::features::meetings::pages::MeetingsPage;
 use crate::features::members::pages::AdminMembersPage;
+use crate::features::notifications::UnsubscribePage;
 use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage};
 use crate::features::personal_tokens::pages::AdminTokensPage;
 use crate::features::style::pages::StylePage;

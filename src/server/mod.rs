@@ -403,7 +403,10 @@ fn spawn_retention(db: sea_orm::DatabaseConnection, months: u32) {
 
 /// Sends the week's digests that are due, every quarter of an hour; each person's week is
 /// claimed in the database, so any number of replicas send each digest once.
-fn spawn_digests(db: sea_orm::DatabaseConnection, settings: std::sync::Arc<crate::config::Settings>) {
+fn spawn_digests(
+    db: sea_orm::DatabaseConnection,
+    settings: std::sync::Arc<crate::config::Settings>,
+) {
     use crate::features::notifications::digest;
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(900));

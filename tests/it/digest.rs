@@ -41,17 +41,36 @@ async fn the_weekly_digest_goes_once_to_those_who_want_it_and_stops_from_its_lin
     assert_eq!(body["product_notices"], false);
     let (_, _, body) = app.call("account/mail-settings", &[]).await;
     assert_eq!(
-        (body["weekly_digest"].as_bool(), body["product_notices"].as_bool()),
+        (
+            body["weekly_digest"].as_bool(),
+            body["product_notices"].as_bool()
+        ),
         (Some(true), Some(false))
     );
 
     // Their week: one task overdue, one due soon, one done, one far off; one AI call.
     let today = Utc::now().date_naive();
     for (title, due, status) in [
-        ("Send the budget", today - Duration::days(2), TaskStatus::Todo),
-        ("Book the room", today + Duration::days(3), TaskStatus::InProgress),
-        ("Already finished", today - Duration::days(1), TaskStatus::Done),
-        ("Plan next quarter", today + Duration::days(30), TaskStatus::Todo),
+        (
+            "Send the budget",
+            today - Duration::days(2),
+            TaskStatus::Todo,
+        ),
+        (
+            "Book the room",
+            today + Duration::days(3),
+            TaskStatus::InProgress,
+        ),
+        (
+            "Already finished",
+            today - Duration::days(1),
+            TaskStatus::Done,
+        ),
+        (
+            "Plan next quarter",
+            today + Duration::days(30),
+            TaskStatus::Todo,
+        ),
     ] {
         tasks::ActiveModel {
             tenant_id: Set(me.tenant_id()),
@@ -132,7 +151,11 @@ async fn the_weekly_digest_goes_once_to_those_who_want_it_and_stops_from_its_lin
         digest::send_due(db, settings, now)
     );
     assert_eq!(a.unwrap() + b.unwrap(), 2);
-    assert_eq!(digest::send_due(db, settings, now).await.unwrap(), 0, "once a week");
+    assert_eq!(
+        digest::send_due(db, settings, now).await.unwrap(),
+        0,
+        "once a week"
+    );
 
     let mine = digests_to(&app, &email).await;
     assert_eq!(mine.len(), 1);
@@ -140,18 +163,28 @@ async fn the_weekly_digest_goes_once_to_those_who_want_it_and_stops_from_its_lin
     assert!(mail.subject.contains("1 task overdue"), "{}", mail.subject);
     assert!(mail.body.contains("Send the budget") && mail.body.contains("Book the room"));
     assert!(!mail.body.contains("Already finished") && !mail.body.contains("Plan next quarter"));
-    assert!(mail.body.contains("Writing assistance: 1 call, 120 tokens"), "{}", mail.body);
+    assert!(
+        mail.body.contains("Writing assistance: 1 call, 120 tokens"),
+        "{}",
+        mail.body
+    );
     let theirs = digests_to(&app, &wizard_email).await;
     assert_eq!(theirs.len(), 1);
     assert!(theirs[0].body.contains("Answer the auditors"));
-    assert!(!theirs[0].body.contains("Send the budget"), "only their own tasks");
+    assert!(
+        !theirs[0].body.contains("Send the budget"),
+        "only their own tasks"
+    );
     assert!(digests_to(&app, &quiet_email).await.is_empty());
 
     // The link stops the digest without signing in; a forged one changes nothing.
     let link = mail
         .body
         .lines()
-        .find_map(|l| l.split_once("/unsubscribe?token=").map(|(_, t)| t.trim().to_owned()))
+        .find_map(|l| {
+            l.split_once("/unsubscribe?token=")
+                .map(|(_, t)| t.trim().to_owned())
+        })
         .expect("an unsubscribe link");
     let stranger = common::new_client();
     let page = stranger
@@ -160,12 +193,20 @@ async fn the_weekly_digest_goes_once_to_those_who_want_it_and_stops_from_its_lin
         .await
         .unwrap();
     assert_eq!(page.status().as_u16(), 200);
-    assert!(page.text().await.unwrap().contains("Stop the weekly digest"));
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Stop the weekly digest"));
     let forged = format!("{}.{}", wizard.user.id, link.split_once('.').unwrap().1);
     let (status, _, body) = app
         .call_with(&stranger, "unsubscribe", &[("token", &forged)])
         .await;
-    assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("token")), "{body}");
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (400, Some("token")),
+        "{body}"
+    );
     let (status, _, body) = app
         .call_with(&stranger, "unsubscribe", &[("token", &link)])
         .await;
@@ -175,7 +216,10 @@ async fn the_weekly_digest_goes_once_to_those_who_want_it_and_stops_from_its_lin
         .await
         .unwrap()
         .unwrap();
-    assert!(!row.weekly_digest && row.budget_warnings, "only the digest stopped");
+    assert!(
+        !row.weekly_digest && row.budget_warnings,
+        "only the digest stopped"
+    );
     let theirs = notification_settings::Entity::find_by_id(wizard.user.id)
         .one(db)
         .await

@@ -118,7 +118,10 @@ pub fn mail_of(settings: &Settings, origin: &str, user: &users::Model, week: &We
             if calls == 1 { "" } else { "s" }
         ));
         for (tool, (n, t)) in &week.ai {
-            body.push_str(&format!("- {tool}: {n} call{}, {t} tokens\n", if *n == 1 { "" } else { "s" }));
+            body.push_str(&format!(
+                "- {tool}: {n} call{}, {t} tokens\n",
+                if *n == 1 { "" } else { "s" }
+            ));
         }
     }
     body.push_str(&format!(
@@ -166,7 +169,11 @@ async fn adopt_wizard_choices(db: &DatabaseConnection) -> Result<(), DbErr> {
             digest_week: Set(None),
             updated_at: Set(Utc::now()),
         })
-        .on_conflict(OnConflict::column(rows::Column::UserId).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(rows::Column::UserId)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(db)
         .await?;
     }
@@ -216,8 +223,12 @@ pub async fn send_due(
         if claimed && user.active && user.email_verified_at.is_some() {
             let summary = week_of(&txn, &user, now).await?;
             if !summary.is_empty() {
-                mail::enqueue_raw(&txn, Some(user.tenant_id), mail_of(settings, &origin, &user, &summary))
-                    .await?;
+                mail::enqueue_raw(
+                    &txn,
+                    Some(user.tenant_id),
+                    mail_of(settings, &origin, &user, &summary),
+                )
+                .await?;
                 sent += 1;
             }
         }
@@ -236,7 +247,10 @@ mod tests {
         let at = |d, h| Utc.with_ymd_and_hms(2026, 12, d, h, 0, 0).unwrap();
         assert_eq!(iso_week(at(6, 12)), "2026-W49");
         assert_eq!(iso_week(at(7, 0)), "2026-W50");
-        assert_eq!(iso_week(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()), "2026-W53");
+        assert_eq!(
+            iso_week(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()),
+            "2026-W53"
+        );
         assert!(!week_open(at(7, 6)), "Monday before 07:00");
         assert!(week_open(at(7, 7)));
         assert!(week_open(at(6, 0)), "any time later in the week");

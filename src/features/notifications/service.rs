@@ -29,7 +29,8 @@ pub fn defaults(wizard_digest: bool) -> MailPreferences {
 
 /// What the setup wizard's answers say about the digest (no answers: no digest).
 pub fn wizard_digest(onboarding: Option<&onboarding_states::Model>) -> bool {
-    let data = crate::features::onboarding::model::parse_stored(onboarding.map(|r| r.data.as_str()));
+    let data =
+        crate::features::onboarding::model::parse_stored(onboarding.map(|r| r.data.as_str()));
     data.user_preferences
         .get("email_digest")
         .and_then(serde_json::Value::as_bool)
