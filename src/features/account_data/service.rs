@@ -103,6 +103,7 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
             "email_verified_at": u.email_verified_at,
             "two_factor_enabled_at": u.two_factor_enabled_at,
         },
+        "mail_choices": crate::features::notifications::service::settings_of(db, person).await?,
         "onboarding": {
             "document": parsed(onboarding.as_ref().map(|o| o.data.as_str())),
             "steps": steps.iter().map(|s| json!({
