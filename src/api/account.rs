@@ -1,10 +1,11 @@
 //! The caller's own account under `/api/v1/account`: the data export, deletion, recent
-//! sign-ins and ending the other sessions, two-factor sign-in, and personal access tokens —
-//! what the profile and security pages do, through the same services.
+//! sign-ins and ending the other sessions, mail choices, two-factor sign-in, and personal
+//! access tokens — what the profile and security pages do, through the same services.
 
 use super::extract::{ApiCaller, ApiError, ApiPage, ApiPath, JsonBody, PageQuery};
 use crate::features::account_data::service as account_data;
 use crate::features::auth::{activity, two_factor, SignInRow, TwoFactorState};
+use crate::features::notifications::{service as notifications, MailPreferences};
 use crate::features::personal_tokens::{self as tokens, CreatedToken, TokenPage};
 use crate::features::tokens::personal;
 use crate::features::usage::UsageView;
@@ -21,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_account))
         .routes(routes!(sign_ins))
         .routes(routes!(usage))
+        .routes(routes!(mail_choices, set_mail_choices))
         .routes(routes!(end_sessions))
         .routes(routes!(two_factor_state))
         .routes(routes!(two_factor_start))
@@ -89,6 +91,30 @@ async fn sign_ins(
     ApiCaller(person): ApiCaller,
 ) -> Result<Json<Vec<SignInRow>>, ApiError> {
     Ok(Json(activity::sign_in_rows(&state.db, &person).await?))
+}
+
+/// The caller's mail choices
+///
+/// Security notices are always sent and are not a choice.
+#[utoipa::path(get, path = "/account/mail", tag = "account", security(("bearer" = [])),
+    responses((status = 200, description = "The categories the caller gets mail for", body = MailPreferences)))]
+async fn mail_choices(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<MailPreferences>, ApiError> {
+    Ok(Json(notifications::settings_of(&state.db, &person).await?))
+}
+
+/// Change the caller's mail choices
+#[utoipa::path(put, path = "/account/mail", tag = "account", security(("bearer" = [])),
+    request_body = MailPreferences,
+    responses((status = 200, description = "The choices as saved", body = MailPreferences)))]
+async fn set_mail_choices(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    JsonBody(body): JsonBody<MailPreferences>,
+) -> Result<Json<MailPreferences>, ApiError> {
+    Ok(Json(notifications::save(&state.db, &person, body).await?))
 }
 
 /// The caller's AI usage: this month by tool, today's allowance, the last calls

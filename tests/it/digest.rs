@@ -47,6 +47,34 @@ async fn the_weekly_digest_goes_once_to_those_who_want_it_and_stops_from_its_lin
         ),
         (Some(true), Some(false))
     );
+    // The same choices over the JSON API.
+    let api = app.url("/api/v1/account/mail");
+    let body: serde_json::Value = app
+        .client
+        .get(&api)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["weekly_digest"], true, "{body}");
+    let res = app
+        .client
+        .put(&api)
+        .json(&serde_json::json!({"product_notices": true, "weekly_digest": true, "budget_warnings": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let res = app
+        .client
+        .put(&api)
+        .json(&serde_json::json!({"weekly_digest": "yes"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400, "not the choices' shape");
 
     // Their week: one task overdue, one due soon, one done, one far off; one AI call.
     let today = Utc::now().date_naive();
