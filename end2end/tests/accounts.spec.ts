@@ -89,3 +89,29 @@ test('@forms "Download my data" on the profile gives one JSON file of my account
   const data = JSON.parse(await fs.readFile(await download.path(), 'utf8'));
   expect(data.profile.email).toBe(email);
 });
+
+test('@forms mail choices are saved on the profile, and a digest link stops the digest without signing in', async ({ page, accounts }) => {
+  const email = uniqueEmail('mail');
+  await accounts.register(email);
+  await expect(page).toHaveURL(/\/onboarding$/);
+  await page.goto('/settings/profile');
+  await accounts.ready();
+  const mail = page.locator('#mail');
+  await expect(mail.getByLabel(/Security notices/)).toBeChecked();
+  await expect(mail.getByLabel(/Security notices/)).toBeDisabled();
+  await mail.getByLabel(/Weekly digest/).check();
+  await mail.getByLabel(/Product notices/).uncheck();
+  await mail.getByRole('button', { name: 'Save my mail choices' }).click();
+  await expect(page.getByText('Your mail choices are saved.')).toBeVisible();
+  await page.reload();
+  await expect(page.locator('#mail').getByLabel(/Weekly digest/)).toBeChecked();
+  await expect(page.locator('#mail').getByLabel(/Product notices/)).not.toBeChecked();
+
+  // A link that is not a digest's (forged, cut short) stops nothing and says so.
+  await page.goto('/');
+  await accounts.signOut();
+  await page.goto('/unsubscribe?token=1.forged');
+  await accounts.ready();
+  await page.getByRole('button', { name: 'Stop the weekly digest' }).click();
+  await expect(page.getByText('This unsubscribe link is not valid')).toBeVisible();
+});

@@ -14,6 +14,7 @@ const SIGNED_OUT = [
   '/reset-password?token=not-a-real-token',
   '/verify-email?token=not-a-real-token',
   '/developers/api',
+  '/unsubscribe?token=not-a-real-token',
   '/no-such-page',
 ];
 
@@ -37,6 +38,7 @@ const SIGNED_IN = [
   '/admin/features',
   '/admin/members',
   '/admin/ai',
+  '/admin/ai?from=2026-01-01&to=2026-12-31',
   '/admin/audit',
   '/admin/tokens',
   '/admin/onboarding',
