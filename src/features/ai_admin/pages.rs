@@ -165,14 +165,16 @@ fn usage_heads() -> impl IntoView {
 /// most about 14 dates written under them.
 fn chart(days: &[DayUsage], title: String) -> impl IntoView {
     let max = days.iter().map(|d| d.usage.calls).max().unwrap_or(0).max(1) as f64;
-    let (w, h, bar) = (560.0, 160.0, 560.0 / days.len().max(1) as f64);
+    // The bars within a margin, so that the first and last dates are not cut off.
+    let (w, h, margin) = (560.0, 160.0, 18.0);
+    let bar = (w - 2.0 * margin) / days.len().max(1) as f64;
     let every = days.len().div_ceil(14).max(1);
     let gap = if bar > 12.0 { 8.0 } else { 1.0 };
     let bars = days
         .iter()
         .enumerate()
         .map(|(i, DayUsage { day, usage: u })| {
-            let x = i as f64 * bar + gap / 2.0;
+            let x = margin + i as f64 * bar + gap / 2.0;
             let total = u.calls as f64 / max * (h - 30.0);
             let errors = u.errors as f64 / max * (h - 30.0);
             let label = (i % every == 0).then(|| day.get(5..).unwrap_or(day).to_owned());

@@ -78,7 +78,8 @@ fn WritingPanel(start: ToolStart) -> impl IntoView {
                 <Working pending label="Reading your text…" on_cancel=live.on_cancel()/>
             </form>
         </section>
-        {move || live.draft.get().map(|r| view! { <Drafted><Suggestions result=r apply=|_, _| {} apply_all=|_| {}/></Drafted> })}
+        // A draft without a suggestion yet says nothing (not "nothing to change").
+        {move || live.draft.get().filter(|r| !r.suggestions.is_empty()).map(|r| view! { <Drafted><Suggestions result=r apply=|_, _| {} apply_all=|_| {}/></Drafted> })}
         {move || result.get().map(|r| view! { <Suggestions result=r apply apply_all/> })}
         <SavedResults tool=ToolId::WritingAssistance current=result name=name_of render=saved_view start=saved/>
         <HydrationMark/>
