@@ -1,6 +1,8 @@
 //! What Digame adds to an AI call: the writing tool over the JSON API against the built-in
 //! test AI service, compared with calling that service directly with the same prompt, in
-//! one process and one run (`./bench/ai.sh`). Release build, SQLite.
+//! one process and one run (`./bench/ai.sh`): whole answers, streamed answers (to the last
+//! event; the test service paces its events 10 ms apart on both paths), and throughput.
+//! Release build, SQLite.
 
 use digame::config::Settings;
 use serde_json::json;
@@ -8,6 +10,7 @@ use std::time::{Duration, Instant};
 
 const TEXT: &str = "We utilize very good tools and and more.";
 const SEQUENTIAL: usize = 300;
+const STREAMED: usize = 100;
 const CONCURRENT: usize = 16;
 const WINDOW: Duration = Duration::from_secs(5);
 
@@ -134,6 +137,9 @@ async fn main() {
         "max_tokens": prompt.max_tokens, "temperature": 0.2, "response_format": {"type": "json_object"}
     });
     let plain = reqwest::Client::new();
+    let mut streamed_body = direct_body.clone();
+    streamed_body["stream"] = json!(true);
+    streamed_body["stream_options"] = json!({"include_usage": true});
     let direct = {
         let plain = plain.clone();
         let url = format!("{fake_base}/chat/completions");
@@ -176,6 +182,69 @@ async fn main() {
         percentile(&a, 0.5) - percentile(&d, 0.5),
         percentile(&a, 0.99) - percentile(&d, 0.99)
     );
+    // Streamed: the same call asked as events, read to its end (`[DONE]` directly; the
+    // `result` event through Digame).
+    let direct_stream = {
+        let plain = plain.clone();
+        let url = format!("{fake_base}/chat/completions");
+        move || {
+            let req = plain
+                .post(&url)
+                .bearer_auth("sk-bench-0123456789abcdef")
+                .json(&streamed_body);
+            async move {
+                match req.send().await {
+                    Ok(r) if r.status() == 200 => r
+                        .text()
+                        .await
+                        .map_or(0, |t| if t.contains("[DONE]") { 200 } else { 0 }),
+                    _ => 0,
+                }
+            }
+        }
+    };
+    let app_stream = {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/ai/writing-assistance/suggest");
+        move || {
+            let req = client
+                .post(&url)
+                .header("accept", "text/event-stream")
+                .json(&json!({"text": TEXT}));
+            async move {
+                match req.send().await {
+                    Ok(r) if r.status() == 200 => r
+                        .text()
+                        .await
+                        .map_or(0, |t| if t.contains("event: result") { 200 } else { 0 }),
+                    _ => 0,
+                }
+            }
+        }
+    };
+    timed(10, direct_stream.clone()).await;
+    timed(10, app_stream.clone()).await;
+    let ds = timed(STREAMED, direct_stream).await;
+    let as_ = timed(STREAMED, app_stream).await;
+    println!("\nstreamed, {STREAMED} calls each (the test service waits 10 ms before each event):");
+    println!("| path | p50 ms | p99 ms |");
+    println!("|---|---:|---:|");
+    println!(
+        "| test AI service directly | {:.2} | {:.2} |",
+        percentile(&ds, 0.5),
+        percentile(&ds, 0.99)
+    );
+    println!(
+        "| through Digame (Accept: text/event-stream) | {:.2} | {:.2} |",
+        percentile(&as_, 0.5),
+        percentile(&as_, 0.99)
+    );
+    println!(
+        "| Digame's addition | {:.2} | {:.2} |",
+        percentile(&as_, 0.5) - percentile(&ds, 0.5),
+        percentile(&as_, 0.99) - percentile(&ds, 0.99)
+    );
+
     // A fresh daily allowance for the throughput run.
     use sea_orm::EntityTrait;
     digame::entities::ai_usage::Entity::delete_many()
