@@ -194,10 +194,11 @@ async fn main() {
                 .json(&streamed_body);
             async move {
                 match req.send().await {
-                    Ok(r) if r.status() == 200 => r
-                        .text()
-                        .await
-                        .map_or(0, |t| if t.contains("[DONE]") { 200 } else { 0 }),
+                    Ok(r) if r.status() == 200 => {
+                        r.text()
+                            .await
+                            .map_or(0, |t| if t.contains("[DONE]") { 200 } else { 0 })
+                    }
                     _ => 0,
                 }
             }
@@ -213,10 +214,11 @@ async fn main() {
                 .json(&json!({"text": TEXT}));
             async move {
                 match req.send().await {
-                    Ok(r) if r.status() == 200 => r
-                        .text()
-                        .await
-                        .map_or(0, |t| if t.contains("event: result") { 200 } else { 0 }),
+                    Ok(r) if r.status() == 200 => {
+                        r.text()
+                            .await
+                            .map_or(0, |t| if t.contains("event: result") { 200 } else { 0 })
+                    }
                     _ => 0,
                 }
             }

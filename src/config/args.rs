@@ -40,6 +40,7 @@ pub fn settings_args() -> Vec<clap::Arg> {
         setting("email-max-messages", "DIGAME_EMAIL_MAX_MESSAGES", "the most messages one email analysis reads (default 200000)"),
         setting("api-requests-per-minute", "DIGAME_API_REQUESTS_PER_MINUTE", "JSON API requests one caller may make per minute (default 300)"),
         setting("shutdown-grace-seconds", "DIGAME_SHUTDOWN_GRACE_SECONDS", "after SIGTERM, how long requests in flight may finish (default 30)"),
+        setting("retention-months", "DIGAME_RETENTION_MONTHS", "months AI usage records and audit events are kept (default 13)"),
         setting("smtp-url", "DIGAME_SMTP_URL", "the mail server that delivers the outbox, e.g. smtp://user:pass@host:587?tls=required (default: none; mail waits in the outbox)")
             .hide_env_values(true),
         setting("mail-from", "DIGAME_MAIL_FROM", "the sender of Digame's mail (default: Digame <no-reply@localhost>)"),
