@@ -115,6 +115,23 @@ async fn main() {
     .await
     .unwrap();
     assert!(res.status().is_success(), "register: {}", res.status());
+    // The tools wait for a confirmed address: the link from the outbox.
+    use sea_orm::EntityTrait;
+    let mails = digame::entities::outbox::Entity::find()
+        .all(&state.db)
+        .await
+        .unwrap();
+    let token = mails
+        .iter()
+        .find_map(|m| m.body.split_once("/verify-email?token="))
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .expect("a confirmation link")
+        .to_owned();
+    let res = form("auth/verify-email", &[("token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "confirm: {}", res.status());
     let res = form(
         "keys/save",
         &[
@@ -248,7 +265,6 @@ async fn main() {
     );
 
     // A fresh daily allowance for the throughput run.
-    use sea_orm::EntityTrait;
     digame::entities::ai_usage::Entity::delete_many()
         .exec(&state.db)
         .await
