@@ -1,19 +1,27 @@
 //! How long usage records and audit events are kept: `DIGAME_RETENTION_MONTHS` (13 by
 //! default, so a year can be compared with the one before), after which an hourly job on
 //! one replica deletes them. Only records are deleted: tasks, keys, saved answers and the
-//! people themselves stay as long as their owners keep them.
+//! people themselves stay as long as their owners keep them. The same round closes calls
+//! that never ended (recorded `interrupted`), so they stop showing as running.
 
 use crate::entities::{ai_calls, ai_usage, audit_events};
 use chrono::{DateTime, Months, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-/// What one round deleted.
+/// What one round deleted, and the calls it closed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Removed {
     pub ai_calls: u64,
     pub ai_usage_days: u64,
     pub audit_events: u64,
+    /// Calls still `pending` an hour after they started (their server stopped, or their
+    /// client left a call that was not streamed), now `interrupted`.
+    pub interrupted: u64,
 }
+
+/// A call still running after this long never ends: the longest call allowed
+/// (`DIGAME_AI_TIMEOUT_SECONDS` is at most 600 s) with a repair attempt is well under it.
+pub const INTERRUPTED_AFTER: chrono::Duration = chrono::Duration::hours(1);
 
 /// The oldest moment still kept at `now`: `months` calendar months before it (the last day
 /// of a shorter month when the day does not exist there).
@@ -22,7 +30,8 @@ pub fn kept_since(now: DateTime<Utc>, months: u32) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-/// Deletes the AI calls, daily AI counts and audit events older than `months` months.
+/// Deletes the AI calls, daily AI counts and audit events older than `months` months, and
+/// closes the calls that never ended ([`INTERRUPTED_AFTER`]).
 pub async fn delete_expired(
     db: &DatabaseConnection,
     months: u32,
@@ -44,10 +53,21 @@ pub async fn delete_expired(
         .exec(db)
         .await?
         .rows_affected;
+    let interrupted = ai_calls::Entity::update_many()
+        .col_expr(
+            ai_calls::Column::Outcome,
+            sea_orm::sea_query::Expr::value("interrupted"),
+        )
+        .filter(ai_calls::Column::Outcome.is_in(["pending", "cancel_requested"]))
+        .filter(ai_calls::Column::CreatedAt.lt(now - INTERRUPTED_AFTER))
+        .exec(db)
+        .await?
+        .rows_affected;
     Ok(Removed {
         ai_calls,
         ai_usage_days,
         audit_events,
+        interrupted,
     })
 }
 

@@ -54,6 +54,24 @@ async fn records_older_than_the_retention_period_are_deleted() {
         .await
         .unwrap();
     }
+    // A call that never ended, and one still running now.
+    for at in [now - Duration::hours(2), now] {
+        ai_calls::ActiveModel {
+            tenant_id: Set(who.tenant_id()),
+            user_id: Set(who.user.id),
+            tool: Set("style".into()),
+            model: Set("m".into()),
+            prompt_tokens: Set(0),
+            completion_tokens: Set(0),
+            latency_ms: Set(0),
+            outcome: Set("pending".into()),
+            created_at: Set(at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
     let audit_before = audit_events::Entity::find()
         .filter(audit_events::Column::TenantId.eq(who.tenant_id()))
         .all(db)
@@ -68,9 +86,10 @@ async fn records_older_than_the_retention_period_are_deleted() {
         (
             removed.ai_calls,
             removed.ai_usage_days,
-            removed.audit_events
+            removed.audit_events,
+            removed.interrupted
         ),
-        (1, 1, 1),
+        (1, 1, 1, 1),
         "{removed:?}"
     );
     let calls = ai_calls::Entity::find()
@@ -78,8 +97,17 @@ async fn records_older_than_the_retention_period_are_deleted() {
         .all(db)
         .await
         .unwrap();
-    assert_eq!(calls.len(), 1);
-    assert!(calls[0].created_at > now - Duration::days(301));
+    assert_eq!(calls.len(), 3);
+    assert!(calls
+        .iter()
+        .all(|c| c.created_at > now - Duration::days(301)));
+    let mut outcomes: Vec<&str> = calls.iter().map(|c| c.outcome.as_str()).collect();
+    outcomes.sort_unstable();
+    assert_eq!(
+        outcomes,
+        ["interrupted", "ok", "pending"],
+        "the running call stays"
+    );
     let days = ai_usage::Entity::find()
         .filter(ai_usage::Column::UserId.eq(who.user.id))
         .all(db)

@@ -72,7 +72,8 @@ pub struct CallRow {
     /// From asking to the whole answer.
     pub latency_ms: i64,
     /// `ok`, `pending` (still running), `key_rejected`, `rate_limited`, `unreachable`,
-    /// `timed_out`, `bad_reply` or `cancelled` (the person stopped it while it streamed).
+    /// `timed_out`, `bad_reply`, `cancelled` (the person stopped it while it streamed) or
+    /// `interrupted` (it never ended: its server stopped, or its client left).
     pub outcome: String,
 }
 
@@ -87,14 +88,18 @@ pub fn outcome_words(outcome: &str) -> &'static str {
         "timed_out" => "Too slow",
         "bad_reply" => "Unreadable answer",
         "cancelled" => "Cancelled",
+        "interrupted" => "Interrupted",
         _ => "Other",
     }
 }
 
 /// Whether a call with this outcome counts as an error in the figures: not an answer, not
-/// still running, and not stopped by the person.
+/// still running, not stopped by the person, and not cut off on Digame's side.
 pub fn is_failure(outcome: &str) -> bool {
-    !matches!(outcome, "ok" | "pending" | "cancel_requested" | "cancelled")
+    !matches!(
+        outcome,
+        "ok" | "pending" | "cancel_requested" | "cancelled" | "interrupted"
+    )
 }
 
 #[server(endpoint = "account/usage")]
