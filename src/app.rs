@@ -10,6 +10,7 @@ use crate::features::auth::pages::{
     ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecondFactorPage, SecurityPage,
     VerifyEmailPage,
 };
+use crate::features::budgets::pages::AdminBudgetsPage;
 use crate::features::dashboard::HomePage;
 use crate::features::email::pages::EmailPage;
 use crate::features::language::pages::LanguagePage;
@@ -129,6 +130,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/features") view=AdminFeaturesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/members") view=AdminMembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/ai") view=AdminAiPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/budgets") view=AdminBudgetsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/tokens") view=AdminTokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/onboarding") view=AdminOnboardingPage ssr=SsrMode::Async/>

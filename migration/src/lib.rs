@@ -23,6 +23,7 @@ mod m20261206_000019_memory_notifications;
 mod m20261206_000020_create_last_answers;
 mod m20261206_000021_add_ai_endpoint_provider;
 mod m20261207_000022_create_notification_settings;
+mod m20261208_000023_create_token_budgets;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_create_last_answers::Migration),
             Box::new(m20261206_000021_add_ai_endpoint_provider::Migration),
             Box::new(m20261207_000022_create_notification_settings::Migration),
+            Box::new(m20261208_000023_create_token_budgets::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! A company's administration over JSON, under `/api/v1/admin`: the tools switched on, the
 //! two-factor requirement, members and invitations, the audit log, where AI calls go and
 //! what they used (`/admin/analytics`), the members' personal tokens and the onboarding
-//! funnel — the admin pages' work through the
+//! funnel, the monthly token budgets (`/admin/budgets`) — the admin pages' work through the
 //! same services. Every route answers 403 to anyone but the company's administrators.
 
 use super::extract::{ApiAdmin, ApiError, ApiPage, ApiPath, ApiQuery, JsonBody, PageQuery};
@@ -10,6 +10,7 @@ use crate::features::ai_admin::figures::{self, PeriodQuery};
 use crate::features::ai_admin::{
     service as ai_admin, AiAdminView, DayUsage, ModelUsage, Period, PersonUsage, ToolUsage,
 };
+use crate::features::budgets::{service as budgets, BudgetsView};
 use crate::features::members::{service as members, InviteCreated, MembersView};
 use crate::features::onboarding::Funnel;
 use crate::features::personal_tokens::{member_token_rows, MemberTokenPage};
@@ -40,6 +41,45 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(member_tokens))
         .routes(routes!(revoke_member_token))
         .routes(routes!(funnel))
+        .routes(routes!(budgets_view))
+        .routes(routes!(set_budget))
+}
+
+/// The company's monthly token budget and each person's, with the month's use
+#[utoipa::path(get, path = "/admin/budgets", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "The month, when it renews, the company's budget and everyone's", body = BudgetsView)))]
+async fn budgets_view(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+) -> Result<Json<BudgetsView>, ApiError> {
+    Ok(Json(
+        budgets::budgets_view(&state.db, &admin, chrono::Utc::now()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BudgetBody {
+    /// The person whose budget this is (a user id); absent or null for the whole company.
+    #[serde(default)]
+    person: Option<i64>,
+    /// Tokens a month may use (1 to 10^12); null takes the budget away.
+    monthly_tokens: Option<i64>,
+}
+
+/// Set or take away the company's monthly token budget, or a person's
+#[utoipa::path(put, path = "/admin/budgets", tag = "admin", security(("bearer" = [])),
+    request_body = BudgetBody,
+    responses((status = 200, description = "The budgets after the change", body = BudgetsView)))]
+async fn set_budget(
+    State(state): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    JsonBody(body): JsonBody<BudgetBody>,
+) -> Result<Json<BudgetsView>, ApiError> {
+    let tokens = crate::features::budgets::check_tokens("monthly_tokens", body.monthly_tokens)?;
+    budgets::set_budget(&state.db, &admin, body.person, tokens).await?;
+    Ok(Json(
+        budgets::budgets_view(&state.db, &admin, chrono::Utc::now()).await?,
+    ))
 }
 
 /// The company's tools: which are on, which its plan includes

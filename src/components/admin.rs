@@ -46,6 +46,7 @@ pub fn admin_tabs(current: &'static str) -> impl IntoView {
             {tab("/admin/features", "Features")}
             {tab("/admin/members", "Members")}
             {tab("/admin/ai", "AI services")}
+            {tab("/admin/budgets", "Budgets")}
             {tab("/admin/tokens", "API tokens")}
             {tab("/admin/onboarding", "Onboarding")}
             {tab("/admin/audit", "Audit log")}

@@ -31,10 +31,11 @@ pub enum AuditAction {
     SessionsEnded,
     TwoFactorReset,
     ApiKeyAddressConfirmed,
+    BudgetChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -62,6 +63,7 @@ impl AuditAction {
         AuditAction::SessionsEnded,
         AuditAction::TwoFactorReset,
         AuditAction::ApiKeyAddressConfirmed,
+        AuditAction::BudgetChanged,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -94,6 +96,7 @@ impl AuditAction {
             AuditAction::SessionsEnded => "auth.sessions_ended",
             AuditAction::TwoFactorReset => "member.two_factor_reset",
             AuditAction::ApiKeyAddressConfirmed => "api_key.address_confirmed",
+            AuditAction::BudgetChanged => "budget.changed",
         }
     }
 
@@ -131,6 +134,7 @@ impl AuditAction {
             AuditAction::SessionsEnded => "Other sessions ended",
             AuditAction::TwoFactorReset => "Two-factor sign-in reset",
             AuditAction::ApiKeyAddressConfirmed => "Key's new address confirmed",
+            AuditAction::BudgetChanged => "Token budget changed",
         }
     }
 
@@ -185,6 +189,9 @@ impl AuditAction {
             AuditAction::SessionsEnded => format!("{actor} signed out their other sessions"),
             AuditAction::TwoFactorReset => {
                 format!("{actor} reset two-factor sign-in for {target}")
+            }
+            AuditAction::BudgetChanged => {
+                format!("{actor} changed the monthly token budget of {target}")
             }
         }
     }

@@ -14,9 +14,12 @@ pub struct Model {
     pub completion_tokens: i64,
     pub latency_ms: i64,
     /// `pending` while the call runs, then `ok`, `key_rejected`, `rate_limited`,
-    /// `unreachable`, `timed_out` or `bad_reply`.
+    /// `unreachable`, `timed_out`, `bad_reply`, `cancelled` or `interrupted`.
     pub outcome: String,
     pub created_at: DateTimeUtc,
+    /// The tokens the call holds in its budgets' reserve while it runs (`budgets`); 0 once
+    /// it settled.
+    pub reserved_tokens: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,8 @@ pub mod tasks;
 pub mod tenant_ai_endpoints;
 pub mod tenant_features;
 pub mod tenants;
+pub mod token_budgets;
+pub mod token_spend;
 pub mod two_factor;
 pub mod user_api_keys;
 pub mod users;

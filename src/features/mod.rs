@@ -6,6 +6,7 @@ pub mod api_docs;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod budgets;
 pub mod dashboard;
 pub mod email;
 pub mod language;

@@ -401,12 +401,13 @@ fn spawn_retention(db: sea_orm::DatabaseConnection, months: u32) {
     });
 }
 
-/// Sends the week's digests that are due, every quarter of an hour; each person's week is
-/// claimed in the database, so any number of replicas send each digest once.
+/// Sends the week's digests and the budget warnings that are due, every quarter of an hour;
+/// each is claimed in the database, so any number of replicas send each once.
 fn spawn_digests(
     db: sea_orm::DatabaseConnection,
     settings: std::sync::Arc<crate::config::Settings>,
 ) {
+    use crate::features::budgets::warnings;
     use crate::features::notifications::digest;
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(900));
@@ -416,6 +417,11 @@ fn spawn_digests(
                 Ok(0) => {}
                 Ok(sent) => tracing::info!(sent, "weekly digests put in the outbox"),
                 Err(e) => tracing::warn!(error = %e, "could not send the weekly digests"),
+            }
+            match warnings::send_due(&db, &settings, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "budget warnings put in the outbox"),
+                Err(e) => tracing::warn!(error = %e, "could not send the budget warnings"),
             }
         }
     });

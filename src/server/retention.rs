@@ -2,11 +2,14 @@
 //! default, so a year can be compared with the one before), after which an hourly job on
 //! one replica deletes them. Only records are deleted: tasks, keys, saved answers and the
 //! people themselves stay as long as their owners keep them. The same round closes calls
-//! that never ended (recorded `interrupted`), so they stop showing as running.
+//! that never ended (recorded `interrupted`), so they stop showing as running, and gives back
+//! the tokens they held in their budgets.
 
 use crate::entities::{ai_calls, ai_usage, audit_events};
+use crate::features::budgets::service as budgets;
 use chrono::{DateTime, Months, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 
 /// What one round deleted, and the calls it closed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,22 +56,42 @@ pub async fn delete_expired(
         .exec(db)
         .await?
         .rows_affected;
-    let interrupted = ai_calls::Entity::update_many()
-        .col_expr(
-            ai_calls::Column::Outcome,
-            sea_orm::sea_query::Expr::value("interrupted"),
-        )
-        .filter(ai_calls::Column::Outcome.is_in(["pending", "cancel_requested"]))
-        .filter(ai_calls::Column::CreatedAt.lt(now - INTERRUPTED_AFTER))
-        .exec(db)
-        .await?
-        .rows_affected;
+    let interrupted = close_unfinished(db, now).await?;
     Ok(Removed {
         ai_calls,
         ai_usage_days,
         audit_events,
         interrupted,
     })
+}
+
+/// Marks the calls still running after [`INTERRUPTED_AFTER`] `interrupted`, each with its
+/// budgets' reservation given back in the same transaction; how many.
+async fn close_unfinished(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let unfinished = ["pending", "cancel_requested"];
+    let stale = ai_calls::Entity::find()
+        .filter(ai_calls::Column::Outcome.is_in(unfinished))
+        .filter(ai_calls::Column::CreatedAt.lt(now - INTERRUPTED_AFTER))
+        .all(db)
+        .await?;
+    let mut closed = 0;
+    for call in stale {
+        let txn = db.begin().await?;
+        let marked = ai_calls::Entity::update_many()
+            .col_expr(ai_calls::Column::Outcome, Expr::value("interrupted"))
+            .col_expr(ai_calls::Column::ReservedTokens, Expr::value(0))
+            .filter(ai_calls::Column::Id.eq(call.id))
+            .filter(ai_calls::Column::Outcome.is_in(unfinished))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if marked == 1 && call.reserved_tokens > 0 {
+            budgets::settle(&txn, &budgets::reservation_of(&call), 0).await?;
+        }
+        txn.commit().await?;
+        closed += marked;
+    }
+    Ok(closed)
 }
 
 #[cfg(test)]

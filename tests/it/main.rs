@@ -16,6 +16,7 @@ mod api_keys;
 mod api_pages_parity;
 mod auth;
 mod backup;
+mod budgets;
 mod concurrency;
 mod crash;
 mod db_outage;

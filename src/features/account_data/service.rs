@@ -309,6 +309,13 @@ pub async fn delete(
             .exec(&txn)
             .await
             .or_internal(why)?;
+        // Their budget goes with them; the month's counters stay in the company's figures.
+        crate::entities::token_budgets::Entity::delete_many()
+            .filter(crate::entities::token_budgets::Column::TenantId.eq(person.tenant_id()))
+            .filter(crate::entities::token_budgets::Column::UserId.eq(person.user.id))
+            .exec(&txn)
+            .await
+            .or_internal(why)?;
         crate::entities::changes::announce(crate::entities::changes::Change::Person(
             person.user.id,
         ));

@@ -12,11 +12,12 @@ use crate::domain::{ProviderKind, ToolId};
 use crate::entities::ai_calls;
 use crate::error::{AppError, ResultExt};
 use crate::features::ai_admin::service as ai_admin;
+use crate::features::budgets::service as budgets;
 use crate::person::SessionUser;
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
@@ -137,6 +138,8 @@ pub async fn ready<R: DeserializeOwned, T>(
 pub struct PreparedCall {
     tool: ToolId,
     key: SecretString,
+    /// The tokens held in the person's budgets until the call settles.
+    reservation: budgets::Reservation,
     /// Which adapter speaks to the service.
     provider: ProviderKind,
     request: ChatRequest,
@@ -173,18 +176,32 @@ pub async fn prepare(
     } = ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
     let per_minute = cx.ai.settings.calls_per_minute;
     count_minute_call(cx.db, person, per_minute).await?;
-    // A call refused before it goes out (the window read from the calls, the tool's gate, no
-    // key) gives its place in the minute back.
+    let now = Utc::now();
+    let estimate = budgets::estimate(prompt.system.len() + prompt.user.len(), prompt.max_tokens);
+    // A call refused before it goes out (the window read from the calls, its budgets, the
+    // tool's gate, no key) gives its place in the minute and its reservation back. The
+    // budgets come before the gate, so a refused call does not use up the daily allowance.
     let gated = async {
         check_minute_limit(cx.db, person, per_minute).await?;
-        let call = gate::begin(cx.db, cx.keyring, person, tool, Some(&base_url)).await?;
-        call.key.ok_or_else(|| AppError::ApiKeyMissing(
-            "This tool needs your key for its AI service; add it in API-key settings (/settings/api-keys).".into(),
-        ))
+        let reservation = budgets::reserve(cx.db, person, estimate, now).await?;
+        let key = async {
+            let call = gate::begin(cx.db, cx.keyring, person, tool, Some(&base_url)).await?;
+            call.key.ok_or_else(|| AppError::ApiKeyMissing(
+                "This tool needs your key for its AI service; add it in API-key settings (/settings/api-keys).".into(),
+            ))
+        }
+        .await;
+        match key {
+            Ok(key) => Ok((key, reservation)),
+            Err(e) => {
+                give_back(cx.db, &reservation).await;
+                Err(e)
+            }
+        }
     }
     .await;
-    let key = match gated {
-        Ok(key) => key,
+    let (key, reservation) = match gated {
+        Ok(passed) => passed,
         Err(e) => {
             forgive_minute_call(cx.db, person, per_minute).await;
             return Err(e);
@@ -200,15 +217,24 @@ pub async fn prepare(
         completion_tokens: Set(0),
         latency_ms: Set(0),
         outcome: Set("pending".into()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
+        reserved_tokens: Set(reservation.tokens),
         ..Default::default()
     }
     .insert(cx.db)
     .await
-    .or_internal("recording an AI call")?;
+    .or_internal("recording an AI call");
+    let row = match row {
+        Ok(row) => row,
+        Err(e) => {
+            give_back(cx.db, &reservation).await;
+            return Err(e);
+        }
+    };
     Ok(PreparedCall {
         tool,
         key,
+        reservation,
         provider,
         request: ChatRequest {
             base_url,
@@ -273,6 +299,7 @@ impl<T> Ready<T> {
         let PreparedCall {
             tool,
             key,
+            reservation,
             provider,
             mut request,
             row,
@@ -341,10 +368,27 @@ impl<T> Ready<T> {
         done.completion_tokens = Set(used.completion_tokens);
         done.latency_ms = Set(latency_ms);
         done.outcome = Set(label.to_owned());
-        if let Err(e) = done.update(cx.db).await.or_internal("recording an AI call") {
+        done.reserved_tokens = Set(0);
+        // The row and the budgets' counters change together: a call settles once.
+        let settled = async {
+            let txn = cx.db.begin().await?;
+            done.update(&txn).await?;
+            budgets::settle(&txn, &reservation, used.total_tokens).await?;
+            txn.commit().await
+        }
+        .await
+        .or_internal("recording an AI call");
+        if let Err(e) = settled {
             return (Err(e), used);
         }
         (outcome.map_err(|e| AppError::Upstream(e.message())), used)
+    }
+}
+
+/// Gives a reservation back whole, for a call that did not go out.
+async fn give_back(db: &DatabaseConnection, reservation: &budgets::Reservation) {
+    if let Err(e) = budgets::settle(db, reservation, 0).await {
+        tracing::warn!(error = %e, "could not give back a refused AI call's reserved tokens");
     }
 }
 

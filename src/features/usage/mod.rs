@@ -28,6 +28,8 @@ pub struct UsageView {
     pub today: Allowance,
     /// The last calls, newest first (at most 20, any month).
     pub last: Vec<CallRow>,
+    /// The monthly token budgets that hold the person's calls (Admin → Budgets).
+    pub budgets: crate::features::budgets::MyBudgets,
 }
 
 /// One tool's month.

@@ -3,6 +3,7 @@
 
 use super::{outcome_words, MonthTotals, UsageView};
 use crate::components::{error_alert, RequireUser};
+use crate::features::budgets::pages::{month_words, MyBudgetCards};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -24,30 +25,6 @@ pub fn UsagePage() -> impl IntoView {
             </Suspense>
         </RequireUser>
     }
-}
-
-/// "December 2026" from `2026-12`.
-fn month_words(month: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let (year, number) = month.split_once('-').unwrap_or((month, ""));
-    let name = number
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| MONTHS.get(n.wrapping_sub(1)));
-    name.map_or_else(|| month.to_owned(), |n| format!("{n} {year}"))
 }
 
 fn today_words(used: i64, per_day: i64) -> String {
@@ -82,6 +59,7 @@ fn totals_cells(t: MonthTotals) -> impl IntoView {
 fn Usage(v: UsageView) -> impl IntoView {
     let month = month_words(&v.month);
     view! {
+        <MyBudgetCards b=v.budgets/>
         <section class="card" aria-labelledby="today-heading">
             <h2 id="today-heading">"Today"</h2>
             <p data-testid="allowance">{today_words(v.today.used, v.today.per_day)}</p>
@@ -146,9 +124,6 @@ mod tests {
 
     #[test]
     fn months_and_allowances_read_as_words() {
-        assert_eq!(month_words("2026-12"), "December 2026");
-        assert_eq!(month_words("2027-01"), "January 2027");
-        assert_eq!(month_words("garbled"), "garbled");
         assert_eq!(
             today_words(3, 100),
             "3 of your 100 AI calls used today; 97 left. The allowance renews at midnight UTC."

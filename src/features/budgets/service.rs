@@ -1,0 +1,558 @@
+//! Budgets on the server: reserving a call's tokens before it goes out, settling what it
+//! used after, reading a month back, and the admins' changes.
+//!
+//! The month's counters (`token_spend`) are kept for the company (`user_id` 0) and for each
+//! person, budget or not. A reservation is one `UPDATE … SET reserved = reserved + n WHERE
+//! used + reserved + n <= budget` per scope: the database applies it row by row (a write
+//! lock on SQLite, a row lock on PostgreSQL that re-reads the condition), so calls reserving
+//! at once, on any replica, cannot together pass a budget.
+
+use super::{BudgetLine, BudgetScope, BudgetState, BudgetsView, MyBudgets, PersonBudget};
+use crate::audit_log::{record, Event};
+use crate::domain::AuditAction;
+use crate::entities::{ai_calls, token_budgets, token_spend, users};
+use crate::error::{AppError, ResultExt};
+use crate::person::SessionUser;
+use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+
+/// The `user_id` of the company's own budget and counters.
+pub const COMPANY: i64 = 0;
+
+/// `2026-12`: the month `now` counts in (UTC).
+pub fn month_of(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m").to_string()
+}
+
+fn month_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or(now)
+}
+
+/// The first day of the next month, when the counts start again.
+pub fn resets_on(now: DateTime<Utc>) -> NaiveDate {
+    let first = month_start(now).date_naive();
+    first.checked_add_months(Months::new(1)).unwrap_or(first)
+}
+
+/// "1 January 2027".
+pub fn date_words(day: NaiveDate) -> String {
+    day.format("%-d %B %Y").to_string()
+}
+
+/// The tokens a call may use at most, as far as can be known before it goes out: its
+/// prompt (about four characters a token) and the longest answer it asks for. A call whose
+/// answer must be asked for again (one repair) can use more; it settles what it used.
+pub fn estimate(prompt_chars: usize, max_tokens: u32) -> i64 {
+    i64::try_from(prompt_chars.div_ceil(4)).unwrap_or(i64::MAX / 2) + i64::from(max_tokens)
+}
+
+/// Tokens a running call holds in its company's and its person's month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    pub tenant_id: i64,
+    pub user_id: i64,
+    pub month: String,
+    pub tokens: i64,
+}
+
+fn spend_of(tenant_id: i64, user_id: i64, month: &str) -> sea_orm::Select<token_spend::Entity> {
+    token_spend::Entity::find()
+        .filter(token_spend::Column::TenantId.eq(tenant_id))
+        .filter(token_spend::Column::UserId.eq(user_id))
+        .filter(token_spend::Column::Month.eq(month))
+}
+
+/// Makes the month's counter of a scope when it has none, starting from the tokens its calls
+/// already used this month (calls made before budgets existed, or before the first call of
+/// the month reserved).
+async fn ensure_spend(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let month = month_of(now);
+    if spend_of(tenant_id, user_id, &month)
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let mut calls = ai_calls::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS BIGINT)"),
+            "used",
+        )
+        .filter(ai_calls::Column::TenantId.eq(tenant_id))
+        .filter(ai_calls::Column::CreatedAt.gte(month_start(now)));
+    if user_id != COMPANY {
+        calls = calls.filter(ai_calls::Column::UserId.eq(user_id));
+    }
+    let used: i64 = calls.into_tuple().one(db).await?.unwrap_or(0);
+    token_spend::Entity::insert(token_spend::ActiveModel {
+        tenant_id: Set(tenant_id),
+        user_id: Set(user_id),
+        month: Set(month),
+        used_tokens: Set(used),
+        reserved_tokens: Set(0),
+        warned_percent: Set(0),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            token_spend::Column::TenantId,
+            token_spend::Column::UserId,
+            token_spend::Column::Month,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Adds `tokens` to a scope's reserve when it fits its budget (`None`: no budget, always
+/// fits). `false` when it does not.
+async fn try_reserve(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    user_id: i64,
+    month: &str,
+    tokens: i64,
+    budget: Option<i64>,
+) -> Result<bool, DbErr> {
+    let mut update = token_spend::Entity::update_many()
+        .col_expr(
+            token_spend::Column::ReservedTokens,
+            Expr::col(token_spend::Column::ReservedTokens).add(tokens),
+        )
+        .filter(token_spend::Column::TenantId.eq(tenant_id))
+        .filter(token_spend::Column::UserId.eq(user_id))
+        .filter(token_spend::Column::Month.eq(month));
+    if let Some(budget) = budget {
+        update = update.filter(
+            Expr::expr(
+                Expr::col(token_spend::Column::UsedTokens)
+                    .add(Expr::col(token_spend::Column::ReservedTokens))
+                    .add(tokens),
+            )
+            .lte(budget),
+        );
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+/// The budgets set for the company and for `user_id`: (company, person).
+async fn budgets_of(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    user_id: i64,
+) -> Result<(Option<i64>, Option<i64>), DbErr> {
+    let rows = token_budgets::Entity::find()
+        .filter(token_budgets::Column::TenantId.eq(tenant_id))
+        .filter(token_budgets::Column::UserId.is_in([COMPANY, user_id]))
+        .all(db)
+        .await?;
+    let of = |id: i64| {
+        rows.iter()
+            .find(|r| r.user_id == id)
+            .map(|r| r.monthly_tokens)
+    };
+    Ok((of(COMPANY), of(user_id)))
+}
+
+/// Reserves `tokens` for one of `person`'s calls in their company's and their own month,
+/// refusing (`RATE_LIMITED`, until the budget renews) when either budget cannot hold it.
+pub async fn reserve(
+    db: &impl ConnectionTrait,
+    person: &SessionUser,
+    tokens: i64,
+    now: DateTime<Utc>,
+) -> Result<Reservation, AppError> {
+    let why = "reserving the call's tokens";
+    let tenant_id = person.tenant_id();
+    let user_id = person.user.id;
+    let month = month_of(now);
+    let (company_budget, person_budget) =
+        budgets_of(db, tenant_id, user_id).await.or_internal(why)?;
+    let reservation = Reservation {
+        tenant_id,
+        user_id,
+        month: month.clone(),
+        tokens,
+    };
+    let scopes = [
+        (COMPANY, company_budget, BudgetScope::Company),
+        (user_id, person_budget, BudgetScope::Person),
+    ];
+    for (i, &(scope_user, budget, scope)) in scopes.iter().enumerate() {
+        let mut held = try_reserve(db, tenant_id, scope_user, &month, tokens, budget)
+            .await
+            .or_internal(why)?;
+        if !held {
+            ensure_spend(db, tenant_id, scope_user, now)
+                .await
+                .or_internal(why)?;
+            held = try_reserve(db, tenant_id, scope_user, &month, tokens, budget)
+                .await
+                .or_internal(why)?;
+        }
+        if !held {
+            // Give back what the scopes before this one took.
+            for &(before, _, _) in &scopes[..i] {
+                give_back(db, tenant_id, before, &month, tokens, 0)
+                    .await
+                    .or_internal(why)?;
+            }
+            let spend = spend_of(tenant_id, scope_user, &month)
+                .one(db)
+                .await
+                .or_internal(why)?;
+            let state = BudgetState {
+                scope,
+                monthly_tokens: budget.unwrap_or(0),
+                used_tokens: spend.as_ref().map_or(0, |s| s.used_tokens),
+                reserved_tokens: spend.as_ref().map_or(0, |s| s.reserved_tokens),
+            };
+            return Err(refusal(&state, tokens, now));
+        }
+    }
+    Ok(reservation)
+}
+
+/// Why a call does not fit `state`, and how long until the month renews.
+fn refusal(state: &BudgetState, tokens: i64, now: DateTime<Utc>) -> AppError {
+    let renews = resets_on(now);
+    let whose = match state.scope {
+        BudgetScope::Company => "your company's",
+        BudgetScope::Person => "your",
+    };
+    let budget = super::grouped(state.monthly_tokens);
+    let message = if state.used_tokens >= state.monthly_tokens {
+        let mut whose = whose.to_owned();
+        whose[..1].make_ascii_uppercase();
+        format!(
+            "{whose} monthly AI budget of {budget} tokens is used up ({} used). It renews on {}; until then an administrator can raise it (Admin → Budgets).",
+            super::grouped(state.used_tokens),
+            date_words(renews),
+        )
+    } else {
+        format!(
+            "This call could use up to {} tokens, and {} are left of {whose} monthly AI budget of {budget} tokens until it renews on {}. Shorten the text, or ask an administrator to raise the budget (Admin → Budgets).",
+            super::grouped(tokens),
+            super::grouped(state.left()),
+            date_words(renews),
+        )
+    };
+    let renewal = renews.and_hms_opt(0, 0, 0).map_or(now, |t| t.and_utc());
+    AppError::RateLimited {
+        message,
+        retry_after_secs: (renewal - now).num_seconds().max(1),
+    }
+}
+
+/// Takes `reserved` out of a scope's reserve and adds `used` to what it used.
+async fn give_back(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    user_id: i64,
+    month: &str,
+    reserved: i64,
+    used: i64,
+) -> Result<(), DbErr> {
+    token_spend::Entity::update_many()
+        .col_expr(
+            token_spend::Column::ReservedTokens,
+            Expr::col(token_spend::Column::ReservedTokens).sub(reserved),
+        )
+        .col_expr(
+            token_spend::Column::UsedTokens,
+            Expr::col(token_spend::Column::UsedTokens).add(used),
+        )
+        .filter(token_spend::Column::TenantId.eq(tenant_id))
+        .filter(token_spend::Column::UserId.eq(user_id))
+        .filter(token_spend::Column::Month.eq(month))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends a reservation: its tokens leave the reserve, and the `used` tokens (0 for a call
+/// that never went out) count in the month it was made in.
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    reservation: &Reservation,
+    used: i64,
+) -> Result<(), DbErr> {
+    for scope_user in [COMPANY, reservation.user_id] {
+        give_back(
+            db,
+            reservation.tenant_id,
+            scope_user,
+            &reservation.month,
+            reservation.tokens,
+            used,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The reservation an unfinished call row holds (the month it was made in).
+pub fn reservation_of(call: &ai_calls::Model) -> Reservation {
+    Reservation {
+        tenant_id: call.tenant_id,
+        user_id: call.user_id,
+        month: month_of(call.created_at),
+        tokens: call.reserved_tokens,
+    }
+}
+
+/// The person's budgets this month (those set).
+pub async fn my_budgets(
+    db: &impl ConnectionTrait,
+    person: &SessionUser,
+    now: DateTime<Utc>,
+) -> Result<MyBudgets, AppError> {
+    let why = "reading your budgets";
+    let (company, own) = budgets_of(db, person.tenant_id(), person.user.id)
+        .await
+        .or_internal(why)?;
+    let month = month_of(now);
+    let mut budgets = Vec::new();
+    for (budget, scope_user, scope) in [
+        (company, COMPANY, BudgetScope::Company),
+        (own, person.user.id, BudgetScope::Person),
+    ] {
+        let Some(monthly_tokens) = budget else {
+            continue;
+        };
+        ensure_spend(db, person.tenant_id(), scope_user, now)
+            .await
+            .or_internal(why)?;
+        let spend = spend_of(person.tenant_id(), scope_user, &month)
+            .one(db)
+            .await
+            .or_internal(why)?;
+        budgets.push(BudgetState {
+            scope,
+            monthly_tokens,
+            used_tokens: spend.as_ref().map_or(0, |s| s.used_tokens),
+            reserved_tokens: spend.as_ref().map_or(0, |s| s.reserved_tokens),
+        });
+    }
+    Ok(MyBudgets {
+        resets_on: resets_on(now).to_string(),
+        budgets,
+    })
+}
+
+/// Admin → Budgets: the company's budget and everyone's, with the month's use.
+pub async fn budgets_view(
+    db: &impl ConnectionTrait,
+    admin: &SessionUser,
+    now: DateTime<Utc>,
+) -> Result<BudgetsView, AppError> {
+    let why = "reading the budgets";
+    let tenant_id = admin.tenant_id();
+    let month = month_of(now);
+    let budgets = token_budgets::Entity::find()
+        .filter(token_budgets::Column::TenantId.eq(tenant_id))
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let spend = token_spend::Entity::find()
+        .filter(token_spend::Column::TenantId.eq(tenant_id))
+        .filter(token_spend::Column::Month.eq(month.as_str()))
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let line = |user_id: i64| {
+        let s = spend.iter().find(|s| s.user_id == user_id);
+        BudgetLine {
+            monthly_tokens: budgets
+                .iter()
+                .find(|b| b.user_id == user_id)
+                .map(|b| b.monthly_tokens),
+            used_tokens: s.map_or(0, |s| s.used_tokens),
+            reserved_tokens: s.map_or(0, |s| s.reserved_tokens),
+        }
+    };
+    // A company is at most a few hundred people (the plan's seat limit).
+    let people = users::Entity::find()
+        .filter(users::Column::TenantId.eq(tenant_id))
+        .order_by_asc(users::Column::DisplayName)
+        .order_by_asc(users::Column::Id)
+        .all(db)
+        .await
+        .or_internal(why)?
+        .into_iter()
+        .map(|u| PersonBudget {
+            user_id: u.id,
+            budget: line(u.id),
+            name: u.display_name,
+            email: u.email,
+            active: u.active,
+        })
+        .collect();
+    Ok(BudgetsView {
+        month,
+        resets_on: resets_on(now).to_string(),
+        company: line(COMPANY),
+        people,
+    })
+}
+
+/// Sets (or, with `tokens` `None`, takes away) the company's budget (`person` `None`) or a
+/// person's, audited. The month's counter is made when missing, so the page shows what the
+/// month already used, and the month's warnings start again from the new budget.
+pub async fn set_budget(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    admin: &SessionUser,
+    person: Option<i64>,
+    tokens: Option<i64>,
+) -> Result<(), AppError> {
+    let why = "saving the budget";
+    let tenant_id = admin.tenant_id();
+    let (user_id, target) = match person {
+        None => (COMPANY, format!("{} (the company)", admin.tenant.name)),
+        Some(id) => {
+            let member = users::Entity::find_by_id(id)
+                .filter(users::Column::TenantId.eq(tenant_id))
+                .one(db)
+                .await
+                .or_internal(why)?
+                .ok_or_else(|| {
+                    AppError::validation("person", "There is no such member in your company.")
+                })?;
+            (member.id, member.email)
+        }
+    };
+    let txn = db.begin().await.or_internal(why)?;
+    let before = token_budgets::Entity::find_by_id((tenant_id, user_id))
+        .one(&txn)
+        .await
+        .or_internal(why)?
+        .map(|b| b.monthly_tokens);
+    match tokens {
+        Some(tokens) => {
+            token_budgets::Entity::insert(token_budgets::ActiveModel {
+                tenant_id: Set(tenant_id),
+                user_id: Set(user_id),
+                monthly_tokens: Set(tokens),
+                updated_at: Set(Utc::now()),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    token_budgets::Column::TenantId,
+                    token_budgets::Column::UserId,
+                ])
+                .update_columns([
+                    token_budgets::Column::MonthlyTokens,
+                    token_budgets::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await
+            .or_internal(why)?;
+        }
+        None => {
+            token_budgets::Entity::delete_by_id((tenant_id, user_id))
+                .exec(&txn)
+                .await
+                .or_internal(why)?;
+        }
+    }
+    let now = Utc::now();
+    ensure_spend(&txn, tenant_id, user_id, now)
+        .await
+        .or_internal(why)?;
+    token_spend::Entity::update_many()
+        .col_expr(token_spend::Column::WarnedPercent, Expr::value(0))
+        .filter(token_spend::Column::TenantId.eq(tenant_id))
+        .filter(token_spend::Column::UserId.eq(user_id))
+        .filter(token_spend::Column::Month.eq(month_of(now)))
+        .exec(&txn)
+        .await
+        .or_internal(why)?;
+    if before != tokens {
+        record(
+            &txn,
+            Event {
+                tenant_id,
+                actor_user_id: Some(admin.user.id),
+                action: AuditAction::BudgetChanged,
+                target: &target,
+                before: Some(serde_json::json!({ "monthly_tokens": before })),
+                after: Some(serde_json::json!({ "monthly_tokens": tokens })),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await.or_internal(why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_renew_on_the_first_of_the_next_month() {
+        let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 15, 30, 0).unwrap();
+        assert_eq!(month_of(at(2026, 12, 6)), "2026-12");
+        assert_eq!(resets_on(at(2026, 12, 31)).to_string(), "2027-01-01");
+        assert_eq!(resets_on(at(2026, 2, 1)).to_string(), "2026-03-01");
+        assert_eq!(date_words(resets_on(at(2026, 12, 6))), "1 January 2027");
+    }
+
+    #[test]
+    fn a_call_reserves_its_prompt_and_its_longest_answer() {
+        assert_eq!(estimate(0, 800), 800);
+        assert_eq!(estimate(4001, 800), 1001 + 800);
+    }
+
+    #[test]
+    fn refusals_say_which_budget_what_is_left_and_when_it_renews() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 31, 23, 0, 0).unwrap();
+        let spent = BudgetState {
+            scope: BudgetScope::Company,
+            monthly_tokens: 10_000,
+            used_tokens: 10_250,
+            reserved_tokens: 0,
+        };
+        let e = refusal(&spent, 900, now);
+        assert_eq!(e.code(), "RATE_LIMITED");
+        assert!(
+            e.message().starts_with(
+                "Your company's monthly AI budget of 10,000 tokens is used up (10,250 used)"
+            ),
+            "{}",
+            e.message()
+        );
+        assert!(e.message().contains("1 January 2027"), "{}", e.message());
+        assert!(matches!(
+            e,
+            AppError::RateLimited {
+                retry_after_secs: 3600,
+                ..
+            }
+        ));
+        let tight = BudgetState {
+            scope: BudgetScope::Person,
+            monthly_tokens: 10_000,
+            used_tokens: 9_000,
+            reserved_tokens: 500,
+        };
+        let e = refusal(&tight, 900, now);
+        assert!(e.message().starts_with("This call could use up to 900 tokens, and 500 are left of your monthly AI budget of 10,000 tokens"), "{}", e.message());
+    }
+}
