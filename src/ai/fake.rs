@@ -13,7 +13,10 @@
 //!   an event, 10 ms apart (`[[fake:slow-stream]]`: 150 ms apart, to watch it arrive);
 //! - asked for brief answers (`prompt::BRIEF`): at most two key points;
 //! - `[[fake:garbage]]`: content that is not JSON, every time; `[[fake:garbage-once]]`: not
-//!   JSON, then good JSON when asked to repair it.
+//!   JSON, then good JSON when asked to repair it;
+//! - by the model asked for (how fallback models are tested): `down-…` answers 503,
+//!   `busy-…` 429 with `Retry-After: 30`, `slow-…` after 30 s, `picky-…` 400 (the
+//!   request's own fault); the model that answers is named in the answer's `model`.
 //!
 //! `GET /v1/fake/abandoned` says how many streamed answers were left before their end (the
 //! caller closed the connection): how tests see that a cancelled call stops upstream.
@@ -120,6 +123,25 @@ async fn complete(
         .and_then(|m| m["content"].as_str())
         .unwrap_or("");
     let repairing = messages.len() > 2;
+    let model = body["model"].as_str().unwrap_or_default();
+    if model.starts_with("down-") {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "The model is down.");
+    }
+    if model.starts_with("picky-") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "This model does not take that request.",
+        );
+    }
+    if model.starts_with("busy-") {
+        let mut res = error(StatusCode::TOO_MANY_REQUESTS, "Rate limit reached.");
+        res.headers_mut()
+            .insert("retry-after", "30".parse().expect("header"));
+        return res;
+    }
+    if model.starts_with("slow-") {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }
     let text = extract_text(user).unwrap_or(user).to_owned();
     let once = |tag: &str| {
         text.contains(tag)

@@ -70,7 +70,10 @@ pub enum ProviderError {
     /// Could not connect (DNS, refused, TLS, or a private address that is not allowed).
     Unreachable(String),
     TimedOut,
-    /// 5xx, an answer larger than allowed, or one that is not the API's shape.
+    /// 5xx: the service failed (after one retry when there was time).
+    ServiceFailed(u16),
+    /// An answer larger than allowed, one that is not the API's shape, or a 4xx that
+    /// is the request's own fault.
     BadReply(String),
     /// The person stopped waiting (Cancel, or the connection closed) while the answer was
     /// streamed; `streamed_chars` of it had arrived.
@@ -88,9 +91,21 @@ impl ProviderError {
             ProviderError::RateLimited { retry_after_secs: None } => "The AI service is limiting requests; try again in a minute.".into(),
             ProviderError::Unreachable(why) => format!("The AI service could not be reached ({why})."),
             ProviderError::TimedOut => "The AI service took too long to answer. Try again, or with a shorter text.".into(),
-            ProviderError::BadReply(_) => "The AI service sent an answer Digame could not read. Try again in a moment.".into(),
+            ProviderError::ServiceFailed(_) | ProviderError::BadReply(_) => "The AI service sent an answer Digame could not read. Try again in a moment.".into(),
             ProviderError::Cancelled { .. } => "The answer was cancelled before it was complete.".into(),
         }
+    }
+
+    /// Whether another model may do better: the service is busy, failing, unreachable or
+    /// too slow — not a refused key, an unreadable answer or the request's own fault.
+    pub fn fails_over(&self) -> bool {
+        matches!(
+            self,
+            ProviderError::RateLimited { .. }
+                | ProviderError::ServiceFailed(_)
+                | ProviderError::Unreachable(_)
+                | ProviderError::TimedOut
+        )
     }
 
     /// A short name for the usage record.
@@ -100,7 +115,7 @@ impl ProviderError {
             ProviderError::RateLimited { .. } => "rate_limited",
             ProviderError::Unreachable(_) => "unreachable",
             ProviderError::TimedOut => "timed_out",
-            ProviderError::BadReply(_) => "bad_reply",
+            ProviderError::ServiceFailed(_) | ProviderError::BadReply(_) => "bad_reply",
             ProviderError::Cancelled { .. } => "cancelled",
         }
     }
@@ -433,6 +448,8 @@ pub(crate) async fn start(
             ProviderError::RateLimited {
                 retry_after_secs: wait,
             }
+        } else if status.is_server_error() {
+            ProviderError::ServiceFailed(status.as_u16())
         } else {
             ProviderError::BadReply(format!("status {status}"))
         };

@@ -365,6 +365,10 @@ pub struct EndpointBody {
     base_url: String,
     #[serde(default)]
     model: String,
+    /// Models tried next, in order, when `model` is busy (429), failing (5xx), unreachable or
+    /// too slow — at the same address, with the same key; at most 3.
+    #[serde(default)]
+    fallback_models: Vec<String>,
 }
 
 /// Set where one AI tool's calls go
@@ -385,9 +389,12 @@ async fn ai_set(
         &state.ai.settings,
         &admin,
         tool,
-        body.provider.as_deref().unwrap_or_default(),
-        &body.base_url,
-        &body.model,
+        ai_admin::EndpointChoice {
+            provider: body.provider.as_deref().unwrap_or_default(),
+            base_url: &body.base_url,
+            model: &body.model,
+            fallback_models: &body.fallback_models.join(","),
+        },
     )
     .await?;
     let days = PeriodQuery::default().days()?;

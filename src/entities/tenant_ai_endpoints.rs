@@ -13,6 +13,8 @@ pub struct Model {
     /// Which API the address speaks (`ProviderKind::as_str`).
     pub provider: String,
     pub updated_at: DateTimeUtc,
+    /// The models tried next, in order, comma-separated (empty: none).
+    pub fallback_models: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -619,9 +619,11 @@ async fn without_private_addresses_allowed_admins_cannot_point_a_tool_inside() {
                 strict,
                 me,
                 digame::domain::ToolId::WritingAssistance,
-                "",
-                url,
-                "m",
+                digame::features::ai_admin::service::EndpointChoice {
+                    base_url: url,
+                    model: "m",
+                    ..Default::default()
+                },
             )
             .await
         }

@@ -154,3 +154,132 @@ async fn the_level_of_detail_chosen_in_the_setup_shapes_the_answers() {
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(points().await, 2, "brief, as chosen");
 }
+
+/// Points writing at the test service with `model` and its `fallbacks`.
+async fn set_models(
+    app: &crate::common::TestApp,
+    model: &str,
+    fallbacks: &str,
+) -> (u16, serde_json::Value) {
+    let service = app.state.ai.settings.base_url.clone();
+    let (status, _, body) = app
+        .call(
+            "admin/ai/set",
+            &[
+                ("tool", "writing_assistance"),
+                ("base_url", &service),
+                ("model", model),
+                ("fallback_models", fallbacks),
+            ],
+        )
+        .await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_call_goes_to_the_next_model_when_its_model_is_down_busy_or_slow_and_not_on_its_own_fault(
+) {
+    // Four seconds in all: a slow model with one fallback after it has two of them.
+    let app = crate::common::spawn_app_with(&[("DIGAME_AI_TIMEOUT_SECONDS", "4")]).await;
+    let email = app.register("failover").await;
+    let me = person(&app, &email).await;
+    let (status, body) = set_models(&app, "down-a", "a b").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"]["field"], "fallback_models", "{body}");
+    let (status, body) = set_models(&app, "down-a", "fake-good, down-a").await;
+    assert_eq!(status, 400, "the model itself is no fallback: {body}");
+    save_key(&app, "writing_service_key", "sk-live-4f9c2e7a1b3d5e6f").await;
+
+    let last_two = || async {
+        let mut rows = ai_calls::Entity::find()
+            .filter(ai_calls::Column::UserId.eq(me.user.id))
+            .order_by_desc(ai_calls::Column::Id)
+            .all(&app.state.db)
+            .await
+            .unwrap();
+        rows.truncate(2);
+        rows
+    };
+    for (model, failed_as) in [
+        ("down-a", "bad_reply"),
+        ("busy-a", "rate_limited"),
+        ("slow-a", "timed_out"),
+    ] {
+        let (status, body) = set_models(&app, model, "fake-good").await;
+        assert_eq!(status, 200, "{body}");
+        let (status, _, body) = app
+            .call(
+                "tools/writing/suggest",
+                &[("text", "We utilize very good tools.")],
+            )
+            .await;
+        assert_eq!(status, 200, "{model}: {body}");
+        // The call's row names the model that answered; the failed attempt has a row of
+        // its own (written after it), without tokens.
+        let rows = last_two().await;
+        let (attempt, call) = (&rows[0], &rows[1]);
+        assert_eq!(
+            (call.model.as_str(), call.outcome.as_str()),
+            ("fake-good", "ok"),
+            "{model}"
+        );
+        assert!(call.completion_tokens > 0);
+        assert_eq!(
+            (attempt.model.as_str(), attempt.outcome.as_str()),
+            (model, failed_as)
+        );
+        assert_eq!(attempt.prompt_tokens + attempt.completion_tokens, 0);
+    }
+    let (_, _, view) = app.call("admin/ai/view", &[]).await;
+    let writing = view["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["tool"] == "writing_assistance")
+        .unwrap()
+        .clone();
+    assert_eq!(writing["fallback_models"], serde_json::json!(["fake-good"]));
+
+    // Streamed over the JSON API, the same.
+    set_models(&app, "down-b", "busy-b, fake-good").await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/ai/writing-assistance/suggest"))
+        .header("accept", "text/event-stream")
+        .json(&serde_json::json!({"text": "We utilize very good tools."}))
+        .send()
+        .await
+        .unwrap();
+    let text = res.text().await.unwrap();
+    assert!(text.contains("event: result"), "{text}");
+    let models: Vec<String> = ai_calls::Entity::find()
+        .filter(ai_calls::Column::UserId.eq(me.user.id))
+        .order_by_desc(ai_calls::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .take(3)
+        .map(|c| format!("{} {}", c.model, c.outcome))
+        .collect();
+    assert_eq!(
+        models,
+        ["busy-b rate_limited", "down-b bad_reply", "fake-good ok"]
+    );
+
+    // A request the model refuses as faulty goes nowhere else.
+    set_models(&app, "picky-a", "fake-good").await;
+    let (status, _, body) = app
+        .call(
+            "tools/writing/suggest",
+            &[("text", "We utilize very good tools.")],
+        )
+        .await;
+    assert_eq!(status, 502, "{body}");
+    let rows = last_two().await;
+    assert_eq!(
+        (rows[0].model.as_str(), rows[0].outcome.as_str()),
+        ("picky-a", "bad_reply")
+    );
+    assert_eq!(rows[1].model, "busy-b", "no attempt at the fallback");
+}

@@ -58,6 +58,9 @@ pub struct Endpoint {
     pub provider: ProviderKind,
     pub base_url: String,
     pub model: String,
+    /// The models tried next, in order, when `model` is busy, failing or too slow (at the
+    /// same address, with the same key).
+    pub fallback_models: Vec<String>,
     /// Chosen by the tenant's admins (not the operator's default).
     pub custom: bool,
 }
@@ -150,6 +153,7 @@ pub async fn set_ai_endpoint(
     #[server(default)] provider: String,
     base_url: String,
     model: String,
+    #[server(default)] fallback_models: String,
 ) -> Result<(), AppError> {
     use crate::web::ctx;
     let (state, admin) = ctx::signed_in_admin().await?;
@@ -158,9 +162,12 @@ pub async fn set_ai_endpoint(
         &state.ai.settings,
         &admin,
         tool,
-        &provider,
-        &base_url,
-        &model,
+        service::EndpointChoice {
+            provider: &provider,
+            base_url: &base_url,
+            model: &model,
+            fallback_models: &fallback_models,
+        },
     )
     .await?;
     ctx::redirect_plain_form("/admin/ai?saved=1");

@@ -91,6 +91,7 @@ fn EndpointForm(e: Endpoint, changed: RwSignal<usize>) -> impl IntoView {
     let url_error = field_error(set.value(), "base_url");
     let model_error = field_error(set.value(), "model");
     let provider_error = field_error(set.value(), "provider");
+    let fallback_error = field_error(set.value(), "fallback_models");
     let chosen = e.provider;
     view! {
         <ActionForm action=set attr:class="endpoint-form" attr:data-endpoint=flag>
@@ -116,6 +117,14 @@ fn EndpointForm(e: Endpoint, changed: RwSignal<usize>) -> impl IntoView {
                     <label for=format!("{flag}-model")>"Model"</label>
                     <input id=format!("{flag}-model") name="model" type="text" value=e.model.clone() maxlength="200"/>
                     {move || model_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                </div>
+                <div class="field" class:field-invalid=move || fallback_error.with(Option::is_some)>
+                    <label for=format!("{flag}-fallbacks")>"Fallback models"</label>
+                    <input id=format!("{flag}-fallbacks") name="fallback_models" type="text"
+                        value=e.fallback_models.join(", ") maxlength="620"
+                        aria-describedby=format!("{flag}-fallbacks-hint")/>
+                    <p class="field-hint" id=format!("{flag}-fallbacks-hint")>"Optional, in order, separated by commas: tried at the same address when the model is busy, failing or too slow."</p>
+                    {move || fallback_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
                 </div>
             </div>
             <button type="submit" class="button button-small">"Save"</button>

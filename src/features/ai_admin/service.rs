@@ -20,6 +20,23 @@ pub struct Target {
     pub provider: ProviderKind,
     pub base_url: String,
     pub model: String,
+    /// The models a call goes to next, in order, when `model` is busy, failing or too
+    /// slow: at the same address, so with the same key.
+    pub fallback_models: Vec<String>,
+}
+
+/// The most fallback models a tool may have.
+pub const MAX_FALLBACKS: usize = 3;
+
+/// What an admin asks for one tool (the page's form and the JSON API).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EndpointChoice<'a> {
+    /// `openai`, `anthropic`, or empty for OpenAI-compatible.
+    pub provider: &'a str,
+    pub base_url: &'a str,
+    pub model: &'a str,
+    /// Comma-separated, in order; empty for none.
+    pub fallback_models: &'a str,
 }
 
 impl Target {
@@ -28,6 +45,7 @@ impl Target {
             provider: defaults.provider,
             base_url: defaults.base_url.clone(),
             model: defaults.model.clone(),
+            fallback_models: Vec::new(),
         }
     }
 
@@ -37,6 +55,12 @@ impl Target {
             provider: ProviderKind::parse(&row.provider).unwrap_or_default(),
             base_url: row.base_url.clone(),
             model: row.model.clone(),
+            fallback_models: row
+                .fallback_models
+                .split(',')
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect(),
         }
     }
 
@@ -46,6 +70,7 @@ impl Target {
             "provider": self.provider.as_str(),
             "base_url": self.base_url,
             "model": self.model,
+            "fallback_models": self.fallback_models.join(", "),
         })
     }
 }
@@ -120,15 +145,48 @@ fn parse_model(raw: &str) -> Result<String, AppError> {
     Ok(model.to_owned())
 }
 
+/// The fallback models typed in: names separated by commas (or new lines), each checked as
+/// a model, none repeated nor the model itself, at most [`MAX_FALLBACKS`].
+fn parse_fallbacks(raw: &str, model: &str) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for name in raw
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        let name = parse_model(name).map_err(|e| {
+            AppError::validation("fallback_models", format!("“{name}”: {}", e.message()))
+        })?;
+        if name == model || out.contains(&name) {
+            return Err(AppError::validation(
+                "fallback_models",
+                format!("{name} is named twice; name each fallback model once, and not the model itself."),
+            ));
+        }
+        out.push(name);
+    }
+    if out.len() > MAX_FALLBACKS {
+        return Err(AppError::validation(
+            "fallback_models",
+            format!("Name at most {MAX_FALLBACKS} fallback models."),
+        ));
+    }
+    Ok(out)
+}
+
 pub async fn set(
     db: &DatabaseConnection,
     defaults: &AiSettings,
     admin: &SessionUser,
     tool: ToolId,
-    provider: &str,
-    base_url: &str,
-    model: &str,
+    choice: EndpointChoice<'_>,
 ) -> Result<(), AppError> {
+    let EndpointChoice {
+        provider,
+        base_url,
+        model,
+        fallback_models,
+    } = choice;
     if !ai_tools().any(|t| t == tool) {
         return Err(AppError::validation(
             "tool",
@@ -156,10 +214,12 @@ pub async fn set(
                 )
             })?,
         };
+        let model = parse_model(model)?;
         Some(Target {
             provider,
             base_url: url,
-            model: parse_model(model)?,
+            fallback_models: parse_fallbacks(fallback_models, &model)?,
+            model,
         })
     };
     let before = endpoint_for(db, defaults, admin.tenant_id(), tool).await?;
@@ -179,6 +239,7 @@ pub async fn set(
                 model: Set(target.model.clone()),
                 provider: Set(target.provider.as_str().to_owned()),
                 updated_at: Set(Utc::now()),
+                fallback_models: Set(target.fallback_models.join(",")),
             })
             .on_conflict(
                 OnConflict::columns([endpoints::Column::TenantId, endpoints::Column::Tool])
@@ -187,6 +248,7 @@ pub async fn set(
                         endpoints::Column::Model,
                         endpoints::Column::Provider,
                         endpoints::Column::UpdatedAt,
+                        endpoints::Column::FallbackModels,
                     ])
                     .to_owned(),
             )
@@ -311,6 +373,7 @@ pub async fn view(
                     provider: Target::of(e).provider,
                     base_url: e.base_url.clone(),
                     model: e.model.clone(),
+                    fallback_models: Target::of(e).fallback_models,
                     custom: true,
                 },
                 None => Endpoint {
@@ -318,6 +381,7 @@ pub async fn view(
                     provider: defaults.provider,
                     base_url: defaults.base_url.clone(),
                     model: defaults.model.clone(),
+                    fallback_models: Vec::new(),
                     custom: false,
                 },
             },
@@ -348,5 +412,19 @@ mod tests {
         assert!(parse_model("").is_err());
         assert!(parse_model("gpt 4").is_err());
         assert!(parse_model(&"m".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn fallback_models_are_listed_once_each_and_at_most_three() {
+        assert_eq!(
+            parse_fallbacks(" gpt-4o-mini, gpt-3.5-turbo ,", "gpt-4o").unwrap(),
+            ["gpt-4o-mini", "gpt-3.5-turbo"]
+        );
+        assert!(parse_fallbacks("", "m").unwrap().is_empty());
+        let twice = parse_fallbacks("a, a", "m").unwrap_err();
+        assert_eq!(twice.field(), Some("fallback_models"));
+        assert!(parse_fallbacks("m", "m").is_err(), "not the model itself");
+        assert!(parse_fallbacks("a b", "m").is_err());
+        assert!(parse_fallbacks("a,b,c,d", "m").is_err());
     }
 }

@@ -140,6 +140,8 @@ pub struct PreparedCall {
     key: SecretString,
     /// The tokens held in the person's budgets until the call settles.
     reservation: budgets::Reservation,
+    /// The models tried next, in order, when the model fails in a way another may not.
+    fallback_models: Vec<String>,
     /// Which adapter speaks to the service.
     provider: ProviderKind,
     request: ChatRequest,
@@ -173,6 +175,7 @@ pub async fn prepare(
         provider,
         base_url,
         model,
+        fallback_models,
     } = ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
     let per_minute = cx.ai.settings.calls_per_minute;
     count_minute_call(cx.db, person, per_minute).await?;
@@ -235,6 +238,7 @@ pub async fn prepare(
         tool,
         key,
         reservation,
+        fallback_models,
         provider,
         request: ChatRequest {
             base_url,
@@ -300,6 +304,7 @@ impl<T> Ready<T> {
             tool,
             key,
             reservation,
+            fallback_models,
             provider,
             mut request,
             row,
@@ -311,9 +316,39 @@ impl<T> Ready<T> {
             used.prompt_tokens += c.prompt_tokens;
             used.completion_tokens += c.completion_tokens;
         };
-        let first = match &deltas {
-            Some(out) => relay(cx.db, row.id, stop, adapter, &request, &key, out).await,
-            None => adapter.complete(&request, &key).await,
+        // The call's whole time, shared among the models still to try: each model with a
+        // fallback after it gets its share, so a slow one leaves time for the next.
+        let deadline = started + request.timeout;
+        let mut next_models = fallback_models.into_iter();
+        let mut left_to_try = next_models.len();
+        let first = loop {
+            let attempt_started = Instant::now();
+            let remaining = deadline.saturating_duration_since(attempt_started);
+            request.timeout = remaining / u32::try_from(left_to_try + 1).unwrap_or(1);
+            let (result, streamed_chars) = match &deltas {
+                Some(out) => relay(cx.db, row.id, stop, adapter, &request, &key, out).await,
+                None => (adapter.complete(&request, &key).await, 0),
+            };
+            match result {
+                // Only before any of the answer was shown: a second model's text would not
+                // continue the first's.
+                Err(e) if e.fails_over() && streamed_chars == 0 && left_to_try > 0 => {
+                    let Some(next) = next_models.next() else {
+                        break Err(e);
+                    };
+                    record_attempt(cx.db, &row, &request.model, &e, attempt_started).await;
+                    tracing::info!(
+                        tool = tool.info().flag,
+                        failed = %request.model,
+                        next = %next,
+                        outcome = e.outcome(),
+                        "AI model failed; going to the next"
+                    );
+                    request.model = next;
+                    left_to_try -= 1;
+                }
+                other => break other,
+            }
         };
         let outcome: Result<T, ProviderError> = match first {
             Err(ProviderError::Cancelled { streamed_chars }) => {
@@ -368,6 +403,7 @@ impl<T> Ready<T> {
         done.completion_tokens = Set(used.completion_tokens);
         done.latency_ms = Set(latency_ms);
         done.outcome = Set(label.to_owned());
+        done.model = Set(request.model.clone());
         done.reserved_tokens = Set(0);
         // The row and the budgets' counters change together: a call settles once.
         let settled = async {
@@ -382,6 +418,33 @@ impl<T> Ready<T> {
             return (Err(e), used);
         }
         (outcome.map_err(|e| AppError::Upstream(e.message())), used)
+    }
+}
+
+/// Records a model's failed attempt of a call that went on to the next model: a row of its
+/// own, so the figures count the failure against that model.
+async fn record_attempt(
+    db: &DatabaseConnection,
+    call: &ai_calls::Model,
+    model: &str,
+    failure: &ProviderError,
+    started: Instant,
+) {
+    let row = ai_calls::ActiveModel {
+        tenant_id: Set(call.tenant_id),
+        user_id: Set(call.user_id),
+        tool: Set(call.tool.clone()),
+        model: Set(model.to_owned()),
+        prompt_tokens: Set(0),
+        completion_tokens: Set(0),
+        latency_ms: Set(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)),
+        outcome: Set(failure.outcome().to_owned()),
+        created_at: Set(Utc::now()),
+        reserved_tokens: Set(0),
+        ..Default::default()
+    };
+    if let Err(e) = row.insert(db).await {
+        tracing::warn!(error = %e, "could not record a failed attempt of an AI call");
     }
 }
 
@@ -457,7 +520,7 @@ async fn relay(
     request: &ChatRequest,
     key: &SecretString,
     out: &Deltas,
-) -> Result<Completion, ProviderError> {
+) -> (Result<Completion, ProviderError>, usize) {
     let (pieces, mut arriving) = tokio::sync::mpsc::unbounded_channel::<String>();
     let call = adapter.complete_streaming(request, key, &pieces);
     tokio::pin!(call);
@@ -477,22 +540,25 @@ async fn relay(
                 streamed_chars += piece.len();
                 // A page whose person left still gets its answer kept: only the API stops here.
                 if out.send(piece).is_err() && stop == Stop::OnDisconnect {
-                    return Err(ProviderError::Cancelled { streamed_chars });
+                    return (Err(ProviderError::Cancelled { streamed_chars }), streamed_chars);
                 }
                 if checked.elapsed() >= CANCEL_CHECK_EVERY {
                     checked = Instant::now();
                     if cancel_requested(db, call_id).await {
-                        return Err(ProviderError::Cancelled { streamed_chars });
+                        return (Err(ProviderError::Cancelled { streamed_chars }), streamed_chars);
                     }
                 }
             }
             done = &mut call => {
                 while let Ok(piece) = arriving.try_recv() {
+                    streamed_chars += piece.len();
                     let _ = out.send(piece);
                 }
-                return done;
+                return (done, streamed_chars);
             }
-            () = &mut left => return Err(ProviderError::Cancelled { streamed_chars }),
+            () = &mut left => {
+                return (Err(ProviderError::Cancelled { streamed_chars }), streamed_chars);
+            }
         }
     }
 }
