@@ -211,9 +211,26 @@ await desktop.goto(`${base}/admin/ai?from=${daysAgo(59)}&to=${daysAgo(0)}`);
 await ready();
 await desktop.locator('svg.chart').waitFor();
 await shot(desktop, 'admin-ai-period');
+// Budgets: the company's, and a small one of the person's own, so the notice shows.
+await desktop.goto(`${base}/admin/budgets`);
+await ready();
+await desktop.locator('#company').getByLabel('Monthly budget for the whole company (tokens)').fill('2,000,000');
+await desktop.locator('#company').getByRole('button', { name: 'Save' }).click();
+await desktop.getByTestId('company-use').filter({ hasText: '2,000,000' }).waitFor();
+const own = desktop.locator('#people tbody tr').first();
+await own.getByRole('textbox').fill('5,000');
+await own.getByRole('button', { name: 'Save' }).click();
+await desktop.getByText('Saved.').waitFor();
+await shot(desktop, 'admin-budgets');
 await desktop.goto(`${base}/settings/usage`);
 await ready();
 await shot(desktop, 'usage');
+// Take the person's budget away again, so the pages after can still ask the tools.
+await desktop.goto(`${base}/admin/budgets`);
+await ready();
+await desktop.locator('#people tbody tr').first().getByRole('textbox').fill('');
+await desktop.locator('#people tbody tr').first().getByRole('button', { name: 'Save' }).click();
+await desktop.getByText('Saved.').waitFor();
 await desktop.goto(`${base}/settings/security`);
 await ready();
 await desktop.getByLabel('Token name').fill('nightly export');

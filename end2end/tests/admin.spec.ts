@@ -79,3 +79,24 @@ test('@forms the audit log lists changes and filters by action', async ({ page, 
   await expect(page).toHaveURL(/action=feature\.disabled/);
   await expect(page.locator('tbody tr')).toHaveCount(1);
 });
+
+test('@forms an admin sets the monthly token budget and people see it on their usage page', async ({ page, accounts }) => {
+  await accounts.registerVerified(uniqueEmail('admin-budget'));
+  await expect(page).toHaveURL(/\/onboarding$/);
+  await page.goto('/admin/budgets');
+  await accounts.ready();
+  const budget = () => page.locator('#company').getByLabel('Monthly budget for the whole company (tokens)');
+  await budget().fill('0');
+  await page.locator('#company').getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'A budget of 0 tokens would stop every AI call' })).toBeVisible();
+  await budget().fill('2,000,000');
+  await page.locator('#company').getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('company-use')).toContainText('0 of 2,000,000 tokens (0 %)');
+  await expect(budget()).toHaveValue('2,000,000');
+  // Each person's row has its own form.
+  await expect(page.locator('#people tbody tr')).toHaveCount(1);
+  await page.goto('/settings/usage');
+  await expect(page.getByTestId('budgets')).toContainText("Your company's budget: 0 of 2,000,000 tokens (0 %) used this month; 2,000,000 left.");
+  await page.goto('/admin/audit');
+  await expect(page.locator('tr[data-action="budget.changed"]')).toContainText('changed the monthly token budget');
+});

@@ -468,3 +468,49 @@ async fn a_page_left_mid_answer_gets_it_kept_and_cancel_stops_it_upstream() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn a_page_reloaded_mid_answer_says_it_is_still_being_written_then_shows_it() {
+    let app = spawn_app_with(&[("DIGAME_AI_TIMEOUT_SECONDS", "60")]).await;
+    app.register("page-reload").await;
+    save_key(&app, "writing_service_key", KEY).await;
+    let text = format!(
+        "Reloaded draft [[fake:slow-stream]] {}",
+        "We utilize very good tools. ".repeat(6)
+    );
+    let mut res = app
+        .client
+        .post(app.url("/tools/writing/stream"))
+        .header("origin", &app.base)
+        .header("accept", "text/event-stream")
+        .form(&[("text", text.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    read_until(&mut res, &mut seen, "event: draft").await;
+    // The reload while it is written: the input, and the notice that the answer is coming
+    // (the page asks for it every two seconds).
+    let html = app.get("/tools/writing").await.text().await.unwrap();
+    assert!(html.contains("Reloaded draft"), "the input is kept");
+    assert!(
+        html.contains("data-still-answering")
+            && html.contains("Your last text is still being read."),
+        "{html}"
+    );
+    drop(res);
+    // Once it is written, the page shows it and no notice.
+    let mut html = String::new();
+    for _ in 0..300 {
+        html = app.get("/tools/writing").await.text().await.unwrap();
+        if !html.contains("data-still-answering") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!html.contains("data-still-answering"), "{html}");
+    assert!(
+        html.contains("utilize"),
+        "the answer's suggestion is shown: {html}"
+    );
+}

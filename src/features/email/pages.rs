@@ -10,7 +10,7 @@ use super::{
 };
 use crate::components::{field_error, form_error, FormAlert, HydrationMark, TextField};
 use crate::error::AppError;
-use crate::features::tools::live::{Drafted, Live};
+use crate::features::tools::live::{wait_for_kept, Drafted, Live, StillAnswering};
 use crate::features::tools::pages::{SavedResults, ToolPage, ToolStart, WithToolStart, Working};
 use crate::features::tools::SavedResult;
 use crate::features::tools::ToolId;
@@ -47,6 +47,12 @@ fn EmailPanel(start: ToolStart) -> impl IntoView {
         }
         None => upload.set(answer.result::<EmailAnalysis>()),
     }
+    // The page came back while the narrative streamed: it is still being written.
+    let waiting = wait_for_kept(
+        ToolId::EmailPatterns,
+        narrative_for.is_some() && answer.pending(),
+        narrate.value(),
+    );
     let own = answer
         .input("own_addresses")
         .filter(|s| !s.is_empty())
@@ -108,6 +114,7 @@ fn EmailPanel(start: ToolStart) -> impl IntoView {
                 <p class="muted small" role="status" aria-live="polite" data-upload-status>{move || sending.get()}</p>
             </form>
         </section>
+        <StillAnswering waiting what="Your narrative is still being written."/>
         {move || current.get().map(|a| view! { <Analysis a narrate has_key/> })}
         <Comparison current saved=saved.list compare/>
         <SavedResults tool=ToolId::EmailPatterns current name=name_of render=|a| view! { <Summary a/> } start=saved/>

@@ -5,7 +5,7 @@ use super::{
     SNIPPET_MAX_CHARS, WORD_MAX_CHARS,
 };
 use crate::components::{field_error, form_error, FormAlert, HydrationMark, TextField};
-use crate::features::tools::live::{Drafted, Live};
+use crate::features::tools::live::{wait_for_kept, Drafted, Live, StillAnswering};
 use crate::features::tools::pages::{
     CountedText, PlainAnswer, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
@@ -82,6 +82,7 @@ fn TranslatePanel(answer: PlainAnswer, latest: RwSignal<Option<LanguageResult>>)
         action.value().set(Some(r));
     }
     let value = action.value();
+    let waiting = wait_for_kept(ToolId::LanguageTools, mine && answer.pending(), value);
     // With JavaScript the translation streams in (`live.draft`); without it the form posts.
     let live = Live::<Translation>::new();
     let pending = live.pending(action.pending());
@@ -114,6 +115,7 @@ fn TranslatePanel(answer: PlainAnswer, latest: RwSignal<Option<LanguageResult>>)
                 <button type="submit" class="button" disabled=move || pending.get()>"Translate"</button>
                 <Working pending label="Translating…" on_cancel=live.on_cancel()/>
             </form>
+            <StillAnswering waiting what="Your last text is still being translated."/>
             {move || live.draft.get().map(|t| view! { <Drafted>{translation_view(t)}</Drafted> })}
             {move || match value.get() {
                 Some(Ok(t)) if !live.streaming() => Some(translation_view(t)),
@@ -145,6 +147,7 @@ fn DefinePanel(answer: PlainAnswer, latest: RwSignal<Option<LanguageResult>>) ->
         action.value().set(Some(r));
     }
     let value = action.value();
+    let waiting = wait_for_kept(ToolId::LanguageTools, mine && answer.pending(), value);
     // With JavaScript the definition streams in, a sense at a time (`live.draft`).
     let live = Live::<Definition>::new();
     let pending = live.pending(action.pending());
@@ -176,6 +179,7 @@ fn DefinePanel(answer: PlainAnswer, latest: RwSignal<Option<LanguageResult>>) ->
                 <button type="submit" class="button" disabled=move || pending.get()>"Define"</button>
                 <Working pending label="Looking it up…" on_cancel=live.on_cancel()/>
             </form>
+            <StillAnswering waiting what="Your last word is still being looked up."/>
             {move || live.draft.get().map(|d| view! { <Drafted>{definition_view(d)}</Drafted> })}
             {move || match value.get() {
                 Some(Ok(d)) if !live.streaming() => Some(definition_view(d)),

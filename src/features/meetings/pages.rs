@@ -3,7 +3,7 @@
 
 use super::{AddActionItem, AnalyseMeeting, MeetingResult, NOTES_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert, HydrationMark};
-use crate::features::tools::live::Live;
+use crate::features::tools::live::{wait_for_kept, Live, StillAnswering};
 use crate::features::tools::pages::{
     CountedText, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
@@ -31,11 +31,7 @@ fn MeetingsPanel(start: ToolStart) -> impl IntoView {
         action.value().set(Some(r));
     }
     // The page was left while its answer streamed: it is still being written on the server.
-    let waiting = RwSignal::new(answer.pending());
-    #[cfg(feature = "hydrate")]
-    if waiting.get_untracked() {
-        wait_for_answer(waiting, action);
-    }
+    let waiting = wait_for_kept(ToolId::MeetingInsights, answer.pending(), action.value());
     let value = action.value();
     // With JavaScript the answer streams in: `live.draft` is what it says so far.
     let live = Live::<MeetingResult>::new();
@@ -98,11 +94,7 @@ fn MeetingsPanel(start: ToolStart) -> impl IntoView {
                 </div>
             </form>
         </section>
-        <Show when=move || waiting.get()>
-            <p class="alert alert-info" role="status" data-still-answering>
-                "Your last notes are still being read. The answer appears here when it is ready (or reload the page in a moment)."
-            </p>
-        </Show>
+        <StillAnswering waiting what="Your last notes are still being read."/>
         {move || live.draft.get().map(|r| view! { <Draft r/> })}
         {move || match value.get() {
             Some(Ok(r)) if !live.streaming() => Some(view! { <Insights r added/> }),
@@ -112,28 +104,6 @@ fn MeetingsPanel(start: ToolStart) -> impl IntoView {
             name=name_of render=|r| view! { <Insights r added=false/> } start=saved/>
         <HydrationMark/>
     }
-}
-
-/// Asks every two seconds for the answer still being written, and shows it when it is.
-#[cfg(feature = "hydrate")]
-fn wait_for_answer(waiting: RwSignal<bool>, action: ServerAction<AnalyseMeeting>) {
-    set_timeout(
-        move || {
-            leptos::task::spawn_local(async move {
-                let last = crate::features::tools::last_answer(ToolId::MeetingInsights).await;
-                let answer = crate::features::tools::pages::PlainAnswer(last.ok().flatten());
-                if answer.pending() {
-                    wait_for_answer(waiting, action);
-                    return;
-                }
-                waiting.set(false);
-                if let Some(r) = answer.result::<MeetingResult>() {
-                    action.value().set(Some(r));
-                }
-            });
-        },
-        std::time::Duration::from_secs(2),
-    );
 }
 
 fn name_of(r: &MeetingResult) -> String {

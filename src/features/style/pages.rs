@@ -3,7 +3,7 @@
 
 use super::{AnalyseStyle, StyleResult, TEXT_MAX_CHARS};
 use crate::components::{field_error, form_error, FormAlert, HydrationMark};
-use crate::features::tools::live::{Drafted, Live};
+use crate::features::tools::live::{wait_for_kept, Drafted, Live, StillAnswering};
 use crate::features::tools::pages::{
     CountedText, Meter, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
@@ -30,6 +30,8 @@ fn StylePanel(start: ToolStart) -> impl IntoView {
         action.value().set(Some(r));
     }
     let value = action.value();
+    // The page came back while its answer streamed: it is still being written.
+    let waiting = wait_for_kept(ToolId::CommunicationStyle, answer.pending(), value);
     // With JavaScript the report streams in (`live.draft`); without it the form posts.
     let live = Live::<StyleResult>::new();
     let pending = live.pending(action.pending());
@@ -49,6 +51,7 @@ fn StylePanel(start: ToolStart) -> impl IntoView {
                 <Working pending label="Analysing…" on_cancel=live.on_cancel()/>
             </form>
         </section>
+        <StillAnswering waiting what="Your last text is still being analysed."/>
         {move || live.draft.get().map(|r| view! { <Drafted><StyleReport r/></Drafted> })}
         {move || match value.get() {
             Some(Ok(r)) if !live.streaming() => Some(view! { <StyleReport r/> }),

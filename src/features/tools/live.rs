@@ -32,6 +32,62 @@ pub fn take_events(text: &str, seen: &mut usize) -> Vec<(String, String)> {
     out
 }
 
+/// The answer a page was left waiting for: the page came back (a reload, Back) while its
+/// answer was still being written on the server (`pending`). With JavaScript it asks every
+/// two seconds until the answer is kept, then puts it in `value`; the signal says whether
+/// it still waits, for [`StillAnswering`].
+pub fn wait_for_kept<T, V>(tool: super::ToolId, pending: bool, value: V) -> RwSignal<bool>
+where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+    V: Set<Value = Option<Result<T, AppError>>> + Clone + 'static,
+{
+    let waiting = RwSignal::new(pending);
+    #[cfg(feature = "hydrate")]
+    if pending {
+        poll_kept(tool, waiting, value);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (tool, value);
+    waiting
+}
+
+#[cfg(feature = "hydrate")]
+fn poll_kept<T, V>(tool: super::ToolId, waiting: RwSignal<bool>, value: V)
+where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+    V: Set<Value = Option<Result<T, AppError>>> + Clone + 'static,
+{
+    set_timeout(
+        move || {
+            leptos::task::spawn_local(async move {
+                let last = super::last_answer(tool).await;
+                let answer = super::pages::PlainAnswer(last.ok().flatten());
+                if answer.pending() {
+                    poll_kept(tool, waiting, value);
+                    return;
+                }
+                waiting.set(false);
+                if let Some(r) = answer.result::<T>() {
+                    value.set(Some(r));
+                }
+            });
+        },
+        std::time::Duration::from_secs(2),
+    );
+}
+
+/// Says that the last answer is still being written (see [`wait_for_kept`]).
+#[component]
+pub fn StillAnswering(waiting: RwSignal<bool>, what: &'static str) -> impl IntoView {
+    view! {
+        <Show when=move || waiting.get()>
+            <p class="alert alert-info" role="status" data-still-answering>
+                {what} " The answer appears here when it is ready (or reload the page in a moment)."
+            </p>
+        </Show>
+    }
+}
+
 /// One tool form's answer on its way: streamed when it can be, else from the server
 /// function; with the draft shown meanwhile and the Cancel that stops either.
 pub struct Live<T: Send + Sync + 'static> {

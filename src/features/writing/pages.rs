@@ -3,7 +3,7 @@
 
 use super::{SuggestWriting, WritingResult, TEXT_MAX_CHARS};
 use crate::components::{field_error, form_error, CopyButton, FormAlert, HydrationMark};
-use crate::features::tools::live::{Drafted, Live};
+use crate::features::tools::live::{wait_for_kept, Drafted, Live, StillAnswering};
 use crate::features::tools::pages::{
     CountedText, SavedResults, ToolPage, ToolStart, WithToolStart, Working,
 };
@@ -38,6 +38,8 @@ fn WritingPanel(start: ToolStart) -> impl IntoView {
             result.set(Some(r));
         }
     });
+    // The page came back while its answer streamed: it is still being written.
+    let waiting = wait_for_kept(ToolId::WritingAssistance, answer.pending(), value);
     // With JavaScript the suggestions stream in, each once whole (`live.draft`).
     let live = Live::<WritingResult>::new();
     let pending = live.pending(action.pending());
@@ -78,6 +80,7 @@ fn WritingPanel(start: ToolStart) -> impl IntoView {
                 <Working pending label="Reading your text…" on_cancel=live.on_cancel()/>
             </form>
         </section>
+        <StillAnswering waiting what="Your last text is still being read."/>
         // A draft without a suggestion yet says nothing (not "nothing to change").
         {move || live.draft.get().filter(|r| !r.suggestions.is_empty()).map(|r| view! { <Drafted><Suggestions result=r apply=|_, _| {} apply_all=|_| {}/></Drafted> })}
         {move || result.get().map(|r| view! { <Suggestions result=r apply apply_all/> })}
