@@ -154,6 +154,25 @@ test('the meeting answer streams in as it is written, and can be cancelled', asy
   await expect(page.locator('[data-summary]')).not.toContainText('Monthly');
 });
 
+test('writing: a reload while the suggestions stream says they are coming, then shows them', async ({ page, accounts }) => {
+  await signUp(page, accounts, 'writing-reload');
+  await storeKey(page, 'writing_service_key');
+  await page.goto('/tools/writing');
+  await accounts.ready();
+  // The test service sends this answer in pieces 150 ms apart.
+  const text = 'Reloaded while written [[fake:slow-stream]] ' + Array(4).fill('We utilize very good tools.').join(' ');
+  await page.getByLabel('Your text').fill(text);
+  await page.getByRole('button', { name: 'Check my writing' }).click();
+  await expect(page.locator('[data-draft]')).toBeVisible();
+  await page.reload();
+  await accounts.ready();
+  await expect(page.getByLabel('Your text')).toHaveValue(text);
+  await expect(page.locator('[data-still-answering]')).toContainText('Your last text is still being read.');
+  // Without another reload, the answer appears once the server kept it.
+  await expect(page.locator('[data-result]').getByRole('heading', { name: /Suggestions/ })).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('[data-still-answering]')).toHaveCount(0);
+});
+
 test('@forms the writing and language tools answer with and without JavaScript', async ({ page, accounts }) => {
   await signUp(page, accounts, 'tools-forms');
   await storeKey(page, 'writing_service_key');

@@ -7,7 +7,9 @@ use crate::common;
 use chrono::{Duration, Utc};
 use common::{add_member, person, spawn_app};
 use digame::domain::TaskStatus;
-use digame::entities::{ai_calls, notification_settings, onboarding_states, outbox, tasks};
+use digame::entities::{
+    ai_calls, notification_settings, onboarding_states, outbox, saved_results, tasks,
+};
 use digame::features::notifications::digest;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
@@ -165,6 +167,21 @@ async fn the_weekly_digest_goes_once_to_those_who_want_it_and_stops_from_its_lin
     .await
     .unwrap();
     let (_, quiet_email) = add_member(&app, me.tenant_id(), "digest-quiet").await;
+    // Two saved email analyses: the digest says how the newer one, saved this week, changed.
+    for (title, unanswered, median, days_ago) in [("February", 5, 180, 10), ("March", 3, 45, 1)] {
+        saved_results::ActiveModel {
+            tenant_id: Set(me.tenant_id()),
+            user_id: Set(me.user.id),
+            tool: Set("email_pattern_analysis".into()),
+            title: Set(title.into()),
+            payload: Set(analysis(unanswered, median).to_string()),
+            created_at: Set(Utc::now() - Duration::days(days_ago)),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
 
     // Two senders at once (two replicas): each digest goes out once.
     let now = Utc::now();
@@ -193,6 +210,21 @@ async fn the_weekly_digest_goes_once_to_those_who_want_it_and_stops_from_its_lin
     assert!(!mail.body.contains("Already finished") && !mail.body.contains("Plan next quarter"));
     assert!(
         mail.body.contains("Writing assistance: 1 call, 120 tokens"),
+        "{}",
+        mail.body
+    );
+    assert!(
+        mail.body
+            .contains("Your email, “March” against “February”:")
+            && mail
+                .body
+                .contains("- Threads waiting for your reply: 3 (was 5)")
+            && mail
+                .body
+                .contains("- Median time to reply: 45 min (was 3 h)")
+            && mail
+                .body
+                .contains("- Sent outside working hours: 10 % (unchanged)"),
         "{}",
         mail.body
     );
@@ -254,4 +286,20 @@ async fn the_weekly_digest_goes_once_to_those_who_want_it_and_stops_from_its_lin
         .unwrap()
         .unwrap();
     assert!(theirs.weekly_digest, "the forged link stopped nobody");
+}
+
+/// A saved email analysis' JSON with these figures (four weeks of 40 messages).
+fn analysis(unanswered: u32, median_minutes: u32) -> serde_json::Value {
+    serde_json::json!({
+        "source": "mail.mbox (mbox)", "messages": 160, "sent": 60, "received": 100,
+        "skipped": 0, "first_day": "2026-11-01", "last_day": "2026-11-28",
+        "own_addresses": ["me@example.com"], "utc_offset_minutes": 0,
+        "work_start": 9, "work_end": 18, "daily": [],
+        "weekly": (0..4).map(|i| serde_json::json!({"start": format!("2026-11-{:02}", 2 + 7 * i), "sent": 15, "received": 25})).collect::<Vec<_>>(),
+        "heatmap": [], "sent_outside_hours_pct": 10, "received_outside_hours_pct": 20,
+        "top_correspondents": [], "top_domains": [], "answered": 50,
+        "median_response_minutes": median_minutes, "p90_response_minutes": null,
+        "unanswered_days": 3, "unanswered": [], "unanswered_total": unanswered,
+        "keywords": [], "thread_lengths": [], "longest_threads": [], "findings": []
+    })
 }

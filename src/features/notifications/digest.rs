@@ -1,7 +1,8 @@
 //! The weekly digest: for each active person with the digest on, once per ISO week from
 //! Monday 07:00 UTC, a mail with their overdue tasks, the tasks due in the next seven days
-//! and what they used the AI tools for in the last seven days. A week with nothing to say
-//! sends nothing.
+//! what they used the AI tools for in the last seven days, and, when they saved an email
+//! analysis in those days, how its figures changed since the analysis saved before it. A
+//! week with nothing to say sends nothing.
 //!
 //! Once per person and week across replicas: a replica claims the week by moving the
 //! person's `digest_week` to it in the same transaction that puts the mail in the outbox;
@@ -11,13 +12,16 @@ use super::service::{defaults, unsubscribe_token, wizard_digest};
 use super::UNSUBSCRIBE_PATH;
 use crate::config::Settings;
 use crate::domain::{TaskStatus, ToolId};
-use crate::entities::{ai_calls, notification_settings as rows, onboarding_states, tasks, users};
+use crate::entities::{
+    ai_calls, notification_settings as rows, onboarding_states, saved_results, tasks, users,
+};
+use crate::features::email::{duration_words, EmailAnalysis};
 use crate::features::mail::{service as mail, Mail};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc, Weekday};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::collections::BTreeMap;
 
@@ -41,12 +45,91 @@ pub struct Week {
     pub due: Vec<(String, NaiveDate)>,
     /// AI calls of the last seven days per tool: calls and tokens.
     pub ai: BTreeMap<&'static str, (i64, i64)>,
+    /// An email analysis saved in the last seven days, against the one saved before it.
+    pub mail: Option<MailChange>,
+}
+
+/// The person's newest saved email analysis, its figures beside those of the analysis
+/// saved before it (when there is one).
+#[derive(Debug, PartialEq, Eq)]
+pub struct MailChange {
+    pub title: String,
+    pub before: Option<String>,
+    /// What is measured, now, and before.
+    pub figures: Vec<(&'static str, String, Option<String>)>,
 }
 
 impl Week {
     pub fn is_empty(&self) -> bool {
-        self.overdue.is_empty() && self.due.is_empty() && self.ai.is_empty()
+        self.overdue.is_empty() && self.due.is_empty() && self.ai.is_empty() && self.mail.is_none()
     }
+}
+
+/// The figures of an analysis that say how a person's mail goes.
+fn mail_figures(a: &EmailAnalysis) -> [(&'static str, String); 4] {
+    let weeks = a.weekly.len().max(1) as f64;
+    [
+        (
+            "Messages a week",
+            format!("{:.0}", f64::from(a.messages) / weeks),
+        ),
+        (
+            "Median time to reply",
+            a.median_response_minutes
+                .map_or_else(|| "—".to_owned(), duration_words),
+        ),
+        (
+            "Sent outside working hours",
+            format!("{} %", a.sent_outside_hours_pct),
+        ),
+        (
+            "Threads waiting for your reply",
+            a.unanswered_total.to_string(),
+        ),
+    ]
+}
+
+/// The change since the person's last email analysis, when they saved one this week.
+async fn mail_change(
+    db: &impl ConnectionTrait,
+    user: &users::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<MailChange>, DbErr> {
+    let saved = saved_results::Entity::find()
+        .filter(saved_results::Column::TenantId.eq(user.tenant_id))
+        .filter(saved_results::Column::UserId.eq(user.id))
+        .filter(saved_results::Column::Tool.eq(ToolId::EmailPatterns.info().flag))
+        .order_by_desc(saved_results::Column::CreatedAt)
+        .order_by_desc(saved_results::Column::Id)
+        .limit(2)
+        .all(db)
+        .await?;
+    let Some(newest) = saved
+        .first()
+        .filter(|r| r.created_at >= now - Duration::days(7))
+    else {
+        return Ok(None);
+    };
+    let Ok(latest) = serde_json::from_str::<EmailAnalysis>(&newest.payload) else {
+        return Ok(None);
+    };
+    let earlier = saved.get(1).and_then(|r| {
+        Some((
+            r.title.clone(),
+            serde_json::from_str::<EmailAnalysis>(&r.payload).ok()?,
+        ))
+    });
+    let before = earlier.as_ref().map(|(_, a)| mail_figures(a));
+    let figures = mail_figures(&latest)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, now))| (label, now, before.as_ref().map(|b| b[i].1.clone())))
+        .collect();
+    Ok(Some(MailChange {
+        title: newest.title.clone(),
+        before: earlier.map(|(title, _)| title),
+        figures,
+    }))
 }
 
 /// Gathers `user`'s week as of `now`.
@@ -85,6 +168,7 @@ pub async fn week_of(
         entry.0 += 1;
         entry.1 += c.prompt_tokens + c.completion_tokens;
     }
+    week.mail = mail_change(db, user, now).await?;
     Ok(week)
 }
 
@@ -122,6 +206,24 @@ pub fn mail_of(settings: &Settings, origin: &str, user: &users::Model, week: &We
                 "- {tool}: {n} call{}, {t} tokens\n",
                 if *n == 1 { "" } else { "s" }
             ));
+        }
+    }
+    if let Some(change) = &week.mail {
+        match &change.before {
+            Some(before) => body.push_str(&format!(
+                "\nYour email, “{}” against “{before}”:\n",
+                change.title
+            )),
+            None => body.push_str(&format!("\nYour email, “{}”:\n", change.title)),
+        }
+        for (label, now, was) in &change.figures {
+            match was {
+                Some(was) if was != now => {
+                    body.push_str(&format!("- {label}: {now} (was {was})\n"))
+                }
+                Some(_) => body.push_str(&format!("- {label}: {now} (unchanged)\n")),
+                None => body.push_str(&format!("- {label}: {now}\n")),
+            }
         }
     }
     body.push_str(&format!(
