@@ -25,6 +25,7 @@ mod m20261206_000021_add_ai_endpoint_provider;
 mod m20261207_000022_create_notification_settings;
 mod m20261208_000023_create_token_budgets;
 mod m20261208_000024_add_fallback_models;
+mod m20261208_000025_create_model_choices;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_create_notification_settings::Migration),
             Box::new(m20261208_000023_create_token_budgets::Migration),
             Box::new(m20261208_000024_add_fallback_models::Migration),
+            Box::new(m20261208_000025_create_model_choices::Migration),
         ]
     }
 }

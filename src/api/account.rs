@@ -1,10 +1,12 @@
 //! The caller's own account under `/api/v1/account`: the data export, deletion, recent
-//! sign-ins and ending the other sessions, mail choices, two-factor sign-in, and personal
+//! sign-ins and ending the other sessions, mail choices, model choices, two-factor sign-in, and personal
 //! access tokens — what the profile and security pages do, through the same services.
 
 use super::extract::{ApiCaller, ApiError, ApiPage, ApiPath, JsonBody, PageQuery};
+use crate::domain::ToolId;
 use crate::features::account_data::service as account_data;
 use crate::features::auth::{activity, two_factor, SignInRow, TwoFactorState};
+use crate::features::model_choice::{service as model_choice, ModelChoices};
 use crate::features::notifications::{service as notifications, MailPreferences};
 use crate::features::personal_tokens::{self as tokens, CreatedToken, TokenPage};
 use crate::features::tokens::personal;
@@ -23,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sign_ins))
         .routes(routes!(usage))
         .routes(routes!(mail_choices, set_mail_choices))
+        .routes(routes!(model_choices, set_model_choice))
         .routes(routes!(end_sessions))
         .routes(routes!(two_factor_state))
         .routes(routes!(two_factor_start))
@@ -126,6 +129,48 @@ async fn usage(
 ) -> Result<Json<UsageView>, ApiError> {
     Ok(Json(
         crate::features::usage::service::usage_view(&state.db, &person).await?,
+    ))
+}
+
+/// The caller's model for each AI tool, among those the company allows
+#[utoipa::path(get, path = "/account/models", tag = "account", security(("bearer" = [])),
+    responses((status = 200, description = "Each AI tool's allowed models, in the company's order, and the caller's choice", body = ModelChoices)))]
+async fn model_choices(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+) -> Result<Json<ModelChoices>, ApiError> {
+    Ok(Json(
+        model_choice::choices(&state.db, &state.ai.settings, &person).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ModelChoiceBody {
+    tool: ToolId,
+    /// One of the tool's allowed models; null or empty for the company's order.
+    #[serde(default)]
+    model: Option<String>,
+}
+
+/// Choose the model an AI tool's calls go to first
+#[utoipa::path(put, path = "/account/models", tag = "account", security(("bearer" = [])),
+    request_body = ModelChoiceBody,
+    responses((status = 200, description = "The choices after the change", body = ModelChoices)))]
+async fn set_model_choice(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    JsonBody(body): JsonBody<ModelChoiceBody>,
+) -> Result<Json<ModelChoices>, ApiError> {
+    model_choice::choose(
+        &state.db,
+        &state.ai.settings,
+        &person,
+        body.tool,
+        body.model.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    Ok(Json(
+        model_choice::choices(&state.db, &state.ai.settings, &person).await?,
     ))
 }
 

@@ -9,6 +9,7 @@ pub mod email_verifications;
 pub mod invitations;
 pub mod last_answers;
 pub mod login_throttles;
+pub mod model_choices;
 pub mod notification_settings;
 pub mod onboarding_events;
 pub mod onboarding_states;

@@ -13,6 +13,7 @@ pub mod language;
 pub mod mail;
 pub mod meetings;
 pub mod members;
+pub mod model_choice;
 pub mod notifications;
 pub mod onboarding;
 pub mod personal_tokens;

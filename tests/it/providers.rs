@@ -283,3 +283,106 @@ async fn a_call_goes_to_the_next_model_when_its_model_is_down_busy_or_slow_and_n
     );
     assert_eq!(rows[1].model, "busy-b", "no attempt at the fallback");
 }
+
+#[tokio::test]
+async fn a_person_chooses_their_model_among_those_the_company_allows() {
+    let app = crate::common::spawn_app().await;
+    let email = app.register("model-choice").await;
+    let me = person(&app, &email).await;
+    save_key(&app, "writing_service_key", "sk-live-4f9c2e7a1b3d5e6f").await;
+    let (status, body) = set_models(&app, "fake-a", "down-b, fake-c").await;
+    assert_eq!(status, 200, "{body}");
+    let newest_ok = || async {
+        ai_calls::Entity::find()
+            .filter(ai_calls::Column::UserId.eq(me.user.id))
+            .filter(ai_calls::Column::Outcome.eq("ok"))
+            .order_by_desc(ai_calls::Column::Id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .model
+    };
+    let ask = || {
+        app.call(
+            "tools/writing/suggest",
+            &[("text", "We utilize good tools.")],
+        )
+    };
+
+    // Only a model the company allows.
+    let (status, _, body) = app
+        .call(
+            "account/models/set",
+            &[("tool", "writing_assistance"), ("model", "gpt-99")],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"]["field"], "model");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("fake-a, down-b, fake-c"),
+        "{body}"
+    );
+
+    let (status, _, body) = app
+        .call(
+            "account/models/set",
+            &[("tool", "writing_assistance"), ("model", "fake-c")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(ask().await.0, 200);
+    assert_eq!(newest_ok().await, "fake-c");
+    // The profile shows the choice; the JSON API says the same.
+    let html = app.get("/settings/profile").await.text().await.unwrap();
+    assert!(
+        html.contains("AI models") && html.contains("Your company's order (fake-a first)"),
+        "{html}"
+    );
+    let api: serde_json::Value = app
+        .get("/api/v1/account/models")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let writing = api["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tool"] == "writing_assistance")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        writing["models"],
+        serde_json::json!(["fake-a", "down-b", "fake-c"])
+    );
+    assert_eq!(writing["chosen"], "fake-c");
+
+    // A chosen model that is down: the company's order takes over.
+    app.call(
+        "account/models/set",
+        &[("tool", "writing_assistance"), ("model", "down-b")],
+    )
+    .await;
+    assert_eq!(ask().await.0, 200);
+    assert_eq!(newest_ok().await, "fake-a");
+    // Back to the company's order; and a choice the company stops allowing is ignored.
+    app.call(
+        "account/models/set",
+        &[("tool", "writing_assistance"), ("model", "fake-c")],
+    )
+    .await;
+    set_models(&app, "fake-a", "").await;
+    assert_eq!(ask().await.0, 200);
+    assert_eq!(newest_ok().await, "fake-a");
+    let api: serde_json::Value = app
+        .get("/api/v1/account/models")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(api["tools"][0]["chosen"].is_null(), "{api}");
+}

@@ -13,6 +13,7 @@ use crate::entities::ai_calls;
 use crate::error::{AppError, ResultExt};
 use crate::features::ai_admin::service as ai_admin;
 use crate::features::budgets::service as budgets;
+use crate::features::model_choice::service as model_choice;
 use crate::person::SessionUser;
 use chrono::{Duration, Utc};
 use sea_orm::{
@@ -171,12 +172,16 @@ pub async fn prepare(
     tool: ToolId,
     prompt: Prompt,
 ) -> Result<PreparedCall, AppError> {
+    let target =
+        ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
+    // The person's own model first, when they chose one the company allows.
+    let chosen = model_choice::chosen(cx.db, person, tool).await?;
     let ai_admin::Target {
         provider,
         base_url,
         model,
         fallback_models,
-    } = ai_admin::usable_endpoint(cx.db, &cx.ai.settings, person.tenant_id(), tool).await?;
+    } = model_choice::put_first(target, chosen.as_deref());
     let per_minute = cx.ai.settings.calls_per_minute;
     count_minute_call(cx.db, person, per_minute).await?;
     let now = Utc::now();
