@@ -223,3 +223,30 @@ test('@forms a meeting transcript is uploaded as a .vtt file, with and without J
   await expect(page.getByLabel('Notes or transcript')).toHaveValue('Launch review\nAction: Ana - send the draft by 2026-12-01');
   if (!javaScriptEnabled) await expect(page).toHaveURL(/\/tools\/meetings\?answered=1$/);
 });
+
+test('@forms an admin allows a fallback model and a person chooses it for their calls', async ({ page, accounts }) => {
+  await signUp(page, accounts, 'model-choice');
+  await storeKey(page, 'writing_service_key');
+  await page.goto('/admin/ai');
+  await accounts.ready();
+  const form = page.locator('[data-endpoint="writing_assistance"]');
+  await form.getByLabel('Fallback models').fill('fake-b');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('[data-endpoint="writing_assistance"]').getByLabel('Fallback models')).toHaveValue('fake-b');
+
+  await page.goto('/settings/profile');
+  await accounts.ready();
+  const choice = page.locator('[data-tool="writing_assistance"]');
+  await choice.getByLabel('Writing assistance').selectOption('fake-b');
+  await choice.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Your model choice is saved.')).toBeVisible();
+  await expect(page.locator('[data-tool="writing_assistance"]').getByLabel('Writing assistance')).toHaveValue('fake-b');
+
+  await page.goto('/tools/writing');
+  await accounts.ready();
+  await page.getByLabel('Your text').fill('We utilize it.');
+  await page.getByRole('button', { name: 'Check my writing' }).click();
+  await expect(page.getByRole('heading', { name: 'Suggestions (1)' })).toBeVisible();
+  await page.goto('/settings/usage');
+  await expect(page.locator('td[data-label="Model"]').first()).toHaveText('fake-b');
+});

@@ -165,7 +165,7 @@ fn Budgets(v: BudgetsView, set: ServerAction<SetTokenBudget>) -> impl IntoView {
                                 <tr id=format!("person-{}", p.user_id) data-email=p.email.clone()>
                                     <th scope="row">
                                         {p.name.clone()}
-                                        <span class="muted small block">{p.email.clone()}</span>
+                                        <span class="muted small">{p.email.clone()}</span>
                                         {(!p.active).then(|| view! { <span class="badge">"Deactivated"</span> })}
                                     </th>
                                     <td data-label="Used">
