@@ -256,6 +256,21 @@ async fn a_persons_budget_warns_at_eighty_percent_and_refuses_at_one_hundred() {
         0,
         "once"
     );
+    // Saving the same budget again (a second click) warns nobody again.
+    let (status, _, body) = app
+        .call(
+            "admin/budgets/set",
+            &[("person", &id), ("tokens", "100000")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        warnings::send_due(&app.state.db, &app.state.settings, now)
+            .await
+            .unwrap(),
+        0,
+        "not after the same budget is saved again"
+    );
     let to_member = mails_to(&app, &member_email).await;
     assert_eq!(to_member.len(), 1);
     assert_eq!(

@@ -413,7 +413,7 @@ pub async fn budgets_view(
 
 /// Sets (or, with `tokens` `None`, takes away) the company's budget (`person` `None`) or a
 /// person's, audited. The month's counter is made when missing, so the page shows what the
-/// month already used, and the month's warnings start again from the new budget.
+/// month already used; a changed budget starts the month's warnings again from it.
 pub async fn set_budget(
     db: &(impl ConnectionTrait + TransactionTrait),
     admin: &SessionUser,
@@ -476,15 +476,16 @@ pub async fn set_budget(
     ensure_spend(&txn, tenant_id, user_id, now)
         .await
         .or_internal(why)?;
-    token_spend::Entity::update_many()
-        .col_expr(token_spend::Column::WarnedPercent, Expr::value(0))
-        .filter(token_spend::Column::TenantId.eq(tenant_id))
-        .filter(token_spend::Column::UserId.eq(user_id))
-        .filter(token_spend::Column::Month.eq(month_of(now)))
-        .exec(&txn)
-        .await
-        .or_internal(why)?;
+    // Saving the same budget again changes nothing (and sends no warning twice).
     if before != tokens {
+        token_spend::Entity::update_many()
+            .col_expr(token_spend::Column::WarnedPercent, Expr::value(0))
+            .filter(token_spend::Column::TenantId.eq(tenant_id))
+            .filter(token_spend::Column::UserId.eq(user_id))
+            .filter(token_spend::Column::Month.eq(month_of(now)))
+            .exec(&txn)
+            .await
+            .or_internal(why)?;
         record(
             &txn,
             Event {

@@ -217,17 +217,16 @@ pub async fn prepare(
     };
     let started = Instant::now();
     let row = ai_calls::ActiveModel {
-        tenant_id: Set(person.tenant_id()),
-        user_id: Set(person.user.id),
-        tool: Set(tool.info().flag.to_owned()),
-        model: Set(model.clone()),
-        prompt_tokens: Set(0),
-        completion_tokens: Set(0),
-        latency_ms: Set(0),
-        outcome: Set("pending".into()),
-        created_at: Set(now),
         reserved_tokens: Set(reservation.tokens),
-        ..Default::default()
+        ..usage_row(
+            person.tenant_id(),
+            person.user.id,
+            tool.info().flag,
+            &model,
+            "pending",
+            0,
+            now,
+        )
     }
     .insert(cx.db)
     .await
@@ -426,6 +425,31 @@ impl<T> Ready<T> {
     }
 }
 
+/// A usage row without tokens: a call starting (`pending`), or a failed attempt.
+fn usage_row(
+    tenant_id: i64,
+    user_id: i64,
+    tool: &str,
+    model: &str,
+    outcome: &str,
+    latency_ms: i64,
+    at: chrono::DateTime<Utc>,
+) -> ai_calls::ActiveModel {
+    ai_calls::ActiveModel {
+        tenant_id: Set(tenant_id),
+        user_id: Set(user_id),
+        tool: Set(tool.to_owned()),
+        model: Set(model.to_owned()),
+        prompt_tokens: Set(0),
+        completion_tokens: Set(0),
+        latency_ms: Set(latency_ms),
+        outcome: Set(outcome.to_owned()),
+        created_at: Set(at),
+        reserved_tokens: Set(0),
+        ..Default::default()
+    }
+}
+
 /// Records a model's failed attempt of a call that went on to the next model: a row of its
 /// own, so the figures count the failure against that model.
 async fn record_attempt(
@@ -435,19 +459,16 @@ async fn record_attempt(
     failure: &ProviderError,
     started: Instant,
 ) {
-    let row = ai_calls::ActiveModel {
-        tenant_id: Set(call.tenant_id),
-        user_id: Set(call.user_id),
-        tool: Set(call.tool.clone()),
-        model: Set(model.to_owned()),
-        prompt_tokens: Set(0),
-        completion_tokens: Set(0),
-        latency_ms: Set(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)),
-        outcome: Set(failure.outcome().to_owned()),
-        created_at: Set(Utc::now()),
-        reserved_tokens: Set(0),
-        ..Default::default()
-    };
+    let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let row = usage_row(
+        call.tenant_id,
+        call.user_id,
+        &call.tool,
+        model,
+        failure.outcome(),
+        latency_ms,
+        Utc::now(),
+    );
     if let Err(e) = row.insert(db).await {
         tracing::warn!(error = %e, "could not record a failed attempt of an AI call");
     }
