@@ -13,6 +13,7 @@ use crate::features::auth::pages::{
 use crate::features::budgets::pages::AdminBudgetsPage;
 use crate::features::dashboard::HomePage;
 use crate::features::email::pages::EmailPage;
+use crate::features::groups::pages::AdminGroupsPage;
 use crate::features::language::pages::LanguagePage;
 use crate::features::mail::DevOutboxPage;
 use crate::features::meetings::pages::MeetingsPage;
@@ -131,6 +132,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/members") view=AdminMembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/ai") view=AdminAiPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/budgets") view=AdminBudgetsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/groups") view=AdminGroupsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/tokens") view=AdminTokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/onboarding") view=AdminOnboardingPage ssr=SsrMode::Async/>

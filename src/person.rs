@@ -10,11 +10,11 @@ use std::fmt;
 pub struct SessionUser {
     pub user: users::Model,
     pub tenant: tenants::Model,
-    /// The tenant's stored feature flags (flag name, on), when they were read in the same
+    /// The tenant's stored feature flags (and the groups each tool is limited to), when they were read in the same
     /// query as the person (`SessionUser::load_active`, every signed-in request);
     /// `None` where the person was put together otherwise, and the flags are read when needed
     /// (`tenancy::service::flags_of`). Read with the person, so never older than the request.
-    pub stored_flags: Option<Vec<(String, bool)>>,
+    pub stored_flags: Option<Vec<crate::features::tenancy::service::StoredFlag>>,
 }
 
 impl SessionUser {
@@ -41,7 +41,7 @@ impl SessionUser {
         let stored_flags = first
             .into_iter()
             .chain(rows.filter_map(|(_, _, flag)| flag))
-            .map(|f| (f.flag, f.enabled))
+            .map(Into::into)
             .collect();
         Ok(Some(SessionUser {
             user,

@@ -26,6 +26,7 @@ mod m20261207_000022_create_notification_settings;
 mod m20261208_000023_create_token_budgets;
 mod m20261208_000024_add_fallback_models;
 mod m20261208_000025_create_model_choices;
+mod m20261209_000026_create_groups;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000023_create_token_budgets::Migration),
             Box::new(m20261208_000024_add_fallback_models::Migration),
             Box::new(m20261208_000025_create_model_choices::Migration),
+            Box::new(m20261209_000026_create_groups::Migration),
         ]
     }
 }

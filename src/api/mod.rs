@@ -12,6 +12,7 @@ mod admin;
 mod ai;
 mod auth;
 pub mod extract;
+mod groups;
 mod health;
 mod keys;
 pub mod limit;
@@ -48,6 +49,7 @@ fn bounded_routes() -> OpenApiRouter<AppState> {
         .merge(tools::router())
         .merge(account::router())
         .merge(admin::router())
+        .merge(groups::router())
 }
 
 /// The OpenAPI document of every route, as the code declares them.

@@ -45,6 +45,7 @@ pub fn admin_tabs(current: &'static str) -> impl IntoView {
         <nav class="tabs" aria-label="Administration">
             {tab("/admin/features", "Features")}
             {tab("/admin/members", "Members")}
+            {tab("/admin/groups", "Groups")}
             {tab("/admin/ai", "AI services")}
             {tab("/admin/budgets", "Budgets")}
             {tab("/admin/tokens", "API tokens")}

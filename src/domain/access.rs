@@ -18,6 +18,13 @@ pub enum ToolAccess {
     },
     /// The tenant's admins switched the tool off.
     SwitchedOff,
+    /// The tenant's admins limited the tool to groups the person is in none of.
+    NotInGroup {
+        /// The tool's name, for the message.
+        tool: String,
+        /// The groups that may use it, by name.
+        groups: Vec<String>,
+    },
     /// The tool needs a key the person has not stored.
     NeedsKey {
         key: String,
@@ -30,10 +37,13 @@ pub enum ToolAccess {
 }
 
 /// The facts the decision rests on.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AccessFacts {
     pub tier: Tier,
     pub flag_on: bool,
+    /// When the tool is limited to groups and the person is in none of them: those groups'
+    /// names. `None`: the person may use it as far as groups go.
+    pub outside_groups: Option<Vec<String>>,
     pub user_active: bool,
     /// Whether the person has confirmed their email address.
     pub email_verified: bool,
@@ -54,6 +64,12 @@ pub fn tool_access(tool: ToolId, facts: AccessFacts) -> ToolAccess {
     }
     if !facts.flag_on {
         return ToolAccess::SwitchedOff;
+    }
+    if let Some(groups) = facts.outside_groups {
+        return ToolAccess::NotInGroup {
+            tool: tool.info().title.to_owned(),
+            groups,
+        };
     }
     if !facts.email_verified {
         return ToolAccess::EmailNotVerified;
@@ -80,6 +96,10 @@ pub fn explain(access: &ToolAccess, tenant_name: &str, tier: Tier) -> String {
         ToolAccess::SwitchedOff => format!(
             "Switched off for {tenant_name}. An administrator of {tenant_name} can switch it on in Admin → Features."
         ),
+        ToolAccess::NotInGroup { tool, groups } => format!(
+            "{tool} is for {} at {tenant_name}. An administrator of {tenant_name} can add you in Admin → Groups.",
+            group_words(groups)
+        ),
         ToolAccess::NeedsKey { key } => format!(
             "Add your {} (an OpenAI-compatible service key of your own) in Settings → API keys to use it.",
             key_words(key)
@@ -87,6 +107,15 @@ pub fn explain(access: &ToolAccess, tenant_name: &str, tier: Tier) -> String {
         ToolAccess::AccountInactive => "Your account has been deactivated.".to_owned(),
         ToolAccess::EmailNotVerified => "Confirm your email address to use it: open the link we sent you, or send a new one from your dashboard.".to_owned(),
         ToolAccess::TwoFactorRequired => two_factor_message("use it", tenant_name),
+    }
+}
+
+/// "the Sales group", "the Sales and Support groups", "the Sales, Support and Legal groups".
+pub fn group_words(groups: &[String]) -> String {
+    match groups {
+        [] => "no group".to_owned(),
+        [one] => format!("the {one} group"),
+        [rest @ .., last] => format!("the {} and {last} groups", rest.join(", ")),
     }
 }
 
@@ -148,6 +177,7 @@ mod tests {
                                 AccessFacts {
                                     tier,
                                     flag_on,
+                                    outside_groups: None,
                                     user_active,
                                     email_verified,
                                     two_factor_ok: true,
@@ -188,17 +218,18 @@ mod tests {
         let facts = AccessFacts {
             tier: Tier::Free,
             flag_on: true,
+            outside_groups: None,
             user_active: true,
             email_verified: true,
             two_factor_ok: true,
             has_key: false,
         };
         assert_eq!(
-            tool_access(ToolId::TaskPrioritization, facts),
+            tool_access(ToolId::TaskPrioritization, facts.clone()),
             ToolAccess::Available
         );
         assert_eq!(
-            tool_access(ToolId::EmailPatterns, facts),
+            tool_access(ToolId::EmailPatterns, facts.clone()),
             ToolAccess::Available
         );
         assert!(matches!(
@@ -212,13 +243,14 @@ mod tests {
         let facts = AccessFacts {
             tier: Tier::Professional,
             flag_on: true,
+            outside_groups: None,
             user_active: true,
             email_verified: true,
             two_factor_ok: false,
             has_key: true,
         };
         assert_eq!(
-            tool_access(ToolId::WritingAssistance, facts),
+            tool_access(ToolId::WritingAssistance, facts.clone()),
             ToolAccess::TwoFactorRequired
         );
         let off = AccessFacts {
@@ -247,5 +279,51 @@ mod tests {
             Tier::Free,
         );
         assert!(msg.contains("Free plan") && msg.contains("Professional plan includes it"));
+    }
+
+    #[test]
+    fn a_tool_for_other_groups_names_them_after_the_plan_and_the_switch() {
+        let facts = AccessFacts {
+            tier: Tier::Professional,
+            flag_on: true,
+            outside_groups: Some(vec!["Sales".into(), "Support".into()]),
+            user_active: true,
+            email_verified: false,
+            two_factor_ok: true,
+            has_key: false,
+        };
+        let got = tool_access(ToolId::WritingAssistance, facts.clone());
+        assert_eq!(
+            got,
+            ToolAccess::NotInGroup {
+                tool: "Writing assistance".into(),
+                groups: vec!["Sales".into(), "Support".into()],
+            }
+        );
+        assert_eq!(
+            explain(&got, "Acme", Tier::Professional),
+            "Writing assistance is for the Sales and Support groups at Acme. An administrator of Acme can add you in Admin → Groups."
+        );
+        let off = AccessFacts {
+            flag_on: false,
+            ..facts.clone()
+        };
+        assert_eq!(
+            tool_access(ToolId::WritingAssistance, off),
+            ToolAccess::SwitchedOff
+        );
+        let free = AccessFacts {
+            tier: Tier::Free,
+            ..facts
+        };
+        assert!(matches!(
+            tool_access(ToolId::WritingAssistance, free),
+            ToolAccess::NotInTier { .. }
+        ));
+        assert_eq!(group_words(&["Sales".into()]), "the Sales group");
+        assert_eq!(
+            group_words(&["A".into(), "B".into(), "C".into()]),
+            "the A, B and C groups"
+        );
     }
 }

@@ -32,10 +32,16 @@ pub enum AuditAction {
     TwoFactorReset,
     ApiKeyAddressConfirmed,
     BudgetChanged,
+    GroupCreated,
+    GroupRenamed,
+    GroupDeleted,
+    GroupMemberAdded,
+    GroupMemberRemoved,
+    ToolGroupsChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -64,6 +70,12 @@ impl AuditAction {
         AuditAction::TwoFactorReset,
         AuditAction::ApiKeyAddressConfirmed,
         AuditAction::BudgetChanged,
+        AuditAction::GroupCreated,
+        AuditAction::GroupRenamed,
+        AuditAction::GroupDeleted,
+        AuditAction::GroupMemberAdded,
+        AuditAction::GroupMemberRemoved,
+        AuditAction::ToolGroupsChanged,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -97,6 +109,12 @@ impl AuditAction {
             AuditAction::TwoFactorReset => "member.two_factor_reset",
             AuditAction::ApiKeyAddressConfirmed => "api_key.address_confirmed",
             AuditAction::BudgetChanged => "budget.changed",
+            AuditAction::GroupCreated => "group.created",
+            AuditAction::GroupRenamed => "group.renamed",
+            AuditAction::GroupDeleted => "group.deleted",
+            AuditAction::GroupMemberAdded => "group.member_added",
+            AuditAction::GroupMemberRemoved => "group.member_removed",
+            AuditAction::ToolGroupsChanged => "feature.groups_changed",
         }
     }
 
@@ -135,6 +153,12 @@ impl AuditAction {
             AuditAction::TwoFactorReset => "Two-factor sign-in reset",
             AuditAction::ApiKeyAddressConfirmed => "Key's new address confirmed",
             AuditAction::BudgetChanged => "Token budget changed",
+            AuditAction::GroupCreated => "Group made",
+            AuditAction::GroupRenamed => "Group renamed",
+            AuditAction::GroupDeleted => "Group deleted",
+            AuditAction::GroupMemberAdded => "Added to a group",
+            AuditAction::GroupMemberRemoved => "Taken out of a group",
+            AuditAction::ToolGroupsChanged => "Tool's groups changed",
         }
     }
 
@@ -192,6 +216,14 @@ impl AuditAction {
             }
             AuditAction::BudgetChanged => {
                 format!("{actor} changed the monthly token budget of {target}")
+            }
+            AuditAction::GroupCreated => format!("{actor} made the group {target}"),
+            AuditAction::GroupRenamed => format!("{actor} renamed a group to {target}"),
+            AuditAction::GroupDeleted => format!("{actor} deleted the group {target}"),
+            AuditAction::GroupMemberAdded => format!("{actor} added {target} to a group"),
+            AuditAction::GroupMemberRemoved => format!("{actor} took {target} out of a group"),
+            AuditAction::ToolGroupsChanged => {
+                format!("{actor} changed which groups may use {}", tool())
             }
         }
     }

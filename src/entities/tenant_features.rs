@@ -8,6 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub flag: String,
     pub enabled: bool,
+    /// The ids of the groups the tool is limited to, comma-separated; `None` or empty: it
+    /// is for everyone in the company (when it is on).
+    pub groups: Option<String>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod budgets;
 pub mod dashboard;
 pub mod email;
+pub mod groups;
 pub mod language;
 pub mod mail;
 pub mod meetings;

@@ -23,6 +23,7 @@ mod db_outage;
 mod digest;
 mod email_tool;
 mod email_verification;
+mod groups;
 mod mail;
 mod meeting_stream;
 mod onboarding;

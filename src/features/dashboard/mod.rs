@@ -25,14 +25,17 @@ pub struct DashboardView {
 
 #[server(endpoint = "dashboard")]
 pub async fn dashboard() -> Result<DashboardView, AppError> {
-    use crate::features::tenancy::service::flags_of;
+    use crate::features::groups::service::outside_groups;
+    use crate::features::tenancy::service::flags_and_limits_of;
     use crate::features::{onboarding, tools::gate};
     use crate::web::ctx;
     let (state, person) = ctx::signed_in().await?;
     let data = service::read(&state.db, &person).await?;
-    let access = gate::access_from(&person, flags_of(&state.db, &person).await?, data.keys);
+    let (flags, limits) = flags_and_limits_of(&state.db, &person).await?;
+    let outside = outside_groups(&state.db, &person, &limits).await?;
+    let access = gate::access_from(&person, flags, outside, data.keys);
     Ok(DashboardView {
-        picks: onboarding::service::picks_from(&data.onboarding, &access.flags),
+        picks: onboarding::service::picks_from(&data.onboarding, &access.open_flags()),
         cards: gate::cards(&access, &person),
     })
 }
@@ -167,6 +170,7 @@ fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
         ToolAccess::Available => ("badge badge-ok", "Ready"),
         ToolAccess::NeedsKey { .. } => ("badge badge-warn", "Needs your key"),
         ToolAccess::SwitchedOff => ("badge", "Switched off"),
+        ToolAccess::NotInGroup { .. } => ("badge", "For other groups"),
         ToolAccess::NotInTier { .. } => ("badge", "Not in your plan"),
         ToolAccess::AccountInactive => ("badge", "Unavailable"),
         ToolAccess::EmailNotVerified => ("badge badge-warn", "Confirm your email"),

@@ -348,7 +348,7 @@ pub async fn picks(
     db: &DatabaseConnection,
     person: &SessionUser,
 ) -> Result<Vec<Recommendation>, AppError> {
-    let flags = crate::features::tenancy::service::flags_of(db, person).await?;
+    let flags = crate::features::tools::gate::open_flags(db, person).await?;
     Ok(picks_from(&load(db, person).await?, &flags))
 }
 

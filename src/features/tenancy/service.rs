@@ -51,44 +51,107 @@ async fn current_tenant(
         })
 }
 
+/// A tenant's stored row for one tool: its flag, and the groups it is limited to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFlag {
+    pub flag: String,
+    pub enabled: bool,
+    /// The ids of the groups that may use the tool; empty: everyone.
+    pub groups: Vec<i64>,
+}
+
+impl From<tenant_features::Model> for StoredFlag {
+    fn from(row: tenant_features::Model) -> StoredFlag {
+        StoredFlag {
+            groups: parse_group_ids(row.groups.as_deref()),
+            flag: row.flag,
+            enabled: row.enabled,
+        }
+    }
+}
+
+/// `"3,7"` → `[3, 7]` (what `tenant_features.groups` stores); anything unreadable is skipped.
+pub fn parse_group_ids(stored: Option<&str>) -> Vec<i64> {
+    stored
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|id| id.trim().parse().ok())
+        .collect()
+}
+
+/// The tenant's stored rows, read from the database.
+pub async fn stored(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+) -> Result<Vec<StoredFlag>, AppError> {
+    Ok(tenant_features::Entity::find()
+        .filter(tenant_features::Column::TenantId.eq(tenant_id))
+        .all(db)
+        .await
+        .or_internal("reading feature flags")?
+        .into_iter()
+        .map(StoredFlag::from)
+        .collect())
+}
+
 /// The tenant's flags, read from the database.
 pub async fn flags(
     db: &impl ConnectionTrait,
     tenant: &tenants::Model,
 ) -> Result<HashMap<ToolId, bool>, AppError> {
-    let stored: Vec<(String, bool)> = tenant_features::Entity::find()
-        .filter(tenant_features::Column::TenantId.eq(tenant.id))
-        .all(db)
-        .await
-        .or_internal("reading feature flags")?
-        .into_iter()
-        .map(|r| (r.flag, r.enabled))
-        .collect();
-    Ok(resolve_flags(tenant.tier, &stored))
+    Ok(resolve_flags(tenant.tier, &stored(db, tenant.id).await?))
 }
 
-/// The person's tenant's flags: those read with the person on this request when they were
-/// (every signed-in request does), otherwise from the database.
+/// The person's tenant's stored rows: those read with the person on this request when they
+/// were (every signed-in request does), otherwise from the database.
+async fn stored_of<'p>(
+    db: &impl ConnectionTrait,
+    person: &'p SessionUser,
+) -> Result<std::borrow::Cow<'p, [StoredFlag]>, AppError> {
+    match &person.stored_flags {
+        Some(rows) => Ok(std::borrow::Cow::Borrowed(rows.as_slice())),
+        None => Ok(std::borrow::Cow::Owned(
+            stored(db, person.tenant_id()).await?,
+        )),
+    }
+}
+
+/// The person's tenant's flags.
 pub async fn flags_of(
     db: &impl ConnectionTrait,
     person: &SessionUser,
 ) -> Result<HashMap<ToolId, bool>, AppError> {
-    match &person.stored_flags {
-        Some(stored) => Ok(resolve_flags(person.tier(), stored)),
-        None => flags(db, &person.tenant).await,
-    }
+    Ok(resolve_flags(person.tier(), &stored_of(db, person).await?))
 }
 
-/// Each tool's flag from the stored rows (flag name, on): a tool with no stored row is on
-/// when the tier includes it, and a tool outside the tier is always off.
-pub fn resolve_flags(tier: Tier, stored: &[(String, bool)]) -> HashMap<ToolId, bool> {
+/// The person's tenant's flags, and the groups each tool limited to groups is for.
+pub async fn flags_and_limits_of(
+    db: &impl ConnectionTrait,
+    person: &SessionUser,
+) -> Result<(HashMap<ToolId, bool>, HashMap<ToolId, Vec<i64>>), AppError> {
+    let rows = stored_of(db, person).await?;
+    Ok((resolve_flags(person.tier(), &rows), group_limits(&rows)))
+}
+
+/// The tools limited to groups, with the ids of those groups.
+pub fn group_limits(stored: &[StoredFlag]) -> HashMap<ToolId, Vec<i64>> {
+    stored
+        .iter()
+        .filter(|r| !r.groups.is_empty())
+        .filter_map(|r| ToolId::from_flag(&r.flag).map(|t| (t, r.groups.clone())))
+        .collect()
+}
+
+/// Each tool's flag from the stored rows: a tool with no stored row is on when the tier
+/// includes it, and a tool outside the tier is always off.
+pub fn resolve_flags(tier: Tier, stored: &[StoredFlag]) -> HashMap<ToolId, bool> {
     TOOLS
         .iter()
         .map(|t| {
             let on = stored
                 .iter()
-                .find(|(flag, _)| flag == t.flag)
-                .map_or(tier.includes(t.id), |(_, enabled)| *enabled);
+                .find(|r| r.flag == t.flag)
+                .map_or(tier.includes(t.id), |r| r.enabled);
             (t.id, on && tier.includes(t.id))
         })
         .collect()
@@ -105,6 +168,7 @@ async fn write_flag(
         tenant_id: Set(tenant_id),
         flag: Set(tool.info().flag.to_owned()),
         enabled: Set(enabled),
+        groups: sea_orm::ActiveValue::NotSet,
         updated_at: Set(Utc::now()),
     })
     .on_conflict(
@@ -316,15 +380,23 @@ pub async fn all(db: &DatabaseConnection) -> Result<Vec<tenants::Model>, AppErro
 
 #[cfg(test)]
 mod tests {
-    use super::resolve_flags;
+    use super::{group_limits, parse_group_ids, resolve_flags, StoredFlag};
     use crate::domain::{Tier, ToolId};
+
+    fn row(flag: &str, enabled: bool, groups: Vec<i64>) -> StoredFlag {
+        StoredFlag {
+            flag: flag.to_owned(),
+            enabled,
+            groups,
+        }
+    }
 
     #[test]
     fn stored_rows_decide_within_the_tier_and_missing_rows_follow_it() {
         let stored = vec![
-            ("meeting_insights".to_owned(), false),
+            row("meeting_insights", false, vec![]),
             // Stored on, but the Free plan does not include it: off.
-            ("writing_assistance".to_owned(), true),
+            row("writing_assistance", true, vec![]),
         ];
         let free = resolve_flags(Tier::Free, &stored);
         assert!(!free[&ToolId::WritingAssistance]);
@@ -339,5 +411,20 @@ mod tests {
         assert!(!pro[&ToolId::MeetingInsights], "switched off by an admin");
         assert!(pro[&ToolId::CommunicationStyle], "no row: on in the tier");
         assert_eq!(pro.len(), 6);
+    }
+
+    #[test]
+    fn group_limits_are_read_from_the_stored_rows() {
+        assert_eq!(parse_group_ids(Some("3, 7,x,")), vec![3, 7]);
+        assert!(parse_group_ids(None).is_empty());
+        assert!(parse_group_ids(Some("")).is_empty());
+        let stored = vec![
+            row("writing_assistance", true, vec![4, 9]),
+            row("meeting_insights", true, vec![]),
+            row("no_such_tool", true, vec![1]),
+        ];
+        let limits = group_limits(&stored);
+        assert_eq!(limits.len(), 1);
+        assert_eq!(limits[&ToolId::WritingAssistance], vec![4, 9]);
     }
 }

@@ -11,7 +11,8 @@ use crate::domain::{explain, tool_access, AccessFacts, KeyNeed, Tier, ToolAccess
 use crate::entities::ai_usage;
 use crate::error::{AppError, ResultExt};
 use crate::features::api_keys::service as vault;
-use crate::features::tenancy::service::flags_of;
+use crate::features::groups::service::outside_groups;
+use crate::features::tenancy::service::flags_and_limits_of;
 use crate::person::SessionUser;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -24,6 +25,8 @@ use std::collections::HashMap;
 pub struct Access {
     pub tier: Tier,
     pub flags: HashMap<ToolId, bool>,
+    /// The tools limited to groups the person is in none of, with those groups' names.
+    pub outside_groups: HashMap<ToolId, Vec<String>>,
     pub user_active: bool,
     pub email_verified: bool,
     pub two_factor_ok: bool,
@@ -40,11 +43,21 @@ impl Access {
         AccessFacts {
             tier: self.tier,
             flag_on: self.flags[&tool],
+            outside_groups: self.outside_groups.get(&tool).cloned(),
             user_active: self.user_active,
             email_verified: self.email_verified,
             two_factor_ok: self.two_factor_ok,
             has_key,
         }
+    }
+
+    /// Each tool's flag, off where the tool is limited to groups the person is outside of:
+    /// what the person's recommendations choose from.
+    pub fn open_flags(&self) -> HashMap<ToolId, bool> {
+        self.flags
+            .iter()
+            .map(|(tool, on)| (*tool, *on && !self.outside_groups.contains_key(tool)))
+            .collect()
     }
 
     pub fn of(&self, tool: ToolId) -> ToolAccess {
@@ -55,6 +68,14 @@ impl Access {
 /// The one function that assembles the access facts of a person.
 pub async fn access(db: &DatabaseConnection, person: &SessionUser) -> Result<Access, AppError> {
     access_with(db, person, true).await
+}
+
+/// The flags the person's recommendations choose from ([`Access::open_flags`]).
+pub async fn open_flags(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<HashMap<ToolId, bool>, AppError> {
+    Ok(access_with(db, person, false).await?.open_flags())
 }
 
 /// The access facts, reading the person's stored key names only when asked (a tool that
@@ -69,20 +90,24 @@ async fn access_with(
     } else {
         Vec::new()
     };
-    Ok(access_from(person, flags_of(db, person).await?, keys))
+    let (flags, limits) = flags_and_limits_of(db, person).await?;
+    let outside = outside_groups(db, person, &limits).await?;
+    Ok(access_from(person, flags, outside, keys))
 }
 
-/// The access facts from the person, their company's flags and the names of their usable
-/// keys, read by the caller (the dashboard reads the keys in the same query as the rest of
-/// its page).
+/// The access facts from the person, their company's flags, the limited tools they are
+/// outside of and the names of their usable keys, read by the caller (the dashboard reads the
+/// keys in the same query as the rest of its page).
 pub fn access_from(
     person: &SessionUser,
     flags: HashMap<ToolId, bool>,
+    outside_groups: HashMap<ToolId, Vec<String>>,
     keys: Vec<String>,
 ) -> Access {
     Access {
         tier: person.tier(),
         flags,
+        outside_groups,
         user_active: person.user.active,
         email_verified: person.email_verified(),
         two_factor_ok: person.two_factor_ok(),
@@ -161,7 +186,7 @@ impl std::fmt::Debug for ToolCall {
 
 /// The entry point of every tool call. In order: the account is active, the tier includes
 /// the tool (`SUBSCRIPTION_LIMIT_EXCEEDED`), the tenant has it switched on
-/// (`FEATURE_DISABLED`), the person has confirmed their address (`EMAIL_NOT_VERIFIED`), the person has stored the key it needs (`API_KEY_MISSING`). Then,
+/// (`FEATURE_DISABLED`) to a group the person is in (`FEATURE_DISABLED`, naming the groups), the person has confirmed their address (`EMAIL_NOT_VERIFIED`), the person has stored the key it needs (`API_KEY_MISSING`). Then,
 /// when the call goes to an outside AI service, it is counted against the daily allowance
 /// (`RATE_LIMITED` once used up) and the key is revealed and marked used.
 pub async fn begin(
@@ -181,7 +206,9 @@ pub async fn begin(
         ToolAccess::EmailNotVerified => return refusal(AppError::EmailNotVerified),
         ToolAccess::TwoFactorRequired => return refusal(AppError::Forbidden),
         ToolAccess::NotInTier { .. } => return refusal(AppError::SubscriptionLimit),
-        ToolAccess::SwitchedOff => return refusal(AppError::FeatureDisabled),
+        ToolAccess::SwitchedOff | ToolAccess::NotInGroup { .. } => {
+            return refusal(AppError::FeatureDisabled)
+        }
         ToolAccess::NeedsKey { .. } => return refusal(AppError::ApiKeyMissing),
     }
     let key_name = match tool.info().key {
@@ -226,7 +253,9 @@ pub async fn begin_builtin<'a>(
         ToolAccess::EmailNotVerified => Err(AppError::EmailNotVerified(why())),
         ToolAccess::TwoFactorRequired => Err(AppError::Forbidden(why())),
         ToolAccess::NotInTier { .. } => Err(AppError::SubscriptionLimit(why())),
-        ToolAccess::SwitchedOff => Err(AppError::FeatureDisabled(why())),
+        ToolAccess::SwitchedOff | ToolAccess::NotInGroup { .. } => {
+            Err(AppError::FeatureDisabled(why()))
+        }
     }
 }
 

@@ -19,6 +19,10 @@ pub fn unlock_action(card: &ToolCard, is_admin: bool) -> Option<AnyView> {
             view! { <a class="button button-small" href="/admin/features">"Switch it on"</a> }
                 .into_any(),
         ),
+        ToolAccess::NotInGroup { .. } if is_admin => Some(
+            view! { <a class="button button-small" href=format!("/admin/groups#tool-{}", card.flag.info().flag)>"Choose its groups"</a> }
+                .into_any(),
+        ),
         _ => None,
     }
 }
