@@ -98,6 +98,7 @@ pub fn check_name(field: &str, name: &str) -> Result<String, AppError> {
 }
 
 /// A number typed into a form's hidden field (`group`, `person`).
+#[cfg(any(feature = "ssr", test))]
 fn id_field(field: &str, value: &str, what: &str) -> Result<i64, AppError> {
     value
         .trim()
