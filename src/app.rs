@@ -14,6 +14,7 @@ use crate::features::budgets::pages::AdminBudgetsPage;
 use crate::features::dashboard::HomePage;
 use crate::features::email::pages::EmailPage;
 use crate::features::groups::pages::AdminGroupsPage;
+use crate::features::identity::pages::{ConfirmEmailPage, UndoEmailPage};
 use crate::features::language::pages::LanguagePage;
 use crate::features::mail::DevOutboxPage;
 use crate::features::meetings::pages::MeetingsPage;
@@ -138,6 +139,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/onboarding") view=AdminOnboardingPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/email") view=ConfirmEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/email/undo") view=UndoEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/tools/tasks") view=TasksPage ssr=SsrMode::Async/>
                     <Route path=path!("/tools/writing") view=WritingPage ssr=SsrMode::Async/>
                     <Route path=path!("/tools/style") view=StylePage ssr=SsrMode::Async/>

@@ -40,6 +40,7 @@ const SIGNED_IN = [
   '/admin/ai',
   '/admin/ai?from=2026-01-01&to=2026-12-31',
   '/admin/budgets',
+  '/admin/groups',
   '/admin/audit',
   '/admin/tokens',
   '/admin/onboarding',

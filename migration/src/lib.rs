@@ -27,6 +27,7 @@ mod m20261208_000023_create_token_budgets;
 mod m20261208_000024_add_fallback_models;
 mod m20261208_000025_create_model_choices;
 mod m20261209_000026_create_groups;
+mod m20261209_000027_create_email_changes;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000024_add_fallback_models::Migration),
             Box::new(m20261208_000025_create_model_choices::Migration),
             Box::new(m20261209_000026_create_groups::Migration),
+            Box::new(m20261209_000027_create_email_changes::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ mod auth;
 pub mod extract;
 mod groups;
 mod health;
+mod identity;
 mod keys;
 pub mod limit;
 mod me;
@@ -50,6 +51,7 @@ fn bounded_routes() -> OpenApiRouter<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(groups::router())
+        .merge(identity::router())
 }
 
 /// The OpenAPI document of every route, as the code declares them.

@@ -38,10 +38,13 @@ pub enum AuditAction {
     GroupMemberAdded,
     GroupMemberRemoved,
     ToolGroupsChanged,
+    NameChanged,
+    EmailChanged,
+    EmailChangeUndone,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 37] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -76,6 +79,9 @@ impl AuditAction {
         AuditAction::GroupMemberAdded,
         AuditAction::GroupMemberRemoved,
         AuditAction::ToolGroupsChanged,
+        AuditAction::NameChanged,
+        AuditAction::EmailChanged,
+        AuditAction::EmailChangeUndone,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -115,6 +121,9 @@ impl AuditAction {
             AuditAction::GroupMemberAdded => "group.member_added",
             AuditAction::GroupMemberRemoved => "group.member_removed",
             AuditAction::ToolGroupsChanged => "feature.groups_changed",
+            AuditAction::NameChanged => "account.name_changed",
+            AuditAction::EmailChanged => "account.email_changed",
+            AuditAction::EmailChangeUndone => "account.email_change_undone",
         }
     }
 
@@ -159,6 +168,9 @@ impl AuditAction {
             AuditAction::GroupMemberAdded => "Added to a group",
             AuditAction::GroupMemberRemoved => "Taken out of a group",
             AuditAction::ToolGroupsChanged => "Tool's groups changed",
+            AuditAction::NameChanged => "Name changed",
+            AuditAction::EmailChanged => "Email address changed",
+            AuditAction::EmailChangeUndone => "Email change undone",
         }
     }
 
@@ -224,6 +236,11 @@ impl AuditAction {
             AuditAction::GroupMemberRemoved => format!("{actor} took {target} out of a group"),
             AuditAction::ToolGroupsChanged => {
                 format!("{actor} changed which groups may use {}", tool())
+            }
+            AuditAction::NameChanged => format!("{actor} changed their name to {target}"),
+            AuditAction::EmailChanged => format!("{actor} changed their email address to {target}"),
+            AuditAction::EmailChangeUndone => {
+                format!("The change of email address to {target} was undone from the old address")
             }
         }
     }

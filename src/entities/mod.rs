@@ -5,6 +5,7 @@ pub mod ai_usage;
 pub mod api_tokens;
 pub mod audit_events;
 pub mod changes;
+pub mod email_changes;
 pub mod email_verifications;
 pub mod group_members;
 pub mod invitations;

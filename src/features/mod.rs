@@ -10,6 +10,7 @@ pub mod budgets;
 pub mod dashboard;
 pub mod email;
 pub mod groups;
+pub mod identity;
 pub mod language;
 pub mod mail;
 pub mod meetings;

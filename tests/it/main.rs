@@ -24,6 +24,7 @@ mod digest;
 mod email_tool;
 mod email_verification;
 mod groups;
+mod identity;
 mod mail;
 mod meeting_stream;
 mod onboarding;

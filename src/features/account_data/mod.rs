@@ -144,6 +144,7 @@ pub fn ProfilePage() -> impl IntoView {
                     <p class="muted">"Your calls to the AI tools this month, tool by tool, what is left of today's allowance, and your last calls."</p>
                     <p><a class="button button-quiet" href="/settings/usage">"See your AI usage"</a></p>
                 </section>
+                <crate::features::identity::pages::IdentityCard/>
                 <crate::features::notifications::MailChoices/>
                 <crate::features::model_choice::pages::ModelChoicesCard/>
                 <YourActivity/>

@@ -257,6 +257,7 @@ pub async fn delete(
             format!("verify_mail:{}", person.user.id),
             format!("reset_account:{}", person.user.id),
             format!("password_change:{}", person.user.id),
+            format!("email_change:{}", person.user.id),
             format!("slowed:{}", person.user.email),
         ]))
         .exec(&txn)

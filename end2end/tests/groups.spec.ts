@@ -1,0 +1,39 @@
+import { test, expect, uniqueEmail } from './fixtures';
+
+test('@forms an admin limits a tool to a group and the dashboard says who it is for', async ({ page, accounts }) => {
+  await accounts.registerVerified(uniqueEmail('admin-groups'));
+  await expect(page).toHaveURL(/\/onboarding$/);
+  await page.goto('/admin/groups');
+  await accounts.ready();
+  await expect(page.getByText('Make a group first to limit a tool to it.')).toBeVisible();
+
+  await page.getByLabel("New group's name").fill('Sales');
+  await page.getByRole('button', { name: 'Make group' }).click();
+  await expect(page.getByRole('heading', { name: 'Sales', exact: true })).toBeVisible();
+  // The same name in another case is refused, saying why.
+  await page.getByLabel("New group's name").fill('SALES');
+  await page.getByRole('button', { name: 'Make group' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'already has a group called SALES' })).toBeVisible();
+
+  // Task prioritisation for Sales only: the admin, in no group, finds it locked with the reason.
+  const tasks = page.locator('#tool-intelligent_task_prioritization');
+  await tasks.getByLabel('Sales').check();
+  await tasks.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#tool-intelligent_task_prioritization')).toContainText('Now: only the groups ticked.');
+  await page.goto('/');
+  const card = page.locator('[data-tool="intelligent_task_prioritization"]');
+  await expect(card).toContainText('For other groups');
+  await expect(card).toContainText('Intelligent task prioritization is for the Sales group at Acme Labs');
+
+  // Added to Sales, the admin can use it.
+  await page.goto('/admin/groups');
+  await accounts.ready();
+  await page.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByRole('button', { name: /^Take .* out of Sales$/ })).toBeVisible();
+  await expect(page.locator('section').filter({ has: page.getByRole('heading', { name: 'Sales', exact: true }) })).toContainText('1 person');
+  await page.goto('/');
+  await expect(page.locator('[data-tool="intelligent_task_prioritization"]')).toContainText('Ready');
+
+  await page.goto('/admin/audit');
+  await expect(page.locator('tr[data-action="feature.groups_changed"]')).toContainText('changed which groups may use Intelligent task prioritization');
+});

@@ -1,0 +1,162 @@
+//! "Name and email address" on the profile, and the pages the address change's links open.
+//! Plain forms: they work the same without JavaScript.
+
+use super::{ChangeEmail, ChangeName, ConfirmEmailChange, IdentityView, UndoEmailChange};
+use crate::components::{action_error, error_alert, FormAlert};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn IdentityCard() -> impl IntoView {
+    let name = ServerAction::<ChangeName>::new();
+    let email = ServerAction::<ChangeEmail>::new();
+    let current = Resource::new(
+        move || name.version().get() + email.version().get(),
+        |_| super::my_identity(),
+    );
+    let query = use_query_map();
+    let saved = Signal::derive(move || {
+        if let Some(Ok(said)) = email.value().get() {
+            return Some(said);
+        }
+        let via_form = query.read().get("saved");
+        (matches!(name.value().get(), Some(Ok(()))) || via_form.as_deref() == Some("name"))
+            .then(|| "Your name is saved.".to_owned())
+    });
+    let error = Signal::derive(move || {
+        action_error(name.value())
+            .get()
+            .or_else(|| action_error(email.value()).get())
+    });
+    view! {
+        <section class="card narrow" id="identity" aria-labelledby="identity-heading">
+            <h2 id="identity-heading">"Name and email address"</h2>
+            <FormAlert message=saved success=true/>
+            <FormAlert message=error/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || current.get().map(|r| match r {
+                    Ok(v) => view! { <Identity v name email/> }.into_any(),
+                    Err(e) => error_alert(&e),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Identity(
+    v: IdentityView,
+    name: ServerAction<ChangeName>,
+    email: ServerAction<ChangeEmail>,
+) -> impl IntoView {
+    let ways = if v.two_factor {
+        "Your email address and password, then a code from your authenticator app."
+    } else {
+        "Your email address and password."
+    };
+    view! {
+        <ActionForm action=name attr:class="form-row">
+            <div class="field">
+                <label for="identity-name">"Your name"</label>
+                <input id="identity-name" name="name" type="text" required=true maxlength="100"
+                    autocomplete="name" value=v.name.clone()/>
+            </div>
+            <button type="submit" class="button button-small">"Save name"</button>
+        </ActionForm>
+        <p>"Your address: "<strong data-testid="current-email">{v.email.clone()}</strong></p>
+        {v.pending.map(|p| view! {
+            <p class="alert alert-info" data-testid="pending-email">{format!(
+                "A link was sent to {}: your address changes when it is opened (it works until {}).",
+                p.new_email, p.expires
+            )}</p>
+        })}
+        <ActionForm action=email>
+            <div class="field">
+                <label for="identity-email">"New email address"</label>
+                <input id="identity-email" name="email" type="email" required=true maxlength="254"
+                    autocomplete="email"/>
+            </div>
+            <div class="field">
+                <label for="identity-password">"Your current password"</label>
+                <input id="identity-password" name="password" type="password" required=true
+                    autocomplete="current-password"/>
+            </div>
+            <p class="muted small">"We send a link to the new address; the change is made when you open it, and your current address is told, with a link to undo it for seven days."</p>
+            <button type="submit" class="button button-small">"Send the link"</button>
+        </ActionForm>
+        <h3>"How you sign in"</h3>
+        <p class="muted" data-testid="sign-in-ways">{ways}</p>
+    }
+}
+
+/// The one-click page behind a mailed link: `title`, what the button does (`form`, built
+/// by the caller around its action), and the outcome.
+fn link_page(
+    title: &'static str,
+    about: &'static str,
+    value: Signal<Option<Result<String, crate::error::AppError>>>,
+    done_words: &'static str,
+    form: impl Fn(String) -> AnyView + Send + Sync + 'static,
+) -> impl IntoView {
+    let query = use_query_map();
+    let token = query.read_untracked().get("token").unwrap_or_default();
+    let done_by_form = query.read_untracked().get("done").is_some();
+    let done = Signal::derive(move || match value.get() {
+        Some(Ok(said)) => Some(said),
+        _ => done_by_form.then(|| done_words.to_owned()),
+    });
+    view! {
+        <Title text=title/>
+        <section class="card narrow">
+            <h1>{title}</h1>
+            <FormAlert message=done success=true/>
+            <FormAlert message=action_error(value)/>
+            {move || done.get().is_none().then(|| view! { <p>{about}</p> {form(token.clone())} })}
+            <p class="muted small"><a href="/login">"Sign in"</a></p>
+        </section>
+    }
+}
+
+/// `/account/email?token=…`: the link mailed to a new address.
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let action = ServerAction::<ConfirmEmailChange>::new();
+    link_page(
+        "Confirm your new email address",
+        "Your Digame account's address changes to the one this link was sent to when you press the button.",
+        action.value().into(),
+        "Done: your address is changed. Sign in with the new one from now on.",
+        move |token| {
+            view! {
+                <ActionForm action>
+                    <input type="hidden" name="token" value=token/>
+                    <button type="submit" class="button">"Use this address"</button>
+                </ActionForm>
+            }
+            .into_any()
+        },
+    )
+}
+
+/// `/account/email/undo?token=…`: the link mailed to the old address after a change.
+#[component]
+pub fn UndoEmailPage() -> impl IntoView {
+    let action = ServerAction::<UndoEmailChange>::new();
+    link_page(
+        "Undo the change of address",
+        "If you did not change your Digame account's address, put the old one back: every session is signed out, and you then choose a new password.",
+        action.value().into(),
+        "Done: the old address is back and every session was signed out. Choose a new password with “Forgot your password?” on the sign-in page.",
+        move |token| {
+            view! {
+                <ActionForm action>
+                    <input type="hidden" name="token" value=token/>
+                    <button type="submit" class="button">"Put my old address back"</button>
+                </ActionForm>
+            }
+            .into_any()
+        },
+    )
+}
