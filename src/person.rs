@@ -14,7 +14,35 @@ pub struct SessionUser {
     /// query as the person (`SessionUser::load_active`, every signed-in request);
     /// `None` where the person was put together otherwise, and the flags are read when needed
     /// (`tenancy::service::flags_of`). Read with the person, so never older than the request.
-    pub stored_flags: Option<Vec<crate::features::tenancy::service::StoredFlag>>,
+    pub stored_flags: Option<Vec<StoredFlag>>,
+}
+
+/// A tenant's stored row for one tool: its flag, and the groups it is limited to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFlag {
+    pub flag: String,
+    pub enabled: bool,
+    /// The ids of the groups that may use the tool; empty: everyone.
+    pub groups: Vec<i64>,
+}
+
+impl From<tenant_features::Model> for StoredFlag {
+    fn from(row: tenant_features::Model) -> StoredFlag {
+        StoredFlag {
+            groups: parse_group_ids(row.groups.as_deref()),
+            flag: row.flag,
+            enabled: row.enabled,
+        }
+    }
+}
+
+/// `"3,7"` → `[3, 7]` (what `tenant_features.groups` stores); anything unreadable is skipped.
+pub fn parse_group_ids(stored: Option<&str>) -> Vec<i64> {
+    stored
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|id| id.trim().parse().ok())
+        .collect()
 }
 
 impl SessionUser {

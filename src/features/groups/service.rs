@@ -7,8 +7,8 @@ use crate::audit_log::{record, Event};
 use crate::domain::{AuditAction, ToolId, TOOLS};
 use crate::entities::{group_members, member_groups, tenant_features, users};
 use crate::error::{AppError, ResultExt};
-use crate::features::tenancy::service::{resolve_flags, stored, StoredFlag};
-use crate::person::SessionUser;
+use crate::features::tenancy::service::{resolve_flags, stored};
+use crate::person::{SessionUser, StoredFlag};
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{

@@ -6,7 +6,7 @@ use crate::audit_log::{record, Event};
 use crate::domain::{AuditAction, Tier, ToolId, TOOLS};
 use crate::entities::{tenant_features, tenants};
 use crate::error::{AppError, ResultExt};
-use crate::person::SessionUser;
+use crate::person::{SessionUser, StoredFlag};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -49,34 +49,6 @@ async fn current_tenant(
             tracing::error!(tenant_id, "a signed-in person's tenant is gone");
             AppError::Internal
         })
-}
-
-/// A tenant's stored row for one tool: its flag, and the groups it is limited to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredFlag {
-    pub flag: String,
-    pub enabled: bool,
-    /// The ids of the groups that may use the tool; empty: everyone.
-    pub groups: Vec<i64>,
-}
-
-impl From<tenant_features::Model> for StoredFlag {
-    fn from(row: tenant_features::Model) -> StoredFlag {
-        StoredFlag {
-            groups: parse_group_ids(row.groups.as_deref()),
-            flag: row.flag,
-            enabled: row.enabled,
-        }
-    }
-}
-
-/// `"3,7"` → `[3, 7]` (what `tenant_features.groups` stores); anything unreadable is skipped.
-pub fn parse_group_ids(stored: Option<&str>) -> Vec<i64> {
-    stored
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|id| id.trim().parse().ok())
-        .collect()
 }
 
 /// The tenant's stored rows, read from the database.
@@ -380,7 +352,8 @@ pub async fn all(db: &DatabaseConnection) -> Result<Vec<tenants::Model>, AppErro
 
 #[cfg(test)]
 mod tests {
-    use super::{group_limits, parse_group_ids, resolve_flags, StoredFlag};
+    use super::{group_limits, resolve_flags};
+    use crate::person::{parse_group_ids, StoredFlag};
     use crate::domain::{Tier, ToolId};
 
     fn row(flag: &str, enabled: bool, groups: Vec<i64>) -> StoredFlag {
