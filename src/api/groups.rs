@@ -112,7 +112,7 @@ async fn add_member(
     ApiAdmin(admin): ApiAdmin,
     ApiPath((id, user_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<GroupsView>, ApiError> {
-    groups::add_member(&state.db, &admin, id, user_id)
+    groups::set_member(&state.db, &admin, id, user_id, true)
         .await
         .map_err(not_found)?;
     Ok(Json(groups::view(&state.db, &admin).await?))
@@ -127,7 +127,7 @@ async fn remove_member(
     ApiAdmin(admin): ApiAdmin,
     ApiPath((id, user_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<GroupsView>, ApiError> {
-    groups::remove_member(&state.db, &admin, id, user_id)
+    groups::set_member(&state.db, &admin, id, user_id, false)
         .await
         .map_err(not_found)?;
     Ok(Json(groups::view(&state.db, &admin).await?))

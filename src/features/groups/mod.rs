@@ -151,11 +151,7 @@ pub async fn set_group_member(group: String, person: String, add: bool) -> Resul
     let (state, admin) = ctx::signed_in_admin().await?;
     let id = id_field("group", &group, "a group")?;
     let person = id_field("person", &person, "a member of your company")?;
-    if add {
-        service::add_member(&state.db, &admin, id, person).await?;
-    } else {
-        service::remove_member(&state.db, &admin, id, person).await?;
-    }
+    service::set_member(&state.db, &admin, id, person, add).await?;
     ctx::redirect_plain_form(&format!("/admin/groups?saved=members#group-{id}"));
     Ok(())
 }

@@ -319,77 +319,55 @@ pub async fn delete(db: &DatabaseConnection, admin: &SessionUser, id: i64) -> Re
     txn.commit().await.or_internal(why)
 }
 
-/// Puts a person in a group (nothing changes, and nothing is recorded, when they are in it).
-pub async fn add_member(
+/// Puts a person in a group (`add`) or takes them out; nothing is recorded when nothing
+/// changes (they were in it, or were not).
+pub async fn set_member(
     db: &DatabaseConnection,
     admin: &SessionUser,
     group: i64,
     person: i64,
+    add: bool,
 ) -> Result<(), AppError> {
-    let why = "adding to a group";
+    let why = "changing a group's people";
     let txn = db.begin().await.or_internal(why)?;
     let g = group_of(&txn, admin, group).await?;
     let member = member_of(&txn, admin, person).await?;
-    let added = group_members::Entity::insert(group_members::ActiveModel {
-        group_id: Set(g.id),
-        user_id: Set(member.id),
-        tenant_id: Set(admin.tenant_id()),
-        source: Set(SOURCE_ADMIN.to_owned()),
-        added_at: Set(Utc::now()),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            group_members::Column::GroupId,
-            group_members::Column::UserId,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await
-    .or_internal(why)?;
-    if added > 0 {
-        audit(
-            &txn,
-            admin,
-            AuditAction::GroupMemberAdded,
-            &member.email,
-            None,
-            Some(serde_json::json!({ "group": g.name })),
+    let changed = if add {
+        group_members::Entity::insert(group_members::ActiveModel {
+            group_id: Set(g.id),
+            user_id: Set(member.id),
+            tenant_id: Set(admin.tenant_id()),
+            source: Set(SOURCE_ADMIN.to_owned()),
+            added_at: Set(Utc::now()),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                group_members::Column::GroupId,
+                group_members::Column::UserId,
+            ])
+            .do_nothing()
+            .to_owned(),
         )
-        .await?;
-    }
-    txn.commit().await.or_internal(why)
-}
-
-/// Takes a person out of a group (nothing is recorded when they were not in it).
-pub async fn remove_member(
-    db: &DatabaseConnection,
-    admin: &SessionUser,
-    group: i64,
-    person: i64,
-) -> Result<(), AppError> {
-    let why = "taking out of a group";
-    let txn = db.begin().await.or_internal(why)?;
-    let g = group_of(&txn, admin, group).await?;
-    let member = member_of(&txn, admin, person).await?;
-    let removed = group_members::Entity::delete_many()
-        .filter(group_members::Column::GroupId.eq(g.id))
-        .filter(group_members::Column::UserId.eq(member.id))
-        .exec(&txn)
+        .exec_without_returning(&txn)
         .await
         .or_internal(why)?
-        .rows_affected;
-    if removed > 0 {
-        audit(
-            &txn,
-            admin,
-            AuditAction::GroupMemberRemoved,
-            &member.email,
-            Some(serde_json::json!({ "group": g.name })),
-            None,
-        )
-        .await?;
+    } else {
+        group_members::Entity::delete_many()
+            .filter(group_members::Column::GroupId.eq(g.id))
+            .filter(group_members::Column::UserId.eq(member.id))
+            .exec(&txn)
+            .await
+            .or_internal(why)?
+            .rows_affected
+    };
+    if changed > 0 {
+        let was = Some(serde_json::json!({ "group": g.name }));
+        let (action, before, after) = if add {
+            (AuditAction::GroupMemberAdded, None, was)
+        } else {
+            (AuditAction::GroupMemberRemoved, was, None)
+        };
+        audit(&txn, admin, action, &member.email, before, after).await?;
     }
     txn.commit().await.or_internal(why)
 }

@@ -165,6 +165,41 @@ pub async fn request_email_change(
     ))
 }
 
+/// Makes `to` the person's confirmed address (signing every session out when `sign_out`).
+/// The unique index on the address settles a race with a registration or another change at
+/// the same moment: the loser gets `taken`.
+async fn set_address(
+    txn: &sea_orm::DatabaseTransaction,
+    user: &users::Model,
+    to: &str,
+    sign_out: bool,
+    taken: String,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    users::ActiveModel {
+        id: Set(user.id),
+        email: Set(to.to_owned()),
+        email_verified_at: Set(Some(now)),
+        session_epoch: if sign_out {
+            Set(user.session_epoch.wrapping_add(1))
+        } else {
+            sea_orm::ActiveValue::NotSet
+        },
+        updated_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(txn)
+    .await
+    .map_err(|e| {
+        tracing::warn!(error = %e, "an address change found the address taken");
+        AppError::Conflict {
+            field: "token".into(),
+            message: taken,
+        }
+    })?;
+    Ok(())
+}
+
 fn unusable(what: &str) -> AppError {
     AppError::validation(
         "token",
@@ -230,26 +265,17 @@ pub async fn confirm_email_change(
     if used.rows_affected != 1 {
         return Err(unusable("confirmation"));
     }
-    // The unique index on the address settles a race with a registration at the same moment.
-    users::ActiveModel {
-        id: Set(user.id),
-        email: Set(change.new_email.clone()),
-        email_verified_at: Set(Some(now)),
-        updated_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await
-    .map_err(|e| {
-        tracing::warn!(error = %e, "an address change lost a race for the address");
-        AppError::Conflict {
-            field: "token".into(),
-            message: format!(
-                "{} already belongs to another Digame account, so it cannot be yours too.",
-                change.new_email
-            ),
-        }
-    })?;
+    set_address(
+        &txn,
+        &user,
+        &change.new_email,
+        false,
+        format!(
+            "{} already belongs to another Digame account, so it cannot be yours too.",
+            change.new_email
+        ),
+    )
+    .await?;
     record(
         &txn,
         Event {
@@ -324,26 +350,17 @@ pub async fn undo_email_change(db: &DatabaseConnection, token: &str) -> Result<S
     if used.rows_affected != 1 {
         return Err(unusable("undo"));
     }
-    users::ActiveModel {
-        id: Set(user.id),
-        email: Set(change.old_email.clone()),
-        email_verified_at: Set(Some(now)),
-        session_epoch: Set(user.session_epoch.wrapping_add(1)),
-        updated_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await
-    .map_err(|e| {
-        tracing::warn!(error = %e, "an undone address change found the old address taken");
-        AppError::Conflict {
-            field: "token".into(),
-            message: format!(
-                "{} belongs to another Digame account now; ask your company's Digame administrator for help.",
-                change.old_email
-            ),
-        }
-    })?;
+    set_address(
+        &txn,
+        &user,
+        &change.old_email,
+        true,
+        format!(
+            "{} belongs to another Digame account now; ask your company's Digame administrator for help.",
+            change.old_email
+        ),
+    )
+    .await?;
     record(
         &txn,
         Event {

@@ -353,8 +353,8 @@ pub async fn all(db: &DatabaseConnection) -> Result<Vec<tenants::Model>, AppErro
 #[cfg(test)]
 mod tests {
     use super::{group_limits, resolve_flags};
-    use crate::person::{parse_group_ids, StoredFlag};
     use crate::domain::{Tier, ToolId};
+    use crate::person::{parse_group_ids, StoredFlag};
 
     fn row(flag: &str, enabled: bool, groups: Vec<i64>) -> StoredFlag {
         StoredFlag {
