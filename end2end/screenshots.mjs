@@ -242,6 +242,30 @@ await shot(desktop, 'security-tokens');
 await desktop.goto(`${base}/admin/tokens`);
 await ready();
 await shot(desktop, 'admin-tokens');
+// Groups: two groups, the person in one, and Meeting insights for the other.
+await desktop.goto(`${base}/admin/groups`);
+await ready();
+for (const name of ['Sales', 'Engineering']) {
+  await desktop.getByLabel("New group's name").fill(name);
+  await desktop.getByRole('button', { name: 'Make group' }).click();
+  await desktop.getByRole('heading', { name, exact: true }).waitFor();
+}
+await desktop.getByLabel('Add to Engineering').selectOption({ index: 0 });
+await desktop.locator('section', { has: desktop.getByRole('heading', { name: 'Engineering', exact: true }) }).getByRole('button', { name: 'Add' }).click();
+await desktop.getByText('1 person').waitFor();
+const meetings = desktop.locator('#tool-meeting_insights');
+await meetings.getByLabel('Sales').check();
+await meetings.getByRole('button', { name: 'Save' }).click();
+await desktop.locator('#tool-meeting_insights').getByText('Now: only the groups ticked.').waitFor();
+await shot(desktop, 'admin-groups');
+await desktop.goto(`${base}/`);
+await ready();
+await shot(desktop, 'dashboard-groups');
+await desktop.goto(`${base}/admin/groups`);
+await ready();
+await desktop.locator('#tool-meeting_insights').getByLabel('Sales').uncheck();
+await desktop.locator('#tool-meeting_insights').getByRole('button', { name: 'Save' }).click();
+await desktop.locator('#tool-meeting_insights').getByText('Now: everyone in the company.').waitFor();
 await desktop.goto(`${base}/settings/profile`);
 await ready();
 await shot(desktop, 'profile-activity');

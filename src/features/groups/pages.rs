@@ -121,7 +121,7 @@ fn Groups(v: GroupsView, a: Actions) -> impl IntoView {
         <section class="card" aria-labelledby="groups-heading">
             <h2 id="groups-heading">"Groups"</h2>
             <p class="muted">"Groups gather people, like Sales or Engineering. Limit a tool to some groups below, and only their people can use it."</p>
-            <ActionForm action=a.create attr:class="form-row">
+            <ActionForm action=a.create attr:class="form-row row-form">
                 <div class="field">
                     <label for="new-group">"New group's name"</label>
                     <input id="new-group" name="name" type="text" required=true
@@ -209,7 +209,7 @@ fn add_form(others: &[GroupPerson], group: i64, group_name: &str, a: Actions) ->
         .map(|p| view! { <option value=p.user_id.to_string()>{person_words(p)}</option> })
         .collect_view();
     view! {
-        <ActionForm action=a.member attr:class="form-row">
+        <ActionForm action=a.member attr:class="form-row row-form">
             <input type="hidden" name="group" value=group.to_string()/>
             <input type="hidden" name="add" value="true"/>
             <div class="field">
@@ -227,7 +227,7 @@ fn manage(group: i64, name: String, a: Actions) -> impl IntoView {
     view! {
         <details class="group-manage">
             <summary>"Rename or delete"</summary>
-            <ActionForm action=a.rename attr:class="form-row">
+            <ActionForm action=a.rename attr:class="form-row row-form">
                 <input type="hidden" name="group" value=group.to_string()/>
                 <div class="field">
                     <label for=field.clone()>"Name"</label>
@@ -236,7 +236,7 @@ fn manage(group: i64, name: String, a: Actions) -> impl IntoView {
                 </div>
                 <button type="submit" class="button button-small">"Rename"</button>
             </ActionForm>
-            <ActionForm action=a.delete attr:class="form-row">
+            <ActionForm action=a.delete attr:class="form-row row-form">
                 <input type="hidden" name="group" value=group.to_string()/>
                 <button type="submit" class="button button-small button-danger">{delete}</button>
             </ActionForm>

@@ -57,7 +57,7 @@ fn Identity(
         "Your email address and password."
     };
     view! {
-        <ActionForm action=name attr:class="form-row">
+        <ActionForm action=name attr:class="form-row row-form">
             <div class="field">
                 <label for="identity-name">"Your name"</label>
                 <input id="identity-name" name="name" type="text" required=true maxlength="100"
