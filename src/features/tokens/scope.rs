@@ -55,6 +55,7 @@ fn is_account_route(method: &http::Method, path: &str) -> bool {
     path == "/auth/password-change"
         || path == "/account/delete"
         || path == "/account/sessions/end"
+        || (write && path == "/account/email")
         || (write && path.starts_with("/account/two-factor"))
         || (method == http::Method::POST && path == "/account/tokens")
 }
@@ -67,7 +68,7 @@ pub fn permits(grant: Grant, method: &http::Method, path: &str) -> Result<(), St
     };
     let path = path.strip_prefix("/api/v1").unwrap_or(path);
     if is_account_route(method, path) {
-        return Err("A personal access token cannot make tokens, change the password or two-factor sign-in, end sessions or delete the account. Sign in with your password to do that.".into());
+        return Err("A personal access token cannot make tokens, change the password, the email address or two-factor sign-in, end sessions or delete the account. Sign in with your password to do that.".into());
     }
     if path.starts_with("/admin/") || path == "/admin" {
         return if scope == Scope::Admin {
@@ -103,6 +104,7 @@ mod tests {
                 (Method::POST, "/account/two-factor/disable"),
                 (Method::POST, "/account/sessions/end"),
                 (Method::POST, "/account/delete"),
+                (Method::POST, "/api/v1/account/email"),
             ] {
                 assert!(permits(g, &m, p).is_err(), "{scope:?} {m} {p}");
                 assert!(permits(Grant::SignIn, &m, p).is_ok());
