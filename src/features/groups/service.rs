@@ -116,16 +116,16 @@ pub async fn view(db: &DatabaseConnection, admin: &SessionUser) -> Result<Groups
             in_tier: admin.tier().includes(t.id),
         })
         .collect();
+    let member_of: HashSet<(i64, i64)> = memberships
+        .iter()
+        .map(|m| (m.group_id, m.user_id))
+        .collect();
     let groups = groups
         .into_iter()
         .map(|g| GroupView {
             members: people
                 .iter()
-                .filter(|p| {
-                    memberships
-                        .iter()
-                        .any(|m| m.group_id == g.id && m.user_id == p.id)
-                })
+                .filter(|p| member_of.contains(&(g.id, p.id)))
                 .cloned()
                 .map(person_of)
                 .collect(),

@@ -128,6 +128,16 @@ pub async fn request_email_change(
     let token = secret_token();
     let now = Utc::now();
     let expires = now + Duration::hours(CONFIRM_HOURS);
+    // The newest request is the one that counts: earlier links stop working, so a second
+    // click, or a corrected address, leaves one link that can change the account.
+    email_changes::Entity::update_many()
+        .col_expr(email_changes::Column::ConfirmExpiresAt, Expr::value(now))
+        .filter(email_changes::Column::UserId.eq(person.user.id))
+        .filter(email_changes::Column::ConfirmedAt.is_null())
+        .filter(email_changes::Column::ConfirmExpiresAt.gt(now))
+        .exec(&txn)
+        .await
+        .or_internal(why)?;
     email_changes::ActiveModel {
         user_id: Set(person.user.id),
         tenant_id: Set(person.tenant_id()),
