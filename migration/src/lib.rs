@@ -28,6 +28,7 @@ mod m20261208_000024_add_fallback_models;
 mod m20261208_000025_create_model_choices;
 mod m20261209_000026_create_groups;
 mod m20261209_000027_create_email_changes;
+mod m20261210_000028_group_budgets;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000025_create_model_choices::Migration),
             Box::new(m20261209_000026_create_groups::Migration),
             Box::new(m20261209_000027_create_email_changes::Migration),
+            Box::new(m20261210_000028_group_budgets::Migration),
         ]
     }
 }

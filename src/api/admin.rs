@@ -45,7 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_budget))
 }
 
-/// The company's monthly token budget and each person's, with the month's use
+/// The company's monthly token budget, each group's and each person's, with the month's use
 #[utoipa::path(get, path = "/admin/budgets", tag = "admin", security(("bearer" = [])),
     responses((status = 200, description = "The month, when it renews, the company's budget and everyone's", body = BudgetsView)))]
 async fn budgets_view(
@@ -59,14 +59,19 @@ async fn budgets_view(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BudgetBody {
-    /// The person whose budget this is (a user id); absent or null for the whole company.
+    /// The person whose budget this is (a user id); absent or null for the whole company
+    /// or a group.
     #[serde(default)]
     person: Option<i64>,
+    /// The group whose budget this is, shared by its people (a group id, Admin → Groups);
+    /// absent or null for the whole company or a person.
+    #[serde(default)]
+    group: Option<i64>,
     /// Tokens a month may use (1 to 10^12); null takes the budget away.
     monthly_tokens: Option<i64>,
 }
 
-/// Set or take away the company's monthly token budget, or a person's
+/// Set or take away the company's monthly token budget, a group's or a person's
 #[utoipa::path(put, path = "/admin/budgets", tag = "admin", security(("bearer" = [])),
     request_body = BudgetBody,
     responses((status = 200, description = "The budgets after the change", body = BudgetsView)))]
@@ -76,7 +81,8 @@ async fn set_budget(
     JsonBody(body): JsonBody<BudgetBody>,
 ) -> Result<Json<BudgetsView>, ApiError> {
     let tokens = crate::features::budgets::check_tokens("monthly_tokens", body.monthly_tokens)?;
-    budgets::set_budget(&state.db, &admin, body.person, tokens).await?;
+    let holder = budgets::Holder::of_choice(body.person, body.group)?;
+    budgets::set_budget(&state.db, &admin, holder, tokens).await?;
     Ok(Json(
         budgets::budgets_view(&state.db, &admin, chrono::Utc::now()).await?,
     ))

@@ -20,6 +20,9 @@ pub struct Model {
     /// The tokens the call holds in its budgets' reserve while it runs (`budgets`); 0 once
     /// it settled.
     pub reserved_tokens: i64,
+    /// The groups whose budgets hold that reserve too: their ids, comma-separated (empty for
+    /// none), so the call settles in the groups it reserved in.
+    pub reserved_groups: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,8 +1,11 @@
 use sea_orm::entity::prelude::*;
 
 /// What a budget's month used and holds in reserve for calls still running: the company's
-/// (`user_id` 0) or one person's. Kept for every call, budget or not, so a budget set in
-/// the middle of a month starts from what the month already used.
+/// (`user_id` 0), one person's (their id) or one group's (minus its id: see
+/// `budgets::service::Holder`). The company's and each person's are kept for every call,
+/// budget or not, so a budget set in the middle of a month starts from what the month
+/// already used; a group's only while it has a budget (one set mid-month starts from its
+/// people's calls of the month).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "token_spend")]
 pub struct Model {

@@ -1,7 +1,8 @@
 //! Monthly token budgets: set by admins on the page and over the JSON API, held by every AI
 //! call's reservation (twenty calls at once on two replicas of one database never pass
 //! one), shown to the person with a notice from 80 %, refused at 100 % with the renewal
-//! date, warned about by mail once per level, and given back by calls that never ended.
+//! date, warned about by mail once per level, and given back by calls that never ended; a
+//! group's budget shared by its people and stopping only them.
 
 use crate::common::{self, add_member, person, save_key, spawn_app_with, TestApp};
 use chrono::Utc;
@@ -81,6 +82,33 @@ async fn twenty_calls_at_once_on_two_replicas_never_pass_the_budget() {
     let (status, view) = put_budget(&a, serde_json::json!({ "monthly_tokens": budget })).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["company"]["monthly_tokens"], budget);
+    // And a group of theirs with a roomy budget: its counter holds and settles alongside.
+    let (status, _, body) = a.call("admin/groups/create", &[("name", "Race")]).await;
+    assert_eq!(status, 200, "{body}");
+    let view: serde_json::Value = a
+        .get("/api/v1/admin/budgets")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let race = view["groups"][0]["group_id"].as_i64().unwrap();
+    let (status, _, body) = a
+        .call(
+            "admin/groups/member",
+            &[
+                ("group", &race.to_string()),
+                ("person", &me.user.id.to_string()),
+                ("add", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, view) = put_budget(
+        &a,
+        serde_json::json!({ "group": race, "monthly_tokens": 1_000_000 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{view}");
 
     let calls = (0..20).map(|i| {
         let app = if i % 2 == 0 { &a } else { &b };
@@ -121,6 +149,8 @@ async fn twenty_calls_at_once_on_two_replicas_never_pass_the_budget() {
     assert_eq!(month.used_tokens, recorded);
     let mine = spend(&a, me.tenant_id(), me.user.id).await;
     assert_eq!((mine.used_tokens, mine.reserved_tokens), (recorded, 0));
+    let group = spend(&a, me.tenant_id(), budgets::Holder::Group(race).key()).await;
+    assert_eq!((group.used_tokens, group.reserved_tokens), (recorded, 0));
     // Refused calls did not use up the daily allowance.
     let today =
         ai_usage::Entity::find_by_id((me.user.id, Utc::now().format("%Y-%m-%d").to_string()))
@@ -390,4 +420,243 @@ async fn a_call_that_never_ended_gives_its_reservation_back() {
             .reserved_tokens,
         0
     );
+}
+
+/// Saves a writing key for `client` (a member's session).
+async fn member_key(app: &TestApp, client: &reqwest::Client) {
+    let (status, _, body) = app
+        .call_with(
+            client,
+            "keys/save",
+            &[
+                ("origin", "new"),
+                ("name", "writing_service_key"),
+                ("value", KEY),
+                ("expires_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_groups_budget_is_shared_by_its_people_and_stops_only_them() {
+    let app = spawn_app_with(&[]).await;
+    let admin_email = app.register("group-budget-admin").await;
+    let admin = person(&app, &admin_email).await;
+    let tenant = admin.tenant_id();
+    let (ann, ann_email) = add_member(&app, tenant, "group-budget-ann").await;
+    let (bob, bob_email) = add_member(&app, tenant, "group-budget-bob").await;
+    let (cat, _) = add_member(&app, tenant, "group-budget-cat").await;
+    for client in [&ann, &bob, &cat] {
+        member_key(&app, client).await;
+    }
+    let (status, _, body) = app.call("admin/groups/create", &[("name", "Sales")]).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, view) = put_budget(&app, serde_json::json!({ "monthly_tokens": null })).await;
+    assert_eq!(view["groups"][0]["name"], "Sales", "{view}");
+    assert!(view["groups"][0]["budget"]["monthly_tokens"].is_null());
+    let sales = view["groups"][0]["group_id"].as_i64().unwrap();
+    let sales_s = sales.to_string();
+    for email in [&ann_email, &bob_email] {
+        let id = person(&app, email).await.user.id.to_string();
+        let (status, _, body) = app
+            .call(
+                "admin/groups/member",
+                &[("group", &sales_s), ("person", &id), ("add", "true")],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    // Refused, nothing saved: a member, another company's or no group, a group and a person
+    // at once.
+    let (status, _, _) = app
+        .call_with(
+            &ann,
+            "admin/budgets/set",
+            &[("group", &sales_s), ("tokens", "5")],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _, body) = app
+        .call("admin/budgets/set", &[("group", "999999"), ("tokens", "5")])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["detail"]["field"], "group", "{body}");
+    let (status, _, body) = app
+        .call("admin/budgets/set", &[("group", "x"), ("tokens", "5")])
+        .await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (400, Some("group")),
+        "{body}"
+    );
+    let (status, body) = put_budget(
+        &app,
+        serde_json::json!({ "group": sales, "person": admin.user.id, "monthly_tokens": 10 }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (422, Some("group")),
+        "{body}"
+    );
+    let (status, body) = put_budget(
+        &app,
+        serde_json::json!({ "group": -sales, "monthly_tokens": 10 }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (422, Some("group")),
+        "{body}"
+    );
+
+    // 10,000 tokens a month for Sales, on the page's form.
+    let (status, _, body) = app
+        .call(
+            "admin/budgets/set",
+            &[("group", &sales_s), ("tokens", "10,000")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let page = app.get("/admin/budgets").await.text().await.unwrap();
+    assert!(
+        page.contains("Each group") && page.contains("Monthly budget for the Sales group"),
+        "{page}"
+    );
+    let audited = audit_events::Entity::find()
+        .filter(audit_events::Column::TenantId.eq(tenant))
+        .filter(audit_events::Column::Action.eq("budget.changed"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].target, "Sales (group)");
+
+    // Ann's call counts in the group's month, and she sees the group's budget.
+    let group = budgets::Holder::Group(sales).key();
+    let (status, _, body) = app
+        .call_with(&ann, WRITING, &[("text", "We utilize very good tools.")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let ann_used = spend(&app, tenant, group).await;
+    assert!(ann_used.used_tokens > 0, "{ann_used:?}");
+    assert_eq!(ann_used.reserved_tokens, 0);
+    let (_, _, usage) = app.call_with(&ann, "account/usage", &[]).await;
+    let shown = &usage["budgets"]["budgets"][0];
+    assert_eq!(
+        (
+            shown["scope"].as_str(),
+            shown["group"].as_str(),
+            shown["monthly_tokens"].as_i64()
+        ),
+        (Some("group"), Some("Sales"), Some(10_000)),
+        "{usage}"
+    );
+
+    // Used up: Bob (in Sales) is refused with the group named; Cat (not in it) is not.
+    set_used(&app, tenant, group, 10_000).await;
+    let (status, _, body) = app
+        .call_with(&bob, WRITING, &[("text", "Another very good text.")])
+        .await;
+    assert_eq!(status, 429, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("The Sales group's monthly AI budget of 10,000 tokens is used up"),
+        "{message}"
+    );
+    // (Bob's own month is reserved in last: the group refused first.)
+    for holder in [budgets::COMPANY, group] {
+        assert_eq!(
+            spend(&app, tenant, holder).await.reserved_tokens,
+            0,
+            "the refused reservation was given back ({holder})"
+        );
+    }
+    let (status, _, body) = app
+        .call_with(&cat, WRITING, &[("text", "We utilize very good tools.")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let bob_page = bob
+        .get(app.url("/settings/usage"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        bob_page.contains("The Sales group's budget is used up"),
+        "{bob_page}"
+    );
+
+    // The warning goes to the admins, once; the group's people see it on Your usage.
+    assert_eq!(
+        warnings::send_due(&app.state.db, &app.state.settings, Utc::now())
+            .await
+            .unwrap(),
+        1
+    );
+    let to_admin = mails_to(&app, &admin_email).await;
+    assert_eq!(to_admin.len(), 1);
+    assert_eq!(
+        to_admin[0].subject,
+        "The Sales group's monthly AI budget is used up"
+    );
+    assert!(mails_to(&app, &ann_email).await.is_empty());
+
+    // A call that never ended gives its tokens back to the groups it reserved in, even after
+    // its person left the group.
+    let ann_me = person(&app, &ann_email).await;
+    set_used(&app, tenant, group, 0).await;
+    let reservation = budgets::reserve(&app.state.db, &ann_me, 700, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(reservation.groups, [sales]);
+    ai_calls::ActiveModel {
+        tenant_id: Set(tenant),
+        user_id: Set(ann_me.user.id),
+        tool: Set("writing_assistance".into()),
+        model: Set("m".into()),
+        prompt_tokens: Set(0),
+        completion_tokens: Set(0),
+        latency_ms: Set(0),
+        outcome: Set("pending".into()),
+        created_at: Set(Utc::now() - chrono::Duration::hours(2)),
+        reserved_tokens: Set(reservation.tokens),
+        reserved_groups: Set(reservation.groups_text()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(spend(&app, tenant, group).await.reserved_tokens, 700);
+    let (status, _, body) = app
+        .call(
+            "admin/groups/member",
+            &[
+                ("group", &sales_s),
+                ("person", &ann_me.user.id.to_string()),
+                ("add", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    digame::server::retention::delete_expired(&app.state.db, 13, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(spend(&app, tenant, group).await.reserved_tokens, 0);
+
+    // A deleted group takes its budget with it: Bob's calls pass again.
+    set_used(&app, tenant, group, 10_000).await;
+    let (status, _, body) = app
+        .call("admin/groups/delete", &[("group", &sales_s)])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = app
+        .call_with(&bob, WRITING, &[("text", "Another very good text.")])
+        .await;
+    assert_eq!(status, 200, "{body}");
 }

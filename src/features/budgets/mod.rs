@@ -1,6 +1,6 @@
 //! Monthly token budgets: what costs money in an AI service is tokens, so a company's
-//! administrators can cap the tokens a month may use, for the whole company and for each
-//! person (Admin → Budgets, `/api/v1/admin/budgets`). The plan's daily call allowance still
+//! administrators can cap the tokens a month may use, for the whole company, for a group
+//! (shared by its people) and for each person (Admin → Budgets, `/api/v1/admin/budgets`). The plan's daily call allowance still
 //! applies beside them.
 //!
 //! Each AI call reserves an estimate before it goes out (its prompt and the most its answer
@@ -36,13 +36,18 @@ pub enum BudgetScope {
     Company,
     /// One person.
     Person,
+    /// The people of one group together.
+    Group,
 }
 
 /// A budget's month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BudgetState {
     pub scope: BudgetScope,
+    /// The group's name, for a group's budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     pub monthly_tokens: i64,
     /// Tokens the month's calls used.
     pub used_tokens: i64,
@@ -77,7 +82,8 @@ pub fn percent_of(used: i64, budget: i64) -> i64 {
 pub struct MyBudgets {
     /// When the month's counts start again: `2027-01-01` (00:00 UTC).
     pub resets_on: String,
-    /// The company's budget, then the person's own, those that are set.
+    /// The company's budget, then those of the person's groups, then the person's own: those
+    /// that are set.
     pub budgets: Vec<BudgetState>,
 }
 
@@ -101,6 +107,17 @@ pub struct PersonBudget {
     pub budget: BudgetLine,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct GroupBudget {
+    pub group_id: i64,
+    pub name: String,
+    /// How many people are in the group now.
+    pub members: u64,
+    /// What the group's people used together this month (counted while it has a budget).
+    pub budget: BudgetLine,
+}
+
 /// Admin → Budgets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -109,6 +126,8 @@ pub struct BudgetsView {
     pub month: String,
     pub resets_on: String,
     pub company: BudgetLine,
+    /// The company's groups, by name (Admin → Groups).
+    pub groups: Vec<GroupBudget>,
     /// Everyone in the company, by name.
     pub people: Vec<PersonBudget>,
 }
@@ -181,25 +200,41 @@ pub async fn admin_budgets() -> Result<BudgetsView, AppError> {
     service::budgets_view(&state.db, &admin, chrono::Utc::now()).await
 }
 
-/// Sets the company's monthly budget (`person` empty) or a person's; `tokens` empty takes
-/// the budget away.
+/// Reads an id from a form's hidden field; empty is none.
+#[cfg(feature = "ssr")]
+fn form_id(field: &str, text: Option<&str>, what: &str) -> Result<Option<i64>, AppError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(id) => id
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Some)
+            .ok_or_else(|| AppError::validation(field, format!("Choose {what}."))),
+    }
+}
+
+/// Sets the company's monthly budget (`person` and `group` empty), a group's or a person's;
+/// `tokens` empty takes the budget away.
 #[server(endpoint = "admin/budgets/set")]
 pub async fn set_token_budget(
     #[server(default)] person: Option<String>,
+    #[server(default)] group: Option<String>,
     tokens: String,
 ) -> Result<(), AppError> {
     use crate::web::ctx;
+    use service::Holder;
     let (state, admin) = ctx::signed_in_admin().await?;
-    let person = match person.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(id) => Some(
-            id.parse::<i64>()
-                .map_err(|_| AppError::validation("person", "Choose a member of your company."))?,
-        ),
-    };
+    let person = form_id("person", person.as_deref(), "a member of your company")?;
+    let group = form_id("group", group.as_deref(), "one of your company's groups")?;
+    let holder = Holder::of_choice(person, group)?;
     let tokens = parse_tokens("tokens", &tokens)?;
-    service::set_budget(&state.db, &admin, person, tokens).await?;
-    let anchor = person.map_or_else(|| "company".to_owned(), |id| format!("person-{id}"));
+    service::set_budget(&state.db, &admin, holder, tokens).await?;
+    let anchor = match holder {
+        Holder::Company => "company".to_owned(),
+        Holder::Person(id) => format!("person-{id}"),
+        Holder::Group(id) => format!("group-{id}"),
+    };
     ctx::redirect_plain_form(&format!("/admin/budgets?saved=1#{anchor}"));
     Ok(())
 }
@@ -243,6 +278,7 @@ mod tests {
         assert_eq!(percent_of(10, 0), 0);
         let b = BudgetState {
             scope: BudgetScope::Person,
+            group: None,
             monthly_tokens: 1000,
             used_tokens: 700,
             reserved_tokens: 400,

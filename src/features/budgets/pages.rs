@@ -113,16 +113,24 @@ fn meter(line: &BudgetLine, label: String) -> impl IntoView {
     })
 }
 
+/// The form that sets one budget: the company's (`whose` `None`), or the group's or person's
+/// (`("group", id)`, `("person", id)`).
 fn budget_form(
     set: ServerAction<SetTokenBudget>,
-    person: Option<i64>,
+    whose: Option<(&'static str, i64)>,
     current: Option<i64>,
     label: String,
 ) -> impl IntoView {
-    let id = person.map_or_else(|| "budget-company".to_owned(), |p| format!("budget-{p}"));
+    let id = whose.map_or_else(
+        || "budget-company".to_owned(),
+        |(field, n)| match field {
+            "person" => format!("budget-{n}"),
+            _ => format!("budget-{field}-{n}"),
+        },
+    );
     view! {
         <ActionForm action=set attr:class="form-row budget-form">
-            <input type="hidden" name="person" value=person.map(|p| p.to_string()).unwrap_or_default()/>
+            {whose.map(|(field, n)| view! { <input type="hidden" name=field value=n.to_string()/> })}
             <div class="field">
                 <label for=id.clone()>{label}</label>
                 <input id=id name="tokens" type="text" inputmode="numeric" autocomplete="off"
@@ -148,6 +156,55 @@ fn Budgets(v: BudgetsView, set: ServerAction<SetTokenBudget>) -> impl IntoView {
             {meter(&v.company, format!("The company's budget used in {month}"))}
             {budget_form(set, None, v.company.monthly_tokens, "Monthly budget for the whole company (tokens)".to_owned())}
         </section>
+        <section class="card" id="groups" aria-labelledby="group-budgets">
+            <h2 id="group-budgets">"Each group's monthly budget"</h2>
+            <p class="muted">"A group's budget is shared by its people: their calls together may use it, within the company's budget and beside each person's own. Someone in two groups with budgets needs room in both. Leave it empty for no budget."</p>
+            {if v.groups.is_empty() {
+                view! {
+                    <p class="muted" data-testid="no-groups">
+                        "There are no groups yet. Make them in "<a href="/admin/groups">"Admin → Groups"</a>"."
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table table-stack budgets-table">
+                            <thead><tr>
+                                <th scope="col">"Group"</th>
+                                <th scope="col">{format!("Used in {month}")}</th>
+                                <th scope="col">"Budget (tokens)"</th>
+                            </tr></thead>
+                            <tbody>
+                                {v.groups.into_iter().map(|g| {
+                                    let label = format!("Monthly budget for the {} group", g.name);
+                                    let people = match g.members {
+                                        1 => "1 person".to_owned(),
+                                        n => format!("{n} people"),
+                                    };
+                                    let used = g.budget.monthly_tokens.map_or_else(
+                                        || "Counted once it has a budget".to_owned(),
+                                        |_| use_words(&g.budget),
+                                    );
+                                    view! {
+                                        <tr id=format!("group-{}", g.group_id) data-group=g.name.clone()>
+                                            <th scope="row">
+                                                {g.name.clone()}
+                                                <span class="muted small">{people}</span>
+                                            </th>
+                                            <td data-label="Used">
+                                                {used}
+                                                {meter(&g.budget, format!("The {} group's budget used", g.name))}
+                                            </td>
+                                            <td data-label="Budget">{budget_form(set, Some(("group", g.group_id)), g.budget.monthly_tokens, label)}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
         <section class="card" id="people" aria-labelledby="people-budgets">
             <h2 id="people-budgets">"Each person's monthly budget"</h2>
             <p class="muted">"A person's budget caps their own calls, within the company's. Leave it empty for no budget of their own."</p>
@@ -172,7 +229,7 @@ fn Budgets(v: BudgetsView, set: ServerAction<SetTokenBudget>) -> impl IntoView {
                                         {use_words(&p.budget)}
                                         {meter(&p.budget, format!("{}'s budget used", p.name))}
                                     </td>
-                                    <td data-label="Budget">{budget_form(set, Some(p.user_id), p.budget.monthly_tokens, label)}</td>
+                                    <td data-label="Budget">{budget_form(set, Some(("person", p.user_id)), p.budget.monthly_tokens, label)}</td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -200,9 +257,11 @@ pub fn MyBudgetCards(b: MyBudgets) -> impl IntoView {
 }
 
 fn budget_state(s: BudgetState, renews: &str) -> impl IntoView {
-    let whose = match s.scope {
-        BudgetScope::Company => "Your company's budget",
-        BudgetScope::Person => "Your own budget",
+    let whose = match (s.scope, &s.group) {
+        (BudgetScope::Company, _) => "Your company's budget".to_owned(),
+        (BudgetScope::Person, _) => "Your own budget".to_owned(),
+        (BudgetScope::Group, Some(name)) => format!("The {name} group's budget"),
+        (BudgetScope::Group, None) => "Your group's budget".to_owned(),
     };
     let percent = s.percent();
     let notice = if percent >= 100 {
@@ -224,6 +283,7 @@ fn budget_state(s: BudgetState, renews: &str) -> impl IntoView {
     let scope = match s.scope {
         BudgetScope::Company => "company",
         BudgetScope::Person => "person",
+        BudgetScope::Group => "group",
     };
     view! {
         <div class="budget-state" data-scope=scope>

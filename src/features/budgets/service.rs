@@ -2,26 +2,78 @@
 //! used after, reading a month back, and the admins' changes.
 //!
 //! The month's counters (`token_spend`) are kept for the company (`user_id` 0) and for each
-//! person, budget or not. A reservation is one `UPDATE … SET reserved = reserved + n WHERE
+//! person, budget or not, and for each group that has a budget ([`Holder`]). A reservation is one `UPDATE … SET reserved = reserved + n WHERE
 //! used + reserved + n <= budget` per scope: the database applies it row by row (a write
 //! lock on SQLite, a row lock on PostgreSQL that re-reads the condition), so calls reserving
 //! at once, on any replica, cannot together pass a budget.
 
-use super::{BudgetLine, BudgetScope, BudgetState, BudgetsView, MyBudgets, PersonBudget};
+use super::{
+    BudgetLine, BudgetScope, BudgetState, BudgetsView, GroupBudget, MyBudgets, PersonBudget,
+};
 use crate::audit_log::{record, Event};
 use crate::domain::AuditAction;
-use crate::entities::{ai_calls, token_budgets, token_spend, users};
+use crate::entities::{ai_calls, group_members, member_groups, token_budgets, token_spend, users};
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 
 /// The `user_id` of the company's own budget and counters.
 pub const COMPANY: i64 = 0;
+
+/// Whose budget, or month's counter, a row is. Stored as one number (the `user_id` of
+/// `token_budgets` and `token_spend`): 0 for the company, a person's id, or minus a group's
+/// id — the ids of people and groups are positive, so the three never meet, and one counter
+/// table and one conditional update serve all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Company,
+    Person(i64),
+    Group(i64),
+}
+
+impl Holder {
+    pub fn key(self) -> i64 {
+        match self {
+            Holder::Company => COMPANY,
+            Holder::Person(id) => id,
+            Holder::Group(id) => -id,
+        }
+    }
+
+    pub fn of_key(key: i64) -> Self {
+        match key {
+            COMPANY => Holder::Company,
+            id if id > 0 => Holder::Person(id),
+            id => Holder::Group(-id),
+        }
+    }
+
+    /// Whose budget a form or a request names: a person, a group, or neither (the company).
+    pub fn of_choice(person: Option<i64>, group: Option<i64>) -> Result<Self, AppError> {
+        match (person, group) {
+            (None, None) => Ok(Holder::Company),
+            (Some(id), None) => Ok(Holder::Person(id)),
+            (None, Some(id)) => Ok(Holder::Group(id)),
+            (Some(_), Some(_)) => Err(AppError::validation(
+                "group",
+                "A budget is for the company, one group or one person: name one of them.",
+            )),
+        }
+    }
+
+    fn scope(self) -> BudgetScope {
+        match self {
+            Holder::Company => BudgetScope::Company,
+            Holder::Person(_) => BudgetScope::Person,
+            Holder::Group(_) => BudgetScope::Group,
+        }
+    }
+}
 
 /// `2026-12`: the month `now` counts in (UTC).
 pub fn month_of(now: DateTime<Utc>) -> String {
@@ -52,13 +104,35 @@ pub fn estimate(prompt_chars: usize, max_tokens: u32) -> i64 {
     i64::try_from(prompt_chars.div_ceil(4)).unwrap_or(i64::MAX / 2) + i64::from(max_tokens)
 }
 
-/// Tokens a running call holds in its company's and its person's month.
+/// Tokens a running call holds in its company's, its person's and — where they have a
+/// budget — its person's groups' month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reservation {
     pub tenant_id: i64,
     pub user_id: i64,
+    /// The groups with a budget the person was in when the call reserved, by id.
+    pub groups: Vec<i64>,
     pub month: String,
     pub tokens: i64,
+}
+
+impl Reservation {
+    /// The counters the reservation is held in: the company's, the groups', the person's.
+    fn holders(&self) -> Vec<Holder> {
+        std::iter::once(Holder::Company)
+            .chain(self.groups.iter().map(|&g| Holder::Group(g)))
+            .chain(std::iter::once(Holder::Person(self.user_id)))
+            .collect()
+    }
+
+    /// The groups as the call's row keeps them: `3,7`.
+    pub fn groups_text(&self) -> String {
+        self.groups
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 fn spend_of(tenant_id: i64, user_id: i64, month: &str) -> sea_orm::Select<token_spend::Entity> {
@@ -68,16 +142,26 @@ fn spend_of(tenant_id: i64, user_id: i64, month: &str) -> sea_orm::Select<token_
         .filter(token_spend::Column::Month.eq(month))
 }
 
+/// The people of group `id`, as a subquery.
+fn people_of_group(id: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(group_members::Column::UserId)
+        .from(group_members::Entity)
+        .and_where(Expr::col(group_members::Column::GroupId).eq(id))
+        .to_owned()
+}
+
 /// Makes the month's counter of a scope when it has none, starting from the tokens its calls
 /// already used this month (calls made before budgets existed, or before the first call of
-/// the month reserved).
+/// the month reserved; for a group, its people's calls this month).
 async fn ensure_spend(
     db: &impl ConnectionTrait,
     tenant_id: i64,
-    user_id: i64,
+    holder: Holder,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let month = month_of(now);
+    let user_id = holder.key();
     if spend_of(tenant_id, user_id, &month)
         .one(db)
         .await?
@@ -93,8 +177,12 @@ async fn ensure_spend(
         )
         .filter(ai_calls::Column::TenantId.eq(tenant_id))
         .filter(ai_calls::Column::CreatedAt.gte(month_start(now)));
-    if user_id != COMPANY {
-        calls = calls.filter(ai_calls::Column::UserId.eq(user_id));
+    match holder {
+        Holder::Company => {}
+        Holder::Person(id) => calls = calls.filter(ai_calls::Column::UserId.eq(id)),
+        Holder::Group(id) => {
+            calls = calls.filter(ai_calls::Column::UserId.in_subquery(people_of_group(id)));
+        }
     }
     let used: i64 = calls.into_tuple().one(db).await?.unwrap_or(0);
     token_spend::Entity::insert(token_spend::ActiveModel {
@@ -150,27 +238,80 @@ async fn try_reserve(
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
-/// The budgets set for the company and for `user_id`: (company, person).
+/// The budgets that cover `user_id`'s calls — the company's, their groups', their own — in
+/// one query: (whose, monthly tokens), groups by id.
 async fn budgets_of(
     db: &impl ConnectionTrait,
     tenant_id: i64,
     user_id: i64,
-) -> Result<(Option<i64>, Option<i64>), DbErr> {
-    let rows = token_budgets::Entity::find()
+) -> Result<Vec<(Holder, i64)>, DbErr> {
+    let their_groups = Query::select()
+        .expr(Expr::col(group_members::Column::GroupId).mul(-1))
+        .from(group_members::Entity)
+        .and_where(Expr::col(group_members::Column::UserId).eq(user_id))
+        .and_where(Expr::col(group_members::Column::TenantId).eq(tenant_id))
+        .to_owned();
+    let mut rows: Vec<(Holder, i64)> = token_budgets::Entity::find()
         .filter(token_budgets::Column::TenantId.eq(tenant_id))
-        .filter(token_budgets::Column::UserId.is_in([COMPANY, user_id]))
+        .filter(
+            Condition::any()
+                .add(token_budgets::Column::UserId.is_in([COMPANY, user_id]))
+                .add(token_budgets::Column::UserId.in_subquery(their_groups)),
+        )
         .all(db)
-        .await?;
-    let of = |id: i64| {
-        rows.iter()
-            .find(|r| r.user_id == id)
-            .map(|r| r.monthly_tokens)
-    };
-    Ok((of(COMPANY), of(user_id)))
+        .await?
+        .into_iter()
+        .map(|r| (Holder::of_key(r.user_id), r.monthly_tokens))
+        .collect();
+    rows.sort_by_key(|(h, _)| match h {
+        Holder::Group(id) => *id,
+        _ => 0,
+    });
+    Ok(rows)
 }
 
-/// Reserves `tokens` for one of `person`'s calls in their company's and their own month,
-/// refusing (`RATE_LIMITED`, until the budget renews) when either budget cannot hold it.
+/// The names of a company's groups `ids`.
+async fn group_names(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(member_groups::Entity::find()
+        .filter(member_groups::Column::TenantId.eq(tenant_id))
+        .filter(member_groups::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(member_groups::Column::NameKey)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect())
+}
+
+/// A budget's month as a person sees it.
+async fn state_of(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    holder: Holder,
+    monthly_tokens: i64,
+    group: Option<String>,
+    month: &str,
+) -> Result<BudgetState, DbErr> {
+    let spend = spend_of(tenant_id, holder.key(), month).one(db).await?;
+    Ok(BudgetState {
+        scope: holder.scope(),
+        group,
+        monthly_tokens,
+        used_tokens: spend.as_ref().map_or(0, |s| s.used_tokens),
+        reserved_tokens: spend.as_ref().map_or(0, |s| s.reserved_tokens),
+    })
+}
+
+/// Reserves `tokens` for one of `person`'s calls in their company's, their groups' (those
+/// with a budget) and their own month, refusing (`RATE_LIMITED`, until the budget renews)
+/// when any of those budgets cannot hold it.
 pub async fn reserve(
     db: &impl ConnectionTrait,
     person: &SessionUser,
@@ -181,63 +322,82 @@ pub async fn reserve(
     let tenant_id = person.tenant_id();
     let user_id = person.user.id;
     let month = month_of(now);
-    let (company_budget, person_budget) =
-        budgets_of(db, tenant_id, user_id).await.or_internal(why)?;
+    let budgets = budgets_of(db, tenant_id, user_id).await.or_internal(why)?;
+    let budget_of = |holder: Holder| {
+        budgets
+            .iter()
+            .find(|(h, _)| *h == holder)
+            .map(|&(_, tokens)| tokens)
+    };
     let reservation = Reservation {
         tenant_id,
         user_id,
+        groups: budgets
+            .iter()
+            .filter_map(|(h, _)| match h {
+                Holder::Group(id) => Some(*id),
+                _ => None,
+            })
+            .collect(),
         month: month.clone(),
         tokens,
     };
-    let scopes = [
-        (COMPANY, company_budget, BudgetScope::Company),
-        (user_id, person_budget, BudgetScope::Person),
-    ];
-    for (i, &(scope_user, budget, scope)) in scopes.iter().enumerate() {
-        let mut held = try_reserve(db, tenant_id, scope_user, &month, tokens, budget)
+    let holders = reservation.holders();
+    for (i, &holder) in holders.iter().enumerate() {
+        let budget = budget_of(holder);
+        let key = holder.key();
+        let mut held = try_reserve(db, tenant_id, key, &month, tokens, budget)
             .await
             .or_internal(why)?;
         if !held {
-            ensure_spend(db, tenant_id, scope_user, now)
+            ensure_spend(db, tenant_id, holder, now)
                 .await
                 .or_internal(why)?;
-            held = try_reserve(db, tenant_id, scope_user, &month, tokens, budget)
+            held = try_reserve(db, tenant_id, key, &month, tokens, budget)
                 .await
                 .or_internal(why)?;
         }
         if !held {
             // Give back what the scopes before this one took.
-            for &(before, _, _) in &scopes[..i] {
-                give_back(db, tenant_id, before, &month, tokens, 0)
+            for before in &holders[..i] {
+                give_back(db, tenant_id, before.key(), &month, tokens, 0)
                     .await
                     .or_internal(why)?;
             }
-            let spend = spend_of(tenant_id, scope_user, &month)
-                .one(db)
+            let name = match holder {
+                Holder::Group(id) => group_names(db, tenant_id, &[id])
+                    .await
+                    .or_internal(why)?
+                    .pop()
+                    .map(|(_, name)| name),
+                _ => None,
+            };
+            let state = state_of(db, tenant_id, holder, budget.unwrap_or(0), name, &month)
                 .await
                 .or_internal(why)?;
-            let state = BudgetState {
-                scope,
-                monthly_tokens: budget.unwrap_or(0),
-                used_tokens: spend.as_ref().map_or(0, |s| s.used_tokens),
-                reserved_tokens: spend.as_ref().map_or(0, |s| s.reserved_tokens),
-            };
             return Err(refusal(&state, tokens, now));
         }
     }
     Ok(reservation)
 }
 
+/// "the Sales group's" / "your company's" / "your".
+fn whose_words(state: &BudgetState) -> String {
+    match (state.scope, &state.group) {
+        (BudgetScope::Company, _) => "your company's".to_owned(),
+        (BudgetScope::Person, _) => "your".to_owned(),
+        (BudgetScope::Group, Some(name)) => format!("the {name} group's"),
+        (BudgetScope::Group, None) => "your group's".to_owned(),
+    }
+}
+
 /// Why a call does not fit `state`, and how long until the month renews.
 fn refusal(state: &BudgetState, tokens: i64, now: DateTime<Utc>) -> AppError {
     let renews = resets_on(now);
-    let whose = match state.scope {
-        BudgetScope::Company => "your company's",
-        BudgetScope::Person => "your",
-    };
+    let whose = whose_words(state);
     let budget = super::grouped(state.monthly_tokens);
     let message = if state.used_tokens >= state.monthly_tokens {
-        let mut whose = whose.to_owned();
+        let mut whose = whose.clone();
         whose[..1].make_ascii_uppercase();
         format!(
             "{whose} monthly AI budget of {budget} tokens is used up ({} used). It renews on {}; until then an administrator can raise it (Admin → Budgets).",
@@ -292,11 +452,11 @@ pub async fn settle(
     reservation: &Reservation,
     used: i64,
 ) -> Result<(), DbErr> {
-    for scope_user in [COMPANY, reservation.user_id] {
+    for holder in reservation.holders() {
         give_back(
             db,
             reservation.tenant_id,
-            scope_user,
+            holder.key(),
             &reservation.month,
             reservation.tokens,
             used,
@@ -311,6 +471,7 @@ pub fn reservation_of(call: &ai_calls::Model) -> Reservation {
     Reservation {
         tenant_id: call.tenant_id,
         user_id: call.user_id,
+        groups: crate::person::parse_group_ids(Some(&call.reserved_groups)),
         month: month_of(call.created_at),
         tokens: call.reserved_tokens,
     }
@@ -323,31 +484,39 @@ pub async fn my_budgets(
     now: DateTime<Utc>,
 ) -> Result<MyBudgets, AppError> {
     let why = "reading your budgets";
-    let (company, own) = budgets_of(db, person.tenant_id(), person.user.id)
+    let tenant_id = person.tenant_id();
+    let mut set = budgets_of(db, tenant_id, person.user.id)
         .await
         .or_internal(why)?;
+    let ids: Vec<i64> = set
+        .iter()
+        .filter_map(|(h, _)| match h {
+            Holder::Group(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let names = group_names(db, tenant_id, &ids).await.or_internal(why)?;
+    // The company's, the groups' by name, the person's own.
+    set.sort_by_key(|(h, _)| match h {
+        Holder::Company => 0,
+        Holder::Group(id) => 1 + names.iter().position(|(g, _)| g == id).unwrap_or(0),
+        Holder::Person(_) => usize::MAX,
+    });
     let month = month_of(now);
     let mut budgets = Vec::new();
-    for (budget, scope_user, scope) in [
-        (company, COMPANY, BudgetScope::Company),
-        (own, person.user.id, BudgetScope::Person),
-    ] {
-        let Some(monthly_tokens) = budget else {
-            continue;
+    for (holder, monthly_tokens) in set {
+        ensure_spend(db, tenant_id, holder, now)
+            .await
+            .or_internal(why)?;
+        let name = match holder {
+            Holder::Group(id) => names.iter().find(|(g, _)| *g == id).map(|(_, n)| n.clone()),
+            _ => None,
         };
-        ensure_spend(db, person.tenant_id(), scope_user, now)
-            .await
-            .or_internal(why)?;
-        let spend = spend_of(person.tenant_id(), scope_user, &month)
-            .one(db)
-            .await
-            .or_internal(why)?;
-        budgets.push(BudgetState {
-            scope,
-            monthly_tokens,
-            used_tokens: spend.as_ref().map_or(0, |s| s.used_tokens),
-            reserved_tokens: spend.as_ref().map_or(0, |s| s.reserved_tokens),
-        });
+        budgets.push(
+            state_of(db, tenant_id, holder, monthly_tokens, name, &month)
+                .await
+                .or_internal(why)?,
+        );
     }
     Ok(MyBudgets {
         resets_on: resets_on(now).to_string(),
@@ -386,6 +555,34 @@ pub async fn budgets_view(
             reserved_tokens: s.map_or(0, |s| s.reserved_tokens),
         }
     };
+    let groups = member_groups::Entity::find()
+        .filter(member_groups::Column::TenantId.eq(tenant_id))
+        .order_by_asc(member_groups::Column::NameKey)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let sizes: Vec<(i64, i64)> = group_members::Entity::find()
+        .select_only()
+        .column(group_members::Column::GroupId)
+        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
+        .filter(group_members::Column::TenantId.eq(tenant_id))
+        .group_by(group_members::Column::GroupId)
+        .into_tuple()
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let groups = groups
+        .into_iter()
+        .map(|g| GroupBudget {
+            group_id: g.id,
+            members: sizes
+                .iter()
+                .find(|(id, _)| *id == g.id)
+                .map_or(0, |&(_, n)| u64::try_from(n).unwrap_or(0)),
+            budget: line(Holder::Group(g.id).key()),
+            name: g.name,
+        })
+        .collect();
     // A company is at most a few hundred people (the plan's seat limit).
     let people = users::Entity::find()
         .filter(users::Column::TenantId.eq(tenant_id))
@@ -407,35 +604,48 @@ pub async fn budgets_view(
         month,
         resets_on: resets_on(now).to_string(),
         company: line(COMPANY),
+        groups,
         people,
     })
 }
 
-/// Sets (or, with `tokens` `None`, takes away) the company's budget (`person` `None`) or a
+/// Sets (or, with `tokens` `None`, takes away) the company's budget, a group's or a
 /// person's, audited. The month's counter is made when missing, so the page shows what the
 /// month already used; a changed budget starts the month's warnings again from it.
 pub async fn set_budget(
     db: &(impl ConnectionTrait + TransactionTrait),
     admin: &SessionUser,
-    person: Option<i64>,
+    holder: Holder,
     tokens: Option<i64>,
 ) -> Result<(), AppError> {
     let why = "saving the budget";
     let tenant_id = admin.tenant_id();
-    let (user_id, target) = match person {
-        None => (COMPANY, format!("{} (the company)", admin.tenant.name)),
-        Some(id) => {
-            let member = users::Entity::find_by_id(id)
+    let target = match holder {
+        Holder::Company => format!("{} (the company)", admin.tenant.name),
+        Holder::Person(id) => {
+            users::Entity::find_by_id(id)
                 .filter(users::Column::TenantId.eq(tenant_id))
                 .one(db)
                 .await
                 .or_internal(why)?
                 .ok_or_else(|| {
                     AppError::validation("person", "There is no such member in your company.")
+                })?
+                .email
+        }
+        Holder::Group(id) => {
+            let group = member_groups::Entity::find_by_id(id)
+                .filter(member_groups::Column::TenantId.eq(tenant_id))
+                .one(db)
+                .await
+                .or_internal(why)?
+                .ok_or_else(|| {
+                    AppError::validation("group", "There is no such group in your company.")
                 })?;
-            (member.id, member.email)
+            format!("{} (group)", group.name)
         }
     };
+    let user_id = holder.key();
     let txn = db.begin().await.or_internal(why)?;
     let before = token_budgets::Entity::find_by_id((tenant_id, user_id))
         .one(&txn)
@@ -473,7 +683,7 @@ pub async fn set_budget(
         }
     }
     let now = Utc::now();
-    ensure_spend(&txn, tenant_id, user_id, now)
+    ensure_spend(&txn, tenant_id, holder, now)
         .await
         .or_internal(why)?;
     // Saving the same budget again changes nothing (and sends no warning twice).
@@ -526,6 +736,7 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 12, 31, 23, 0, 0).unwrap();
         let spent = BudgetState {
             scope: BudgetScope::Company,
+            group: None,
             monthly_tokens: 10_000,
             used_tokens: 10_250,
             reserved_tokens: 0,
@@ -549,11 +760,49 @@ mod tests {
         ));
         let tight = BudgetState {
             scope: BudgetScope::Person,
+            group: None,
             monthly_tokens: 10_000,
             used_tokens: 9_000,
             reserved_tokens: 500,
         };
         let e = refusal(&tight, 900, now);
         assert!(e.message().starts_with("This call could use up to 900 tokens, and 500 are left of your monthly AI budget of 10,000 tokens"), "{}", e.message());
+        let group = BudgetState {
+            scope: BudgetScope::Group,
+            group: Some("Sales".into()),
+            ..spent
+        };
+        let e = refusal(&group, 900, now);
+        assert!(
+            e.message()
+                .starts_with("The Sales group's monthly AI budget of 10,000 tokens is used up"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
+    fn holders_share_one_key_without_meeting() {
+        for holder in [Holder::Company, Holder::Person(7), Holder::Group(7)] {
+            assert_eq!(Holder::of_key(holder.key()), holder);
+        }
+        assert_ne!(Holder::Person(7).key(), Holder::Group(7).key());
+        let r = Reservation {
+            tenant_id: 1,
+            user_id: 9,
+            groups: vec![3, 5],
+            month: "2026-12".into(),
+            tokens: 10,
+        };
+        assert_eq!(
+            r.holders(),
+            [
+                Holder::Company,
+                Holder::Group(3),
+                Holder::Group(5),
+                Holder::Person(9)
+            ]
+        );
+        assert_eq!(r.groups_text(), "3,5");
     }
 }

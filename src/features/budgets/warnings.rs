@@ -1,19 +1,20 @@
 //! The budget warning mails: when a budget's month passes 80 % and again at 100 %, its
 //! company's administrators — and, for a person's budget, the person — get one mail, if
-//! they kept budget warnings on (Settings → Profile). A round runs every quarter hour on
+//! they kept budget warnings on (Settings → Profile). A group's people see its notice on
+//! Your usage; the mail about a group's budget goes to the administrators. A round runs every quarter hour on
 //! each replica; a budget's level is claimed with one conditional update in the transaction
 //! that puts the mails in the outbox, so each warning goes out once.
 
 use super::{grouped, percent_of, WARN_PERCENT};
 use crate::config::Settings;
 use crate::domain::Role;
-use crate::entities::{notification_settings, token_budgets, token_spend, users};
+use crate::entities::{member_groups, notification_settings, token_budgets, token_spend, users};
 use crate::features::mail::{service as mail, Mail};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 
-use super::service::{date_words, month_of, resets_on, COMPANY};
+use super::service::{date_words, month_of, resets_on, Holder};
 
 /// The warning a month at `percent` of its budget is due: 100, 80, or none.
 pub fn level(percent: i64) -> i32 {
@@ -99,14 +100,19 @@ async fn mails(
         .into_iter()
         .map(|r| r.user_id)
         .collect();
-    let holder = people
-        .iter()
-        .find(|u| u.id == budget.user_id)
-        .map(|u| u.display_name.clone());
-    let whose = match (&holder, budget.user_id) {
-        (_, COMPANY) => "Your company's monthly AI budget".to_owned(),
-        (Some(name), _) => format!("{name}'s monthly AI budget"),
-        (None, _) => "A member's monthly AI budget".to_owned(),
+    let whose = match Holder::of_key(budget.user_id) {
+        Holder::Company => "Your company's monthly AI budget".to_owned(),
+        Holder::Person(id) => people.iter().find(|u| u.id == id).map_or_else(
+            || "A member's monthly AI budget".to_owned(),
+            |u| format!("{}'s monthly AI budget", u.display_name),
+        ),
+        Holder::Group(id) => member_groups::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map_or_else(
+                || "A group's monthly AI budget".to_owned(),
+                |g| format!("The {} group's monthly AI budget", g.name),
+            ),
     };
     let spent = percent >= 100;
     let renews = date_words(resets_on(now));

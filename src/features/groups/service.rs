@@ -5,7 +5,9 @@
 use super::{GroupPerson, GroupView, GroupsView, ToolGroups, MAX_GROUPS};
 use crate::audit_log::{record, Event};
 use crate::domain::{AuditAction, ToolId, TOOLS};
-use crate::entities::{group_members, member_groups, tenant_features, users};
+use crate::entities::{
+    group_members, member_groups, tenant_features, token_budgets, token_spend, users,
+};
 use crate::error::{AppError, ResultExt};
 use crate::features::tenancy::service::{resolve_flags, stored};
 use crate::person::{SessionUser, StoredFlag};
@@ -304,6 +306,21 @@ pub async fn delete(db: &DatabaseConnection, admin: &SessionUser, id: i64) -> Re
         });
     }
     member_groups::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await
+        .or_internal(why)?;
+    // Its budget and month counters go with it (calls still running give their tokens
+    // back to a counter that is no longer there: nothing).
+    let holder = crate::features::budgets::service::Holder::Group(id).key();
+    token_budgets::Entity::delete_many()
+        .filter(token_budgets::Column::TenantId.eq(admin.tenant_id()))
+        .filter(token_budgets::Column::UserId.eq(holder))
+        .exec(&txn)
+        .await
+        .or_internal(why)?;
+    token_spend::Entity::delete_many()
+        .filter(token_spend::Column::TenantId.eq(admin.tenant_id()))
+        .filter(token_spend::Column::UserId.eq(holder))
         .exec(&txn)
         .await
         .or_internal(why)?;

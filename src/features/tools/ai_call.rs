@@ -218,6 +218,7 @@ pub async fn prepare(
     let started = Instant::now();
     let row = ai_calls::ActiveModel {
         reserved_tokens: Set(reservation.tokens),
+        reserved_groups: Set(reservation.groups_text()),
         ..usage_row(
             person.tenant_id(),
             person.user.id,
