@@ -29,6 +29,7 @@ mod m20261208_000025_create_model_choices;
 mod m20261209_000026_create_groups;
 mod m20261209_000027_create_email_changes;
 mod m20261210_000028_group_budgets;
+mod m20261210_000029_add_second_services;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000026_create_groups::Migration),
             Box::new(m20261209_000027_create_email_changes::Migration),
             Box::new(m20261210_000028_group_budgets::Migration),
+            Box::new(m20261210_000029_add_second_services::Migration),
         ]
     }
 }

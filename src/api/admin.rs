@@ -375,6 +375,19 @@ pub struct EndpointBody {
     /// too slow — at the same address, with the same key; at most 3.
     #[serde(default)]
     fallback_models: Vec<String>,
+    /// Where calls go when this service (and its fallback models) fail: another address,
+    /// with each person's key for it; absent or null for none.
+    #[serde(default)]
+    second: Option<SecondBody>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SecondBody {
+    /// `openai` (OpenAI-compatible, the default) or `anthropic`.
+    #[serde(default)]
+    provider: Option<String>,
+    base_url: String,
+    model: String,
 }
 
 /// Set where one AI tool's calls go
@@ -390,6 +403,7 @@ async fn ai_set(
     ApiPath(tool): ApiPath<ToolId>,
     JsonBody(body): JsonBody<EndpointBody>,
 ) -> Result<Json<AiAdminView>, ApiError> {
+    let second = body.second.as_ref();
     ai_admin::set(
         &state.db,
         &state.ai.settings,
@@ -400,6 +414,11 @@ async fn ai_set(
             base_url: &body.base_url,
             model: &body.model,
             fallback_models: &body.fallback_models.join(","),
+            second_provider: second
+                .and_then(|s| s.provider.as_deref())
+                .unwrap_or_default(),
+            second_base_url: second.map_or("", |s| s.base_url.as_str()),
+            second_model: second.map_or("", |s| s.model.as_str()),
         },
     )
     .await?;

@@ -15,6 +15,11 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The models tried next, in order, comma-separated (empty: none).
     pub fallback_models: String,
+    /// The second service, tried when the first (and its fallback models) fail: its API
+    /// kind, address and model; all empty for none.
+    pub second_provider: String,
+    pub second_base_url: String,
+    pub second_model: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

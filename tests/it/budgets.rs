@@ -85,12 +85,7 @@ async fn twenty_calls_at_once_on_two_replicas_never_pass_the_budget() {
     // And a group of theirs with a roomy budget: its counter holds and settles alongside.
     let (status, _, body) = a.call("admin/groups/create", &[("name", "Race")]).await;
     assert_eq!(status, 200, "{body}");
-    let view: serde_json::Value = a
-        .get("/api/v1/admin/budgets")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let view: serde_json::Value = a.get("/api/v1/admin/budgets").await.json().await.unwrap();
     let race = view["groups"][0]["group_id"].as_i64().unwrap();
     let (status, _, body) = a
         .call(

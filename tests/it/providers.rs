@@ -386,3 +386,195 @@ async fn a_person_chooses_their_model_among_those_the_company_allows() {
         .unwrap();
     assert!(api["tools"][0]["chosen"].is_null(), "{api}");
 }
+
+/// Points writing at the test service with `model`, and its second service at `second`
+/// (kind, address, model).
+async fn set_second(
+    app: &crate::common::TestApp,
+    model: &str,
+    (kind, address, second_model): (&str, &str, &str),
+) -> (u16, serde_json::Value) {
+    let service = app.state.ai.settings.base_url.clone();
+    let (status, _, body) = app
+        .call(
+            "admin/ai/set",
+            &[
+                ("tool", "writing_assistance"),
+                ("base_url", &service),
+                ("model", model),
+                ("second[provider]", kind),
+                ("second[base_url]", address),
+                ("second[model]", second_model),
+            ],
+        )
+        .await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_call_goes_to_the_second_service_with_its_own_key_when_the_first_fails() {
+    let app = spawn_app().await;
+    let email = app.register("second-service").await;
+    let me = person(&app, &email).await;
+    let first = app.state.ai.settings.base_url.clone();
+    // The same test service under another address, speaking Anthropic's API there.
+    let second = first.replace("127.0.0.1", "localhost");
+    assert_ne!(first, second);
+
+    // Refused on the field: the first's own address, a bad model, a second without a first.
+    let (status, body) = set_second(&app, "down-a", ("anthropic", &first, "fake-claude")).await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (400, Some("second_base_url")),
+        "{body}"
+    );
+    let (status, body) = set_second(&app, "down-a", ("anthropic", &second, "fake claude")).await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (400, Some("second_model")),
+        "{body}"
+    );
+    let (status, body) = set_second(&app, "down-a", ("claude", &second, "fake-claude")).await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (400, Some("second_provider")),
+        "{body}"
+    );
+    let (status, _, body) = app
+        .call(
+            "admin/ai/set",
+            &[
+                ("tool", "writing_assistance"),
+                ("base_url", ""),
+                ("model", ""),
+                ("second[base_url]", &second),
+                ("second[model]", "fake-claude"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (400, Some("second_base_url")),
+        "{body}"
+    );
+    // A second service's key has nowhere to go before the tool has a second service.
+    let (status, _, body) = app
+        .call(
+            "keys/save",
+            &[
+                ("origin", "new"),
+                ("name", "writing_second_service_key"),
+                ("value", KEY),
+                ("expires_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["detail"]["field"].as_str()),
+        (400, Some("new.name")),
+        "{body}"
+    );
+
+    let (status, body) = set_second(&app, "down-a", ("anthropic", &second, "fake-claude")).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, view) = {
+        let (s, _, v) = app.call("admin/ai/view", &[]).await;
+        (s, v)
+    };
+    let writing = view["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["tool"] == "writing_assistance")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        writing["second"],
+        serde_json::json!({ "provider": "anthropic", "base_url": second, "model": "fake-claude" })
+    );
+    save_key(&app, "writing_service_key", "sk-live-4f9c2e7a1b3d5e6f").await;
+    let calls = || async {
+        ai_calls::Entity::find()
+            .filter(ai_calls::Column::UserId.eq(me.user.id))
+            .order_by_desc(ai_calls::Column::Id)
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| format!("{} {}", c.model, c.outcome))
+            .collect::<Vec<_>>()
+    };
+    let suggest = || {
+        app.call(
+            "tools/writing/suggest",
+            &[("text", "We utilize very good tools.")],
+        )
+    };
+
+    // Without a key for the second service, the call goes to the first only.
+    let (status, _, body) = suggest().await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(calls().await, ["down-a bad_reply"]);
+
+    // With one (bound to the second's address), it fails over there, in that API.
+    let page = app.get("/settings/api-keys").await.text().await.unwrap();
+    assert!(
+        page.contains("Writing assistance key for the second service"),
+        "{page}"
+    );
+    save_key(&app, "writing_second_service_key", KEY).await;
+    let stored = digame::entities::user_api_keys::Entity::find()
+        .filter(digame::entities::user_api_keys::Column::KeyName.eq("writing_second_service_key"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.bound_url, second);
+    let (_, _, body) = app
+        .call("keys/test", &[("name", "writing_second_service_key")])
+        .await;
+    assert_eq!(
+        body["outcome"], "accepted",
+        "asked at the second service: {body}"
+    );
+    let (status, _, body) = suggest().await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !body["suggestions"].as_array().unwrap().is_empty(),
+        "{body}"
+    );
+    // The call's row names the model that answered; the failed attempt has its own.
+    assert_eq!(calls().await[..2], ["down-a bad_reply", "fake-claude ok"]);
+
+    // Streamed over the JSON API, the same.
+    let res = app
+        .client
+        .post(app.url("/api/v1/ai/writing-assistance/suggest"))
+        .header("accept", "text/event-stream")
+        .json(&serde_json::json!({"text": "We utilize very good tools."}))
+        .send()
+        .await
+        .unwrap();
+    let text = res.text().await.unwrap();
+    assert!(text.contains("event: result"), "{text}");
+    assert_eq!(calls().await[..2], ["down-a bad_reply", "fake-claude ok"]);
+
+    // The second service moved: the key stays with the address it was saved for, so the
+    // call does not go there, and its owner is told.
+    let elsewhere = second
+        .replace("localhost", "127.0.0.1")
+        .replace("/v1", "/v2");
+    let (status, body) = set_second(&app, "down-a", ("anthropic", &elsewhere, "fake-claude")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = suggest().await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(calls().await[0], "down-a bad_reply");
+    let held = digame::entities::outbox::Entity::find()
+        .filter(
+            digame::entities::outbox::Column::Subject.eq("Your Writing assistance key is on hold"),
+        )
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1, "one mail, for the second service's key");
+}

@@ -61,8 +61,20 @@ pub struct Endpoint {
     /// The models tried next, in order, when `model` is busy, failing or too slow (at the
     /// same address, with the same key).
     pub fallback_models: Vec<String>,
+    /// Where calls go when the service above fails (down, busy, too slow): another address,
+    /// with each person's key for it.
+    pub second: Option<SecondEndpoint>,
     /// Chosen by the tenant's admins (not the operator's default).
     pub custom: bool,
+}
+
+/// A tool's second AI service (its failover).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SecondEndpoint {
+    pub provider: ProviderKind,
+    pub base_url: String,
+    pub model: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -145,8 +157,9 @@ pub async fn ai_settings_view(
     service::view(&state.db, &state.ai.settings, &admin, period).await
 }
 
-/// Sets where `tool`'s calls go and which API the address speaks (empty: OpenAI-compatible);
-/// address and model both empty return it to the operator's default.
+/// Sets where `tool`'s calls go and which API the address speaks (empty: OpenAI-compatible),
+/// with its fallback models and its second service; address and model both empty return
+/// it to the operator's default.
 #[server(endpoint = "admin/ai/set")]
 pub async fn set_ai_endpoint(
     tool: ToolId,
@@ -154,6 +167,8 @@ pub async fn set_ai_endpoint(
     base_url: String,
     model: String,
     #[server(default)] fallback_models: String,
+    // The second service: `second[provider]`, `second[base_url]`, `second[model]`.
+    #[server(default)] second: std::collections::HashMap<String, String>,
 ) -> Result<(), AppError> {
     use crate::web::ctx;
     let (state, admin) = ctx::signed_in_admin().await?;
@@ -167,6 +182,9 @@ pub async fn set_ai_endpoint(
             base_url: &base_url,
             model: &model,
             fallback_models: &fallback_models,
+            second_provider: second.get("provider").map_or("", String::as_str),
+            second_base_url: second.get("base_url").map_or("", String::as_str),
+            second_model: second.get("model").map_or("", String::as_str),
         },
     )
     .await?;

@@ -92,7 +92,25 @@ fn EndpointForm(e: Endpoint, changed: RwSignal<usize>) -> impl IntoView {
     let model_error = field_error(set.value(), "model");
     let provider_error = field_error(set.value(), "provider");
     let fallback_error = field_error(set.value(), "fallback_models");
+    let second_url_error = field_error(set.value(), "second_base_url");
+    let second_model_error = field_error(set.value(), "second_model");
+    let second_provider_error = field_error(set.value(), "second_provider");
     let chosen = e.provider;
+    let second_kind = e
+        .second
+        .as_ref()
+        .map_or(ProviderKind::default(), |s| s.provider);
+    let second_url = e
+        .second
+        .as_ref()
+        .map(|s| s.base_url.clone())
+        .unwrap_or_default();
+    let second_model = e
+        .second
+        .as_ref()
+        .map(|s| s.model.clone())
+        .unwrap_or_default();
+    let has_second = e.second.is_some();
     view! {
         <ActionForm action=set attr:class="endpoint-form" attr:data-endpoint=flag>
             <FormAlert message=form_error(set.value())/>
@@ -127,6 +145,34 @@ fn EndpointForm(e: Endpoint, changed: RwSignal<usize>) -> impl IntoView {
                     {move || fallback_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
                 </div>
             </div>
+            <details class="second-service" open=move || has_second
+                || second_url_error.with(Option::is_some)
+                || second_model_error.with(Option::is_some)
+                || second_provider_error.with(Option::is_some)>
+                <summary>{if has_second { "Second service (failover): set" } else { "Second service (failover): none" }}</summary>
+                <p class="field-hint">"When the service above and its fallback models are down, busy or too slow, calls go here: another address, with each person's own key for it (they add it on their API-key page). Leave the address and model empty for none."</p>
+                <div class="form-row">
+                    <div class="field" class:field-invalid=move || second_provider_error.with(Option::is_some)>
+                        <label for=format!("{flag}-second-provider")>"Kind of service"</label>
+                        <select id=format!("{flag}-second-provider") name="second[provider]">
+                            {ProviderKind::ALL.into_iter().map(|k| view! {
+                                <option value=k.as_str() selected=k == second_kind>{k.label()}</option>
+                            }).collect_view()}
+                        </select>
+                        {move || second_provider_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                    </div>
+                    <div class="field" class:field-invalid=move || second_url_error.with(Option::is_some)>
+                        <label for=format!("{flag}-second-url")>"API address"</label>
+                        <input id=format!("{flag}-second-url") name="second[base_url]" type="url" value=second_url maxlength="500"/>
+                        {move || second_url_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                    </div>
+                    <div class="field" class:field-invalid=move || second_model_error.with(Option::is_some)>
+                        <label for=format!("{flag}-second-model")>"Model"</label>
+                        <input id=format!("{flag}-second-model") name="second[model]" type="text" value=second_model maxlength="200"/>
+                        {move || second_model_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                    </div>
+                </div>
+            </details>
             <button type="submit" class="button button-small">"Save"</button>
         </ActionForm>
         {e.custom.then(|| view! {

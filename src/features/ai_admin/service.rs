@@ -4,7 +4,7 @@ use super::{ai_tools, AiAdminView, Endpoint};
 use crate::ai::address::check_url;
 use crate::audit_log::{record, Event};
 use crate::config::{parse_ai_base_url, AiSettings};
-use crate::domain::{AuditAction, KeyNeed, ProviderKind, ToolId};
+use crate::domain::{AuditAction, ProviderKind, ToolId};
 use crate::entities::tenant_ai_endpoints as endpoints;
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
@@ -23,6 +23,17 @@ pub struct Target {
     /// The models a call goes to next, in order, when `model` is busy, failing or too
     /// slow: at the same address, so with the same key.
     pub fallback_models: Vec<String>,
+    /// Where the call goes when those all fail: another address, with the person's key for
+    /// it (the tool's `second_key`, bound to that address).
+    pub second: Option<SecondService>,
+}
+
+/// A tool's second AI service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondService {
+    pub provider: ProviderKind,
+    pub base_url: String,
+    pub model: String,
 }
 
 /// The most fallback models a tool may have.
@@ -37,6 +48,11 @@ pub struct EndpointChoice<'a> {
     pub model: &'a str,
     /// Comma-separated, in order; empty for none.
     pub fallback_models: &'a str,
+    /// The second service: its kind (empty: OpenAI-compatible), address and model; address
+    /// and model empty for none.
+    pub second_provider: &'a str,
+    pub second_base_url: &'a str,
+    pub second_model: &'a str,
 }
 
 impl Target {
@@ -46,6 +62,7 @@ impl Target {
             base_url: defaults.base_url.clone(),
             model: defaults.model.clone(),
             fallback_models: Vec::new(),
+            second: None,
         }
     }
 
@@ -61,6 +78,11 @@ impl Target {
                 .filter(|m| !m.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            second: (!row.second_base_url.is_empty()).then(|| SecondService {
+                provider: ProviderKind::parse(&row.second_provider).unwrap_or_default(),
+                base_url: row.second_base_url.clone(),
+                model: row.second_model.clone(),
+            }),
         }
     }
 
@@ -71,6 +93,11 @@ impl Target {
             "base_url": self.base_url,
             "model": self.model,
             "fallback_models": self.fallback_models.join(", "),
+            "second": self.second.as_ref().map(|s| serde_json::json!({
+                "provider": s.provider.as_str(),
+                "base_url": s.base_url,
+                "model": s.model,
+            })),
         })
     }
 }
@@ -120,7 +147,13 @@ pub async fn usable_endpoint(
     tenant_id: i64,
     tool: ToolId,
 ) -> Result<Target, AppError> {
-    let target = endpoint_for(db, defaults, tenant_id, tool).await?;
+    let mut target = endpoint_for(db, defaults, tenant_id, tool).await?;
+    if let Some(second) = &target.second {
+        if let Err(why) = check_url(&second.base_url, defaults.allow_private) {
+            tracing::warn!(%why, tool = tool.info().flag, "second AI service not allowed; not used");
+            target.second = None;
+        }
+    }
     if let Err(why) = check_url(&target.base_url, defaults.allow_private) {
         tracing::warn!(%why, tool = tool.info().flag, "AI endpoint not allowed");
         return Err(AppError::Upstream(format!(
@@ -132,13 +165,17 @@ pub async fn usable_endpoint(
 
 /// A model name: printable, no spaces, at most 200 characters.
 fn parse_model(raw: &str) -> Result<String, AppError> {
+    parse_model_in("model", raw)
+}
+
+fn parse_model_in(field: &str, raw: &str) -> Result<String, AppError> {
     let model = raw.trim();
     if model.is_empty()
         || model.chars().count() > 200
         || model.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(AppError::validation(
-            "model",
+            field,
             "Enter the model's name as the service spells it, e.g. gpt-4o-mini (no spaces, at most 200 characters).",
         ));
     }
@@ -174,6 +211,56 @@ fn parse_fallbacks(raw: &str, model: &str) -> Result<Vec<String>, AppError> {
     Ok(out)
 }
 
+/// An address typed for `field`: an API base URL the operator's address policy allows.
+fn parse_address(field: &str, raw: &str, defaults: &AiSettings) -> Result<String, AppError> {
+    let url = parse_ai_base_url(raw).map_err(|_| {
+        AppError::validation(
+            field,
+            "Enter the API's address, like https://api.openai.com/v1.",
+        )
+    })?;
+    check_url(&url, defaults.allow_private).map_err(|why| AppError::validation(field, why))?;
+    Ok(url)
+}
+
+/// A kind of API typed for `field` (empty: OpenAI-compatible).
+fn parse_provider(field: &str, raw: &str) -> Result<ProviderKind, AppError> {
+    match raw.trim() {
+        "" => Ok(ProviderKind::default()),
+        raw => ProviderKind::parse(raw).ok_or_else(|| {
+            AppError::validation(
+                field,
+                "Choose the kind of service: openai (OpenAI-compatible) or anthropic.",
+            )
+        }),
+    }
+}
+
+/// The second service typed in: none when its address and model are empty; else both, at
+/// an address other than the first's (another model at the same address is a fallback
+/// model).
+fn parse_second(
+    choice: &EndpointChoice<'_>,
+    first: &str,
+    defaults: &AiSettings,
+) -> Result<Option<SecondService>, AppError> {
+    if choice.second_base_url.trim().is_empty() && choice.second_model.trim().is_empty() {
+        return Ok(None);
+    }
+    let base_url = parse_address("second_base_url", choice.second_base_url, defaults)?;
+    if base_url == first {
+        return Err(AppError::validation(
+            "second_base_url",
+            "The second service needs another address than the first; for another model at the same address, name it under fallback models.",
+        ));
+    }
+    Ok(Some(SecondService {
+        provider: parse_provider("second_provider", choice.second_provider)?,
+        base_url,
+        model: parse_model_in("second_model", choice.second_model)?,
+    }))
+}
+
 pub async fn set(
     db: &DatabaseConnection,
     defaults: &AiSettings,
@@ -186,6 +273,7 @@ pub async fn set(
         base_url,
         model,
         fallback_models,
+        ..
     } = choice;
     if !ai_tools().any(|t| t == tool) {
         return Err(AppError::validation(
@@ -195,28 +283,20 @@ pub async fn set(
     }
     let reset = base_url.trim().is_empty() && model.trim().is_empty();
     let after = if reset {
+        if !(choice.second_base_url.trim().is_empty() && choice.second_model.trim().is_empty()) {
+            return Err(AppError::validation(
+                "second_base_url",
+                "A second service follows a first: set this tool's address and model too.",
+            ));
+        }
         None
     } else {
-        let url = parse_ai_base_url(base_url).map_err(|_| {
-            AppError::validation(
-                "base_url",
-                "Enter the API's address, like https://api.openai.com/v1.",
-            )
-        })?;
-        check_url(&url, defaults.allow_private)
-            .map_err(|why| AppError::validation("base_url", why))?;
-        let provider = match provider.trim() {
-            "" => ProviderKind::default(),
-            raw => ProviderKind::parse(raw).ok_or_else(|| {
-                AppError::validation(
-                    "provider",
-                    "Choose the kind of service: openai (OpenAI-compatible) or anthropic.",
-                )
-            })?,
-        };
+        let url = parse_address("base_url", base_url, defaults)?;
+        let provider = parse_provider("provider", provider)?;
         let model = parse_model(model)?;
         Some(Target {
             provider,
+            second: parse_second(&choice, &url, defaults)?,
             base_url: url,
             fallback_models: parse_fallbacks(fallback_models, &model)?,
             model,
@@ -240,6 +320,21 @@ pub async fn set(
                 provider: Set(target.provider.as_str().to_owned()),
                 updated_at: Set(Utc::now()),
                 fallback_models: Set(target.fallback_models.join(",")),
+                second_provider: Set(target
+                    .second
+                    .as_ref()
+                    .map_or("", |s| s.provider.as_str())
+                    .to_owned()),
+                second_base_url: Set(target
+                    .second
+                    .as_ref()
+                    .map(|s| s.base_url.clone())
+                    .unwrap_or_default()),
+                second_model: Set(target
+                    .second
+                    .as_ref()
+                    .map(|s| s.model.clone())
+                    .unwrap_or_default()),
             })
             .on_conflict(
                 OnConflict::columns([endpoints::Column::TenantId, endpoints::Column::Tool])
@@ -249,6 +344,9 @@ pub async fn set(
                         endpoints::Column::Provider,
                         endpoints::Column::UpdatedAt,
                         endpoints::Column::FallbackModels,
+                        endpoints::Column::SecondProvider,
+                        endpoints::Column::SecondBaseUrl,
+                        endpoints::Column::SecondModel,
                     ])
                     .to_owned(),
             )
@@ -274,7 +372,12 @@ pub async fn set(
         },
     )
     .await?;
-    tell_key_holders(&txn, admin, tool, &shown.base_url).await?;
+    if let Some(key_name) = tool.info().key.name() {
+        tell_key_holders(&txn, admin, tool, key_name, &shown.base_url).await?;
+    }
+    if let (Some(key_name), Some(second)) = (tool.info().second_key, &shown.second) {
+        tell_key_holders(&txn, admin, tool, key_name, &second.base_url).await?;
+    }
     txn.commit().await.or_internal("saving the AI endpoint")?;
     Ok(())
 }
@@ -286,12 +389,10 @@ async fn tell_key_holders(
     txn: &sea_orm::DatabaseTransaction,
     admin: &SessionUser,
     tool: ToolId,
+    key_name: &str,
     address: &str,
 ) -> Result<(), AppError> {
     use crate::entities::{user_api_keys, users};
-    let (KeyNeed::Required(key_name) | KeyNeed::Optional(key_name)) = tool.info().key else {
-        return Ok(());
-    };
     let held = user_api_keys::Entity::find()
         .filter(user_api_keys::Column::TenantId.eq(admin.tenant_id()))
         .filter(user_api_keys::Column::KeyName.eq(key_name))
@@ -374,6 +475,11 @@ pub async fn view(
                     base_url: e.base_url.clone(),
                     model: e.model.clone(),
                     fallback_models: Target::of(e).fallback_models,
+                    second: Target::of(e).second.map(|s| super::SecondEndpoint {
+                        provider: s.provider,
+                        base_url: s.base_url,
+                        model: s.model,
+                    }),
                     custom: true,
                 },
                 None => Endpoint {
@@ -382,6 +488,7 @@ pub async fn view(
                     base_url: defaults.base_url.clone(),
                     model: defaults.model.clone(),
                     fallback_models: Vec::new(),
+                    second: None,
                     custom: false,
                 },
             },

@@ -17,22 +17,34 @@ pub fn held_message(saved_for: &str, now: &str) -> String {
     )
 }
 
-/// The address the tool that uses key `name` sends its calls to, for `tenant_id`; `None`
-/// for a custom key (no tool sends it anywhere).
+/// The address the tool that uses key `name` sends its calls to, for `tenant_id` (for a
+/// second service's key, that service's address); `None` for a custom key (no tool sends
+/// it anywhere). A second service's key cannot be saved while the tool has none: it would
+/// be bound to no address.
 pub async fn address_for_key(
     db: &impl sea_orm::ConnectionTrait,
     ai: &crate::config::AiSettings,
     tenant_id: i64,
     name: &str,
 ) -> Result<Option<String>, AppError> {
-    let Some(tool) = known_keys().find(|k| k.name == name).map(|k| k.tool.id) else {
+    let Some(known) = known_keys().find(|k| k.name == name) else {
         return Ok(None);
     };
-    Ok(Some(
-        crate::features::ai_admin::service::endpoint_for(db, ai, tenant_id, tool)
-            .await?
-            .base_url,
-    ))
+    let target =
+        crate::features::ai_admin::service::endpoint_for(db, ai, tenant_id, known.tool.id).await?;
+    if !known.second {
+        return Ok(Some(target.base_url));
+    }
+    match target.second {
+        Some(second) => Ok(Some(second.base_url)),
+        None => Err(AppError::validation(
+            "name",
+            format!(
+                "{} has no second AI service, so this key would go nowhere. An administrator can set one in Admin → AI services.",
+                known.tool.title
+            ),
+        )),
+    }
 }
 
 /// The person confirms that their key `name` may go to the address its tool uses now (an

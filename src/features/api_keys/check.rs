@@ -64,24 +64,29 @@ pub async fn ask_service(
     key: &SecretString,
 ) -> KeyCheckOutcome {
     use crate::ai::provider::ProviderError;
-    use crate::domain::TOOLS;
-    let Some(tool) = TOOLS.iter().find(|t| t.key.name() == Some(name)) else {
+    let Some(known) = super::parse::known_keys().find(|k| k.name == name) else {
         return KeyCheckOutcome::FormatOk;
     };
-    // The address the tenant's calls for that tool use, under the same policy.
+    // The address the tenant's calls for that tool use (for a second service's key, that
+    // service's), under the same policy.
     let Ok(target) = crate::features::ai_admin::service::usable_endpoint(
         db,
         &ai.settings,
         person.tenant_id(),
-        tool.id,
+        known.tool.id,
     )
     .await
     else {
         return KeyCheckOutcome::Unreachable;
     };
-    let provider = ai.provider(target.provider);
-    match provider
-        .check_key(&target.base_url, key, ai.timeout())
+    let (kind, address) = match (known.second, target.second) {
+        (false, _) => (target.provider, target.base_url),
+        (true, Some(second)) => (second.provider, second.base_url),
+        (true, None) => return KeyCheckOutcome::Unreachable,
+    };
+    match ai
+        .provider(kind)
+        .check_key(&address, key, ai.timeout())
         .await
     {
         Ok(()) => KeyCheckOutcome::Accepted,

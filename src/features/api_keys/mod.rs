@@ -22,8 +22,10 @@ pub struct ApiKeyRow {
     pub label: String,
     /// The tool that uses this key (none for custom keys).
     pub used_by: Option<String>,
-    /// The tool works without it (built-in analysis).
+    /// The tool works without it (built-in analysis, or a second service's key).
     pub optional: bool,
+    /// The key for the tool's second AI service, used when its first service fails.
+    pub second: bool,
     /// Whether the tool is in the tenant's plan.
     pub in_plan: Option<bool>,
     /// Whether the tenant's admins have the tool switched on.

@@ -145,21 +145,33 @@ fn KeyRow(row: ApiKeyRow, actions: Actions) -> impl IntoView {
         ),
         (None, _) => "A custom key of yours; no tool uses it yet.".to_owned(),
     };
+    let second = row.second;
     // Before a key is stored: which service it will be sent to.
     let goes_to = row
         .goes_to
         .clone()
         .filter(|_| row.stored.is_none())
         .map(|address| {
+            let which = if second {
+                ", the second AI service your company uses for this tool."
+            } else {
+                ", the AI service your company uses for this tool."
+            };
             view! {
                 <p class="small muted" data-goes-to>
                     "A key saved here is sent only to " <span class="mono">{address}</span>
-                    ", the AI service your company uses for this tool."
+                    {which}
                 </p>
             }
         });
-    let optional = row.optional.then_some(view! {
-        <p class="muted small">"Optional: the tool has a built-in analysis without it."</p>
+    let optional = row.optional.then_some(if second {
+        view! {
+            <p class="muted small">"Optional: with it, your calls go to the second service when the first is down, busy or too slow."</p>
+        }
+    } else {
+        view! {
+            <p class="muted small">"Optional: the tool has a built-in analysis without it."</p>
+        }
     });
     let field = |f: &str| format!("{name}.{f}");
     let value_error = field_error(actions.save.value(), field("value"));

@@ -82,22 +82,33 @@ pub struct KnownKey {
     pub name: &'static str,
     pub tool: &'static ToolInfo,
     pub optional: bool,
+    /// The key for the tool's second service (its failover), not its first.
+    pub second: bool,
 }
 
-/// The keys the tools use, in the tools' order.
+/// The keys the tools use, in the tools' order: each tool's key, then its second service's.
 pub fn known_keys() -> impl Iterator<Item = KnownKey> {
-    TOOLS.iter().filter_map(|tool| match tool.key {
-        KeyNeed::Required(name) => Some(KnownKey {
-            name,
-            tool,
-            optional: false,
-        }),
-        KeyNeed::Optional(name) => Some(KnownKey {
+    TOOLS.iter().flat_map(|tool| {
+        let first = match tool.key {
+            KeyNeed::Required(name) => Some((name, false)),
+            KeyNeed::Optional(name) => Some((name, true)),
+            KeyNeed::None => None,
+        };
+        let second = tool.second_key.map(|name| KnownKey {
             name,
             tool,
             optional: true,
-        }),
-        KeyNeed::None => None,
+            second: true,
+        });
+        first
+            .map(|(name, optional)| KnownKey {
+                name,
+                tool,
+                optional,
+                second: false,
+            })
+            .into_iter()
+            .chain(second)
     })
 }
 
@@ -151,18 +162,24 @@ mod tests {
     }
 
     #[test]
-    fn the_five_tool_keys_are_known() {
+    fn the_five_tool_keys_and_their_second_services_keys_are_known() {
         let names: Vec<_> = known_keys().map(|k| k.name).collect();
         assert_eq!(
             names,
             [
                 "writing_service_key",
+                "writing_second_service_key",
                 "communication_style_service_key",
+                "communication_style_second_service_key",
                 "meeting_insights_service_key",
+                "meeting_insights_second_service_key",
                 "email_analysis_service_key",
-                "language_learning_api_key"
+                "email_analysis_second_service_key",
+                "language_learning_api_key",
+                "language_learning_second_api_key"
             ]
         );
+        assert_eq!(known_keys().filter(|k| k.second).count(), 5);
         for name in names {
             assert!(ApiKeyName::parse(name, "name").is_ok());
         }

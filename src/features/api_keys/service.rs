@@ -73,8 +73,17 @@ pub async fn list(
     let flags = crate::features::tenancy::service::flags_of(db, person).await?;
     let endpoints =
         crate::features::ai_admin::service::endpoints_of(db, ai, person.tenant_id()).await?;
+    // Where each known key goes: its tool's address, or its second service's.
     let addresses: std::collections::HashMap<&str, &str> = known_keys()
-        .filter_map(|k| Some((k.name, endpoints.get(&k.tool.id)?.base_url.as_str())))
+        .filter_map(|k| {
+            let target = endpoints.get(&k.tool.id)?;
+            let address = if k.second {
+                target.second.as_ref()?.base_url.as_str()
+            } else {
+                target.base_url.as_str()
+            };
+            Some((k.name, address))
+        })
         .collect();
     let info = |m: &user_api_keys::Model| StoredKey {
         sent_to: (!m.bound_url.is_empty()).then(|| m.bound_url.clone()),
@@ -89,12 +98,23 @@ pub async fn list(
         expires: m.expires_at.map(|t| t.format("%-d %b %Y").to_string()),
         expired: m.expires_at.is_some_and(|t| t <= now),
     };
+    // A second service's key is listed while the tool has one, or while one is stored.
     let mut rows: Vec<ApiKeyRow> = known_keys()
+        .filter(|k| {
+            !k.second
+                || addresses.contains_key(k.name)
+                || stored.iter().any(|m| m.key_name == k.name)
+        })
         .map(|k| ApiKeyRow {
             name: k.name.to_owned(),
-            label: format!("{} key", k.tool.title),
+            label: if k.second {
+                format!("{} key for the second service", k.tool.title)
+            } else {
+                format!("{} key", k.tool.title)
+            },
             used_by: Some(k.tool.title.to_owned()),
             optional: k.optional,
+            second: k.second,
             in_plan: Some(tier.includes(k.tool.id)),
             enabled: Some(flags[&k.tool.id]),
             plan_needed: (!tier.includes(k.tool.id))
@@ -112,6 +132,7 @@ pub async fn list(
                 label: m.key_name.clone(),
                 used_by: None,
                 optional: false,
+                second: false,
                 in_plan: None,
                 enabled: None,
                 plan_needed: None,

@@ -148,6 +148,7 @@ mod tests {
             base_url: "https://api.example.com/v1".into(),
             model: model.into(),
             fallback_models: fallbacks.iter().map(|m| (*m).to_owned()).collect(),
+            second: None,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::domain::{ProviderKind, ToolId};
 use crate::entities::ai_calls;
 use crate::error::{AppError, ResultExt};
 use crate::features::ai_admin::service as ai_admin;
+use crate::features::api_keys::service::{reveal, KeyUse};
 use crate::features::budgets::service as budgets;
 use crate::features::model_choice::service as model_choice;
 use crate::person::SessionUser;
@@ -143,11 +144,53 @@ pub struct PreparedCall {
     reservation: budgets::Reservation,
     /// The models tried next, in order, when the model fails in a way another may not.
     fallback_models: Vec<String>,
+    /// Where the call goes when those fail too, when the tool has a second service and the
+    /// person a key for it.
+    second: Option<SecondCall>,
     /// Which adapter speaks to the service.
     provider: ProviderKind,
     request: ChatRequest,
     row: ai_calls::Model,
     started: Instant,
+}
+
+/// A tool's second service with the person's key for it (bound to its address).
+struct SecondCall {
+    provider: ProviderKind,
+    base_url: String,
+    model: String,
+    key: SecretString,
+    used: KeyUse,
+}
+
+impl SecondCall {
+    /// The second service, when the person holds a key for it that may go there (saved
+    /// for its address). Without one the call goes to the first service only.
+    async fn with_key(
+        cx: &AiCallContext<'_>,
+        person: &SessionUser,
+        tool: ToolId,
+        service: Option<ai_admin::SecondService>,
+    ) -> Option<SecondCall> {
+        let (service, name) = (service?, tool.info().second_key?);
+        match reveal(cx.db, cx.keyring, person, name, Some(&service.base_url)).await {
+            Ok((key, used)) => Some(SecondCall {
+                provider: service.provider,
+                base_url: service.base_url,
+                model: service.model,
+                key,
+                used,
+            }),
+            Err(why) => {
+                tracing::debug!(
+                    ?why,
+                    tool = tool.info().flag,
+                    "no usable key for the second AI service"
+                );
+                None
+            }
+        }
+    }
 }
 
 /// A prepared call with the way its answer is read into the tool's result `T`.
@@ -181,6 +224,7 @@ pub async fn prepare(
         base_url,
         model,
         fallback_models,
+        second,
     } = model_choice::put_first(target, chosen.as_deref());
     let per_minute = cx.ai.settings.calls_per_minute;
     count_minute_call(cx.db, person, per_minute).await?;
@@ -215,6 +259,7 @@ pub async fn prepare(
             return Err(e);
         }
     };
+    let second = SecondCall::with_key(cx, person, tool, second).await;
     let started = Instant::now();
     let row = ai_calls::ActiveModel {
         reserved_tokens: Set(reservation.tokens),
@@ -244,6 +289,7 @@ pub async fn prepare(
         key,
         reservation,
         fallback_models,
+        second,
         provider,
         request: ChatRequest {
             base_url,
@@ -307,25 +353,27 @@ impl<T> Ready<T> {
         let Ready { call, read, .. } = self;
         let PreparedCall {
             tool,
-            key,
+            mut key,
             reservation,
             fallback_models,
+            mut second,
             provider,
             mut request,
             row,
             started,
         } = call;
-        let adapter = cx.ai.provider(provider);
+        let mut adapter = cx.ai.provider(provider);
         let mut used = TokenUsage::default();
         let mut count = |c: &Completion| {
             used.prompt_tokens += c.prompt_tokens;
             used.completion_tokens += c.completion_tokens;
         };
-        // The call's whole time, shared among the models still to try: each model with a
-        // fallback after it gets its share, so a slow one leaves time for the next.
+        // The call's whole time, shared among the models still to try (the fallback models,
+        // then the second service's): each model with another after it gets its share, so a
+        // slow one leaves time for the next.
         let deadline = started + request.timeout;
         let mut next_models = fallback_models.into_iter();
-        let mut left_to_try = next_models.len();
+        let mut left_to_try = next_models.len() + usize::from(second.is_some());
         let first = loop {
             let attempt_started = Instant::now();
             let remaining = deadline.saturating_duration_since(attempt_started);
@@ -338,18 +386,33 @@ impl<T> Ready<T> {
                 // Only before any of the answer was shown: a second model's text would not
                 // continue the first's.
                 Err(e) if e.fails_over() && streamed_chars == 0 && left_to_try > 0 => {
-                    let Some(next) = next_models.next() else {
-                        break Err(e);
-                    };
                     record_attempt(cx.db, &row, &request.model, &e, attempt_started).await;
-                    tracing::info!(
-                        tool = tool.info().flag,
-                        failed = %request.model,
-                        next = %next,
-                        outcome = e.outcome(),
-                        "AI model failed; going to the next"
-                    );
-                    request.model = next;
+                    if let Some(next) = next_models.next() {
+                        tracing::info!(
+                            tool = tool.info().flag,
+                            failed = %request.model,
+                            next = %next,
+                            outcome = e.outcome(),
+                            "AI model failed; going to the next"
+                        );
+                        request.model = next;
+                    } else if let Some(other) = second.take() {
+                        tracing::info!(
+                            tool = tool.info().flag,
+                            failed = %request.model,
+                            next = %other.model,
+                            provider = other.provider.as_str(),
+                            outcome = e.outcome(),
+                            "AI service failed; going to the second service"
+                        );
+                        adapter = cx.ai.provider(other.provider);
+                        request.base_url = other.base_url;
+                        request.model = other.model;
+                        key = other.key;
+                        other.used.record(cx.db).await;
+                    } else {
+                        break Err(e);
+                    }
                     left_to_try -= 1;
                 }
                 other => break other,
