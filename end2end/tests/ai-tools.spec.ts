@@ -250,3 +250,45 @@ test('@forms an admin allows a fallback model and a person chooses it for their 
   await page.goto('/settings/usage');
   await expect(page.locator('td[data-label="Model"]').first()).toHaveText('fake-b');
 });
+
+test('@forms an admin sets a second service and a person with a key for it gets answers when the first is down', async ({ page, accounts }) => {
+  await signUp(page, accounts, 'second-service');
+  await storeKey(page, 'writing_service_key');
+  await page.goto('/admin/ai');
+  await accounts.ready();
+  const form = () => page.locator('[data-endpoint="writing_assistance"]');
+  const first = await form().getByLabel('API address', { exact: true }).first().inputValue();
+  // The built-in test service under another name: a second address. Its first model is down.
+  const second = first.replace('127.0.0.1', 'localhost');
+  await form().getByLabel('Model', { exact: true }).first().fill('down-first');
+  await form().locator('summary').click();
+  const secondService = () => form().locator('details.second-service');
+  await secondService().getByLabel('API address', { exact: true }).fill(first);
+  await secondService().getByLabel('Model', { exact: true }).fill('fake-second');
+  await form().getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'The second service needs another address than the first' })).toBeVisible();
+  await secondService().getByLabel('API address', { exact: true }).fill(second);
+  await form().getByRole('button', { name: 'Save' }).click();
+  await expect(form().locator('summary')).toHaveText('Second service (failover): set');
+  await expect(secondService().getByLabel('API address', { exact: true })).toHaveValue(second);
+
+  // The person's key for it, on their key page, goes only to that address.
+  await page.goto('/settings/api-keys');
+  await accounts.ready();
+  const row = page.locator('#writing_second_service_key');
+  await expect(row).toContainText('Writing assistance key for the second service');
+  await expect(row.locator('[data-goes-to]')).toContainText(second);
+  await row.getByLabel('Key', { exact: true }).fill('sk-e2e-second-0123456789');
+  await row.getByRole('button', { name: 'Save key' }).click();
+  await expect(page.locator('#writing_second_service_key')).toContainText('Stored');
+
+  await page.goto('/tools/writing');
+  await accounts.ready();
+  await page.getByLabel('Your text').fill('We utilize it.');
+  await page.getByRole('button', { name: 'Check my writing' }).click();
+  await expect(page.getByRole('heading', { name: 'Suggestions (1)' })).toBeVisible();
+  await page.goto('/settings/usage');
+  // The call answered by the second service's model; the first's failed attempt beside it.
+  await expect(page.locator('td[data-label="Model"]').filter({ hasText: 'fake-second' })).toHaveCount(1);
+  await expect(page.locator('td[data-label="Model"]').filter({ hasText: 'down-first' })).toHaveCount(1);
+});

@@ -37,3 +37,40 @@ test('@forms an admin limits a tool to a group and the dashboard says who it is 
   await page.goto('/admin/audit');
   await expect(page.locator('tr[data-action="feature.groups_changed"]')).toContainText('changed which groups may use Intelligent task prioritization');
 });
+
+test('@forms an admin gives a group a monthly budget and its people see it on their usage page', async ({ page, accounts }) => {
+  await accounts.registerVerified(uniqueEmail('admin-group-budget'));
+  await expect(page).toHaveURL(/\/onboarding$/);
+  await page.goto('/admin/budgets');
+  await accounts.ready();
+  await expect(page.getByTestId('no-groups')).toContainText('There are no groups yet.');
+
+  await page.goto('/admin/groups');
+  await accounts.ready();
+  await page.getByLabel("New group's name").fill('Research');
+  await page.getByRole('button', { name: 'Make group' }).click();
+  await expect(page.getByRole('heading', { name: 'Research', exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByRole('button', { name: /^Take .* out of Research$/ })).toBeVisible();
+
+  await page.goto('/admin/budgets');
+  await accounts.ready();
+  const row = page.locator('#groups tr[data-group="Research"]');
+  await expect(row).toContainText('1 person');
+  await expect(row).toContainText('Counted once it has a budget');
+  const budget = () => row.getByLabel('Monthly budget for the Research group');
+  await budget().fill('twelve');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Enter the budget as a whole number of tokens' })).toBeVisible();
+  await budget().fill('50,000');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#groups tr[data-group="Research"]')).toContainText('0 of 50,000 tokens (0 %)');
+  await expect(budget()).toHaveValue('50,000');
+
+  await page.goto('/settings/usage');
+  await expect(page.getByTestId('budgets').locator('[data-scope="group"]')).toContainText(
+    "The Research group's budget: 0 of 50,000 tokens (0 %) used this month; 50,000 left.",
+  );
+  await page.goto('/admin/audit');
+  await expect(page.locator('tr[data-action="budget.changed"]')).toContainText('Research (group)');
+});
