@@ -142,6 +142,21 @@ async fn a_tool_limited_to_a_group_is_for_its_people_only() {
     );
     let (code, _) = tasks_list(&app, &app.client).await;
     assert_eq!(code, 403, "the admin is not in Sales");
+    // Admin → Members says who is in which group.
+    let members: Value = app.get("/api/v1/admin/members").await.json().await.unwrap();
+    let groups_of = |email: &str| {
+        members["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["email"] == email.to_lowercase())
+            .unwrap_or_else(|| panic!("{email} in {members}"))["groups"]
+            .clone()
+    };
+    assert_eq!(groups_of(&member_email), serde_json::json!(["Sales"]));
+    assert_eq!(groups_of(&admin_email), serde_json::json!([]));
+    let page = app.get("/admin/members").await.text().await.unwrap();
+    assert!(page.contains(">Sales</td>"), "{page}");
 
     // The group cannot go while the tool is limited to it.
     let (code, _, body) = app

@@ -24,6 +24,8 @@ pub struct MemberRow {
     pub last_sign_in: Option<String>,
     pub onboarding_completed: bool,
     pub is_you: bool,
+    /// The groups they are in (Admin → Groups), by name.
+    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -143,7 +143,7 @@ fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
                 <table class="table table-stack">
                     <thead><tr>
                         <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
-                        <th scope="col">"Status"</th><th scope="col">"Last sign-in"</th><th scope="col">"Onboarding"</th>
+                        <th scope="col">"Status"</th><th scope="col">"Groups"</th><th scope="col">"Last sign-in"</th><th scope="col">"Onboarding"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr></thead>
                     <tbody>
@@ -159,6 +159,7 @@ fn MemberTables(data: MembersView, actions: MemberActions) -> impl IntoView {
                                     <td data-label="Email">{m.email.clone()}</td>
                                     <td data-label="Role">{if m.is_admin { "Administrator" } else { "Member" }}</td>
                                     <td data-label="Status">{if m.active { "Active" } else { "Deactivated" }}</td>
+                                    <td data-label="Groups" data-groups>{if m.groups.is_empty() { "—".to_owned() } else { m.groups.join(", ") }}</td>
                                     <td data-label="Last sign-in">{m.last_sign_in.as_deref().map_or_else(|| "Never".into(), crate::util::time_words)}</td>
                                     <td data-label="Onboarding">{if m.onboarding_completed { "Finished" } else { "Not yet" }}</td>
                                     <td class="cell-actions"><div class="row-actions">

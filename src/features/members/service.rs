@@ -10,7 +10,7 @@ use crate::audit_log::{record, Event};
 use crate::config::MasterKey;
 use crate::domain::account::Email;
 use crate::domain::{AuditAction, PageRequest, Role};
-use crate::entities::{invitations, tenants, users};
+use crate::entities::{group_members, invitations, member_groups, tenants, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::tenancy::service::lock_tenant;
 use crate::person::SessionUser;
@@ -160,6 +160,34 @@ pub async fn members_view(
         .await
         .or_internal("listing members")?;
     let (members, paging) = page.cut(found);
+    // The page's people's groups, in two reads: their memberships, the company's groups.
+    let memberships = group_members::Entity::find()
+        .filter(group_members::Column::TenantId.eq(admin.tenant_id()))
+        .filter(group_members::Column::UserId.is_in(members.iter().map(|u| u.id)))
+        .all(db)
+        .await
+        .or_internal("listing members' groups")?;
+    let groups = if memberships.is_empty() {
+        Vec::new()
+    } else {
+        member_groups::Entity::find()
+            .filter(member_groups::Column::TenantId.eq(admin.tenant_id()))
+            .order_by_asc(member_groups::Column::NameKey)
+            .all(db)
+            .await
+            .or_internal("listing members' groups")?
+    };
+    let groups_of = |user_id: i64| -> Vec<String> {
+        groups
+            .iter()
+            .filter(|g| {
+                memberships
+                    .iter()
+                    .any(|m| m.user_id == user_id && m.group_id == g.id)
+            })
+            .map(|g| g.name.clone())
+            .collect()
+    };
     let active_admins = in_company()
         .filter(users::Column::Role.eq(Role::Admin))
         .filter(users::Column::Active.eq(true))
@@ -188,6 +216,7 @@ pub async fn members_view(
                 active: u.active,
                 last_sign_in: u.last_login_at.map(rfc3339),
                 onboarding_completed: u.onboarding_completed,
+                groups: groups_of(u.id),
             })
             .collect(),
         paging,
