@@ -266,7 +266,10 @@ test('@forms an admin sets a second service and a person with a key for it gets 
   await secondService().getByLabel('API address', { exact: true }).fill(first);
   await secondService().getByLabel('Model', { exact: true }).fill('fake-second');
   await form().getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: 'The second service needs another address than the first' })).toBeVisible();
+  // Refused beside the field, the form kept as it was.
+  await expect(secondService().locator('.field-error')).toContainText('The second service needs another address than the first');
+  await form().getByLabel('Model', { exact: true }).first().fill('down-first');
+  await secondService().getByLabel('Model', { exact: true }).fill('fake-second');
   await secondService().getByLabel('API address', { exact: true }).fill(second);
   await form().getByRole('button', { name: 'Save' }).click();
   await expect(form().locator('summary')).toHaveText('Second service (failover): set');

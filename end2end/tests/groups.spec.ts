@@ -61,9 +61,9 @@ test('@forms an admin gives a group a monthly budget and its people see it on th
   await expect(row).toContainText('1 person');
   await expect(row).toContainText('Counted once it has a budget');
   const budget = () => row.getByLabel('Monthly budget for the Research group');
-  await budget().fill('twelve');
+  await budget().fill('0');
   await row.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: 'Enter the budget as a whole number of tokens' })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'A budget of 0 tokens would stop every AI call' })).toBeVisible();
   await budget().fill('50,000');
   await row.getByRole('button', { name: 'Save' }).click();
   await expect(page.locator('#groups tr[data-group="Research"]')).toContainText('0 of 50,000 tokens (0 %)');
