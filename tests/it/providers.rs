@@ -559,6 +559,19 @@ async fn a_call_goes_to_the_second_service_with_its_own_key_when_the_first_fails
     assert!(text.contains("event: result"), "{text}");
     assert_eq!(calls().await[..2], ["down-a bad_reply", "fake-claude ok"]);
 
+    // A row of that name that is bound to nothing (a key of one's own saved under that name
+    // before second services existed) is not sent there.
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let mut unbound: digame::entities::user_api_keys::ActiveModel = stored.clone().into();
+    unbound.bound_url = Set(String::new());
+    unbound.update(&app.state.db).await.unwrap();
+    let (status, _, body) = suggest().await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(calls().await[0], "down-a bad_reply");
+    let mut bound: digame::entities::user_api_keys::ActiveModel = stored.clone().into();
+    bound.bound_url = Set(second.clone());
+    bound.update(&app.state.db).await.unwrap();
+
     // The second service moved: the key stays with the address it was saved for, so the
     // call does not go there, and its owner is told.
     let elsewhere = second

@@ -477,7 +477,8 @@ impl KeyUse {
 /// The caller's key `name` in plaintext, for a call to its outside service at `address`,
 /// and the handle that records the use ([`KeyUse::record`]; the settings page's "Test" does
 /// not). A key is only ever sent to the address it was saved for: elsewhere it is
-/// [`KeyError::Held`]. A key saved before keys were bound is bound to `address` now.
+/// [`KeyError::Held`]. A key saved before keys were bound is bound to `address` now (not a
+/// second service's key: those were always bound).
 pub async fn reveal(
     db: &DatabaseConnection,
     keyring: &Keyring,
@@ -499,6 +500,17 @@ pub async fn reveal(
         return Err(KeyError::Expired);
     }
     match address {
+        // A second service's key is always saved bound to its address (there were no such
+        // keys before keys were bound): an unbound row of that name was saved as a key of
+        // the person's own, meant for no service, and is not sent anywhere.
+        Some(address)
+            if row.bound_url.is_empty() && known_keys().any(|k| k.second && k.name == name) =>
+        {
+            return Err(KeyError::Held {
+                saved_for: "no service (saved as a key of your own)".to_owned(),
+                now: address.to_owned(),
+            });
+        }
         Some(address) if row.bound_url.is_empty() => {
             Entity::update_many()
                 .col_expr(Column::BoundUrl, sea_orm::sea_query::Expr::value(address))
