@@ -10,7 +10,7 @@ use crate::features::ai_admin::figures::{self, PeriodQuery};
 use crate::features::ai_admin::{
     service as ai_admin, AiAdminView, DayUsage, ModelUsage, Period, PersonUsage, ToolUsage,
 };
-use crate::features::budgets::{service as budgets, BudgetsView};
+use crate::features::budgets::{manage, service as budgets, BudgetsView};
 use crate::features::members::{service as members, InviteCreated, MembersView};
 use crate::features::onboarding::Funnel;
 use crate::features::personal_tokens::{member_token_rows, MemberTokenPage};
@@ -53,7 +53,7 @@ async fn budgets_view(
     ApiAdmin(admin): ApiAdmin,
 ) -> Result<Json<BudgetsView>, ApiError> {
     Ok(Json(
-        budgets::budgets_view(&state.db, &admin, chrono::Utc::now()).await?,
+        manage::budgets_view(&state.db, &admin, chrono::Utc::now()).await?,
     ))
 }
 
@@ -82,9 +82,9 @@ async fn set_budget(
 ) -> Result<Json<BudgetsView>, ApiError> {
     let tokens = crate::features::budgets::check_tokens("monthly_tokens", body.monthly_tokens)?;
     let holder = budgets::Holder::of_choice(body.person, body.group)?;
-    budgets::set_budget(&state.db, &admin, holder, tokens).await?;
+    manage::set_budget(&state.db, &admin, holder, tokens).await?;
     Ok(Json(
-        budgets::budgets_view(&state.db, &admin, chrono::Utc::now()).await?,
+        manage::budgets_view(&state.db, &admin, chrono::Utc::now()).await?,
     ))
 }
 

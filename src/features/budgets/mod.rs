@@ -13,6 +13,8 @@
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod manage;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod warnings;
@@ -197,7 +199,7 @@ pub fn grouped(n: i64) -> String {
 pub async fn admin_budgets() -> Result<BudgetsView, AppError> {
     use crate::web::ctx;
     let (state, admin) = ctx::signed_in_admin().await?;
-    service::budgets_view(&state.db, &admin, chrono::Utc::now()).await
+    manage::budgets_view(&state.db, &admin, chrono::Utc::now()).await
 }
 
 /// Reads an id from a form's hidden field; empty is none.
@@ -229,7 +231,7 @@ pub async fn set_token_budget(
     let group = form_id("group", group.as_deref(), "one of your company's groups")?;
     let holder = Holder::of_choice(person, group)?;
     let tokens = parse_tokens("tokens", &tokens)?;
-    service::set_budget(&state.db, &admin, holder, tokens).await?;
+    manage::set_budget(&state.db, &admin, holder, tokens).await?;
     let anchor = match holder {
         Holder::Company => "company".to_owned(),
         Holder::Person(id) => format!("person-{id}"),

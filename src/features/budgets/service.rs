@@ -1,5 +1,5 @@
-//! Budgets on the server: reserving a call's tokens before it goes out, settling what it
-//! used after, reading a month back, and the admins' changes.
+//! Budgets on the server: reserving a call's tokens before it goes out and settling what it
+//! used after (the budgets' pages and their changes are in `manage`).
 //!
 //! The month's counters (`token_spend`) are kept for the company (`user_id` 0) and for each
 //! person, budget or not, and for each group that has a budget ([`Holder`]). A reservation is one `UPDATE … SET reserved = reserved + n WHERE
@@ -7,19 +7,15 @@
 //! lock on SQLite, a row lock on PostgreSQL that re-reads the condition), so calls reserving
 //! at once, on any replica, cannot together pass a budget.
 
-use super::{
-    BudgetLine, BudgetScope, BudgetState, BudgetsView, GroupBudget, MyBudgets, PersonBudget,
-};
-use crate::audit_log::{record, Event};
-use crate::domain::AuditAction;
-use crate::entities::{ai_calls, group_members, member_groups, token_budgets, token_spend, users};
+use super::{BudgetScope, BudgetState};
+use crate::entities::{ai_calls, group_members, member_groups, token_budgets, token_spend};
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 
 /// The `user_id` of the company's own budget and counters.
@@ -154,7 +150,7 @@ fn people_of_group(id: i64) -> sea_orm::sea_query::SelectStatement {
 /// Makes the month's counter of a scope when it has none, starting from the tokens its calls
 /// already used this month (calls made before budgets existed, or before the first call of
 /// the month reserved; for a group, its people's calls this month).
-async fn ensure_spend(
+pub(super) async fn ensure_spend(
     db: &impl ConnectionTrait,
     tenant_id: i64,
     holder: Holder,
@@ -240,7 +236,7 @@ async fn try_reserve(
 
 /// The budgets that cover `user_id`'s calls — the company's, their groups', their own — in
 /// one query: (whose, monthly tokens), groups by id.
-async fn budgets_of(
+pub(super) async fn budgets_of(
     db: &impl ConnectionTrait,
     tenant_id: i64,
     user_id: i64,
@@ -271,7 +267,7 @@ async fn budgets_of(
 }
 
 /// The names of a company's groups `ids`.
-async fn group_names(
+pub(super) async fn group_names(
     db: &impl ConnectionTrait,
     tenant_id: i64,
     ids: &[i64],
@@ -291,7 +287,7 @@ async fn group_names(
 }
 
 /// A budget's month as a person sees it.
-async fn state_of(
+pub(super) async fn state_of(
     db: &impl ConnectionTrait,
     tenant_id: i64,
     holder: Holder,
@@ -475,241 +471,6 @@ pub fn reservation_of(call: &ai_calls::Model) -> Reservation {
         month: month_of(call.created_at),
         tokens: call.reserved_tokens,
     }
-}
-
-/// The person's budgets this month (those set).
-pub async fn my_budgets(
-    db: &impl ConnectionTrait,
-    person: &SessionUser,
-    now: DateTime<Utc>,
-) -> Result<MyBudgets, AppError> {
-    let why = "reading your budgets";
-    let tenant_id = person.tenant_id();
-    let mut set = budgets_of(db, tenant_id, person.user.id)
-        .await
-        .or_internal(why)?;
-    let ids: Vec<i64> = set
-        .iter()
-        .filter_map(|(h, _)| match h {
-            Holder::Group(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let names = group_names(db, tenant_id, &ids).await.or_internal(why)?;
-    // The company's, the groups' by name, the person's own.
-    set.sort_by_key(|(h, _)| match h {
-        Holder::Company => 0,
-        Holder::Group(id) => 1 + names.iter().position(|(g, _)| g == id).unwrap_or(0),
-        Holder::Person(_) => usize::MAX,
-    });
-    let month = month_of(now);
-    let mut budgets = Vec::new();
-    for (holder, monthly_tokens) in set {
-        ensure_spend(db, tenant_id, holder, now)
-            .await
-            .or_internal(why)?;
-        let name = match holder {
-            Holder::Group(id) => names.iter().find(|(g, _)| *g == id).map(|(_, n)| n.clone()),
-            _ => None,
-        };
-        budgets.push(
-            state_of(db, tenant_id, holder, monthly_tokens, name, &month)
-                .await
-                .or_internal(why)?,
-        );
-    }
-    Ok(MyBudgets {
-        resets_on: resets_on(now).to_string(),
-        budgets,
-    })
-}
-
-/// Admin → Budgets: the company's budget and everyone's, with the month's use.
-pub async fn budgets_view(
-    db: &impl ConnectionTrait,
-    admin: &SessionUser,
-    now: DateTime<Utc>,
-) -> Result<BudgetsView, AppError> {
-    let why = "reading the budgets";
-    let tenant_id = admin.tenant_id();
-    let month = month_of(now);
-    let budgets = token_budgets::Entity::find()
-        .filter(token_budgets::Column::TenantId.eq(tenant_id))
-        .all(db)
-        .await
-        .or_internal(why)?;
-    let spend = token_spend::Entity::find()
-        .filter(token_spend::Column::TenantId.eq(tenant_id))
-        .filter(token_spend::Column::Month.eq(month.as_str()))
-        .all(db)
-        .await
-        .or_internal(why)?;
-    let line = |user_id: i64| {
-        let s = spend.iter().find(|s| s.user_id == user_id);
-        BudgetLine {
-            monthly_tokens: budgets
-                .iter()
-                .find(|b| b.user_id == user_id)
-                .map(|b| b.monthly_tokens),
-            used_tokens: s.map_or(0, |s| s.used_tokens),
-            reserved_tokens: s.map_or(0, |s| s.reserved_tokens),
-        }
-    };
-    let groups = member_groups::Entity::find()
-        .filter(member_groups::Column::TenantId.eq(tenant_id))
-        .order_by_asc(member_groups::Column::NameKey)
-        .all(db)
-        .await
-        .or_internal(why)?;
-    let sizes: Vec<(i64, i64)> = group_members::Entity::find()
-        .select_only()
-        .column(group_members::Column::GroupId)
-        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
-        .filter(group_members::Column::TenantId.eq(tenant_id))
-        .group_by(group_members::Column::GroupId)
-        .into_tuple()
-        .all(db)
-        .await
-        .or_internal(why)?;
-    let groups = groups
-        .into_iter()
-        .map(|g| GroupBudget {
-            group_id: g.id,
-            members: sizes
-                .iter()
-                .find(|(id, _)| *id == g.id)
-                .map_or(0, |&(_, n)| u64::try_from(n).unwrap_or(0)),
-            budget: line(Holder::Group(g.id).key()),
-            name: g.name,
-        })
-        .collect();
-    // A company is at most a few hundred people (the plan's seat limit).
-    let people = users::Entity::find()
-        .filter(users::Column::TenantId.eq(tenant_id))
-        .order_by_asc(users::Column::DisplayName)
-        .order_by_asc(users::Column::Id)
-        .all(db)
-        .await
-        .or_internal(why)?
-        .into_iter()
-        .map(|u| PersonBudget {
-            user_id: u.id,
-            budget: line(u.id),
-            name: u.display_name,
-            email: u.email,
-            active: u.active,
-        })
-        .collect();
-    Ok(BudgetsView {
-        month,
-        resets_on: resets_on(now).to_string(),
-        company: line(COMPANY),
-        groups,
-        people,
-    })
-}
-
-/// Sets (or, with `tokens` `None`, takes away) the company's budget, a group's or a
-/// person's, audited. The month's counter is made when missing, so the page shows what the
-/// month already used; a changed budget starts the month's warnings again from it.
-pub async fn set_budget(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    admin: &SessionUser,
-    holder: Holder,
-    tokens: Option<i64>,
-) -> Result<(), AppError> {
-    let why = "saving the budget";
-    let tenant_id = admin.tenant_id();
-    let target = match holder {
-        Holder::Company => format!("{} (the company)", admin.tenant.name),
-        Holder::Person(id) => {
-            users::Entity::find_by_id(id)
-                .filter(users::Column::TenantId.eq(tenant_id))
-                .one(db)
-                .await
-                .or_internal(why)?
-                .ok_or_else(|| {
-                    AppError::validation("person", "There is no such member in your company.")
-                })?
-                .email
-        }
-        Holder::Group(id) => {
-            let group = member_groups::Entity::find_by_id(id)
-                .filter(member_groups::Column::TenantId.eq(tenant_id))
-                .one(db)
-                .await
-                .or_internal(why)?
-                .ok_or_else(|| {
-                    AppError::validation("group", "There is no such group in your company.")
-                })?;
-            format!("{} (group)", group.name)
-        }
-    };
-    let user_id = holder.key();
-    let txn = db.begin().await.or_internal(why)?;
-    let before = token_budgets::Entity::find_by_id((tenant_id, user_id))
-        .one(&txn)
-        .await
-        .or_internal(why)?
-        .map(|b| b.monthly_tokens);
-    match tokens {
-        Some(tokens) => {
-            token_budgets::Entity::insert(token_budgets::ActiveModel {
-                tenant_id: Set(tenant_id),
-                user_id: Set(user_id),
-                monthly_tokens: Set(tokens),
-                updated_at: Set(Utc::now()),
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    token_budgets::Column::TenantId,
-                    token_budgets::Column::UserId,
-                ])
-                .update_columns([
-                    token_budgets::Column::MonthlyTokens,
-                    token_budgets::Column::UpdatedAt,
-                ])
-                .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await
-            .or_internal(why)?;
-        }
-        None => {
-            token_budgets::Entity::delete_by_id((tenant_id, user_id))
-                .exec(&txn)
-                .await
-                .or_internal(why)?;
-        }
-    }
-    let now = Utc::now();
-    ensure_spend(&txn, tenant_id, holder, now)
-        .await
-        .or_internal(why)?;
-    // Saving the same budget again changes nothing (and sends no warning twice).
-    if before != tokens {
-        token_spend::Entity::update_many()
-            .col_expr(token_spend::Column::WarnedPercent, Expr::value(0))
-            .filter(token_spend::Column::TenantId.eq(tenant_id))
-            .filter(token_spend::Column::UserId.eq(user_id))
-            .filter(token_spend::Column::Month.eq(month_of(now)))
-            .exec(&txn)
-            .await
-            .or_internal(why)?;
-        record(
-            &txn,
-            Event {
-                tenant_id,
-                actor_user_id: Some(admin.user.id),
-                action: AuditAction::BudgetChanged,
-                target: &target,
-                before: Some(serde_json::json!({ "monthly_tokens": before })),
-                after: Some(serde_json::json!({ "monthly_tokens": tokens })),
-            },
-        )
-        .await?;
-    }
-    txn.commit().await.or_internal(why)
 }
 
 #[cfg(test)]

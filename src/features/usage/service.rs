@@ -89,6 +89,6 @@ pub async fn usage_view(
             per_day: i64::from(person.tier().limits().ai_calls_per_user_per_day),
         },
         last,
-        budgets: crate::features::budgets::service::my_budgets(db, person, now).await?,
+        budgets: crate::features::budgets::manage::my_budgets(db, person, now).await?,
     })
 }
