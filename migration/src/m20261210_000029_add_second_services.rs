@@ -14,15 +14,20 @@ enum TenantAiEndpoints {
     SecondModel,
 }
 
+/// The three columns, in the order they are added.
+fn columns() -> [TenantAiEndpoints; 3] {
+    [
+        TenantAiEndpoints::SecondProvider,
+        TenantAiEndpoints::SecondBaseUrl,
+        TenantAiEndpoints::SecondModel,
+    ]
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column at a time: SQLite adds one per statement.
-        for column in [
-            TenantAiEndpoints::SecondProvider,
-            TenantAiEndpoints::SecondBaseUrl,
-            TenantAiEndpoints::SecondModel,
-        ] {
+        for column in columns() {
             manager
                 .alter_table(
                     Table::alter()
@@ -36,11 +41,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [
-            TenantAiEndpoints::SecondProvider,
-            TenantAiEndpoints::SecondBaseUrl,
-            TenantAiEndpoints::SecondModel,
-        ] {
+        for column in columns() {
             manager
                 .alter_table(
                     Table::alter()
