@@ -12,6 +12,7 @@ use crate::features::auth::pages::{
 };
 use crate::features::budgets::pages::AdminBudgetsPage;
 use crate::features::dashboard::HomePage;
+use crate::features::domains::pages::{AdminSignInPage, JoinPage};
 use crate::features::email::pages::EmailPage;
 use crate::features::groups::pages::AdminGroupsPage;
 use crate::features::identity::pages::{ConfirmEmailPage, UndoEmailPage};
@@ -134,6 +135,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/ai") view=AdminAiPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/budgets") view=AdminBudgetsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/groups") view=AdminGroupsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/sign-in") view=AdminSignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/tokens") view=AdminTokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/onboarding") view=AdminOnboardingPage ssr=SsrMode::Async/>
@@ -148,6 +150,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tools/language") view=LanguagePage ssr=SsrMode::Async/>
                     <Route path=path!("/tools/email") view=EmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/join") view=JoinPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/login/two-factor") view=SecondFactorPage ssr=SsrMode::Async/>

@@ -109,6 +109,9 @@ pub struct Settings {
     pub metrics_token: Option<SecretString>,
     /// `DIGAME_RETENTION_MONTHS`: how long AI usage records and audit events are kept.
     pub retention_months: u32,
+    /// `DIGAME_DNS_SERVER`: where domain verification looks up TXT records; `None` is the
+    /// system's resolver configuration.
+    pub dns_server: Option<SocketAddr>,
 }
 
 /// How Digame's mail leaves: by SMTP when a server is named, else it waits in the outbox.
@@ -340,6 +343,15 @@ impl Settings {
             number("DIGAME_API_REQUESTS_PER_MINUTE", 300, 1_000_000)? as u32;
         let shutdown_grace_seconds = number("DIGAME_SHUTDOWN_GRACE_SECONDS", 30, 3600)? as u64;
         let retention_months = number("DIGAME_RETENTION_MONTHS", 13, 120)? as u32;
+        let dns_server = match get("DIGAME_DNS_SERVER") {
+            None => None,
+            Some(v) => Some(v.trim().parse::<SocketAddr>().map_err(|_| {
+                format!(
+                    "DIGAME_DNS_SERVER must be an address and port like 127.0.0.1:53, not `{}`",
+                    v.trim()
+                )
+            })?),
+        };
         let mail = MailSettings {
             smtp_url: get("DIGAME_SMTP_URL")
                 .map(|v| v.trim().to_owned())
@@ -376,6 +388,7 @@ impl Settings {
             );
         }
         Ok(Settings {
+            dns_server,
             metrics_token,
             mail,
             shutdown_grace_seconds,

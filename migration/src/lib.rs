@@ -30,6 +30,7 @@ mod m20261209_000026_create_groups;
 mod m20261209_000027_create_email_changes;
 mod m20261210_000028_group_budgets;
 mod m20261210_000029_add_second_services;
+mod m20261211_000030_create_tenant_domains;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000027_create_email_changes::Migration),
             Box::new(m20261210_000028_group_budgets::Migration),
             Box::new(m20261210_000029_add_second_services::Migration),
+            Box::new(m20261211_000030_create_tenant_domains::Migration),
         ]
     }
 }

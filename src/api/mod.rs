@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod ai;
 mod auth;
+mod domains;
 pub mod extract;
 mod groups;
 mod health;
@@ -51,6 +52,7 @@ fn bounded_routes() -> OpenApiRouter<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(groups::router())
+        .merge(domains::router())
         .merge(identity::router())
 }
 

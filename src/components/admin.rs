@@ -46,6 +46,7 @@ pub fn admin_tabs(current: &'static str) -> impl IntoView {
             {tab("/admin/features", "Features")}
             {tab("/admin/members", "Members")}
             {tab("/admin/groups", "Groups")}
+            {tab("/admin/sign-in", "Sign-in")}
             {tab("/admin/ai", "AI services")}
             {tab("/admin/budgets", "Budgets")}
             {tab("/admin/tokens", "API tokens")}

@@ -47,6 +47,7 @@ pub fn settings_args() -> Vec<clap::Arg> {
         setting("dev-outbox", "DIGAME_DEV_OUTBOX", "true shows every message of the outbox at /dev/outbox to callers on this machine (development only; ./scripts/run sets it)"),
         setting("metrics-token", "DIGAME_METRICS_TOKEN", "serves Prometheus metrics at /metrics to callers sending it as a bearer token (at least 16 characters; default: none)")
             .hide_env_values(true),
+        setting("dns-server", "DIGAME_DNS_SERVER", "the DNS server (IP:port) that domain verification asks for TXT records (default: the system's, from /etc/resolv.conf)"),
         setting("session-idle-minutes", "DIGAME_SESSION_IDLE_MINUTES", "sign out after this long without activity (default 120)"),
         setting("session-absolute-hours", "DIGAME_SESSION_ABSOLUTE_HOURS", "sign out this long after signing in, whatever happens (default 12)"),
     ]

@@ -41,10 +41,14 @@ pub enum AuditAction {
     NameChanged,
     EmailChanged,
     EmailChangeUndone,
+    DomainClaimed,
+    DomainVerified,
+    DomainRemoved,
+    DomainJoinChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 37] = [
+    pub const ALL: [AuditAction; 41] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -82,6 +86,10 @@ impl AuditAction {
         AuditAction::NameChanged,
         AuditAction::EmailChanged,
         AuditAction::EmailChangeUndone,
+        AuditAction::DomainClaimed,
+        AuditAction::DomainVerified,
+        AuditAction::DomainRemoved,
+        AuditAction::DomainJoinChanged,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -124,6 +132,10 @@ impl AuditAction {
             AuditAction::NameChanged => "account.name_changed",
             AuditAction::EmailChanged => "account.email_changed",
             AuditAction::EmailChangeUndone => "account.email_change_undone",
+            AuditAction::DomainClaimed => "domain.claimed",
+            AuditAction::DomainVerified => "domain.verified",
+            AuditAction::DomainRemoved => "domain.removed",
+            AuditAction::DomainJoinChanged => "domain.join_changed",
         }
     }
 
@@ -171,6 +183,10 @@ impl AuditAction {
             AuditAction::NameChanged => "Name changed",
             AuditAction::EmailChanged => "Email address changed",
             AuditAction::EmailChangeUndone => "Email change undone",
+            AuditAction::DomainClaimed => "Domain claimed",
+            AuditAction::DomainVerified => "Domain verified",
+            AuditAction::DomainRemoved => "Domain removed",
+            AuditAction::DomainJoinChanged => "Joining by domain changed",
         }
     }
 
@@ -241,6 +257,12 @@ impl AuditAction {
             AuditAction::EmailChanged => format!("{actor} changed their email address to {target}"),
             AuditAction::EmailChangeUndone => {
                 format!("The change of email address to {target} was undone from the old address")
+            }
+            AuditAction::DomainClaimed => format!("{actor} claimed the domain {target}"),
+            AuditAction::DomainVerified => format!("{actor} verified the domain {target}"),
+            AuditAction::DomainRemoved => format!("{actor} removed the domain {target}"),
+            AuditAction::DomainJoinChanged => {
+                format!("{actor} changed who may join by an address at {target}")
             }
         }
     }

@@ -22,6 +22,7 @@ pub mod recovery_codes;
 pub mod saved_results;
 pub mod tasks;
 pub mod tenant_ai_endpoints;
+pub mod tenant_domains;
 pub mod tenant_features;
 pub mod tenants;
 pub mod token_budgets;

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod budgets;
 pub mod dashboard;
+pub mod domains;
 pub mod email;
 pub mod groups;
 pub mod identity;

@@ -54,6 +54,8 @@ pub struct Shared {
     pub api_limiter: crate::web::limiter::ApiLimiter,
     /// The session records and signed-in people kept in memory.
     pub memory: Arc<crate::web::memory::Memory>,
+    /// The TXT lookups that verify companies' mail domains.
+    pub dns: crate::features::domains::dns::TxtLookup,
 }
 
 impl AppState {
@@ -66,7 +68,9 @@ impl AppState {
         let keyring = keyring(&settings);
         let http = http_client(settings.ai.allow_private)?;
         let ai = Ai::new(http.clone(), settings.ai.clone());
+        let dns = crate::features::domains::dns::TxtLookup::new(settings.dns_server);
         Ok(AppState(Arc::new(Shared {
+            dns,
             ai,
             leptos_options,
             db,

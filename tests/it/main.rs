@@ -21,6 +21,7 @@ mod concurrency;
 mod crash;
 mod db_outage;
 mod digest;
+mod domains;
 mod email_tool;
 mod email_verification;
 mod groups;

@@ -346,10 +346,47 @@ pub async fn invite(
             retry_after_secs: secs,
         });
     }
+    let link = send_invitation(
+        db,
+        admin.tenant_id(),
+        &email,
+        role,
+        Inviter::Admin(admin),
+        origin,
+        key,
+    )
+    .await?;
+    Ok(InviteCreated {
+        email: email.as_str().to_owned(),
+        link,
+    })
+}
+
+/// Who an invitation comes from: an admin, or the company's verified domain open to its
+/// addresses (Admin → Sign-in → Domains; the person asked for it on `/join`).
+#[derive(Debug, Clone, Copy)]
+pub enum Inviter<'a> {
+    Admin(&'a SessionUser),
+    Domain(&'a str),
+}
+
+/// Writes a single-use invitation of `email` as `role` into company `tenant_id` — replacing
+/// a pending one for the address and taking a place within the plan, after the company's
+/// row is locked — audits it and mails the link (built on `origin`, with the proof that the
+/// mailbox got it) in one transaction. Returns the link without its proof.
+pub async fn send_invitation(
+    db: &DatabaseConnection,
+    tenant_id: i64,
+    email: &Email,
+    role: Role,
+    inviter: Inviter<'_>,
+    origin: &str,
+    key: &MasterKey,
+) -> Result<String, AppError> {
     let token = new_token();
     let now = Utc::now();
     let txn = db.begin().await.or_internal("creating an invitation")?;
-    let tenant = lock_tenant(&txn, admin.tenant_id()).await?;
+    let tenant = lock_tenant(&txn, tenant_id).await?;
     // A repeated invitation replaces the pending one (and reuses its place).
     let previous = pending_invitations(tenant.id)
         .filter(invitations::Column::Email.eq(email.as_str()))
@@ -357,7 +394,11 @@ pub async fn invite(
         .await
         .or_internal("reading invitations")?;
     let holding: Vec<i64> = previous.iter().map(|i| i.id).collect();
-    ensure_free_place(&txn, &tenant, &holding, PlaceFor::Invitation).await?;
+    let purpose = match inviter {
+        Inviter::Admin(_) => PlaceFor::Invitation,
+        Inviter::Domain(_) => PlaceFor::Join,
+    };
+    ensure_free_place(&txn, &tenant, &holding, purpose).await?;
     for old in &previous {
         invitations::ActiveModel {
             id: Set(old.id),
@@ -368,12 +409,16 @@ pub async fn invite(
         .await
         .or_internal("replacing an invitation")?;
     }
+    let admin = match inviter {
+        Inviter::Admin(admin) => Some(admin),
+        Inviter::Domain(_) => None,
+    };
     invitations::ActiveModel {
         tenant_id: Set(tenant.id),
         email: Set(email.as_str().to_owned()),
         role: Set(role),
         token_hash: Set(hash_token(&token)),
-        invited_by: Set(Some(admin.user.id)),
+        invited_by: Set(admin.map(|a| a.user.id)),
         created_at: Set(now),
         expires_at: Set(now + Duration::days(INVITATION_DAYS)),
         accepted_at: Set(None),
@@ -383,43 +428,64 @@ pub async fn invite(
     .insert(&txn)
     .await
     .or_internal("creating an invitation")?;
+    let mut after = serde_json::json!({ "role": role.as_str() });
+    if let Inviter::Domain(domain) = inviter {
+        after["domain"] = domain.into();
+    }
     record(
         &txn,
         Event {
             tenant_id: tenant.id,
-            actor_user_id: Some(admin.user.id),
+            actor_user_id: admin.map(|a| a.user.id),
             action: AuditAction::InvitationCreated,
             target: email.as_str(),
             before: None,
-            after: Some(serde_json::json!({ "role": role.as_str() })),
+            after: Some(after),
         },
     )
     .await?;
     let link = format!("{origin}/register?invite={token}");
     let mailed_link = format!("{link}.{}", mailbox_proof(key, &token));
+    let (subject, opening) = match inviter {
+        Inviter::Admin(admin) => (
+            format!("{} invites you to Digame", admin.user.display_name),
+            format!(
+                "{name} ({from}) invites you to join {company} on Digame, as {role}.",
+                name = admin.user.display_name,
+                from = admin.user.email,
+                company = tenant.name,
+                role = if role == Role::Admin {
+                    "an admin"
+                } else {
+                    "a member"
+                },
+            ),
+        ),
+        Inviter::Domain(domain) => (
+            format!("Join {} on Digame", tenant.name),
+            format!(
+                "You asked to join {company} on Digame. {company} lets people with an address at \
+                 {domain} join as members.",
+                company = tenant.name,
+            ),
+        ),
+    };
     crate::features::mail::service::enqueue(
         &txn,
         Some(tenant.id),
         crate::features::mail::Mail {
             to: email.as_str().to_owned(),
-            subject: format!("{} invites you to Digame", admin.user.display_name),
+            subject,
             body: format!(
-                "Hello,\n\n{name} ({from}) invites you to join {company} on Digame, as {role}.\n\n\
+                "Hello,\n\n{opening}\n\n\
                  To accept, open this link and choose your password (it works for {INVITATION_DAYS} days):\n\n{mailed_link}\n\n\
                  If you were not expecting this, ignore this message.\n",
-                name = admin.user.display_name,
-                from = admin.user.email,
-                company = tenant.name,
-                role = if role == Role::Admin { "an admin" } else { "a member" },
             ),
         },
     )
     .await?;
     txn.commit().await.or_internal("creating an invitation")?;
-    Ok(InviteCreated {
-        email: email.as_str().to_owned(),
-        link,
-    })
+    Ok(link)
 }
 
 pub async fn revoke_invitation(
