@@ -168,7 +168,7 @@ async fn a_domain_is_verified_by_its_txt_record_and_then_belongs_to_one_company(
 
     let (status, body) = claim(&app, client, "me@acme.com").await;
     assert_eq!(status, 422, "{body}");
-    assert_eq!(body["field"], "domain");
+    assert_eq!(body["detail"]["field"], "domain");
     let (status, view) = claim(&app, client, &format!("  {}. ", domain.to_uppercase())).await;
     assert_eq!(status, 201, "{view}");
     let d = row(&view, &domain).clone();
@@ -221,6 +221,29 @@ async fn a_domain_is_verified_by_its_txt_record_and_then_belongs_to_one_company(
     let (status, view) = send(&app, client, reqwest::Method::POST, &verify, None).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(row(&view, &domain)["verified"], true);
+
+    // Nobody starts a company of their own with an address at it now.
+    let (status, _, body) = app
+        .call_with(
+            &new_client(),
+            "auth/register",
+            &[
+                ("name", "Eve Shadow"),
+                ("email", &format!("eve@{domain}")),
+                ("password", PASSWORD),
+                ("company", "Shadow Co"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["detail"]["field"], "email");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("belong to Acme Labs"),
+        "{body}"
+    );
 
     // Another company may not claim it now, even with its own record published.
     let other = new_client();
@@ -384,7 +407,7 @@ async fn people_at_an_open_domain_join_by_a_link_mailed_to_their_address() {
     )
     .await;
     assert_eq!(status, 422, "{body}");
-    assert_eq!(body["field"], "email");
+    assert_eq!(body["detail"]["field"], "email");
     let (status, _, body) = app
         .call(
             "admin/domains/join",
@@ -407,7 +430,7 @@ async fn people_at_an_open_domain_join_by_a_link_mailed_to_their_address() {
         .call("admin/domains/claim", &[("domain", "not a domain")])
         .await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["field"], "domain");
+    assert_eq!(body["detail"]["field"], "domain");
     // The pages render.
     let html = app.get("/admin/sign-in").await.text().await.unwrap();
     assert!(

@@ -53,7 +53,8 @@ pub fn LoginPage() -> impl IntoView {
                 </button>
             </ActionForm>
             <p class="muted"><a href="/forgot-password">"Forgot your password?"</a></p>
-            <p class="muted">"New to Digame? " <a href="/register">"Create an account"</a></p>
+            <p class="muted">"New to Digame? " <a href="/register">"Create an account"</a>
+                " or " <a href="/join">"join your company"</a></p>
         </section>
     }
 }
@@ -182,6 +183,9 @@ fn RegisterForm(
                     } else if invited { "Join" } else { "Create account" }}
                 </button>
             </ActionForm>
+            {(!invited).then(|| view! {
+                <p class="muted">"Your company already uses Digame? " <a href="/join">"Join it with your work address"</a></p>
+            })}
             <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
         </section>
     }

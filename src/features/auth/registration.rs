@@ -272,6 +272,7 @@ pub async fn register_account(
                 registration.password,
                 registration.company,
             )?;
+            refuse_a_claimed_domain(db, &account.email).await?;
             register(
                 db,
                 passwords,
@@ -282,6 +283,38 @@ pub async fn register_account(
             .await
         }
     }
+}
+
+/// A company of one's own cannot be started with an address at a domain another company
+/// verified (Admin → Sign-in): its people belong in that company, by invitation or — where
+/// it allows — from `/join`. The operator's `tenant create` is not bound by this.
+async fn refuse_a_claimed_domain(db: &DatabaseConnection, email: &Email) -> Result<(), AppError> {
+    use crate::entities::tenant_domains;
+    let Some((_, domain)) = email.as_str().rsplit_once('@') else {
+        return Ok(());
+    };
+    let Some(claim) = tenant_domains::Entity::find()
+        .filter(tenant_domains::Column::Domain.eq(domain))
+        .filter(tenant_domains::Column::VerifiedAt.is_not_null())
+        .find_also_related(tenants::Entity)
+        .one(db)
+        .await
+        .or_internal("checking the address' domain")?
+    else {
+        return Ok(());
+    };
+    let company = claim.1.map(|t| t.name).unwrap_or_default();
+    let how = if claim.0.open_join {
+        "Join it from the \"join your company\" page (/join) instead"
+    } else {
+        "Ask one of its admins to invite you instead"
+    };
+    Err(AppError::Conflict {
+        field: "email".into(),
+        message: format!(
+            "Addresses at {domain} belong to {company} on Digame, which verified the domain. {how}."
+        ),
+    })
 }
 
 /// A new, active account that has not been through onboarding yet.
