@@ -294,6 +294,32 @@ await desktop.locator('[data-endpoint="writing_assistance"]').screenshot({ path:
 await desktop.goto(`${base}/settings/api-keys`);
 await ready();
 await desktop.locator('#writing_second_service_key').screenshot({ path: `${out}/api-keys-second.png` });
+// Domains: one verified and open to joins (when a DNS responder's control address is given,
+// as scripts/test gives Playwright), one waiting for its record.
+await desktop.goto(`${base}/admin/sign-in`);
+await ready();
+const stamp = Date.now();
+const dnsControl = process.env.DIGAME_E2E_DNS_CONTROL;
+for (const domain of [`acme-labs-${stamp}.test`, `acme-mail-${stamp}.test`]) {
+  await desktop.getByLabel('Domain').fill(domain);
+  await desktop.getByRole('button', { name: 'Claim' }).click();
+  await desktop.locator(`section[data-domain="${domain}"]`).waitFor();
+}
+if (dnsControl) {
+  const first = desktop.locator(`section[data-domain="acme-labs-${stamp}.test"]`);
+  const name = (await first.locator('.record-name').textContent()).trim();
+  const value = (await first.locator('.record-value').textContent()).trim();
+  await fetch(`${dnsControl}/txt`, { method: 'POST', body: JSON.stringify({ name, value }) });
+  await first.getByRole('button', { name: 'Verify now' }).click();
+  await desktop.locator(`section[data-domain="acme-labs-${stamp}.test"]`).getByRole('button', { name: 'Let them join without an invitation' }).click();
+  await desktop.locator(`section[data-domain="acme-labs-${stamp}.test"]`).getByText('Now: anyone with an address').waitFor();
+}
+await shot(desktop, 'admin-sign-in');
+await desktop.goto(`${base}/join`);
+await desktop.getByLabel('Work email').fill(`rui@acme-labs-${stamp}.test`);
+await desktop.getByRole('button', { name: 'Mail me a link' }).click();
+await desktop.locator('.alert').first().waitFor();
+await shot(desktop, 'join');
 await desktop.goto(`${base}/settings/profile`);
 await ready();
 await shot(desktop, 'profile-activity');

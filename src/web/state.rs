@@ -55,7 +55,7 @@ pub struct Shared {
     /// The session records and signed-in people kept in memory.
     pub memory: Arc<crate::web::memory::Memory>,
     /// The TXT lookups that verify companies' mail domains.
-    pub dns: crate::features::domains::dns::TxtLookup,
+    pub dns: crate::dns::TxtLookup,
 }
 
 impl AppState {
@@ -68,7 +68,7 @@ impl AppState {
         let keyring = keyring(&settings);
         let http = http_client(settings.ai.allow_private)?;
         let ai = Ai::new(http.clone(), settings.ai.clone());
-        let dns = crate::features::domains::dns::TxtLookup::new(settings.dns_server);
+        let dns = crate::dns::TxtLookup::new(settings.dns_server);
         Ok(AppState(Arc::new(Shared {
             dns,
             ai,

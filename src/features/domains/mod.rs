@@ -7,8 +7,6 @@
 pub mod pages;
 
 #[cfg(feature = "ssr")]
-pub mod dns;
-#[cfg(feature = "ssr")]
 pub mod service;
 
 use crate::error::AppError;

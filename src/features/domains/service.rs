@@ -2,9 +2,9 @@
 //! verifying by the TXT record, removing, opening to joins — each scoped to the admin's
 //! company and audited in its transaction — and the request to join by an address.
 
-use super::dns::{LookupFailure, TxtLookup};
 use super::{DomainView, SignInView, MAX_DOMAINS, RECORD_PREFIX};
 use crate::audit_log::{record, Event};
+use crate::dns::{LookupFailure, TxtLookup};
 use crate::domain::account::Email;
 use crate::domain::{AuditAction, Role};
 use crate::entities::{tenant_domains, users};

@@ -1,12 +1,15 @@
-//! The one DNS question domain verification asks: the TXT records at a name. A resolver is
-//! built once at start-up, from `DIGAME_DNS_SERVER` when it is set (the test tier's local
-//! responder) or from the system's configuration.
+//! The one DNS question Digame asks — the TXT records at a name, for domain verification
+//! (`features::domains`). A resolver is built once at start-up, from `DIGAME_DNS_SERVER` when
+//! it is set (the test tier's local responder) or from the system's configuration.
 
 use hickory_resolver::config::{NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
 use hickory_resolver::TokioResolver;
 use std::net::SocketAddr;
+
+/// How long one question to the DNS server may take.
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// Why no records could be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +45,14 @@ impl TxtLookup {
             }
             None => TokioResolver::builder_tokio(),
         }
-        .and_then(|b| b.build());
+        .and_then(|mut b| {
+            // An admin waits on the page: a server that does not answer is said within
+            // seconds, not after the default retries.
+            let opts = b.options_mut();
+            opts.timeout = LOOKUP_TIMEOUT;
+            opts.attempts = 1;
+            b.build()
+        });
         match built {
             Ok(resolver) => TxtLookup {
                 resolver: Some(resolver),
