@@ -5,7 +5,9 @@ pub struct Migration;
 
 /// The mail domains a company claims (Admin → Sign-in → Domains) and proves with a DNS TXT
 /// record. A domain may be claimed by several companies while unproven, so a claim cannot
-/// squat it; once verified it belongs to exactly one (the partial unique index below).
+/// squat it; once verified it belongs to exactly one (the partial unique index below). A
+/// verified domain is looked up again daily; `missing_since` is when its record was first
+/// found gone.
 #[derive(DeriveIden)]
 enum TenantDomains {
     Table,
@@ -17,6 +19,7 @@ enum TenantDomains {
     OpenJoin,
     CreatedAt,
     CheckedAt,
+    MissingSince,
 }
 
 #[derive(DeriveIden)]
@@ -67,6 +70,7 @@ impl MigrationTrait for Migration {
                             .not_null(),
                     )
                     .col(ColumnDef::new(TenantDomains::CheckedAt).timestamp_with_time_zone())
+                    .col(ColumnDef::new(TenantDomains::MissingSince).timestamp_with_time_zone())
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_tenant_domains_tenant")

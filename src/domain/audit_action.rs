@@ -45,10 +45,11 @@ pub enum AuditAction {
     DomainVerified,
     DomainRemoved,
     DomainJoinChanged,
+    DomainLapsed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 41] = [
+    pub const ALL: [AuditAction; 42] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -90,6 +91,7 @@ impl AuditAction {
         AuditAction::DomainVerified,
         AuditAction::DomainRemoved,
         AuditAction::DomainJoinChanged,
+        AuditAction::DomainLapsed,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -136,6 +138,7 @@ impl AuditAction {
             AuditAction::DomainVerified => "domain.verified",
             AuditAction::DomainRemoved => "domain.removed",
             AuditAction::DomainJoinChanged => "domain.join_changed",
+            AuditAction::DomainLapsed => "domain.lapsed",
         }
     }
 
@@ -187,6 +190,7 @@ impl AuditAction {
             AuditAction::DomainVerified => "Domain verified",
             AuditAction::DomainRemoved => "Domain removed",
             AuditAction::DomainJoinChanged => "Joining by domain changed",
+            AuditAction::DomainLapsed => "Domain no longer verified",
         }
     }
 
@@ -264,6 +268,9 @@ impl AuditAction {
             AuditAction::DomainJoinChanged => {
                 format!("{actor} changed who may join by an address at {target}")
             }
+            AuditAction::DomainLapsed => format!(
+                "The domain {target} is no longer verified: its DNS record was gone for a week"
+            ),
         }
     }
 }

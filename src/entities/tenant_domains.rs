@@ -17,6 +17,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the record was last looked up.
     pub checked_at: Option<DateTimeUtc>,
+    /// When a verified domain's record was first found gone (the daily check); `None` while
+    /// it is there.
+    pub missing_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -107,6 +107,9 @@ pub const SESSION_CLEANUP_LOCK_KEY: i64 = STARTUP_LOCK_KEY + 1;
 /// The retention job's lock (`server::retention`).
 pub const RETENTION_LOCK_KEY: i64 = STARTUP_LOCK_KEY + 3;
 
+/// The daily look at verified domains' records (`features::domains::service::recheck_due`).
+pub const DOMAIN_CHECK_LOCK_KEY: i64 = STARTUP_LOCK_KEY + 4;
+
 impl StartupLock {
     /// The advisory lock, on PostgreSQL; `None` on anything else.
     async fn for_postgres(db: &DatabaseConnection) -> Result<StartupLock, DbErr> {

@@ -90,6 +90,7 @@ pub async fn build_app(
 
     let state = AppState::new(leptos_options.clone(), db.clone(), settings, memory)?;
     spawn_digests(db.clone(), state.settings.clone());
+    spawn_domain_checks(db.clone(), state.dns.clone());
 
     let secure = state.settings.secure_cookies();
     let session_layer = SessionManagerLayer::new(store)
@@ -395,6 +396,32 @@ fn spawn_retention(db: sea_orm::DatabaseConnection, months: u32) {
                 Ok(Some(Err(e))) | Err(e) => {
                     tracing::warn!(error = %e, "could not delete records past the retention period")
                 }
+                Ok(Some(Ok(_))) | Ok(None) => {}
+            }
+        }
+    });
+}
+
+/// Looks up verified domains' records again, hourly, on one replica at a time; each domain
+/// is due once a day (`domains::service::recheck_due`).
+fn spawn_domain_checks(db: sea_orm::DatabaseConnection, dns: crate::dns::TxtLookup) {
+    use crate::features::domains::service as domains;
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let run = domains::recheck_due(&db, &dns, chrono::Utc::now());
+            match db::on_one_replica(&db, db::DOMAIN_CHECK_LOCK_KEY, run).await {
+                Ok(Some(Ok(done))) if done.lapsed > 0 => {
+                    tracing::warn!(
+                        ?done,
+                        "verified domains whose record was gone for a week are no longer verified"
+                    )
+                }
+                Ok(Some(Err(e))) => {
+                    tracing::warn!(error = %e, "could not look up verified domains again")
+                }
+                Err(e) => tracing::warn!(error = %e, "could not look up verified domains again"),
                 Ok(Some(Ok(_))) | Ok(None) => {}
             }
         }

@@ -12,7 +12,7 @@ use digame::entities::{audit_events, outbox};
 use hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
 use hickory_resolver::proto::rr::rdata::TXT;
 use hickory_resolver::proto::rr::{RData, Record, RecordType};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,6 +27,10 @@ impl Zone {
             .lock()
             .unwrap()
             .insert(name.to_owned(), vec![value.to_owned()]);
+    }
+
+    fn withdraw(&self, name: &str) {
+        self.0.lock().unwrap().remove(name);
     }
 
     /// Starts answering on a free loopback port; returns its address.
@@ -439,4 +443,114 @@ async fn people_at_an_open_domain_join_by_a_link_mailed_to_their_address() {
     );
     let html = app.get("/join").await.text().await.unwrap();
     assert!(html.contains("Join your company on Digame"));
+}
+
+#[tokio::test]
+async fn a_verified_domain_whose_record_is_gone_for_a_week_stops_being_verified() {
+    use digame::features::domains::service::{recheck_due, Rechecked};
+    let (app, zone) = app_with_dns().await;
+    let admin = app.register("lapse-admin").await;
+    let domain = fresh_domain();
+    let id = verified(&app, &zone, &app.client, &domain).await;
+    let (status, _) = send(
+        &app,
+        &app.client,
+        reqwest::Method::PUT,
+        &format!("/admin/domains/{id}"),
+        Some(json!({ "open_join": true })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let now = chrono::Utc::now();
+    let (db, dns) = (&app.state.db, &app.state.dns);
+
+    // Checked within the day: not due.
+    assert_eq!(
+        recheck_due(db, dns, now).await.unwrap(),
+        Rechecked::default()
+    );
+    // A day later, record in place: checked, nothing changes.
+    let day = chrono::Duration::days(1) + chrono::Duration::minutes(1);
+    let done = recheck_due(db, dns, now + day).await.unwrap();
+    assert_eq!((done.checked, done.lapsed), (1, 0));
+
+    // The record goes: noticed, still verified, the page says until when.
+    zone.withdraw(&format!("_digame-verification.{domain}"));
+    let done = recheck_due(db, dns, now + day * 2).await.unwrap();
+    assert_eq!((done.checked, done.lapsed), (1, 0));
+    let (_, view) = send(
+        &app,
+        &app.client,
+        reqwest::Method::GET,
+        "/admin/domains",
+        None,
+    )
+    .await;
+    let d = row(&view, &domain);
+    assert_eq!(d["verified"], true);
+    assert!(
+        d["missing_since"].is_string() && d["lapses_on"].is_string(),
+        "{d}"
+    );
+
+    // Gone for a week: no longer verified, closed to joins, audited, the admins mailed.
+    let done = recheck_due(db, dns, now + day * 2 + chrono::Duration::days(7))
+        .await
+        .unwrap();
+    assert_eq!((done.checked, done.lapsed), (1, 1));
+    let (_, view) = send(
+        &app,
+        &app.client,
+        reqwest::Method::GET,
+        "/admin/domains",
+        None,
+    )
+    .await;
+    let d = row(&view, &domain);
+    assert_eq!(
+        (d["verified"].clone(), d["open_join"].clone()),
+        (json!(false), json!(false))
+    );
+    let (status, _) = send(
+        &app,
+        &new_client(),
+        reqwest::Method::POST,
+        "/auth/join",
+        Some(json!({ "email": format!("ivo@{domain}") })),
+    )
+    .await;
+    assert_eq!(status, 422, "a lapsed domain lets nobody join");
+    assert!(newest_mail(&app, &admin)
+        .await
+        .subject
+        .contains("is no longer verified"));
+    let lapsed = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("domain.lapsed"))
+        .filter(audit_events::Column::Target.eq(domain.as_str()))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(lapsed, 1);
+
+    // A record that comes back before the week is out keeps the domain.
+    let other = fresh_domain();
+    verified(&app, &zone, &app.client, &other).await;
+    let name = format!("_digame-verification.{other}");
+    let value = zone.0.lock().unwrap()[&name][0].clone();
+    zone.withdraw(&name);
+    recheck_due(db, dns, now + day).await.unwrap();
+    zone.publish(&name, &value);
+    recheck_due(db, dns, now + day * 3).await.unwrap();
+    let done = recheck_due(db, dns, now + day * 10).await.unwrap();
+    assert_eq!(done.lapsed, 0);
+    let (_, view) = send(
+        &app,
+        &app.client,
+        reqwest::Method::GET,
+        "/admin/domains",
+        None,
+    )
+    .await;
+    assert_eq!(row(&view, &other)["verified"], true);
+    assert!(row(&view, &other)["missing_since"].is_null());
 }

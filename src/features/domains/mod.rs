@@ -35,6 +35,10 @@ pub struct DomainView {
     pub last_checked: Option<String>,
     /// Whether people with an address at it may join without an invitation.
     pub open_join: bool,
+    /// For a verified domain: since when its record has been found gone by the daily check
+    /// (in words, UTC), and the day it stops being verified unless the record is back.
+    pub missing_since: Option<String>,
+    pub lapses_on: Option<String>,
 }
 
 /// Admin → Sign-in.

@@ -147,11 +147,19 @@ fn domain_row(d: DomainView, join_url: &str, a: Actions) -> impl IntoView {
     } else {
         record_steps(&d, a).into_any()
     };
+    let missing = d.missing_since.clone().map(|since| {
+        format!(
+            "The daily check has not found the record since {since}: {} stops being verified on {} unless it is back.",
+            d.domain,
+            d.lapses_on.clone().unwrap_or_default()
+        )
+    });
     let remove_label = format!("Remove {}", d.domain);
     view! {
         <section class="card domain" id=format!("domain-{}", d.id) aria-labelledby=labelled_by data-domain=d.domain.clone()>
             <h2 id=heading>{d.domain.clone()}" "{state}</h2>
             {when.map(|w| view! { <p class="muted small">{w}</p> })}
+            {missing.map(|m| view! { <p class="alert alert-warn" role="status">{m}</p> })}
             {body}
             <ActionForm action=a.remove attr:class="form-row row-form">
                 <input type="hidden" name="domain" value=id/>

@@ -78,6 +78,8 @@ fn record_value(token: &str) -> String {
 
 fn view_of(d: tenant_domains::Model) -> DomainView {
     DomainView {
+        missing_since: d.missing_since.map(format_time),
+        lapses_on: d.missing_since.map(|m| format_time(m + LAPSE_AFTER)),
         id: d.id,
         record_name: record_name(&d.domain),
         record_value: record_value(&d.token),
@@ -176,6 +178,7 @@ pub async fn claim(
         open_join: Set(false),
         created_at: Set(Utc::now()),
         checked_at: Set(None),
+        missing_since: Set(None),
         ..Default::default()
     }
     .insert(&txn)
@@ -441,6 +444,146 @@ pub async fn request_join(
     )
     .await?;
     Ok(email.as_str().to_owned())
+}
+
+/// How often a verified domain's record is looked up again.
+pub const RECHECK_EVERY: Duration = Duration::days(1);
+/// How long a verified domain's record may be gone before the domain stops being verified
+/// (a DNS change mid-migration should not take a company's domain away at once).
+pub const LAPSE_AFTER: Duration = Duration::days(7);
+/// The most domains one round looks up.
+const RECHECK_BATCH: u64 = 50;
+
+/// What one round of [`recheck_due`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rechecked {
+    pub checked: u64,
+    /// Verified domains whose record was gone for [`LAPSE_AFTER`]: no longer verified.
+    pub lapsed: u64,
+}
+
+/// Looks up again the verified domains not looked up for [`RECHECK_EVERY`]: a domain whose
+/// record is back is fine again; one whose record has been gone for [`LAPSE_AFTER`] stops
+/// being verified (and open to joins), audited, and the company's admins are mailed. A
+/// lookup that cannot reach DNS changes nothing.
+pub async fn recheck_due(
+    db: &DatabaseConnection,
+    dns: &TxtLookup,
+    now: chrono::DateTime<Utc>,
+) -> Result<Rechecked, AppError> {
+    use sea_orm::{Condition, QuerySelect};
+    let why = "checking verified domains again";
+    let due = tenant_domains::Entity::find()
+        .filter(tenant_domains::Column::VerifiedAt.is_not_null())
+        .filter(
+            Condition::any()
+                .add(tenant_domains::Column::CheckedAt.is_null())
+                .add(tenant_domains::Column::CheckedAt.lt(now - RECHECK_EVERY)),
+        )
+        .order_by_asc(tenant_domains::Column::CheckedAt)
+        .limit(RECHECK_BATCH)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let mut done = Rechecked::default();
+    for claim in due {
+        let present = match dns.txt(&record_name(&claim.domain)).await {
+            Ok(records) => records
+                .iter()
+                .any(|r| r.trim() == record_value(&claim.token)),
+            Err(LookupFailure::NoRecords) => false,
+            Err(LookupFailure::Unreachable(e)) => {
+                tracing::warn!(error = %e, domain = %claim.domain, "a domain's record could not be looked up again");
+                continue;
+            }
+        };
+        done.checked += 1;
+        let missing_since = if present {
+            None
+        } else {
+            Some(claim.missing_since.unwrap_or(now))
+        };
+        if missing_since.is_some_and(|since| now - since >= LAPSE_AFTER) {
+            lapse(db, &claim).await?;
+            done.lapsed += 1;
+            continue;
+        }
+        tenant_domains::ActiveModel {
+            id: Set(claim.id),
+            checked_at: Set(Some(now)),
+            missing_since: Set(missing_since),
+            ..Default::default()
+        }
+        .update(db)
+        .await
+        .or_internal(why)?;
+    }
+    Ok(done)
+}
+
+/// Takes a domain's verification (and its opening to joins) away, audits it and mails the
+/// company's admins, in one transaction.
+async fn lapse(db: &DatabaseConnection, claim: &tenant_domains::Model) -> Result<(), AppError> {
+    let why = "ending a domain's verification";
+    let txn = db.begin().await.or_internal(why)?;
+    tenant_domains::ActiveModel {
+        id: Set(claim.id),
+        verified_at: Set(None),
+        open_join: Set(false),
+        missing_since: Set(None),
+        checked_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await
+    .or_internal(why)?;
+    record(
+        &txn,
+        Event {
+            tenant_id: claim.tenant_id,
+            actor_user_id: None,
+            action: AuditAction::DomainLapsed,
+            target: &claim.domain,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    let admins = users::Entity::find()
+        .filter(users::Column::TenantId.eq(claim.tenant_id))
+        .filter(users::Column::Role.eq(Role::Admin))
+        .filter(users::Column::Active.eq(true))
+        .all(&txn)
+        .await
+        .or_internal(why)?;
+    for admin in admins {
+        crate::features::mail::service::enqueue(
+            &txn,
+            Some(claim.tenant_id),
+            crate::features::mail::Mail {
+                to: admin.email,
+                subject: format!("{} is no longer verified on Digame", claim.domain),
+                body: format!(
+                    "Hello {name},\n\nThe DNS record that proves your company owns {domain} \
+                     ({record}) has been missing for {days} days, so {domain} is no longer verified \
+                     for your company on Digame{open}.\n\n\
+                     To verify it again, publish the record once more and press \"Verify now\" \
+                     on Admin → Sign-in.\n",
+                    name = admin.display_name,
+                    domain = claim.domain,
+                    record = record_name(&claim.domain),
+                    days = LAPSE_AFTER.num_days(),
+                    open = if claim.open_join {
+                        ", and people with an address at it can no longer join without an invitation"
+                    } else {
+                        ""
+                    },
+                ),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await.or_internal(why)
 }
 
 #[cfg(test)]
