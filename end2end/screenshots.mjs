@@ -301,7 +301,7 @@ await ready();
 const stamp = Date.now();
 const dnsControl = process.env.DIGAME_E2E_DNS_CONTROL;
 for (const domain of [`acme-labs-${stamp}.test`, `acme-mail-${stamp}.test`]) {
-  await desktop.getByLabel('Domain').fill(domain);
+  await desktop.getByLabel('Domain', { exact: true }).fill(domain);
   await desktop.getByRole('button', { name: 'Claim' }).click();
   await desktop.locator(`section[data-domain="${domain}"]`).waitFor();
 }

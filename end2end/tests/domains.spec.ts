@@ -13,7 +13,7 @@ test('@forms a company verifies its domain and a person at it joins from /join',
   await expect(page).toHaveURL(/\/onboarding$/);
   await page.goto('/admin/sign-in');
   await accounts.ready();
-  await page.getByLabel('Domain').fill(domain.toUpperCase());
+  await page.getByLabel('Domain', { exact: true }).fill(domain.toUpperCase());
   await page.getByRole('button', { name: 'Claim' }).click();
   const card = page.locator(`section[data-domain="${domain}"]`);
   await expect(card).toContainText('Not verified yet');
