@@ -61,16 +61,16 @@ pub async fn confirm_address(
             "No Digame tool sends this key anywhere, so there is no address to confirm.",
         ));
     };
-    let txn = db.begin().await.or_internal("confirming a key's address")?;
     let row = Entity::find()
         .filter(owner_filter(person))
         .filter(Column::KeyName.eq(name.as_str()))
-        .one(&txn)
+        .one(db)
         .await
         .or_internal("confirming a key's address")?
         .ok_or_else(|| {
             AppError::NotFound(format!("You have no stored key named {}.", name.as_str()))
         })?;
+    let txn = db.begin().await.or_internal("confirming a key's address")?;
     Entity::update_many()
         .col_expr(
             Column::BoundUrl,

@@ -354,10 +354,9 @@ pub async fn reset_by_admin(
             message: "Turn your own two-factor sign-in off on your security page.".into(),
         });
     }
-    let txn = db.begin().await.or_internal("resetting two-factor")?;
     let member = users::Entity::find_by_id(member_id)
         .filter(users::Column::TenantId.eq(admin.tenant_id()))
-        .one(&txn)
+        .one(db)
         .await
         .or_internal("resetting two-factor")?
         .ok_or_else(|| AppError::NotFound("There is no such member in your company.".into()))?;
@@ -370,6 +369,7 @@ pub async fn reset_by_admin(
             ),
         });
     }
+    let txn = db.begin().await.or_internal("resetting two-factor")?;
     turn_off(&txn, member.id).await?;
     record(
         &txn,

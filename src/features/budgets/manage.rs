@@ -186,12 +186,12 @@ pub async fn set_budget(
         }
     };
     let user_id = holder.key();
-    let txn = db.begin().await.or_internal(why)?;
     let before = token_budgets::Entity::find_by_id((tenant_id, user_id))
-        .one(&txn)
+        .one(db)
         .await
         .or_internal(why)?
         .map(|b| b.monthly_tokens);
+    let txn = db.begin().await.or_internal(why)?;
     match tokens {
         Some(tokens) => {
             token_budgets::Entity::insert(token_budgets::ActiveModel {

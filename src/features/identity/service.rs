@@ -243,10 +243,9 @@ pub async fn confirm_email_change(
         .or_internal(why)?
         .filter(|u| u.active && u.email == change.old_email)
         .ok_or_else(|| unusable("confirmation"))?;
-    let txn = db.begin().await.or_internal(why)?;
     let taken = users::Entity::find()
         .filter(users::Column::Email.eq(change.new_email.as_str()))
-        .count(&txn)
+        .count(db)
         .await
         .or_internal(why)?;
     if taken > 0 {
@@ -260,6 +259,7 @@ pub async fn confirm_email_change(
     }
     let undo = secret_token();
     let undo_until = now + Duration::days(UNDO_DAYS);
+    let txn = db.begin().await.or_internal(why)?;
     let used = email_changes::Entity::update_many()
         .col_expr(email_changes::Column::ConfirmedAt, Expr::value(now))
         .col_expr(

@@ -390,8 +390,10 @@ pub async fn apply(
     today: NaiveDate,
 ) -> Result<i64, AppError> {
     let person = holder(pass)?;
-    let txn = db.begin().await.or_internal("saving priorities")?;
-    let suggestions = suggestions_for(&active_tasks(&txn, person).await?, today);
+    // Read before the transaction, which only writes: on SQLite a transaction that reads and
+    // then writes fails at once (SQLITE_BUSY_SNAPSHOT, no busy wait) when another connection
+    // wrote in between, as a parallel request of anyone's can.
+    let suggestions = suggestions_for(&active_tasks(db, person).await?, today);
     let chosen: Vec<&Suggestion> = suggestions
         .iter()
         .filter(|s| only.is_none_or(|id| s.task_id == id))
@@ -399,7 +401,7 @@ pub async fn apply(
     if let Some(id) = only {
         if chosen.is_empty() {
             // Another person's task, a done or archived one, or none at all.
-            find(&txn, person, id).await?;
+            find(db, person, id).await?;
             return Err(AppError::validation(
                 "task_id",
                 "Only tasks that are not done or archived get a suggested priority.",
@@ -407,6 +409,7 @@ pub async fn apply(
         }
     }
     let now = Utc::now();
+    let txn = db.begin().await.or_internal("saving priorities")?;
     for s in &chosen {
         tasks::ActiveModel {
             id: Set(s.task_id),
