@@ -1,6 +1,6 @@
 // A small DNS responder for the Playwright tier: answers TXT questions over UDP from records
 // the specs publish through a control port, so domain verification runs its real lookup
-// (the release server is started with DIGAME_DNS_SERVER pointing here). Node's standard
+// (the test server is started with DIGAME_DNS_SERVER pointing here). Node's standard
 // library only: one question per query, a TXT answer of one string, NXDOMAIN otherwise.
 //
 //   node end2end/dns-responder.mjs   → prints "dns=127.0.0.1:PORT control=http://127.0.0.1:PORT"

@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
-// The server is started by ../scripts/test (release build, fresh temporary database) and
-// its address passed in DIGAME_E2E_BASE_URL.
+// The server is started by ../scripts/test (the site's release build served by the tests'
+// server build, on a fresh temporary database) and its address passed in DIGAME_E2E_BASE_URL.
 const baseURL = process.env.DIGAME_E2E_BASE_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({

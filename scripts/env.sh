@@ -11,23 +11,45 @@ export SCHEMATHESIS_VENV=target/tools/schemathesis
 # The client-generation tier's openapi-python-client (scripts/clients), installed by ./scripts/setup.
 export OPENAPI_PYTHON_CLIENT_VENV=target/tools/openapi-python-client
 
-# Builds the release server and the optimised WebAssembly bundle. One CI run saw
+# Builds the release server and the optimised WebAssembly bundle (./scripts/run, bench/).
+build_release() {
+  leptos_build target/release-build.log --release --split
+}
+
+# What the browser and API tiers of ./scripts/test run: the site exactly as the release build
+# makes it (the optimised, split WebAssembly bundle, its JS and CSS, hashed and precompressed)
+# served by the server built in the dev profile. That server is the binary the integration
+# tests' build links anyway (cargo builds a package's binaries for its integration tests), so
+# a test run compiles the server's dependencies once instead of a second time with full
+# optimisation, which was half of CI. The site's hash.txt is written to target/release, and
+# the test server is pointed there (TEST_SERVER_ENV).
+TEST_SERVER=target/debug/digame
+TEST_SERVER_ENV=(LEPTOS_HASH_FILE_NAME=../release/hash.txt)
+build_for_tests() {
+  # The same cargo command and features as the test build (`cargo nextest run --features ssr
+  # --lib --test it`), so nothing is compiled again after it ran.
+  cargo test --no-run --features ssr --lib --test it || return 1
+  leptos_build target/site-build.log --release --split --frontend-only
+}
+
+# `cargo leptos build` with the given flags, then the precompressed copies. One CI run saw
 # cargo-leptos stop with an error that no rerun reproduced (stop 19: a fresh clone of the same
 # code built fine here three times), so a failed build is tried once more; the first failure's
 # own error lines are printed first, so the cause is on record even when the retry passes.
-build_release() {
-  local log=target/release-build.log
+leptos_build() {
+  local log=$1
+  shift
   mkdir -p target
-  cargo leptos build --release --split 2>&1 | tee "$log"
+  cargo leptos build "$@" 2>&1 | tee "$log"
   if [ "${PIPESTATUS[0]}" = 0 ]; then
     precompress_site
     return
   fi
   echo
-  echo "the release build failed; its error lines:"
+  echo "cargo leptos build $* failed; its error lines:"
   grep -n -i -E "error|panicked|failed" "$log" | grep -v -E "^[0-9]+: +Compiling" | head -40
-  echo "trying the release build once more"
-  cargo leptos build --release --split && precompress_site
+  echo "trying it once more"
+  cargo leptos build "$@" && precompress_site
 }
 
 # Brotli (quality 11) and gzip (-9) copies of the built files, served as they are by the

@@ -423,31 +423,46 @@ impl Settings {
 }
 
 /// Development only: reads the master key from `data/master.key`, creating it if missing.
+/// Two servers started at once on one data folder get the same key: the file appears whole or
+/// not at all (written beside it, then linked into place), and the one that loses the race
+/// reads the winner's.
 fn dev_master_key(data_dir: &Path) -> Result<(MasterKey, MasterKeySource), String> {
     let path = data_dir.join("master.key");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let key = MasterKey::parse(&text)
-            .map_err(|e| format!("{} is unreadable: {e}", path.display()))?;
+    let read = |path: &Path| -> Result<Option<MasterKey>, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => MasterKey::parse(&text)
+                .map(Some)
+                .map_err(|e| format!("{} is unreadable: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    };
+    if let Some(key) = read(&path)? {
         return Ok((key, MasterKeySource::File(path)));
     }
     std::fs::create_dir_all(data_dir)
         .map_err(|e| format!("cannot create DIGAME_DATA_DIR {}: {e}", data_dir.display()))?;
     let key = MasterKey::generate();
-    write_private(&path, &key.to_base64())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok((key, MasterKeySource::Generated(path)))
+    match write_private(data_dir, &path, &key.to_base64()) {
+        Ok(()) => Ok((key, MasterKeySource::Generated(path))),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match read(&path)? {
+            Some(key) => Ok((key, MasterKeySource::File(path))),
+            None => Err(format!("{} vanished as it was made", path.display())),
+        },
+        Err(e) => Err(format!("cannot write {}: {e}", path.display())),
+    }
 }
 
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+/// Writes `contents` to `path`, readable by this user only, unless `path` exists
+/// (`AlreadyExists`): into a temporary file in `dir` first, then hard-linked into place, so
+/// nobody ever reads it half written.
+fn write_private(dir: &Path, path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(contents.as_bytes())
+    // tempfile's files are made with mode 0600.
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(contents.as_bytes())?;
+    file.as_file().sync_all()?;
+    std::fs::hard_link(file.path(), path)
 }
 
 #[cfg(test)]
@@ -455,12 +470,23 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// The settings from these variables only. Without a master key or `DIGAME_DATA_DIR`, the
+    /// data folder (where development makes its key file) is a temporary one of this test's
+    /// own, never the checkout's `data/`, which every test would share.
     fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = vars
+        let mut map: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        move |name| map.get(name).cloned()
+        let data = tempfile::tempdir().unwrap();
+        if !map.contains_key("DIGAME_MASTER_KEY") {
+            map.entry("DIGAME_DATA_DIR".into())
+                .or_insert_with(|| data.path().display().to_string());
+        }
+        move |name| {
+            let _kept_while_read = &data;
+            map.get(name).cloned()
+        }
     }
 
     #[test]
@@ -614,6 +640,33 @@ mod tests {
         let second = Settings::from_lookup(lookup(&[("DIGAME_DATA_DIR", data)])).unwrap();
         assert!(matches!(second.master_key_source, MasterKeySource::File(_)));
         assert_eq!(first.master_key.0, second.master_key.0);
+    }
+
+    #[test]
+    fn two_servers_starting_at_once_get_one_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let start = std::sync::Barrier::new(2);
+            let keys: Vec<_> = std::thread::scope(|s| {
+                let racers: Vec<_> = (0..2)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            dev_master_key(dir.path()).unwrap()
+                        })
+                    })
+                    .collect();
+                racers.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            assert_eq!(keys[0].0 .0, keys[1].0 .0);
+            let generated = keys
+                .iter()
+                .filter(|(_, source)| matches!(source, MasterKeySource::Generated(_)))
+                .count();
+            assert_eq!(generated, 1, "exactly one of them made the key");
+            let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert_eq!(files.len(), 1, "no temporary file is left beside the key");
+        }
     }
 
     #[test]

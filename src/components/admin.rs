@@ -1,8 +1,10 @@
-//! Pieces every admin page shares: the admin-only gate (403 for members) and the tabs.
+//! Pieces every admin page shares: the admin-only gate (403 for members), the tabs, and the
+//! head of a page with several forms.
 
-use super::{AuthState, RequireUser};
+use super::{AuthState, FormAlert, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 /// Shows its children to tenant admins; everyone else gets the 403 page.
 #[component]
@@ -53,5 +55,33 @@ pub fn admin_tabs(current: &'static str) -> impl IntoView {
             {tab("/admin/onboarding", "Onboarding")}
             {tab("/admin/audit", "Audit log")}
         </nav>
+    }
+}
+
+/// The head of an admin page with several forms: its title, the tabs, and one notice at a
+/// time. `done` names what the last form did (the word of the action that succeeded), or,
+/// after a form posted without JavaScript, the page's `?saved=` word does; `words` turns it
+/// into the sentence shown. `error` is the latest failure of any of the forms.
+#[component]
+pub fn AdminHead(
+    tab: &'static str,
+    #[prop(into)] done: Signal<Option<&'static str>>,
+    words: fn(&str) -> Option<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let saved = Signal::derive(move || {
+        done.get()
+            .map(str::to_owned)
+            .or_else(|| query.read().get("saved"))
+            .and_then(|w| words(&w))
+    });
+    view! {
+        <section class="page-head">
+            <h1>"Administration"</h1>
+            {admin_tabs(tab)}
+            <FormAlert message=saved success=true/>
+            <FormAlert message=error/>
+        </section>
     }
 }

@@ -7,7 +7,7 @@ mod forms;
 mod layout;
 mod pager;
 
-pub use admin::{admin_tabs, RequireAdmin};
+pub use admin::{admin_tabs, AdminHead, RequireAdmin};
 pub use copy::{CopyButton, CopyText};
 pub use forms::{action_error, error_alert, field_error, form_error, FormAlert, TextField};
 pub use layout::{AuthState, HydrationMark, IslandCode, Layout, NotFound, RequireUser};

@@ -6,7 +6,7 @@ use super::{
     ClaimDomain, DomainView, JoinByDomain, RemoveDomain, SetDomainJoin, SignInView, VerifyDomain,
 };
 use crate::components::{
-    action_error, admin_tabs, error_alert, field_error, form_error, FormAlert, RequireAdmin,
+    action_error, error_alert, field_error, form_error, AdminHead, FormAlert, RequireAdmin,
     TextField,
 };
 use leptos::form::ActionForm;
@@ -38,6 +38,20 @@ impl Actions {
             action_error(self.join.value()),
         ];
         Signal::derive(move || all.iter().find_map(|e| e.get()))
+    }
+
+    /// What the form that last succeeded did, as a word of `saved_words`.
+    fn done(&self) -> Option<&'static str> {
+        let ok = |done: bool, word| done.then_some(word);
+        ok(matches!(self.claim.value().get(), Some(Ok(()))), "claimed")
+            .or_else(|| {
+                ok(
+                    matches!(self.verify.value().get(), Some(Ok(()))),
+                    "verified",
+                )
+            })
+            .or_else(|| ok(matches!(self.remove.value().get(), Some(Ok(()))), "removed"))
+            .or_else(|| ok(matches!(self.join.value().get(), Some(Ok(()))), "join"))
     }
 }
 
@@ -73,28 +87,8 @@ fn AdminSignIn() -> impl IntoView {
         join: ServerAction::new(),
     };
     let data = Resource::new(move || a.version(), |_| super::admin_sign_in());
-    let query = use_query_map();
-    let saved = Signal::derive(move || {
-        let ok = [
-            matches!(a.claim.value().get(), Some(Ok(()))).then_some("claimed"),
-            matches!(a.verify.value().get(), Some(Ok(()))).then_some("verified"),
-            matches!(a.remove.value().get(), Some(Ok(()))).then_some("removed"),
-            matches!(a.join.value().get(), Some(Ok(()))).then_some("join"),
-        ];
-        ok.into_iter()
-            .flatten()
-            .next()
-            .map(str::to_owned)
-            .or_else(|| query.read().get("saved"))
-            .and_then(|w| saved_words(&w))
-    });
     view! {
-        <section class="page-head">
-            <h1>"Administration"</h1>
-            {admin_tabs("/admin/sign-in")}
-            <FormAlert message=saved success=true/>
-            <FormAlert message=a.error()/>
-        </section>
+        <AdminHead tab="/admin/sign-in" done=Signal::derive(move || a.done()) words=saved_words error=a.error()/>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || data.get().map(|res| match res {
                 Ok(v) => view! { <Domains v a/> }.into_any(),

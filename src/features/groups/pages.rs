@@ -5,11 +5,10 @@ use super::{
     CreateGroup, DeleteGroup, GroupPerson, GroupView, GroupsView, RenameGroup, SetGroupMember,
     SetToolGroups, ToolGroups, MAX_NAME_CHARS,
 };
-use crate::components::{action_error, admin_tabs, error_alert, FormAlert, RequireAdmin};
+use crate::components::{action_error, error_alert, AdminHead, RequireAdmin};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// The page's actions, handed to each part.
 #[derive(Clone, Copy)]
@@ -40,6 +39,16 @@ impl Actions {
             action_error(self.tool.value()),
         ];
         Signal::derive(move || all.iter().find_map(|e| e.get()))
+    }
+
+    /// What the form that last succeeded did, as a word of `saved_words`.
+    fn done(&self) -> Option<&'static str> {
+        let ok = |done: bool, word| done.then_some(word);
+        ok(matches!(self.create.value().get(), Some(Ok(()))), "created")
+            .or_else(|| ok(matches!(self.rename.value().get(), Some(Ok(()))), "renamed"))
+            .or_else(|| ok(matches!(self.delete.value().get(), Some(Ok(()))), "deleted"))
+            .or_else(|| ok(matches!(self.member.value().get(), Some(Ok(()))), "members"))
+            .or_else(|| ok(matches!(self.tool.value().get(), Some(Ok(()))), "tool"))
     }
 }
 
@@ -77,29 +86,8 @@ fn AdminGroups() -> impl IntoView {
         tool: ServerAction::new(),
     };
     let data = Resource::new(move || a.version(), |_| super::admin_groups());
-    let query = use_query_map();
-    let saved = Signal::derive(move || {
-        let ok = [
-            matches!(a.create.value().get(), Some(Ok(()))).then_some("created"),
-            matches!(a.rename.value().get(), Some(Ok(()))).then_some("renamed"),
-            matches!(a.delete.value().get(), Some(Ok(()))).then_some("deleted"),
-            matches!(a.member.value().get(), Some(Ok(()))).then_some("members"),
-            matches!(a.tool.value().get(), Some(Ok(()))).then_some("tool"),
-        ];
-        ok.into_iter()
-            .flatten()
-            .next()
-            .map(str::to_owned)
-            .or_else(|| query.read().get("saved"))
-            .and_then(|w| saved_words(&w))
-    });
     view! {
-        <section class="page-head">
-            <h1>"Administration"</h1>
-            {admin_tabs("/admin/groups")}
-            <FormAlert message=saved success=true/>
-            <FormAlert message=a.error()/>
-        </section>
+        <AdminHead tab="/admin/groups" done=Signal::derive(move || a.done()) words=saved_words error=a.error()/>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || data.get().map(|res| match res {
                 Ok(v) => view! { <Groups v a/> }.into_any(),
