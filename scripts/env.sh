@@ -22,9 +22,10 @@ build_release() {
 # tests' build links anyway (cargo builds a package's binaries for its integration tests), so
 # a test run compiles the server's dependencies once instead of a second time with full
 # optimisation, which was half of CI. The site's hash.txt is written to target/release, and
-# the test server is pointed there (TEST_SERVER_ENV).
+# the test server is pointed there, relative to its own folder (TEST_SERVER_ENV: Leptos reads
+# LEPTOS_HASH_FILE over Cargo.toml's settings, LEPTOS_HASH_FILE_NAME without Cargo.toml).
 TEST_SERVER=target/debug/digame
-TEST_SERVER_ENV=(LEPTOS_HASH_FILE_NAME=../release/hash.txt)
+TEST_SERVER_ENV=(LEPTOS_HASH_FILE=../release/hash.txt LEPTOS_HASH_FILE_NAME=../release/hash.txt)
 build_for_tests() {
   # The same cargo command and features as the test build (`cargo nextest run --features ssr
   # --lib --test it`), so nothing is compiled again after it ran.
