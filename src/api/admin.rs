@@ -11,7 +11,7 @@ use crate::features::ai_admin::{
     service as ai_admin, AiAdminView, DayUsage, ModelUsage, Period, PersonUsage, ToolUsage,
 };
 use crate::features::budgets::{manage, service as budgets, BudgetsView};
-use crate::features::members::{service as members, InviteCreated, MembersView};
+use crate::features::members::{invitations, service as members, InviteCreated, MembersView};
 use crate::features::onboarding::Funnel;
 use crate::features::personal_tokens::{member_token_rows, MemberTokenPage};
 use crate::features::tenancy::{service as tenancy, FeaturesView};
@@ -240,7 +240,7 @@ async fn invite(
     JsonBody(body): JsonBody<InviteBody>,
 ) -> Result<(StatusCode, Json<InviteCreated>), ApiError> {
     let origin = crate::web::ctx::origin_of(&state.settings, &headers);
-    let created = members::invite(
+    let created = invitations::invite(
         &state.db,
         &admin,
         &body.email,
@@ -261,7 +261,7 @@ async fn revoke_invitation(
     ApiAdmin(admin): ApiAdmin,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    members::revoke_invitation(&state.db, &admin, id).await?;
+    invitations::revoke_invitation(&state.db, &admin, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1198,7 +1198,7 @@ async fn an_invitation_link_is_shown_once_without_javascript() {
 async fn invitations_are_limited_per_company() {
     let app = spawn_app().await;
     app.register("invite-limit").await;
-    let limit = digame::features::members::service::INVITATIONS.max_failures;
+    let limit = digame::features::members::invitations::INVITATIONS.max_failures;
     for i in 0..limit {
         // The same address again replaces the pending invitation, so no seat runs out.
         let (status, body) = invite(&app, &app.client, "again@example.com", "member").await;

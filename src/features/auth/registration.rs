@@ -163,9 +163,9 @@ struct Joining<'a> {
 
 /// Joins the company of an invitation with the invited email: the invitation is used up,
 /// its place checked and the account created in one transaction (see
-/// `members::service::accept_invitation`), so a link works exactly once and concurrent
+/// `members::invitations::accept_invitation`), so a link works exactly once and concurrent
 /// joins cannot pass the plan's member limit. The address counts as confirmed only when
-/// `invite` is the mailed link (`members::service::proves_mailbox`); otherwise the new
+/// `invite` is the mailed link (`members::invitations::proves_mailbox`); otherwise the new
 /// account is mailed a confirmation link built on `origin`.
 async fn join_by_invitation(
     db: &DatabaseConnection,
@@ -179,7 +179,7 @@ async fn join_by_invitation(
         password,
         origin,
     } = joining;
-    let (invitation, tenant) = members::service::usable_invitation(db, invite).await?;
+    let (invitation, tenant) = members::invitations::usable_invitation(db, invite).await?;
     let name = DisplayName::parse(name)?;
     let email = Email::parse(&invitation.email)?;
     let password = Password::for_account(
@@ -191,11 +191,11 @@ async fn join_by_invitation(
     )?;
     let hash = passwords.hash(password.expose()).await?;
     let txn = db.begin().await.or_internal("joining a tenant")?;
-    let (tenant, role) = members::service::accept_invitation(&txn, &invitation).await?;
+    let (tenant, role) = members::invitations::accept_invitation(&txn, &invitation).await?;
     let now = Utc::now();
     let mut row = new_user(tenant.id, &email, &name, &hash, role, now);
     // Only the mailed link went to this address: following it proves the mailbox.
-    let mailbox_proven = members::service::proves_mailbox(key, invite);
+    let mailbox_proven = members::invitations::proves_mailbox(key, invite);
     if mailbox_proven {
         row.email_verified_at = Set(Some(now));
     }

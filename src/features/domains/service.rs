@@ -10,7 +10,7 @@ use crate::domain::{AuditAction, Role};
 use crate::entities::{tenant_domains, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::auth::registration::{count_registration, is_unique_violation_on};
-use crate::features::members::service::{send_invitation, Inviter};
+use crate::features::members::invitations::{send_invitation, Inviter};
 use crate::person::SessionUser;
 use crate::util::format_time;
 use chrono::{Duration, Utc};

@@ -5,6 +5,8 @@
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod invitations;
+#[cfg(feature = "ssr")]
 pub mod service;
 
 use crate::domain::Role;
@@ -80,7 +82,7 @@ pub async fn list_members(page: Option<i64>) -> Result<MembersView, AppError> {
 pub async fn invite_member(email: String, role: String) -> Result<InviteCreated, AppError> {
     use crate::web::ctx;
     let (state, admin) = ctx::signed_in_admin().await?;
-    let created = service::invite(
+    let created = invitations::invite(
         &state.db,
         &admin,
         &email,
@@ -116,7 +118,7 @@ pub async fn new_invitation() -> Result<Option<InviteCreated>, AppError> {
 pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
     use crate::web::ctx;
     let (state, admin) = ctx::signed_in_admin().await?;
-    service::revoke_invitation(&state.db, &admin, invitation_id).await?;
+    invitations::revoke_invitation(&state.db, &admin, invitation_id).await?;
     ctx::redirect_plain_form("/admin/members?revoked=1");
     Ok(())
 }
@@ -144,5 +146,5 @@ pub async fn set_member_active(member_id: i64, active: bool) -> Result<(), AppEr
 pub async fn get_invitation(token: String) -> Result<InvitationInfo, AppError> {
     use crate::web::ctx;
     let state = ctx::state()?;
-    service::invitation_info(&state.db, &token).await
+    invitations::invitation_info(&state.db, &token).await
 }
