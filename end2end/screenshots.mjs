@@ -320,6 +320,19 @@ await desktop.getByLabel('Work email').fill(`rui@acme-labs-${stamp}.test`);
 await desktop.getByRole('button', { name: 'Mail me a link' }).click();
 await desktop.locator('.alert').first().waitFor();
 await shot(desktop, 'join');
+// Single sign-on: a connection saved (to an issuer that need not answer for the picture),
+// and the page where a person starts a company sign-in.
+await desktop.goto(`${base}/admin/sso`);
+await ready();
+await desktop.getByLabel('Issuer address').fill('https://login.acme-labs.test');
+await desktop.getByLabel('Client ID').fill('digame');
+await desktop.getByLabel('Client secret').fill('a-secret-for-the-picture');
+await desktop.getByLabel("Administrators' groups").fill('digame-admins');
+await desktop.getByRole('button', { name: 'Save the connection' }).click();
+await desktop.getByText('Saved. Test the connection').waitFor();
+await shot(desktop, 'admin-sso');
+await desktop.goto(`${base}/login/company?error=needs_invitation`);
+await shot(desktop, 'login-company');
 await desktop.goto(`${base}/settings/profile`);
 await ready();
 await shot(desktop, 'profile-activity');

@@ -23,6 +23,7 @@ use crate::features::members::pages::AdminMembersPage;
 use crate::features::notifications::UnsubscribePage;
 use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage};
 use crate::features::personal_tokens::pages::AdminTokensPage;
+use crate::features::sso::pages::{AdminSsoPage, CompanySignInPage};
 use crate::features::style::pages::StylePage;
 use crate::features::tasks::pages::TasksPage;
 use crate::features::tenancy::pages::AdminFeaturesPage;
@@ -125,6 +126,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/company") view=CompanySignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                     <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
@@ -136,6 +138,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/budgets") view=AdminBudgetsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/groups") view=AdminGroupsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/sign-in") view=AdminSignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/sso") view=AdminSsoPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/tokens") view=AdminTokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/onboarding") view=AdminOnboardingPage ssr=SsrMode::Async/>

@@ -26,6 +26,8 @@ pub mod dns;
 #[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
+pub mod oidc;
+#[cfg(feature = "ssr")]
 pub mod operator;
 #[cfg(feature = "ssr")]
 pub mod person;

@@ -111,6 +111,19 @@ pub async fn rotate_master_key(settings: Settings) -> Result<(), String> {
         "two-factor secrets: {} re-encrypted, {} unreadable",
         totp.reencrypted, totp.unreadable
     );
+    let (sso_resealed, sso_unreadable) = crate::features::sso::service::rotate(&db, &keyring)
+        .await
+        .map_err(|e| {
+            format!("rotation stopped by a database error (run it again to resume): {e}")
+        })?;
+    println!(
+        "single sign-on client secrets: {sso_resealed} re-encrypted, {sso_unreadable} unreadable"
+    );
+    if sso_unreadable > 0 {
+        return Err(format!(
+            "{sso_unreadable} single sign-on client secret(s) could not be opened with the configured keys"
+        ));
+    }
     if totp.unreadable > 0 {
         return Err(format!(
             "{} two-factor secret(s) could not be opened with the configured keys",

@@ -31,6 +31,7 @@ mod m20261209_000027_create_email_changes;
 mod m20261210_000028_group_budgets;
 mod m20261210_000029_add_second_services;
 mod m20261211_000030_create_tenant_domains;
+mod m20261212_000031_create_sso;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000028_group_budgets::Migration),
             Box::new(m20261210_000029_add_second_services::Migration),
             Box::new(m20261211_000030_create_tenant_domains::Migration),
+            Box::new(m20261212_000031_create_sso::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ mod me;
 mod onboarding;
 pub mod openapi;
 mod rules;
+mod sso;
 mod tasks;
 mod tools;
 
@@ -53,6 +54,7 @@ fn bounded_routes() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(groups::router())
         .merge(domains::router())
+        .merge(sso::router())
         .merge(identity::router())
 }
 

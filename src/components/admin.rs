@@ -49,6 +49,7 @@ pub fn admin_tabs(current: &'static str) -> impl IntoView {
             {tab("/admin/members", "Members")}
             {tab("/admin/groups", "Groups")}
             {tab("/admin/sign-in", "Sign-in")}
+            {tab("/admin/sso", "Single sign-on")}
             {tab("/admin/ai", "AI services")}
             {tab("/admin/budgets", "Budgets")}
             {tab("/admin/tokens", "API tokens")}

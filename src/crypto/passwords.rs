@@ -10,6 +10,16 @@ use argon2::Argon2;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
+/// What an account made by single sign-on stores for its password: no password matches it
+/// (it is not a hash), and checking against it takes as long as a wrong password. Choosing a
+/// password ("Forgot your password?") replaces it.
+pub const NO_PASSWORD: &str = "!no-password";
+
+/// Whether a stored hash is a password at all.
+pub fn has_password(stored: &str) -> bool {
+    stored != NO_PASSWORD
+}
+
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
@@ -43,6 +53,7 @@ impl Passwords {
     /// Checks `password` against `stored`; with no stored hash it checks the dummy one and
     /// answers false, taking the same time.
     pub async fn verify(&self, stored: Option<&str>, password: &str) -> Result<bool, AppError> {
+        let stored = stored.filter(|s| has_password(s));
         let known = stored.is_some();
         let hash = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let password = password.to_owned();

@@ -46,10 +46,16 @@ pub enum AuditAction {
     DomainRemoved,
     DomainJoinChanged,
     DomainLapsed,
+    SsoConfigured,
+    SsoRemoved,
+    SsoEnforcementChanged,
+    SsoAccountCreated,
+    SsoLinked,
+    SsoUnlinked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 42] = [
+    pub const ALL: [AuditAction; 48] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -92,6 +98,12 @@ impl AuditAction {
         AuditAction::DomainRemoved,
         AuditAction::DomainJoinChanged,
         AuditAction::DomainLapsed,
+        AuditAction::SsoConfigured,
+        AuditAction::SsoRemoved,
+        AuditAction::SsoEnforcementChanged,
+        AuditAction::SsoAccountCreated,
+        AuditAction::SsoLinked,
+        AuditAction::SsoUnlinked,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -139,6 +151,12 @@ impl AuditAction {
             AuditAction::DomainRemoved => "domain.removed",
             AuditAction::DomainJoinChanged => "domain.join_changed",
             AuditAction::DomainLapsed => "domain.lapsed",
+            AuditAction::SsoConfigured => "sso.configured",
+            AuditAction::SsoRemoved => "sso.removed",
+            AuditAction::SsoEnforcementChanged => "sso.enforcement_changed",
+            AuditAction::SsoAccountCreated => "sso.account_created",
+            AuditAction::SsoLinked => "sso.linked",
+            AuditAction::SsoUnlinked => "sso.unlinked",
         }
     }
 
@@ -191,6 +209,12 @@ impl AuditAction {
             AuditAction::DomainRemoved => "Domain removed",
             AuditAction::DomainJoinChanged => "Joining by domain changed",
             AuditAction::DomainLapsed => "Domain no longer verified",
+            AuditAction::SsoConfigured => "Single sign-on set up",
+            AuditAction::SsoRemoved => "Single sign-on removed",
+            AuditAction::SsoEnforcementChanged => "Single sign-on required or not",
+            AuditAction::SsoAccountCreated => "Account made by single sign-on",
+            AuditAction::SsoLinked => "Company sign-in linked",
+            AuditAction::SsoUnlinked => "Company sign-in unlinked",
         }
     }
 
@@ -271,6 +295,20 @@ impl AuditAction {
             AuditAction::DomainLapsed => format!(
                 "The domain {target} is no longer verified: its DNS record was gone for a week"
             ),
+            AuditAction::SsoConfigured => {
+                format!("{actor} set up single sign-on with {target}")
+            }
+            AuditAction::SsoRemoved => format!("{actor} removed single sign-on with {target}"),
+            AuditAction::SsoEnforcementChanged => {
+                format!("{actor} changed whether people must sign in through {target}")
+            }
+            AuditAction::SsoAccountCreated => {
+                format!("{target} signed in through the company's provider for the first time; their account was made")
+            }
+            AuditAction::SsoLinked => format!("{actor} linked their company sign-in ({target})"),
+            AuditAction::SsoUnlinked => {
+                format!("{actor} unlinked their company sign-in ({target})")
+            }
         }
     }
 }

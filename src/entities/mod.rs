@@ -20,6 +20,8 @@ pub mod outbox;
 pub mod password_resets;
 pub mod recovery_codes;
 pub mod saved_results;
+pub mod sso_connections;
+pub mod sso_identities;
 pub mod tasks;
 pub mod tenant_ai_endpoints;
 pub mod tenant_domains;

@@ -134,6 +134,14 @@ pub async fn build_app(
             crate::features::ai_admin::CSV_PATH,
             get(crate::features::ai_admin::figures::download),
         )
+        .route(
+            crate::features::sso::routes::START_PATH,
+            get(crate::features::sso::routes::start),
+        )
+        .route(
+            crate::features::sso::routes::CALLBACK_PATH,
+            get(crate::features::sso::routes::callback),
+        )
         .merge(tool_streams())
         .fallback_service(site_files(&leptos_options, context))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));

@@ -56,6 +56,8 @@ pub struct Shared {
     pub memory: Arc<crate::web::memory::Memory>,
     /// The TXT lookups that verify companies' mail domains.
     pub dns: crate::dns::TxtLookup,
+    /// Companies' identity providers: their metadata and signing keys, kept per issuer.
+    pub oidc: crate::oidc::Providers,
 }
 
 impl AppState {
@@ -69,8 +71,10 @@ impl AppState {
         let http = http_client(settings.ai.allow_private)?;
         let ai = Ai::new(http.clone(), settings.ai.clone());
         let dns = crate::dns::TxtLookup::new(settings.dns_server);
+        let oidc = crate::oidc::Providers::new(http.clone(), settings.ai.allow_private);
         Ok(AppState(Arc::new(Shared {
             dns,
+            oidc,
             ai,
             leptos_options,
             db,

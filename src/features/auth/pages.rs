@@ -52,6 +52,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <p class="muted"><a href="/login/company">"Sign in with your company"</a>" (single sign-on)"</p>
             <p class="muted"><a href="/forgot-password">"Forgot your password?"</a></p>
             <p class="muted">"New to Digame? " <a href="/register">"Create an account"</a>
                 " or " <a href="/join">"join your company"</a></p>

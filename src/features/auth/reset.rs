@@ -74,6 +74,10 @@ pub async fn request(
     let Some(user) = user else {
         return Ok(REQUESTED);
     };
+    // A company that requires its own sign-in service: no password to reset (same answer).
+    if super::service::password_refused(db, &user).await?.is_some() {
+        return Ok(REQUESTED);
+    }
     let account_key = format!("reset_account:{}", user.id);
     let account_policy = throttle::Policy {
         max_failures: MAILS_PER_ACCOUNT_PER_HOUR,
@@ -164,6 +168,9 @@ pub async fn confirm(
     confirm: &str,
 ) -> Result<users::Model, AppError> {
     let (reset, user) = check_token(db, token).await?;
+    if let Some(why) = super::service::password_refused(db, &user).await? {
+        return Err(AppError::Forbidden(why));
+    }
     let tenant = tenants::Entity::find_by_id(user.tenant_id)
         .one(db)
         .await

@@ -29,6 +29,26 @@ pub struct IdentityView {
     pub pending: Option<PendingChange>,
     /// Whether signing in asks for a second factor too.
     pub two_factor: bool,
+    /// Whether the account has a password (one made by single sign-on has none until the
+    /// person chooses one).
+    pub password: bool,
+    /// The company's own sign-in service, when it has one.
+    pub company_sign_in: Option<CompanySignInWay>,
+}
+
+/// Signing in through the company's identity provider (single sign-on), as the profile
+/// shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CompanySignInWay {
+    pub company: String,
+    /// The address the provider gave when the person's account there was linked; `None`
+    /// while it is not linked.
+    pub linked_as: Option<String>,
+    /// Where a signed-in person links it (through the provider).
+    pub link_url: String,
+    /// Whether the company requires it (then it cannot be unlinked, nor a password used).
+    pub required: bool,
 }
 
 #[server(endpoint = "account/identity")]
@@ -67,6 +87,16 @@ pub async fn change_email(email: String, password: String) -> Result<String, App
         service::request_email_change(&state.db, &person, &email, &ctx::public_origin()).await?;
     ctx::redirect_plain_form("/settings/profile?saved=email#identity");
     Ok(said)
+}
+
+/// Stops signing in through the company's provider; the password remains the way in.
+#[server(endpoint = "account/company-sign-in/unlink")]
+pub async fn unlink_company_sign_in() -> Result<(), AppError> {
+    use crate::web::ctx;
+    let (state, person) = ctx::signed_in().await?;
+    service::unlink_company_sign_in(&state.db, &person).await?;
+    ctx::redirect_plain_form("/settings/profile?saved=unlinked#sign-in-ways");
+    Ok(())
 }
 
 /// Opens a confirmation link (one click on `/account/email`, so a mail scanner that follows

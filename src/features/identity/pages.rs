@@ -1,7 +1,10 @@
 //! "Name and email address" on the profile, and the pages the address change's links open.
 //! Plain forms: they work the same without JavaScript.
 
-use super::{ChangeEmail, ChangeName, ConfirmEmailChange, IdentityView, UndoEmailChange};
+use super::{
+    ChangeEmail, ChangeName, CompanySignInWay, ConfirmEmailChange, IdentityView, UndoEmailChange,
+    UnlinkCompanySignIn,
+};
 use crate::components::{action_error, error_alert, FormAlert};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -12,8 +15,9 @@ use leptos_router::hooks::use_query_map;
 pub fn IdentityCard() -> impl IntoView {
     let name = ServerAction::<ChangeName>::new();
     let email = ServerAction::<ChangeEmail>::new();
+    let unlink = ServerAction::<UnlinkCompanySignIn>::new();
     let current = Resource::new(
-        move || name.version().get() + email.version().get(),
+        move || name.version().get() + email.version().get() + unlink.version().get(),
         |_| super::my_identity(),
     );
     let query = use_query_map();
@@ -22,6 +26,17 @@ pub fn IdentityCard() -> impl IntoView {
             return Some(said);
         }
         let via_form = query.read().get("saved");
+        if matches!(unlink.value().get(), Some(Ok(()))) || via_form.as_deref() == Some("unlinked") {
+            return Some(
+                "Your company sign-in is unlinked: sign in with your password.".to_owned(),
+            );
+        }
+        if query.read().get("linked").is_some() {
+            return Some(
+                "Your company sign-in is linked: you can sign in through it from now on."
+                    .to_owned(),
+            );
+        }
         (matches!(name.value().get(), Some(Ok(()))) || via_form.as_deref() == Some("name"))
             .then(|| "Your name is saved.".to_owned())
     });
@@ -29,6 +44,7 @@ pub fn IdentityCard() -> impl IntoView {
         action_error(name.value())
             .get()
             .or_else(|| action_error(email.value()).get())
+            .or_else(|| action_error(unlink.value()).get())
     });
     view! {
         <section class="card narrow" id="identity" aria-labelledby="identity-heading">
@@ -37,7 +53,7 @@ pub fn IdentityCard() -> impl IntoView {
             <FormAlert message=error/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || current.get().map(|r| match r {
-                    Ok(v) => view! { <Identity v name email/> }.into_any(),
+                    Ok(v) => view! { <Identity v name email unlink/> }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
             </Suspense>
@@ -50,12 +66,17 @@ fn Identity(
     v: IdentityView,
     name: ServerAction<ChangeName>,
     email: ServerAction<ChangeEmail>,
+    unlink: ServerAction<UnlinkCompanySignIn>,
 ) -> impl IntoView {
-    let ways = if v.two_factor {
-        "Your email address and password, then a code from your authenticator app."
-    } else {
-        "Your email address and password."
+    let password = match (v.password, v.two_factor) {
+        (true, true) => "Your email address and password, then a code from your authenticator app.",
+        (true, false) => "Your email address and password.",
+        (false, _) => "No password: your account was made by your company's sign-in service. To have a password too, use “Forgot your password?” on the sign-in page.",
     };
+    let company = v
+        .company_sign_in
+        .clone()
+        .map(|c| company_way(c, v.password, unlink));
     view! {
         <ActionForm action=name attr:class="form-row row-form">
             <div class="field">
@@ -86,8 +107,48 @@ fn Identity(
             <p class="muted small">"We send a link to the new address; the change is made when you open it, and your current address is told, with a link to undo it for seven days."</p>
             <button type="submit" class="button button-small">"Send the link"</button>
         </ActionForm>
-        <h3>"How you sign in"</h3>
-        <p class="muted" data-testid="sign-in-ways">{ways}</p>
+        <h3 id="sign-in-ways">"How you sign in"</h3>
+        <ul class="plain-list" data-testid="sign-in-ways">
+            <li>{password}</li>
+            {company}
+        </ul>
+    }
+}
+
+fn company_way(
+    c: CompanySignInWay,
+    password: bool,
+    unlink: ServerAction<UnlinkCompanySignIn>,
+) -> impl IntoView {
+    let CompanySignInWay {
+        company,
+        linked_as,
+        link_url,
+        required,
+    } = c;
+    match linked_as {
+        Some(as_who) => {
+            let can_unlink = password && !required;
+            view! {
+                <li>
+                    {format!("Through {company}'s sign-in service, as {as_who}.")}
+                    {required.then(|| " Your company requires it.")}
+                    {can_unlink.then(|| view! {
+                        <ActionForm action=unlink attr:class="form-row row-form">
+                            <button type="submit" class="button button-small button-danger-quiet">"Unlink"</button>
+                        </ActionForm>
+                    })}
+                </li>
+            }
+            .into_any()
+        }
+        None => view! {
+            <li>
+                {format!("{company} signs in through its own sign-in service. ")}
+                <a href=link_url rel="external">"Link your company sign-in"</a>
+            </li>
+        }
+        .into_any(),
     }
 }
 

@@ -56,7 +56,88 @@ pub async fn view(db: &DatabaseConnection, person: &SessionUser) -> Result<Ident
         email: person.user.email.clone(),
         pending,
         two_factor: person.user.two_factor_enabled_at.is_some(),
+        password: crate::crypto::passwords::has_password(&person.user.password_hash),
+        company_sign_in: company_sign_in(db, person).await?,
     })
+}
+
+/// The company's single sign-on as it concerns this person: whether their account at the
+/// provider is linked, and whether the company requires it.
+async fn company_sign_in(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<Option<super::CompanySignInWay>, AppError> {
+    use crate::entities::{sso_connections, sso_identities};
+    let Some(conn) = sso_connections::Entity::find()
+        .filter(sso_connections::Column::TenantId.eq(person.tenant_id()))
+        .one(db)
+        .await
+        .or_internal("reading single sign-on")?
+    else {
+        return Ok(None);
+    };
+    let linked = sso_identities::Entity::find()
+        .filter(sso_identities::Column::UserId.eq(person.user.id))
+        .filter(sso_identities::Column::TenantId.eq(person.tenant_id()))
+        .filter(sso_identities::Column::Issuer.eq(conn.issuer.as_str()))
+        .one(db)
+        .await
+        .or_internal("reading a company sign-in")?;
+    Ok(Some(super::CompanySignInWay {
+        company: person.tenant.name.clone(),
+        linked_as: linked.map(|l| l.email),
+        link_url: format!("/sso/{}?link=1", person.tenant.slug),
+        required: conn.enforced && conn.enforced_by != Some(person.user.id),
+    }))
+}
+
+/// Unlinks the person's accounts at their company's provider. Refused while the company
+/// requires its provider, and for an account with no password (it would have no way in).
+pub async fn unlink_company_sign_in(
+    db: &DatabaseConnection,
+    person: &SessionUser,
+) -> Result<(), AppError> {
+    use crate::entities::sso_identities;
+    if let Some(why) = crate::features::auth::service::password_refused(db, &person.user).await? {
+        return Err(AppError::Forbidden(why));
+    }
+    if !crate::crypto::passwords::has_password(&person.user.password_hash) {
+        return Err(AppError::Conflict {
+            field: "company_sign_in".into(),
+            message: "Your account has no password yet, so this is your only way in. Choose a password first (“Forgot your password?” on the sign-in page mails you a link).".into(),
+        });
+    }
+    let why = "unlinking a company sign-in";
+    let linked = sso_identities::Entity::find()
+        .filter(sso_identities::Column::UserId.eq(person.user.id))
+        .all(db)
+        .await
+        .or_internal(why)?;
+    if linked.is_empty() {
+        return Err(AppError::NotFound(
+            "Your account is not linked to your company's sign-in service.".into(),
+        ));
+    }
+    let txn = db.begin().await.or_internal(why)?;
+    for identity in &linked {
+        sso_identities::Entity::delete_by_id(identity.id)
+            .exec(&txn)
+            .await
+            .or_internal(why)?;
+        record(
+            &txn,
+            Event {
+                tenant_id: person.tenant_id(),
+                actor_user_id: Some(person.user.id),
+                action: AuditAction::SsoUnlinked,
+                target: &identity.issuer,
+                before: Some(serde_json::json!({ "email": identity.email })),
+                after: None,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await.or_internal(why)
 }
 
 /// Changes the person's display name (nothing is recorded when it is the same).

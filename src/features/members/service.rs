@@ -111,6 +111,61 @@ pub(super) async fn ensure_free_place(
     }))
 }
 
+/// For an account made on a first single sign-on: inside its transaction, after
+/// `lock_tenant`, a free place within the plan, counted as a join is.
+pub async fn ensure_place_for_sign_on(
+    txn: &impl ConnectionTrait,
+    tenant: &tenants::Model,
+) -> Result<(), AppError> {
+    ensure_free_place(txn, tenant, &[], PlaceFor::Join).await
+}
+
+/// A role as the company's identity provider says at a sign-in (its groups claim), audited
+/// with no actor. The last active administrator keeps the role (the company is never left
+/// without one; the sign-in goes on and the refusal is logged). Answers whether it changed.
+/// Call it inside a transaction, after `lock_tenant`.
+pub async fn set_role_from_provider(
+    txn: &impl ConnectionTrait,
+    member: &users::Model,
+    role: Role,
+) -> Result<bool, AppError> {
+    if member.role == role {
+        return Ok(false);
+    }
+    if role != Role::Admin
+        && ensure_other_admin(txn, member, "role", "last administrator")
+            .await
+            .is_err()
+    {
+        tracing::warn!(
+            user_id = member.id,
+            "the provider's groups would take the last administrator's role; kept"
+        );
+        return Ok(false);
+    }
+    users::ActiveModel {
+        id: Set(member.id),
+        role: Set(role),
+        ..Default::default()
+    }
+    .update(txn)
+    .await
+    .or_internal("changing a role")?;
+    record(
+        txn,
+        Event {
+            tenant_id: member.tenant_id,
+            actor_user_id: None,
+            action: AuditAction::MemberRoleChanged,
+            target: &member.email,
+            before: Some(serde_json::json!({ "role": member.role.as_str() })),
+            after: Some(serde_json::json!({ "role": role.as_str(), "by": "single sign-on" })),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
 /// The last-admin guard: a company always keeps one active administrator. Refuses a change
 /// that would take `member` away from being one when nobody else is. Call it inside the
 /// transaction that makes the change, after `lock_tenant`.
