@@ -132,7 +132,7 @@ fn company_way(
             view! {
                 <li>
                     {format!("Through {company}'s sign-in service, as {as_who}.")}
-                    {required.then(|| " Your company requires it.")}
+                    {required.then_some(" Your company requires it.")}
                     {can_unlink.then(|| view! {
                         <ActionForm action=unlink attr:class="form-row row-form">
                             <button type="submit" class="button button-small button-danger-quiet">"Unlink"</button>
