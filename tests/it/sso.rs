@@ -7,7 +7,7 @@
 //! company that requires its provider refuses passwords and resets but for the admin who
 //! required it.
 
-use crate::common::{add_member, new_client, person, spawn_app, TestApp, PASSWORD};
+use crate::common::{add_member, new_client, person, spawn_app, spawn_app_with, TestApp, PASSWORD};
 use crate::oidc_provider::{Provider, Who, CLIENT_ID, CLIENT_SECRET};
 use digame::entities::{
     audit_events, group_members, member_groups, outbox, sso_identities, tenant_domains, users,
@@ -567,4 +567,48 @@ async fn the_admin_page_tests_the_connection_and_is_for_admins_only() {
     assert_eq!(status, 200);
     assert_eq!(audited(&app, "sso.configured").await, 1);
     assert_eq!(audited(&app, "sso.removed").await, 1);
+}
+
+#[tokio::test]
+async fn a_sign_in_started_on_one_replica_completes_on_another() {
+    let app = spawn_app().await;
+    let (_provider, slug, _) = company_with_sso(&app, "sso-replicas").await;
+    // A second replica on the same database, behind the same public address.
+    let database = app.state.settings.database_url.clone();
+    let other = spawn_app_with(&[
+        ("DATABASE_URL", &database),
+        ("DIGAME_PUBLIC_URL", &app.base),
+    ])
+    .await;
+
+    let browser = new_client();
+    let html = browser
+        .get(app.url(&format!("/sso/{slug}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let back = location(&browser.get(onward(&html)).send().await.unwrap());
+    // The load balancer sends the return to the other replica.
+    let res = browser
+        .get(back.replace(&app.base, &other.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/onboarding");
+    // Signed in there (asked as the site's public address, which both replicas answer for).
+    let me: Value = browser
+        .post(other.url("/api/auth/me"))
+        .header("origin", &app.base)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "pat@acme.test", "{me}");
+    assert_eq!(app.me_with(&browser).await["email"], "pat@acme.test");
 }

@@ -4,7 +4,7 @@ use crate::audit_log::{record, Event};
 use crate::domain::AuditAction;
 use crate::entities::{
     ai_calls, api_tokens, audit_events, last_answers, onboarding_events, onboarding_states,
-    saved_results, tasks, user_api_keys,
+    saved_results, sso_identities, tasks, user_api_keys,
 };
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
@@ -88,6 +88,13 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
         .all(db)
         .await
         .or_internal(why)?;
+    let sign_ins = sso_identities::Entity::find()
+        .filter(sso_identities::Column::UserId.eq(user_id))
+        .filter(sso_identities::Column::TenantId.eq(tenant_id))
+        .order_by_asc(sso_identities::Column::Id)
+        .all(db)
+        .await
+        .or_internal(why)?;
     let u = &person.user;
     Ok(json!({
         "exported_at": chrono::Utc::now(),
@@ -103,6 +110,10 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
             "email_verified_at": u.email_verified_at,
             "two_factor_enabled_at": u.two_factor_enabled_at,
         },
+        "company_sign_ins": sign_ins.iter().map(|i| json!({
+            "issuer": i.issuer, "subject": i.subject, "email": i.email,
+            "linked_at": i.created_at, "last_used_at": i.last_used_at
+        })).collect::<Vec<_>>(),
         "mail_choices": crate::features::notifications::service::settings_of(db, person).await?,
         "onboarding": {
             "document": parsed(onboarding.as_ref().map(|o| o.data.as_str())),

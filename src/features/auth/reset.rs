@@ -75,7 +75,10 @@ pub async fn request(
         return Ok(REQUESTED);
     };
     // A company that requires its own sign-in service: no password to reset (same answer).
-    if super::sso_rule::password_refused(db, &user).await?.is_some() {
+    if super::sso_rule::password_refused(db, &user)
+        .await?
+        .is_some()
+    {
         return Ok(REQUESTED);
     }
     let account_key = format!("reset_account:{}", user.id);

@@ -76,8 +76,6 @@ pub struct SsoView {
     pub admin_signed_in: bool,
     /// The admin whose password still works while enforced (break-glass).
     pub enforced_by: Option<String>,
-    /// What the last "Test the connection" found, shown once after a plain form post.
-    pub tested: Option<String>,
 }
 
 /// What an admin saves. An empty `client_secret` keeps the stored one.
@@ -189,14 +187,19 @@ pub fn parse_lines(text: &str) -> Vec<String> {
 }
 
 #[server(endpoint = "admin/sso")]
-pub async fn admin_sso(take_test: bool) -> Result<SsoView, AppError> {
+pub async fn admin_sso() -> Result<SsoView, AppError> {
     use crate::web::ctx;
     let (state, admin) = ctx::signed_in_admin().await?;
-    let mut view = service::view(&state.db, &admin, &ctx::public_origin()).await?;
-    if take_test {
-        view.tested = ctx::take_shown_once(&state.keyring, "sso_test").await?;
-    }
-    Ok(view)
+    service::view(&state.db, &admin, &ctx::public_origin()).await
+}
+
+/// What "Test the connection" found, kept for the page a plain form post returns to (read
+/// once: reading takes it from the session).
+#[server(endpoint = "admin/sso/tested")]
+pub async fn sso_tested() -> Result<Option<String>, AppError> {
+    use crate::web::ctx;
+    let (state, _) = ctx::signed_in_admin().await?;
+    ctx::take_shown_once(&state.keyring, "sso_test").await
 }
 
 /// Saves the connection from the page's form: the groups' mapping as lines of

@@ -65,32 +65,36 @@ fn saved_words(what: &str) -> Option<String> {
     )
 }
 
+type Tested = Option<Resource<Result<Option<String>, crate::error::AppError>>>;
+
 #[component]
 pub fn AdminSsoPage() -> impl IntoView {
+    // Without JavaScript the test's post comes back with `?tested=1`; what it found is read
+    // here, outside the views that render again while the page waits, so exactly once.
+    let tested = use_query_map().with_untracked(|q| q.get("tested").is_some());
+    let tested = tested.then(|| Resource::new(|| (), |_| super::sso_tested()));
     view! {
         <Title text="Single sign-on"/>
         <RequireAdmin>
-            <AdminSso/>
+            <AdminSso tested/>
         </RequireAdmin>
     }
 }
 
 #[component]
-fn AdminSso() -> impl IntoView {
+fn AdminSso(tested: Tested) -> impl IntoView {
     let a = Actions {
         save: ServerAction::new(),
         test: ServerAction::new(),
         remove: ServerAction::new(),
         enforce: ServerAction::new(),
     };
-    let query = use_query_map();
-    let take_test = query.read_untracked().get("tested").is_some();
-    let data = Resource::new(move || a.version(), move |_| super::admin_sso(take_test));
+    let data = Resource::new(move || a.version(), |_| super::admin_sso());
     view! {
         <AdminHead tab="/admin/sso" done=Signal::derive(move || a.done()) words=saved_words error=a.error()/>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || data.get().map(|res| match res {
-                Ok(v) => view! { <Sso v a/> }.into_any(),
+                Ok(v) => view! { <Sso v a tested/> }.into_any(),
                 Err(e) => error_alert(&e),
             })}
         </Suspense>
@@ -98,14 +102,11 @@ fn AdminSso() -> impl IntoView {
 }
 
 #[component]
-fn Sso(v: SsoView, a: Actions) -> impl IntoView {
+fn Sso(v: SsoView, a: Actions, tested: Tested) -> impl IntoView {
     let save = a.save.value();
-    let tested = Signal::derive({
-        let kept = v.tested.clone();
-        move || match a.test.value().get() {
-            Some(Ok(found)) => Some(found),
-            _ => kept.clone(),
-        }
+    let tested = Signal::derive(move || match a.test.value().get() {
+        Some(Ok(found)) => Some(found),
+        _ => tested.and_then(|r| r.get()).and_then(Result::ok).flatten(),
     });
     let map_text = v
         .group_links

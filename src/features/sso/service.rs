@@ -125,7 +125,6 @@ pub async fn view(
         enforced: false,
         admin_signed_in: false,
         enforced_by: None,
-        tested: None,
     };
     let Some(conn) = conn else {
         return Ok(view);
