@@ -19,8 +19,8 @@ use openidconnect::core::{
 use openidconnect::{
     AdditionalClaims, AuthType, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
     CsrfToken, EmptyExtraTokenFields, IdTokenFields, IssuerUrl, LoginHint, Nonce,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError,
-    StandardErrorResponse, StandardTokenResponse, TokenResponse as _,
+    OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    SignatureVerificationError, StandardErrorResponse, StandardTokenResponse, TokenResponse as _,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -112,6 +112,30 @@ pub struct Person {
     /// The values of the groups claim (an array of strings, or one string); empty when the
     /// token has no such claim.
     pub groups: Vec<String>,
+}
+
+impl Person {
+    /// Fills what the ID token left out from the UserInfo answer: the address (with whether
+    /// it is verified), the name and the groups. An address the ID token gave is kept; the
+    /// UserInfo answer may only confirm it.
+    pub fn complete_with(&mut self, more: Person) {
+        match &self.email {
+            None => {
+                self.email = more.email;
+                self.email_verified = more.email_verified;
+            }
+            Some(own) if !self.email_verified => {
+                self.email_verified = more.email.as_ref() == Some(own) && more.email_verified;
+            }
+            Some(_) => {}
+        }
+        if self.name.is_none() {
+            self.name = more.name;
+        }
+        if self.groups.is_empty() {
+            self.groups = more.groups;
+        }
+    }
 }
 
 /// What discovery found, for "Test the connection".
@@ -248,18 +272,84 @@ impl Providers {
             .cloned()
             .ok_or_else(|| Failure::Rejected("The provider sent no ID token.".into()))?;
         let nonce = Nonce::new(pending.nonce.clone());
-        match self.verify(&client, &id_token, &nonce, conn.groups_claim) {
+        let (client, mut person) = match self.verify(&client, &id_token, &nonce, conn.groups_claim)
+        {
             Err(ClaimsVerificationError::SignatureVerification(
                 SignatureVerificationError::NoMatchingKey,
             )) => {
                 // A key this process has not seen: the provider may have rotated its keys.
                 let metadata = self.refetch_keys(conn.issuer, known).await?;
                 let client = self.client(conn, metadata)?;
-                self.verify(&client, &id_token, &nonce, conn.groups_claim)
-                    .map_err(|e| Failure::Rejected(rejected(&e)))
+                let person = self
+                    .verify(&client, &id_token, &nonce, conn.groups_claim)
+                    .map_err(|e| Failure::Rejected(rejected(&e)))?;
+                (client, person)
             }
-            other => other.map_err(|e| Failure::Rejected(rejected(&e))),
+            other => (client, other.map_err(|e| Failure::Rejected(rejected(&e)))?),
+        };
+        // Providers that follow the core specification to the letter (oidc-provider) put the
+        // claims asked for by scope in the UserInfo answer, not in the ID token, when an access
+        // token is issued: what the ID token lacks is asked there.
+        if person.email.is_none() || person.groups.is_empty() {
+            match self
+                .user_info(
+                    &client,
+                    tokens.access_token(),
+                    &person.subject,
+                    conn.groups_claim,
+                )
+                .await
+            {
+                Ok(Some(more)) => person.complete_with(more),
+                Ok(None) => {}
+                Err(why) if person.email.is_none() => return Err(Failure::Provider(why)),
+                Err(why) => tracing::warn!(
+                    why,
+                    "the provider's UserInfo endpoint failed; the ID token's claims are used"
+                ),
+            }
         }
+        Ok(person)
+    }
+
+    /// The UserInfo answer for the access token, as a [`Person`] (`None` when the provider
+    /// has no UserInfo endpoint). The crate checks that its subject is the ID token's.
+    async fn user_info(
+        &self,
+        client: &Client,
+        access_token: &openidconnect::AccessToken,
+        subject: &str,
+        groups_claim: &str,
+    ) -> Result<Option<Person>, String> {
+        let Ok(request) = client.user_info(
+            access_token.clone(),
+            Some(openidconnect::SubjectIdentifier::new(subject.to_owned())),
+        ) else {
+            return Ok(None);
+        };
+        let claims: openidconnect::UserInfoClaims<AllClaims, CoreGenderClaim> =
+            request.request_async(&self.http).await.map_err(|e| {
+                format!(
+                    "The provider's UserInfo endpoint failed: {}.",
+                    error_chain(&e)
+                )
+            })?;
+        Ok(Some(Person {
+            issuer: String::new(),
+            subject: claims.subject().to_string(),
+            email: claims.email().map(|e| e.to_string()),
+            email_verified: claims.email_verified().unwrap_or(false),
+            name: claims
+                .name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.to_string()),
+            groups: claims
+                .additional_claims()
+                .claims
+                .get(groups_claim)
+                .map(groups_of)
+                .unwrap_or_default(),
+        }))
     }
 
     fn verify(
@@ -472,6 +562,38 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn person(email: Option<&str>, verified: bool) -> Person {
+        Person {
+            issuer: "https://id.test".into(),
+            subject: "s".into(),
+            email: email.map(str::to_owned),
+            email_verified: verified,
+            name: None,
+            groups: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn user_info_fills_only_what_the_id_token_left_out() {
+        let mut p = person(None, false);
+        p.complete_with(Person {
+            name: Some("Pat".into()),
+            groups: vec!["Sales".into()],
+            ..person(Some("pat@a.test"), true)
+        });
+        assert_eq!(p.email.as_deref(), Some("pat@a.test"));
+        assert!(p.email_verified);
+        assert_eq!(p.name.as_deref(), Some("Pat"));
+        assert_eq!(p.groups, ["Sales"]);
+        // The ID token's address stays; another address confirmed elsewhere confirms nothing.
+        let mut p = person(Some("pat@a.test"), false);
+        p.complete_with(person(Some("other@a.test"), true));
+        assert_eq!(p.email.as_deref(), Some("pat@a.test"));
+        assert!(!p.email_verified);
+        p.complete_with(person(Some("pat@a.test"), true));
+        assert!(p.email_verified);
+    }
 
     #[test]
     fn groups_from_arrays_and_strings() {

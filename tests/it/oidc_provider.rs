@@ -71,6 +71,8 @@ struct Inner {
     published: Vec<usize>,
     codes: HashMap<String, Grant>,
     spoil_nonce: bool,
+    claims_in_user_info_only: bool,
+    access: HashMap<String, Who>,
     jwks_requests: u32,
 }
 
@@ -103,6 +105,8 @@ impl Provider {
                 published: vec![0],
                 codes: HashMap::new(),
                 spoil_nonce: false,
+                claims_in_user_info_only: false,
+                access: HashMap::new(),
                 jwks_requests: 0,
             })),
         };
@@ -111,6 +115,7 @@ impl Provider {
             .route("/jwks", get(jwks))
             .route("/authorize", get(authorize))
             .route("/token", post(token))
+            .route("/userinfo", get(user_info))
             .with_state(provider.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         provider
@@ -131,6 +136,11 @@ impl Provider {
         self.inner.lock().unwrap().spoil_nonce = true;
     }
 
+    /// The ID token carries the subject alone from now on; the rest is in UserInfo.
+    pub fn claims_in_user_info_only(&self) {
+        self.inner.lock().unwrap().claims_in_user_info_only = true;
+    }
+
     pub fn jwks_requests(&self) -> u32 {
         self.inner.lock().unwrap().jwks_requests
     }
@@ -143,6 +153,7 @@ async fn discovery(State(p): State<Provider>) -> Json<serde_json::Value> {
         "authorization_endpoint": format!("{base}/authorize"),
         "token_endpoint": format!("{base}/token"),
         "jwks_uri": format!("{base}/jwks"),
+        "userinfo_endpoint": format!("{base}/userinfo"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -216,10 +227,16 @@ async fn token(
             .into_response();
     }
     let field = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let (grant, signing, spoil) = {
+    let (grant, signing, spoil, bare) = {
         let mut inner = p.inner.lock().unwrap();
         let spoil = std::mem::take(&mut inner.spoil_nonce);
-        (inner.codes.remove(&field("code")), inner.signing, spoil)
+        let bare = inner.claims_in_user_info_only;
+        (
+            inner.codes.remove(&field("code")),
+            inner.signing,
+            spoil,
+            bare,
+        )
     };
     let Some(grant) = grant else {
         return (
@@ -242,10 +259,27 @@ async fn token(
         )
             .into_response();
     }
-    let who = grant.who;
+    let access_token = format!("at-{}", rand_token());
+    p.inner
+        .lock()
+        .unwrap()
+        .access
+        .insert(access_token.clone(), grant.who.clone());
+    let mut who = grant.who;
+    if bare {
+        who = Who {
+            email: None,
+            email_verified: false,
+            name: None,
+            groups: Vec::new(),
+            ..who
+        };
+    }
     let now = chrono::Utc::now();
-    let mut standard = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(who.sub))
-        .set_email_verified(Some(who.email_verified));
+    let mut standard = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(who.sub));
+    if !bare {
+        standard = standard.set_email_verified(Some(who.email_verified));
+    }
     if let Some(email) = who.email {
         standard = standard.set_email(Some(EndUserEmail::new(email)));
     }
@@ -280,10 +314,29 @@ async fn token(
     )
     .unwrap();
     Json(json!({
-        "access_token": format!("at-{}", rand_token()),
+        "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": 300,
         "id_token": id_token.to_string(),
+    }))
+    .into_response()
+}
+
+async fn user_info(State(p): State<Provider>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let Some(who) = p.inner.lock().unwrap().access.get(token).cloned() else {
+        return (StatusCode::UNAUTHORIZED, "invalid_token").into_response();
+    };
+    Json(json!({
+        "sub": who.sub,
+        "email": who.email,
+        "email_verified": who.email_verified,
+        "name": who.name,
+        "groups": who.groups,
     }))
     .into_response()
 }

@@ -191,6 +191,23 @@ async fn a_first_sign_in_makes_a_member_and_later_ones_find_them_by_subject() {
 }
 
 #[tokio::test]
+async fn claims_the_id_token_leaves_out_are_read_from_user_info() {
+    let app = spawn_app().await;
+    let (provider, slug, _) = company_with_sso(&app, "sso-userinfo").await;
+    provider.claims_in_user_info_only();
+    let browser = new_client();
+    assert_eq!(
+        through_provider(&app, &browser, &slug, "").await,
+        "/onboarding"
+    );
+    let pat = user_by_email(&app, "pat@acme.test")
+        .await
+        .expect("an account was made");
+    assert_eq!(pat.display_name, "Pat Provider");
+    assert_eq!(app.me_with(&browser).await["email"], "pat@acme.test");
+}
+
+#[tokio::test]
 async fn an_unconfirmed_or_outside_address_gets_no_account() {
     let app = spawn_app().await;
     let (provider, slug, _) = company_with_sso(&app, "sso-refused").await;

@@ -347,6 +347,9 @@ pub async fn set_member(
 ) -> Result<(), AppError> {
     let why = "changing a group's people";
     let txn = db.begin().await.or_internal(why)?;
+    // A write first: on SQLite a transaction that reads and then writes fails at once when
+    // another connection wrote in between (seen as a Playwright flake here).
+    crate::features::tenancy::service::lock_tenant(&txn, admin.tenant_id()).await?;
     let g = group_of(&txn, admin, group).await?;
     let member = member_of(&txn, admin, person).await?;
     let changed = if add {

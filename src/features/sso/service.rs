@@ -8,6 +8,7 @@ use crate::domain::account::Email;
 use crate::domain::AuditAction;
 use crate::entities::{member_groups, sso_connections, tenant_domains, tenants, users};
 use crate::error::{AppError, ResultExt};
+use crate::features::tenancy::service::lock_tenant;
 use crate::person::SessionUser;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -346,6 +347,8 @@ pub async fn save(
     let group_map = serde_json::Value::Array(links).to_string();
     let now = Utc::now();
     let txn = db.begin().await.or_internal("saving single sign-on")?;
+    // A write first (SQLite refuses to upgrade a read snapshot), and one admin at a time.
+    lock_tenant(&txn, tenant_id).await?;
     let existing = connection_of(&txn, tenant_id).await?;
     let sealed = if secret.is_empty() {
         None
@@ -459,6 +462,7 @@ pub async fn test(
 
 pub async fn remove(db: &DatabaseConnection, admin: &SessionUser) -> Result<(), AppError> {
     let txn = db.begin().await.or_internal("removing single sign-on")?;
+    lock_tenant(&txn, admin.tenant_id()).await?;
     let Some(conn) = connection_of(&txn, admin.tenant_id()).await? else {
         return Err(AppError::NotFound("Single sign-on is not set up.".into()));
     };
@@ -479,6 +483,7 @@ pub async fn set_enforced(
     enforced: bool,
 ) -> Result<(), AppError> {
     let txn = db.begin().await.or_internal("changing single sign-on")?;
+    lock_tenant(&txn, admin.tenant_id()).await?;
     let Some(conn) = connection_of(&txn, admin.tenant_id()).await? else {
         return Err(AppError::validation(
             "enforced",
