@@ -112,9 +112,39 @@ pub struct Person {
     /// The values of the groups claim (an array of strings, or one string); empty when the
     /// token has no such claim.
     pub groups: Vec<String>,
+    /// Google's `hd`: the Workspace domain of the account, when it has one.
+    pub hosted_domain: Option<String>,
 }
 
 impl Person {
+    fn from_claims(
+        issuer: String,
+        subject: String,
+        email: Option<String>,
+        email_verified: Option<bool>,
+        name: Option<String>,
+        extra: &AllClaims,
+        groups_claim: &str,
+    ) -> Person {
+        Person {
+            issuer,
+            subject,
+            email,
+            email_verified: email_verified.unwrap_or(false),
+            name,
+            groups: extra
+                .claims
+                .get(groups_claim)
+                .map(groups_of)
+                .unwrap_or_default(),
+            hosted_domain: extra
+                .claims
+                .get("hd")
+                .and_then(|v| v.as_str())
+                .map(str::to_lowercase),
+        }
+    }
+
     /// Fills what the ID token left out from the UserInfo answer: the address (with whether
     /// it is verified), the name and the groups. An address the ID token gave is kept; the
     /// UserInfo answer may only confirm it.
@@ -134,6 +164,9 @@ impl Person {
         }
         if self.groups.is_empty() {
             self.groups = more.groups;
+        }
+        if self.hosted_domain.is_none() {
+            self.hosted_domain = more.hosted_domain;
         }
     }
 }
@@ -334,22 +367,18 @@ impl Providers {
                     error_chain(&e)
                 )
             })?;
-        Ok(Some(Person {
-            issuer: String::new(),
-            subject: claims.subject().to_string(),
-            email: claims.email().map(|e| e.to_string()),
-            email_verified: claims.email_verified().unwrap_or(false),
-            name: claims
+        Ok(Some(Person::from_claims(
+            String::new(),
+            claims.subject().to_string(),
+            claims.email().map(|e| e.to_string()),
+            claims.email_verified(),
+            claims
                 .name()
                 .and_then(|n| n.get(None))
                 .map(|n| n.to_string()),
-            groups: claims
-                .additional_claims()
-                .claims
-                .get(groups_claim)
-                .map(groups_of)
-                .unwrap_or_default(),
-        }))
+            claims.additional_claims(),
+            groups_claim,
+        )))
     }
 
     fn verify(
@@ -363,22 +392,18 @@ impl Providers {
             .id_token_verifier()
             .set_time_fn(|| chrono::Utc::now() - chrono::Duration::seconds(LEEWAY_SECONDS));
         let claims = id_token.claims(&verifier, nonce)?;
-        Ok(Person {
-            issuer: claims.issuer().to_string(),
-            subject: claims.subject().to_string(),
-            email: claims.email().map(|e| e.to_string()),
-            email_verified: claims.email_verified().unwrap_or(false),
-            name: claims
+        Ok(Person::from_claims(
+            claims.issuer().to_string(),
+            claims.subject().to_string(),
+            claims.email().map(|e| e.to_string()),
+            claims.email_verified(),
+            claims
                 .name()
                 .and_then(|n| n.get(None))
                 .map(|n| n.to_string()),
-            groups: claims
-                .additional_claims()
-                .claims
-                .get(groups_claim)
-                .map(groups_of)
-                .unwrap_or_default(),
-        })
+            claims.additional_claims(),
+            groups_claim,
+        ))
     }
 
     fn client(
@@ -571,6 +596,7 @@ mod tests {
             email_verified: verified,
             name: None,
             groups: Vec::new(),
+            hosted_domain: None,
         }
     }
 

@@ -333,6 +333,9 @@ async fn account_for(
         .and_then(|e| Email::parse(e).ok())
         .ok_or(SignInProblem::UnverifiedEmail)?;
     let domain = email.as_str().rsplit_once('@').map_or("", |(_, d)| d);
+    if !vouched_domain(&conn.issuer, said, domain) {
+        return Err(SignInProblem::UnverifiedEmail.into());
+    }
     let owner = crate::features::domains::service::verified_owner(db, domain).await?;
     if owner.is_none_or(|o| o.tenant_id != tenant.id) {
         return Err(SignInProblem::NeedsInvitation.into());
@@ -350,6 +353,14 @@ async fn account_for(
         Some(_) => Err(SignInProblem::OtherCompany.into()),
         None => provision(db, conn, tenant, said, &email).await,
     }
+}
+
+/// Google's issuer is shared by every Google account, and a consumer account may carry a
+/// confirmed work address: from Google, an address counts only when the account belongs to
+/// the Workspace of that domain (`hd`). Other issuers are one company's own.
+fn vouched_domain(issuer: &str, said: &crate::oidc::Person, domain: &str) -> bool {
+    const GOOGLE: &str = "https://accounts.google.com";
+    issuer.trim_end_matches('/') != GOOGLE || said.hosted_domain.as_deref() == Some(domain)
 }
 
 /// Remembers the provider's person as `user`'s company sign-in; audited.
@@ -566,4 +577,41 @@ async fn apply_groups(
         .ok_or(SignInProblem::Expired)?;
     txn.commit().await.or_internal(why)?;
     Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn google_vouches_only_for_its_workspace_domain() {
+        let mut said = crate::oidc::Person {
+            issuer: "https://accounts.google.com".into(),
+            subject: "1".into(),
+            email: Some("pat@acme.test".into()),
+            email_verified: true,
+            name: None,
+            groups: Vec::new(),
+            hosted_domain: None,
+        };
+        assert!(!vouched_domain(
+            "https://accounts.google.com",
+            &said,
+            "acme.test"
+        ));
+        said.hosted_domain = Some("other.test".into());
+        assert!(!vouched_domain(
+            "https://accounts.google.com/",
+            &said,
+            "acme.test"
+        ));
+        said.hosted_domain = Some("acme.test".into());
+        assert!(vouched_domain(
+            "https://accounts.google.com",
+            &said,
+            "acme.test"
+        ));
+        said.hosted_domain = None;
+        assert!(vouched_domain("https://acme.okta.com", &said, "acme.test"));
+    }
 }
