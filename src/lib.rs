@@ -30,6 +30,8 @@ pub mod oidc;
 #[cfg(feature = "ssr")]
 pub mod operator;
 #[cfg(feature = "ssr")]
+pub mod password_rule;
+#[cfg(feature = "ssr")]
 pub mod person;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -15,8 +15,6 @@ pub mod registration;
 pub mod reset;
 #[cfg(feature = "ssr")]
 pub mod service;
-#[cfg(feature = "ssr")]
-pub mod sso_rule;
 /// The shared counters (sign-ins and everything else counted per key), at the crate root.
 #[cfg(feature = "ssr")]
 pub use crate::throttle;

@@ -75,7 +75,7 @@ pub async fn request(
         return Ok(REQUESTED);
     };
     // A company that requires its own sign-in service: no password to reset (same answer).
-    if super::sso_rule::password_refused(db, &user)
+    if crate::password_rule::password_refused(db, &user)
         .await?
         .is_some()
     {
@@ -171,7 +171,7 @@ pub async fn confirm(
     confirm: &str,
 ) -> Result<users::Model, AppError> {
     let (reset, user) = check_token(db, token).await?;
-    if let Some(why) = super::sso_rule::password_refused(db, &user).await? {
+    if let Some(why) = crate::password_rule::password_refused(db, &user).await? {
         return Err(AppError::Forbidden(why));
     }
     let tenant = tenants::Entity::find_by_id(user.tenant_id)

@@ -277,7 +277,7 @@ pub async fn sign_in(
             "This account has been deactivated. Ask an administrator of your company to reactivate it.".into(),
         ));
     }
-    if let Some(why) = super::sso_rule::password_refused(db, &person.user).await? {
+    if let Some(why) = crate::password_rule::password_refused(db, &person.user).await? {
         return Err(AppError::Forbidden(why));
     }
     Ok(person)

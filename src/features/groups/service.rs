@@ -336,6 +336,35 @@ pub async fn delete(db: &DatabaseConnection, admin: &SessionUser, id: i64) -> Re
     txn.commit().await.or_internal(why)
 }
 
+/// Puts a person in a group unless they are in it already (whoever put them there); answers
+/// the rows added (0 or 1). `source` says who: `admin`, or single sign-on's `sso`.
+pub async fn put_in(
+    txn: &impl sea_orm::ConnectionTrait,
+    group_id: i64,
+    user_id: i64,
+    tenant_id: i64,
+    source: &str,
+) -> Result<u64, AppError> {
+    group_members::Entity::insert(group_members::ActiveModel {
+        group_id: Set(group_id),
+        user_id: Set(user_id),
+        tenant_id: Set(tenant_id),
+        source: Set(source.to_owned()),
+        added_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            group_members::Column::GroupId,
+            group_members::Column::UserId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await
+    .or_internal("putting a person in a group")
+}
+
 /// Puts a person in a group (`add`) or takes them out; nothing is recorded when nothing
 /// changes (they were in it, or were not).
 pub async fn set_member(
@@ -353,24 +382,7 @@ pub async fn set_member(
     let g = group_of(&txn, admin, group).await?;
     let member = member_of(&txn, admin, person).await?;
     let changed = if add {
-        group_members::Entity::insert(group_members::ActiveModel {
-            group_id: Set(g.id),
-            user_id: Set(member.id),
-            tenant_id: Set(admin.tenant_id()),
-            source: Set(SOURCE_ADMIN.to_owned()),
-            added_at: Set(Utc::now()),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                group_members::Column::GroupId,
-                group_members::Column::UserId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await
-        .or_internal(why)?
+        put_in(&txn, g.id, member.id, admin.tenant_id(), SOURCE_ADMIN).await?
     } else {
         group_members::Entity::delete_many()
             .filter(group_members::Column::GroupId.eq(g.id))

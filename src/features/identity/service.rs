@@ -98,7 +98,7 @@ pub async fn unlink_company_sign_in(
     person: &SessionUser,
 ) -> Result<(), AppError> {
     use crate::entities::sso_identities;
-    if let Some(why) = crate::features::auth::sso_rule::password_refused(db, &person.user).await? {
+    if let Some(why) = crate::password_rule::password_refused(db, &person.user).await? {
         return Err(AppError::Forbidden(why));
     }
     if !crate::crypto::passwords::has_password(&person.user.password_hash) {

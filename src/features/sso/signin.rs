@@ -30,7 +30,6 @@ use crate::person::SessionUser;
 use crate::web::session::AuthSession;
 use crate::web::state::AppState;
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
     TransactionTrait,
@@ -520,24 +519,14 @@ async fn apply_groups(
         };
         let member = groups.contains(&provider_group);
         let changed = if member {
-            group_members::Entity::insert(group_members::ActiveModel {
-                group_id: Set(group.id),
-                user_id: Set(user.id),
-                tenant_id: Set(user.tenant_id),
-                source: Set(SOURCE_SSO.to_owned()),
-                added_at: Set(Utc::now()),
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    group_members::Column::GroupId,
-                    group_members::Column::UserId,
-                ])
-                .do_nothing()
-                .to_owned(),
+            crate::features::groups::service::put_in(
+                &txn,
+                group.id,
+                user.id,
+                user.tenant_id,
+                SOURCE_SSO,
             )
-            .exec_without_returning(&txn)
-            .await
-            .or_internal(why)?
+            .await?
         } else {
             // Only what the provider put there: an admin's hand-made membership stays.
             group_members::Entity::delete_many()

@@ -1,13 +1,16 @@
-//! The one rule single sign-on sets for passwords, read by sign-in, password reset and the
-//! profile: a company that requires its identity provider (`features::sso`) refuses its
-//! people's passwords, but for the admin who required it.
+//! Whether a person may use a password: the one rule a company's single sign-on sets,
+//! read by sign-in, password reset (`features::auth`) and the profile (`features::identity`),
+//! and set by Admin → Single sign-on (`features::sso`). Below the features, over the
+//! connection's table alone, so none of them imports another for it: a company that
+//! requires its identity provider refuses its people's passwords, but for the admin who
+//! required it.
 
 use crate::entities::{sso_connections, tenants, users};
 use crate::error::{AppError, ResultExt};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// Why this person may not use a password, if they may not: their company requires sign-in
-/// through its identity provider (`features::sso`) and they are not the admin who required
+/// through its identity provider and they are not the admin who required
 /// it (whose password is the break-glass way in).
 pub async fn password_refused(
     db: &impl sea_orm::ConnectionTrait,
