@@ -23,6 +23,7 @@ use crate::features::members::pages::AdminMembersPage;
 use crate::features::notifications::UnsubscribePage;
 use crate::features::onboarding::pages::{AdminOnboardingPage, OnboardingPage};
 use crate::features::personal_tokens::pages::AdminTokensPage;
+use crate::features::scim::pages::AdminProvisioningPage;
 use crate::features::sso::pages::{AdminSsoPage, CompanySignInPage};
 use crate::features::style::pages::StylePage;
 use crate::features::tasks::pages::TasksPage;
@@ -139,6 +140,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/groups") view=AdminGroupsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/sign-in") view=AdminSignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/sso") view=AdminSsoPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/provisioning") view=AdminProvisioningPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/tokens") view=AdminTokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/onboarding") view=AdminOnboardingPage ssr=SsrMode::Async/>

@@ -32,6 +32,7 @@ mod m20261210_000028_group_budgets;
 mod m20261210_000029_add_second_services;
 mod m20261211_000030_create_tenant_domains;
 mod m20261212_000031_create_sso;
+mod m20261213_000032_create_scim;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000029_add_second_services::Migration),
             Box::new(m20261211_000030_create_tenant_domains::Migration),
             Box::new(m20261212_000031_create_sso::Migration),
+            Box::new(m20261213_000032_create_scim::Migration),
         ]
     }
 }

@@ -50,6 +50,7 @@ pub fn admin_tabs(current: &'static str) -> impl IntoView {
             {tab("/admin/groups", "Groups")}
             {tab("/admin/sign-in", "Sign-in")}
             {tab("/admin/sso", "Single sign-on")}
+            {tab("/admin/provisioning", "Provisioning")}
             {tab("/admin/ai", "AI services")}
             {tab("/admin/budgets", "Budgets")}
             {tab("/admin/tokens", "API tokens")}

@@ -52,10 +52,15 @@ pub enum AuditAction {
     SsoAccountCreated,
     SsoLinked,
     SsoUnlinked,
+    ScimTokenCreated,
+    ScimTokenRevoked,
+    ScimAccountCreated,
+    ScimAccountChanged,
+    ScimAccountDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 48] = [
+    pub const ALL: [AuditAction; 53] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -104,6 +109,11 @@ impl AuditAction {
         AuditAction::SsoAccountCreated,
         AuditAction::SsoLinked,
         AuditAction::SsoUnlinked,
+        AuditAction::ScimTokenCreated,
+        AuditAction::ScimTokenRevoked,
+        AuditAction::ScimAccountCreated,
+        AuditAction::ScimAccountChanged,
+        AuditAction::ScimAccountDeleted,
     ];
 
     /// The stable dotted name stored in `audit_events.action` and shown in filters.
@@ -157,6 +167,11 @@ impl AuditAction {
             AuditAction::SsoAccountCreated => "sso.account_created",
             AuditAction::SsoLinked => "sso.linked",
             AuditAction::SsoUnlinked => "sso.unlinked",
+            AuditAction::ScimTokenCreated => "scim.token_created",
+            AuditAction::ScimTokenRevoked => "scim.token_revoked",
+            AuditAction::ScimAccountCreated => "scim.account_created",
+            AuditAction::ScimAccountChanged => "scim.account_changed",
+            AuditAction::ScimAccountDeleted => "scim.account_deleted",
         }
     }
 
@@ -215,6 +230,11 @@ impl AuditAction {
             AuditAction::SsoAccountCreated => "Account made by single sign-on",
             AuditAction::SsoLinked => "Company sign-in linked",
             AuditAction::SsoUnlinked => "Company sign-in unlinked",
+            AuditAction::ScimTokenCreated => "Provisioning token made",
+            AuditAction::ScimTokenRevoked => "Provisioning token revoked",
+            AuditAction::ScimAccountCreated => "Account provisioned",
+            AuditAction::ScimAccountChanged => "Account changed by provisioning",
+            AuditAction::ScimAccountDeleted => "Account deleted by provisioning",
         }
     }
 
@@ -308,6 +328,21 @@ impl AuditAction {
             AuditAction::SsoLinked => format!("{actor} linked their company sign-in ({target})"),
             AuditAction::SsoUnlinked => {
                 format!("{actor} unlinked their company sign-in ({target})")
+            }
+            AuditAction::ScimTokenCreated => {
+                format!("{actor} made the company's provisioning (SCIM) token")
+            }
+            AuditAction::ScimTokenRevoked => {
+                format!("{actor} revoked the company's provisioning (SCIM) token")
+            }
+            AuditAction::ScimAccountCreated => {
+                format!("The company's provider made the account of {target} (SCIM)")
+            }
+            AuditAction::ScimAccountChanged => {
+                format!("The company's provider changed the account of {target} (SCIM)")
+            }
+            AuditAction::ScimAccountDeleted => {
+                format!("The company's provider deleted the account of {target} (SCIM)")
             }
         }
     }

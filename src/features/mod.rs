@@ -20,6 +20,7 @@ pub mod model_choice;
 pub mod notifications;
 pub mod onboarding;
 pub mod personal_tokens;
+pub mod scim;
 pub mod sso;
 pub mod style;
 pub mod tasks;

@@ -177,6 +177,11 @@ pub async fn build_app(
         .route("/ready", get(ready))
         .route("/metrics", get(metrics::serve))
         .nest_service("/pkg", build_files(&leptos_options))
+        // SCIM: the company's provider, by its bearer token; no session, no cookies.
+        .nest(
+            crate::features::scim::SCIM_BASE,
+            crate::features::scim::routes::router(),
+        )
         .merge(with_session)
         .layer(middleware::from_fn(crate::web::security::csrf_guard))
         .layer(middleware::from_fn(crate::web::security::same_site_redirects))

@@ -20,7 +20,8 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
     // A bearer token is no ambient credential: a page on another site cannot make a
     // browser send one, so such a request cannot be forged across sites.
     let bearer = crate::web::ctx::bearer_token(req.headers()).is_some();
-    if bearer && req.uri().path().starts_with("/api/v1/") {
+    let path = req.uri().path();
+    if bearer && (path.starts_with("/api/v1/") || path.starts_with("/scim/v2/")) {
         return next.run(req).await;
     }
     let public_url = req

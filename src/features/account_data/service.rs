@@ -4,7 +4,7 @@ use crate::audit_log::{record, Event};
 use crate::domain::AuditAction;
 use crate::entities::{
     ai_calls, api_tokens, audit_events, last_answers, onboarding_events, onboarding_states,
-    saved_results, sso_identities, tasks, user_api_keys,
+    saved_results, sso_identities, tasks, user_api_keys, users,
 };
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
@@ -13,7 +13,9 @@ use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Json, Response};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde_json::{json, Value};
 
 fn parsed(text: Option<&str>) -> Value {
@@ -220,7 +222,7 @@ pub async fn delete(
     password: &str,
     code: &str,
 ) -> Result<Deleted, AppError> {
-    use crate::entities::{login_throttles, outbox, tenants, users};
+    use crate::entities::tenants;
     use sea_orm::{PaginatorTrait, TransactionTrait};
     crate::features::auth::service::confirm_password(db, passwords, person, password, "password")
         .await?;
@@ -255,47 +257,14 @@ pub async fn delete(
             ),
         });
     }
-    outbox::Entity::delete_many()
-        .filter(outbox::Column::ToAddress.eq(person.user.email.as_str()))
-        .filter(outbox::Column::SentAt.is_null())
-        .exec(&txn)
-        .await
-        .or_internal(why)?;
-    login_throttles::Entity::delete_many()
-        .filter(login_throttles::Column::Key.is_in([
-            format!("account:{}", person.user.email),
-            format!("two_factor:{}", person.user.id),
-            format!("verify_mail:{}", person.user.id),
-            format!("reset_account:{}", person.user.id),
-            format!("password_change:{}", person.user.id),
-            format!("email_change:{}", person.user.id),
-            format!("slowed:{}", person.user.email),
-        ]))
-        .exec(&txn)
-        .await
-        .or_internal(why)?;
-    // The confirmation goes out with no company attached: the company may go too.
-    crate::features::mail::service::enqueue(
-        &txn,
-        None,
-        crate::features::mail::Mail {
-            to: person.user.email.clone(),
-            subject: "Your Digame account was deleted".into(),
-            body: format!(
-                "Hello {name},\n\nYour Digame account ({email}) and everything you kept in it were deleted, as you asked{company}.\n\n\
-                 If this was not you, tell your company's Digame admin at once.\n",
-                name = person.user.display_name,
-                email = person.user.email,
-                company = if others == 0 {
-                    format!(", together with the company {}", person.tenant.name)
-                } else {
-                    String::new()
-                },
-            ),
-        },
-    )
-    .await?;
+    let company = if others == 0 {
+        format!(", together with the company {}", person.tenant.name)
+    } else {
+        String::new()
+    };
     let outcome = if others == 0 {
+        forget_traces(&txn, &person.user).await?;
+        goodbye_mail(&txn, &person.user, &format!("as you asked{company}")).await?;
         tenants::Entity::delete_by_id(person.tenant_id())
             .exec(&txn)
             .await
@@ -305,32 +274,8 @@ pub async fn delete(
         ));
         Deleted::Company
     } else {
-        audit_events::Entity::delete_many()
-            .filter(audit_events::Column::ActorUserId.eq(person.user.id))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(audit_events::Column::Action.starts_with("auth."))
-                    .add(audit_events::Column::Action.starts_with("api_key."))
-                    .add(audit_events::Column::Action.starts_with("token."))
-                    .add(audit_events::Column::Action.starts_with("account.")),
-            )
-            .exec(&txn)
-            .await
-            .or_internal(why)?;
-        users::Entity::delete_by_id(person.user.id)
-            .exec(&txn)
-            .await
-            .or_internal(why)?;
-        // Their budget goes with them; the month's counters stay in the company's figures.
-        crate::entities::token_budgets::Entity::delete_many()
-            .filter(crate::entities::token_budgets::Column::TenantId.eq(person.tenant_id()))
-            .filter(crate::entities::token_budgets::Column::UserId.eq(person.user.id))
-            .exec(&txn)
-            .await
-            .or_internal(why)?;
-        crate::entities::changes::announce(crate::entities::changes::Change::Person(
-            person.user.id,
-        ));
+        erase_member(&txn, &person.user).await?;
+        goodbye_mail(&txn, &person.user, "as you asked").await?;
         record(
             &txn,
             Event {
@@ -347,4 +292,90 @@ pub async fn delete(
     };
     txn.commit().await.or_internal(why)?;
     Ok(outcome)
+}
+
+/// Unsent mail to the person and their sign-in throttles.
+async fn forget_traces(txn: &impl ConnectionTrait, user: &users::Model) -> Result<(), AppError> {
+    use crate::entities::{login_throttles, outbox};
+    let why = "deleting an account";
+    outbox::Entity::delete_many()
+        .filter(outbox::Column::ToAddress.eq(user.email.as_str()))
+        .filter(outbox::Column::SentAt.is_null())
+        .exec(txn)
+        .await
+        .or_internal(why)?;
+    login_throttles::Entity::delete_many()
+        .filter(login_throttles::Column::Key.is_in([
+            format!("account:{}", user.email),
+            format!("two_factor:{}", user.id),
+            format!("verify_mail:{}", user.id),
+            format!("reset_account:{}", user.id),
+            format!("password_change:{}", user.id),
+            format!("email_change:{}", user.id),
+            format!("slowed:{}", user.email),
+        ]))
+        .exec(txn)
+        .await
+        .or_internal(why)?;
+    Ok(())
+}
+
+/// Erases one member's account from a company that stays: every row they own (the
+/// database cascades from the user: keys, tokens, tasks, saved results, onboarding, AI
+/// calls and allowance, reset links), their personal audit events (sign-ins, keys, tokens,
+/// exports), unsent mail to them and their budget; the company's own record of what they did
+/// as an admin stays, without their name. Inside the caller's transaction, after
+/// `lock_tenant`; the caller decides who may be erased (the last admin may not).
+pub async fn erase_member(txn: &impl ConnectionTrait, user: &users::Model) -> Result<(), AppError> {
+    let why = "deleting an account";
+    forget_traces(txn, user).await?;
+    audit_events::Entity::delete_many()
+        .filter(audit_events::Column::ActorUserId.eq(user.id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(audit_events::Column::Action.starts_with("auth."))
+                .add(audit_events::Column::Action.starts_with("api_key."))
+                .add(audit_events::Column::Action.starts_with("token."))
+                .add(audit_events::Column::Action.starts_with("account.")),
+        )
+        .exec(txn)
+        .await
+        .or_internal(why)?;
+    users::Entity::delete_by_id(user.id)
+        .exec(txn)
+        .await
+        .or_internal(why)?;
+    // Their budget goes with them; the month's counters stay in the company's figures.
+    crate::entities::token_budgets::Entity::delete_many()
+        .filter(crate::entities::token_budgets::Column::TenantId.eq(user.tenant_id))
+        .filter(crate::entities::token_budgets::Column::UserId.eq(user.id))
+        .exec(txn)
+        .await
+        .or_internal(why)?;
+    crate::entities::changes::announce(crate::entities::changes::Change::Person(user.id));
+    Ok(())
+}
+
+/// Tells the person their account is gone (`how`: "as you asked", …). Queued with no
+/// company attached: the company may go too.
+pub async fn goodbye_mail(
+    txn: &impl ConnectionTrait,
+    user: &users::Model,
+    how: &str,
+) -> Result<(), AppError> {
+    crate::features::mail::service::enqueue(
+        txn,
+        None,
+        crate::features::mail::Mail {
+            to: user.email.clone(),
+            subject: "Your Digame account was deleted".into(),
+            body: format!(
+                "Hello {name},\n\nYour Digame account ({email}) and everything you kept in it were deleted, {how}.\n\n\
+                 If this was not you, tell your company's Digame admin at once.\n",
+                name = user.display_name,
+                email = user.email,
+            ),
+        },
+    )
+    .await
 }

@@ -205,16 +205,30 @@ pub async fn create(
     name: &str,
 ) -> Result<i64, AppError> {
     let why = "making a group";
-    let tenant_id = admin.tenant_id();
-    let key = name.to_lowercase();
     let txn = db.begin().await.or_internal(why)?;
-    crate::features::tenancy::service::lock_tenant(&txn, tenant_id).await?;
-    if name_in_use(&txn, tenant_id, &key, None).await? {
+    crate::features::tenancy::service::lock_tenant(&txn, admin.tenant_id()).await?;
+    let id = create_in(&txn, admin.tenant_id(), Some(admin.user.id), name).await?;
+    txn.commit().await.or_internal(why)?;
+    Ok(id)
+}
+
+/// Makes a group of the company (a checked name, unique in it, within the most a company
+/// may have), audited by `actor` or (`None`) the company's provider. Inside a transaction,
+/// after `lock_tenant`; its id.
+pub async fn create_in(
+    txn: &impl ConnectionTrait,
+    tenant_id: i64,
+    actor: Option<i64>,
+    name: &str,
+) -> Result<i64, AppError> {
+    let why = "making a group";
+    let key = name.to_lowercase();
+    if name_in_use(txn, tenant_id, &key, None).await? {
         return Err(name_taken(name));
     }
     let count = member_groups::Entity::find()
         .filter(member_groups::Column::TenantId.eq(tenant_id))
-        .count(&txn)
+        .count(txn)
         .await
         .or_internal(why)?;
     if count >= MAX_GROUPS {
@@ -230,12 +244,20 @@ pub async fn create(
         name_key: Set(key),
         created_at: Set(Utc::now()),
     })
-    .exec(&txn)
+    .exec(txn)
     .await
     .or_internal(why)?
     .last_insert_id;
-    audit(&txn, admin, AuditAction::GroupCreated, name, None, None).await?;
-    txn.commit().await.or_internal(why)?;
+    audit_by(
+        txn,
+        tenant_id,
+        actor,
+        AuditAction::GroupCreated,
+        name,
+        None,
+        None,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -250,32 +272,45 @@ pub async fn rename(
     let txn = db.begin().await.or_internal(why)?;
     crate::features::tenancy::service::lock_tenant(&txn, admin.tenant_id()).await?;
     let group = group_of(&txn, admin, id).await?;
+    rename_in(&txn, &group, Some(admin.user.id), name).await?;
+    txn.commit().await.or_internal(why)
+}
+
+/// Renames `group` (unique in its company), audited by `actor` or the provider. Inside a
+/// transaction, after `lock_tenant`.
+pub async fn rename_in(
+    txn: &impl ConnectionTrait,
+    group: &member_groups::Model,
+    actor: Option<i64>,
+    name: &str,
+) -> Result<(), AppError> {
+    let why = "renaming a group";
     if group.name == name {
         return Ok(());
     }
     let key = name.to_lowercase();
-    if name_in_use(&txn, admin.tenant_id(), &key, Some(id)).await? {
+    if name_in_use(txn, group.tenant_id, &key, Some(group.id)).await? {
         return Err(name_taken(name));
     }
     member_groups::Entity::update(member_groups::ActiveModel {
-        id: Set(id),
+        id: Set(group.id),
         name: Set(name.to_owned()),
         name_key: Set(key),
         ..Default::default()
     })
-    .exec(&txn)
+    .exec(txn)
     .await
     .or_internal(why)?;
-    audit(
-        &txn,
-        admin,
+    audit_by(
+        txn,
+        group.tenant_id,
+        actor,
         AuditAction::GroupRenamed,
         name,
         Some(serde_json::json!({ "name": group.name })),
         Some(serde_json::json!({ "name": name })),
     )
-    .await?;
-    txn.commit().await.or_internal(why)
+    .await
 }
 
 /// Deletes a group and its memberships, unless a tool is limited to it (taking the limit
@@ -286,7 +321,21 @@ pub async fn delete(db: &DatabaseConnection, admin: &SessionUser, id: i64) -> Re
     let txn = db.begin().await.or_internal(why)?;
     crate::features::tenancy::service::lock_tenant(&txn, admin.tenant_id()).await?;
     let group = group_of(&txn, admin, id).await?;
-    let tools: Vec<&str> = stored(&txn, admin.tenant_id())
+    delete_in(&txn, &group, Some(admin.user.id)).await?;
+    txn.commit().await.or_internal(why)
+}
+
+/// Deletes `group` by the rule above, audited by `actor` or the provider. Inside a
+/// transaction, after `lock_tenant`.
+pub async fn delete_in(
+    txn: &impl ConnectionTrait,
+    group: &member_groups::Model,
+    actor: Option<i64>,
+) -> Result<(), AppError> {
+    let why = "deleting a group";
+    let tenant_id = group.tenant_id;
+    let id = group.id;
+    let tools: Vec<&str> = stored(txn, tenant_id)
         .await?
         .iter()
         .filter(|r| r.groups.contains(&id))
@@ -306,34 +355,34 @@ pub async fn delete(db: &DatabaseConnection, admin: &SessionUser, id: i64) -> Re
         });
     }
     member_groups::Entity::delete_by_id(id)
-        .exec(&txn)
+        .exec(txn)
         .await
         .or_internal(why)?;
     // Its budget and month counters go with it (calls still running give their tokens
     // back to a counter that is no longer there: nothing).
     let holder = crate::features::budgets::service::Holder::Group(id).key();
     token_budgets::Entity::delete_many()
-        .filter(token_budgets::Column::TenantId.eq(admin.tenant_id()))
+        .filter(token_budgets::Column::TenantId.eq(tenant_id))
         .filter(token_budgets::Column::UserId.eq(holder))
-        .exec(&txn)
+        .exec(txn)
         .await
         .or_internal(why)?;
     token_spend::Entity::delete_many()
-        .filter(token_spend::Column::TenantId.eq(admin.tenant_id()))
+        .filter(token_spend::Column::TenantId.eq(tenant_id))
         .filter(token_spend::Column::UserId.eq(holder))
-        .exec(&txn)
+        .exec(txn)
         .await
         .or_internal(why)?;
-    audit(
-        &txn,
-        admin,
+    audit_by(
+        txn,
+        tenant_id,
+        actor,
         AuditAction::GroupDeleted,
         &group.name,
         Some(serde_json::json!({ "name": group.name })),
         None,
     )
-    .await?;
-    txn.commit().await.or_internal(why)
+    .await
 }
 
 /// Puts a person in a group unless they are in it already (whoever put them there); answers
@@ -402,6 +451,48 @@ pub async fn set_member(
         audit(&txn, admin, action, &member.email, before, after).await?;
     }
     txn.commit().await.or_internal(why)
+}
+
+/// Puts `user_id` in `group` (`add`) or takes them out, as the company's provider says;
+/// audited when it changed. Inside a transaction, after `lock_tenant`; the caller checked
+/// both belong to the company.
+pub async fn set_member_by_provider(
+    txn: &impl ConnectionTrait,
+    group: &member_groups::Model,
+    user: &users::Model,
+    add: bool,
+    source: &str,
+) -> Result<(), AppError> {
+    let changed = if add {
+        put_in(txn, group.id, user.id, group.tenant_id, source).await?
+    } else {
+        group_members::Entity::delete_many()
+            .filter(group_members::Column::GroupId.eq(group.id))
+            .filter(group_members::Column::UserId.eq(user.id))
+            .exec(txn)
+            .await
+            .or_internal("changing a group's people")?
+            .rows_affected
+    };
+    if changed > 0 {
+        let was = Some(serde_json::json!({ "group": group.name }));
+        let (action, before, after) = if add {
+            (AuditAction::GroupMemberAdded, None, was)
+        } else {
+            (AuditAction::GroupMemberRemoved, was, None)
+        };
+        audit_by(
+            txn,
+            group.tenant_id,
+            None,
+            action,
+            &user.email,
+            before,
+            after,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Limits a tool to these groups of the company, or opens it to everyone (`ids` empty).
@@ -493,11 +584,41 @@ async fn audit(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), AppError> {
+    audit_by(
+        txn,
+        admin.tenant_id(),
+        Some(admin.user.id),
+        action,
+        target,
+        before,
+        after,
+    )
+    .await
+}
+
+/// An audit event by `actor`, or (`None`) by the company's provider.
+async fn audit_by(
+    txn: &impl ConnectionTrait,
+    tenant_id: i64,
+    actor: Option<i64>,
+    action: AuditAction,
+    target: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<(), AppError> {
+    let after = match (actor, after) {
+        (None, Some(mut a)) => {
+            a["by"] = "provisioning (SCIM)".into();
+            Some(a)
+        }
+        (None, None) => Some(serde_json::json!({ "by": "provisioning (SCIM)" })),
+        (_, a) => a,
+    };
     record(
         txn,
         Event {
-            tenant_id: admin.tenant_id(),
-            actor_user_id: Some(admin.user.id),
+            tenant_id,
+            actor_user_id: actor,
             action,
             target,
             before,

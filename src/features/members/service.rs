@@ -380,15 +380,59 @@ pub async fn set_active(
     let txn = db.begin().await.or_internal("changing a member")?;
     let tenant = lock_tenant(&txn, admin.tenant_id()).await?;
     let member = member_of(&txn, admin, member_id).await?;
+    apply_active(&txn, &tenant, &member, active, Some(admin.user.id)).await?;
+    txn.commit().await.or_internal("changing a member")
+}
+
+/// Deactivates or reactivates `member` as the company's identity provider says (SCIM),
+/// audited with no actor: the same rules as an admin's change (a free place to come back, the
+/// last active administrator stays). Inside a transaction, after `lock_tenant`; answers
+/// whether it changed.
+pub async fn set_active_by_provider(
+    txn: &impl ConnectionTrait,
+    tenant: &tenants::Model,
+    member: &users::Model,
+    active: bool,
+) -> Result<bool, AppError> {
+    apply_active(txn, tenant, member, active, None).await
+}
+
+/// Refuses taking away the company's last active administrator (deleting them, say).
+/// Inside a transaction, after `lock_tenant`.
+pub async fn ensure_not_last_admin(
+    txn: &impl ConnectionTrait,
+    member: &users::Model,
+    field: &str,
+) -> Result<(), AppError> {
+    ensure_other_admin(
+        txn,
+        member,
+        field,
+        "This is the company's last active administrator: make someone else an administrator first.",
+    )
+    .await
+}
+
+/// The one change of `active`: a reactivation needs a free place, a deactivation another
+/// active administrator; a deactivation ends the member's sessions (their epoch moves on:
+/// reactivating brings no old session back) and revokes their API tokens. Audited, by
+/// `actor` or (`None`) by the company's provider.
+async fn apply_active(
+    txn: &impl ConnectionTrait,
+    tenant: &tenants::Model,
+    member: &users::Model,
+    active: bool,
+    actor: Option<i64>,
+) -> Result<bool, AppError> {
     if member.active == active {
-        return Ok(());
+        return Ok(false);
     }
     if active {
-        ensure_free_place(&txn, &tenant, &[], PlaceFor::Reactivation).await?;
+        ensure_free_place(txn, tenant, &[], PlaceFor::Reactivation).await?;
     } else {
         ensure_other_admin(
-            &txn,
-            &member,
+            txn,
+            member,
             "active",
             "This is the last active administrator and cannot be deactivated.",
         )
@@ -397,8 +441,6 @@ pub async fn set_active(
     users::ActiveModel {
         id: Set(member.id),
         active: Set(active),
-        // Deactivation ends every session of theirs for good: reactivating does not
-        // bring an old session back.
         session_epoch: if active {
             sea_orm::ActiveValue::NotSet
         } else {
@@ -406,18 +448,21 @@ pub async fn set_active(
         },
         ..Default::default()
     }
-    .update(&txn)
+    .update(txn)
     .await
     .or_internal("changing a member")?;
     if !active {
-        // Their API tokens end too, for good.
-        crate::features::tokens::revoke_all(&txn, member.id).await?;
+        crate::features::tokens::revoke_all(txn, member.id).await?;
+    }
+    let mut after = serde_json::json!({ "active": active });
+    if actor.is_none() {
+        after["by"] = "provisioning (SCIM)".into();
     }
     record(
-        &txn,
+        txn,
         Event {
-            tenant_id: admin.tenant_id(),
-            actor_user_id: Some(admin.user.id),
+            tenant_id: member.tenant_id,
+            actor_user_id: actor,
             action: if active {
                 AuditAction::MemberReactivated
             } else {
@@ -425,9 +470,9 @@ pub async fn set_active(
             },
             target: &member.email,
             before: Some(serde_json::json!({ "active": member.active })),
-            after: Some(serde_json::json!({ "active": active })),
+            after: Some(after),
         },
     )
     .await?;
-    txn.commit().await.or_internal("changing a member")
+    Ok(true)
 }

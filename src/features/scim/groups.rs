@@ -1,0 +1,485 @@
+//! The Group resource over the company's groups (Admin → Groups): the provider makes,
+//! renames and deletes them and keeps their members; a person it puts in a group is there
+//! with the source `scim`. The same rules as an admin's changes hold (unique names, at most
+//! `MAX_GROUPS`, a group a tool is limited to is not deleted), audited with no actor.
+
+use super::patch;
+use super::wire::{self, ScimError};
+use crate::entities::{group_members, member_groups, scim_groups, tenants, users};
+use crate::error::{AppError, ResultExt};
+use crate::features::groups::service as groups;
+use scim_v2::filter::{AttrExp, CompValue, CompareOp, Filter};
+use scim_v2::models::errors::ScimType;
+use scim_v2::models::group::Group;
+use scim_v2::schema_urns::GROUP;
+use scim_v2::Validate;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// Who put a person in a group over SCIM.
+pub const SOURCE_SCIM: &str = "scim";
+
+/// The groups a person is in, as (id, name), by name.
+pub async fn groups_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<(i64, String)>, AppError> {
+    let why = "reading a person's groups";
+    let ids: Vec<i64> = group_members::Entity::find()
+        .filter(group_members::Column::UserId.eq(user_id))
+        .all(db)
+        .await
+        .or_internal(why)?
+        .into_iter()
+        .map(|m| m.group_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(member_groups::Entity::find()
+        .filter(member_groups::Column::Id.is_in(ids))
+        .order_by_asc(member_groups::Column::NameKey)
+        .all(db)
+        .await
+        .or_internal(why)?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect())
+}
+
+/// What a create, a replacement or a patched Group asks for. `members: None`: not said
+/// (kept as they are).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wanted {
+    pub display_name: String,
+    pub external_id: Option<String>,
+    pub members: Option<BTreeSet<i64>>,
+}
+
+pub fn wanted(body: Value) -> Result<Wanted, ScimError> {
+    let group: Group<String> = serde_json::from_value(body)
+        .map_err(|e| ScimError::bad(ScimType::InvalidSyntax, format!("Not a SCIM Group: {e}")))?;
+    group
+        .validate()
+        .map_err(|e| ScimError::bad(ScimType::InvalidValue, e.to_string()))?;
+    let display_name = crate::features::groups::check_name("displayName", &group.display_name)
+        .map_err(|e| {
+            ScimError::bad(
+                ScimType::InvalidValue,
+                format!("displayName: {}", e.message()),
+            )
+        })?;
+    let external_id = group
+        .external_id
+        .into_option()
+        .map(|e| e.trim().to_owned())
+        .filter(|e| !e.is_empty());
+    if external_id
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > 512)
+    {
+        return Err(ScimError::bad(
+            ScimType::InvalidValue,
+            "externalId is longer than 512 characters.",
+        ));
+    }
+    let members = match group.members {
+        scim_v2::Asserted::Absent => None,
+        scim_v2::Asserted::Nulled => Some(BTreeSet::new()),
+        scim_v2::Asserted::Set(list) => {
+            let mut ids = BTreeSet::new();
+            for m in list {
+                if m.r#type
+                    .as_ref()
+                    .is_some_and(|t| *t == scim_v2::models::group::MemberType::Group)
+                {
+                    return Err(ScimError::bad(
+                        ScimType::InvalidValue,
+                        "A group's members are people: groups in groups are not supported.",
+                    ));
+                }
+                let value = m.value.unwrap_or_default();
+                let id = value.parse::<i64>().map_err(|_| {
+                    ScimError::bad(
+                        ScimType::InvalidValue,
+                        format!("There is no person with id {value:?} in this company."),
+                    )
+                })?;
+                ids.insert(id);
+            }
+            Some(ids)
+        }
+    };
+    Ok(Wanted {
+        display_name,
+        external_id,
+        members,
+    })
+}
+
+fn group_id(id: &str) -> Result<i64, ScimError> {
+    id.parse::<i64>()
+        .map_err(|_| ScimError::not_found("Group", id))
+}
+
+async fn group(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    id: &str,
+) -> Result<member_groups::Model, ScimError> {
+    member_groups::Entity::find_by_id(group_id(id)?)
+        .filter(member_groups::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await
+        .or_internal("reading a group")?
+        .ok_or_else(|| ScimError::not_found("Group", id))
+}
+
+async fn external_of(db: &impl ConnectionTrait, group_id: i64) -> Result<Option<String>, AppError> {
+    Ok(scim_groups::Entity::find_by_id(group_id)
+        .one(db)
+        .await
+        .or_internal("reading a group's provisioning")?
+        .and_then(|g| g.external_id))
+}
+
+/// The Group as SCIM answers it; `members` false leaves them out (a provider's
+/// `excludedAttributes=members`, saving the reads).
+pub async fn representation(
+    db: &impl ConnectionTrait,
+    g: &member_groups::Model,
+    base: &str,
+    members: bool,
+) -> Result<Value, AppError> {
+    let mut out = json!({
+        "schemas": [GROUP],
+        "id": g.id.to_string(),
+        "displayName": g.name,
+        "meta": {
+            "resourceType": "Group",
+            "created": crate::util::rfc3339(g.created_at),
+            "lastModified": crate::util::rfc3339(g.created_at),
+            "location": format!("{base}/Groups/{}", g.id),
+        },
+    });
+    if let Some(external) = external_of(db, g.id).await? {
+        out["externalId"] = external.into();
+    }
+    if members {
+        let ids: Vec<i64> = group_members::Entity::find()
+            .filter(group_members::Column::GroupId.eq(g.id))
+            .all(db)
+            .await
+            .or_internal("reading a group's people")?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        let people = users::Entity::find()
+            .filter(users::Column::Id.is_in(ids))
+            .filter(users::Column::TenantId.eq(g.tenant_id))
+            .order_by_asc(users::Column::Id)
+            .all(db)
+            .await
+            .or_internal("reading a group's people")?;
+        if !people.is_empty() {
+            out["members"] = people
+                .into_iter()
+                .map(|u| {
+                    json!({ "value": u.id.to_string(), "display": u.display_name, "type": "User",
+                            "$ref": format!("{base}/Users/{}", u.id) })
+                })
+                .collect();
+        }
+    }
+    Ok(out)
+}
+
+fn wants_members(attributes: Option<&str>, excluded: Option<&str>) -> bool {
+    let named = |raw: Option<&str>| {
+        raw.unwrap_or_default().split(',').any(|a| {
+            a.trim().eq_ignore_ascii_case("members")
+                || a.trim().to_lowercase().starts_with("members.")
+        })
+    };
+    let some = |raw: Option<&str>| raw.is_some_and(|r| !r.trim().is_empty());
+    !named(excluded) && (!some(attributes) || named(attributes))
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    tenant: &tenants::Model,
+    id: &str,
+    query: &super::routes::ListParams,
+    base: &str,
+) -> Result<Value, ScimError> {
+    let g = group(db, tenant.id, id).await?;
+    let members = wants_members(
+        query.attributes.as_deref(),
+        query.excluded_attributes.as_deref(),
+    );
+    let out = representation(db, &g, base, members).await?;
+    Ok(wire::select(
+        out,
+        query.attributes.as_deref(),
+        query.excluded_attributes.as_deref(),
+    ))
+}
+
+/// What a list of groups may be filtered on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupFilter {
+    DisplayName(String),
+    ExternalId(String),
+    Id(String),
+}
+
+pub fn group_filter(raw: &str) -> Result<GroupFilter, ScimError> {
+    let filter: Filter = raw.parse().map_err(|e| {
+        ScimError::bad(
+            ScimType::InvalidFilter,
+            format!("The filter cannot be read: {e}"),
+        )
+    })?;
+    if let Filter::Attr(AttrExp::Comparison(path, CompareOp::Eq, CompValue::Str(value))) = &filter {
+        if path.sub_attr.is_none()
+            && path
+                .uri
+                .as_deref()
+                .is_none_or(|u| u.eq_ignore_ascii_case(GROUP))
+        {
+            match path.name.to_lowercase().as_str() {
+                "displayname" => return Ok(GroupFilter::DisplayName(value.clone())),
+                "externalid" => return Ok(GroupFilter::ExternalId(value.clone())),
+                "id" => return Ok(GroupFilter::Id(value.clone())),
+                _ => {}
+            }
+        }
+    }
+    Err(ScimError::bad(
+        ScimType::InvalidFilter,
+        "Groups can be filtered only as displayName eq \"…\", externalId eq \"…\" or id eq \"…\".",
+    ))
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    tenant: &tenants::Model,
+    query: &super::routes::ListParams,
+    base: &str,
+) -> Result<Value, ScimError> {
+    let why = "listing groups";
+    let (offset, limit) = wire::page(query.start_index, query.count);
+    let mut q = member_groups::Entity::find().filter(member_groups::Column::TenantId.eq(tenant.id));
+    if let Some(raw) = query.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+        q = match group_filter(raw)? {
+            GroupFilter::DisplayName(name) => {
+                q.filter(member_groups::Column::NameKey.eq(name.trim().to_lowercase()))
+            }
+            GroupFilter::Id(id) => {
+                q.filter(member_groups::Column::Id.eq(id.parse::<i64>().unwrap_or(-1)))
+            }
+            GroupFilter::ExternalId(external) => {
+                let ids: Vec<i64> = scim_groups::Entity::find()
+                    .filter(scim_groups::Column::TenantId.eq(tenant.id))
+                    .filter(scim_groups::Column::ExternalId.eq(external))
+                    .all(db)
+                    .await
+                    .or_internal(why)?
+                    .into_iter()
+                    .map(|g| g.group_id)
+                    .collect();
+                q.filter(member_groups::Column::Id.is_in(ids))
+            }
+        };
+    }
+    let total = q.clone().count(db).await.or_internal(why)?;
+    let found = q
+        .order_by_asc(member_groups::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let members = wants_members(
+        query.attributes.as_deref(),
+        query.excluded_attributes.as_deref(),
+    );
+    let mut resources = Vec::with_capacity(found.len());
+    for g in &found {
+        let out = representation(db, g, base, members).await?;
+        resources.push(wire::select(
+            out,
+            query.attributes.as_deref(),
+            query.excluded_attributes.as_deref(),
+        ));
+    }
+    Ok(wire::list(total, offset + 1, resources))
+}
+
+fn refused_name(e: AppError) -> ScimError {
+    match e {
+        AppError::Conflict { message, .. } => ScimError::uniqueness(message),
+        other => other.into(),
+    }
+}
+
+/// Stores the group's externalId (kept, changed or cleared).
+async fn keep_external(
+    txn: &DatabaseTransaction,
+    tenant_id: i64,
+    group_id: i64,
+    external_id: Option<String>,
+) -> Result<(), AppError> {
+    let why = "keeping a group's externalId";
+    scim_groups::Entity::delete_by_id(group_id)
+        .exec(txn)
+        .await
+        .or_internal(why)?;
+    scim_groups::ActiveModel {
+        group_id: Set(group_id),
+        tenant_id: Set(tenant_id),
+        external_id: Set(external_id),
+    }
+    .insert(txn)
+    .await
+    .or_internal(why)?;
+    Ok(())
+}
+
+/// The group's people become exactly `wanted` (each one of the company's people).
+async fn set_members(
+    txn: &DatabaseTransaction,
+    g: &member_groups::Model,
+    wanted: &BTreeSet<i64>,
+) -> Result<(), ScimError> {
+    let why = "changing a group's people";
+    let people = users::Entity::find()
+        .filter(users::Column::TenantId.eq(g.tenant_id))
+        .filter(users::Column::Id.is_in(wanted.iter().copied()))
+        .all(txn)
+        .await
+        .or_internal(why)?;
+    if let Some(missing) = wanted
+        .iter()
+        .find(|id| !people.iter().any(|p| p.id == **id))
+    {
+        return Err(ScimError::bad(
+            ScimType::InvalidValue,
+            format!("There is no person with id \"{missing}\" in this company."),
+        ));
+    }
+    let now: BTreeSet<i64> = group_members::Entity::find()
+        .filter(group_members::Column::GroupId.eq(g.id))
+        .all(txn)
+        .await
+        .or_internal(why)?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    for person in &people {
+        if !now.contains(&person.id) {
+            groups::set_member_by_provider(txn, g, person, true, SOURCE_SCIM).await?;
+        }
+    }
+    let leaving: Vec<i64> = now.difference(wanted).copied().collect();
+    if !leaving.is_empty() {
+        for person in users::Entity::find()
+            .filter(users::Column::Id.is_in(leaving))
+            .all(txn)
+            .await
+            .or_internal(why)?
+        {
+            groups::set_member_by_provider(txn, g, &person, false, SOURCE_SCIM).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    tenant: &tenants::Model,
+    w: Wanted,
+    base: &str,
+) -> Result<Value, ScimError> {
+    let why = "provisioning a group";
+    let txn = db.begin().await.or_internal(why)?;
+    crate::features::tenancy::service::lock_tenant(&txn, tenant.id).await?;
+    let id = groups::create_in(&txn, tenant.id, None, &w.display_name)
+        .await
+        .map_err(refused_name)?;
+    keep_external(&txn, tenant.id, id, w.external_id.clone()).await?;
+    let g = group(&txn, tenant.id, &id.to_string()).await?;
+    if let Some(members) = &w.members {
+        set_members(&txn, &g, members).await?;
+    }
+    let out = representation(&txn, &g, base, true).await?;
+    txn.commit().await.or_internal(why)?;
+    Ok(out)
+}
+
+/// `PUT /Groups/{id}` (and the end of a PATCH). Members left out are kept as they are.
+pub async fn replace(
+    db: &DatabaseConnection,
+    tenant: &tenants::Model,
+    id: &str,
+    w: Wanted,
+    base: &str,
+) -> Result<Value, ScimError> {
+    let why = "changing a provisioned group";
+    let txn = db.begin().await.or_internal(why)?;
+    crate::features::tenancy::service::lock_tenant(&txn, tenant.id).await?;
+    let g = group(&txn, tenant.id, id).await?;
+    groups::rename_in(&txn, &g, None, &w.display_name)
+        .await
+        .map_err(refused_name)?;
+    keep_external(&txn, tenant.id, g.id, w.external_id.clone()).await?;
+    let g = group(&txn, tenant.id, id).await?;
+    if let Some(members) = &w.members {
+        set_members(&txn, &g, members).await?;
+    }
+    let out = representation(&txn, &g, base, true).await?;
+    txn.commit().await.or_internal(why)?;
+    Ok(out)
+}
+
+/// `PATCH /Groups/{id}`: the operations applied to the Group as it is, then stored as a
+/// replacement (members included: a patch that adds one keeps the others).
+pub async fn patch(
+    db: &DatabaseConnection,
+    tenant: &tenants::Model,
+    id: &str,
+    ops: &scim_v2::models::others::PatchOp,
+    base: &str,
+) -> Result<Value, ScimError> {
+    let g = group(db, tenant.id, id).await?;
+    let mut current = representation(db, &g, base, true).await?;
+    if let Some(object) = current.as_object_mut() {
+        object.remove("meta");
+        object.remove("id");
+        object
+            .entry("members")
+            .or_insert_with(|| Value::Array(Vec::new()));
+    }
+    patch::apply(&mut current, ops, GROUP, &[])?;
+    let w = wanted(current)?;
+    replace(db, tenant, id, w, base).await
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    tenant: &tenants::Model,
+    id: &str,
+) -> Result<(), ScimError> {
+    let why = "deleting a provisioned group";
+    let txn = db.begin().await.or_internal(why)?;
+    crate::features::tenancy::service::lock_tenant(&txn, tenant.id).await?;
+    let g = group(&txn, tenant.id, id).await?;
+    groups::delete_in(&txn, &g, None).await?;
+    txn.commit().await.or_internal(why)?;
+    Ok(())
+}
