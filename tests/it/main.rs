@@ -36,6 +36,7 @@ mod platform;
 mod providers;
 mod replicas;
 mod retention;
+mod scim;
 mod shutdown;
 mod sso;
 mod tasks;
