@@ -22,6 +22,7 @@ mod me;
 mod onboarding;
 pub mod openapi;
 mod rules;
+mod scim;
 mod sso;
 mod tasks;
 mod tools;
@@ -55,6 +56,7 @@ fn bounded_routes() -> OpenApiRouter<AppState> {
         .merge(groups::router())
         .merge(domains::router())
         .merge(sso::router())
+        .merge(scim::router())
         .merge(identity::router())
 }
 
