@@ -46,6 +46,7 @@ const SIGNED_IN = [
   '/admin/groups',
   '/admin/sign-in',
   '/admin/sso',
+  '/admin/provisioning',
   '/admin/audit',
   '/admin/tokens',
   '/admin/onboarding',
