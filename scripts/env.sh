@@ -10,6 +10,8 @@ export LEPTOS_HASH_FILES=true
 export SCHEMATHESIS_VENV=target/tools/schemathesis
 # The client-generation tier's openapi-python-client (scripts/clients), installed by ./scripts/setup.
 export OPENAPI_PYTHON_CLIENT_VENV=target/tools/openapi-python-client
+# The SCIM conformance tier's scim2-tester (scripts/scim-check.py), installed by ./scripts/setup.
+export SCIM_TESTER_VENV=target/tools/scim2-tester
 
 # Builds the release server and the optimised WebAssembly bundle (./scripts/run, bench/).
 build_release() {

@@ -6,7 +6,7 @@ pub struct Migration;
 /// SCIM 2.0 provisioning. A company has at most one bearer token for its identity provider
 /// (`scim_tokens`, kept as a SHA-256 hash); what the provider says of a person that Digame
 /// does not otherwise keep — its `userName`, `externalId`, the `name` parts and addresses —
-/// is in `scim_users` (one row per account it provisioned or matched); a group's `externalId`
+/// (and `displayName` as sent) is in `scim_users` (one row per account it provisioned or matched); a group's `externalId`
 /// is in `scim_groups`.
 #[derive(DeriveIden)]
 enum ScimTokens {
@@ -28,6 +28,7 @@ enum ScimUsers {
     UserName,
     UserNameKey,
     ExternalId,
+    DisplayName,
     NameJson,
     EmailsJson,
     CreatedAt,
@@ -138,6 +139,7 @@ impl MigrationTrait for Migration {
                             .not_null(),
                     )
                     .col(ColumnDef::new(ScimUsers::ExternalId).string_len(512))
+                    .col(ColumnDef::new(ScimUsers::DisplayName).string_len(512))
                     .col(ColumnDef::new(ScimUsers::NameJson).text())
                     .col(ColumnDef::new(ScimUsers::EmailsJson).text())
                     .col(created_at(ScimUsers::CreatedAt))

@@ -13,6 +13,9 @@ pub struct Model {
     /// `user_name` folded to lower case (userName is not case-exact).
     pub user_name_key: String,
     pub external_id: Option<String>,
+    /// `displayName` as the provider sent it (`None`: it sent none, or removed it; the
+    /// account's name is then made from `name` or the address).
+    pub display_name: Option<String>,
     pub name_json: Option<String>,
     pub emails_json: Option<String>,
     pub created_at: DateTimeUtc,

@@ -658,6 +658,36 @@ async fn entra_shaped_requests_work_and_unsupported_filters_are_errors() {
         (200, Some(1)),
         "{body}"
     );
+    let (code, body) = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Groups/{gid}"),
+        Some(json!({
+            "schemas": [PATCH], "Operations": [{ "op": "remove", "path": "members" }]
+        })),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.get("members").is_none(),
+        "every member removed: {body}"
+    );
+    let (code, body) = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{id}"),
+        Some(json!({
+            "schemas": [PATCH], "Operations": [{ "op": "remove", "path": "active" }]
+        })),
+    )
+    .await;
+    assert_eq!(
+        (code, body["scimType"].as_str()),
+        (400, Some("mutability")),
+        "{body}"
+    );
     let (code, body) = scim(&app, &token, Method::PATCH, &format!("/Groups/{gid}"), Some(json!({
         "schemas": [PATCH], "Operations": [{ "op": "Add", "path": "members", "value": [{ "value": "999999" }] }]
     }))).await;

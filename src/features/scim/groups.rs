@@ -190,7 +190,8 @@ pub async fn representation(
             out["members"] = people
                 .into_iter()
                 .map(|u| {
-                    json!({ "value": u.id.to_string(), "display": u.display_name, "type": "User",
+                    // No `display`: the RFC's Group schema (RFC 7643 §8.7.1) has none for members.
+                    json!({ "value": u.id.to_string(), "type": "User",
                             "$ref": format!("{base}/Users/{}", u.id) })
                 })
                 .collect();
@@ -466,6 +467,13 @@ pub async fn patch(
             .or_insert_with(|| Value::Array(Vec::new()));
     }
     patch::apply(&mut current, ops, GROUP, &[])?;
+    // The patched group is the whole group: members the operations removed are gone (an
+    // absent `members` in a PUT keeps them; here it means none are left).
+    if let Some(object) = current.as_object_mut() {
+        object
+            .entry("members")
+            .or_insert_with(|| Value::Array(Vec::new()));
+    }
     let w = wanted(current)?;
     replace(db, tenant, id, w, base).await
 }

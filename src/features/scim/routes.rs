@@ -55,6 +55,7 @@ pub fn router() -> Router<AppState> {
                 .patch(patch_group)
                 .delete(delete_group),
         )
+        .route("/.search", axum::routing::post(search_everything))
         .fallback(unknown)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             BODY_LIMIT_BYTES,
@@ -117,6 +118,17 @@ async fn unknown() -> Response {
         "There is no such SCIM endpoint here.",
     )
     .into_response()
+}
+
+/// Searching several resource types at once is not offered (RFC 7644 §3.4.3 lets a server
+/// answer 501); `GET /Users` and `GET /Groups` with a filter search each.
+async fn search_everything(State(state): State<AppState>, headers: HeaderMap) -> ScimResult {
+    company(&state, &headers).await?;
+    Err(ScimError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        None,
+        "Searching Users and Groups at once is not supported: search /Users and /Groups.",
+    ))
 }
 
 async fn service_provider_config(State(state): State<AppState>, headers: HeaderMap) -> ScimResult {

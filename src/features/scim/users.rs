@@ -197,7 +197,6 @@ pub async fn representation(
         "schemas": [USER],
         "id": user.id.to_string(),
         "userName": row.map_or(user.email.as_str(), |r| r.user_name.as_str()),
-        "displayName": user.display_name,
         "active": user.active,
         "emails": row
             .and_then(|r| parsed(r.emails_json.as_deref()))
@@ -209,6 +208,15 @@ pub async fn representation(
             "location": format!("{base}/Users/{}", user.id),
         },
     });
+    // What the provider said; an account it has not touched answers its own name.
+    match row {
+        Some(r) => {
+            if let Some(name) = &r.display_name {
+                out["displayName"] = name.clone().into();
+            }
+        }
+        None => out["displayName"] = user.display_name.clone().into(),
+    }
     if let Some(external) = row.and_then(|r| r.external_id.clone()) {
         out["externalId"] = external.into();
     }
@@ -432,6 +440,7 @@ fn kept_row(tenant_id: i64, user_id: i64, w: &Wanted) -> scim_users::ActiveModel
         user_name: Set(w.user_name.clone()),
         user_name_key: Set(w.user_name.to_lowercase()),
         external_id: Set(w.external_id.clone()),
+        display_name: Set(w.display_name.clone()),
         name_json: Set(w.name.as_ref().map(Value::to_string)),
         emails_json: Set(w.emails.as_ref().map(Value::to_string)),
         created_at: Set(Utc::now()),
@@ -660,6 +669,24 @@ pub async fn patch(
     ops: &scim_v2::models::others::PatchOp,
     base: &str,
 ) -> Result<Value, ScimError> {
+    use scim_v2::models::others::PatchOperation;
+    for op in &ops.operations {
+        if let PatchOperation::Remove { path, .. } = op {
+            let attr = match path {
+                scim_v2::filter::PatchPath::Attr(a) => a,
+                scim_v2::filter::PatchPath::Value(v) => &v.attr,
+            };
+            if ["active", "username"].contains(&attr.name.to_lowercase().as_str()) {
+                return Err(ScimError::bad(
+                    ScimType::Mutability,
+                    format!(
+                        "{} cannot be removed: an account always has one (replace active with false to deactivate).",
+                        attr.name
+                    ),
+                ));
+            }
+        }
+    }
     let mut current = get(db, tenant, id, base).await?;
     patch::apply(&mut current, ops, USER, &["groups"])?;
     if let Some(object) = current.as_object_mut() {

@@ -289,13 +289,29 @@ pub fn schemas(base: &str) -> Vec<Value> {
         .filter_map(|schema| serde_json::to_value(schema).ok())
         .map(|mut schema| {
             let id = schema["id"].as_str().unwrap_or_default().to_owned();
-            if id == schema_urns::USER {
-                if let Some(attributes) = schema["attributes"].as_array_mut() {
+            if let Some(attributes) = schema["attributes"].as_array_mut() {
+                if id == schema_urns::USER {
                     attributes.retain(|a| {
                         a["name"]
                             .as_str()
                             .is_some_and(|n| USER_ATTRIBUTES.contains(&n))
                     });
+                }
+                // What Digame needs: a person's address (in `emails` when `userName` is not
+                // one), a group's name.
+                for a in attributes.iter_mut() {
+                    match (id.as_str(), a["name"].as_str()) {
+                        (schema_urns::USER, Some("emails")) => {
+                            a["required"] = true.into();
+                            if let Some(subs) = a["subAttributes"].as_array_mut() {
+                                for sub in subs.iter_mut().filter(|s| s["name"] == "value") {
+                                    sub["required"] = true.into();
+                                }
+                            }
+                        }
+                        (schema_urns::GROUP, Some("displayName")) => a["required"] = true.into(),
+                        _ => {}
+                    }
                 }
             }
             schema["schemas"] = json!([schema_urns::SCHEMA]);
