@@ -9,8 +9,12 @@ whichever replica answers; the sign-in throttle and the AI calls' minute window 
 across both; a tool switched off on one replica is off on the other at once; then replica A is
 killed (SIGKILL) and everything carries on through B. In between, signing out everywhere
 else, a password change and a sign-out through A take effect on B within one second (what B
-keeps in memory is dropped by PostgreSQL's notifications). Exits non-zero on the first surprise.
+keeps in memory is dropped by PostgreSQL's notifications). A company sign-in (OpenID Connect,
+through the provider at DIGAME_REPLICA_OIDC_ISSUER: end2end/oidc-provider.mjs, started by
+scripts/replicas) starts on replica A and comes back to replica B. Exits non-zero on the first
+surprise.
 """
+import html
 import http.cookiejar
 import json
 import os
@@ -207,6 +211,78 @@ status, _ = send(tablet, "POST", replica_a + "/api/auth/logout")
 expect("signed out through A", status, 200)
 took = within_a_second("signing out", lambda: who(plain, replica_b, {"cookie": cookie}) is None)
 step(f"a session signed out through A is refused on B in {took * 1000:.0f} ms, its cookie replayed")
+
+# A company sign-in that starts on A and returns on B: what A kept of it (state, nonce, PKCE
+# verifier) is in the session in PostgreSQL, which B reads.
+issuer = os.environ.get("DIGAME_REPLICA_OIDC_ISSUER", "")
+if not issuer:
+    sys.exit("FAILED: DIGAME_REPLICA_OIDC_ISSUER is not set (scripts/replicas starts end2end/oidc-provider.mjs)")
+status, sso = send(plain, "GET", proxy + "/api/v1/admin/sso", token=token)
+expect("single sign-on settings read", status, 200)
+status, client = send(plain, "POST", issuer + "/reg", {
+    "redirect_uris": [sso["redirect_url"]], "token_endpoint_auth_method": "client_secret_basic",
+    "grant_types": ["authorization_code"], "response_types": ["code"]})
+expect("Digame registered at the provider", status, 201)
+status, body = send(plain, "PUT", proxy + "/api/v1/admin/sso", {
+    "issuer": issuer, "client_id": client["client_id"], "client_secret": client["client_secret"]},
+    token=token)
+expect("single sign-on saved", (status, body if status != 200 else None), (200, None))
+
+
+class Stay(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+stay = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), Stay())
+
+
+def hop(method, url, form=None):
+    """One request, no redirect followed: (status, Location, body)."""
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if data:
+        req.add_header("content-type", "application/x-www-form-urlencoded")
+    try:
+        with stay.open(req, timeout=10) as res:
+            return res.status, res.headers.get("location"), res.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("location"), e.read().decode(errors="replace")
+
+
+start = sso["start_url"].replace(proxy, replica_a) + "?link=1"
+status, _, page = hop("GET", start)
+expect("the sign-in starts on replica A", status, 200)
+url = html.unescape(re.search(r'url=([^"]+)"', page).group(1))
+expect("sent on to the provider", url.startswith(issuer + "/"), True)
+callback = None
+for _ in range(12):
+    status, location, page = hop("GET", url)
+    if status in (302, 303):
+        url = urllib.parse.urljoin(url, location)
+        if url.startswith(sso["redirect_url"]):
+            callback = url
+            break
+        continue
+    # The provider's development pages: sign in as anyone, then consent.
+    action = urllib.parse.urljoin(url, re.search(r'<form[^>]*action="([^"]+)"', page).group(1))
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+    if 'name="login"' in page:
+        fields.update({"login": f"replica-person-{stamp}", "password": "anything"})
+    status, location, page = hop("POST", action, fields)
+    expect("the provider's form answered", status in (302, 303), True)
+    url = urllib.parse.urljoin(action, location)
+    if url.startswith(sso["redirect_url"]):
+        callback = url
+        break
+if callback is None:
+    sys.exit("FAILED: the provider never sent the browser back to Digame")
+status, location, _ = hop("GET", callback.replace(proxy, replica_b))
+expect("the sign-in returns on replica B", (status, location),
+       (303, "/settings/profile?linked=1#sign-in-ways"))
+expect("the company sign-in is linked",
+       psql(f"SELECT COUNT(*) FROM sso_identities WHERE subject = 'replica-person-{stamp}'"), "1")
+step("a company sign-in started on replica A completed on replica B (linked to the account)")
 
 a_served, b_served = served(replica_a), served(replica_b)
 if a_served < 5 or b_served < 5:
