@@ -331,6 +331,12 @@ await desktop.getByLabel("Administrators' groups").fill('digame-admins');
 await desktop.getByRole('button', { name: 'Save the connection' }).click();
 await desktop.getByText('Saved. Test the connection').waitFor();
 await shot(desktop, 'admin-sso');
+// Provisioning: a token just made, shown once.
+await desktop.goto(`${base}/admin/provisioning`);
+await ready();
+await desktop.getByRole('button', { name: 'Make a token' }).click();
+await desktop.getByTestId('scim-token').waitFor();
+await shot(desktop, 'admin-provisioning');
 await desktop.goto(`${base}/login/company?error=needs_invitation`);
 await shot(desktop, 'login-company');
 await desktop.goto(`${base}/settings/profile`);
