@@ -102,9 +102,9 @@ fn Provisioning(
     view! {
         <section class="card" aria-labelledby="scim-heading">
             <h2 id="scim-heading">"Provisioning from your identity provider (SCIM 2.0)"</h2>
-            <p class="muted">"Let Microsoft Entra ID, Okta or any SCIM 2.0 client make your people's accounts, keep their names and addresses, deactivate the people who leave (their sessions and API tokens end at once) and keep your groups and who is in them. Give your provider this address and a token:"</p>
+            <p class="muted">"Let Microsoft Entra ID, Okta or any SCIM 2.0 client make your people's accounts, keep their names and addresses, deactivate the people who leave (their sessions and API tokens end at once) and keep your groups and who is in them. Give your provider this address (Entra ID calls it the tenant URL, Okta the SCIM connector base URL) and a token:"</p>
             <dl class="record">
-                <dt>"SCIM address (tenant URL)"</dt>
+                <dt>"SCIM address"</dt>
                 <dd><code class="scim-url">{v.base_url.clone()}</code></dd>
                 <dt>"Token"</dt>
                 <dd>{state}</dd>
