@@ -781,7 +781,7 @@ async fn creating_an_invited_persons_address_takes_their_account_over() {
     let admin_email = app.register("scim-takeover").await;
     let admin = person(&app, &admin_email).await;
     let token = make_token(&app).await;
-    let (_, member_email) = add_member(&app, admin.tenant_id(), "scim-invited").await;
+    let (member, member_email) = add_member(&app, admin.tenant_id(), "scim-invited").await;
     let before = account(&app, &member_email).await.unwrap();
 
     let (code, body) = scim(&app, &token, Method::POST, "/Users", Some(json!({
@@ -793,6 +793,17 @@ async fn creating_an_invited_persons_address_takes_their_account_over() {
         account(&app, &member_email).await.unwrap().display_name,
         "Provisioned Name"
     );
+    // What the provider said of them is in their own data export.
+    let export: Value = member
+        .get(app.url("/settings/profile/export"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(export["provisioning"]["external_id"], "ext-1", "{export}");
+    assert_eq!(export["provisioning"]["user_name"], member_email.as_str());
     // Taken over once: a second create of the address under another userName is refused.
     let (code, body) = scim(
         &app,

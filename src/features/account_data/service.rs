@@ -4,7 +4,7 @@ use crate::audit_log::{record, Event};
 use crate::domain::AuditAction;
 use crate::entities::{
     ai_calls, api_tokens, audit_events, last_answers, onboarding_events, onboarding_states,
-    saved_results, sso_identities, tasks, user_api_keys, users,
+    saved_results, scim_users, sso_identities, tasks, user_api_keys, users,
 };
 use crate::error::{AppError, ResultExt};
 use crate::person::SessionUser;
@@ -97,6 +97,12 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
         .all(db)
         .await
         .or_internal(why)?;
+    // What the company's provider said of them over SCIM, as it was sent.
+    let provisioned = scim_users::Entity::find_by_id(user_id)
+        .filter(scim_users::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await
+        .or_internal(why)?;
     let u = &person.user;
     Ok(json!({
         "exported_at": chrono::Utc::now(),
@@ -116,6 +122,11 @@ pub async fn export(db: &DatabaseConnection, person: &SessionUser) -> Result<Val
             "issuer": i.issuer, "subject": i.subject, "email": i.email,
             "linked_at": i.created_at, "last_used_at": i.last_used_at
         })).collect::<Vec<_>>(),
+        "provisioning": provisioned.map(|p| json!({
+            "user_name": p.user_name, "external_id": p.external_id, "display_name": p.display_name,
+            "name": parsed(p.name_json.as_deref()), "emails": parsed(p.emails_json.as_deref()),
+            "since": p.created_at
+        })),
         "mail_choices": crate::features::notifications::service::settings_of(db, person).await?,
         "onboarding": {
             "document": parsed(onboarding.as_ref().map(|o| o.data.as_str())),
