@@ -10,38 +10,16 @@ answer whose status or content type the document does not allow.
 """
 import json
 import os
-import re
 import subprocess
 import sys
-import time
-import urllib.request
+
+from verified_account import sign_up
 
 base = sys.argv[1].rstrip("/")
 HAR = "target/fuzz/requests.har"
 os.makedirs(os.path.dirname(HAR), exist_ok=True)
 extra = sys.argv[2:]
-
-
-def call(method, path, body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as res:
-        return json.loads(res.read() or b"null")
-
-
-email = f"fuzz.{int(time.time())}@example.com"
-signed_up = call("POST", "/api/v1/auth/register", {
-    "email": email, "password": "amber-kettle-orbit-73", "company_name": "Fuzz Co",
-})
-token = signed_up["tokens"]["access_token"]
-with urllib.request.urlopen(base + "/dev/outbox") as res:
-    html = res.read().decode()
-mail = html[html.index(f'data-mail="{email}"'):]
-link = re.search(r"verify-email\?token=([A-Za-z0-9_-]+)", mail).group(1)
-call("POST", "/api/v1/auth/verify-email", {"token": link})
+token = sign_up(base, "fuzz", "Fuzz Co")
 
 command = [
     "schemathesis", "run", base + "/api/v1/openapi.json",

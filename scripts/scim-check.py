@@ -9,40 +9,16 @@ token, and runs every check scim2-tester has (discovery, create, read, query, re
 add/replace/remove, delete) for Users and Groups. Fails on any check that neither passes nor is
 skipped, printing each check's title and reason.
 """
-import json
-import re
 import sys
-import time
-import urllib.request
 
 import httpx2
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
+from verified_account import call, sign_up
 
 base = sys.argv[1].rstrip("/")
-
-
-def call(method, path, body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as res:
-        return json.loads(res.read() or b"null")
-
-
-email = f"scim.{int(time.time())}@example.com"
-signed_up = call("POST", "/api/v1/auth/register", {
-    "email": email, "password": "amber-kettle-orbit-73", "company_name": "SCIM Check Co",
-})
-access = signed_up["tokens"]["access_token"]
-with urllib.request.urlopen(base + "/dev/outbox") as res:
-    html = res.read().decode()
-mail = html[html.index(f'data-mail="{email}"'):]
-link = re.search(r"verify-email\?token=([A-Za-z0-9_-]+)", mail).group(1)
-call("POST", "/api/v1/auth/verify-email", {"token": link})
-made = call("POST", "/api/v1/admin/scim/token", token=access)
+access = sign_up(base, "scim", "SCIM Check Co")
+made = call(base, "POST", "/api/v1/admin/scim/token", token=access)
 
 client = SyncSCIMClient(
     httpx2.Client(base_url=made["base_url"], headers={"Authorization": "Bearer " + made["token"]})

@@ -8,7 +8,6 @@ use super::wire::{self, ScimError};
 use crate::entities::{group_members, member_groups, scim_groups, tenants, users};
 use crate::error::{AppError, ResultExt};
 use crate::features::groups::service as groups;
-use scim_v2::filter::{AttrExp, CompValue, CompareOp, Filter};
 use scim_v2::models::errors::ScimType;
 use scim_v2::models::group::Group;
 use scim_v2::schema_urns::GROUP;
@@ -19,37 +18,41 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Who put a person in a group over SCIM.
 pub const SOURCE_SCIM: &str = "scim";
 
-/// The groups a person is in, as (id, name), by name.
+/// The groups each of these people is in, as (id, name) by name; two reads whatever the
+/// number of people.
 pub async fn groups_of(
     db: &impl ConnectionTrait,
-    user_id: i64,
-) -> Result<Vec<(i64, String)>, AppError> {
-    let why = "reading a person's groups";
-    let ids: Vec<i64> = group_members::Entity::find()
-        .filter(group_members::Column::UserId.eq(user_id))
+    user_ids: &[i64],
+) -> Result<HashMap<i64, Vec<(i64, String)>>, AppError> {
+    let why = "reading people's groups";
+    let memberships = group_members::Entity::find()
+        .filter(group_members::Column::UserId.is_in(user_ids.iter().copied()))
         .all(db)
         .await
-        .or_internal(why)?
-        .into_iter()
-        .map(|m| m.group_id)
-        .collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
+        .or_internal(why)?;
+    let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    if memberships.is_empty() {
+        return Ok(out);
     }
-    Ok(member_groups::Entity::find()
-        .filter(member_groups::Column::Id.is_in(ids))
+    let groups = member_groups::Entity::find()
+        .filter(member_groups::Column::Id.is_in(memberships.iter().map(|m| m.group_id)))
         .order_by_asc(member_groups::Column::NameKey)
         .all(db)
         .await
-        .or_internal(why)?
-        .into_iter()
-        .map(|g| (g.id, g.name))
-        .collect())
+        .or_internal(why)?;
+    for g in groups {
+        for m in memberships.iter().filter(|m| m.group_id == g.id) {
+            out.entry(m.user_id)
+                .or_default()
+                .push((g.id, g.name.clone()));
+        }
+    }
+    Ok(out)
 }
 
 /// What a create, a replacement or a patched Group asks for. `members: None`: not said
@@ -140,64 +143,106 @@ async fn group(
         .ok_or_else(|| ScimError::not_found("Group", id))
 }
 
-async fn external_of(db: &impl ConnectionTrait, group_id: i64) -> Result<Option<String>, AppError> {
-    Ok(scim_groups::Entity::find_by_id(group_id)
-        .one(db)
+/// The `externalId` of each of these groups that has one.
+async fn externals_of(
+    db: &impl ConnectionTrait,
+    group_ids: &[i64],
+) -> Result<HashMap<i64, String>, AppError> {
+    Ok(scim_groups::Entity::find()
+        .filter(scim_groups::Column::GroupId.is_in(group_ids.iter().copied()))
+        .all(db)
         .await
-        .or_internal("reading a group's provisioning")?
-        .and_then(|g| g.external_id))
+        .or_internal("reading groups' provisioning")?
+        .into_iter()
+        .filter_map(|g| g.external_id.map(|e| (g.group_id, e)))
+        .collect())
 }
 
-/// The Group as SCIM answers it; `members` false leaves them out (a provider's
-/// `excludedAttributes=members`, saving the reads).
-pub async fn representation(
+/// The people of each of these groups, by id.
+async fn members_of(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    group_ids: &[i64],
+) -> Result<HashMap<i64, Vec<users::Model>>, AppError> {
+    let why = "reading groups' people";
+    let memberships = group_members::Entity::find()
+        .filter(group_members::Column::GroupId.is_in(group_ids.iter().copied()))
+        .all(db)
+        .await
+        .or_internal(why)?;
+    let mut out: HashMap<i64, Vec<users::Model>> = HashMap::new();
+    if memberships.is_empty() {
+        return Ok(out);
+    }
+    let people = users::Entity::find()
+        .filter(users::Column::Id.is_in(memberships.iter().map(|m| m.user_id)))
+        .filter(users::Column::TenantId.eq(tenant_id))
+        .order_by_asc(users::Column::Id)
+        .all(db)
+        .await
+        .or_internal(why)?;
+    for person in people {
+        for m in memberships.iter().filter(|m| m.user_id == person.id) {
+            out.entry(m.group_id).or_default().push(person.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// These groups as SCIM answers them, in their order; `members` false leaves the people out
+/// (a provider's `excludedAttributes=members`, saving the read).
+pub async fn representations(
+    db: &impl ConnectionTrait,
+    groups: &[member_groups::Model],
+    base: &str,
+    members: bool,
+) -> Result<Vec<Value>, AppError> {
+    let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+    let mut externals = externals_of(db, &ids).await?;
+    let mut people = match (members, groups.first()) {
+        (true, Some(g)) => members_of(db, g.tenant_id, &ids).await?,
+        _ => HashMap::new(),
+    };
+    Ok(groups
+        .iter()
+        .map(|g| {
+            let mut out = json!({
+                "schemas": [GROUP],
+                "id": g.id.to_string(),
+                "displayName": g.name,
+                "meta": {
+                    "resourceType": "Group",
+                    "created": crate::util::rfc3339(g.created_at),
+                    "location": format!("{base}/Groups/{}", g.id),
+                },
+            });
+            if let Some(external) = externals.remove(&g.id) {
+                out["externalId"] = external.into();
+            }
+            if let Some(list) = people.remove(&g.id) {
+                // No `display`: the RFC's Group schema (RFC 7643 §8.7.1) has none for members.
+                out["members"] = list
+                    .into_iter()
+                    .map(|u| {
+                        json!({ "value": u.id.to_string(), "type": "User",
+                                "$ref": format!("{base}/Users/{}", u.id) })
+                    })
+                    .collect();
+            }
+            out
+        })
+        .collect())
+}
+
+/// One group as SCIM answers it.
+async fn representation(
     db: &impl ConnectionTrait,
     g: &member_groups::Model,
     base: &str,
     members: bool,
 ) -> Result<Value, AppError> {
-    let mut out = json!({
-        "schemas": [GROUP],
-        "id": g.id.to_string(),
-        "displayName": g.name,
-        "meta": {
-            "resourceType": "Group",
-            "created": crate::util::rfc3339(g.created_at),
-            "lastModified": crate::util::rfc3339(g.created_at),
-            "location": format!("{base}/Groups/{}", g.id),
-        },
-    });
-    if let Some(external) = external_of(db, g.id).await? {
-        out["externalId"] = external.into();
-    }
-    if members {
-        let ids: Vec<i64> = group_members::Entity::find()
-            .filter(group_members::Column::GroupId.eq(g.id))
-            .all(db)
-            .await
-            .or_internal("reading a group's people")?
-            .into_iter()
-            .map(|m| m.user_id)
-            .collect();
-        let people = users::Entity::find()
-            .filter(users::Column::Id.is_in(ids))
-            .filter(users::Column::TenantId.eq(g.tenant_id))
-            .order_by_asc(users::Column::Id)
-            .all(db)
-            .await
-            .or_internal("reading a group's people")?;
-        if !people.is_empty() {
-            out["members"] = people
-                .into_iter()
-                .map(|u| {
-                    // No `display`: the RFC's Group schema (RFC 7643 §8.7.1) has none for members.
-                    json!({ "value": u.id.to_string(), "type": "User",
-                            "$ref": format!("{base}/Users/{}", u.id) })
-                })
-                .collect();
-        }
-    }
-    Ok(out)
+    let mut all = representations(db, std::slice::from_ref(g), base, members).await?;
+    Ok(all.pop().unwrap_or(Value::Null))
 }
 
 fn wants_members(attributes: Option<&str>, excluded: Option<&str>) -> bool {
@@ -239,32 +284,19 @@ pub enum GroupFilter {
     Id(String),
 }
 
+/// Reads `?filter=` (see [`wire::eq_filter`]).
 pub fn group_filter(raw: &str) -> Result<GroupFilter, ScimError> {
-    let filter: Filter = raw.parse().map_err(|e| {
-        ScimError::bad(
-            ScimType::InvalidFilter,
-            format!("The filter cannot be read: {e}"),
-        )
-    })?;
-    if let Filter::Attr(AttrExp::Comparison(path, CompareOp::Eq, CompValue::Str(value))) = &filter {
-        if path.sub_attr.is_none()
-            && path
-                .uri
-                .as_deref()
-                .is_none_or(|u| u.eq_ignore_ascii_case(GROUP))
-        {
-            match path.name.to_lowercase().as_str() {
-                "displayname" => return Ok(GroupFilter::DisplayName(value.clone())),
-                "externalid" => return Ok(GroupFilter::ExternalId(value.clone())),
-                "id" => return Ok(GroupFilter::Id(value.clone())),
-                _ => {}
-            }
-        }
-    }
-    Err(ScimError::bad(
-        ScimType::InvalidFilter,
+    let (name, value) = wire::eq_filter(
+        raw,
+        GROUP,
+        &["displayname", "externalid", "id"],
         "Groups can be filtered only as displayName eq \"…\", externalId eq \"…\" or id eq \"…\".",
-    ))
+    )?;
+    Ok(match name {
+        "displayname" => GroupFilter::DisplayName(value),
+        "externalid" => GroupFilter::ExternalId(value),
+        _ => GroupFilter::Id(value),
+    })
 }
 
 pub async fn list(
@@ -310,15 +342,17 @@ pub async fn list(
         query.attributes.as_deref(),
         query.excluded_attributes.as_deref(),
     );
-    let mut resources = Vec::with_capacity(found.len());
-    for g in &found {
-        let out = representation(db, g, base, members).await?;
-        resources.push(wire::select(
-            out,
-            query.attributes.as_deref(),
-            query.excluded_attributes.as_deref(),
-        ));
-    }
+    let resources = representations(db, &found, base, members)
+        .await?
+        .into_iter()
+        .map(|out| {
+            wire::select(
+                out,
+                query.attributes.as_deref(),
+                query.excluded_attributes.as_deref(),
+            )
+        })
+        .collect();
     Ok(wire::list(total, offset + 1, resources))
 }
 
@@ -423,7 +457,7 @@ pub async fn create(
     Ok(out)
 }
 
-/// `PUT /Groups/{id}` (and the end of a PATCH). Members left out are kept as they are.
+/// `PUT /Groups/{id}`. Members left out are kept as they are.
 pub async fn replace(
     db: &DatabaseConnection,
     tenant: &tenants::Model,
@@ -435,21 +469,14 @@ pub async fn replace(
     let txn = db.begin().await.or_internal(why)?;
     crate::features::tenancy::service::lock_tenant(&txn, tenant.id).await?;
     let g = group(&txn, tenant.id, id).await?;
-    groups::rename_in(&txn, &g, None, &w.display_name)
-        .await
-        .map_err(refused_name)?;
-    keep_external(&txn, tenant.id, g.id, w.external_id.clone()).await?;
-    let g = group(&txn, tenant.id, id).await?;
-    if let Some(members) = &w.members {
-        set_members(&txn, &g, members).await?;
-    }
-    let out = representation(&txn, &g, base, true).await?;
+    let out = store(&txn, g, w, base).await?;
     txn.commit().await.or_internal(why)?;
     Ok(out)
 }
 
-/// `PATCH /Groups/{id}`: the operations applied to the Group as it is, then stored as a
-/// replacement (members included: a patch that adds one keeps the others).
+/// `PATCH /Groups/{id}`: the operations applied to the Group as it is (members included: a
+/// patch that adds one keeps the others), then stored as a replacement — read and written in
+/// one transaction, so two patches at once both count.
 pub async fn patch(
     db: &DatabaseConnection,
     tenant: &tenants::Model,
@@ -457,14 +484,14 @@ pub async fn patch(
     ops: &scim_v2::models::others::PatchOp,
     base: &str,
 ) -> Result<Value, ScimError> {
-    let g = group(db, tenant.id, id).await?;
-    let mut current = representation(db, &g, base, true).await?;
+    let why = "changing a provisioned group";
+    let txn = db.begin().await.or_internal(why)?;
+    crate::features::tenancy::service::lock_tenant(&txn, tenant.id).await?;
+    let g = group(&txn, tenant.id, id).await?;
+    let mut current = representation(&txn, &g, base, true).await?;
     if let Some(object) = current.as_object_mut() {
         object.remove("meta");
         object.remove("id");
-        object
-            .entry("members")
-            .or_insert_with(|| Value::Array(Vec::new()));
     }
     patch::apply(&mut current, ops, GROUP, &[])?;
     // The patched group is the whole group: members the operations removed are gone (an
@@ -474,8 +501,28 @@ pub async fn patch(
             .entry("members")
             .or_insert_with(|| Value::Array(Vec::new()));
     }
-    let w = wanted(current)?;
-    replace(db, tenant, id, w, base).await
+    let out = store(&txn, g, wanted(current)?, base).await?;
+    txn.commit().await.or_internal(why)?;
+    Ok(out)
+}
+
+/// The group becomes what `w` says; answers it. Inside the caller's transaction, after
+/// `lock_tenant`.
+async fn store(
+    txn: &DatabaseTransaction,
+    g: member_groups::Model,
+    w: Wanted,
+    base: &str,
+) -> Result<Value, ScimError> {
+    groups::rename_in(txn, &g, None, &w.display_name)
+        .await
+        .map_err(refused_name)?;
+    keep_external(txn, g.tenant_id, g.id, w.external_id.clone()).await?;
+    let g = group(txn, g.tenant_id, &g.id.to_string()).await?;
+    if let Some(members) = &w.members {
+        set_members(txn, &g, members).await?;
+    }
+    Ok(representation(txn, &g, base, true).await?)
 }
 
 pub async fn delete(

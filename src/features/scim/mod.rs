@@ -6,6 +6,7 @@
 //! - `service`: the token (kept hashed) and who is calling.
 //! - `wire`: the SCIM error shape, list answers and the discovery documents.
 //! - `patch`: PATCH operations applied to a resource's JSON (paths from `scim_v2`).
+//! - `user_body`: what a User body asks for (the address and name derived from it).
 //! - `users`, `groups`: the two resources over Digame's accounts and groups.
 //! - `routes`: the axum routes.
 //!
@@ -22,6 +23,8 @@ pub mod patch;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod user_body;
 #[cfg(feature = "ssr")]
 pub mod users;
 #[cfg(feature = "ssr")]

@@ -3,7 +3,7 @@
 //! exposure). Every answer is `application/scim+json`; every refusal SCIM's error shape.
 
 use super::wire::{self, ScimError, ScimResult};
-use super::{groups, users};
+use super::{groups, user_body, users};
 use crate::entities::tenants;
 use crate::web::state::AppState;
 use axum::body::Bytes;
@@ -75,6 +75,14 @@ async fn company(state: &AppState, headers: &HeaderMap) -> Result<tenants::Model
             Err(ScimError::unauthorized())
         }
     }
+}
+
+/// The calling company and the SCIM base address its resources are named under.
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(tenants::Model, String), ScimError> {
+    Ok((company(state, headers).await?, base(state, headers)))
 }
 
 fn base(state: &AppState, headers: &HeaderMap) -> String {
@@ -179,15 +187,9 @@ async fn list_users(
     headers: HeaderMap,
     q: Result<Query<ListParams>, QueryRejection>,
 ) -> ScimResult {
-    let tenant = company(&state, &headers).await?;
+    let (tenant, base) = caller(&state, &headers).await?;
     let q = params(q)?;
-    Ok(ok(&users::list(
-        &state.db,
-        &tenant,
-        &q,
-        &base(&state, &headers),
-    )
-    .await?))
+    Ok(ok(&users::list(&state.db, &tenant, &q, &base).await?))
 }
 
 async fn get_user(
@@ -196,9 +198,9 @@ async fn get_user(
     Path(id): Path<String>,
     q: Result<Query<ListParams>, QueryRejection>,
 ) -> ScimResult {
-    let tenant = company(&state, &headers).await?;
+    let (tenant, base) = caller(&state, &headers).await?;
     let q = params(q)?;
-    let out = users::get(&state.db, &tenant, &id, &base(&state, &headers)).await?;
+    let out = users::get(&state.db, &tenant, &id, &base).await?;
     Ok(ok(&wire::select(
         out,
         q.attributes.as_deref(),
@@ -207,9 +209,9 @@ async fn get_user(
 }
 
 async fn create_user(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ScimResult {
-    let tenant = company(&state, &headers).await?;
-    let w = users::wanted(json_body(&body)?)?;
-    let out = users::create(&state.db, &tenant, w, &base(&state, &headers)).await?;
+    let (tenant, base) = caller(&state, &headers).await?;
+    let w = user_body::wanted(json_body(&body)?)?;
+    let out = users::create(&state.db, &tenant, w, &base).await?;
     Ok(wire::created(&out))
 }
 
@@ -219,16 +221,9 @@ async fn replace_user(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ScimResult {
-    let tenant = company(&state, &headers).await?;
-    let w = users::wanted(json_body(&body)?)?;
-    Ok(ok(&users::replace(
-        &state.db,
-        &tenant,
-        &id,
-        w,
-        &base(&state, &headers),
-    )
-    .await?))
+    let (tenant, base) = caller(&state, &headers).await?;
+    let w = user_body::wanted(json_body(&body)?)?;
+    Ok(ok(&users::replace(&state.db, &tenant, &id, w, &base).await?))
 }
 
 async fn patch_user(
@@ -237,16 +232,11 @@ async fn patch_user(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ScimResult {
-    let tenant = company(&state, &headers).await?;
+    let (tenant, base) = caller(&state, &headers).await?;
     let ops = patch_body(&body)?;
-    Ok(ok(&users::patch(
-        &state.db,
-        &tenant,
-        &id,
-        &ops,
-        &base(&state, &headers),
-    )
-    .await?))
+    Ok(ok(
+        &users::patch(&state.db, &tenant, &id, &ops, &base).await?
+    ))
 }
 
 async fn delete_user(
@@ -264,15 +254,9 @@ async fn list_groups(
     headers: HeaderMap,
     q: Result<Query<ListParams>, QueryRejection>,
 ) -> ScimResult {
-    let tenant = company(&state, &headers).await?;
+    let (tenant, base) = caller(&state, &headers).await?;
     let q = params(q)?;
-    Ok(ok(&groups::list(
-        &state.db,
-        &tenant,
-        &q,
-        &base(&state, &headers),
-    )
-    .await?))
+    Ok(ok(&groups::list(&state.db, &tenant, &q, &base).await?))
 }
 
 async fn get_group(
@@ -281,16 +265,9 @@ async fn get_group(
     Path(id): Path<String>,
     q: Result<Query<ListParams>, QueryRejection>,
 ) -> ScimResult {
-    let tenant = company(&state, &headers).await?;
+    let (tenant, base) = caller(&state, &headers).await?;
     let q = params(q)?;
-    Ok(ok(&groups::get(
-        &state.db,
-        &tenant,
-        &id,
-        &q,
-        &base(&state, &headers),
-    )
-    .await?))
+    Ok(ok(&groups::get(&state.db, &tenant, &id, &q, &base).await?))
 }
 
 async fn create_group(
@@ -298,9 +275,9 @@ async fn create_group(
     headers: HeaderMap,
     body: Bytes,
 ) -> ScimResult {
-    let tenant = company(&state, &headers).await?;
+    let (tenant, base) = caller(&state, &headers).await?;
     let w = groups::wanted(json_body(&body)?)?;
-    let out = groups::create(&state.db, &tenant, w, &base(&state, &headers)).await?;
+    let out = groups::create(&state.db, &tenant, w, &base).await?;
     Ok(wire::created(&out))
 }
 
@@ -310,16 +287,11 @@ async fn replace_group(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ScimResult {
-    let tenant = company(&state, &headers).await?;
+    let (tenant, base) = caller(&state, &headers).await?;
     let w = groups::wanted(json_body(&body)?)?;
-    Ok(ok(&groups::replace(
-        &state.db,
-        &tenant,
-        &id,
-        w,
-        &base(&state, &headers),
-    )
-    .await?))
+    Ok(ok(
+        &groups::replace(&state.db, &tenant, &id, w, &base).await?
+    ))
 }
 
 async fn patch_group(
@@ -328,16 +300,11 @@ async fn patch_group(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ScimResult {
-    let tenant = company(&state, &headers).await?;
+    let (tenant, base) = caller(&state, &headers).await?;
     let ops = patch_body(&body)?;
-    Ok(ok(&groups::patch(
-        &state.db,
-        &tenant,
-        &id,
-        &ops,
-        &base(&state, &headers),
-    )
-    .await?))
+    Ok(ok(
+        &groups::patch(&state.db, &tenant, &id, &ops, &base).await?
+    ))
 }
 
 async fn delete_group(

@@ -10,6 +10,7 @@
 //! company that already uses Digame does not fail on every existing person.
 
 use super::patch;
+use super::user_body::{address_of, display_of, wanted, Wanted};
 use super::wire::{self, ScimError};
 use crate::audit_log::{record, Event};
 use crate::domain::account::{DisplayName, Email};
@@ -17,141 +18,15 @@ use crate::domain::{AuditAction, Role};
 use crate::entities::{scim_users, tenants, users};
 use crate::error::{AppError, ResultExt};
 use chrono::Utc;
-use scim_v2::filter::{AttrExp, CompValue, CompareOp, Filter};
 use scim_v2::models::errors::ScimType;
-use scim_v2::models::user::User;
 use scim_v2::schema_urns::USER;
-use scim_v2::Validate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use serde_json::{json, Value};
-
-/// What a create, a replacement or a patched resource asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Wanted {
-    pub user_name: String,
-    pub external_id: Option<String>,
-    pub name: Option<Value>,
-    pub display_name: Option<String>,
-    pub active: Option<bool>,
-    pub emails: Option<Value>,
-}
-
-/// Reads a User body (Entra's `"True"`/`"False"` strings included, by `scim_v2`).
-pub fn wanted(body: Value) -> Result<Wanted, ScimError> {
-    let user: User<String> = serde_json::from_value(body)
-        .map_err(|e| ScimError::bad(ScimType::InvalidSyntax, format!("Not a SCIM User: {e}")))?;
-    user.validate()
-        .map_err(|e| ScimError::bad(ScimType::InvalidValue, e.to_string()))?;
-    let user_name = user.user_name.trim().to_owned();
-    if user_name.is_empty() {
-        return Err(ScimError::bad(
-            ScimType::InvalidValue,
-            "userName must not be empty.",
-        ));
-    }
-    if user_name.chars().count() > 512 {
-        return Err(ScimError::bad(
-            ScimType::InvalidValue,
-            "userName is longer than 512 characters.",
-        ));
-    }
-    let external_id = user
-        .external_id
-        .into_option()
-        .map(|e| e.trim().to_owned())
-        .filter(|e| !e.is_empty());
-    if external_id
-        .as_ref()
-        .is_some_and(|e| e.chars().count() > 512)
-    {
-        return Err(ScimError::bad(
-            ScimType::InvalidValue,
-            "externalId is longer than 512 characters.",
-        ));
-    }
-    let to_json = |v| {
-        serde_json::to_value(v)
-            .ok()
-            .filter(|v: &Value| !v.is_null())
-    };
-    Ok(Wanted {
-        user_name,
-        external_id,
-        name: user.name.into_option().and_then(to_json),
-        display_name: user
-            .display_name
-            .into_option()
-            .map(|d| d.trim().to_owned())
-            .filter(|d| !d.is_empty()),
-        active: user.active.into_option(),
-        emails: user
-            .emails
-            .into_option()
-            .filter(|e| !e.is_empty())
-            .and_then(|e| serde_json::to_value(e).ok()),
-    })
-}
-
-/// The account's sign-in address: `userName` when it is one, else the primary (or first)
-/// address of `emails`.
-pub fn address_of(w: &Wanted) -> Result<Email, ScimError> {
-    if let Ok(email) = Email::parse(&w.user_name) {
-        return Ok(email);
-    }
-    let emails = w.emails.as_ref().and_then(Value::as_array);
-    let pick = emails.and_then(|list| {
-        list.iter()
-            .find(|e| e["primary"] == true)
-            .or_else(|| list.first())
-            .and_then(|e| e["value"].as_str())
-    });
-    pick.and_then(|v| Email::parse(v).ok()).ok_or_else(|| {
-        ScimError::bad(
-            ScimType::InvalidValue,
-            "Digame signs people in by email address: give userName as an address, or an address in emails.",
-        )
-    })
-}
-
-/// The account's name: `displayName`, else `name.formatted`, else given and family names,
-/// else the address' local part.
-pub fn display_of(w: &Wanted, email: &Email) -> Result<DisplayName, ScimError> {
-    let name = |k: &str| {
-        w.name
-            .as_ref()
-            .and_then(|n| n[k].as_str())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
-    let joined = [name("givenName"), name("familyName")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let chosen = w
-        .display_name
-        .clone()
-        .or_else(|| name("formatted").map(str::to_owned))
-        .or_else(|| (!joined.is_empty()).then_some(joined))
-        .unwrap_or_else(|| {
-            email
-                .as_str()
-                .split('@')
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        });
-    DisplayName::parse(&chosen).map_err(|e| {
-        ScimError::bad(
-            ScimType::InvalidValue,
-            format!("displayName: {}", e.message()),
-        )
-    })
-}
+use std::collections::HashMap;
 
 fn user_id(id: &str) -> Result<i64, ScimError> {
     id.parse::<i64>()
@@ -192,7 +67,22 @@ pub async fn representation(
     row: Option<&scim_users::Model>,
     base: &str,
 ) -> Result<Value, AppError> {
-    let groups = super::groups::groups_of(db, user.id).await?;
+    let mut groups = super::groups::groups_of(db, &[user.id]).await?;
+    Ok(user_json(
+        user,
+        row,
+        groups.remove(&user.id).unwrap_or_default(),
+        base,
+    ))
+}
+
+/// The User from what was read: the account, what the provider said, its groups.
+fn user_json(
+    user: &users::Model,
+    row: Option<&scim_users::Model>,
+    groups: Vec<(i64, String)>,
+    base: &str,
+) -> Value {
     let mut out = json!({
         "schemas": [USER],
         "id": user.id.to_string(),
@@ -232,7 +122,7 @@ pub async fn representation(
             })
             .collect();
     }
-    Ok(out)
+    out
 }
 
 pub async fn get(
@@ -254,34 +144,19 @@ pub enum UserFilter {
     Id(String),
 }
 
-/// Reads `?filter=`; anything but the three forms Digame answers is an error, never "no
-/// match" (a provider that hears "no match" makes a duplicate).
+/// Reads `?filter=` (see [`wire::eq_filter`]).
 pub fn user_filter(raw: &str) -> Result<UserFilter, ScimError> {
-    let filter: Filter = raw.parse().map_err(|e| {
-        ScimError::bad(
-            ScimType::InvalidFilter,
-            format!("The filter cannot be read: {e}"),
-        )
-    })?;
-    if let Filter::Attr(AttrExp::Comparison(path, CompareOp::Eq, CompValue::Str(value))) = &filter {
-        if path.sub_attr.is_none()
-            && path
-                .uri
-                .as_deref()
-                .is_none_or(|u| u.eq_ignore_ascii_case(USER))
-        {
-            match path.name.to_lowercase().as_str() {
-                "username" => return Ok(UserFilter::UserName(value.clone())),
-                "externalid" => return Ok(UserFilter::ExternalId(value.clone())),
-                "id" => return Ok(UserFilter::Id(value.clone())),
-                _ => {}
-            }
-        }
-    }
-    Err(ScimError::bad(
-        ScimType::InvalidFilter,
+    let (name, value) = wire::eq_filter(
+        raw,
+        USER,
+        &["username", "externalid", "id"],
         "Users can be filtered only as userName eq \"…\", externalId eq \"…\" or id eq \"…\".",
-    ))
+    )?;
+    Ok(match name {
+        "username" => UserFilter::UserName(value),
+        "externalid" => UserFilter::ExternalId(value),
+        _ => UserFilter::Id(value),
+    })
 }
 
 /// The accounts a filter names (the company's only).
@@ -384,16 +259,29 @@ pub async fn list(
             (total, accounts)
         }
     };
-    let mut resources = Vec::with_capacity(accounts.len());
-    for user in &accounts {
-        let row = kept(db, user.id).await?;
-        let resource = representation(db, user, row.as_ref(), base).await?;
-        resources.push(wire::select(
-            resource,
-            query.attributes.as_deref(),
-            query.excluded_attributes.as_deref(),
-        ));
-    }
+    // Two reads for the page, not two per person.
+    let ids: Vec<i64> = accounts.iter().map(|u| u.id).collect();
+    let mut rows: HashMap<i64, scim_users::Model> = scim_users::Entity::find()
+        .filter(scim_users::Column::UserId.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+        .or_internal(why)?
+        .into_iter()
+        .map(|r| (r.user_id, r))
+        .collect();
+    let mut groups = super::groups::groups_of(db, &ids).await?;
+    let resources = accounts
+        .iter()
+        .map(|user| {
+            let row = rows.remove(&user.id);
+            let groups = groups.remove(&user.id).unwrap_or_default();
+            wire::select(
+                user_json(user, row.as_ref(), groups, base),
+                query.attributes.as_deref(),
+                query.excluded_attributes.as_deref(),
+            )
+        })
+        .collect();
     Ok(wire::list(total, offset + 1, resources))
 }
 
@@ -625,8 +513,8 @@ async fn change(
         .ok_or_else(|| ScimError::not_found("User", &user.id.to_string()))
 }
 
-/// `PUT /Users/{id}` (and the end of a PATCH): the account becomes what `w` says. An absent
-/// `active` keeps the account as it is.
+/// `PUT /Users/{id}`: the account becomes what `w` says. An absent `active` keeps the
+/// account as it is.
 pub async fn replace(
     db: &DatabaseConnection,
     tenant: &tenants::Model,
@@ -635,33 +523,16 @@ pub async fn replace(
     base: &str,
 ) -> Result<Value, ScimError> {
     let why = "changing a provisioned account";
-    let email = address_of(&w)?;
-    let name = display_of(&w, &email)?;
     let txn = db.begin().await.or_internal(why)?;
     let tenant = crate::features::tenancy::service::lock_tenant(&txn, tenant.id).await?;
     let user = account(&txn, tenant.id, id).await?;
-    ensure_user_name_free(&txn, tenant.id, &w.user_name.to_lowercase(), Some(user.id)).await?;
-    let had = kept(&txn, user.id).await?;
-    let user = change(&txn, &tenant, user, &w, &email, &name).await?;
-    let row = kept_row(tenant.id, user.id, &w);
-    match had {
-        Some(old) => {
-            let mut row = row;
-            row.created_at = Set(old.created_at);
-            row.update(&txn).await.or_internal(why)?;
-        }
-        None => {
-            row.insert(&txn).await.or_internal(why)?;
-        }
-    }
-    let row = kept(&txn, user.id).await?;
-    let out = representation(&txn, &user, row.as_ref(), base).await?;
+    let out = store(&txn, &tenant, user, w, base).await?;
     txn.commit().await.or_internal(why)?;
     Ok(out)
 }
 
 /// `PATCH /Users/{id}`: the operations applied to the User as it is, then stored as a
-/// replacement.
+/// replacement — read and written in one transaction, so two patches at once both count.
 pub async fn patch(
     db: &DatabaseConnection,
     tenant: &tenants::Model,
@@ -687,15 +558,50 @@ pub async fn patch(
             }
         }
     }
-    let mut current = get(db, tenant, id, base).await?;
+    let why = "changing a provisioned account";
+    let txn = db.begin().await.or_internal(why)?;
+    let tenant = crate::features::tenancy::service::lock_tenant(&txn, tenant.id).await?;
+    let user = account(&txn, tenant.id, id).await?;
+    let row = kept(&txn, user.id).await?;
+    let mut current = representation(&txn, &user, row.as_ref(), base).await?;
     patch::apply(&mut current, ops, USER, &["groups"])?;
     if let Some(object) = current.as_object_mut() {
         object.remove("groups");
         object.remove("meta");
         object.remove("id");
     }
-    let w = wanted(current)?;
-    replace(db, tenant, id, w, base).await
+    let out = store(&txn, &tenant, user, wanted(current)?, base).await?;
+    txn.commit().await.or_internal(why)?;
+    Ok(out)
+}
+
+/// The account and what is kept of the provider's word become what `w` says; answers the
+/// User. Inside the caller's transaction, after `lock_tenant`.
+async fn store(
+    txn: &DatabaseTransaction,
+    tenant: &tenants::Model,
+    user: users::Model,
+    w: Wanted,
+    base: &str,
+) -> Result<Value, ScimError> {
+    let why = "changing a provisioned account";
+    let email = address_of(&w)?;
+    let name = display_of(&w, &email)?;
+    ensure_user_name_free(txn, tenant.id, &w.user_name.to_lowercase(), Some(user.id)).await?;
+    let had = kept(txn, user.id).await?;
+    let user = change(txn, tenant, user, &w, &email, &name).await?;
+    let mut row = kept_row(tenant.id, user.id, &w);
+    match had {
+        Some(old) => {
+            row.created_at = Set(old.created_at);
+            row.update(txn).await.or_internal(why)?;
+        }
+        None => {
+            row.insert(txn).await.or_internal(why)?;
+        }
+    }
+    let row = kept(txn, user.id).await?;
+    Ok(representation(txn, &user, row.as_ref(), base).await?)
 }
 
 /// `DELETE /Users/{id}`: the account is erased, as when a person deletes their own (the last

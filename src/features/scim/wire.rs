@@ -224,6 +224,39 @@ pub fn select(mut resource: Value, attributes: Option<&str>, excluded: Option<&s
     resource
 }
 
+/// The one form of `?filter=` Digame answers: `<attribute> eq "<value>"`, the attribute one of
+/// `names` (in lower case, of the resource's own schema `schema`). Answers the name as listed
+/// and the value. Anything else is an error saying `allowed`, never "no match" (a provider
+/// that hears "no match" makes a duplicate).
+pub fn eq_filter<'a>(
+    raw: &str,
+    schema: &str,
+    names: &[&'a str],
+    allowed: &str,
+) -> Result<(&'a str, String), ScimError> {
+    use scim_v2::filter::{AttrExp, CompValue, CompareOp, Filter};
+    let filter: Filter = raw.parse().map_err(|e| {
+        ScimError::bad(
+            ScimType::InvalidFilter,
+            format!("The filter cannot be read: {e}"),
+        )
+    })?;
+    if let Filter::Attr(AttrExp::Comparison(path, CompareOp::Eq, CompValue::Str(value))) = filter {
+        let own = path
+            .uri
+            .as_deref()
+            .is_none_or(|u| u.eq_ignore_ascii_case(schema));
+        let name = path.name.to_lowercase();
+        if let Some(found) = names
+            .iter()
+            .find(|n| own && path.sub_attr.is_none() && **n == name)
+        {
+            return Ok((found, value));
+        }
+    }
+    Err(ScimError::bad(ScimType::InvalidFilter, allowed))
+}
+
 pub fn service_provider_config(base: &str) -> Value {
     json!({
         "schemas": [schema_urns::SERVICE_PROVIDER_CONFIG],
