@@ -30,6 +30,7 @@ use crate::features::tasks::pages::TasksPage;
 use crate::features::tenancy::pages::AdminFeaturesPage;
 use crate::features::usage::pages::UsagePage;
 use crate::features::writing::pages::WritingPage;
+use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -80,14 +81,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     set_page_csp();
     // For the pages that have islands: they load their code with `IslandCode`.
     provide_context(options.clone());
+    let locale = crate::locale::current();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=crate::locale::tag(locale) dir=crate::locale::dir(locale)>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
-                <meta name="description" content="Digame: AI productivity tools for teams. Writing help, communication-style analysis, meeting insights, email patterns, language tools and task prioritisation, switched on per company."/>
+                <meta name="description" content=td_string!(locale, shell.description)/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // In the shell (server only): the file name carries the build's content hash.
                 <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>

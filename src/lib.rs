@@ -9,7 +9,19 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod features;
+pub mod locale;
 pub mod util;
+
+// The interface's words in each locale (`locales/<locale>/<namespace>.json`), loaded at
+// compile time into `crate::i18n`: a key or an argument missing from a view is a compile error.
+// By the macro, which leptos_i18n 0.6 marks deprecated in favour of a build script: that
+// script (`leptos_i18n_build`) would compile ICU4X's whole data exporter on every fresh
+// build, for locale data the compiled-in ICU crates already carry.
+#[allow(deprecated)]
+mod translations {
+    leptos_i18n::load_locales!();
+}
+pub use translations::i18n;
 
 #[cfg(feature = "ssr")]
 pub mod ai;

@@ -32,16 +32,20 @@ pub fn data_url(mime: &str, text: &str) -> String {
 /// Only paths that start with a single `/` are honoured: `//host`, `/\host`, absolute URLs
 /// and anything with control characters could send the person to another site.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
-    let next = next?;
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && next.len() <= 512
-        && !next.chars().any(|c| c.is_control() || c == '\\')
+    local_path(next?)
         // A signed-in person should not be sent back to the sign-in forms.
-        && !next.starts_with("/login")
-        && !next.starts_with("/register");
-    ok.then(|| next.to_owned())
+        .filter(|next| !next.starts_with("/login") && !next.starts_with("/register"))
+}
+
+/// `path` when it is an address on this site (`/…`, not `//host` or `/\host`, no control
+/// characters, at most 512 bytes): where a form may send the browser back to.
+pub fn local_path(path: &str) -> Option<String> {
+    let ok = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && path.len() <= 512
+        && !path.chars().any(|c| c.is_control() || c == '\\');
+    ok.then(|| path.to_owned())
 }
 
 /// A stored time as people read it: `7 Mar 2026, 14:05 UTC`.

@@ -124,3 +124,18 @@ test('every signed-in page is accessible and fits a phone', async ({ page, accou
   }
   for (const path of SIGNED_IN) await check(page, accounts, path, info);
 });
+
+// The signed-out pages in German (long words) and Arabic (right to left), as a browser set
+// to each language gets them.
+for (const [locale, dir] of [['de', 'ltr'], ['ar', 'rtl']] as const) {
+  test.describe(`in ${locale}`, () => {
+    test.use({ locale });
+    test(`every signed-out page is accessible and fits a phone in ${locale}`, async ({ page, accounts }, info) => {
+      for (const path of SIGNED_OUT) {
+        await check(page, accounts, path, info);
+        await expect(page.locator('html')).toHaveAttribute('lang', locale);
+        await expect(page.locator('html')).toHaveAttribute('dir', dir);
+      }
+    });
+  });
+}

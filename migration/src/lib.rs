@@ -33,6 +33,7 @@ mod m20261210_000029_add_second_services;
 mod m20261211_000030_create_tenant_domains;
 mod m20261212_000031_create_sso;
 mod m20261213_000032_create_scim;
+mod m20261214_000033_add_locales;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000030_create_tenant_domains::Migration),
             Box::new(m20261212_000031_create_sso::Migration),
             Box::new(m20261213_000032_create_scim::Migration),
+            Box::new(m20261214_000033_add_locales::Migration),
         ]
     }
 }

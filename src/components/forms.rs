@@ -64,6 +64,35 @@ pub fn FormAlert(
     }
 }
 
+/// A link around a translated phrase: `td!(l, key, <link> = link_to("/login"))` for a
+/// translation such as `"Already have an account? <link>Sign in</link>"`, so each language
+/// puts the link where its sentence needs it.
+pub fn link_to(
+    href: &'static str,
+) -> impl Fn(ChildrenFn) -> AnyView + Clone + Send + Sync + 'static {
+    move |children: ChildrenFn| view! { <a href=href>{children()}</a> }.into_any()
+}
+
+/// `<strong>` around a translated phrase (`td!(l, key, <strong> = strong)`).
+pub fn strong(children: ChildrenFn) -> AnyView {
+    view! { <strong>{children()}</strong> }.into_any()
+}
+
+/// A form's wide submit button, disabled and saying `busy` while the form is sent (in place,
+/// with JavaScript; a plain form post leaves the page instead).
+#[component]
+pub fn SubmitButton(
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] label: String,
+    #[prop(into)] busy: String,
+) -> impl IntoView {
+    view! {
+        <button type="submit" class="button button-wide" disabled=move || pending.get()>
+            {move || if pending.get() { busy.clone() } else { label.clone() }}
+        </button>
+    }
+}
+
 /// A labelled input with its hint and its error, wired for assistive technology.
 #[component]
 pub fn TextField(
@@ -74,7 +103,7 @@ pub fn TextField(
     id: Option<String>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
     #[prop(into, default = Signal::derive(|| None))] error: Signal<Option<String>>,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
@@ -86,12 +115,13 @@ pub fn TextField(
     let id = id.unwrap_or_else(|| format!("field-{name}"));
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
+    let has_hint = hint.is_some();
     let describedby = {
         let hint_id = hint_id.clone();
         let error_id = error_id.clone();
         move || {
             let mut ids = Vec::new();
-            if hint.is_some() {
+            if has_hint {
                 ids.push(hint_id.clone());
             }
             if error.with(Option::is_some) {

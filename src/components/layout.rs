@@ -1,5 +1,6 @@
 use crate::domain::CurrentUser;
 use crate::error::AppError;
+use crate::i18n::*;
 use leptos::prelude::*;
 
 /// Who is signed in, loaded once per page load. Signing in, out, or registering loads the
@@ -51,9 +52,10 @@ pub fn IslandCode() -> impl IntoView {
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let auth = AuthState::use_context();
+    let l = crate::locale::current();
     view! {
         <div class="app">
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main">{td_string!(l, shell.skip_link)}</a>
             <header class="topbar">
                 <div class="topbar-inner">
                     <a class="brand" href="/">
@@ -64,9 +66,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                         {move || auth.user.get().map(|res| match res {
                             Ok(Some(user)) => view! { <SignedInNav user/> }.into_any(),
                             _ => view! {
-                                <nav class="nav" aria-label="Account">
-                                    <a href="/login">"Sign in"</a>
-                                    <a class="button button-small" href="/register">"Create account"</a>
+                                <nav class="nav" aria-label=td_string!(l, shell.nav.account)>
+                                    <a href="/login">{td_string!(l, shell.nav.sign_in)}</a>
+                                    <a class="button button-small" href="/register">{td_string!(l, shell.nav.create_account)}</a>
                                 </nav>
                             }.into_any(),
                         })}
@@ -75,21 +77,57 @@ pub fn Layout(children: Children) -> impl IntoView {
             </header>
             <main id="main" class="container">{children()}</main>
             <footer class="footer">
-                <p>"Digame · AI productivity tools for teams"</p>
+                <p>{td_string!(l, shell.footer)}</p>
+                <Transition fallback=|| ()>
+                    {move || auth.user.get().map(|res| match res {
+                        Ok(Some(_)) => ().into_any(),
+                        _ => view! { <LanguageSwitcher/> }.into_any(),
+                    })}
+                </Transition>
             </footer>
         </div>
     }
 }
 
+/// The language picker for visitors who are not signed in (signed-in people choose on their
+/// profile): a plain `GET` form to `/language`, which keeps the choice in a cookie and comes
+/// back to this page.
+#[component]
+fn LanguageSwitcher() -> impl IntoView {
+    let l = crate::locale::current();
+    let location = leptos_router::hooks::use_location();
+    let here = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    );
+    view! {
+        <form method="get" action="/language" class="language-switcher">
+            <input type="hidden" name="next" value=here/>
+            <label for="language-switcher">{td_string!(l, shell.language.label)}</label>
+            <select id="language-switcher" name="lang">
+                {crate::locale::all().iter().map(|option| {
+                    let tag = crate::locale::tag(*option);
+                    view! {
+                        <option value=tag lang=tag selected=*option == l>{crate::locale::name(*option)}</option>
+                    }
+                }).collect_view()}
+            </select>
+            <button type="submit" class="button button-small button-quiet">{td_string!(l, shell.language.apply)}</button>
+        </form>
+    }
+}
+
 #[component]
 fn SignedInNav(user: CurrentUser) -> impl IntoView {
+    let l = crate::locale::current();
     view! {
-        <nav class="nav" aria-label="Main">
-            <a href="/">"Dashboard"</a>
-            <a href="/settings/profile">"Profile"</a>
-            <a href="/settings/api-keys">"API keys"</a>
-            <a href="/settings/security">"Security"</a>
-            {user.is_admin.then_some(view! { <a href="/admin/features">"Admin"</a> })}
+        <nav class="nav" aria-label=td_string!(l, shell.nav.main)>
+            <a href="/">{td_string!(l, shell.nav.dashboard)}</a>
+            <a href="/settings/profile">{td_string!(l, shell.nav.profile)}</a>
+            <a href="/settings/api-keys">{td_string!(l, shell.nav.api_keys)}</a>
+            <a href="/settings/security">{td_string!(l, shell.nav.security)}</a>
+            {user.is_admin.then_some(view! { <a href="/admin/features">{td_string!(l, shell.nav.admin)}</a> })}
             <span class="who" data-testid="signed-in-as">
                 <span class="who-name">{user.name.clone()}</span>
                 <span class="who-tenant">{user.tenant_name.clone()}</span>
@@ -97,7 +135,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
             // A plain form: signing out works the same with or without JavaScript and
             // reloads the page so no signed-in state lingers in the browser.
             <form method="post" action="/api/auth/logout" class="inline-form">
-                <button type="submit" class="button button-small button-quiet">"Sign out"</button>
+                <button type="submit" class="button button-small button-quiet">{td_string!(l, shell.nav.sign_out)}</button>
             </form>
         </nav>
     }
@@ -112,15 +150,16 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let auth = AuthState::use_context();
     let children = StoredValue::new(children);
+    let l = crate::locale::current();
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{td_string!(l, shell.loading)}</p> }>
             {move || auth.user.get().map(|res| match res {
                 Ok(Some(_)) => children.read_value()().into_any(),
                 Ok(None) => view! { <ReloadFromServer/> }.into_any(),
                 Err(e) => view! {
                     <section class="card narrow">
                         <p class="alert alert-error" role="alert">{e.message().to_owned()}</p>
-                        <p><a href="">"Try again"</a></p>
+                        <p><a href="">{td_string!(l, shell.try_again)}</a></p>
                     </section>
                 }.into_any(),
             })}
@@ -136,7 +175,8 @@ fn ReloadFromServer() -> impl IntoView {
             let _ = window().location().reload();
         }
     });
-    view! { <p class="muted">"Checking your session…"</p> }
+    let l = crate::locale::current();
+    view! { <p class="muted">{td_string!(l, shell.checking_session)}</p> }
 }
 
 /// The 404 page (with a real 404 status on the server).
@@ -146,12 +186,13 @@ pub fn NotFound() -> impl IntoView {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
+    let l = crate::locale::current();
     view! {
-        <leptos_meta::Title text="Page not found"/>
+        <leptos_meta::Title text=td_string!(l, shell.not_found.title)/>
         <section class="card narrow">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-            <p><a class="button" href="/">"Go to the dashboard"</a></p>
+            <h1>{td_string!(l, shell.not_found.title)}</h1>
+            <p>{td_string!(l, shell.not_found.body)}</p>
+            <p><a class="button" href="/">{td_string!(l, shell.not_found.home)}</a></p>
         </section>
     }
 }

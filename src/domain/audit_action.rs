@@ -28,6 +28,7 @@ pub enum AuditAction {
     TwoFactorEnabled,
     TwoFactorDisabled,
     TwoFactorRequirement,
+    DefaultLanguage,
     SessionsEnded,
     TwoFactorReset,
     ApiKeyAddressConfirmed,
@@ -60,7 +61,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 53] = [
+    pub const ALL: [AuditAction; 54] = [
         AuditAction::FeatureEnabled,
         AuditAction::FeatureDisabled,
         AuditAction::TenantTierChanged,
@@ -85,6 +86,7 @@ impl AuditAction {
         AuditAction::TwoFactorEnabled,
         AuditAction::TwoFactorDisabled,
         AuditAction::TwoFactorRequirement,
+        AuditAction::DefaultLanguage,
         AuditAction::SessionsEnded,
         AuditAction::TwoFactorReset,
         AuditAction::ApiKeyAddressConfirmed,
@@ -143,6 +145,7 @@ impl AuditAction {
             AuditAction::TwoFactorEnabled => "auth.two_factor_enabled",
             AuditAction::TwoFactorDisabled => "auth.two_factor_disabled",
             AuditAction::TwoFactorRequirement => "tenant.two_factor_required",
+            AuditAction::DefaultLanguage => "tenant.default_language",
             AuditAction::SessionsEnded => "auth.sessions_ended",
             AuditAction::TwoFactorReset => "member.two_factor_reset",
             AuditAction::ApiKeyAddressConfirmed => "api_key.address_confirmed",
@@ -206,6 +209,7 @@ impl AuditAction {
             AuditAction::TwoFactorEnabled => "Two-factor sign-in turned on",
             AuditAction::TwoFactorDisabled => "Two-factor sign-in turned off",
             AuditAction::TwoFactorRequirement => "Two-factor requirement changed",
+            AuditAction::DefaultLanguage => "Default language changed",
             AuditAction::SessionsEnded => "Other sessions ended",
             AuditAction::TwoFactorReset => "Two-factor sign-in reset",
             AuditAction::ApiKeyAddressConfirmed => "Key's new address confirmed",
@@ -285,6 +289,9 @@ impl AuditAction {
             AuditAction::TwoFactorDisabled => format!("{actor} turned off two-factor sign-in"),
             AuditAction::TwoFactorRequirement => {
                 format!("{actor} changed whether the company requires two-factor sign-in")
+            }
+            AuditAction::DefaultLanguage => {
+                format!("{actor} changed the company's default language")
             }
             AuditAction::SessionsEnded => format!("{actor} signed out their other sessions"),
             AuditAction::TwoFactorReset => {

@@ -12,6 +12,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Whether every member must sign in with a second factor.
     pub require_two_factor: bool,
+    /// The language for members who chose none, and for invitations; `None`: the browser's.
+    pub default_locale: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

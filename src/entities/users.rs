@@ -24,6 +24,8 @@ pub struct Model {
     /// When the row last changed; set on every save (see `before_save`). `None` only for
     /// a row written outside the entity.
     pub updated_at: Option<DateTimeUtc>,
+    /// The interface language the person chose (`crate::locale::tag`); `None`: not chosen.
+    pub locale: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,5 +28,6 @@ pub mod tenancy;
 #[cfg(feature = "ssr")]
 pub mod tokens;
 pub mod tools;
+pub mod ui_language;
 pub mod usage;
 pub mod writing;

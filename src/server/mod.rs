@@ -135,6 +135,10 @@ pub async fn build_app(
             get(crate::features::ai_admin::figures::download),
         )
         .route(
+            crate::web::locale::SWITCH_PATH,
+            get(crate::web::locale::switch),
+        )
+        .route(
             crate::features::sso::routes::START_PATH,
             get(crate::features::sso::routes::start),
         )
@@ -163,6 +167,7 @@ pub async fn build_app(
     let with_session = limited
         .merge(api)
         .merge(uploads)
+        .layer(middleware::from_fn(crate::web::locale::decide))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(page_guard))
         .layer(middleware::from_fn(crate::web::security::form_error_flash))

@@ -457,6 +457,7 @@ mod tests {
                 email_verified_at: None,
                 two_factor_enabled_at: None,
                 updated_at: None,
+                locale: None,
             },
             tenants::Model {
                 id: tenant,
@@ -465,6 +466,7 @@ mod tests {
                 tier: crate::domain::Tier::Free,
                 require_two_factor: false,
                 created_at: now,
+                default_locale: None,
             },
         )
     }

@@ -5,6 +5,7 @@
 
 pub mod ctx;
 pub mod limiter;
+pub mod locale;
 pub mod memory;
 pub mod security;
 pub mod session;

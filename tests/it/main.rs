@@ -26,6 +26,7 @@ mod email_tool;
 mod email_verification;
 mod groups;
 mod identity;
+mod languages;
 mod mail;
 mod meeting_stream;
 mod oidc_provider;

@@ -145,6 +145,7 @@ pub fn ProfilePage() -> impl IntoView {
                     <p><a class="button button-quiet" href="/settings/usage">"See your AI usage"</a></p>
                 </section>
                 <crate::features::identity::pages::IdentityCard/>
+                <crate::features::ui_language::LanguageCard/>
                 <crate::features::notifications::MailChoices/>
                 <crate::features::model_choice::pages::ModelChoicesCard/>
                 <YourActivity/>

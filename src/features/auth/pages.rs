@@ -5,10 +5,12 @@
 use super::SignedIn;
 use super::{ChangePassword, Login, Register};
 use crate::components::{
-    field_error, form_error, FormAlert, HydrationMark, IslandCode, RequireUser, TextField,
+    field_error, form_error, link_to, strong, FormAlert, HydrationMark, IslandCode, RequireUser,
+    SubmitButton, TextField,
 };
 use crate::domain::account::{Email, Password};
 use crate::error::AppError;
+use crate::i18n::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,37 +27,37 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let value = action.value();
     load_next_page_on_success(value);
+    let l = crate::locale::current();
     view! {
-        <Title text="Sign in"/>
+        <Title text=td_string!(l, auth.login.title)/>
         <section class="card narrow auth-card">
-            <h1>"Sign in to Digame"</h1>
+            <h1>{td_string!(l, auth.login.heading)}</h1>
             <Show when=signed_out>
-                <p class="alert alert-success" role="status">"You have signed out."</p>
+                <p class="alert alert-success" role="status">{td_string!(l, auth.login.signed_out)}</p>
             </Show>
             <Show when=deleted>
-                <p class="alert alert-success" role="status">"Your account was deleted."</p>
+                <p class="alert alert-success" role="status">{td_string!(l, auth.login.deleted)}</p>
             </Show>
             <Show when=was_reset>
-                <p class="alert alert-success" role="status">"Your password was changed. Sign in with the new one."</p>
+                <p class="alert alert-success" role="status">{td_string!(l, auth.login.was_reset)}</p>
             </Show>
             <Show when=verified>
-                <p class="alert alert-success" role="status">"Your email address is confirmed. Sign in to use the tools."</p>
+                <p class="alert alert-success" role="status">{td_string!(l, auth.login.verified)}</p>
             </Show>
             <ActionForm action=action>
                 <FormAlert message=form_error(value)/>
                 <input type="hidden" name="next" value=next/>
-                <TextField label="Email" name="email" kind="email" autocomplete="email"
+                <TextField label=td_string!(l, auth.email) name="email" kind="email" autocomplete="email"
                     maxlength=254 error=field_error(value, "email")/>
-                <TextField label="Password" name="password" kind="password"
+                <TextField label=td_string!(l, auth.password) name="password" kind="password"
                     autocomplete="current-password" maxlength=128 error=field_error(value, "password")/>
-                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <SubmitButton pending=action.pending() label=td_string!(l, auth.login.submit)
+                    busy=td_string!(l, auth.login.submitting)/>
             </ActionForm>
-            <p class="muted"><a href="/login/company">"Sign in with your company"</a>" (single sign-on)"</p>
-            <p class="muted"><a href="/forgot-password">"Forgot your password?"</a></p>
-            <p class="muted">"New to Digame? " <a href="/register">"Create an account"</a>
-                " or " <a href="/join">"join your company"</a></p>
+            <p class="muted">{td!(l, auth.login.company, <link> = link_to("/login/company"))}</p>
+            <p class="muted"><a href="/forgot-password">{td_string!(l, auth.login.forgot)}</a></p>
+            <p class="muted">{td!(l, auth.login.new_here,
+                <register> = link_to("/register"), <join> = link_to("/join"))}</p>
         </section>
     }
 }
@@ -64,11 +66,11 @@ pub fn LoginPage() -> impl IntoView {
 pub fn RegisterPage() -> impl IntoView {
     let query = use_query_map();
     let invite = query.read_untracked().get("invite").unwrap_or_default();
+    let l = crate::locale::current();
     if invite.is_empty() {
         return view! {
-            <Title text="Create your account"/>
-            <RegisterForm invitation=None/>
-            <IslandCode/>
+            <Title text=td_string!(l, auth.register.title)/>
+            <RegisterCard invitation=None/>
         }
         .into_any();
     }
@@ -78,21 +80,20 @@ pub fn RegisterPage() -> impl IntoView {
         crate::features::members::get_invitation,
     );
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Checking your invitation…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{td_string!(l, auth.register.checking_invitation)}</p> }>
             {move || {
                 let invite = invite.clone();
                 info.get().map(move |res| match res {
                     Ok(info) => view! {
-                        <Title text="Join your team"/>
-                        <RegisterForm invitation=Some((invite, info))/>
-                        <IslandCode/>
+                        <Title text=td_string!(l, auth.register.title_invited)/>
+                        <RegisterCard invitation=Some((invite, info))/>
                     }.into_any(),
                     Err(e) => view! {
-                        <Title text="Invitation"/>
+                        <Title text=td_string!(l, auth.register.invitation_title)/>
                         <section class="card narrow">
-                            <h1>"This invitation cannot be used"</h1>
+                            <h1>{td_string!(l, auth.register.invitation_unusable)}</h1>
                             <p class="alert alert-error" role="alert">{e.message().to_owned()}</p>
-                            <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
+                            <p class="muted">{td!(l, auth.have_account, <link> = link_to("/login"))}</p>
                         </section>
                     }.into_any(),
                 })
@@ -102,12 +103,79 @@ pub fn RegisterPage() -> impl IntoView {
     .into_any()
 }
 
-/// The sign-up form: an island, so the address and the password are checked as they are
-/// typed, with the same parsers the server uses.
-#[island(lazy)]
-fn RegisterForm(
+/// The sign-up card: its words in the request's language, rendered on the server around the
+/// form's island (which is given the few words it shows, so the browser is sent one
+/// language, not all of them).
+#[component]
+fn RegisterCard(
     invitation: Option<(String, crate::features::members::InvitationInfo)>,
 ) -> impl IntoView {
+    let l = crate::locale::current();
+    // Views, not strings: the invitation's company, address and role go into the sentence.
+    let (heading, intro) = match &invitation {
+        Some((_, info)) => {
+            let role = match info.role {
+                crate::domain::Role::Admin => td_string!(l, auth.register.role_admin),
+                crate::domain::Role::Member => td_string!(l, auth.register.role_member),
+            };
+            let company = info.tenant_name.clone();
+            let email = info.email.clone();
+            (
+                td!(l, auth.register.heading_invited, company).into_any(),
+                td!(l, auth.register.intro_invited, email, role).into_any(),
+            )
+        }
+        None => (
+            td!(l, auth.register.heading).into_any(),
+            td!(l, auth.register.intro).into_any(),
+        ),
+    };
+    let invited = invitation.is_some();
+    let words = RegisterWords {
+        name: td_string!(l, auth.register.name).to_owned(),
+        email: td_string!(l, auth.work_email).to_owned(),
+        password: td_string!(l, auth.password).to_owned(),
+        password_hint: td_string!(l, auth.password_hint).to_owned(),
+        company: td_string!(l, auth.register.company).to_owned(),
+        submit: if invited {
+            td_string!(l, auth.register.submit_invited)
+        } else {
+            td_string!(l, auth.register.submit)
+        }
+        .to_owned(),
+        submitting: td_string!(l, auth.register.submitting).to_owned(),
+    };
+    view! {
+        <section class="card narrow auth-card">
+            <h1>{heading}</h1>
+            <p class="muted">{intro}</p>
+            <RegisterForm invitation=invitation.map(|(token, info)| (token, info.email)) words/>
+            {(!invited).then(|| view! {
+                <p class="muted">{td!(l, auth.register.join_instead, <link> = link_to("/join"))}</p>
+            })}
+            <p class="muted">{td!(l, auth.have_account, <link> = link_to("/login"))}</p>
+        </section>
+        <IslandCode/>
+    }
+}
+
+/// What the sign-up island shows, in the request's language.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RegisterWords {
+    name: String,
+    email: String,
+    password: String,
+    password_hint: String,
+    company: String,
+    submit: String,
+    submitting: String,
+}
+
+/// The sign-up form: an island, so the address and the password are checked as they are
+/// typed, with the same parsers the server uses. `invitation`: the invitation's token and
+/// the address it was sent to.
+#[island(lazy)]
+fn RegisterForm(invitation: Option<(String, String)>, words: RegisterWords) -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let value = action.value();
     load_next_page_on_success(value);
@@ -135,60 +203,44 @@ fn RegisterForm(
                 .map(|e| e.message().to_owned())
         });
     });
-    let (title, intro) = match &invitation {
-        Some((_, info)) => (
-            format!("Join {} on Digame", info.tenant_name),
-            format!("You were invited as {} ({}). Choose your name and a password.", info.email, info.role.label().to_lowercase()),
-        ),
-        None => (
-            "Create your Digame account".to_owned(),
-            "You will be the administrator of your company's workspace and can invite your team later.".to_owned(),
-        ),
-    };
     let invited = invitation.is_some();
-    let (token, invited_email) = invitation
-        .map(|(t, info)| (t, info.email))
-        .unwrap_or_default();
+    let (token, invited_email) = invitation.unwrap_or_default();
     let email_value = Signal::derive(move || invited_email.clone());
+    let RegisterWords {
+        name,
+        email,
+        password,
+        password_hint: hint,
+        company,
+        submit,
+        submitting,
+    } = words;
     view! {
-        <section class="card narrow auth-card">
-            <HydrationMark/>
-            <h1>{title}</h1>
-            <p class="muted">{intro}</p>
-            <ActionForm action=action>
-                <FormAlert message=form_error(value)/>
-                <input type="hidden" name="invite" value=token/>
-                <TextField label="Your name" name="name" autocomplete="name" maxlength=100
-                    error=field_error(value, "name")/>
-                {if invited {
-                    view! {
-                        <TextField label="Work email" name="email" kind="email" autocomplete="email" maxlength=254
-                            value=email_value readonly=true error=email_error/>
-                    }.into_any()
-                } else {
-                    view! {
-                        <TextField label="Work email" name="email" kind="email" autocomplete="email" maxlength=254
-                            error=email_error on_input=check_email/>
-                    }.into_any()
-                }}
-                <TextField label="Password" name="password" kind="password" autocomplete="new-password"
-                    hint="At least 12 characters. A few unrelated words together work well."
-                    minlength=12 maxlength=128 error=password_error on_input=check_password/>
-                {(!invited).then(|| view! {
-                    <TextField label="Company name" name="company" autocomplete="organization" maxlength=120
-                        error=field_error(value, "company")/>
-                })}
-                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() {
-                        "Creating your account…"
-                    } else if invited { "Join" } else { "Create account" }}
-                </button>
-            </ActionForm>
+        <HydrationMark/>
+        <ActionForm action=action>
+            <FormAlert message=form_error(value)/>
+            <input type="hidden" name="invite" value=token/>
+            <TextField label=name name="name" autocomplete="name" maxlength=100
+                error=field_error(value, "name")/>
+            {if invited {
+                view! {
+                    <TextField label=email name="email" kind="email" autocomplete="email" maxlength=254
+                        value=email_value readonly=true error=email_error/>
+                }.into_any()
+            } else {
+                view! {
+                    <TextField label=email name="email" kind="email" autocomplete="email" maxlength=254
+                        error=email_error on_input=check_email/>
+                }.into_any()
+            }}
+            <TextField label=password name="password" kind="password" autocomplete="new-password"
+                hint=hint minlength=12 maxlength=128 error=password_error on_input=check_password/>
             {(!invited).then(|| view! {
-                <p class="muted">"Your company already uses Digame? " <a href="/join">"Join it with your work address"</a></p>
+                <TextField label=company name="company" autocomplete="organization" maxlength=120
+                    error=field_error(value, "company")/>
             })}
-            <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
-        </section>
+            <SubmitButton pending=action.pending() label=submit busy=submitting/>
+        </ActionForm>
     }
 }
 
@@ -268,30 +320,26 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let query = use_query_map();
     let action = ServerAction::<super::RequestPasswordReset>::new();
     let value = action.value();
+    let l = crate::locale::current();
+    // The same words whether the form was sent in place or as a plain post.
     let sent = Signal::derive(move || {
-        match value.get() {
-        Some(Ok(said)) => Some(said),
-        _ if query.read().get("sent").is_some() => {
-            Some("If that address has a Digame account, a link to choose a new password is on its way. It works for 30 minutes.".to_owned())
-        }
-        _ => None,
-    }
+        (matches!(value.get(), Some(Ok(_))) || query.read().get("sent").is_some())
+            .then(|| td_string!(l, auth.forgot.sent).to_owned())
     });
     view! {
-        <Title text="Forgot your password"/>
+        <Title text=td_string!(l, auth.forgot.title)/>
         <section class="card narrow auth-card">
-            <h1>"Forgot your password?"</h1>
-            <p class="muted">"Enter the address you sign in with. We will mail you a link to choose a new password."</p>
+            <h1>{td_string!(l, auth.forgot.heading)}</h1>
+            <p class="muted">{td_string!(l, auth.forgot.intro)}</p>
             <FormAlert message=sent success=true/>
             <ActionForm action=action>
                 <FormAlert message=form_error(value)/>
-                <TextField label="Email" name="email" kind="email" autocomplete="email"
+                <TextField label=td_string!(l, auth.email) name="email" kind="email" autocomplete="email"
                     maxlength=254 error=field_error(value, "email")/>
-                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Sending…" } else { "Send the link" }}
-                </button>
+                <SubmitButton pending=action.pending() label=td_string!(l, auth.forgot.submit)
+                    busy=td_string!(l, auth.forgot.submitting)/>
             </ActionForm>
-            <p class="muted"><a href="/login">"Back to sign in"</a></p>
+            <p class="muted"><a href="/login">{td_string!(l, auth.back_to_sign_in)}</a></p>
         </section>
     }
 }
@@ -314,30 +362,31 @@ pub fn ResetPasswordPage() -> impl IntoView {
             leptos_router::hooks::use_navigate()("/login?reset=1", Default::default());
         }
     });
+    let l = crate::locale::current();
     view! {
-        <Title text="Choose a new password"/>
+        <Title text=td_string!(l, auth.reset.title)/>
         <section class="card narrow auth-card">
-            <h1>"Choose a new password"</h1>
-            <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
+            <h1>{td_string!(l, auth.reset.title)}</h1>
+            <Suspense fallback=move || view! { <p class="muted">{td_string!(l, auth.reset.checking)}</p> }>
                 {move || {
                     let token = token.clone();
                     check.get().map(move |res| match res {
                         Ok(email) => view! {
-                            <p class="muted">"For " <strong>{email}</strong> ". Every other session of yours ends when you save it."</p>
+                            <p class="muted">{td!(l, auth.reset.for_whom, email, <strong> = strong)}</p>
                             <ActionForm action=action>
                                 <FormAlert message=form_error(value)/>
                                 <input type="hidden" name="token" value=token/>
-                                <TextField label="New password" name="new_password" kind="password"
+                                <TextField label=td_string!(l, auth.reset.new_password) name="new_password" kind="password"
                                     autocomplete="new-password" maxlength=128 error=field_error(value, "new_password")
-                                    hint="At least 12 characters. A few unrelated words together work well."/>
-                                <TextField label="New password again" name="confirm_password" kind="password"
+                                    hint=td_string!(l, auth.password_hint)/>
+                                <TextField label=td_string!(l, auth.reset.again) name="confirm_password" kind="password"
                                     autocomplete="new-password" maxlength=128 error=field_error(value, "confirm_password")/>
-                                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>"Save the new password"</button>
+                                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>{td_string!(l, auth.reset.submit)}</button>
                             </ActionForm>
                         }.into_any(),
                         Err(e) => view! {
                             <p class="alert alert-error" role="alert">{e.message().to_owned()}</p>
-                            <p><a class="button" href="/forgot-password">"Ask for a new link"</a></p>
+                            <p><a class="button" href="/forgot-password">{td_string!(l, auth.reset.new_link)}</a></p>
                         }.into_any(),
                     })
                 }}
@@ -365,19 +414,19 @@ pub fn VerifyEmailPage() -> impl IntoView {
             }
         }
     });
+    let l = crate::locale::current();
     view! {
-        <Title text="Confirm your email address"/>
+        <Title text=td_string!(l, auth.verify.title)/>
         <section class="card narrow auth-card">
-            <h1>"Confirm your email address"</h1>
-            <p class="muted">"Confirming lets you store your API keys, use the tools and invite people."</p>
+            <h1>{td_string!(l, auth.verify.title)}</h1>
+            <p class="muted">{td_string!(l, auth.verify.intro)}</p>
             <ActionForm action=action>
                 <FormAlert message=form_error(value)/>
                 // The link's own problem (used or expired) has no field of its own to sit by.
                 <FormAlert message=field_error(value, "token")/>
                 <input type="hidden" name="token" value=token/>
-                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Confirming…" } else { "Confirm my address" }}
-                </button>
+                <SubmitButton pending=action.pending() label=td_string!(l, auth.verify.submit)
+                    busy=td_string!(l, auth.verify.submitting)/>
             </ActionForm>
         </section>
     }
@@ -419,21 +468,21 @@ pub fn SecondFactorPage() -> impl IntoView {
     let action = ServerAction::<super::SecondFactor>::new();
     let value = action.value();
     load_next_page_on_success(value);
+    let l = crate::locale::current();
     view! {
-        <Title text="Two-factor sign-in"/>
+        <Title text=td_string!(l, auth.second_factor.title)/>
         <section class="card narrow auth-card">
-            <h1>"One more step"</h1>
-            <p class="muted">"Enter the 6-digit code your authenticator app shows for Digame."</p>
+            <h1>{td_string!(l, auth.second_factor.heading)}</h1>
+            <p class="muted">{td_string!(l, auth.second_factor.intro)}</p>
             <ActionForm action=action>
                 <FormAlert message=form_error(value)/>
-                <TextField label="Code" name="code" kind="text" autocomplete="one-time-code"
+                <TextField label=td_string!(l, auth.second_factor.code) name="code" kind="text" autocomplete="one-time-code"
                     maxlength=20 error=field_error(value, "code")
-                    hint="Lost your phone? Enter one of your recovery codes instead."/>
-                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Checking…" } else { "Sign in" }}
-                </button>
+                    hint=td_string!(l, auth.second_factor.hint)/>
+                <SubmitButton pending=action.pending() label=td_string!(l, auth.second_factor.submit)
+                    busy=td_string!(l, auth.second_factor.submitting)/>
             </ActionForm>
-            <p class="muted"><a href="/login">"Start again"</a></p>
+            <p class="muted"><a href="/login">{td_string!(l, auth.second_factor.start_again)}</a></p>
         </section>
     }
 }

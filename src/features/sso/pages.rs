@@ -5,8 +5,9 @@
 use super::{CompanySignIn, EnforceSso, RemoveSso, SaveSso, SignInProblem, SsoView, TestSso};
 use crate::components::{
     action_error, error_alert, field_error, form_error, AdminHead, FormAlert, RequireAdmin,
-    TextField,
+    SubmitButton, TextField,
 };
+use crate::i18n::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -259,22 +260,22 @@ pub fn CompanySignInPage() -> impl IntoView {
     });
     let action = ServerAction::<CompanySignIn>::new();
     let value = action.value();
+    let l = crate::locale::current();
     view! {
-        <Title text="Sign in with your company"/>
+        <Title text=td_string!(l, auth.company.title)/>
         <section class="card narrow auth-card">
-            <h1>"Sign in with your company"</h1>
-            <p class="muted">"If your company signs in to Digame through its own sign-in service (single sign-on), type your work address: we will take you there."</p>
+            <h1>{td_string!(l, auth.company.title)}</h1>
+            <p class="muted">{td_string!(l, auth.company.intro)}</p>
             <FormAlert message=problem/>
             <ActionForm action=action>
                 <FormAlert message=form_error(value)/>
                 <input type="hidden" name="next" value=next/>
-                <TextField label="Work email" name="email" kind="email" autocomplete="email"
+                <TextField label=td_string!(l, auth.work_email) name="email" kind="email" autocomplete="email"
                     maxlength=254 error=field_error(value, "email")/>
-                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Finding your company…" } else { "Continue" }}
-                </button>
+                <SubmitButton pending=action.pending() label=td_string!(l, auth.company.submit)
+                    busy=td_string!(l, auth.company.submitting)/>
             </ActionForm>
-            <p class="muted"><a href="/login">"Sign in with a password instead"</a></p>
+            <p class="muted"><a href="/login">{td_string!(l, auth.company.password_instead)}</a></p>
         </section>
     }
 }

@@ -35,6 +35,9 @@ pub struct FeaturesView {
     pub require_two_factor: bool,
     /// Whether the admin looking has two-factor sign-in on (required before requiring it).
     pub admin_has_two_factor: bool,
+    /// The language for members who chose none, and for invitations (`de`, `pt-BR`, …);
+    /// `null`: each person's browser decides.
+    pub default_language: Option<String>,
     pub rows: Vec<FeatureRow>,
 }
 

@@ -43,7 +43,14 @@ fn FeaturesPanel() -> impl IntoView {
         </section>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || view_data.get().map(|res| match res {
-                Ok(data) => view! { <FeatureList data=data.clone() set/><TwoFactorRequirement data require/> }.into_any(),
+                Ok(data) => {
+                    let language = data.default_language.clone();
+                    view! {
+                        <FeatureList data=data.clone() set/>
+                        <TwoFactorRequirement data require/>
+                        <crate::features::ui_language::CompanyLanguageCard current=language/>
+                    }.into_any()
+                }
                 Err(e) => crate::components::error_alert(&e),
             })}
         </Suspense>

@@ -190,6 +190,7 @@ pub async fn features_view(
         tier: tier.label().to_owned(),
         require_two_factor: tenant.require_two_factor,
         admin_has_two_factor: admin.user.two_factor_enabled_at.is_some(),
+        default_language: tenant.default_locale.clone(),
         rows: TOOLS
             .iter()
             .map(|t| FeatureRow {
