@@ -61,6 +61,7 @@ pub fn parse(tag: &str) -> Option<Locale> {
 
 /// The best of ours for one language range of a browser: the exact tag, else the same
 /// language (`de-AT` → `de`, `pt` and `pt-PT` → `pt-BR`, `ar-EG` → `ar`).
+#[cfg(feature = "ssr")]
 fn closest(range: &str) -> Option<Locale> {
     parse(range).or_else(|| {
         let language = range.split(['-', '_']).next()?;
