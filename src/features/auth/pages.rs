@@ -439,23 +439,20 @@ pub fn VerifyEmailNotice(email: String) -> impl IntoView {
     let query = use_query_map();
     let action = ServerAction::<super::ResendVerification>::new();
     let value = action.value();
-    let sent = Signal::derive(move || match value.get() {
-        Some(Ok(said)) => Some(said),
-        _ if query.read().get("verification_sent").is_some() => {
-            Some("A new link is on its way. It works for 48 hours.".to_owned())
-        }
-        _ => None,
+    let l = crate::locale::current();
+    let sent = Signal::derive(move || {
+        (matches!(value.get(), Some(Ok(_))) || query.read().get("verification_sent").is_some())
+            .then(|| td_string!(l, auth.verify.resent).to_owned())
     });
     view! {
         <section class="card notice" aria-labelledby="verify-title">
-            <h2 id="verify-title">"Confirm your email address"</h2>
-            <p>"We sent a link to " <strong>{email}</strong> ". Until you open it you can look around and finish your setup, \
-                but not store API keys, use the tools or invite people."</p>
+            <h2 id="verify-title">{td_string!(l, auth.verify.title)}</h2>
+            <p>{td!(l, auth.verify.notice, email, <strong> = strong)}</p>
             <FormAlert message=sent success=true/>
             <ActionForm action=action>
                 <FormAlert message=form_error(value)/>
                 <button type="submit" class="button button-quiet" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Sending…" } else { "Send a new link" }}
+                    {move || if action.pending().get() { td_string!(l, auth.verify.resending) } else { td_string!(l, auth.verify.resend) }}
                 </button>
             </ActionForm>
         </section>

@@ -6,7 +6,8 @@ use crate::error::AppError;
 use crate::features::auth::pages::VerifyEmailNotice;
 use crate::features::onboarding::recommend::{because, Recommendation};
 use crate::features::tools::pages::unlock_action;
-use crate::features::tools::{ToolAccess, ToolCard, TOOLS};
+use crate::features::tools::{words, ToolAccess, ToolCard, TOOLS};
+use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -43,8 +44,9 @@ pub async fn dashboard() -> Result<DashboardView, AppError> {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = AuthState::use_context();
+    let l = crate::locale::current();
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{td_string!(l, shell.loading)}</p> }>
             {move || auth.user.get().map(|res| match res {
                 Ok(Some(user)) => view! { <Dashboard user/> }.into_any(),
                 _ => view! { <Landing/> }.into_any(),
@@ -55,25 +57,22 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn Landing() -> impl IntoView {
+    let l = crate::locale::current();
     view! {
-        <Title text="AI productivity tools for teams"/>
+        <Title text=td_string!(l, dashboard.landing.title)/>
         <section class="hero">
-            <h1>"Work clearer, meet better, prioritise faster."</h1>
-            <p class="lead">
-                "Digame gives your company six AI productivity tools — writing help, communication-style \
-                 analysis, meeting insights, email patterns, language tools and task prioritisation — \
-                 each switched on by your administrators and run with your own service keys."
-            </p>
+            <h1>{td_string!(l, dashboard.landing.heading)}</h1>
+            <p class="lead">{td_string!(l, dashboard.landing.lead)}</p>
             <p class="hero-actions">
-                <a class="button" href="/register">"Create your company's account"</a>
-                <a class="button button-quiet" href="/login">"Sign in"</a>
+                <a class="button" href="/register">{td_string!(l, dashboard.landing.create)}</a>
+                <a class="button button-quiet" href="/login">{td_string!(l, dashboard.landing.sign_in)}</a>
             </p>
         </section>
-        <section class="tool-grid" aria-label="The tools">
+        <section class="tool-grid" aria-label=td_string!(l, dashboard.landing.tools)>
             {TOOLS.iter().map(|t| view! {
                 <article class="tool-card">
-                    <h2>{t.title}</h2>
-                    <p>{t.summary}</p>
+                    <h2>{words::title(l, t.id)}</h2>
+                    <p>{words::summary(l, t.id)}</p>
                 </article>
             }).collect_view()}
         </section>
@@ -88,41 +87,50 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
     let welcome = move || query.read().get("welcome").is_some();
     let verified = move || query.read().get("verified").is_some();
     let unverified_email = (!user.email_verified).then(|| user.email.clone());
+    let l = crate::locale::current();
+    let name = user.name.clone();
+    let company = user.tenant_name.clone();
+    let plan = words::plan_name(l, &user.tier);
+    let company_of_two_factor = user.tenant_name.clone();
+    let company_of_cards = user.tenant_name.clone();
+    let plan_of_cards = user.tier.clone();
     view! {
-        <Title text="Dashboard"/>
+        <Title text=td_string!(l, dashboard.title)/>
         <section class="page-head">
-            <h1>{format!("Welcome, {}", user.name)}</h1>
-            <p class="muted">{format!("{} · {} plan", user.tenant_name, user.tier)}</p>
+            <h1>{td!(l, dashboard.welcome, name)}</h1>
+            <p class="muted">{td!(l, dashboard.plan, company, plan)}</p>
             <Show when=welcome>
-                <p class="alert alert-success" role="status">"Your setup is saved. Your picks are below, most relevant first."</p>
+                <p class="alert alert-success" role="status">{td_string!(l, dashboard.setup_saved)}</p>
             </Show>
             <Show when=verified>
-                <p class="alert alert-success" role="status">"Your email address is confirmed: the tools are yours to use."</p>
+                <p class="alert alert-success" role="status">{td_string!(l, dashboard.verified)}</p>
             </Show>
         </section>
         {unverified_email.map(|email| view! { <VerifyEmailNotice email/> })}
-        {user.needs_two_factor.then(|| view! {
-            <section class="card notice" aria-labelledby="two-factor-title">
-                <h2 id="two-factor-title">"Set up two-factor sign-in"</h2>
-                <p>{format!("{} requires a second step at sign-in for everyone. Until you set it up, the tools, API keys and invitations wait.", user.tenant_name)}</p>
-                <p><a class="button" href="/settings/security#two-factor">"Set it up now"</a></p>
-            </section>
+        {user.needs_two_factor.then(move || {
+            let company = company_of_two_factor.clone();
+            view! {
+                <section class="card notice" aria-labelledby="two-factor-title">
+                    <h2 id="two-factor-title">{td_string!(l, dashboard.two_factor.heading)}</h2>
+                    <p>{td!(l, dashboard.two_factor.body, company)}</p>
+                    <p><a class="button" href="/settings/security#two-factor">{td_string!(l, dashboard.two_factor.action)}</a></p>
+                </section>
+            }
         })}
         <Suspense fallback=|| ()>
             {move || data.get().map(|res| match res.map(|d| d.picks) {
                 Ok(p) if !p.is_empty() => view! { <Picks picks=p/> }.into_any(),
                 Ok(_) => view! {
-                    <p class="muted small">"Tell us about your work and we will recommend tools: "
-                        <a href="/onboarding">"open the setup"</a>"."</p>
+                    <p class="muted small">{td!(l, dashboard.no_picks, <link> = crate::components::link_to("/onboarding"))}</p>
                 }.into_any(),
                 Err(_) => ().into_any(),
             })}
         </Suspense>
-        <Suspense fallback=|| view! { <p class="muted">"Loading your tools…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{td_string!(l, dashboard.loading_tools)}</p> }>
             {move || data.get().map(|res| match res.map(|d| ordered(d.cards, &d.picks)) {
                 Ok(cards) => view! {
-                    <section class="tool-grid" aria-label="Your tools">
-                        {cards.into_iter().map(|card| view! { <ToolCardView card is_admin/> }).collect_view()}
+                    <section class="tool-grid" aria-label=td_string!(l, dashboard.your_tools)>
+                        {cards.into_iter().map(|card| view! { <ToolCardView card is_admin company=company_of_cards.clone() plan=plan_of_cards.clone()/> }).collect_view()}
                     </section>
                 }.into_any(),
                 Err(e) => crate::components::error_alert(&e),
@@ -145,52 +153,46 @@ fn ordered(mut cards: Vec<ToolCard>, picks: &[Recommendation]) -> Vec<ToolCard> 
 
 #[component]
 fn Picks(picks: Vec<Recommendation>) -> impl IntoView {
+    let l = crate::locale::current();
     view! {
         <section class="card picks" aria-labelledby="picks-title">
-            <h2 id="picks-title">"Your picks"</h2>
+            <h2 id="picks-title">{td_string!(l, dashboard.picks.heading)}</h2>
             <ol class="pick-list">
                 {picks.into_iter().map(|p| view! {
                     <li data-pick=p.flag.info().flag>
-                        <strong>{p.title.clone()}</strong>
+                        <strong>{words::title(l, p.flag)}</strong>
                         {(!p.reasons.is_empty()).then(|| view! { <span class="muted small">{format!(" — {}", because(&p.reasons))}</span> })}
-                        {(!p.available).then_some(view! { <span class="badge">"Locked"</span> })}
+                        {(!p.available).then_some(view! { <span class="badge">{td_string!(l, dashboard.picks.locked)}</span> })}
                     </li>
                 }).collect_view()}
             </ol>
-            <p class="small"><a href="/settings/profile">"Change your setup"</a></p>
+            <p class="small"><a href="/settings/profile">{td_string!(l, dashboard.picks.change)}</a></p>
         </section>
     }
 }
 
 #[component]
-fn ToolCardView(card: ToolCard, is_admin: bool) -> impl IntoView {
+fn ToolCardView(card: ToolCard, is_admin: bool, company: String, plan: String) -> impl IntoView {
     // An unlocked tool opens its page; a locked one says exactly what unlocks it, with a
     // link where the person can act.
-    let (badge_class, badge) = match &card.access {
-        ToolAccess::Available => ("badge badge-ok", "Ready"),
-        ToolAccess::NeedsKey { .. } => ("badge badge-warn", "Needs your key"),
-        ToolAccess::SwitchedOff => ("badge", "Switched off"),
-        ToolAccess::NotInGroup { .. } => ("badge", "For other groups"),
-        ToolAccess::NotInTier { .. } => ("badge", "Not in your plan"),
-        ToolAccess::AccountInactive => ("badge", "Unavailable"),
-        ToolAccess::EmailNotVerified => ("badge badge-warn", "Confirm your email"),
-        ToolAccess::TwoFactorRequired => ("badge badge-warn", "Needs two-factor sign-in"),
-    };
+    let l = crate::locale::current();
+    let (badge_class, badge) = words::badge(l, &card.access);
+    let tool = words::title(l, card.flag);
     let action = if matches!(card.access, ToolAccess::Available) {
         Some(view! {
-            <a class="button button-small" href=card.flag.info().path>{format!("Open {}", card.title)}</a>
+            <a class="button button-small" href=card.flag.info().path>{td!(l, tools.open, tool)}</a>
         }.into_any())
     } else {
-        unlock_action(&card, is_admin)
+        unlock_action(l, &card, is_admin)
     };
     view! {
         <article class="tool-card" data-tool=card.flag.info().flag data-access=format!("{:?}", card.access).split([' ', '{']).next().unwrap_or_default().to_owned()>
             <div class="tool-card-head">
-                <h2>{card.title.clone()}</h2>
+                <h2>{tool}</h2>
                 <span class=badge_class>{badge}</span>
             </div>
-            <p>{card.summary.clone()}</p>
-            <p class="muted small lock-reason">{card.message.clone()}</p>
+            <p>{words::summary(l, card.flag)}</p>
+            <p class="muted small lock-reason">{words::lock_reason(l, &card, &company, &plan)}</p>
             {action}
         </article>
     }

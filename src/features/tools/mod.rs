@@ -4,6 +4,7 @@
 
 pub mod live;
 pub mod pages;
+pub mod words;
 
 #[cfg(feature = "ssr")]
 pub mod ai_call;

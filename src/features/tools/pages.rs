@@ -9,18 +9,19 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// The link that unlocks a locked tool, where the person can act on it.
-pub fn unlock_action(card: &ToolCard, is_admin: bool) -> Option<AnyView> {
+pub fn unlock_action(l: crate::locale::Locale, card: &ToolCard, is_admin: bool) -> Option<AnyView> {
+    use crate::i18n::*;
     match &card.access {
         ToolAccess::NeedsKey { key } => Some(
-            view! { <a class="button button-small" href=format!("/settings/api-keys#{key}")>"Add your key"</a> }
+            view! { <a class="button button-small" href=format!("/settings/api-keys#{key}")>{td_string!(l, tools.lock.add_key)}</a> }
                 .into_any(),
         ),
         ToolAccess::SwitchedOff if is_admin => Some(
-            view! { <a class="button button-small" href="/admin/features">"Switch it on"</a> }
+            view! { <a class="button button-small" href="/admin/features">{td_string!(l, tools.lock.switch_on)}</a> }
                 .into_any(),
         ),
         ToolAccess::NotInGroup { .. } if is_admin => Some(
-            view! { <a class="button button-small" href=format!("/admin/groups#tool-{}", card.flag.info().flag)>"Choose its groups"</a> }
+            view! { <a class="button button-small" href=format!("/admin/groups#tool-{}", card.flag.info().flag)>{td_string!(l, tools.lock.choose_groups)}</a> }
                 .into_any(),
         ),
         _ => None,
@@ -88,8 +89,10 @@ fn ToolGate(
     children: ChildrenFn,
 ) -> impl IntoView {
     let children = StoredValue::new(children);
+    let l = crate::locale::current();
+    let auth = crate::components::AuthState::use_context();
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{crate::i18n::td_string!(l, shell.loading)}</p> }>
             {move || status.get().map(|res| match res {
                 Ok(s) if matches!(s.card.access, ToolAccess::Available) => view! {
                     {s.demo.then(|| view! {
@@ -101,11 +104,17 @@ fn ToolGate(
                     <IslandCode/>
                 }.into_any(),
                 Ok(s) => {
-                    let action = unlock_action(&s.card, s.is_admin);
+                    let action = unlock_action(l, &s.card, s.is_admin);
+                    let (company, plan) = auth
+                        .user
+                        .get()
+                        .and_then(|u| u.ok().flatten())
+                        .map(|u| (u.tenant_name, u.tier))
+                        .unwrap_or_default();
                     view! {
                         <section class="card tool-locked" data-locked>
-                            <h2>"Not available to you yet"</h2>
-                            <p>{s.card.message.clone()}</p>
+                            <h2>{crate::i18n::td_string!(l, tools.lock.heading)}</h2>
+                            <p>{super::words::lock_reason(l, &s.card, &company, &plan)}</p>
                             {action}
                         </section>
                     }.into_any()
