@@ -112,6 +112,7 @@ async function check(page: Page, accounts: Accounts, path: string, info: TestInf
 }
 
 test('every signed-out page is accessible and fits a phone', async ({ page, accounts }, info) => {
+  test.setTimeout(120_000);
   for (const path of SIGNED_OUT) await check(page, accounts, path, info);
 });
 
@@ -131,6 +132,7 @@ for (const [locale, dir] of [['de', 'ltr'], ['ar', 'rtl']] as const) {
   test.describe(`in ${locale}`, () => {
     test.use({ locale });
     test(`every signed-out page is accessible and fits a phone in ${locale}`, async ({ page, accounts }, info) => {
+      test.setTimeout(120_000);
       for (const path of SIGNED_OUT) {
         await check(page, accounts, path, info);
         await expect(page.locator('html')).toHaveAttribute('lang', locale);
