@@ -84,6 +84,27 @@ pub fn negotiate(accept_language: &str) -> Option<Locale> {
         .find_map(|(range, _)| closest(&range))
 }
 
+/// A submitted choice: empty is "none chosen"; otherwise one of ours, or a refusal on the
+/// `lang` field that names them (the profile's and company's pickers, the visitors' switcher).
+pub fn parse_choice(value: &str) -> Result<Option<Locale>, crate::error::AppError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    parse(value).map(Some).ok_or_else(|| {
+        crate::error::AppError::validation(
+            "lang",
+            format!(
+                "Choose one of the languages Digame speaks: {}.",
+                all()
+                    .iter()
+                    .map(|l| name(*l))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })
+}
+
 /// The locale of the request being answered (`web::locale` puts it on the request), or
 /// English where there is no request (a test rendering a component on its own).
 #[cfg(feature = "ssr")]

@@ -18,20 +18,20 @@ const COOKIE_DAYS: i64 = 365;
 
 /// The middleware (inside the session layer, which it reads).
 pub async fn decide(mut req: Request, next: Next) -> Response {
-    let person = req
-        .extensions()
-        .get::<AuthSession>()
-        .and_then(|auth| auth.user.as_ref());
-    let chosen = person.and_then(|p| p.user.locale.clone());
-    let company = person.and_then(|p| p.tenant.default_locale.clone());
-    let locale = decide_for(
-        chosen.as_deref(),
-        cookie(req.headers()).as_deref(),
-        company.as_deref(),
-        req.headers()
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let locale = {
+        let person = req
+            .extensions()
+            .get::<AuthSession>()
+            .and_then(|auth| auth.user.as_ref());
+        decide_for(
+            person.and_then(|p| p.user.locale.as_deref()),
+            cookie(req.headers()),
+            person.and_then(|p| p.tenant.default_locale.as_deref()),
+            req.headers()
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    };
     req.extensions_mut().insert(locale);
     next.run(req).await
 }
@@ -51,7 +51,7 @@ pub fn decide_for(
         .unwrap_or_default()
 }
 
-fn cookie(headers: &http::HeaderMap) -> Option<String> {
+fn cookie(headers: &http::HeaderMap) -> Option<&str> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
@@ -59,7 +59,7 @@ fn cookie(headers: &http::HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
         .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .map(|(_, value)| value)
 }
 
 #[derive(serde::Deserialize)]
@@ -70,21 +70,13 @@ pub struct Switch {
 }
 
 /// `GET /language?lang=de&next=/login`: keeps the visitor's choice in a cookie and goes
-/// back to the page. An unknown language is 400 with the reason, nothing kept.
+/// back to the page; `lang=` (empty) forgets it. An unknown language is 400 with the reason,
+/// nothing kept.
 pub async fn switch(Query(switch): Query<Switch>) -> Response {
-    let Some(chosen) = locale::parse(&switch.lang) else {
-        return crate::error::AppError::validation(
-            "lang",
-            format!(
-                "Choose one of the languages Digame speaks: {}.",
-                locale::all()
-                    .iter()
-                    .map(|l| locale::tag(*l))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-        .into_response();
+    // Empty: forget the choice (the browser's language decides again).
+    let chosen = match locale::parse_choice(&switch.lang) {
+        Ok(chosen) => chosen,
+        Err(refusal) => return refusal.into_response(),
     };
     let back = switch
         .next
@@ -93,8 +85,8 @@ pub async fn switch(Query(switch): Query<Switch>) -> Response {
         .unwrap_or_else(|| "/".to_owned());
     let cookie = format!(
         "{COOKIE}={}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly",
-        locale::tag(chosen),
-        COOKIE_DAYS * 86_400
+        chosen.map_or("", locale::tag),
+        chosen.map_or(0, |_| COOKIE_DAYS * 86_400)
     );
     let mut res = Redirect::to(&back).into_response();
     if let Ok(value) = http::HeaderValue::from_str(&cookie) {
@@ -135,7 +127,7 @@ mod tests {
             http::header::COOKIE,
             http::HeaderValue::from_static("a=1; digame_lang=pt-BR; b=2"),
         );
-        assert_eq!(cookie(&headers).as_deref(), Some("pt-BR"));
+        assert_eq!(cookie(&headers), Some("pt-BR"));
         assert_eq!(cookie(&http::HeaderMap::new()), None);
     }
 }

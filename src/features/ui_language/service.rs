@@ -4,29 +4,10 @@ use crate::audit_log::{record, Event};
 use crate::domain::AuditAction;
 use crate::entities::{tenants, users};
 use crate::error::{AppError, ResultExt};
+pub use crate::locale::parse_choice as read_choice;
 use crate::locale::{self, Locale};
 use crate::person::SessionUser;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, TransactionTrait};
-
-/// A submitted choice: empty is "none chosen"; anything else must be one of ours.
-pub fn read_choice(value: &str) -> Result<Option<Locale>, AppError> {
-    if value.trim().is_empty() {
-        return Ok(None);
-    }
-    locale::parse(value).map(Some).ok_or_else(|| {
-        AppError::validation(
-            "lang",
-            format!(
-                "Choose one of the languages Digame speaks: {}.",
-                locale::all()
-                    .iter()
-                    .map(|l| locale::name(*l))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-    })
-}
 
 /// The person's own choice.
 pub async fn set_for_person(
